@@ -1,0 +1,34 @@
+# One-command set-up: `make build` builds the example site, `make test` runs every test.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install build test bench check clean browser
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[examples,test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+build: install
+	$(BIN)/tracekit build examples -o output
+
+check: install
+	$(BIN)/tracekit check examples -o output
+
+test: install browser
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/tracekit check examples -o output
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,20 @@
+"""tracekit: turn example scripts into annotated, line-by-line execution-state pages from a real run."""
+
+from typing import Any
+
+from ._version import __version__
+
+__all__ = ["__version__", "build", "trace_file"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so that the child process and `python -m tracekit` start without loading the whole package.
+    if name == "trace_file":
+        from .run import trace_file
+
+        return trace_file
+    if name == "build":
+        from .build import build
+
+        return build
+    raise AttributeError(f"module 'tracekit' has no attribute {name!r}")

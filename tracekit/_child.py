@@ -1,0 +1,345 @@
+"""Entry point of the child process: run one instrumented script as `python SCRIPT ARGS…` would,
+then write its trace. Started by tracekit.run with a JSON spec; imports only the standard library
+up front (the instrumenter itself uses `ast`)."""
+
+from __future__ import annotations
+
+import atexit
+import builtins
+import json
+import os
+import random
+import sys
+import time
+import types
+from typing import Any
+
+__all__ = ["main"]
+
+_EXIT_UNAVAILABLE = 2
+
+
+def _versions() -> dict:
+    out: dict[str, Any] = {}
+    for name in ("torch", "numpy"):
+        mod = sys.modules.get(name)
+        version = getattr(mod, "__version__", None) if mod is not None else None
+        if version is None:
+            try:
+                from importlib.metadata import version as dist_version
+
+                version = dist_version(name)
+            except Exception:
+                version = None
+        out[name] = str(version) if version is not None else None
+    return out
+
+
+class _AfterImport:
+    """A meta-path finder that runs a hook right after a given top-level module is imported."""
+
+    def __init__(self, hooks: dict[str, Any]) -> None:
+        self.hooks = hooks
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        hook = self.hooks.get(name)
+        if hook is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        del self.hooks[name]
+        if not self.hooks and self in sys.meta_path:
+            sys.meta_path.remove(self)
+        spec.loader = _HookedLoader(loader, hook)
+        return spec
+
+
+class _HookedLoader:
+    """Delegates to the real loader, then calls the hook and puts the real loader back."""
+
+    def __init__(self, loader: Any, hook: Any) -> None:
+        self._loader = loader
+        self._hook = hook
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        module.__loader__ = self._loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self._loader
+        self._loader.exec_module(module)
+        self._hook(module)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
+
+
+def _cuda_name(torch: Any, device: str) -> str | None:
+    if device.startswith("cuda"):
+        try:
+            return str(torch.cuda.get_device_name(torch.device(device)))
+        except Exception:
+            return None
+    return None
+
+
+def _check_device(requested: str) -> tuple[str | None, str | None]:
+    """(device to set, error message) for an explicitly requested device other than cpu."""
+    import torch
+
+    if requested == "auto":
+        return ("cuda" if torch.cuda.is_available() else None), None
+    if requested.startswith("cuda"):
+        if not torch.cuda.is_available():
+            return None, f"device {requested!r} is not available: torch sees no CUDA device"
+        if ":" in requested:
+            idx = int(requested.split(":", 1)[1])
+            if idx >= torch.cuda.device_count():
+                return None, f"device {requested!r} is not available: {torch.cuda.device_count()} CUDA device(s)"
+        return requested, None
+    if requested == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            return None, "device 'mps' is not available on this machine"
+        return "mps", None
+    return None, f"unknown device {requested!r} (expected cpu, cuda, cuda:N, mps or auto)"
+
+
+def _main_module(path: str) -> types.ModuleType:
+    """A fresh __main__ module with the attributes python gives a script's module."""
+    from importlib.machinery import SourceFileLoader
+
+    mod = types.ModuleType("__main__")
+    mod.__file__ = path
+    mod.__cached__ = None
+    mod.__loader__ = SourceFileLoader("__main__", path)
+    mod.__spec__ = None
+    mod.__package__ = None
+    mod.__builtins__ = builtins
+    mod.__annotations__ = {}
+    sys.modules["__main__"] = mod
+    return mod
+
+
+def _strip_tb(tb: Any) -> Any:
+    """Drop this module's own frames from the front of a traceback."""
+    here = __file__
+    while tb is not None and tb.tb_frame.f_code.co_filename == here:
+        tb = tb.tb_next
+    return tb
+
+
+def _tb_entries(tb: Any) -> list[dict]:
+    import traceback
+
+    out = []
+    for fs in traceback.extract_tb(tb, limit=-50):
+        path = fs.filename
+        try:
+            rel = os.path.relpath(path)
+            path = rel if not rel.startswith("..") else path
+        except ValueError:
+            pass
+        out.append({"path": path, "line": fs.lineno, "function": fs.name, "text": fs.line or ""})
+    return out
+
+
+class _Run:
+    """State of one child run, written out once whichever way the run ends."""
+
+    def __init__(self, spec: dict) -> None:
+        self.spec = spec
+        self.written = False
+        self.pid = os.getpid()
+        self.status = "ok"
+        self.exit_status = 0
+        self.error: dict | None = None
+        self.device = "cpu"
+        self.device_name: str | None = None
+        self.recorder: Any = None
+        self.started = time.monotonic()
+
+    def write(self) -> None:
+        """Write the trace JSON atomically; only the original process, and only once."""
+        if self.written or os.getpid() != self.pid:
+            return
+        self.written = True
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        from . import trace as trace_mod
+
+        rec = self.recorder
+        torch = sys.modules.get("torch")
+        if torch is not None and self.device == "cpu":
+            try:
+                self.device = str(torch.get_default_device())
+                self.device_name = _cuda_name(torch, self.device)
+            except Exception:
+                pass
+        versions = _versions()
+        status = self.status
+        if rec is not None and rec.out_exceeded and status == "ok":
+            status = "limit"
+            self.error = {"type": "OutputLimit", "message": f"{rec.out_exceeded} exceeded {rec.max_output} characters", "line": None, "reason": "output", "traceback": []}
+        if rec is not None and rec.probe_errors and self.error is None and status == "ok":
+            pe = rec.probe_errors[0]
+            self.error = {"type": "PlaceholderError", "message": f"{{{pe['placeholder']}}}: {pe['error']}", "line": pe["line"], "reason": "placeholder", "traceback": []}
+        data = {
+            "schema": trace_mod.SCHEMA_VERSION,
+            "meta": {
+                "tracekit": trace_mod.__version__,
+                "python": "%d.%d.%d" % sys.version_info[:3],
+                "torch": versions["torch"],
+                "numpy": versions["numpy"],
+                "device": self.device,
+                "device_name": self.device_name,
+                "seed": self.spec.get("seed"),
+                "hits": self.spec["hits"],
+                "timeout": self.spec.get("timeout"),
+            },
+            "source": {"path": self.spec["display_path"], "sha256": self.spec["sha256"]},
+            "status": status,
+            "exit_status": self.exit_status,
+            "stdout": rec.text("stdout") if rec else "",
+            "stderr": rec.text("stderr") if rec else "",
+            "error": self.error,
+            "lines": rec.lines() if rec else [],
+        }
+        if rec is not None and rec.probe_errors:
+            data["placeholder_errors"] = rec.probe_errors
+        trace_mod.write_json(self.spec["trace"], data)
+
+
+def _watchdog(run: _Run, timeout: float, main_ident: int) -> None:
+    time.sleep(timeout)
+    frame = sys._current_frames().get(main_ident)
+    line = run.recorder.current_line(frame) if run.recorder is not None and frame is not None else None
+    run.status = "timeout"
+    run.exit_status = 124
+    run.error = {"type": "Timeout", "message": f"timed out after {timeout:g} s", "line": line, "reason": "timeout", "traceback": []}
+    try:
+        sys.__stderr__.write(f"tracekit: {run.spec['display_path']}: timed out after {timeout:g} s" + (f" at line {line}" if line else "") + "\n")
+        run.write()
+    finally:
+        os._exit(124)
+
+
+def main(spec_path: str) -> None:
+    """Run the script described by the JSON spec at SPEC_PATH."""
+    with open(spec_path, encoding="utf-8") as f:
+        spec = json.load(f)
+    script = spec["script"]
+    run = _Run(spec)
+
+    seed = spec.get("seed")
+    device = spec.get("device")
+    if device not in (None, "cpu"):
+        dev, err = _check_device(device)
+        if err:
+            sys.stderr.write(f"tracekit: {err}\n")
+            sys.exit(_EXIT_UNAVAILABLE)
+        if dev is not None:
+            import torch
+
+            torch.set_default_device(dev)
+            run.device = dev
+            run.device_name = _cuda_name(torch, dev)
+
+    hooks: dict[str, Any] = {}
+    if seed is not None:
+        random.seed(seed)
+
+        def seed_numpy(np: Any) -> None:
+            np.random.seed(seed)
+
+        def seed_torch(torch: Any) -> None:
+            torch.manual_seed(seed)
+
+        hooks = {"numpy": seed_numpy, "torch": seed_torch}
+        for name, hook in list(hooks.items()):
+            if name in sys.modules:
+                hook(sys.modules[name])
+                del hooks[name]
+        if hooks:
+            sys.meta_path.insert(0, _AfterImport(hooks))
+
+    from ._runtime import Recorder
+    from .instrument import instrument_file
+
+    probes = {int(k): v for k, v in spec.get("probes", {}).items()}
+    try:
+        inst = instrument_file(script, spec["hits"], frozenset(probes))
+    except SyntaxError as e:
+        import traceback
+
+        traceback.print_exception(type(e), e, None)
+        run.status = "error"
+        run.exit_status = 1
+        run.error = {"type": type(e).__name__, "message": e.msg, "line": e.lineno, "column": e.offset, "reason": "syntax", "traceback": []}
+        run.write()
+        sys.exit(1)
+
+    rec = Recorder(inst.stmts, inst.exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000))
+    run.recorder = rec
+
+    sys.argv = [spec["argv0"]] + list(spec["args"])
+    sys.path[0] = os.path.dirname(os.path.realpath(script))
+    mod = _main_module(script)
+    atexit.register(run.write)
+    if spec.get("timeout"):
+        import _thread
+
+        _thread.start_new_thread(_watchdog, (run, float(spec["timeout"]), _thread.get_ident()))
+    rec.install()
+    try:
+        exec(inst.code, mod.__dict__)
+    except SystemExit as e:
+        code = e.code
+        run.exit_status = code if isinstance(code, int) else (0 if code is None else 1)
+        if run.exit_status != 0:
+            run.status = "error"
+            run.error = {"type": "SystemExit", "message": str(code), "line": rec.current_line(_last_frame(e.__traceback__)), "reason": "exit", "traceback": _tb_entries(_strip_tb(e.__traceback__))}
+        raise
+    except BaseException as e:
+        tb = _strip_tb(e.__traceback__)
+        e.__traceback__ = tb  # the default excepthook prints the exception's own traceback
+        run.status = "error"
+        run.exit_status = 1
+        entries = _tb_entries(tb)
+        line = None
+        for ent in entries:
+            if os.path.realpath(ent["path"]) == os.path.realpath(script):
+                line = ent["line"]
+        from ._runtime import _safe_str, _type_name
+
+        run.error = {"type": _type_name(type(e)), "message": _safe_str(e), "line": line, "reason": "exception", "traceback": entries}
+        sys.excepthook(type(e), e, tb)
+        if isinstance(e, KeyboardInterrupt):
+            run.exit_status = -2
+            run.write()
+            import signal
+
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+        sys.exit(1)
+
+
+def _last_frame(tb: Any) -> Any:
+    frame = None
+    while tb is not None:
+        frame = tb.tb_frame
+        tb = tb.tb_next
+    return frame

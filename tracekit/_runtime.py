@@ -1,0 +1,501 @@
+"""The hooks instrumented code calls. Imports only the standard library; torch and numpy are
+inspected only when a recorded value is one of theirs (found through ``sys.modules``)."""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import re
+import sys
+from typing import Any
+
+__all__ = ["Recorder", "snapshot"]
+
+MAX_REPR = 4000  # characters of a value's repr kept in the trace
+MAX_ROWS = 16  # 2-D values up to MAX_ROWS x MAX_ROWS also keep their rows as numbers
+MAX_ITEMS = 100  # container elements shown before "..."
+MAX_OUTPUT_PER_HIT = 20_000
+MAX_OUTPUT_LATER = 20_000
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
+_COUNT = re.compile(r"\((\d+)\)")
+
+
+# ----------------------------------------------------------------------------------------
+# Values
+# ----------------------------------------------------------------------------------------
+
+
+def _type_name(t: type) -> str:
+    mod = getattr(t, "__module__", None) or "?"
+    name = getattr(t, "__qualname__", None) or getattr(t, "__name__", "?")
+    if mod == "builtins":
+        return name
+    if mod.startswith("torch") and name in ("Tensor", "Parameter"):
+        mod = "torch" if name == "Tensor" else "torch.nn"
+    return f"{mod}.{name}"
+
+
+def _cut(text: str, limit: int = MAX_REPR) -> tuple[str, bool]:
+    if len(text) <= limit:
+        return text, False
+    return text[: limit - 1] + "…", True
+
+
+def _first_sentence(doc: object) -> tuple[str | None, str | None]:
+    """(signature, first sentence) from a docstring; torch puts the signature on its first line."""
+    if not isinstance(doc, str):
+        return None, None
+    paras = [p.strip() for p in doc.strip().split("\n\n") if p.strip()]
+    if not paras:
+        return None, None
+    sig = None
+    first = paras[0]
+    if re.match(r"^[\w.]+\(.*\)(\s*->\s*.+)?$", first.replace("\n", " ")) and len(paras) > 1:
+        sig = " ".join(first.split())
+        first = paras[1]
+    text = " ".join(first.split())
+    m = re.match(r"(.+?[.!?])(\s|$)", text)
+    sent = m.group(1) if m else text
+    return sig, _cut(sent, 400)[0]
+
+
+class _Budget:
+    """Character budget for bounded reprs of builtin containers."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+def _brepr(v: Any, budget: _Budget, depth: int = 0) -> str:
+    """repr() of builtin containers that stops early instead of building a giant string."""
+    t = type(v)
+    if budget.n <= 0:
+        return "…"
+    if t in (list, tuple, set, frozenset) and depth < 6:
+        n = len(v)
+        if t is set and n == 0:
+            return "set()"
+        if t is frozenset and n == 0:
+            return "frozenset()"
+        parts = []
+        for i, item in enumerate(v):
+            if i >= MAX_ITEMS or budget.n <= 0:
+                parts.append("...")
+                break
+            parts.append(_brepr(item, budget, depth + 1))
+        body = ", ".join(parts)
+        if t is list:
+            out = f"[{body}]"
+        elif t is tuple:
+            out = f"({body},)" if n == 1 else f"({body})"
+        elif t is set:
+            out = "{" + body + "}"
+        else:
+            out = "frozenset({" + body + "})"
+    elif t is dict and depth < 6:
+        parts = []
+        for i, (k, item) in enumerate(v.items()):
+            if i >= MAX_ITEMS or budget.n <= 0:
+                parts.append("...")
+                break
+            parts.append(f"{_brepr(k, budget, depth + 1)}: {_brepr(item, budget, depth + 1)}")
+        out = "{" + ", ".join(parts) + "}"
+    elif t is str and len(v) > MAX_REPR:
+        out = repr(v[:MAX_REPR]) + "…"
+    elif t is bytes and len(v) > MAX_REPR:
+        out = repr(v[:MAX_REPR]) + "…"
+    elif t is int and v.bit_length() > 10_000:
+        out = f"<int of {v.bit_length()} bits>"
+    else:
+        out = _leaf_repr(v)
+    budget.n -= len(out)
+    return out
+
+
+def _leaf_repr(v: Any) -> str:
+    mods = sys.modules
+    torch = mods.get("torch")
+    if torch is not None and isinstance(v, torch.Tensor):
+        return _tensor_str(torch, v)
+    np = mods.get("numpy")
+    if np is not None and isinstance(v, (np.ndarray, np.generic)):
+        return _array_str(np, v)
+    if isinstance(v, type(sys)):
+        return f"<module {v.__name__!r}>"
+    return repr(v)
+
+
+def _tensor_str(torch: Any, t: Any) -> str:
+    opts = torch._tensor_str.PRINT_OPTS
+    if t.numel() > 10_000 and opts.threshold > 1000:
+        saved = opts.threshold
+        opts.threshold = 1000
+        try:
+            return str(t)
+        finally:
+            opts.threshold = saved
+    return str(t)
+
+
+def _array_str(np: Any, a: Any) -> str:
+    if getattr(a, "size", 0) > 10_000 and np.get_printoptions().get("threshold", 1000) > 1000:
+        with np.printoptions(threshold=1000):
+            return str(a)
+    return str(a)
+
+
+def _number(x: Any) -> Any:
+    if isinstance(x, float) and x != x:
+        return "nan"
+    if isinstance(x, float) and x in (float("inf"), float("-inf")):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def _facts(v: Any, d: dict) -> None:
+    """Shape, dtype, device and autograd facts of tensors and arrays; rows of small 2-D values."""
+    mods = sys.modules
+    torch = mods.get("torch")
+    if torch is not None and isinstance(v, torch.Tensor):
+        d["shape"] = list(v.shape)
+        d["dtype"] = str(v.dtype)
+        d["device"] = str(v.device)
+        d["requires_grad"] = bool(v.requires_grad)
+        d["grad_fn"] = type(v.grad_fn).__name__ if v.grad_fn is not None else None
+        d["is_leaf"] = bool(v.is_leaf)
+        if v.dim() == 2 and v.shape[0] <= MAX_ROWS and v.shape[1] <= MAX_ROWS and not v.is_complex() and v.device.type != "meta":
+            d["rows"] = [[_number(x) for x in row] for row in v.detach().cpu().tolist()]
+        return
+    np = mods.get("numpy")
+    if np is not None and isinstance(v, np.ndarray):
+        d["shape"] = list(v.shape)
+        d["dtype"] = str(v.dtype)
+        if v.ndim == 2 and v.shape[0] <= MAX_ROWS and v.shape[1] <= MAX_ROWS and v.dtype.kind in "biuf":
+            d["rows"] = [[_number(x) for x in row] for row in v.tolist()]
+        return
+    if np is not None and isinstance(v, np.generic):
+        d["dtype"] = str(v.dtype)
+        return
+    t = type(v)
+    if t in (list, tuple, dict, set, frozenset, str, bytes):
+        d["len"] = len(v)
+    if isinstance(v, type(sys)) or t.__name__ in ("function", "builtin_function_or_method", "type"):
+        _, doc = _first_sentence(getattr(v, "__doc__", None))
+        if doc:
+            d["doc"] = doc
+
+
+def snapshot(v: Any) -> dict:
+    """A JSON-ready record of V as it is now; never raises and never calls bool/==/len on user types."""
+    t = type(v)
+    d: dict[str, Any] = {"type": _type_name(t)}
+    try:
+        text = _brepr(v, _Budget(MAX_REPR))
+        if not isinstance(text, str):
+            raise TypeError(f"__repr__ returned {type(text).__name__}")
+        text, cut = _cut(_ADDRESS.sub("0x…", text))
+        d["repr"] = text
+        if cut:
+            d["truncated"] = True
+    except BaseException as e:  # a user __repr__ may raise anything
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise
+        d["repr"] = f"<{d['type']} object>"
+        d["error"] = _cut(f"{type(e).__name__}: {_safe_str(e)}", 400)[0]
+    try:
+        _facts(v, d)
+    except Exception:
+        pass
+    return d
+
+
+def _safe_str(e: BaseException) -> str:
+    try:
+        return _ADDRESS.sub("0x…", str(e))
+    except Exception:
+        return "<unprintable>"
+
+
+# ----------------------------------------------------------------------------------------
+# Recording
+# ----------------------------------------------------------------------------------------
+
+
+class _Tee:
+    """Stands in for sys.stdout/sys.stderr: passes writes through and attributes them to lines."""
+
+    def __init__(self, real: Any, rec: "Recorder", stream: str) -> None:
+        self._real = real
+        self._rec = rec
+        self._stream = stream
+
+    def write(self, s: Any) -> Any:
+        n = self._real.write(s)
+        if type(s) is str and s:
+            self._rec.output(self._stream, s)
+        return n
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def __iter__(self) -> Any:
+        return iter(self._real)
+
+
+class Recorder:
+    """Holds the statement tables and what the hooks recorded; assembles the trace's lines."""
+
+    def __init__(self, stmts: list, exprs: list, filename: str, hits: int, probes: dict[int, list[str]], max_output: int) -> None:
+        self.stmts = stmts
+        self.exprs = exprs
+        self.filename = filename
+        self.hits_limit = hits
+        self.probes = probes
+        self.max_output = max_output
+        self.counters = [itertools.count() for _ in stmts]
+        self.records: list[list[dict]] = [[] for _ in stmts]
+        self.current: dict[tuple[int, int], dict] = {}
+        self.exc_counts = [0] * len(stmts)
+        self.exc_later: dict[int, list] = {}
+        self.finals: dict[int, list] = {}
+        self.later: dict[int, list] = {}
+        self.callee_cache: dict[int, tuple] = {}
+        self.out = {"stdout": [], "stderr": []}
+        self.out_size = {"stdout": 0, "stderr": 0}
+        self.out_exceeded: str | None = None
+        self.probe_errors: list[dict] = []
+        self.line_stmt: dict[int, int] = {}
+        for s, (line, end, kind, _fn) in enumerate(stmts):
+            if kind in ("stmt", "header"):
+                for ln in range(line, (end or line) + 1):
+                    # later (inner) statements win: a body line maps to its own statement
+                    self.line_stmt[ln] = s
+        self._getframe = sys._getframe
+
+    # hooks ------------------------------------------------------------------------------
+    def install(self) -> None:
+        b = builtins.__dict__
+        b["__tk_c__"] = self.counters
+        b["__tk_n__"] = next
+        b["__tk_B__"] = BaseException
+        b["__tk_s__"] = self.start
+        b["__tk_v__"] = self.value
+        b["__tk_f__"] = self.callee
+        b["__tk_x__"] = self.exception
+        b["__tk_e__"] = self.loop_end
+        b["__tk_p__"] = self.probe
+        sys.stdout = _Tee(sys.stdout, self, "stdout")
+        sys.stderr = _Tee(sys.stderr, self, "stderr")
+
+    def start(self, s: int) -> bool:
+        rec = {"hit": len(self.records[s]), "events": []}
+        self.records[s].append(rec)
+        self.current[(s, id(self._getframe(1)))] = rec
+        return True
+
+    def value(self, k: int, v: Any) -> Any:
+        s, role, _text, _extra = self.exprs[k]
+        rec = self.current.get((s, id(self._getframe(1))))
+        if rec is not None and not (role == "expr" and v is None):
+            rec["events"].append((k, snapshot(v)))
+        return v
+
+    def callee(self, k: int, f: Any) -> Any:
+        s = self.exprs[k][0]
+        rec = self.current.get((s, id(self._getframe(1))))
+        if rec is not None:
+            rec["events"].append((k, self._describe(f)))
+        return f
+
+    def _describe(self, f: Any) -> dict:
+        key = id(f)
+        hit = self.callee_cache.get(key)
+        if hit is not None and hit[0] is f:
+            return hit[1]
+        d: dict[str, Any] = {}
+        try:
+            mod = getattr(f, "__module__", None)
+            qn = getattr(f, "__qualname__", None) or getattr(f, "__name__", None)
+            if isinstance(qn, str):
+                d["qualname"] = f"{mod}.{qn}" if isinstance(mod, str) and mod not in ("builtins", "__main__") else qn
+            sig, doc = _first_sentence(getattr(f, "__doc__", None))
+            if doc and not (isinstance(f, type) and getattr(f, "__module__", "") == "__main__" and doc == _first_sentence(type.__doc__)[1]):
+                d["doc"] = doc
+            if sig:
+                d["signature"] = sig
+        except Exception:
+            pass
+        self.callee_cache[key] = (f, d)
+        return d
+
+    def exception(self, s: int) -> None:
+        e = sys.exc_info()[1]
+        if e is None or isinstance(e, GeneratorExit):
+            return
+        self.exc_counts[s] += 1
+        info = {"type": _type_name(type(e)), "message": _cut(_safe_str(e), 2000)[0]}
+        rec = self.current.get((s, id(self._getframe(1))))
+        if rec is not None and rec.get("exception") is None and self._running_recorded(s, rec):
+            rec["exception"] = info
+        else:
+            later = self.exc_later.setdefault(s, [])
+            if len(later) < self.hits_limit:
+                later.append(info)
+
+    def loop_end(self, s: int, names: tuple) -> None:
+        frame = self._getframe(1)
+        ns = frame.f_locals
+        values = [{"name": n, "value": snapshot(ns[n])} for n in names if n in ns]
+        self.finals.setdefault(s, []).append({"hit": len(self.finals.get(s, [])), "values": values})
+
+    def probe(self, s: int) -> None:
+        frame = self._getframe(1)
+        rec = self.current.get((s, id(frame)))
+        line = self.stmts[s][0]
+        results = {}
+        for placeholder in self.probes.get(line, ()):  # authored {expr:spec} texts
+            try:
+                results[placeholder] = _format_placeholder(placeholder, frame.f_globals, frame.f_locals)
+            except BaseException as e:
+                if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                    raise
+                err = {"line": line, "placeholder": placeholder, "error": f"{type(e).__name__}: {_safe_str(e)}"}
+                if err not in self.probe_errors:
+                    self.probe_errors.append(err)
+        if rec is not None:
+            rec["probes"] = results
+
+    # output -------------------------------------------------------------------------------
+    def count(self, s: int) -> int:
+        m = _COUNT.search(repr(self.counters[s]))
+        return int(m.group(1)) if m else 0
+
+    def _running_recorded(self, s: int, rec: dict) -> bool:
+        return self.count(s) == rec["hit"] + 1
+
+    def output(self, stream: str, text: str) -> None:
+        size = self.out_size[stream] + len(text)
+        self.out_size[stream] = size
+        if size > self.max_output:
+            if self.out_exceeded is None:
+                self.out_exceeded = stream
+            return
+        self.out[stream].append(text)
+        f = self._getframe(2)
+        while f is not None and f.f_code.co_filename != self.filename:
+            f = f.f_back
+        if f is None:
+            return
+        s = self.line_stmt.get(f.f_lineno)
+        if s is None:
+            return
+        rec = self.current.get((s, id(f)))
+        if rec is not None and self._running_recorded(s, rec):
+            out = rec.setdefault("output", [])
+            if sum(map(len, out)) < MAX_OUTPUT_PER_HIT:
+                out.append(text)
+        else:
+            later = self.later.setdefault(s, [])
+            if sum(map(len, later)) < MAX_OUTPUT_LATER:
+                later.append(text)
+
+    def current_line(self, frame: Any) -> int | None:
+        """The innermost line of the script that FRAME's stack is running."""
+        while frame is not None and frame.f_code.co_filename != self.filename:
+            frame = frame.f_back
+        return frame.f_lineno if frame is not None else None
+
+    # assembly -----------------------------------------------------------------------------
+    def lines(self) -> list[dict]:
+        """Per source line: hit count, recorded hits with their events, loop-end values."""
+        by_line: dict[int, dict] = {}
+        primary_rank = {"iterate": 0, "call": 0, "stmt": 1, "header": 1, "bind": 2, "header-item": 3, "loopend": 9}
+        for s, (line, end, kind, fn) in enumerate(self.stmts):
+            entry = by_line.get(line)
+            if entry is None:
+                entry = by_line[line] = {"line": line, "end_line": end or line, "function": fn, "_rank": 99, "hits": 0, "records": {}, "final": [], "output_later": [], "exceptions": 0, "exceptions_later": []}
+            if kind == "loopend":
+                entry["final"] += self.finals.get(s, [])
+                continue
+            entry["end_line"] = max(entry["end_line"], end or line)
+            n = self.count(s)
+            rank = primary_rank.get(kind, 5)
+            if rank < entry["_rank"]:
+                entry["_rank"] = rank
+                entry["hits"] = n
+                entry["function"] = fn
+            entry["exceptions"] += self.exc_counts[s]
+            entry["exceptions_later"] += self.exc_later.get(s, [])
+            entry["output_later"] += self.later.get(s, [])
+            for rec in self.records[s]:
+                merged = entry["records"].setdefault(rec["hit"], {"hit": rec["hit"], "events": [], "output": "", "exception": None, "probes": {}})
+                merged["events"] += [self._event(k, v) for k, v in rec["events"]]
+                merged["output"] += "".join(rec.get("output", ()))
+                if rec.get("exception") and merged["exception"] is None:
+                    merged["exception"] = rec["exception"]
+                merged["probes"].update(rec.get("probes", {}))
+        out = []
+        for line in sorted(by_line):
+            e = by_line[line]
+            del e["_rank"]
+            e["records"] = [e["records"][h] for h in sorted(e["records"])]
+            e["output_later"] = "".join(e["output_later"])
+            out.append(e)
+        return out
+
+    def _event(self, k: int, v: dict) -> dict:
+        _s, role, text, extra = self.exprs[k]
+        ev: dict[str, Any] = {"role": role, "text": text}
+        ev.update(extra)
+        if role == "call":
+            ev.update(v)
+        else:
+            ev["value"] = v
+        return ev
+
+    def text(self, stream: str) -> str:
+        return "".join(self.out[stream])
+
+
+def _split_placeholder(text: str) -> tuple[str, str | None, str]:
+    """Split 'expr!r:spec' at the first top-level '!' or ':' (outside brackets and strings)."""
+    depth = 0
+    quote = None
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = None
+        elif c in "'\"":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and c == "!" and i + 1 < len(text) and text[i + 1] in "rsa" and (i + 2 == len(text) or text[i + 2] == ":"):
+            conv = text[i + 1]
+            spec = text[i + 3 :] if i + 2 < len(text) else ""
+            return text[:i], conv, spec
+        elif depth == 0 and c == ":" and not text[i:].startswith(":="):
+            return text[:i], None, text[i + 1 :]
+        i += 1
+    return text, None, ""
+
+
+def _format_placeholder(placeholder: str, globs: dict, locs: Any) -> str:
+    expr, conv, spec = _split_placeholder(placeholder)
+    value = eval(expr.strip(), globs, locs)
+    if conv == "r":
+        value = repr(value)
+    elif conv == "s":
+        value = str(value)
+    elif conv == "a":
+        value = ascii(value)
+    return _ADDRESS.sub("0x…", format(value, spec))

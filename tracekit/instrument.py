@@ -1,0 +1,615 @@
+"""Rewrite a script's AST so that every statement records its values, keeping original positions.
+
+Each simple statement S becomes::
+
+    try:
+        if next(__tk_c__[S]) < N:
+            __tk_s__(S); <S with sub-expressions wrapped in __tk_v__>; <bound names recorded>
+        else:
+            <S unchanged>
+    except BaseException:
+        __tk_x__(S)
+        raise
+
+Every node added copies the line/column span of the node it stands for, so tracebacks,
+``inspect`` and ``co_firstlineno`` see the original file. Sub-expressions are wrapped the
+way pytest's assertion rewriting does it: each is evaluated exactly once, in order, and
+``and``/``or``/``if``-expressions keep short-circuiting because only their operands are wrapped.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._version import __version__
+
+__all__ = ["Instrumented", "ReservedNameError", "instrument", "instrument_file", "instrumented_source", "RESERVED_PREFIX"]
+
+RESERVED_PREFIX = "__tk_"
+# Bumped whenever the generated code changes shape, so cached code is never stale.
+_GENERATOR = 1
+
+# Callees whose behaviour depends on the calling frame or on the literal name at the call site.
+_FRAME_SENSITIVE = {"super"}
+# Calls that the page should not treat as an interesting result value.
+_MAX_TEXT = 200
+
+
+class ReservedNameError(SyntaxError):
+    """The script uses a name reserved for tracekit's hooks."""
+
+
+@dataclass
+class Instrumented:
+    """The compiled instrumented module and its statement/expression tables."""
+
+    code: object
+    stmts: list  # [line, end_line, kind, function]
+    exprs: list  # [stmt, role, text, extra-dict]
+
+
+def _loc(node: ast.AST, src: ast.AST) -> ast.AST:
+    """Give NODE and all its unpositioned descendants SRC's span."""
+    for n in ast.walk(node):
+        if "lineno" in n._attributes:
+            if getattr(n, "lineno", None) is None or not hasattr(n, "end_lineno"):
+                n.lineno = src.lineno
+                n.col_offset = src.col_offset
+                n.end_lineno = src.end_lineno
+                n.end_col_offset = src.end_col_offset
+    return node
+
+
+def _name(id_: str) -> ast.Name:
+    return ast.Name(id=id_, ctx=ast.Load())
+
+
+def _call(fn: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=_name(fn), args=list(args), keywords=[])
+
+
+def _const(v: object) -> ast.Constant:
+    return ast.Constant(value=v)
+
+
+class _Lines:
+    """Source text lookup by (line, col) spans, with columns in UTF-8 bytes as ast gives them."""
+
+    def __init__(self, source: str) -> None:
+        self.lines = source.splitlines(keepends=True)
+        self._enc = [ln.encode("utf-8") for ln in self.lines]
+
+    def segment(self, node: ast.AST) -> str:
+        try:
+            l0, l1 = node.lineno - 1, node.end_lineno - 1
+            c0, c1 = node.col_offset, node.end_col_offset
+            if l0 == l1:
+                text = self._enc[l0][c0:c1].decode("utf-8", "replace")
+            else:
+                parts = [self._enc[l0][c0:]] + self._enc[l0 + 1 : l1] + [self._enc[l1][:c1]]
+                text = b"".join(parts).decode("utf-8", "replace")
+        except (IndexError, AttributeError, TypeError):
+            return ast.unparse(node)
+        text = " ".join(text.split()) if "\n" in text else text
+        return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+def _check_reserved(tree: ast.AST) -> None:
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Name):
+            names = [node.id]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+        elif isinstance(node, ast.arg):
+            names = [node.arg]
+        elif isinstance(node, ast.alias):
+            names = [node.asname or node.name.split(".")[0]]
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names = list(node.names)
+        elif isinstance(node, ast.Attribute):
+            names = [node.attr]
+        elif isinstance(node, ast.keyword) and node.arg:
+            names = [node.arg]
+        for n in names:
+            if n.startswith(RESERVED_PREFIX):
+                err = ReservedNameError(f"the name {n!r} is reserved for tracekit (names starting with {RESERVED_PREFIX!r})")
+                err.lineno = getattr(node, "lineno", 1)
+                err.offset = getattr(node, "col_offset", 0) + 1
+                raise err
+
+
+def _target_names(target: ast.AST) -> list[ast.Name]:
+    """Plain names bound by an assignment target (through tuples, lists and stars)."""
+    if isinstance(target, ast.Name):
+        return [target]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        out: list[ast.Name] = []
+        for elt in target.elts:
+            out += _target_names(elt)
+        return out
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
+
+
+def _pattern_names(pattern: ast.AST) -> list[str]:
+    out: list[str] = []
+    for n in ast.walk(pattern):
+        if isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
+            out.append(n.name)
+        elif isinstance(n, ast.MatchMapping) and n.rest:
+            out.append(n.rest)
+    return list(dict.fromkeys(out))
+
+
+class _BoundInLoop(ast.NodeVisitor):
+    """Names a loop binds in its own scope (not inside nested functions, classes or comprehensions)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def _add(self, name: str) -> None:
+        if name not in self.names and not name.startswith(RESERVED_PREFIX):
+            self.names.append(name)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Store):
+            self._add(node.id)
+
+    def visit_FunctionDef(self, node: ast.AST) -> None:
+        self._add(node.name)
+
+    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.AST) -> None:
+        pass
+
+    def visit_ListComp(self, node: ast.AST) -> None:
+        # Only the walrus targets of a comprehension leak into the enclosing scope.
+        for n in ast.walk(node):
+            if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name):
+                self._add(n.target.id)
+
+    visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
+
+
+class _Wrap(ast.NodeTransformer):
+    """Wrap the sub-expressions of one statement's recorded copy in value hooks."""
+
+    def __init__(self, owner: "_Instrumenter", stmt: int) -> None:
+        self.owner = owner
+        self.stmt = stmt
+
+    def hook(self, node: ast.expr, role: str, text: str | None = None, **extra: object) -> ast.expr:
+        k = self.owner.add_expr(self.stmt, role, text if text is not None else self.owner.text(node), extra)
+        return _loc(_call("__tk_v__", _const(k), node), node)
+
+    # Opaque values: their inner code runs many times per statement, so only the whole is recorded.
+    def visit_Lambda(self, node: ast.AST) -> ast.AST:
+        return node
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_Lambda
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        callee_text = self.owner.text(node.func)
+        func = node.func
+        if not (isinstance(func, ast.Name) and func.id in _FRAME_SENSITIVE):
+            if isinstance(func, ast.Attribute):
+                func.value = self.visit(func.value)
+            elif not isinstance(func, ast.Name):
+                func = self.visit(func)
+            k = self.owner.add_expr(self.stmt, "call", callee_text, {})
+            node.func = _loc(_call("__tk_f__", _const(k), func), func)
+        else:
+            node.func = self.visit(func)
+        args = []
+        for i, a in enumerate(node.args):
+            if isinstance(a, ast.Starred):
+                a.value = self.hook(self.owner.visit_top(self, a.value), "arg", "*" + self.owner.text(a.value), call=callee_text, index=i)
+                args.append(a)
+            else:
+                text = self.owner.text(a)
+                args.append(self.hook(self.owner.visit_top(self, a), "arg", text, call=callee_text, index=i))
+        node.args = args
+        for kw in node.keywords:
+            text = self.owner.text(kw.value) if kw.arg else "**" + self.owner.text(kw.value)
+            extra = {"call": callee_text, "keyword": kw.arg} if kw.arg else {"call": callee_text}
+            kw.value = self.hook(self.owner.visit_top(self, kw.value), "arg", text, **extra)
+        return node
+
+    def _value(self, node: ast.expr) -> ast.expr:
+        self.generic_visit(node)
+        return self.hook(node, "value")
+
+    def visit_Call_result(self, node: ast.Call) -> ast.expr:
+        text = self.owner.text(node)
+        callee = self.owner.text(node.func)
+        return self.hook(self.visit_Call(node), "result", text, call=callee)
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        # Calls nested inside a larger expression record their result; a statement's top-level
+        # call is recorded by the statement's own role (result/expr/return) instead.
+        if isinstance(node, ast.Call):
+            return self.visit_Call_result(node)
+        return super().visit(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        return self._value(node)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
+        if isinstance(node.operand, ast.Constant):
+            return node
+        return self._value(node)
+
+    def visit_Compare(self, node: ast.Compare) -> ast.expr:
+        return self._value(node)
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.expr:
+        return self._value(node)
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.expr:
+        return self._value(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.expr:
+        if not isinstance(node.ctx, ast.Load):
+            self.generic_visit(node)
+            return node
+        return self._value(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
+        if not isinstance(node.ctx, ast.Load):
+            self.generic_visit(node)
+            return node
+        return self._value(node)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> ast.expr:
+        node.value = self.visit(node.value)
+        return self.hook(node, "bind", node.target.id)
+
+    def visit_Yield(self, node: ast.Yield) -> ast.expr:
+        if node.value is not None:
+            node.value = self.hook(self.visit(node.value), "yield", self.owner.text(node.value))
+        return node
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.expr:
+        self.generic_visit(node)
+        return node
+
+
+class _Instrumenter:
+    """Walks a module, numbering statements and expressions and producing the rewritten tree."""
+
+    def __init__(self, source: str, hits: int, probe_lines: set[int]) -> None:
+        self.lines = _Lines(source)
+        self.hits = hits
+        self.probe_lines = probe_lines
+        self.stmts: list[list] = []
+        self.exprs: list[list] = []
+        self.scope: list[str] = []
+
+    # tables -------------------------------------------------------------------------------
+    def text(self, node: ast.AST) -> str:
+        return self.lines.segment(node)
+
+    def add_stmt(self, node: ast.AST, kind: str, line: int | None = None, end_line: int | None = None) -> int:
+        line = line if line is not None else node.lineno
+        self.stmts.append([line, end_line if end_line is not None else node.end_lineno, kind, ".".join(self.scope) or None])
+        return len(self.stmts) - 1
+
+    def add_expr(self, stmt: int, role: str, text: str, extra: dict) -> int:
+        self.exprs.append([stmt, role, text, {k: v for k, v in extra.items() if v is not None}])
+        return len(self.exprs) - 1
+
+    # code pieces --------------------------------------------------------------------------
+    def gate(self, s: int) -> ast.expr:
+        """`next(__tk_c__[s]) < N`: true for the first N hits, and counts every hit."""
+        counter = ast.Subscript(value=_name("__tk_c__"), slice=_const(s), ctx=ast.Load())
+        return ast.Compare(left=_call("__tk_n__", counter), ops=[ast.Lt()], comparators=[_const(self.hits)])
+
+    def start(self, s: int) -> ast.stmt:
+        return ast.Expr(value=_call("__tk_s__", _const(s)))
+
+    def record_names(self, s: int, names: list[ast.Name] | list[str], role: str = "bind") -> list[ast.stmt]:
+        out = []
+        for n in names:
+            ident = n if isinstance(n, str) else n.id
+            k = self.add_expr(s, role, ident, {})
+            out.append(ast.Expr(value=_call("__tk_v__", _const(k), _name(ident))))
+        return out
+
+    def guarded(self, s: int, node: ast.stmt, recorded: list[ast.stmt], plain: list[ast.stmt], catch: bool = True) -> ast.stmt:
+        body: ast.stmt = ast.If(test=self.gate(s), body=[self.start(s)] + recorded, orelse=plain)
+        if catch:
+            handler = ast.ExceptHandler(
+                type=_name("__tk_B__"),
+                name=None,
+                body=[ast.Expr(value=_call("__tk_x__", _const(s))), ast.Raise(exc=None, cause=None)],
+            )
+            body = ast.Try(body=[body], handlers=[handler], orelse=[], finalbody=[])
+        return _loc(body, node)
+
+    def header(self, s: int, expr: ast.expr, role: str) -> ast.expr:
+        """`(recorded(expr) if first-N-hit else expr)` for an expression in a compound header."""
+        rec = _Wrap(self, s)
+        wrapped = rec.hook(self.visit_top(rec, copy.deepcopy(expr)), role, self.text(expr))
+        test = ast.BoolOp(op=ast.And(), values=[self.gate(s), _call("__tk_s__", _const(s))])
+        return _loc(ast.IfExp(test=test, body=wrapped, orelse=expr), expr)
+
+    def prologue(self, node: ast.AST, kind: str, names: list[str], line: int) -> list[ast.stmt]:
+        if not names:
+            return []
+        s = self.add_stmt(node, kind, line=line, end_line=line)
+        stmt = ast.If(test=self.gate(s), body=[self.start(s)] + self.record_names(s, names), orelse=[])
+        return [_loc(stmt, node)]
+
+    # statements ---------------------------------------------------------------------------
+    def body(self, stmts: list[ast.stmt], docstring: bool = False, module: bool = False, pro: list[ast.stmt] | None = None) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        i = 0
+        if docstring and stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant) and isinstance(stmts[0].value.value, str):
+            out.append(stmts[0])
+            i = 1
+        if module:
+            while i < len(stmts) and isinstance(stmts[i], ast.ImportFrom) and stmts[i].module == "__future__":
+                out.append(stmts[i])
+                i += 1
+        out += pro or []
+        for st in stmts[i:]:
+            out += self.stmt(st)
+        return out
+
+    def stmt(self, node: ast.stmt) -> list[ast.stmt]:
+        method = getattr(self, "do_" + type(node).__name__, None)
+        if method is not None:
+            return method(node)
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            return [node]
+        return [self.simple(node)]
+
+    def simple(self, node: ast.stmt) -> ast.stmt:
+        s = self.add_stmt(node, "stmt")
+        rec = copy.deepcopy(node)
+        w = _Wrap(self, s)
+        after: list[ast.stmt] = []
+        if isinstance(rec, ast.Assign):
+            names = [n for t in rec.targets for n in _target_names(t)]
+            single_complex = len(rec.targets) == 1 and isinstance(rec.targets[0], (ast.Attribute, ast.Subscript))
+            rec.targets = [w.visit(t) for t in rec.targets]
+            value = self.visit_top(w, rec.value)
+            if single_complex:
+                value = w.hook(value, "bind", self.text(node.targets[0]))
+            rec.value = value
+            after = self.record_names(s, names)
+        elif isinstance(rec, ast.AugAssign):
+            rec.target = w.visit(rec.target)
+            rec.value = w.visit(rec.value)
+            if isinstance(rec.target, ast.Name):
+                after = self.record_names(s, [rec.target.id])
+        elif isinstance(rec, ast.AnnAssign):
+            rec.target = w.visit(rec.target)
+            if rec.value is not None:
+                rec.value = self.visit_top(w, rec.value)
+                if isinstance(node.target, ast.Name):
+                    after = self.record_names(s, [node.target.id])
+                else:
+                    rec.value = w.hook(rec.value, "bind", self.text(node.target))
+        elif isinstance(rec, ast.Expr):
+            v = rec.value
+            if isinstance(v, ast.Constant):
+                pass
+            elif isinstance(v, (ast.Yield, ast.YieldFrom)):
+                rec.value = w.visit(v)
+            else:
+                rec.value = w.hook(self.visit_top(w, v), "expr", self.text(node.value))
+        elif isinstance(rec, ast.Return):
+            if rec.value is not None:
+                rec.value = w.hook(self.visit_top(w, rec.value), "return", self.text(node.value))
+        elif isinstance(rec, ast.Assert):
+            rec.test = w.hook(self.visit_top(w, rec.test), "test", self.text(node.test))
+        elif isinstance(rec, (ast.Raise, ast.Delete)):
+            w.generic_visit(rec)
+        elif isinstance(rec, ast.Import):
+            after = self.record_names(s, [(a.asname or a.name.split(".")[0]) for a in rec.names])
+        elif isinstance(rec, ast.ImportFrom):
+            after = self.record_names(s, [(a.asname or a.name) for a in rec.names if a.name != "*"])
+        else:
+            w.generic_visit(rec)
+        if node.lineno in self.probe_lines:
+            after.append(ast.Expr(value=_call("__tk_p__", _const(s))))
+        return self.guarded(s, node, [rec] + after, [node])
+
+    def visit_top(self, w: _Wrap, value: ast.expr) -> ast.expr:
+        """Visit a statement's top-level expression without recording it as a sub-expression."""
+        if isinstance(value, ast.Call):
+            return w.visit_Call(value)
+        if isinstance(value, (ast.Attribute, ast.Subscript, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.IfExp)):
+            ast.NodeTransformer.generic_visit(w, value)
+            return value
+        return w.visit(value)
+
+    def do_If(self, node: ast.If) -> list[ast.stmt]:
+        s = self.add_stmt(node, "header", end_line=node.test.end_lineno)
+        node.test = self.header(s, node.test, "test")
+        node.body = self.body(node.body)
+        node.orelse = self.body(node.orelse)
+        return [node]
+
+    def do_While(self, node: ast.While) -> list[ast.stmt]:
+        s = self.add_stmt(node, "header", end_line=node.test.end_lineno)
+        names = self.loop_names(node)
+        node.test = self.header(s, node.test, "test")
+        node.body = self.body(node.body)
+        node.orelse = self.body(node.orelse)
+        return [node] + self.loop_end(node, names)
+
+    def do_For(self, node: ast.For) -> list[ast.stmt]:
+        s = self.add_stmt(node, "header", end_line=node.iter.end_lineno)
+        names = self.loop_names(node)
+        node.iter = self.header(s, node.iter, "iter")
+        targets = [n.id for n in _target_names(node.target)]
+        pro = self.prologue(node, "iterate", targets, node.lineno)
+        node.body = self.body(node.body, pro=pro)
+        node.orelse = self.body(node.orelse)
+        return [node] + self.loop_end(node, names)
+
+    do_AsyncFor = do_For
+
+    def loop_names(self, node: ast.AST) -> list[str]:
+        v = _BoundInLoop()
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            v.visit(node.target)
+        for st in node.body:
+            v.visit(st)
+        return v.names
+
+    def loop_end(self, node: ast.AST, names: list[str]) -> list[ast.stmt]:
+        if not names:
+            return []
+        s = self.add_stmt(node, "loopend", line=node.lineno, end_line=node.lineno)
+        call = ast.Call(func=_name("__tk_e__"), args=[_const(s), _const(tuple(names))], keywords=[])
+        stmt = ast.If(test=self.gate(s), body=[ast.Expr(value=call)], orelse=[])
+        return [_loc(stmt, node)]
+
+    def do_With(self, node: ast.With) -> list[ast.stmt]:
+        last = node.items[-1].optional_vars or node.items[-1].context_expr
+        s = self.add_stmt(node, "header", end_line=last.end_lineno)
+        names: list[str] = []
+        for i, item in enumerate(node.items):
+            si = s if i == 0 else self.add_stmt(item.context_expr, "header-item", line=node.lineno, end_line=node.lineno)
+            item.context_expr = self.header(si, item.context_expr, "value")
+            if item.optional_vars is not None:
+                names += [n.id for n in _target_names(item.optional_vars)]
+        pro = self.prologue(node, "bind", names, node.lineno)
+        node.body = self.body(node.body, pro=pro)
+        return [node]
+
+    do_AsyncWith = do_With
+
+    def do_Try(self, node: ast.Try) -> list[ast.stmt]:
+        node.body = self.body(node.body)
+        for h in node.handlers:
+            pro = self.prologue(h, "bind", [h.name] if h.name else [], h.lineno)
+            h.body = self.body(h.body, pro=pro)
+        node.orelse = self.body(node.orelse)
+        node.finalbody = self.body(node.finalbody)
+        return [node]
+
+    do_TryStar = do_Try
+
+    def do_Match(self, node: ast.Match) -> list[ast.stmt]:
+        s = self.add_stmt(node, "header", end_line=node.subject.end_lineno)
+        node.subject = self.header(s, node.subject, "value")
+        for case in node.cases:
+            line = case.pattern.lineno
+            pro = self.prologue(case.pattern, "bind", _pattern_names(case.pattern), line)
+            case.body = self.body(case.body, pro=pro)
+        return [node]
+
+    def do_FunctionDef(self, node: ast.FunctionDef) -> list[ast.stmt]:
+        a = node.args
+        params = [p.arg for p in a.posonlyargs + a.args]
+        params += [a.vararg.arg] if a.vararg else []
+        params += [p.arg for p in a.kwonlyargs]
+        params += [a.kwarg.arg] if a.kwarg else []
+        self.scope.append(node.name)
+        pro = self.prologue(node, "call", params, node.lineno) if params else [_loc(self.bare_prologue(node), node)]
+        node.body = self.body(node.body, docstring=True, pro=pro)
+        self.scope.pop()
+        return [node]
+
+    do_AsyncFunctionDef = do_FunctionDef
+
+    def bare_prologue(self, node: ast.AST) -> ast.stmt:
+        """A call of a function without parameters still counts as a hit of its `def` line."""
+        s = self.add_stmt(node, "call", line=node.lineno, end_line=node.lineno)
+        return ast.If(test=self.gate(s), body=[self.start(s)], orelse=[])
+
+    def do_ClassDef(self, node: ast.ClassDef) -> list[ast.stmt]:
+        self.scope.append(node.name)
+        node.body = self.body(node.body, docstring=True)
+        self.scope.pop()
+        return [node]
+
+
+def _parse(source: bytes | str, filename: str) -> ast.Module:
+    tree = ast.parse(source, filename=filename)
+    _check_reserved(tree)
+    return tree
+
+
+def _decode(source: bytes | str) -> str:
+    if isinstance(source, str):
+        return source
+    import io
+    import tokenize
+
+    enc, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    text = source.decode(enc)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _transform(source: bytes | str, filename: str, hits: int, probe_lines: set[int]) -> tuple[ast.Module, _Instrumenter]:
+    tree = _parse(source, filename)
+    inst = _Instrumenter(_decode(source), hits, probe_lines)
+    tree.body = inst.body(tree.body, docstring=True, module=True)
+    ast.fix_missing_locations(tree)
+    return tree, inst
+
+
+def instrument(source: bytes | str, filename: str, hits: int = 3, probe_lines: set[int] | frozenset[int] = frozenset()) -> Instrumented:
+    """Instrument SOURCE (as found at FILENAME) and compile it; SyntaxError on invalid input."""
+    tree, inst = _transform(source, filename, hits, set(probe_lines))
+    code = compile(tree, filename, "exec", dont_inherit=True)
+    return Instrumented(code=code, stmts=inst.stmts, exprs=inst.exprs)
+
+
+def instrumented_source(source: bytes | str, filename: str = "<script>", hits: int = 3) -> str:
+    """The instrumented program as Python source, for debugging."""
+    tree, _ = _transform(source, filename, hits, set())
+    return ast.unparse(tree) + "\n"
+
+
+def _cache_dir() -> Path | None:
+    env = os.environ.get("TRACEKIT_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tracekit"
+
+
+def instrument_file(path: str, hits: int = 3, probe_lines: frozenset[int] = frozenset()) -> Instrumented:
+    """Instrument the file at PATH, reusing compiled code cached by content hash."""
+    with open(path, "rb") as f:
+        source = f.read()
+    key = hashlib.sha256(
+        repr((_GENERATOR, __version__, sys.version, path, hits, sorted(probe_lines))).encode() + b"\0" + source
+    ).hexdigest()
+    cdir = _cache_dir()
+    cfile = cdir / "code" / f"{key}.bin" if cdir else None
+    if cfile is not None:
+        try:
+            with open(cfile, "rb") as f:
+                code, stmts, exprs = marshal.load(f)
+            return Instrumented(code=code, stmts=stmts, exprs=exprs)
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+    result = instrument(source, path, hits, probe_lines)
+    if cfile is not None:
+        try:
+            cfile.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cfile.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                marshal.dump((result.code, result.stmts, result.exprs), f)
+            os.replace(tmp, cfile)
+        except (OSError, ValueError):
+            pass
+    return result

@@ -1,0 +1,212 @@
+"""Run one script in a child process under the recorder and collect its trace."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import trace as trace_mod
+
+__all__ = ["RunResult", "DeviceUnavailable", "trace_file", "DEFAULT_HITS"]
+
+DEFAULT_HITS = 3
+_GRACE = 5.0  # seconds the child's own watchdog gets before the parent kills it
+_PKG_PARENT = str(Path(__file__).resolve().parent.parent)
+_BOOT = (
+    "import sys\n"
+    "sys.path[0] = {parent!r}\n"
+    "from tracekit._child import main\n"
+    "main(sys.argv[1])\n"
+)
+
+
+class DeviceUnavailable(Exception):
+    """The requested device is not available on this machine."""
+
+
+@dataclass
+class RunResult:
+    """What a run left: the exit status as python would give it, and the trace."""
+
+    exit_status: int
+    trace: dict
+    trace_path: Path | None
+    seconds: float
+
+
+def _display_path(script: str) -> str:
+    try:
+        rel = os.path.relpath(script)
+    except ValueError:
+        return script
+    return Path(rel).as_posix() if not rel.startswith("..") else Path(script).as_posix()
+
+
+def _fallback_trace(script: str, sha: str, *, status: str, exit_status: int, message: str, reason: str, hits: int, seed: int | None, timeout: float | None, device: str | None, stdout: str = "", stderr: str = "") -> dict:
+    """The trace written by the parent when the child could not write one (killed, crashed)."""
+    return {
+        "schema": trace_mod.SCHEMA_VERSION,
+        "meta": {
+            "tracekit": trace_mod.__version__, "python": "%d.%d.%d" % sys.version_info[:3], "torch": None, "numpy": None,
+            "device": device or "cpu", "device_name": None, "seed": seed, "hits": hits, "timeout": timeout,
+        },
+        "source": {"path": _display_path(script), "sha256": sha},
+        "status": status,
+        "exit_status": exit_status,
+        "stdout": stdout,
+        "stderr": stderr,
+        "error": {"type": status.capitalize(), "message": message, "line": None, "reason": reason, "traceback": []},
+        "lines": [],
+    }
+
+
+def _describe_signal(code: int) -> str:
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+def trace_file(
+    script: str | os.PathLike,
+    args: Sequence[str] = (),
+    *,
+    trace_path: str | os.PathLike | None = None,
+    device: str | None = None,
+    seed: int | None = 0,
+    timeout: float | None = None,
+    hits: int = DEFAULT_HITS,
+    probes: dict[int, list[str]] | None = None,
+    max_output: int = 10_000_000,
+    capture: bool = False,
+    cwd: str | os.PathLike | None = None,
+    env: dict | None = None,
+    stdin: Any = None,
+) -> RunResult:
+    """Run SCRIPT with ARGS in a child process, recording it; return its exit status and trace.
+
+    With ``capture=False`` the child shares this process's stdin/stdout/stderr, so the script's
+    output appears exactly as under ``python``. Raises DeviceUnavailable when DEVICE is not here.
+    """
+    script = os.fspath(script)
+    with open(script, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    tmpdir = tempfile.mkdtemp(prefix="tracekit-")
+    out_path = Path(trace_path) if trace_path is not None else Path(tmpdir) / "trace.json"
+    child_trace = Path(tmpdir) / "child-trace.json"
+    spec = {
+        "script": os.path.abspath(script),
+        "argv0": script,
+        "args": list(args),
+        "display_path": _display_path(script),
+        "sha256": sha,
+        "trace": str(child_trace),
+        "hits": hits,
+        "seed": seed,
+        "device": device,
+        "timeout": timeout,
+        "probes": {str(k): v for k, v in (probes or {}).items()},
+        "max_output": max_output,
+    }
+    spec_path = Path(tmpdir) / "spec.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    cmd = [sys.executable, "-c", _BOOT.format(parent=_PKG_PARENT), str(spec_path)]
+    own_group = capture or not _stdin_is_tty()
+    out_file = err_file = None
+    if capture:
+        out_file = open(Path(tmpdir) / "stdout", "w+b")
+        err_file = open(Path(tmpdir) / "stderr", "w+b")
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=env,
+        stdin=stdin if stdin is not None else (subprocess.DEVNULL if capture else None),
+        stdout=out_file,
+        stderr=err_file,
+        start_new_session=own_group,
+    )
+    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN) if not capture else None
+    killed_for_time = False
+    try:
+        try:
+            code = proc.wait(timeout=(timeout + _GRACE) if timeout else None)
+        except subprocess.TimeoutExpired:
+            killed_for_time = True
+            _kill(proc, own_group)
+            code = proc.wait()
+        if capture:
+            _kill_group(proc.pid)  # nothing the example started may outlive it
+    except BaseException:
+        _kill(proc, own_group)
+        proc.wait()
+        raise
+    finally:
+        if old_int is not None:
+            signal.signal(signal.SIGINT, old_int)
+    seconds = time.monotonic() - started
+    stdout = stderr = ""
+    if capture:
+        out_file.seek(0)
+        err_file.seek(0)
+        stdout = out_file.read().decode("utf-8", "replace")
+        stderr = err_file.read().decode("utf-8", "replace")
+        out_file.close()
+        err_file.close()
+    if code == 2 and not child_trace.exists() and device not in (None, "cpu"):
+        _cleanup(tmpdir)
+        raise DeviceUnavailable(stderr.strip().removeprefix("tracekit: ") or f"device {device!r} is not available")
+    if child_trace.exists():
+        with open(child_trace, encoding="utf-8") as f:
+            data = json.load(f)
+    else:
+        common = dict(hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
+        if killed_for_time:
+            data = _fallback_trace(script, sha, status="timeout", exit_status=124, message=f"timed out after {timeout:g} s", reason="timeout", **common)
+            code = 124
+        elif code < 0:
+            data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=f"killed by {_describe_signal(code)}", reason="signal", **common)
+        else:
+            data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=f"exited with status {code} without finishing (os._exit or a crash)", reason="exit", **common)
+    if trace_path is not None:
+        trace_mod.write_json(out_path, data)
+    _cleanup(tmpdir)
+    return RunResult(exit_status=code, trace=data, trace_path=Path(trace_path) if trace_path is not None else None, seconds=seconds)
+
+
+def _stdin_is_tty() -> bool:
+    try:
+        return os.isatty(0)
+    except (OSError, ValueError):
+        return False
+
+
+def _kill(proc: subprocess.Popen, group: bool) -> None:
+    if group:
+        _kill_group(proc.pid)
+    try:
+        proc.kill()
+    except OSError:
+        pass
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (OSError, ProcessLookupError):
+        pass
+
+
+def _cleanup(tmpdir: str) -> None:
+    import shutil
+
+    shutil.rmtree(tmpdir, ignore_errors=True)
