@@ -1,13 +1,11 @@
 """tracekit: turn example scripts into annotated, line-by-line execution-state pages from a real run."""
 
-from typing import Any
-
 from ._version import __version__
 
 __all__ = ["__version__", "build", "trace_file"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     # Lazy, so that the child process and `python -m tracekit` start without loading the whole package.
     if name == "trace_file":
         from .run import trace_file

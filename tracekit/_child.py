@@ -12,25 +12,21 @@ import random
 import sys
 import time
 import types
-from typing import Any
 
 __all__ = ["main"]
 
+Any = object  # annotations only
+
 _EXIT_UNAVAILABLE = 2
+SCHEMA_VERSION = 1  # must equal tracekit.trace.SCHEMA_VERSION (checked by the tests)
 
 
 def _versions() -> dict:
     out: dict[str, Any] = {}
     for name in ("torch", "numpy"):
         mod = sys.modules.get(name)
+        # Only what the script imported: a script without torch does not depend on its version.
         version = getattr(mod, "__version__", None) if mod is not None else None
-        if version is None:
-            try:
-                from importlib.metadata import version as dist_version
-
-                version = dist_version(name)
-            except Exception:
-                version = None
         out[name] = str(version) if version is not None else None
     return out
 
@@ -179,7 +175,8 @@ class _Run:
                 stream.flush()
             except Exception:
                 pass
-        from . import trace as trace_mod
+        from . import _jsonio
+        from ._version import __version__
 
         rec = self.recorder
         torch = sys.modules.get("torch")
@@ -198,9 +195,9 @@ class _Run:
             pe = rec.probe_errors[0]
             self.error = {"type": "PlaceholderError", "message": f"{{{pe['placeholder']}}}: {pe['error']}", "line": pe["line"], "reason": "placeholder", "traceback": []}
         data = {
-            "schema": trace_mod.SCHEMA_VERSION,
+            "schema": SCHEMA_VERSION,
             "meta": {
-                "tracekit": trace_mod.__version__,
+                "tracekit": __version__,
                 "python": "%d.%d.%d" % sys.version_info[:3],
                 "torch": versions["torch"],
                 "numpy": versions["numpy"],
@@ -220,7 +217,7 @@ class _Run:
         }
         if rec is not None and rec.probe_errors:
             data["placeholder_errors"] = rec.probe_errors
-        trace_mod.write_json(self.spec["trace"], data)
+        _jsonio.write_json(self.spec["trace"], data)
 
 
 def _watchdog(run: _Run, timeout: float, main_ident: int) -> None:
@@ -276,12 +273,12 @@ def main(spec_path: str) -> None:
         if hooks:
             sys.meta_path.insert(0, _AfterImport(hooks))
 
+    from ._codecache import instrument_file
     from ._runtime import Recorder
-    from .instrument import instrument_file
 
     probes = {int(k): v for k, v in spec.get("probes", {}).items()}
     try:
-        inst = instrument_file(script, spec["hits"], frozenset(probes))
+        code, stmts, exprs = instrument_file(script, spec["hits"], frozenset(probes))
     except SyntaxError as e:
         import traceback
 
@@ -292,7 +289,7 @@ def main(spec_path: str) -> None:
         run.write()
         sys.exit(1)
 
-    rec = Recorder(inst.stmts, inst.exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000))
+    rec = Recorder(stmts, exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000))
     run.recorder = rec
 
     sys.argv = [spec["argv0"]] + list(spec["args"])
@@ -305,7 +302,7 @@ def main(spec_path: str) -> None:
         _thread.start_new_thread(_watchdog, (run, float(spec["timeout"]), _thread.get_ident()))
     rec.install()
     try:
-        exec(inst.code, mod.__dict__)
+        exec(code, mod.__dict__)
     except SystemExit as e:
         code = e.code
         run.exit_status = code if isinstance(code, int) else (0 if code is None else 1)

@@ -3,11 +3,12 @@ inspected only when a recorded value is one of theirs (found through ``sys.modul
 
 from __future__ import annotations
 
+Any = object  # annotations only; `typing` is not imported at run time
+
 import builtins
 import itertools
 import re
 import sys
-from typing import Any
 
 __all__ = ["Recorder", "snapshot"]
 
@@ -18,6 +19,7 @@ MAX_OUTPUT_PER_HIT = 20_000
 MAX_OUTPUT_LATER = 20_000
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 _COUNT = re.compile(r"\((\d+)\)")
+_ROLE = re.compile(r":\w+:`~?([^`<]+?)(?:\s*<[^>]*>)?`")  # Sphinx roles in docstrings: :func:`x` -> x
 
 
 # ----------------------------------------------------------------------------------------
@@ -53,7 +55,7 @@ def _first_sentence(doc: object) -> tuple[str | None, str | None]:
     if re.match(r"^[\w.]+\(.*\)(\s*->\s*.+)?$", first.replace("\n", " ")) and len(paras) > 1:
         sig = " ".join(first.split())
         first = paras[1]
-    text = " ".join(first.split())
+    text = _ROLE.sub(r"\1", " ".join(first.split()))
     m = re.match(r"(.+?[.!?])(\s|$)", text)
     sent = m.group(1) if m else text
     return sig, _cut(sent, 400)[0]
@@ -256,7 +258,9 @@ class Recorder:
         self.hits_limit = hits
         self.probes = probes
         self.max_output = max_output
+        # A prologue folded into its body's first statement shares that statement's counter.
         self.counters = [itertools.count() for _ in stmts]
+        self.count_of = [st[4] if len(st) > 4 else i for i, st in enumerate(stmts)]
         self.records: list[list[dict]] = [[] for _ in stmts]
         self.current: dict[tuple[int, int], dict] = {}
         self.exc_counts = [0] * len(stmts)
@@ -269,7 +273,7 @@ class Recorder:
         self.out_exceeded: str | None = None
         self.probe_errors: list[dict] = []
         self.line_stmt: dict[int, int] = {}
-        for s, (line, end, kind, _fn) in enumerate(stmts):
+        for s, (line, end, kind, *_rest) in enumerate(stmts):
             if kind in ("stmt", "header"):
                 for ln in range(line, (end or line) + 1):
                     # later (inner) statements win: a body line maps to its own statement
@@ -371,7 +375,7 @@ class Recorder:
 
     # output -------------------------------------------------------------------------------
     def count(self, s: int) -> int:
-        m = _COUNT.search(repr(self.counters[s]))
+        m = _COUNT.search(repr(self.counters[self.count_of[s]]))
         return int(m.group(1)) if m else 0
 
     def _running_recorded(self, s: int, rec: dict) -> bool:
@@ -414,7 +418,7 @@ class Recorder:
         """Per source line: hit count, recorded hits with their events, loop-end values."""
         by_line: dict[int, dict] = {}
         primary_rank = {"iterate": 0, "call": 0, "stmt": 1, "header": 1, "bind": 2, "header-item": 3, "loopend": 9}
-        for s, (line, end, kind, fn) in enumerate(self.stmts):
+        for s, (line, end, kind, fn, *_shared) in enumerate(self.stmts):
             entry = by_line.get(line)
             if entry is None:
                 entry = by_line[line] = {"line": line, "end_line": end or line, "function": fn, "_rank": 99, "hits": 0, "records": {}, "final": [], "output_later": [], "exceptions": 0, "exceptions_later": []}

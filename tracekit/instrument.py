@@ -21,21 +21,11 @@ from __future__ import annotations
 
 import ast
 import copy
-import hashlib
-import marshal
-import os
-import sys
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
-from ._version import __version__
-
-__all__ = ["Instrumented", "ReservedNameError", "instrument", "instrument_file", "instrumented_source", "RESERVED_PREFIX"]
+__all__ = ["Instrumented", "ReservedNameError", "instrument", "instrumented_source", "RESERVED_PREFIX"]
 
 RESERVED_PREFIX = "__tk_"
-# Bumped whenever the generated code changes shape, so cached code is never stale.
-_GENERATOR = 1
 
 # Callees whose behaviour depends on the calling frame or on the literal name at the call site.
 _FRAME_SENSITIVE = {"super"}
@@ -52,7 +42,7 @@ class Instrumented:
     """The compiled instrumented module and its statement/expression tables."""
 
     code: object
-    stmts: list  # [line, end_line, kind, function]
+    stmts: list  # [line, end_line, kind, function] + [statement whose counter it shares]
     exprs: list  # [stmt, role, text, extra-dict]
 
 
@@ -327,7 +317,7 @@ class _Instrumenter:
         return out
 
     def guarded(self, s: int, node: ast.stmt, recorded: list[ast.stmt], plain: list[ast.stmt], catch: bool = True) -> ast.stmt:
-        body: ast.stmt = ast.If(test=self.gate(s), body=[self.start(s)] + recorded, orelse=plain)
+        body: ast.stmt = ast.If(test=self.gate(s), body=recorded, orelse=plain)
         if catch:
             handler = ast.ExceptHandler(
                 type=_name("__tk_B__"),
@@ -344,15 +334,19 @@ class _Instrumenter:
         test = ast.BoolOp(op=ast.And(), values=[self.gate(s), _call("__tk_s__", _const(s))])
         return _loc(ast.IfExp(test=test, body=wrapped, orelse=expr), expr)
 
-    def prologue(self, node: ast.AST, kind: str, names: list[str], line: int) -> list[ast.stmt]:
-        if not names:
-            return []
-        s = self.add_stmt(node, kind, line=line, end_line=line)
-        stmt = ast.If(test=self.gate(s), body=[self.start(s)] + self.record_names(s, names), orelse=[])
-        return [_loc(stmt, node)]
+    def prologue(self, node: ast.AST, kind: str, names: list[str], line: int) -> tuple:
+        """Bindings made on entering a body (for targets, params, `as` names), recorded with its first statement."""
+        return (node, kind, names, line)
+
+    def prologue_stmt(self, pro: tuple, counted_by: int | None = None) -> tuple[int, list[ast.stmt]]:
+        node, kind, names, line = pro
+        p = self.add_stmt(node, kind, line=line, end_line=line)
+        if counted_by is not None:
+            self.stmts[p].append(counted_by)
+        return p, [self.start(p)] + self.record_names(p, names)
 
     # statements ---------------------------------------------------------------------------
-    def body(self, stmts: list[ast.stmt], docstring: bool = False, module: bool = False, pro: list[ast.stmt] | None = None) -> list[ast.stmt]:
+    def body(self, stmts: list[ast.stmt], docstring: bool = False, module: bool = False, pro: tuple | None = None) -> list[ast.stmt]:
         out: list[ast.stmt] = []
         i = 0
         if docstring and stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant) and isinstance(stmts[0].value.value, str):
@@ -362,10 +356,21 @@ class _Instrumenter:
             while i < len(stmts) and isinstance(stmts[i], ast.ImportFrom) and stmts[i].module == "__future__":
                 out.append(stmts[i])
                 i += 1
-        out += pro or []
-        for st in stmts[i:]:
+        rest = stmts[i:]
+        if pro is not None:
+            if rest and self.is_simple(rest[0]):
+                # The body's first statement runs exactly once per entry: it counts and records both.
+                out.append(self.simple(rest[0], pro=pro))
+                rest = rest[1:]
+            else:
+                p, recorded = self.prologue_stmt(pro)
+                out.append(_loc(ast.If(test=self.gate(p), body=recorded, orelse=[]), pro[0]))
+        for st in rest:
             out += self.stmt(st)
         return out
+
+    def is_simple(self, node: ast.stmt) -> bool:
+        return not hasattr(self, "do_" + type(node).__name__) and not isinstance(node, (ast.Global, ast.Nonlocal))
 
     def stmt(self, node: ast.stmt) -> list[ast.stmt]:
         method = getattr(self, "do_" + type(node).__name__, None)
@@ -375,8 +380,11 @@ class _Instrumenter:
             return [node]
         return [self.simple(node)]
 
-    def simple(self, node: ast.stmt) -> ast.stmt:
+    def simple(self, node: ast.stmt, pro: tuple | None = None) -> ast.stmt:
         s = self.add_stmt(node, "stmt")
+        prefix: list[ast.stmt] = []
+        if pro is not None:
+            _p, prefix = self.prologue_stmt(pro, counted_by=s)
         rec = copy.deepcopy(node)
         w = _Wrap(self, s)
         after: list[ast.stmt] = []
@@ -425,7 +433,7 @@ class _Instrumenter:
             w.generic_visit(rec)
         if node.lineno in self.probe_lines:
             after.append(ast.Expr(value=_call("__tk_p__", _const(s))))
-        return self.guarded(s, node, [rec] + after, [node])
+        return self.guarded(s, node, prefix + [self.start(s), rec] + after, [node])
 
     def visit_top(self, w: _Wrap, value: ast.expr) -> ast.expr:
         """Visit a statement's top-level expression without recording it as a sub-expression."""
@@ -521,17 +529,12 @@ class _Instrumenter:
         params += [p.arg for p in a.kwonlyargs]
         params += [a.kwarg.arg] if a.kwarg else []
         self.scope.append(node.name)
-        pro = self.prologue(node, "call", params, node.lineno) if params else [_loc(self.bare_prologue(node), node)]
+        pro = self.prologue(node, "call", params, node.lineno)
         node.body = self.body(node.body, docstring=True, pro=pro)
         self.scope.pop()
         return [node]
 
     do_AsyncFunctionDef = do_FunctionDef
-
-    def bare_prologue(self, node: ast.AST) -> ast.stmt:
-        """A call of a function without parameters still counts as a hit of its `def` line."""
-        s = self.add_stmt(node, "call", line=node.lineno, end_line=node.lineno)
-        return ast.If(test=self.gate(s), body=[self.start(s)], orelse=[])
 
     def do_ClassDef(self, node: ast.ClassDef) -> list[ast.stmt]:
         self.scope.append(node.name)
@@ -576,40 +579,3 @@ def instrumented_source(source: bytes | str, filename: str = "<script>", hits: i
     """The instrumented program as Python source, for debugging."""
     tree, _ = _transform(source, filename, hits, set())
     return ast.unparse(tree) + "\n"
-
-
-def _cache_dir() -> Path | None:
-    env = os.environ.get("TRACEKIT_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "tracekit"
-
-
-def instrument_file(path: str, hits: int = 3, probe_lines: frozenset[int] = frozenset()) -> Instrumented:
-    """Instrument the file at PATH, reusing compiled code cached by content hash."""
-    with open(path, "rb") as f:
-        source = f.read()
-    key = hashlib.sha256(
-        repr((_GENERATOR, __version__, sys.version, path, hits, sorted(probe_lines))).encode() + b"\0" + source
-    ).hexdigest()
-    cdir = _cache_dir()
-    cfile = cdir / "code" / f"{key}.bin" if cdir else None
-    if cfile is not None:
-        try:
-            with open(cfile, "rb") as f:
-                code, stmts, exprs = marshal.load(f)
-            return Instrumented(code=code, stmts=stmts, exprs=exprs)
-        except (OSError, EOFError, ValueError, TypeError):
-            pass
-    result = instrument(source, path, hits, probe_lines)
-    if cfile is not None:
-        try:
-            cfile.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=cfile.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                marshal.dump((result.code, result.stmts, result.exprs), f)
-            os.replace(tmp, cfile)
-        except (OSError, ValueError):
-            pass
-    return result

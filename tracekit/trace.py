@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ._jsonio import atomic_write, dumps, write_json
 from ._version import __version__
 
 __all__ = [
@@ -29,37 +29,12 @@ __all__ = [
     "dumps",
     "load",
     "write_json",
+    "atomic_write",
     "__version__",
 ]
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("schema") / "trace.schema.json"
-
-
-def dumps(data: Any) -> str:
-    """Deterministic JSON text: sorted keys, UTF-8, one trailing newline."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
-
-
-def write_json(path: str | os.PathLike, data: Any) -> None:
-    """Write DATA as JSON to PATH atomically (temporary file, then rename)."""
-    atomic_write(Path(path), dumps(data).encode("utf-8"))
-
-
-def atomic_write(path: Path, payload: bytes) -> None:
-    """Write PAYLOAD to PATH through a temporary file in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _build(cls: type, data: dict) -> Any:

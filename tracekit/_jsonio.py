@@ -1,0 +1,36 @@
+"""Deterministic JSON text and atomic file writes, with nothing but json and os (the child uses them)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+__all__ = ["atomic_write", "dumps", "write_json"]
+
+
+def dumps(data: object) -> str:
+    """Deterministic JSON text: sorted keys, UTF-8, one trailing newline."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+
+
+def atomic_write(path: str | os.PathLike, payload: bytes) -> None:
+    """Write PAYLOAD to PATH through a temporary file in the same folder, then rename over PATH."""
+    path = os.fspath(path)
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_json(path: str | os.PathLike, data: object) -> None:
+    """Write DATA as JSON to PATH atomically."""
+    atomic_write(path, dumps(data).encode("utf-8"))

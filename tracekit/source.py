@@ -1,0 +1,760 @@
+"""Read an example script into its authored model: title, intro, prose, notes, directives, listing."""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import re
+import shlex
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+__all__ = [
+    "AuthoringError",
+    "Example",
+    "Item",
+    "ListingLine",
+    "Note",
+    "Placeholder",
+    "FILE_KEYS",
+    "STATEMENT_KEYS",
+    "read_example",
+    "split_prose",
+]
+
+STATEMENT_KEYS = frozenset({"hide", "raises", "rows", "cols", "image"})
+FILE_KEYS = frozenset({"device", "seed", "timeout", "hits", "memory"})
+
+# `# tracekit: …` anywhere in a trailing comment; at the start for a comment line of its own.
+_DIRECTIVE_RE = re.compile(r"#\s*tracekit\s*:")
+_DEVICE_RE = re.compile(r"(cpu|cuda|cuda:\d+|mps|auto)")
+_MEMORY_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?", re.IGNORECASE)
+_DOTTED_NAME_RE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+# PEP 263: the cookie Python honours on line 1 or 2.
+_COOKIE_RE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+_NOTE_MARKERS = (("📚", "api"), ("api:", "api"), ("→", "derived"), ("->", "derived"))
+_MEMORY_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+class AuthoringError(Exception):
+    """A problem in an example's authoring comments, with the file and line it is on."""
+
+    def __init__(self, path: str, line: int, message: str, column: int | None = None) -> None:
+        where = f"{path}:{line}" if column is None else f"{path}:{line}:{column}"
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.line = line
+        self.column = column
+        self.message = message
+
+
+@dataclass
+class Note:
+    """An authored execution-state entry: `📚 name = text` (api) or `→ name = text` (derived)."""
+
+    icon: str
+    name: str
+    text: str
+
+
+@dataclass
+class ListingLine:
+    """One line of the listing as shown: display number, original line number, text."""
+
+    number: int
+    line: int
+    text: str
+
+
+@dataclass
+class Item:
+    """A statement or a plain comment line, with what the author wrote about it."""
+
+    kind: str  # "code" | "comment"
+    line: int
+    end_line: int
+    number: int
+    end_number: int
+    code: str
+    prose: str = ""
+    notes: list[Note] = field(default_factory=list)
+    hide: bool = False
+    raises: str | None = None
+    rows: list[str] | None = None
+    cols: list[str] | None = None
+    image: bool = False
+
+
+@dataclass
+class Example:
+    """Everything the author wrote in one example file."""
+
+    path: str
+    title: str
+    intro: str
+    options: dict
+    listing: list[ListingLine]
+    items: list[Item]
+    probes: dict[int, list[str]] = field(default_factory=dict)
+    hidden: list[tuple[int, int]] = field(default_factory=list)  # original spans of hidden statements
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """One `{expr!conv:spec}` in prose; `source` is the text between the braces, the probe key."""
+
+    source: str
+    expr: str
+    conversion: str | None
+    spec: str
+
+
+# ── prose placeholders ───────────────────────────────────────────────────────
+
+
+class _PlaceholderError(ValueError):
+    """A malformed placeholder, with the column it starts at."""
+
+    def __init__(self, column: int, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def split_prose(text: str) -> list[str | Placeholder]:
+    """Split prose into literal text and placeholders, f-string style (`{{`/`}}` are braces)."""
+    parts: list[str | Placeholder] = []
+    literal: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "{" and text.startswith("{{", i):
+            literal.append("{")
+            i += 2
+        elif ch == "}" and text.startswith("}}", i):
+            literal.append("}")
+            i += 2
+        elif ch == "}":
+            raise _PlaceholderError(i, "single '}' in prose; write '}}' for a literal brace")
+        elif ch == "{":
+            end, placeholder = _scan_placeholder(text, i)
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            parts.append(placeholder)
+            i = end
+        else:
+            literal.append(ch)
+            i += 1
+    if literal:
+        parts.append("".join(literal))
+    return parts
+
+
+def _scan_placeholder(text: str, start: int) -> tuple[int, Placeholder]:
+    """Parse the placeholder opening at text[start] ('{'); return the index after its '}'."""
+    # Brackets and string quotes are tracked so `d['a:b']`, `x[1:2]`, `f(a, b)` and `a != b` stay
+    # inside the expression, as in an f-string; `string.Formatter` would split them.
+    depth, quote, i = 0, "", start + 1
+    expr_end = conv_at = spec_at = -1
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]" or (ch == "}" and depth > 0):
+            depth -= 1
+            if depth < 0:
+                raise _PlaceholderError(start, f"unbalanced {ch!r} in placeholder")
+        elif ch == "}":
+            expr_end = i if expr_end < 0 else expr_end
+            break
+        elif ch == "!" and depth == 0 and not text.startswith("!=", i):
+            expr_end, conv_at = i, i + 1
+            i += 2
+            if i > len(text) or text[conv_at : conv_at + 1] not in ("r", "s", "a"):
+                raise _PlaceholderError(start, "conversion must be !r, !s or !a")
+            if i < len(text) and text[i] not in ":}":
+                raise _PlaceholderError(start, "expected ':' or '}' after the conversion")
+            continue
+        elif ch == ":" and depth == 0:
+            expr_end = i if expr_end < 0 else expr_end
+            spec_at = i + 1
+            close = text.find("}", spec_at)
+            if close < 0:
+                break
+            if "{" in text[spec_at:close]:
+                raise _PlaceholderError(start, "nested placeholders in a format spec are not supported")
+            i = close
+            break
+        i += 1
+    else:
+        raise _PlaceholderError(start, "placeholder is not closed with '}'")
+    if i >= len(text) or text[i] != "}":
+        raise _PlaceholderError(start, "placeholder is not closed with '}'")
+    expr = text[start + 1 : expr_end].strip()
+    if not expr:
+        raise _PlaceholderError(start, "empty placeholder '{}'; write '{{}}' for literal braces")
+    try:
+        compile(f"({expr}\n)", "<placeholder>", "eval")
+    except SyntaxError as error:
+        raise _PlaceholderError(start, f"placeholder {{{text[start + 1 : i]}}} is not a Python expression: {error.msg}") from None
+    spec = text[spec_at:i] if spec_at >= 0 else ""
+    conversion = text[conv_at] if conv_at >= 0 else None
+    return i + 1, Placeholder(text[start + 1 : i], expr, conversion, spec)
+
+
+# ── reading and checking the file ────────────────────────────────────────────
+
+
+def _decode(display: str, data: bytes) -> str:
+    """Decode source bytes exactly as Python would (BOM, PEP 263 cookie, default UTF-8)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise AuthoringError(display, error.lineno or 1, f"bad encoding declaration: {error.msg}") from None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise AuthoringError(display, line, f"cannot decode as {encoding}: {error.reason}") from None
+
+
+def _syntax_error(display: str, error: SyntaxError, lines: list[str]) -> AuthoringError:
+    """Turn a SyntaxError into an AuthoringError whose message shows the line and a caret."""
+    line = error.lineno or 1
+    column = error.offset or 1
+    text = lines[line - 1] if 0 < line <= len(lines) else (error.text or "").rstrip("\r\n")
+    # Keep tabs in the caret's padding so the caret lines up however tabs are shown.
+    pad = "".join(ch if ch == "\t" else " " for ch in text[: max(column - 1, 0)])
+    kind = type(error).__name__
+    message = f"{kind}: {error.msg} (line {line}, column {column})\n    {text}\n    {pad}^"
+    return AuthoringError(display, line, message, column)
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    """The example's path as pages name it: relative to root, POSIX."""
+    if root is None:
+        return path.as_posix()
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+
+
+def _humanise(stem: str) -> str:
+    """`first_gradient` → `First gradient`."""
+    words = re.sub(r"[_\-\s]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else stem
+
+
+# ── the statement skeleton (libcst) ──────────────────────────────────────────
+
+
+@dataclass
+class _Unit:
+    """A statement, or a clause header (else/elif/except/finally/case), as one listing item."""
+
+    first: int  # first line (decorators included)
+    header_end: int  # last line of the item (the colon line for compound statements)
+    end: int  # last line of the whole statement, body included
+    clause: bool = False
+    docstring: bool = False
+
+
+@dataclass
+class _Comment:
+    """A `#` comment: its line, its text, and whether it is a line of its own at statement level."""
+
+    line: int
+    text: str
+    standalone: bool
+
+
+class _Skeleton:
+    """Statements, clause headers and comments of a module, with original line numbers."""
+
+    def __init__(self, module: cst.Module) -> None:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self._pos = wrapper.resolve(PositionProvider)
+        self.units: list[_Unit] = []
+        self._standalone: set[int] = set()
+        self._lines(module.header)
+        for statement in module.body:
+            self._statement(statement)
+        self._lines(module.footer)
+        self.comments = self._all_comments(module)
+
+    def _range(self, node: cst.CSTNode) -> CodeRange:
+        return self._pos[node]
+
+    def _lines(self, lines: Any) -> None:
+        """Mark the comments of statement-level empty lines as standalone."""
+        for empty in lines:
+            if empty.comment is not None:
+                self._standalone.add(id(empty.comment))
+
+    def _statement(self, node: cst.CSTNode, clause: bool = False) -> None:
+        """Record NODE (a statement or clause) and everything nested in its body."""
+        self._lines(getattr(node, "leading_lines", ()))
+        span = self._range(node)
+        first = span.start.line
+        for decorator in getattr(node, "decorators", ()):
+            first = min(first, self._range(decorator).start.line)
+        if isinstance(node, cst.SimpleStatementLine):
+            self.units.append(_Unit(first, span.end.line, span.end.line, clause))
+            return
+        body = getattr(node, "body", None)
+        if isinstance(node, cst.Match):
+            header = node.whitespace_after_colon
+        elif isinstance(body, cst.IndentedBlock):
+            header = body.header
+        elif isinstance(body, cst.SimpleStatementSuite):
+            header = body.trailing_whitespace
+        else:  # pragma: no cover - every compound statement has one of the above
+            raise TypeError(f"unexpected statement {type(node).__name__}")
+        self.units.append(_Unit(first, self._range(header).start.line, span.end.line, clause))
+        if isinstance(body, cst.IndentedBlock):
+            for statement in body.body:
+                self._statement(statement)
+            self._lines(body.footer)
+        if isinstance(node, cst.Match):
+            for case in node.cases:
+                self._statement(case, clause=True)
+            self._lines(node.footer)
+        for name in ("handlers",):
+            for handler in getattr(node, name, ()):
+                self._statement(handler, clause=True)
+        for name in ("orelse", "finalbody"):
+            child = getattr(node, name, None)
+            if child is not None:
+                self._statement(child, clause=True)
+
+    def _all_comments(self, module: cst.Module) -> list[_Comment]:
+        """Every comment in the file, in order, marked standalone or not."""
+        found: list[_Comment] = []
+        standalone, pos = self._standalone, self._pos
+
+        class Visitor(cst.CSTVisitor):
+            def visit_Comment(self, node: cst.Comment) -> None:
+                found.append(_Comment(pos[node].start.line, node.value.rstrip(), id(node) in standalone))
+
+        module.visit(Visitor())
+        found.sort(key=lambda comment: comment.line)
+        return found
+
+
+# ── directives and prose ─────────────────────────────────────────────────────
+
+
+def _parse_directive(display: str, line: int, text: str) -> dict[str, Any]:
+    """Parse `# tracekit: KEY[=VALUE] …` into typed values; raise AuthoringError on anything off."""
+    match = _DIRECTIVE_RE.match(text)
+    assert match is not None
+    body = text[match.end() :].strip()
+    if not body:
+        raise AuthoringError(display, line, "empty directive: expected '# tracekit: KEY[=VALUE] ...'")
+    try:
+        words = shlex.split(body, comments=False, posix=True)
+    except ValueError as error:
+        raise AuthoringError(display, line, f"malformed directive {body!r}: {error}") from None
+    values: dict[str, Any] = {}
+    for word in words:
+        key, eq, value = word.partition("=")
+        key = key.strip()
+        if key not in STATEMENT_KEYS and key not in FILE_KEYS:
+            known = ", ".join(sorted(STATEMENT_KEYS | FILE_KEYS))
+            raise AuthoringError(display, line, f"unknown directive key {key!r} (known: {known})")
+        if key in values:
+            raise AuthoringError(display, line, f"directive key {key!r} given twice")
+        values[key] = _directive_value(display, line, key, value.strip() if eq else None)
+    return values
+
+
+def _directive_value(display: str, line: int, key: str, value: str | None) -> Any:
+    """The typed value of one directive key."""
+
+    def bad(expected: str) -> AuthoringError:
+        shown = "no value" if value is None else f"{value!r}"
+        return AuthoringError(display, line, f"bad value for {key}: {shown}; expected {expected}")
+
+    if key in ("hide", "image"):
+        if value is not None:
+            raise bad("no value")
+        return True
+    if key == "raises":
+        if value is None:
+            return "BaseException"  # any exception
+        if not _DOTTED_NAME_RE.fullmatch(value):
+            raise bad("an exception class name, e.g. raises=RuntimeError")
+        return value
+    if key in ("rows", "cols"):
+        if not value:
+            raise bad("labels, e.g. cols=a,b,c or cols=\"a b c\"")
+        labels = [label.strip() for label in (value.split(",") if "," in value else value.split())]
+        if not all(labels):
+            raise bad("labels without empty entries")
+        return labels
+    if value is None or value == "":
+        raise bad({"device": "cpu, cuda, cuda:N, mps or auto", "seed": "an integer",
+                   "timeout": "seconds", "hits": "a positive integer", "memory": "a size like 2G"}[key])
+    if key == "device":
+        if not _DEVICE_RE.fullmatch(value):
+            raise bad("cpu, cuda, cuda:N, mps or auto")
+        return value
+    if key == "seed":
+        if not re.fullmatch(r"\d+", value):
+            raise bad("a non-negative integer")
+        return int(value)
+    if key == "hits":
+        if not re.fullmatch(r"\d+", value) or int(value) < 1:
+            raise bad("a positive integer")
+        return int(value)
+    if key == "timeout":
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise bad("a positive number of seconds") from None
+        if not (seconds > 0 and seconds != float("inf")):
+            raise bad("a positive number of seconds")
+        return seconds
+    match = _MEMORY_RE.fullmatch(value)  # key == "memory"
+    if not match or float(match.group(1)) <= 0:
+        raise bad("a size such as 512M or 2G")
+    return int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).upper()])
+
+
+def _prose_text(comment: str) -> str:
+    """The Markdown of one `#:` line: drop the marker and one space."""
+    text = comment[2:]
+    return text[1:] if text.startswith(" ") else text
+
+
+def _note(content: str) -> tuple[str, str] | None:
+    """If CONTENT starts with a note marker, return (icon, rest)."""
+    for marker, icon in _NOTE_MARKERS:
+        if content.startswith(marker) and content[len(marker) : len(marker) + 1] in (" ", "\t"):
+            return icon, content[len(marker) :].strip()
+    return None
+
+
+# ── the reader ───────────────────────────────────────────────────────────────
+
+
+@dataclass
+class _Pending:
+    """Authoring comments seen since the last item, waiting for the item below them."""
+
+    prose: list[tuple[int, str]] = field(default_factory=list)
+    directives: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+class _Reader:
+    """Walk comments and statements in line order, building items, listing and probes."""
+
+    def __init__(self, display: str, stem: str, text: str, tree: ast.Module, module: cst.Module) -> None:
+        self.display = display
+        self.lines = _NEWLINE_RE.split(text)
+        if self.lines and self.lines[-1] == "":
+            self.lines.pop()
+        self.stem = stem
+        self.tree = tree
+        self.skeleton = _Skeleton(module)
+        self.options: dict[str, Any] = {}
+        self.option_lines: dict[str, int] = {}
+        self.removed: set[int] = set()
+        self.shown: dict[int, str] = {}  # line → display text with trailing directives removed
+        self.items: list[Item] = []
+        self.probes: dict[int, list[str]] = {}
+        self.hidden: list[tuple[int, int]] = []
+        self.waiting_probes: list[tuple[int, list[str]]] = []  # comment line, placeholders
+
+    def error(self, line: int, message: str) -> AuthoringError:
+        return AuthoringError(self.display, line, message)
+
+    def read(self) -> Example:
+        title, intro = self._docstring()
+        trailing = self._trailing_directives()
+        events: list[tuple[int, int, Any]] = [(c.line, 0, c) for c in self.skeleton.comments if c.standalone]
+        events += [(u.first, 1, u) for u in self.skeleton.units]
+        events.sort(key=lambda event: (event[0], event[1]))
+        pending = _Pending()
+        hidden_until = 0
+        for line, _, event in events:
+            if isinstance(event, _Comment):
+                self._comment_line(event, pending, hidden_until)
+            elif line <= hidden_until:
+                # A statement inside a hidden one: its directives still count for file options.
+                for directive_line, values in trailing.get(line, []):
+                    self._file_options(directive_line, values)
+                pending.directives = []
+            else:
+                hidden_until = max(hidden_until, self._unit(event, pending, trailing.get(line, [])))
+        if pending.directives:
+            line = pending.directives[0][0]
+            raise self.error(line, "statement directive with no statement below it")
+        if pending.prose:
+            raise self.error(pending.prose[0][0], "'#:' prose with no statement or comment below it")
+        if self.waiting_probes:
+            # Comments after the last statement: everything has run by then, so their
+            # placeholders are evaluated after the last statement instead.
+            code = [item for item in self.items if item.kind == "code"]
+            if not code:
+                line, found = self.waiting_probes[0]
+                raise self.error(line, f"placeholder {{{found[0]}}} in prose, but the file has no statement to evaluate it after")
+            for _, found in self.waiting_probes:
+                self._probe(code[-1].line, found)
+        listing = self._listing()
+        return Example(self.display, title, intro, self.options, listing, self.items, self.probes, self.hidden)
+
+    # ─ docstring ─
+
+    def _docstring(self) -> tuple[str, str]:
+        """Title and intro from the module docstring; mark its lines as not shown."""
+        docstring = ast.get_docstring(self.tree, clean=True)
+        if docstring is None:
+            return _humanise(self.stem), ""
+        node = self.tree.body[0]
+        end = node.end_lineno or node.lineno
+        if len(self.tree.body) > 1 and self.tree.body[1].lineno <= end:
+            raise self.error(end, "put the module docstring on lines of its own")
+        for unit in self.skeleton.units:
+            if unit.first == node.lineno:
+                unit.docstring = True
+        title, _, intro = docstring.strip().partition("\n")
+        return (title.strip() or _humanise(self.stem)), intro.strip("\n")
+
+    # ─ comments inside statements ─
+
+    def _trailing_directives(self) -> dict[int, list[tuple[int, dict[str, Any]]]]:
+        """Directives in comments inside statements, keyed by the statement's first line."""
+        owner: dict[int, _Unit] = {}
+        for unit in self.skeleton.units:
+            for line in range(unit.first, unit.header_end + 1):
+                owner[line] = unit
+        found: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+        for comment in self.skeleton.comments:
+            if comment.standalone:
+                continue
+            line, text = comment.line, comment.text
+            own_line = self.lines[line - 1].strip() == text.strip()
+            if text.startswith("#:"):
+                raise self.error(line, "'#:' prose must be on its own line(s) directly above a statement")
+            match = _DIRECTIVE_RE.search(text)
+            if match is None:
+                continue
+            if own_line:
+                raise self.error(line, "directive inside a statement; put it on the statement's first line or the line above")
+            unit = owner.get(line)
+            if unit is None:  # pragma: no cover - every non-standalone comment sits in a statement
+                raise self.error(line, "directive not attached to a statement")
+            found.setdefault(unit.first, []).append((line, _parse_directive(self.display, line, text[match.start() :])))
+            kept = text[: match.start()].rstrip()
+            source = self.lines[line - 1].rstrip()
+            shown = source[: len(source) - len(text)] + kept
+            self.shown[line] = shown.rstrip()
+        return found
+
+    # ─ statement-level comment lines ─
+
+    def _comment_line(self, comment: _Comment, pending: _Pending, hidden_until: int) -> None:
+        line, text = comment.line, comment.text
+        if text.startswith("#:"):
+            if line <= hidden_until:
+                raise self.error(line, "'#:' prose inside a hidden statement is never shown")
+            pending.prose.append((line, _prose_text(text)))
+            self.removed.add(line)
+            return
+        if _DIRECTIVE_RE.match(text):
+            self.removed.add(line)
+            values = _parse_directive(self.display, line, text)
+            self._file_options(line, values)
+            statement = {k: v for k, v in values.items() if k in STATEMENT_KEYS}
+            if statement and line > hidden_until:
+                pending.directives.append((line, statement))
+            return
+        if (line == 1 and text.startswith("#!")) or (line <= 2 and _COOKIE_RE.match(text) and self._cookie_line(line)):
+            self.removed.add(line)
+            return
+        if line <= hidden_until:
+            return  # a comment in a hidden statement's body goes with it
+        if pending.directives:
+            raise self.error(pending.directives[0][0], f"statement directive must be directly above a statement, not above the comment on line {line}")
+        prose, notes, placeholders = self._prose(pending)
+        self._add_item("comment", line, line, prose, notes, {})
+        if placeholders:
+            self.waiting_probes.append((line, placeholders))
+
+    def _cookie_line(self, line: int) -> bool:
+        """True if LINE is where Python looks for an encoding cookie (line 2 only after a comment)."""
+        first = self.lines[0].strip() if self.lines else ""
+        return line == 1 or not first or first.startswith("#")
+
+    def _file_options(self, line: int, values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            if key in FILE_KEYS:
+                if key in self.options:
+                    raise self.error(line, f"file option {key!r} already set on line {self.option_lines[key]}")
+                self.options[key] = value
+                self.option_lines[key] = line
+
+    # ─ statements ─
+
+    def _unit(self, unit: _Unit, pending: _Pending, trailing: list[tuple[int, dict[str, Any]]]) -> int:
+        """Turn a statement into an item (or hide it); return the last line it hides, or 0."""
+        for line, values in trailing:
+            self._file_options(line, values)
+        directives: dict[str, Any] = {}
+        for line, values in pending.directives + trailing:
+            for key, value in values.items():
+                if key in FILE_KEYS:
+                    continue
+                if key in directives:
+                    raise self.error(line, f"directive key {key!r} given twice for the statement on line {unit.first}")
+                directives[key] = value
+        anchor = (pending.directives + trailing)[0][0] if directives else unit.first
+        pending.directives = []
+        if unit.docstring:
+            if pending.prose:
+                raise self.error(pending.prose[0][0], "'#:' prose above the module docstring; write it in the docstring")
+            if directives:
+                raise self.error(anchor, "statement directive on the module docstring")
+            self.removed.update(range(unit.first, unit.end + 1))
+            return 0
+        if directives.get("hide"):
+            if unit.clause:
+                raise self.error(anchor, "hide applies to whole statements, not to else/elif/except/finally/case clauses")
+            if pending.prose:
+                raise self.error(pending.prose[0][0], "'#:' prose above a hidden statement is never shown")
+            self.removed.update(range(unit.first, unit.end + 1))
+            self.hidden.append((unit.first, unit.end))
+            return unit.end
+        prose, notes, placeholders = self._prose(pending)
+        self._add_item("code", unit.first, unit.header_end, prose, notes, directives)
+        for _, found in self.waiting_probes:
+            self._probe(unit.first, found)
+        self.waiting_probes = []
+        self._probe(unit.first, placeholders)
+        return 0
+
+    def _probe(self, line: int, found: list[str]) -> None:
+        if found:
+            known = self.probes.setdefault(line, [])
+            known.extend(source for source in found if source not in known)
+
+    def _add_item(self, kind: str, first: int, last: int, prose: str, notes: list[Note], directives: dict[str, Any]) -> None:
+        self.items.append(
+            Item(
+                kind=kind,
+                line=first,
+                end_line=last,
+                number=0,  # display numbers are filled in once the listing is known
+                end_number=0,
+                code="",
+                prose=prose,
+                notes=notes,
+                raises=directives.get("raises"),
+                rows=directives.get("rows"),
+                cols=directives.get("cols"),
+                image=bool(directives.get("image", False)),
+            )
+        )
+
+    def _prose(self, pending: _Pending) -> tuple[str, list[Note], list[str]]:
+        """Prose Markdown, notes and placeholder sources from the pending `#:` lines."""
+        lines, notes, placeholders = [], [], []
+        last_note_line = -1
+        for index, (line, content) in enumerate(pending.prose):
+            marked = _note(content)
+            if marked is not None:
+                icon, rest = marked
+                name, sep, text = rest.partition(" = ")
+                if not sep or not name.strip() or not text.strip():
+                    raise self.error(line, f"note must read '{content.split()[0]} NAME = TEXT'")
+                notes.append(Note(icon, name.strip(), text.strip()))
+                last_note_line = index
+                found = self._placeholders(line, text)
+            elif last_note_line == index - 1 and content[:1] in (" ", "\t") and content.strip():
+                # An indented line right after a note continues that note's text.
+                notes[-1].text += " " + content.strip()
+                last_note_line = index
+                found = self._placeholders(line, content)
+            else:
+                lines.append(content.rstrip())
+                found = self._placeholders(line, content)
+            placeholders.extend(source for source in found if source not in placeholders)
+        pending.prose = []
+        return "\n".join(lines).strip("\n"), notes, placeholders
+
+    def _placeholders(self, line: int, text: str) -> list[str]:
+        try:
+            parts = split_prose(text)
+        except _PlaceholderError as error:
+            at = self.lines[line - 1].find(text)
+            column = at + error.column + 1 if at >= 0 else None
+            raise AuthoringError(self.display, line, str(error), column) from None
+        return [part.source for part in parts if isinstance(part, Placeholder)]
+
+    # ─ listing ─
+
+    def _listing(self) -> list[ListingLine]:
+        """Number the shown lines 1..n and fill in the items' display numbers and code."""
+        kept: list[tuple[int, str]] = []
+        for line in range(1, len(self.lines) + 1):
+            if line in self.removed:
+                continue
+            text = self.shown.get(line, self.lines[line - 1].rstrip())
+            text = text.lstrip("\f") if text[:1] == "\f" else text
+            blank = not text.strip()
+            if blank and kept and not kept[-1][1].strip() and kept[-1][0] != line - 1:
+                continue  # a removed line separated two blank lines: keep only one
+            kept.append((line, "" if blank else text))
+        while kept and not kept[0][1]:
+            kept.pop(0)
+        while kept and not kept[-1][1]:
+            kept.pop()
+        listing = [ListingLine(number, line, text) for number, (line, text) in enumerate(kept, 1)]
+        number_of = {entry.line: entry.number for entry in listing}
+        text_of = {entry.line: entry.text for entry in listing}
+        for item in self.items:
+            item.number = number_of[item.line]
+            item.end_number = number_of[item.end_line]
+            item.code = "\n".join(text_of[line] for line in range(item.line, item.end_line + 1))
+        return listing
+
+
+def read_example(path: Path, root: Path | None = None) -> Example:
+    """Parse PATH into an Example; raise AuthoringError naming file and line on bad input."""
+    path = Path(path)
+    display = _relative(path, None if root is None else Path(root))
+    data = path.read_bytes()
+    text = _decode(display, data)
+    lines = _NEWLINE_RE.split(text)
+    try:
+        tree = ast.parse(text, filename=display)
+    except SyntaxError as error:
+        raise _syntax_error(display, error, lines) from None
+    except ValueError as error:  # e.g. null bytes
+        line = text.count("\n", 0, max(text.find("\0"), 0)) + 1
+        raise AuthoringError(display, line, f"cannot compile: {error}") from None
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        raise AuthoringError(display, error.raw_line, f"libcst cannot parse this line: {error.message}", error.raw_column + 1) from None
+    return _Reader(display, path.stem, text, tree, module).read()
