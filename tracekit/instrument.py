@@ -26,6 +26,7 @@ from dataclasses import dataclass
 __all__ = ["Instrumented", "ReservedNameError", "instrument", "instrumented_source", "RESERVED_PREFIX"]
 
 RESERVED_PREFIX = "__tk_"
+_HOOK_NAMES = ("__tk_c__", "__tk_n__", "__tk_B__", "__tk_s__", "__tk_v__", "__tk_f__", "__tk_x__", "__tk_e__", "__tk_p__")
 
 # Callees whose behaviour depends on the calling frame or on the literal name at the call site.
 _FRAME_SENSITIVE = {"super"}
@@ -346,7 +347,7 @@ class _Instrumenter:
         return p, [self.start(p)] + self.record_names(p, names)
 
     # statements ---------------------------------------------------------------------------
-    def body(self, stmts: list[ast.stmt], docstring: bool = False, module: bool = False, pro: tuple | None = None) -> list[ast.stmt]:
+    def body(self, stmts: list[ast.stmt], docstring: bool = False, module: bool = False, pro: tuple | None = None, scope_names: bool = False) -> list[ast.stmt]:
         out: list[ast.stmt] = []
         i = 0
         if docstring and stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant) and isinstance(stmts[0].value.value, str):
@@ -356,6 +357,10 @@ class _Instrumenter:
             while i < len(stmts) and isinstance(stmts[i], ast.ImportFrom) and stmts[i].module == "__future__":
                 out.append(stmts[i])
                 i += 1
+        if module or scope_names:
+            # Module and class bodies look names up with LOAD_NAME (three dict probes); declaring
+            # the hooks global turns their loads into LOAD_GLOBAL, which the interpreter caches.
+            out.append(ast.Global(names=list(_HOOK_NAMES)))
         rest = stmts[i:]
         if pro is not None:
             if rest and self.is_simple(rest[0]):
@@ -538,7 +543,7 @@ class _Instrumenter:
 
     def do_ClassDef(self, node: ast.ClassDef) -> list[ast.stmt]:
         self.scope.append(node.name)
-        node.body = self.body(node.body, docstring=True)
+        node.body = self.body(node.body, docstring=True, scope_names=True)
         self.scope.pop()
         return [node]
 
