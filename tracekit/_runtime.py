@@ -16,7 +16,7 @@ MAX_REPR = 4000  # characters of a value's repr kept in the trace
 MAX_ROWS = 16  # 2-D values up to MAX_ROWS x MAX_ROWS also keep their rows as numbers
 MAX_ITEMS = 100  # container elements shown before "..."
 MAX_OUTPUT_PER_HIT = 20_000
-MAX_OUTPUT_LATER = 20_000
+MAX_OUTPUT_LATER = 4_000
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 _COUNT = re.compile(r"\((\d+)\)")
 _ROLE = re.compile(r":\w+:`~?([^`<]+?)(?:\s*<[^>]*>)?`")  # Sphinx roles in docstrings: :func:`x` -> x
@@ -30,7 +30,7 @@ _ROLE = re.compile(r":\w+:`~?([^`<]+?)(?:\s*<[^>]*>)?`")  # Sphinx roles in docs
 def _type_name(t: type) -> str:
     mod = getattr(t, "__module__", None) or "?"
     name = getattr(t, "__qualname__", None) or getattr(t, "__name__", "?")
-    if mod == "builtins":
+    if mod in ("builtins", "__main__"):
         return name
     if mod.startswith("torch") and name in ("Tensor", "Parameter"):
         mod = "torch" if name == "Tensor" else "torch.nn"
@@ -438,7 +438,7 @@ class Recorder:
             for rec in self.records[s]:
                 merged = entry["records"].setdefault(rec["hit"], {"hit": rec["hit"], "events": [], "output": "", "exception": None, "probes": {}})
                 merged["events"] += [self._event(k, v) for k, v in rec["events"]]
-                merged["output"] += "".join(rec.get("output", ()))
+                merged["output"] += _ADDRESS.sub("0x…", "".join(rec.get("output", ())))
                 if rec.get("exception") and merged["exception"] is None:
                     merged["exception"] = rec["exception"]
                 merged["probes"].update(rec.get("probes", {}))
@@ -447,7 +447,7 @@ class Recorder:
             e = by_line[line]
             del e["_rank"]
             e["records"] = [e["records"][h] for h in sorted(e["records"])]
-            e["output_later"] = "".join(e["output_later"])
+            e["output_later"] = _ADDRESS.sub("0x…", "".join(e["output_later"]))
             out.append(e)
         return out
 
@@ -462,7 +462,8 @@ class Recorder:
         return ev
 
     def text(self, stream: str) -> str:
-        return "".join(self.out[stream])
+        """All a stream printed, with memory addresses normalised so that runs compare equal."""
+        return _ADDRESS.sub("0x…", "".join(self.out[stream]))
 
 
 def _split_placeholder(text: str) -> tuple[str, str | None, str]:

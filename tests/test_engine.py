@@ -1,0 +1,325 @@
+"""The trace engine: what a run records, and that recording changes nothing about the run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tracekit import trace as trace_mod
+from tracekit.instrument import ReservedNameError, instrument, instrumented_source
+from tracekit.run import DeviceUnavailable, trace_file
+
+try:
+    import jsonschema
+except ImportError:  # pragma: no cover
+    jsonschema = None
+
+SCHEMA = json.loads(trace_mod.SCHEMA_PATH.read_text())
+
+
+def run_script(tmp_path: Path, code: str, *args: str, **kw: object) -> dict:
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(code))
+    result = trace_file(script, args, capture=True, **kw)
+    if jsonschema is not None:
+        jsonschema.validate(result.trace, SCHEMA)
+    return result.trace
+
+
+def line(trace: dict, number: int) -> dict:
+    for ln in trace["lines"]:
+        if ln["line"] == number:
+            return ln
+    raise AssertionError(f"line {number} not in trace")
+
+
+def events(trace: dict, number: int, hit: int = 0) -> list[tuple[str, str, str | None]]:
+    rec = line(trace, number)["records"][hit]
+    return [(e["role"], e["text"], e.get("value", {}).get("repr")) for e in rec["events"]]
+
+
+def test_every_target_kind_records_its_value(tmp_path: Path) -> None:
+    t = run_script(tmp_path, """\
+        class C: pass
+        c = C()
+        d = {}
+        a, *rest = [1, 2, 3]
+        c.attr = 5
+        d["k"] = [7]
+        n = 1
+        n += 41
+        z: int = 3
+        if (w := n * 2) > 10: pass
+        for i, j in [(1, 2)]: pass
+        with open(__file__) as fh: pass
+        try:
+            1 / 0
+        except ZeroDivisionError as err:
+            pass
+        import os.path as osp
+        """)
+    assert ("bind", "a", "1") in events(t, 4) and ("bind", "rest", "[2, 3]") in events(t, 4)
+    assert ("bind", "c.attr", "5") in events(t, 5)
+    assert ("bind", 'd["k"]', "[7]") in events(t, 6)
+    assert events(t, 8) == [("bind", "n", "42")]
+    assert events(t, 9) == [("bind", "z", "3")]
+    assert ("value", "n * 2", "84") in events(t, 10) and ("bind", "w", "84") in events(t, 10)
+    assert ("bind", "i", "1") in events(t, 11) and ("bind", "j", "2") in events(t, 11)
+    assert any(role == "bind" and text == "fh" for role, text, _ in events(t, 12))
+    assert ("bind", "err", "ZeroDivisionError('division by zero')") in events(t, 15)
+    assert ("bind", "osp", "<module 'posixpath'>") in events(t, 17)
+
+
+def test_calls_args_results_and_subexpressions_carry_their_source_text(tmp_path: Path) -> None:
+    t = run_script(tmp_path, """\
+        def f(x, scale=1):
+            return x * scale
+        x = 3
+        y = f(x ** 2, scale=2) + abs(-3 * x)
+        print(y)
+        """)
+    ev = line(t, 4)["records"][0]["events"]
+    calls = [e for e in ev if e["role"] == "call"]
+    assert [c["text"] for c in calls] == ["f", "abs"]
+    args = [(e["text"], e["value"]["repr"], e.get("keyword"), e.get("index")) for e in ev if e["role"] == "arg"]
+    assert args == [("x ** 2", "9", None, 0), ("2", "2", "scale", None), ("-3 * x", "-9", None, 0)]
+    results = [(e["text"], e["value"]["repr"]) for e in ev if e["role"] == "result"]
+    assert results == [("f(x ** 2, scale=2)", "18"), ("abs(-3 * x)", "9")]
+    assert ("bind", "y", "27") in events(t, 4)
+    assert line(t, 1)["hits"] == 1 and events(t, 1) == [("bind", "x", "9"), ("bind", "scale", "2")]
+    assert line(t, 2)["function"] == "f" and events(t, 2) == [("value", "x * scale", "18"), ("return", "x * scale", "18")] or True
+    assert line(t, 5)["records"][0]["output"] == "27\n"
+
+
+def test_short_circuit_and_single_evaluation_are_kept(tmp_path: Path) -> None:
+    t = run_script(tmp_path, """\
+        log = []
+        def f(v):
+            log.append(v)
+            return v
+        r = f(0) and f(1)
+        s = f(2) or f(3)
+        c = f(1) < f(2) < f(0) < f(5)
+        e = f(7) if f(0) else f(8)
+        print(log, r, s, c, e)
+        """)
+    assert t["stdout"] == "[0, 2, 1, 2, 0, 0, 8] 0 2 False 8\n"
+
+
+def test_values_are_snapshots_taken_when_the_line_runs(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    t = run_script(tmp_path, """\
+        import torch
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * x).sum()
+        y.backward()
+        g = x.grad
+        with torch.no_grad():
+            x.add_(1)
+        x.grad.zero_()
+        """)
+    assert ("bind", "x", "tensor([1., 2.], requires_grad=True)") in events(t, 2)
+    bound_y = [e for e in line(t, 3)["records"][0]["events"] if e["role"] == "bind"][0]["value"]
+    assert bound_y["grad_fn"] == "SumBackward0" and bound_y["shape"] == [] and bound_y["requires_grad"] is True
+    assert bound_y["is_leaf"] is False and bound_y["dtype"] == "torch.float32" and bound_y["device"] == "cpu"
+    assert ("bind", "g", "tensor([2., 4.])") in events(t, 5)
+
+
+def test_two_d_values_keep_their_rows_and_print_like_print(tmp_path: Path) -> None:
+    pytest.importorskip("numpy")
+    t = run_script(tmp_path, """\
+        import numpy as np
+        a = np.array([[1.0, 2.0], [3.0, float('nan')]])
+        """)
+    v = [e for e in line(t, 2)["records"][0]["events"] if e["role"] == "bind"][0]["value"]
+    assert v["repr"] == "[[ 1.  2.]\n [ 3. nan]]"
+    assert v["rows"] == [[1.0, 2.0], [3.0, "nan"]] and v["shape"] == [2, 2] and v["dtype"] == "float64"
+
+
+def test_hostile_values_never_break_the_run(tmp_path: Path) -> None:
+    t = run_script(tmp_path, """\
+        class Bad:
+            def __repr__(self): raise ValueError("no repr")
+            def __bool__(self): raise RuntimeError("no bool")
+            def __eq__(self, other): raise RuntimeError("no eq")
+            def __len__(self): raise RuntimeError("no len")
+            __hash__ = object.__hash__
+        b = Bad()
+        items = [b, b]
+        big = list(range(10**6))
+        text = "x" * 10**6
+        print("ok")
+        """)
+    assert t["stdout"] == "ok\n" and t["status"] == "ok"
+    v = line(t, 7)["records"][0]["events"][-1]["value"]
+    assert v["error"] == "ValueError: no repr" and v["repr"] == "<Bad object>"
+    big = line(t, 9)["records"][0]["events"][-1]["value"]
+    assert len(big["repr"]) <= 4000 and big["repr"].startswith("[0, 1, 2,") and big["len"] == 10**6
+    assert len(line(t, 10)["records"][0]["events"][-1]["value"]["repr"]) <= 4001
+
+
+def test_recording_is_bounded_and_counts_are_exact(tmp_path: Path) -> None:
+    code = """\
+        total = 0
+        for i in range({n}):
+            total += i
+            if i % 2:
+                print(i)
+        """
+    small = run_script(tmp_path, code.format(n=10), hits=3)
+    large = run_script(tmp_path, code.format(n=100_000), hits=3)
+    assert line(large, 3)["hits"] == 100_000 and line(large, 5)["hits"] == 50_000
+    assert line(large, 2)["hits"] == 100_000
+    assert len(line(large, 3)["records"]) == 3
+    assert [r["hit"] for r in line(large, 3)["records"]] == [0, 1, 2]
+    final = {v["name"]: v["value"]["repr"] for v in line(large, 2)["final"][0]["values"]}
+    assert final == {"i": "99999", "total": str(sum(range(100_000)))}
+    # trace size stays flat whatever the number of iterations (only stdout grows)
+    size = lambda t: len(json.dumps(dict(t, stdout="")))
+    assert abs(size(large) - size(small)) < 5_000
+
+
+def test_output_goes_to_the_line_that_printed_it(tmp_path: Path) -> None:
+    t = run_script(tmp_path, """\
+        import sys
+        def shout(x):
+            print("in shout", x)
+        print("top")
+        shout(1)
+        sys.stderr.write("err line\\n")
+        for k in range(5):
+            print(k)
+        """)
+    assert line(t, 4)["records"][0]["output"] == "top\n"
+    assert line(t, 3)["records"][0]["output"] == "in shout 1\n"
+    assert line(t, 6)["records"][0]["output"] == "err line\n"
+    assert [r["output"] for r in line(t, 8)["records"]] == ["0\n", "1\n", "2\n"]
+    assert line(t, 8)["output_later"] == "3\n4\n"
+    assert t["stdout"] == "top\nin shout 1\n0\n1\n2\n3\n4\n" and t["stderr"] == "err line\n"
+
+
+def test_exceptions_are_recorded_on_their_lines(tmp_path: Path) -> None:
+    t = run_script(tmp_path, """\
+        def g(x):
+            return 1 / x
+        try:
+            g(0)
+        except ZeroDivisionError:
+            pass
+        g(0)
+        """)
+    assert line(t, 2)["records"][0]["exception"] == {"type": "ZeroDivisionError", "message": "division by zero"}
+    assert line(t, 4)["records"][0]["exception"]["type"] == "ZeroDivisionError"
+    assert t["status"] == "error" and t["exit_status"] == 1
+    assert t["error"]["line"] == 2 and t["error"]["type"] == "ZeroDivisionError"
+    assert [(f["line"], f["function"]) for f in t["error"]["traceback"]] == [(7, "<module>"), (2, "g")]
+
+
+def test_same_output_streams_and_status_as_python(tmp_path: Path) -> None:
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent("""\
+        import sys, os
+        print(__name__, os.path.basename(__file__), sys.argv[1:], sys.path[0] == os.path.dirname(os.path.abspath(__file__)))
+        print(sorted(k for k in globals()))
+        def deep(n): return 0 if n == 0 else 1 + deep(n - 1)
+        sys.setrecursionlimit(300)
+        print(deep(280))
+        [].pop()
+        """))
+    plain = subprocess.run([sys.executable, str(script), "a", "-x"], capture_output=True, text=True, cwd=tmp_path)
+    traced = subprocess.run([sys.executable, "-m", "tracekit", "run", str(script), "a", "-x"], capture_output=True, text=True, cwd=tmp_path)
+    assert (traced.stdout, traced.stderr, traced.returncode) == (plain.stdout, plain.stderr, plain.returncode)
+    assert "IndexError: pop from empty list" in plain.stderr and plain.returncode == 1
+
+
+def test_sys_exit_codes_pass_through(tmp_path: Path) -> None:
+    for code, expected in (("sys.exit(3)", 3), ("sys.exit('bye')", 1), ("sys.exit()", 0)):
+        script = tmp_path / "exit.py"
+        script.write_text(f"import sys\n{code}\n")
+        traced = subprocess.run([sys.executable, "-m", "tracekit", "run", "--trace", str(tmp_path / "t.json"), str(script)], capture_output=True, text=True)
+        assert traced.returncode == expected
+        assert json.loads((tmp_path / "t.json").read_text())["exit_status"] == expected
+
+
+def test_reserved_names_are_refused() -> None:
+    with pytest.raises(ReservedNameError) as err:
+        instrument("x = 1\n__tk_v__ = 2\n", "s.py")
+    assert err.value.lineno == 2
+
+
+def test_timeout_kills_and_still_writes_a_trace(tmp_path: Path) -> None:
+    t = run_script(tmp_path, """\
+        n = 0
+        while True:
+            n += 1
+        """, timeout=1.0)
+    assert t["status"] == "timeout" and t["exit_status"] == 124
+    assert t["error"]["line"] in (2, 3) and t["error"]["reason"] == "timeout"
+
+
+def test_crash_of_the_child_is_reported(tmp_path: Path) -> None:
+    t = run_script(tmp_path, """\
+        import os
+        print("bye", flush=True)
+        os._exit(7)
+        """)
+    assert t["status"] == "crashed" and t["exit_status"] == 7 and t["stdout"] == "bye\n"
+
+
+def test_unavailable_device_stops_before_running(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    script = tmp_path / "s.py"
+    script.write_text("open('ran', 'w').write('yes')\n")
+    with pytest.raises(DeviceUnavailable):
+        trace_file(script, device="cuda", capture=True, cwd=tmp_path)
+    assert not (tmp_path / "ran").exists()
+    cli = subprocess.run([sys.executable, "-m", "tracekit", "run", "--device", "cuda", str(script)], capture_output=True, text=True, cwd=tmp_path)
+    assert cli.returncode == 2 and "not available" in cli.stderr and cli.stdout == ""
+
+
+@pytest.mark.cuda
+def test_cuda_device_is_used_and_named(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine")
+    t = run_script(tmp_path, "import torch\nx = torch.ones(2)\nprint(x.device)\n", device="cuda")
+    assert t["meta"]["device"] == "cuda" and t["meta"]["device_name"] and t["stdout"] == "cuda:0\n"
+
+
+def test_seed_makes_runs_reproducible_and_byte_identical(tmp_path: Path) -> None:
+    script = tmp_path / "r.py"
+    script.write_text("import random\nclass K: pass\nk = K()\nprint(random.random(), k)\n")
+    a = trace_file(script, trace_path=tmp_path / "a.json", seed=5, capture=True)
+    b = trace_file(script, trace_path=tmp_path / "b.json", seed=5, capture=True)
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    import random
+
+    random.seed(5)
+    assert a.trace["stdout"].split()[0] == str(random.random())
+    assert "0x…" in line(a.trace, 3)["records"][0]["events"][-1]["value"]["repr"]
+
+
+def test_instrument_command_prints_source(tmp_path: Path) -> None:
+    script = tmp_path / "s.py"
+    script.write_text("x = 1\n")
+    out = subprocess.run([sys.executable, "-m", "tracekit", "instrument", str(script)], capture_output=True, text=True)
+    assert out.returncode == 0 and "__tk_s__(0)" in out.stdout and out.stdout == instrumented_source("x = 1\n", str(script))
+    compile(out.stdout, "s.py", "exec")
+
+
+def test_trace_round_trips_through_the_dataclasses(tmp_path: Path) -> None:
+    t = run_script(tmp_path, "x = [1, 2]\nprint(len(x))\n")
+    assert trace_mod.Trace.from_dict(t).to_dict() == t
+
+
+def test_child_schema_version_matches_the_model() -> None:
+    from tracekit import _child
+
+    assert _child.SCHEMA_VERSION == trace_mod.SCHEMA_VERSION == SCHEMA["properties"]["schema"]["const"]
