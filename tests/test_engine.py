@@ -323,3 +323,21 @@ def test_child_schema_version_matches_the_model() -> None:
     from tracekit import _child
 
     assert _child.SCHEMA_VERSION == trace_mod.SCHEMA_VERSION == SCHEMA["properties"]["schema"]["const"]
+
+
+def test_output_limit_stops_a_captured_run(tmp_path: Path) -> None:
+    t = run_script(tmp_path, """\
+        while True:
+            print("spam" * 100)
+        """, max_output=50_000, timeout=30)
+    assert t["status"] == "limit" and t["error"]["reason"] == "output" and t["error"]["line"] == 2
+    assert len(t["stdout"]) <= 50_000
+
+
+def test_memory_limit_is_reported(tmp_path: Path) -> None:
+    t = run_script(tmp_path, """\
+        blocks = []
+        while True:
+            blocks.append(bytearray(50 * 2**20))
+        """, memory=400 * 2**20, timeout=30)
+    assert t["status"] == "error" and t["error"]["type"] == "MemoryError" and t["error"]["line"] == 3

@@ -291,6 +291,13 @@ def main(spec_path: str) -> None:
 
     rec = Recorder(stmts, exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000))
     run.recorder = rec
+    if spec.get("stop_on_limit"):
+        rec.on_limit = lambda: _stop_for_output(run)
+    if spec.get("memory"):
+        import resource
+
+        limit = int(spec["memory"])
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     sys.argv = [spec["argv0"]] + list(spec["args"])
     sys.path[0] = os.path.dirname(os.path.realpath(script))
@@ -332,6 +339,20 @@ def main(spec_path: str) -> None:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGINT)
         sys.exit(1)
+
+
+def _stop_for_output(run: _Run) -> None:
+    """End a run whose output passed the limit: say so on stderr and in the trace, then exit."""
+    rec = run.recorder
+    run.status = "limit"
+    run.exit_status = 1
+    frame = sys._getframe(3)
+    run.error = {"type": "OutputLimit", "message": f"{rec.out_exceeded} passed the output limit of {rec.max_output} characters", "line": rec.current_line(frame), "reason": "output", "traceback": []}
+    try:
+        sys.__stderr__.write(f"tracekit: {run.spec['display_path']}: output limit of {rec.max_output} characters reached\n")
+        run.write()
+    finally:
+        os._exit(1)
 
 
 def _last_frame(tb: Any) -> Any:

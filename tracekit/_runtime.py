@@ -279,6 +279,7 @@ class Recorder:
                     # later (inner) statements win: a body line maps to its own statement
                     self.line_stmt[ln] = s
         self._getframe = sys._getframe
+        self.on_limit: Any = None  # called once when output passes max_output
 
     # hooks ------------------------------------------------------------------------------
     def install(self) -> None:
@@ -387,6 +388,8 @@ class Recorder:
         if size > self.max_output:
             if self.out_exceeded is None:
                 self.out_exceeded = stream
+                if self.on_limit is not None:
+                    self.on_limit()
             return
         self.out[stream].append(text)
         f = self._getframe(2)

@@ -87,6 +87,7 @@ def trace_file(
     hits: int = DEFAULT_HITS,
     probes: dict[int, list[str]] | None = None,
     max_output: int = 10_000_000,
+    memory: int | None = None,
     capture: bool = False,
     cwd: str | os.PathLike | None = None,
     env: dict | None = None,
@@ -116,6 +117,9 @@ def trace_file(
         "timeout": timeout,
         "probes": {str(k): v for k, v in (probes or {}).items()},
         "max_output": max_output,
+        # In a build, runaway output ends the example; under `tracekit run` it keeps flowing.
+        "stop_on_limit": capture,
+        "memory": memory,
     }
     spec_path = Path(tmpdir) / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")

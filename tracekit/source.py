@@ -54,6 +54,10 @@ class AuthoringError(Exception):
         self.column = column
         self.message = message
 
+    def __reduce__(self) -> tuple[type, tuple[str, int, str, int | None]]:
+        """Pickle by fields, so the error survives a trip through a worker process."""
+        return (type(self), (self.path, self.line, self.message, self.column))
+
 
 @dataclass
 class Note:
@@ -378,6 +382,8 @@ def _parse_directive(display: str, line: int, text: str) -> dict[str, Any]:
     for word in words:
         key, eq, value = word.partition("=")
         key = key.strip()
+        if not key or word.endswith("="):
+            raise AuthoringError(display, line, f"malformed directive {body!r}: write KEY=VALUE with no spaces around '='")
         if key not in STATEMENT_KEYS and key not in FILE_KEYS:
             known = ", ".join(sorted(STATEMENT_KEYS | FILE_KEYS))
             raise AuthoringError(display, line, f"unknown directive key {key!r} (known: {known})")
@@ -446,11 +452,16 @@ def _prose_text(comment: str) -> str:
     return text[1:] if text.startswith(" ") else text
 
 
-def _note(content: str) -> tuple[str, str] | None:
-    """If CONTENT starts with a note marker, return (icon, rest)."""
+def _note(content: str) -> tuple[str, str, str] | None:
+    """If CONTENT starts with a note marker, return (marker, icon, rest)."""
     for marker, icon in _NOTE_MARKERS:
-        if content.startswith(marker) and content[len(marker) : len(marker) + 1] in (" ", "\t"):
-            return icon, content[len(marker) :].strip()
+        if not content.startswith(marker):
+            continue
+        rest = content[len(marker) :]
+        # The symbol markers need no space after them; the ASCII ones do, so ordinary prose
+        # starting with, say, "api:v2" stays prose.
+        if marker in ("📚", "→") or rest[:1] in (" ", "\t"):
+            return marker, icon, rest.strip()
     return None
 
 
@@ -683,10 +694,10 @@ class _Reader:
         for index, (line, content) in enumerate(pending.prose):
             marked = _note(content)
             if marked is not None:
-                icon, rest = marked
+                marker, icon, rest = marked
                 name, sep, text = rest.partition(" = ")
                 if not sep or not name.strip() or not text.strip():
-                    raise self.error(line, f"note must read '{content.split()[0]} NAME = TEXT'")
+                    raise self.error(line, f"note must read '{marker} NAME = TEXT' (NAME ends at the first ' = ')")
                 notes.append(Note(icon, name.strip(), text.strip()))
                 last_note_line = index
                 found = self._placeholders(line, text)
