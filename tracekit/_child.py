@@ -278,7 +278,7 @@ def main(spec_path: str) -> None:
 
     probes = {int(k): v for k, v in spec.get("probes", {}).items()}
     try:
-        code, stmts, exprs = instrument_file(script, spec["hits"], frozenset(probes))
+        code, stmts, exprs, compile_warnings = instrument_file(script, spec["hits"], frozenset(probes))
     except SyntaxError as e:
         import traceback
 
@@ -308,6 +308,8 @@ def main(spec_path: str) -> None:
 
         _thread.start_new_thread(_watchdog, (run, float(spec["timeout"]), _thread.get_ident()))
     rec.install()
+    if compile_warnings:
+        _warn_like_compile(script, compile_warnings)
     try:
         exec(code, mod.__dict__)
     except SystemExit as e:
@@ -339,6 +341,16 @@ def main(spec_path: str) -> None:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGINT)
         sys.exit(1)
+
+
+def _warn_like_compile(path: str, found: list) -> None:
+    """Re-emit the warnings python gives when it compiles the script (cached with the code)."""
+    import warnings
+
+    for category_name, message, line in found:
+        category = getattr(builtins, category_name, None)
+        if isinstance(category, type) and issubclass(category, Warning):
+            warnings.warn_explicit(message, category, path, line)
 
 
 def _stop_for_output(run: _Run) -> None:

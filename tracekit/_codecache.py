@@ -29,7 +29,7 @@ def cache_dir() -> str:
 
 
 def instrument_file(path: str, hits: int = 3, probe_lines: frozenset = frozenset()) -> tuple:
-    """(code, stmts, exprs) for the script at PATH, from the cache when it is there."""
+    """(code, stmts, exprs, compile warnings) for the script at PATH, from the cache when it is there."""
     with open(path, "rb") as f:
         source = f.read()
     with open(_INSTRUMENTER, "rb") as f:
@@ -46,7 +46,7 @@ def instrument_file(path: str, hits: int = 3, probe_lines: frozenset = frozenset
     from .instrument import instrument
 
     result = instrument(source, path, hits, probe_lines)
-    entry = (result.code, result.stmts, result.exprs)
+    entry = (result.code, result.stmts, result.exprs, result.warnings)
     try:
         atomic_write(cfile, marshal.dumps(entry))
     except (OSError, ValueError):

@@ -45,6 +45,7 @@ class Instrumented:
     code: object
     stmts: list  # [line, end_line, kind, function] + [statement whose counter it shares]
     exprs: list  # [stmt, role, text, extra-dict]
+    warnings: list  # [category name, message, line]: what compiling the original emits
 
 
 def _loc(node: ast.AST, src: ast.AST) -> ast.AST:
@@ -575,9 +576,18 @@ def _transform(source: bytes | str, filename: str, hits: int, probe_lines: set[i
 
 def instrument(source: bytes | str, filename: str, hits: int = 3, probe_lines: set[int] | frozenset[int] = frozenset()) -> Instrumented:
     """Instrument SOURCE (as found at FILENAME) and compile it; SyntaxError on invalid input."""
-    tree, inst = _transform(source, filename, hits, set(probe_lines))
-    code = compile(tree, filename, "exec", dont_inherit=True)
-    return Instrumented(code=code, stmts=inst.stmts, exprs=inst.exprs)
+    import warnings
+
+    # python warns while compiling (SyntaxWarning, DeprecationWarning); the instrumented tree
+    # holds statements twice, so record the original's warnings once, to re-emit them verbatim.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        compile(source, filename, "exec", dont_inherit=True)
+        original_warnings = [[w.category.__name__, str(w.message), w.lineno] for w in caught]
+        warnings.simplefilter("ignore")
+        tree, inst = _transform(source, filename, hits, set(probe_lines))
+        code = compile(tree, filename, "exec", dont_inherit=True)
+    return Instrumented(code=code, stmts=inst.stmts, exprs=inst.exprs, warnings=original_warnings)
 
 
 def instrumented_source(source: bytes | str, filename: str = "<script>", hits: int = 3) -> str:

@@ -122,6 +122,7 @@ class Entry:
     authored: bool = False
     expected: bool = False
     multiline: bool = False
+    of: str = ""  # for arguments, when a line makes several calls: the callee ("torch.dot()")
 
     @property
     def icon(self) -> str:
@@ -130,7 +131,8 @@ class Entry:
     def as_text(self) -> str:
         """The entry as the chapter writes it: ``⬆ result: x = tensor(2.)``."""
         head = self.glyph + " " if self.glyph else ""
-        label = f"{self.label}: " if self.label and self.name else (self.label if self.label else "")
+        label = self.label + (f" of {self.of}" if self.of else "")
+        label = f"{label}: " if label and self.name else label
         body = self.text
         if self.table is not None and not body:
             body = "[" + "; ".join(", ".join(r) for r in self.table.rows) + "]"
@@ -245,6 +247,7 @@ class FoldGroup:
     hit_count: int = 0
     note: str = ""
     error: bool = False
+    plain: bool = False  # blank lines or continuation lines: no statement of its own
 
 
 @dataclass
@@ -474,7 +477,7 @@ def _markdown(text: str, probes: Mapping[str, str] | None, *, inline: bool = Fal
 
 
 _RST_ROLE = re.compile(r":[a-z]+(?::[a-z]+)?:`~?([^`]+)`")
-_RST_LITERAL = re.compile(r"``([^`]+)``")
+_RST_LITERAL = re.compile(r"``([^`]+)``|`([^`]+)`")
 
 
 def _doc_html(doc: str) -> Markup:
@@ -487,7 +490,7 @@ def _doc_html(doc: str) -> Markup:
     pattern = re.compile(_RST_ROLE.pattern + "|" + _RST_LITERAL.pattern)
     for m in pattern.finditer(doc):
         parts.append(str(escape(doc[pos : m.start()])))
-        inner = m.group(1) or m.group(2) or ""
+        inner = next((g for g in m.groups() if g), "")
         if m.group(0).startswith(":doc:"):
             inner = inner.rstrip("/").rsplit("/", 1)[-1]
         parts.append(f"<code>{escape(inner)}</code>")
@@ -596,15 +599,18 @@ def _short_dtype(dtype: str) -> str:
     return dtype.split(".", 1)[1] if dtype.startswith("torch.") else dtype
 
 
-def _value_tags(v: Mapping[str, Any]) -> list[Tag]:
+def _value_tags(v: Mapping[str, Any], brief: bool = False) -> list[Tag]:
+    """Facts about a value as small tags; ``brief`` (arguments, sub-expressions) keeps only
+    what is not obvious from the repr: a non-scalar shape and the autograd facts."""
     tags: list[Tag] = []
     if "shape" in v and v["shape"] is not None:
-        tags.append(Tag("shape " + _fmt_shape(v["shape"]), "shape"))
-    elif "len" in v and v["len"] is not None:
+        if not brief or len(v["shape"]) > 0:
+            tags.append(Tag("shape " + _fmt_shape(v["shape"]), "shape"))
+    elif "len" in v and v["len"] is not None and not brief:
         tags.append(Tag(f"len {v['len']}", "len"))
-    if v.get("dtype"):
+    if v.get("dtype") and not brief:
         tags.append(Tag(_short_dtype(str(v["dtype"])), "dtype"))
-    if v.get("device"):
+    if v.get("device") and (not brief or str(v["device"]) != "cpu"):
         tags.append(Tag(str(v["device"]), "device"))
     if v.get("grad_fn"):
         tags.append(Tag(f"grad_fn {v['grad_fn']}", "grad"))
@@ -622,10 +628,13 @@ def _value_text(v: Mapping[str, Any] | None) -> str:
         return ""
     if v.get("error"):
         return f"<repr failed: {v['error']}>"
-    text = str(v.get("repr", ""))
+    text = _ADDRESS.sub("", str(v.get("repr", "")))
     if len(text) > MAX_VALUE_CHARS:
         text = text[: MAX_VALUE_CHARS - 1] + "…"
     return text + ("…" if v.get("truncated") and not text.endswith("…") else "")
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+(?=>)")
 
 
 def _table(v: Mapping[str, Any], item: Item | None) -> Table | None:
@@ -648,7 +657,7 @@ def _value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item |
         name=name,
         text=text,
         glyph=GLYPHS.get(kind, ""),
-        tags=_value_tags(v),
+        tags=_value_tags(v, brief=kind in ("arg", "value")),
         table=table,
         multiline="\n" in text,
         **kw,
@@ -705,11 +714,19 @@ def _covers(note_names: set[str], text: str, qualname: str) -> bool:
     return False
 
 
+def _api_name(text: str, qual: str) -> str:
+    """``torch.tensor()`` for functions; ``.backward()`` for methods, as the chapter writes them."""
+    head = qual.split(".", 1)[0]
+    if qual and "." in qual and head[:1].isupper() and text != qual:
+        return "." + qual.rsplit(".", 1)[-1] + "()"
+    return (text or qual) + "()"
+
+
 def _api_entry_from_call(ev: Mapping[str, Any]) -> Entry:
-    text = str(ev.get("text") or ev.get("qualname") or "")
+    text = " ".join(str(ev.get("text") or ev.get("qualname") or "").split())
     return Entry(
         kind="api",
-        name=text + "()",
+        name=_api_name(text, str(ev.get("qualname") or "")),
         text=" ".join(str(ev.get("doc") or "").split()),
         rich=_doc_html(str(ev.get("doc") or "")),
         glyph=GLYPHS["api"],
@@ -768,10 +785,10 @@ def _record_entries(
 
     def vkey(ev: Mapping[str, Any]) -> tuple[str, str, str]:
         v = ev.get("value") or {}
-        return (str(ev.get("text") or ""), str(v.get("type")), str(v.get("repr")))
+        return (" ".join(str(ev.get("text") or "").split()), str(v.get("type")), str(v.get("repr")))
 
     later_terminal = [
-        (i, e.get("value")) for i, e in enumerate(events) if e.get("role") in ("bind", "expr", "return", "yield")
+        (i, e.get("value")) for i, e in enumerate(events) if e.get("role") in ("bind", "expr", "return", "yield", "iter")
     ]
     later_args = [
         (i, vkey(e)) for i, e in enumerate(events) if e.get("role") == "arg" and str(e.get("call")) not in print_texts
@@ -781,7 +798,7 @@ def _record_entries(
     seen: set[tuple[str, str, str]] = set()
     for idx, ev in enumerate(events):
         role = ev.get("role")
-        text = str(ev.get("text") or "")
+        text = " ".join(str(ev.get("text") or "").split())
         v = ev.get("value")
         if role == "call":
             continue
@@ -806,12 +823,11 @@ def _record_entries(
             else:
                 label = f"arg {int(ev.get('index') or 0) + 1}"
                 name = "" if text == str((v or {}).get("repr")) else text
-            if len(arg_calls) > 1 and call:
-                label = f"{label} of {call}()" if label else f"{call}()"
+            of = f"{call}()" if len(arg_calls) > 1 and call else ""
             if key in seen and name:
                 continue
             seen.add(key)
-            entries.append(_value_entry("arg", name, v, item, label=label))
+            entries.append(_value_entry("arg", name, v, item, label=label, of=of))
         elif role == "bind":
             if _is_module(v):
                 continue  # shown as an API note
@@ -821,7 +837,7 @@ def _record_entries(
             if _is_none(v):
                 continue
             seen.add(key)
-            entries.append(_value_entry("result", text, v, item, label="value"))
+            entries.append(_value_entry("result", text, v, item, label="result"))
         elif role == "return":
             seen.add(key)
             entries.append(_value_entry("return", text, v, item, label="return"))
@@ -1005,6 +1021,8 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
         records = list(entry.get("records") or [])
         probes0 = dict((records[0].get("probes") or {}) if records else {})
         prose, n_from_run = _markdown(it.prose or "", probes0)
+        if n_from_run and prose.endswith("</p>"):
+            prose = Markup(prose[:-4] + ' <span class="run-tag">from the run</span></p>')
         has_from_run = has_from_run or n_from_run > 0
         card = Card(
             kind=it.kind,
@@ -1096,10 +1114,11 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
             if it is not None and it.number != n:
                 note = f"continues line {it.number}"
             line = CodeLine(n, hl_by_number.get(n, Markup("")))
-            if groups and not groups[-1].entries and not groups[-1].note and not note and groups[-1].hit_count == 0:
-                groups[-1].lines.append(line)
+            prev = groups[-1] if groups else None
+            if prev is not None and prev.plain and prev.note == note:
+                prev.lines.append(line)
             else:
-                groups.append(FoldGroup([line], note=note))
+                groups.append(FoldGroup([line], note=note, plain=True))
             i += 1
         return groups
 

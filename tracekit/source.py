@@ -188,7 +188,7 @@ def _scan_placeholder(text: str, start: int) -> tuple[int, Placeholder]:
         elif ch == "!" and depth == 0 and not text.startswith("!=", i):
             expr_end, conv_at = i, i + 1
             i += 2
-            if i > len(text) or text[conv_at : conv_at + 1] not in ("r", "s", "a"):
+            if text[conv_at : conv_at + 1] not in ("r", "s", "a"):
                 raise _PlaceholderError(start, "conversion must be !r, !s or !a")
             if i < len(text) and text[i] not in ":}":
                 raise _PlaceholderError(start, "expected ':' or '}' after the conversion")
@@ -214,7 +214,8 @@ def _scan_placeholder(text: str, start: int) -> tuple[int, Placeholder]:
     try:
         compile(f"({expr}\n)", "<placeholder>", "eval")
     except SyntaxError as error:
-        raise _PlaceholderError(start, f"placeholder {{{text[start + 1 : i]}}} is not a Python expression: {error.msg}") from None
+        source = text[start + 1 : i]
+        raise _PlaceholderError(start, f"placeholder {{{source}}} is not a Python expression: {error.msg}") from None
     spec = text[spec_at:i] if spec_at >= 0 else ""
     conversion = text[conv_at] if conv_at >= 0 else None
     return i + 1, Placeholder(text[start + 1 : i], expr, conversion, spec)
@@ -306,6 +307,7 @@ class _Skeleton:
         self.comments = self._all_comments(module)
 
     def _range(self, node: cst.CSTNode) -> CodeRange:
+        """NODE's position in the file (1-based lines)."""
         return self._pos[node]
 
     def _lines(self, lines: Any) -> None:
@@ -342,9 +344,8 @@ class _Skeleton:
             for case in node.cases:
                 self._statement(case, clause=True)
             self._lines(node.footer)
-        for name in ("handlers",):
-            for handler in getattr(node, name, ()):
-                self._statement(handler, clause=True)
+        for handler in getattr(node, "handlers", ()):
+            self._statement(handler, clause=True)
         for name in ("orelse", "finalbody"):
             child = getattr(node, name, None)
             if child is not None:
@@ -357,6 +358,7 @@ class _Skeleton:
 
         class Visitor(cst.CSTVisitor):
             def visit_Comment(self, node: cst.Comment) -> None:
+                """Record one comment."""
                 found.append(_Comment(pos[node].start.line, node.value.rstrip(), id(node) in standalone))
 
         module.visit(Visitor())
@@ -378,15 +380,18 @@ def _parse_directive(display: str, line: int, text: str) -> dict[str, Any]:
         words = shlex.split(body, comments=False, posix=True)
     except ValueError as error:
         raise AuthoringError(display, line, f"malformed directive {body!r}: {error}") from None
+    known = STATEMENT_KEYS | FILE_KEYS
+    for index, word in enumerate(words):
+        following = words[index + 1].partition("=")[0] if index + 1 < len(words) else None
+        if word.startswith("=") or (word.endswith("=") and following is not None and following not in known):
+            message = f"malformed directive {body!r}: write KEY=VALUE with no spaces around '='"
+            raise AuthoringError(display, line, message)
     values: dict[str, Any] = {}
     for word in words:
         key, eq, value = word.partition("=")
-        key = key.strip()
-        if not key or word.endswith("="):
-            raise AuthoringError(display, line, f"malformed directive {body!r}: write KEY=VALUE with no spaces around '='")
-        if key not in STATEMENT_KEYS and key not in FILE_KEYS:
-            known = ", ".join(sorted(STATEMENT_KEYS | FILE_KEYS))
-            raise AuthoringError(display, line, f"unknown directive key {key!r} (known: {known})")
+        if key not in known:
+            message = f"unknown directive key {key!r} (known: {', '.join(sorted(known))})"
+            raise AuthoringError(display, line, message)
         if key in values:
             raise AuthoringError(display, line, f"directive key {key!r} given twice")
         values[key] = _directive_value(display, line, key, value.strip() if eq else None)
@@ -397,6 +402,7 @@ def _directive_value(display: str, line: int, key: str, value: str | None) -> An
     """The typed value of one directive key."""
 
     def bad(expected: str) -> AuthoringError:
+        """The error for a value that is not what KEY expects."""
         shown = "no value" if value is None else f"{value!r}"
         return AuthoringError(display, line, f"bad value for {key}: {shown}; expected {expected}")
 
@@ -497,9 +503,11 @@ class _Reader:
         self.waiting_probes: list[tuple[int, list[str]]] = []  # comment line, placeholders
 
     def error(self, line: int, message: str) -> AuthoringError:
+        """An AuthoringError for LINE of this file."""
         return AuthoringError(self.display, line, message)
 
     def read(self) -> Example:
+        """Build the Example, or raise the first AuthoringError found."""
         title, intro = self._docstring()
         trailing = self._trailing_directives()
         events: list[tuple[int, int, Any]] = [(c.line, 0, c) for c in self.skeleton.comments if c.standalone]
@@ -528,11 +536,14 @@ class _Reader:
             code = [item for item in self.items if item.kind == "code"]
             if not code:
                 line, found = self.waiting_probes[0]
-                raise self.error(line, f"placeholder {{{found[0]}}} in prose, but the file has no statement to evaluate it after")
+                message = f"placeholder {{{found[0]}}} in prose, but no statement to evaluate it after"
+                raise self.error(line, message)
             for _, found in self.waiting_probes:
                 self._probe(code[-1].line, found)
         listing = self._listing()
-        return Example(self.display, title, intro, self.options, listing, self.items, self.probes, self.hidden)
+        return Example(
+            self.display, title, intro, self.options, listing, self.items, self.probes, self.hidden
+        )
 
     # ─ docstring ─
 
@@ -571,11 +582,13 @@ class _Reader:
             if match is None:
                 continue
             if own_line:
-                raise self.error(line, "directive inside a statement; put it on the statement's first line or the line above")
+                message = "directive inside a statement; put it on the statement's first line or above it"
+                raise self.error(line, message)
             unit = owner.get(line)
             if unit is None:  # pragma: no cover - every non-standalone comment sits in a statement
                 raise self.error(line, "directive not attached to a statement")
-            found.setdefault(unit.first, []).append((line, _parse_directive(self.display, line, text[match.start() :])))
+            values = _parse_directive(self.display, line, text[match.start() :])
+            found.setdefault(unit.first, []).append((line, values))
             kept = text[: match.start()].rstrip()
             source = self.lines[line - 1].rstrip()
             shown = source[: len(source) - len(text)] + kept
@@ -585,6 +598,7 @@ class _Reader:
     # ─ statement-level comment lines ─
 
     def _comment_line(self, comment: _Comment, pending: _Pending, hidden_until: int) -> None:
+        """Handle a comment on a line of its own: prose, directive, or a plain comment item."""
         line, text = comment.line, comment.text
         if text.startswith("#:"):
             if line <= hidden_until:
@@ -600,13 +614,15 @@ class _Reader:
             if statement and line > hidden_until:
                 pending.directives.append((line, statement))
             return
-        if (line == 1 and text.startswith("#!")) or (line <= 2 and _COOKIE_RE.match(text) and self._cookie_line(line)):
+        shebang = line == 1 and text.startswith("#!")
+        if shebang or (line <= 2 and _COOKIE_RE.match(text) and self._cookie_line(line)):
             self.removed.add(line)
             return
         if line <= hidden_until:
             return  # a comment in a hidden statement's body goes with it
         if pending.directives:
-            raise self.error(pending.directives[0][0], f"statement directive must be directly above a statement, not above the comment on line {line}")
+            message = f"statement directive must be directly above a statement, not above the comment on line {line}"
+            raise self.error(pending.directives[0][0], message)
         prose, notes, placeholders = self._prose(pending)
         self._add_item("comment", line, line, prose, notes, {})
         if placeholders:
@@ -618,10 +634,12 @@ class _Reader:
         return line == 1 or not first or first.startswith("#")
 
     def _file_options(self, line: int, values: dict[str, Any]) -> None:
+        """Store the file keys among VALUES, refusing one set twice."""
         for key, value in values.items():
             if key in FILE_KEYS:
                 if key in self.options:
-                    raise self.error(line, f"file option {key!r} already set on line {self.option_lines[key]}")
+                    first = self.option_lines[key]
+                    raise self.error(line, f"file option {key!r} already set on line {first}")
                 self.options[key] = value
                 self.option_lines[key] = line
 
@@ -637,20 +655,23 @@ class _Reader:
                 if key in FILE_KEYS:
                     continue
                 if key in directives:
-                    raise self.error(line, f"directive key {key!r} given twice for the statement on line {unit.first}")
+                    message = f"directive key {key!r} given twice for the statement on line {unit.first}"
+                    raise self.error(line, message)
                 directives[key] = value
         anchor = (pending.directives + trailing)[0][0] if directives else unit.first
         pending.directives = []
         if unit.docstring:
             if pending.prose:
-                raise self.error(pending.prose[0][0], "'#:' prose above the module docstring; write it in the docstring")
+                message = "'#:' prose above the module docstring; write it in the docstring"
+                raise self.error(pending.prose[0][0], message)
             if directives:
                 raise self.error(anchor, "statement directive on the module docstring")
             self.removed.update(range(unit.first, unit.end + 1))
             return 0
         if directives.get("hide"):
             if unit.clause:
-                raise self.error(anchor, "hide applies to whole statements, not to else/elif/except/finally/case clauses")
+                message = "hide applies to whole statements, not to else/elif/except/finally/case clauses"
+                raise self.error(anchor, message)
             if pending.prose:
                 raise self.error(pending.prose[0][0], "'#:' prose above a hidden statement is never shown")
             self.removed.update(range(unit.first, unit.end + 1))
@@ -665,11 +686,15 @@ class _Reader:
         return 0
 
     def _probe(self, line: int, found: list[str]) -> None:
+        """Add placeholder sources to be evaluated after the statement on LINE."""
         if found:
             known = self.probes.setdefault(line, [])
             known.extend(source for source in found if source not in known)
 
-    def _add_item(self, kind: str, first: int, last: int, prose: str, notes: list[Note], directives: dict[str, Any]) -> None:
+    def _add_item(
+        self, kind: str, first: int, last: int, prose: str, notes: list[Note], directives: dict[str, Any]
+    ) -> None:
+        """Append an item; its display numbers and code are filled in by _listing."""
         self.items.append(
             Item(
                 kind=kind,
@@ -697,7 +722,8 @@ class _Reader:
                 marker, icon, rest = marked
                 name, sep, text = rest.partition(" = ")
                 if not sep or not name.strip() or not text.strip():
-                    raise self.error(line, f"note must read '{marker} NAME = TEXT' (NAME ends at the first ' = ')")
+                    message = f"note must read '{marker} NAME = TEXT' (NAME ends at the first ' = ')"
+                    raise self.error(line, message)
                 notes.append(Note(icon, name.strip(), text.strip()))
                 last_note_line = index
                 found = self._placeholders(line, text)
@@ -714,6 +740,7 @@ class _Reader:
         return "\n".join(lines).strip("\n"), notes, placeholders
 
     def _placeholders(self, line: int, text: str) -> list[str]:
+        """The placeholder sources in TEXT, from the `#:` line LINE; refuse malformed ones."""
         try:
             parts = split_prose(text)
         except _PlaceholderError as error:
@@ -757,15 +784,16 @@ def read_example(path: Path, root: Path | None = None) -> Example:
     data = path.read_bytes()
     text = _decode(display, data)
     lines = _NEWLINE_RE.split(text)
+    if "\0" in text:
+        line = len(_NEWLINE_RE.findall(text, 0, text.index("\0"))) + 1
+        raise AuthoringError(display, line, "source code cannot contain null bytes")
     try:
         tree = ast.parse(text, filename=display)
     except SyntaxError as error:
         raise _syntax_error(display, error, lines) from None
-    except ValueError as error:  # e.g. null bytes
-        line = text.count("\n", 0, max(text.find("\0"), 0)) + 1
-        raise AuthoringError(display, line, f"cannot compile: {error}") from None
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        raise AuthoringError(display, error.raw_line, f"libcst cannot parse this line: {error.message}", error.raw_column + 1) from None
+        message = f"libcst cannot parse this line: {error.message}"
+        raise AuthoringError(display, error.raw_line, message, error.raw_column + 1) from None
     return _Reader(display, path.stem, text, tree, module).read()

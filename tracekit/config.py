@@ -1,0 +1,231 @@
+"""`[tool.tracekit]` in pyproject.toml: where examples and pages live, and how examples run.
+
+Precedence, lowest first: built-in defaults, `[tool.tracekit]`, command-line options, then the
+per-file options an example sets with `# tracekit: KEY=VALUE` (device, seed, timeout, hits, memory).
+Every problem is a :class:`ConfigError` with a one-line message (the CLI exits with status 2).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "DEFAULTS",
+    "KEYS",
+    "find_pyproject",
+    "load_config",
+    "parse_device",
+    "parse_memory",
+    "parse_shard",
+]
+
+DEFAULT_TIMEOUT = 60.0
+
+#: key → (description of a good value, default)
+KEYS: dict[str, str] = {
+    "examples": "a folder path (string)",
+    "output": "a folder path (string)",
+    "device": "one of cpu, cuda, cuda:N, mps, auto",
+    "seed": "a non-negative integer",
+    "timeout": "a positive number of seconds",
+    "jobs": "a positive integer",
+    "hits": "a positive integer",
+    "exclude": "a list of glob patterns (strings)",
+    "memory": "a size such as 512M or 2G, or a number of bytes",
+}
+
+DEFAULTS: dict[str, Any] = {
+    "examples": "examples",
+    "output": "output",
+    "device": None,
+    "seed": 0,
+    "timeout": DEFAULT_TIMEOUT,
+    "jobs": None,  # os.cpu_count()
+    "hits": 3,
+    "exclude": [],
+    "memory": None,
+}
+
+_DEVICE_RE = re.compile(r"cpu|cuda|cuda:\d+|mps|auto")
+_MEMORY_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+class ConfigError(Exception):
+    """A bad configuration value or option; the message is one line, meant for the user."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings. Paths are absolute; `source` names where they came from (for messages)."""
+
+    examples: Path
+    output: Path
+    device: str | None = None
+    seed: int | None = 0
+    timeout: float | None = DEFAULT_TIMEOUT
+    jobs: int | None = None
+    hits: int = 3
+    exclude: tuple[str, ...] = ()
+    memory: int | None = None
+    pyproject: Path | None = None
+    explicit: frozenset[str] = field(default_factory=frozenset)  # keys given on the command line
+
+    def with_options(self, **options: Any) -> "Config":
+        """A copy with command-line OPTIONS (None means: not given) applied on top."""
+        given = {k: v for k, v in options.items() if v is not None and v != ()}
+        for key in given:
+            if key not in KEYS:
+                raise ConfigError(f"unknown option {key!r}")
+        values: dict[str, Any] = {}
+        for key, value in given.items():
+            values[key] = _validate(key, value, "command line", base=Path.cwd())
+        return replace(self, **values, explicit=self.explicit | frozenset(given))
+
+
+def find_pyproject(start: Path | None = None) -> Path | None:
+    """The nearest pyproject.toml at START (default: the current folder) or above it."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(start: Path | None = None, pyproject: Path | None = None) -> Config:
+    """Read `[tool.tracekit]` from the nearest pyproject.toml (relative paths in it are relative
+    to its folder); without one, the defaults relative to the current folder."""
+    path = pyproject if pyproject is not None else find_pyproject(start)
+    table: dict[str, Any] = {}
+    base = (start or Path.cwd()).resolve()
+    if path is not None:
+        base = path.resolve().parent
+        import tomllib
+
+        try:
+            with open(path, "rb") as f:
+                data = tomllib.load(f)
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{_show(path)}: not valid TOML: {e}") from None
+        except OSError as e:
+            raise ConfigError(f"{_show(path)}: cannot read: {e.strerror}") from None
+        tool = data.get("tool", {})
+        table = tool.get("tracekit", {}) if isinstance(tool, dict) else {}
+        if not isinstance(table, dict):
+            raise ConfigError(f"{_show(path)}: [tool.tracekit] must be a table")
+    where = f"{_show(path)} [tool.tracekit]" if path is not None else "defaults"
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in KEYS:
+            known = ", ".join(sorted(KEYS))
+            raise ConfigError(f"{where}: unknown key {key!r} (known: {known})")
+        values[key] = _validate(key, value, where, base=base)
+    for key in ("examples", "output"):
+        if key not in values:
+            values[key] = (base / DEFAULTS[key]) if path is not None else (Path.cwd() / DEFAULTS[key])
+    merged = {k: v for k, v in DEFAULTS.items() if k not in ("examples", "output", "exclude")}
+    merged.update({k: v for k, v in values.items()})
+    merged.setdefault("exclude", ())
+    return Config(pyproject=path, **merged)
+
+
+def _show(path: Path | None) -> str:
+    if path is None:
+        return "pyproject.toml"
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def _validate(key: str, value: Any, where: str, *, base: Path) -> Any:
+    """The checked, normalised VALUE of KEY; ConfigError naming WHERE otherwise."""
+
+    def bad() -> ConfigError:
+        return ConfigError(f"{where}: bad value for {key!r}: {value!r} (expected {KEYS[key]})")
+
+    if key in ("examples", "output"):
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if not isinstance(value, str) or not value.strip():
+            raise bad()
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else base / p
+    if key == "device":
+        if not isinstance(value, str):
+            raise bad()
+        return parse_device(value, where)
+    if key in ("seed", "jobs", "hits"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, str) and re.fullmatch(r"\d+", value.strip()):
+                value = int(value)
+            else:
+                raise bad()
+        if value < (0 if key == "seed" else 1):
+            raise bad()
+        return value
+    if key == "timeout":
+        if isinstance(value, bool):
+            raise bad()
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            raise bad() from None
+        if not (0 < seconds < float("inf")):
+            raise bad()
+        return seconds
+    if key == "exclude":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+            raise bad()
+        return tuple(value)
+    if key == "memory":
+        try:
+            return parse_memory(value)
+        except ValueError:
+            raise bad() from None
+    raise ConfigError(f"{where}: unknown key {key!r}")  # pragma: no cover - callers check KEYS
+
+
+def parse_device(value: str, where: str = "command line") -> str:
+    """VALUE if it names a device tracekit knows (cpu, cuda, cuda:N, mps, auto)."""
+    value = value.strip()
+    if not _DEVICE_RE.fullmatch(value):
+        raise ConfigError(f"{where}: bad device {value!r} (expected one of cpu, cuda, cuda:N, mps, auto)")
+    return value
+
+
+def parse_memory(value: Any) -> int:
+    """Bytes from an int or a size string such as '512M', '2G', '1.5GiB'; ValueError if bad."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        if value <= 0:
+            raise ValueError(value)
+        return value
+    if not isinstance(value, str):
+        raise ValueError(value)
+    match = _MEMORY_RE.fullmatch(value.strip())
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(value)
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def parse_shard(value: str) -> tuple[int, int]:
+    """'i/n' (1 <= i <= n) → (i, n); ConfigError otherwise."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", value or "")
+    if not match:
+        raise ConfigError(f"bad --shard {value!r} (expected i/n, e.g. 1/4)")
+    i, n = int(match.group(1)), int(match.group(2))
+    if n < 1 or not 1 <= i <= n:
+        raise ConfigError(f"bad --shard {value!r}: i must be between 1 and n")
+    return i, n
