@@ -341,3 +341,27 @@ def test_memory_limit_is_reported(tmp_path: Path) -> None:
             blocks.append(bytearray(50 * 2**20))
         """, memory=400 * 2**20, timeout=30)
     assert t["status"] == "error" and t["error"]["type"] == "MemoryError" and t["error"]["line"] == 3
+
+
+def test_placeholders_are_evaluated_after_their_line_runs(tmp_path: Path) -> None:
+    script = tmp_path / "p.py"
+    script.write_text(textwrap.dedent("""\
+        total = 0
+        for i in range(4):
+            total += i
+        if total > 3:
+            pass
+        def f(a):
+            return a
+        f(5)
+        missing = 1
+        """))
+    probes = {1: ["total"], 2: ["i * 10"], 3: ["total:.2f"], 4: ["total!r"], 6: ["a + 1"], 9: ["nope"]}
+    t = trace_file(script, probes=probes, capture=True).trace
+    assert line(t, 1)["records"][0]["probes"] == {"total": "0"}
+    assert [r["probes"] for r in line(t, 2)["records"]] == [{"i * 10": "0"}, {"i * 10": "10"}, {"i * 10": "20"}]
+    assert line(t, 3)["records"][1]["probes"] == {"total:.2f": "1.00"}
+    assert line(t, 4)["records"][0]["probes"] == {"total!r": "6"}
+    assert line(t, 6)["records"][0]["probes"] == {"a + 1": "6"}
+    assert t["placeholder_errors"] == [{"line": 9, "placeholder": "nope", "error": "NameError: name 'nope' is not defined"}]
+    assert t["error"]["reason"] == "placeholder" and t["error"]["line"] == 9

@@ -357,7 +357,8 @@ class Recorder:
         values = [{"name": n, "value": snapshot(ns[n])} for n in names if n in ns]
         self.finals.setdefault(s, []).append({"hit": len(self.finals.get(s, [])), "values": values})
 
-    def probe(self, s: int) -> None:
+    def probe(self, s: int, passthrough: Any = None) -> Any:
+        """Evaluate the prose placeholders of S's line in the running frame; return PASSTHROUGH."""
         frame = self._getframe(1)
         rec = self.current.get((s, id(frame)))
         line = self.stmts[s][0]
@@ -372,7 +373,8 @@ class Recorder:
                 if err not in self.probe_errors:
                     self.probe_errors.append(err)
         if rec is not None:
-            rec["probes"] = results
+            rec.setdefault("probes", {}).update(results)
+        return passthrough
 
     # output -------------------------------------------------------------------------------
     def count(self, s: int) -> int:

@@ -329,10 +329,12 @@ class _Instrumenter:
             body = ast.Try(body=[body], handlers=[handler], orelse=[], finalbody=[])
         return _loc(body, node)
 
-    def header(self, s: int, expr: ast.expr, role: str) -> ast.expr:
+    def header(self, s: int, expr: ast.expr, role: str, probe: bool = True) -> ast.expr:
         """`(recorded(expr) if first-N-hit else expr)` for an expression in a compound header."""
         rec = _Wrap(self, s)
         wrapped = rec.hook(self.visit_top(rec, copy.deepcopy(expr)), role, self.text(expr))
+        if probe and self.stmts[s][0] in self.probe_lines:
+            wrapped = _call("__tk_p__", _const(s), wrapped)
         test = ast.BoolOp(op=ast.And(), values=[self.gate(s), _call("__tk_s__", _const(s))])
         return _loc(ast.IfExp(test=test, body=wrapped, orelse=expr), expr)
 
@@ -345,7 +347,8 @@ class _Instrumenter:
         p = self.add_stmt(node, kind, line=line, end_line=line)
         if counted_by is not None:
             self.stmts[p].append(counted_by)
-        return p, [self.start(p)] + self.record_names(p, names)
+        probe = [ast.Expr(value=_call("__tk_p__", _const(p)))] if line in self.probe_lines else []
+        return p, [self.start(p)] + self.record_names(p, names) + probe
 
     # statements ---------------------------------------------------------------------------
     def body(self, stmts: list[ast.stmt], docstring: bool = False, module: bool = False, pro: tuple | None = None, scope_names: bool = False) -> list[ast.stmt]:
@@ -468,7 +471,7 @@ class _Instrumenter:
     def do_For(self, node: ast.For) -> list[ast.stmt]:
         s = self.add_stmt(node, "header", end_line=node.iter.end_lineno)
         names = self.loop_names(node)
-        node.iter = self.header(s, node.iter, "iter")
+        node.iter = self.header(s, node.iter, "iter", probe=False)
         targets = [n.id for n in _target_names(node.target)]
         pro = self.prologue(node, "iterate", targets, node.lineno)
         node.body = self.body(node.body, pro=pro)
@@ -496,12 +499,11 @@ class _Instrumenter:
     def do_With(self, node: ast.With) -> list[ast.stmt]:
         last = node.items[-1].optional_vars or node.items[-1].context_expr
         s = self.add_stmt(node, "header", end_line=last.end_lineno)
-        names: list[str] = []
+        names = [n.id for item in node.items if item.optional_vars is not None for n in _target_names(item.optional_vars)]
         for i, item in enumerate(node.items):
             si = s if i == 0 else self.add_stmt(item.context_expr, "header-item", line=node.lineno, end_line=node.lineno)
-            item.context_expr = self.header(si, item.context_expr, "value")
-            if item.optional_vars is not None:
-                names += [n.id for n in _target_names(item.optional_vars)]
+            # With `as` names, placeholders are evaluated after they are bound (in the prologue).
+            item.context_expr = self.header(si, item.context_expr, "value", probe=not names and i == 0)
         pro = self.prologue(node, "bind", names, node.lineno)
         node.body = self.body(node.body, pro=pro)
         return [node]

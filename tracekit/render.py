@@ -480,6 +480,18 @@ _RST_ROLE = re.compile(r":[a-z]+(?::[a-z]+)?:`~?([^`]+)`")
 _RST_LITERAL = re.compile(r"``([^`]+)``|`([^`]+)`")
 
 
+def _doc_plain(doc: str) -> str:
+    """A docstring sentence with its RST roles and literals reduced to their text."""
+    doc = " ".join((doc or "").split())
+    pattern = re.compile(_RST_ROLE.pattern + "|" + _RST_LITERAL.pattern)
+
+    def repl(m: re.Match) -> str:
+        inner = next((g for g in m.groups() if g), "")
+        return inner.rstrip("/").rsplit("/", 1)[-1] if m.group(0).startswith(":doc:") else inner
+
+    return pattern.sub(repl, doc)
+
+
 def _doc_html(doc: str) -> Markup:
     """A docstring sentence (plain text with RST bits) → safe HTML with code spans."""
     doc = " ".join((doc or "").split())
@@ -546,7 +558,7 @@ def highlight_lines(text: str) -> list[Markup]:
     """Highlight Python ``text``; one Markup per line (exactly ``len(text.split('\\n'))``)."""
     lexer = PythonLexer(stripnl=False, ensurenl=False, stripall=False)
     tokens = [(t, v) for t, v in lexer.get_tokens(text) if v]
-    lines: list[list[str]] = [[]]
+    lines: list[list[tuple[str, str]]] = [[]]
     for i, (ttype, value) in enumerate(tokens):
         prev = tokens[i - 1][1] if i else ""
         nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
@@ -556,14 +568,18 @@ def highlight_lines(text: str) -> list[Markup]:
                 lines.append([])
             if not part:
                 continue
-            if cls:
-                lines[-1].append(f'<span class="{cls}">{escape(part)}</span>')
+            cur = lines[-1]
+            if cur and cur[-1][0] == cls:
+                cur[-1] = (cls, cur[-1][1] + part)
             else:
-                lines[-1].append(str(escape(part)))
+                cur.append((cls, part))
     want = len(text.split("\n"))
     while len(lines) < want:
         lines.append([])
-    return [Markup("".join(parts)) for parts in lines[:want]]
+    return [
+        Markup("".join(f'<span class="{c}">{escape(t)}</span>' if c else str(escape(t)) for c, t in parts))
+        for parts in lines[:want]
+    ]
 
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -727,7 +743,7 @@ def _api_entry_from_call(ev: Mapping[str, Any]) -> Entry:
     return Entry(
         kind="api",
         name=_api_name(text, str(ev.get("qualname") or "")),
-        text=" ".join(str(ev.get("doc") or "").split()),
+        text=_doc_plain(str(ev.get("doc") or "")),
         rich=_doc_html(str(ev.get("doc") or "")),
         glyph=GLYPHS["api"],
         mono=False,
@@ -742,7 +758,7 @@ def _api_entry_from_module(name: str, v: Mapping[str, Any]) -> Entry:
     return Entry(
         kind="api",
         name=name,
-        text=" ".join(doc.split()),
+        text=_doc_plain(doc),
         rich=_doc_html(doc) if doc else Markup("module"),
         glyph=GLYPHS["api"],
         mono=False,
@@ -1022,7 +1038,7 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
         probes0 = dict((records[0].get("probes") or {}) if records else {})
         prose, n_from_run = _markdown(it.prose or "", probes0)
         if n_from_run and prose.endswith("</p>"):
-            prose = Markup(prose[:-4] + ' <span class="run-tag">from the run</span></p>')
+            prose = Markup(str(prose)[:-4] + ' <span class="run-tag">from the run</span></p>')
         has_from_run = has_from_run or n_from_run > 0
         card = Card(
             kind=it.kind,
