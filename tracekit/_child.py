@@ -13,7 +13,7 @@ import sys
 import time
 import types
 
-__all__ = ["main"]
+__all__ = ["boot"]
 
 Any = object  # annotations only
 
@@ -111,30 +111,6 @@ def _check_device(requested: str) -> tuple[str | None, str | None]:
     return None, f"unknown device {requested!r} (expected cpu, cuda, cuda:N, mps or auto)"
 
 
-def _main_module(path: str) -> types.ModuleType:
-    """A fresh __main__ module with the attributes python gives a script's module."""
-    from importlib.machinery import SourceFileLoader
-
-    mod = types.ModuleType("__main__")
-    mod.__file__ = path
-    mod.__cached__ = None
-    mod.__loader__ = SourceFileLoader("__main__", path)
-    mod.__spec__ = None
-    mod.__package__ = None
-    mod.__builtins__ = builtins
-    mod.__annotations__ = {}
-    sys.modules["__main__"] = mod
-    return mod
-
-
-def _strip_tb(tb: Any) -> Any:
-    """Drop this module's own frames from the front of a traceback."""
-    here = __file__
-    while tb is not None and tb.tb_frame.f_code.co_filename == here:
-        tb = tb.tb_next
-    return tb
-
-
 def _tb_entries(tb: Any) -> list[dict]:
     import traceback
 
@@ -187,6 +163,8 @@ class _Run:
             except Exception:
                 pass
         versions = _versions()
+        if self.status == "ok":
+            self._how_it_ended()
         status = self.status
         if rec is not None and rec.out_exceeded and status == "ok":
             status = "limit"
@@ -220,6 +198,37 @@ class _Run:
         _jsonio.write_json(self.spec["trace"], data)
 
 
+    def _how_it_ended(self) -> None:
+        """Set status/error from what python left: an uncaught exception, or a SystemExit seen."""
+        value = getattr(sys, "last_value", None)
+        if value is not None:
+            from ._runtime import _safe_str, _type_name
+
+            entries = _tb_entries(getattr(sys, "last_traceback", None))
+            script = os.path.realpath(self.spec["script"])
+            lines = [e["line"] for e in entries if os.path.realpath(e["path"]) == script]
+            self.status = "error"
+            self.exit_status = -2 if isinstance(value, KeyboardInterrupt) else 1
+            self.error = {"type": _type_name(type(value)), "message": _safe_str(value), "line": lines[-1] if lines else None, "reason": "exception", "traceback": entries}
+            return
+        rec = self.recorder
+        exit_seen = rec.exit_seen if rec is not None else None
+        if exit_seen is not None:
+            code, line, _exc = exit_seen
+            status = code if isinstance(code, int) else (0 if code is None else 1)
+            if status:
+                self.status = "error"
+                self.exit_status = status
+                self.error = {"type": "SystemExit", "message": _exit_message(code), "line": line, "reason": "exit", "traceback": []}
+
+
+def _exit_message(code: Any) -> str:
+    try:
+        return str(code)
+    except Exception:
+        return "<unprintable exit code>"
+
+
 def _watchdog(run: _Run, timeout: float, main_ident: int) -> None:
     time.sleep(timeout)
     frame = sys._current_frames().get(main_ident)
@@ -234,8 +243,16 @@ def _watchdog(run: _Run, timeout: float, main_ident: int) -> None:
         os._exit(124)
 
 
-def main(spec_path: str) -> None:
-    """Run the script described by the JSON spec at SPEC_PATH."""
+def boot() -> None:
+    """Prepare the process, then return into the instrumented module, which runs the script.
+
+    The child is `python <cached instrumented .pyc> <spec.json>`; the module's first statements
+    put tracekit on sys.path and call this. Since the script's code *is* the main module, no
+    frame of tracekit's sits under it: recursion depth, tracebacks and exit handling are python's.
+    """
+    import marshal
+
+    spec_path = sys.argv[1]
     with open(spec_path, encoding="utf-8") as f:
         spec = json.load(f)
     script = spec["script"]
@@ -247,7 +264,7 @@ def main(spec_path: str) -> None:
         dev, err = _check_device(device)
         if err:
             sys.stderr.write(f"tracekit: {err}\n")
-            sys.exit(_EXIT_UNAVAILABLE)
+            os._exit(_EXIT_UNAVAILABLE)
         if dev is not None:
             import torch
 
@@ -255,7 +272,6 @@ def main(spec_path: str) -> None:
             run.device = dev
             run.device_name = _cuda_name(torch, dev)
 
-    hooks: dict[str, Any] = {}
     if seed is not None:
         random.seed(seed)
 
@@ -273,22 +289,11 @@ def main(spec_path: str) -> None:
         if hooks:
             sys.meta_path.insert(0, _AfterImport(hooks))
 
-    from ._codecache import instrument_file
     from ._runtime import Recorder
 
+    with open(spec["tables"], "rb") as f:
+        stmts, exprs, compile_warnings = marshal.load(f)
     probes = {int(k): v for k, v in spec.get("probes", {}).items()}
-    try:
-        code, stmts, exprs, compile_warnings = instrument_file(script, spec["hits"], frozenset(probes))
-    except SyntaxError as e:
-        import traceback
-
-        traceback.print_exception(type(e), e, None)
-        run.status = "error"
-        run.exit_status = 1
-        run.error = {"type": type(e).__name__, "message": e.msg, "line": e.lineno, "column": e.offset, "reason": "syntax", "traceback": []}
-        run.write()
-        sys.exit(1)
-
     rec = Recorder(stmts, exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000))
     run.recorder = rec
     if spec.get("stop_on_limit"):
@@ -299,9 +304,14 @@ def main(spec_path: str) -> None:
         limit = int(spec["memory"])
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    sys.argv = [spec["argv0"]] + list(spec["args"])
-    sys.path[0] = os.path.dirname(os.path.realpath(script))
-    mod = _main_module(script)
+    sys.argv[:] = [spec["argv0"]] + list(spec["args"])
+    # python puts the script's folder first; the bootstrap added tracekit's own folder before it.
+    pkg = spec["pkg_parent"]
+    if sys.path and sys.path[0] == pkg:
+        del sys.path[0]
+    if sys.path:
+        sys.path[0] = os.path.dirname(os.path.realpath(script))
+    _as_script(sys.modules["__main__"], script)
     atexit.register(run.write)
     if spec.get("timeout"):
         import _thread
@@ -310,37 +320,17 @@ def main(spec_path: str) -> None:
     rec.install()
     if compile_warnings:
         _warn_like_compile(script, compile_warnings)
-    try:
-        exec(code, mod.__dict__)
-    except SystemExit as e:
-        code = e.code
-        run.exit_status = code if isinstance(code, int) else (0 if code is None else 1)
-        if run.exit_status != 0:
-            run.status = "error"
-            run.error = {"type": "SystemExit", "message": str(code), "line": rec.current_line(_last_frame(e.__traceback__)), "reason": "exit", "traceback": _tb_entries(_strip_tb(e.__traceback__))}
-        raise
-    except BaseException as e:
-        tb = _strip_tb(e.__traceback__)
-        e.__traceback__ = tb  # the default excepthook prints the exception's own traceback
-        run.status = "error"
-        run.exit_status = 1
-        entries = _tb_entries(tb)
-        line = None
-        for ent in entries:
-            if os.path.realpath(ent["path"]) == os.path.realpath(script):
-                line = ent["line"]
-        from ._runtime import _safe_str, _type_name
 
-        run.error = {"type": _type_name(type(e)), "message": _safe_str(e), "line": line, "reason": "exception", "traceback": entries}
-        sys.excepthook(type(e), e, tb)
-        if isinstance(e, KeyboardInterrupt):
-            run.exit_status = -2
-            run.write()
-            import signal
 
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            os.kill(os.getpid(), signal.SIGINT)
-        sys.exit(1)
+def _as_script(mod: types.ModuleType, path: str) -> None:
+    """Give the running __main__ module the attributes python gives a script's module."""
+    from importlib.machinery import SourceFileLoader
+
+    mod.__file__ = path
+    mod.__cached__ = None
+    mod.__loader__ = SourceFileLoader("__main__", path)
+    mod.__spec__ = None
+    mod.__package__ = None
 
 
 def _warn_like_compile(path: str, found: list) -> None:
@@ -367,9 +357,3 @@ def _stop_for_output(run: _Run) -> None:
         os._exit(1)
 
 
-def _last_frame(tb: Any) -> Any:
-    frame = None
-    while tb is not None:
-        frame = tb.tb_frame
-        tb = tb.tb_next
-    return frame

@@ -1,12 +1,15 @@
-"""Instrumented code cached by content hash, so a warm run skips parsing and compiling.
+"""Instrumented scripts cached by content hash, as ready-to-run .pyc files.
 
 The key covers the script's bytes and path, the hits limit, the probed lines, the Python
-version, tracekit's version and the instrumenter's own source. Entries are written atomically.
+version, tracekit's version and location, and the instrumenter's own source. Each entry is a
+`.pyc` (run directly as the child's main program) and a `.tables` file (statement and
+expression tables, compile warnings), both written atomically.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import marshal
 import os
 import sys
@@ -14,9 +17,10 @@ import sys
 from ._jsonio import atomic_write
 from ._version import __version__
 
-__all__ = ["cache_dir", "instrument_file"]
+__all__ = ["cache_dir", "prepare"]
 
-_INSTRUMENTER = os.path.join(os.path.dirname(__file__), "instrument.py")
+_HERE = os.path.dirname(os.path.abspath(__file__))
+PKG_PARENT = os.path.dirname(_HERE)
 
 
 def cache_dir() -> str:
@@ -28,27 +32,37 @@ def cache_dir() -> str:
     return os.path.join(base, "tracekit")
 
 
-def instrument_file(path: str, hits: int = 3, probe_lines: frozenset = frozenset()) -> tuple:
-    """(code, stmts, exprs, compile warnings) for the script at PATH, from the cache when it is there."""
+def _key(path: str, source: bytes, hits: int, probe_lines: frozenset) -> str:
+    with open(os.path.join(_HERE, "instrument.py"), "rb") as f:
+        generator = f.read()
+    meta = repr((__version__, sys.version, PKG_PARENT, path, hits, sorted(probe_lines))).encode()
+    return hashlib.sha256(meta + b"\0" + generator + b"\0" + source).hexdigest()
+
+
+def prepare(path: str, hits: int = 3, probe_lines: frozenset = frozenset(), folder: str | None = None) -> tuple[str, str]:
+    """(pyc path, tables path) of the instrumented script at PATH; SyntaxError if it is not Python.
+
+    FOLDER is used when the cache folder cannot be written (the files are then not shared).
+    """
     with open(path, "rb") as f:
         source = f.read()
-    with open(_INSTRUMENTER, "rb") as f:
-        generator = f.read()
-    key = hashlib.sha256(
-        repr((__version__, sys.version, path, hits, sorted(probe_lines))).encode() + b"\0" + generator + b"\0" + source
-    ).hexdigest()
-    cfile = os.path.join(cache_dir(), "code", key[:2], key + ".bin")
-    try:
-        with open(cfile, "rb") as f:
-            return marshal.load(f)
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
+    key = _key(path, source, hits, probe_lines)
+    base = os.path.join(cache_dir(), "code", key[:2], key)
+    pyc, tables = base + ".pyc", base + ".tables"
+    if os.path.exists(pyc) and os.path.exists(tables):
+        return pyc, tables
     from .instrument import instrument
 
-    result = instrument(source, path, hits, probe_lines)
-    entry = (result.code, result.stmts, result.exprs, result.warnings)
+    result = instrument(source, path, hits, probe_lines, pkg_parent=PKG_PARENT)
+    header = importlib.util.MAGIC_NUMBER + b"\0" * 12  # flags, mtime and size go unchecked for `python x.pyc`
+    payloads = ((tables, marshal.dumps((result.stmts, result.exprs, result.warnings))), (pyc, header + marshal.dumps(result.code)))
     try:
-        atomic_write(cfile, marshal.dumps(entry))
-    except (OSError, ValueError):
-        pass  # an unwritable cache only costs speed
-    return entry
+        for target, payload in payloads:  # tables first: a .pyc present means its tables are too
+            atomic_write(target, payload)
+    except OSError:
+        if folder is None:
+            raise
+        pyc, tables = os.path.join(folder, "script.pyc"), os.path.join(folder, "script.tables")
+        for target, payload in ((tables, payloads[0][1]), (pyc, payloads[1][1])):
+            atomic_write(target, payload)
+    return pyc, tables

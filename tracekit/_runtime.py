@@ -280,6 +280,7 @@ class Recorder:
                     self.line_stmt[ln] = s
         self._getframe = sys._getframe
         self.on_limit: Any = None  # called once when output passes max_output
+        self.exit_seen: tuple | None = None  # (code, innermost line, id) of the last SystemExit
 
     # hooks ------------------------------------------------------------------------------
     def install(self) -> None:
@@ -287,6 +288,7 @@ class Recorder:
         b["__tk_c__"] = self.counters
         b["__tk_n__"] = next
         b["__tk_B__"] = BaseException
+        b["__tk_R__"] = RecursionError
         b["__tk_s__"] = self.start
         b["__tk_v__"] = self.value
         b["__tk_f__"] = self.callee
@@ -341,6 +343,10 @@ class Recorder:
         e = sys.exc_info()[1]
         if e is None or isinstance(e, GeneratorExit):
             return
+        # The first statement a SystemExit escapes is the innermost: keep that line. Only the
+        # exception's id is kept, so no traceback (and no frame's locals) outlives its time.
+        if isinstance(e, SystemExit) and (self.exit_seen is None or self.exit_seen[2] != id(e)):
+            self.exit_seen = (e.code, self.stmts[s][0], id(e))
         self.exc_counts[s] += 1
         info = {"type": _type_name(type(e)), "message": _cut(_safe_str(e), 2000)[0]}
         rec = self.current.get((s, id(self._getframe(1))))
@@ -394,7 +400,7 @@ class Recorder:
                     self.on_limit()
             return
         self.out[stream].append(text)
-        f = self._getframe(2)
+        f = self._getframe(1).f_back  # the writer's caller; None when python itself writes at exit
         while f is not None and f.f_code.co_filename != self.filename:
             f = f.f_back
         if f is None:

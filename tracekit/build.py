@@ -1482,3 +1482,13 @@ def _stale_reason(rec: dict, k: _Keyed, old_env: dict, env: dict) -> str:
 
 def _shard_arg(value: str | None) -> tuple[int, int] | None:
     return parse_shard(value) if value else None
+
+
+class _CallableModule(type(sys)):  # type: ignore[misc]
+    """`tracekit.build(...)` calls :func:`build` even once this module is the package attribute."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> BuildResult:
+        return build(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

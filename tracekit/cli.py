@@ -72,6 +72,126 @@ def instrument(hits: int, script: str) -> None:
         sys.exit(1)
 
 
+# ── build, check, serve: thin wrappers over tracekit.build and tracekit.serve ──
+
+
+def _run_options(f):  # type: ignore[no-untyped-def]
+    """Options that change what a page shows (they are part of every cache key)."""
+    for option in reversed(
+        [
+            click.option("--device", callback=_device, help="cpu, cuda, cuda:N, mps or auto (config: device)."),
+            click.option("--seed", type=click.IntRange(min=0), help="Seed for random, numpy and torch (config: seed)."),
+            click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds an example may run (config: timeout)."),
+            click.option("--hits", type=click.IntRange(min=1), help="Hits of each line recorded in full (config: hits)."),
+            click.option("--memory", help="Memory limit of an example, e.g. 2G (config: memory)."),
+            click.option("--exclude", multiple=True, help="Glob of example paths to leave out (repeatable; config: exclude)."),
+            click.option("-o", "--output", type=click.Path(file_okay=False), help="Output folder (config: output)."),
+            click.option("-q", "--quiet", is_flag=True, help="Only errors."),
+            click.option("-v", "--verbose", count=True, help="More detail."),
+            click.argument("paths", nargs=-1, type=click.Path()),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+def _fail(message: str, status: int) -> None:
+    click.echo(f"tracekit: {message}", err=True)
+    sys.exit(status)
+
+
+def _run_api(call):  # type: ignore[no-untyped-def]
+    """Call CALL, turning tracekit's usage errors and interrupts into a message and an exit status."""
+    from .build import BuildError, BuildInterrupted
+    from .config import ConfigError
+
+    try:
+        return call()
+    except (ConfigError, BuildError) as e:
+        _fail(str(e), 2)
+    except BuildInterrupted as e:
+        _fail(str(e), e.exit_status)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+
+
+@cli.command()
+@_run_options
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Examples run at once (default: CPU count; config: jobs).")
+@click.option("--force", is_flag=True, help="Run every example again, ignoring the cache.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first failing example.")
+@click.option("--shard", metavar="I/N", help="Build only the I-th of N shares of the examples.")
+@click.option("--index-only", is_flag=True, help="Only write index.html and assets/ from the manifest (after sharded builds).")
+def build(paths: tuple[str, ...], output: str | None, quiet: bool, verbose: int, jobs: int | None, force: bool, fail_fast: bool, shard: str | None, index_only: bool, **options: object) -> None:
+    """Build pages for the examples in PATHS (default: the configured examples folder)."""
+    from .build import Reporter, build as build_site
+
+    reporter = Reporter(verbosity=-1 if quiet else verbose)
+    result = _run_api(
+        lambda: build_site(paths, output=output, jobs=jobs, force=force, fail_fast=fail_fast, shard=shard, index_only=index_only, reporter=reporter, **_given(options))
+    )
+    sys.exit(result.exit_status)
+
+
+@cli.command()
+@_run_options
+def check(paths: tuple[str, ...], output: str | None, quiet: bool, verbose: int, **options: object) -> None:
+    """Exit 0 only if every page is what a build would write now and every example passes."""
+    from .build import _display, check as check_site
+
+    result = _run_api(lambda: check_site(paths, output=output, **_given(options)))
+    if not quiet:
+        for problem in result.problems:
+            click.echo(str(problem))
+        if verbose:
+            for note in result.notes:
+                click.echo(f"note: {note}")
+    if result.problems:
+        kinds: dict[str, int] = {}
+        for problem in result.problems:
+            kinds[problem.kind] = kinds.get(problem.kind, 0) + 1
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        _fail(f"{_display(result.output)} is not up to date ({summary}); run `tracekit build`", 1)
+    if not quiet:
+        click.echo(f"{result.examples} example(s): every page in {_display(result.output)} is up to date")
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True)
+@click.option("--watch", multiple=True, type=click.Path(exists=True), help="Rebuild when files under these paths change (default: the examples folder).")
+@click.option("--no-build", is_flag=True, help="Serve only; do not build or watch.")
+@click.option("-v", "--verbose", count=True, help="Log requests and every example.")
+def serve(directory: str | None, port: int, watch: tuple[str, ...], no_build: bool, verbose: int) -> None:
+    """Serve the site on 127.0.0.1 and rebuild what changed when a source changes."""
+    from pathlib import Path
+
+    from .build import BuildError, BuildInterrupted, Reporter, build as build_site
+    from .config import load_config
+    from .serve import serve as serve_site
+
+    config = _run_api(load_config)
+    out = Path(directory) if directory else config.output
+    watched = [Path(p) for p in watch] or ([config.examples] if config.examples.is_dir() else [])
+
+    def rebuild() -> None:
+        try:
+            build_site(watched, output=out, config=config, reporter=Reporter(verbosity=verbose))
+        except (BuildError, BuildInterrupted) as e:
+            click.echo(f"tracekit: {e}", err=True)
+
+    if not no_build and watched:
+        rebuild()
+    try:
+        serve_site(out, port=port, watch=[] if no_build else watched, rebuild=None if no_build else rebuild, echo=lambda m: click.echo(f"tracekit: {m}", err=True), verbose=bool(verbose))
+    except OSError as e:
+        _fail(f"cannot serve on 127.0.0.1:{port}: {e.strerror}", 2)
+
+
+def _given(options: dict) -> dict:
+    return {k: v for k, v in options.items() if v is not None and v != ()}
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="tracekit")

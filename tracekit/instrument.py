@@ -26,7 +26,7 @@ from dataclasses import dataclass
 __all__ = ["Instrumented", "ReservedNameError", "instrument", "instrumented_source", "RESERVED_PREFIX"]
 
 RESERVED_PREFIX = "__tk_"
-_HOOK_NAMES = ("__tk_c__", "__tk_n__", "__tk_B__", "__tk_s__", "__tk_v__", "__tk_f__", "__tk_x__", "__tk_e__", "__tk_p__")
+_HOOK_NAMES = ("__tk_c__", "__tk_n__", "__tk_B__", "__tk_R__", "__tk_s__", "__tk_v__", "__tk_f__", "__tk_x__", "__tk_e__", "__tk_p__")
 
 # Callees whose behaviour depends on the calling frame or on the literal name at the call site.
 _FRAME_SENSITIVE = {"super"}
@@ -321,12 +321,14 @@ class _Instrumenter:
     def guarded(self, s: int, node: ast.stmt, recorded: list[ast.stmt], plain: list[ast.stmt], catch: bool = True) -> ast.stmt:
         body: ast.stmt = ast.If(test=self.gate(s), body=recorded, orelse=plain)
         if catch:
+            # At the recursion limit even the hook's own frame would overflow: pass it on untouched.
+            recursion = ast.ExceptHandler(type=_name("__tk_R__"), name=None, body=[ast.Raise(exc=None, cause=None)])
             handler = ast.ExceptHandler(
                 type=_name("__tk_B__"),
                 name=None,
                 body=[ast.Expr(value=_call("__tk_x__", _const(s))), ast.Raise(exc=None, cause=None)],
             )
-            body = ast.Try(body=[body], handlers=[handler], orelse=[], finalbody=[])
+            body = ast.Try(body=[body], handlers=[recursion, handler], orelse=[], finalbody=[])
         return _loc(body, node)
 
     def header(self, s: int, expr: ast.expr, role: str, probe: bool = True) -> ast.expr:
@@ -351,7 +353,7 @@ class _Instrumenter:
         return p, [self.start(p)] + self.record_names(p, names) + probe
 
     # statements ---------------------------------------------------------------------------
-    def body(self, stmts: list[ast.stmt], docstring: bool = False, module: bool = False, pro: tuple | None = None, scope_names: bool = False) -> list[ast.stmt]:
+    def body(self, stmts: list[ast.stmt], docstring: bool = False, module: bool = False, pro: tuple | None = None, scope_names: bool = False, boot: list[ast.stmt] | None = None) -> list[ast.stmt]:
         out: list[ast.stmt] = []
         i = 0
         if docstring and stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant) and isinstance(stmts[0].value.value, str):
@@ -361,6 +363,9 @@ class _Instrumenter:
             while i < len(stmts) and isinstance(stmts[i], ast.ImportFrom) and stmts[i].module == "__future__":
                 out.append(stmts[i])
                 i += 1
+        if boot:
+            first = stmts[i] if i < len(stmts) else (stmts[0] if stmts else None)
+            out += [_loc(b, first) if first is not None else b for b in boot]
         if module or scope_names:
             # Module and class bodies look names up with LOAD_NAME (three dict probes); declaring
             # the hooks global turns their loads into LOAD_GLOBAL, which the interpreter caches.
@@ -568,16 +573,31 @@ def _decode(source: bytes | str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def _transform(source: bytes | str, filename: str, hits: int, probe_lines: set[int]) -> tuple[ast.Module, _Instrumenter]:
+def _bootstrap(pkg_parent: str) -> list[ast.stmt]:
+    """`__import__('sys').path.insert(0, PKG); __import__('tracekit._child')._child.boot()`."""
+    insert = ast.Call(
+        func=ast.Attribute(value=ast.Attribute(value=_call("__import__", _const("sys")), attr="path", ctx=ast.Load()), attr="insert", ctx=ast.Load()),
+        args=[_const(0), _const(pkg_parent)], keywords=[],
+    )
+    child = ast.Attribute(value=_call("__import__", _const("tracekit._child")), attr="_child", ctx=ast.Load())
+    boot = ast.Call(func=ast.Attribute(value=child, attr="boot", ctx=ast.Load()), args=[], keywords=[])
+    return [ast.Expr(value=insert), ast.Expr(value=boot)]
+
+
+def _transform(source: bytes | str, filename: str, hits: int, probe_lines: set[int], pkg_parent: str | None = None) -> tuple[ast.Module, _Instrumenter]:
     tree = _parse(source, filename)
     inst = _Instrumenter(_decode(source), hits, probe_lines)
-    tree.body = inst.body(tree.body, docstring=True, module=True)
+    tree.body = inst.body(tree.body, docstring=True, module=True, boot=_bootstrap(pkg_parent) if pkg_parent else None)
     ast.fix_missing_locations(tree)
     return tree, inst
 
 
-def instrument(source: bytes | str, filename: str, hits: int = 3, probe_lines: set[int] | frozenset[int] = frozenset()) -> Instrumented:
-    """Instrument SOURCE (as found at FILENAME) and compile it; SyntaxError on invalid input."""
+def instrument(source: bytes | str, filename: str, hits: int = 3, probe_lines: set[int] | frozenset[int] = frozenset(), pkg_parent: str | None = None) -> Instrumented:
+    """Instrument SOURCE (as found at FILENAME) and compile it; SyntaxError on invalid input.
+
+    With PKG_PARENT (the folder holding the tracekit package) the module starts by booting the
+    child runtime, so that it can run as the main program of a child process.
+    """
     import warnings
 
     # python warns while compiling (SyntaxWarning, DeprecationWarning); the instrumented tree
@@ -587,7 +607,7 @@ def instrument(source: bytes | str, filename: str, hits: int = 3, probe_lines: s
         compile(source, filename, "exec", dont_inherit=True)
         original_warnings = [[w.category.__name__, str(w.message), w.lineno] for w in caught]
         warnings.simplefilter("ignore")
-        tree, inst = _transform(source, filename, hits, set(probe_lines))
+        tree, inst = _transform(source, filename, hits, set(probe_lines), pkg_parent)
         code = compile(tree, filename, "exec", dont_inherit=True)
     return Instrumented(code=code, stmts=inst.stmts, exprs=inst.exprs, warnings=original_warnings)
 

@@ -20,13 +20,6 @@ __all__ = ["RunResult", "DeviceUnavailable", "trace_file", "DEFAULT_HITS"]
 
 DEFAULT_HITS = 3
 _GRACE = 5.0  # seconds the child's own watchdog gets before the parent kills it
-_PKG_PARENT = str(Path(__file__).resolve().parent.parent)
-_BOOT = (
-    "import sys\n"
-    "sys.path[0] = {parent!r}\n"
-    "from tracekit._child import main\n"
-    "main(sys.argv[1])\n"
-)
 
 
 class DeviceUnavailable(Exception):
@@ -121,9 +114,24 @@ def trace_file(
         "stop_on_limit": capture,
         "memory": memory,
     }
+    from ._codecache import PKG_PARENT, prepare
+
+    try:
+        pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir)
+        cmd = [sys.executable, pyc]
+    except SyntaxError as e:
+        # Let python itself report the error, byte for byte; nothing of the script runs.
+        pyc = tables = None
+        syntax_error = e
+        cmd = [sys.executable, script]
+    else:
+        syntax_error = None
+    spec.update(tables=tables, pkg_parent=PKG_PARENT)
     spec_path = Path(tmpdir) / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    cmd = [sys.executable, "-c", _BOOT.format(parent=_PKG_PARENT), str(spec_path)]
+    if syntax_error is None:
+        cmd.append(str(spec_path))
+    cmd += [] if syntax_error is None else list(args)
     own_group = capture or not _stdin_is_tty()
     out_file = err_file = None
     if capture:
@@ -172,6 +180,10 @@ def trace_file(
     if child_trace.exists():
         with open(child_trace, encoding="utf-8") as f:
             data = json.load(f)
+        _reconcile(data, code)
+    elif syntax_error is not None:
+        data = _fallback_trace(script, sha, status="error", exit_status=code, message=str(syntax_error.msg), reason="syntax", hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
+        data["error"].update(type=type(syntax_error).__name__, line=syntax_error.lineno, column=syntax_error.offset)
     else:
         common = dict(hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
         if killed_for_time:
@@ -185,6 +197,16 @@ def trace_file(
         trace_mod.write_json(out_path, data)
     _cleanup(tmpdir)
     return RunResult(exit_status=code, trace=data, trace_path=Path(trace_path) if trace_path is not None else None, seconds=seconds)
+
+
+def _reconcile(data: dict, code: int) -> None:
+    """Make the child's trace agree with the exit status the parent saw."""
+    data["exit_status"] = code
+    if code == 0 and data["status"] == "error" and (data.get("error") or {}).get("reason") == "exit":
+        data["status"], data["error"] = "ok", None
+    elif code != 0 and data["status"] == "ok":
+        data["status"] = "error"
+        data["error"] = {"type": "SystemExit", "message": f"exit status {code}", "line": None, "reason": "exit", "traceback": []}
 
 
 def _stdin_is_tty() -> bool:

@@ -1,0 +1,125 @@
+"""`tracekit serve`: serve the built site on 127.0.0.1 and rebuild what changed when a source changes.
+
+The site is served by http.server's ThreadingHTTPServer in a thread; the main thread polls the
+modification times of the watched files every half second and calls REBUILD when they change
+(the build itself is incremental, so only the examples affected run again).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable, Iterable
+
+__all__ = ["Server", "serve", "snapshot"]
+
+POLL_SECONDS = 0.5
+_WATCHED_SUFFIXES = (".py", ".toml", ".csv", ".json", ".txt")
+
+
+def snapshot(paths: Iterable[Path], skip: Iterable[Path] = ()) -> dict[str, tuple[int, int]]:
+    """{file: (mtime_ns, size)} for the source files under PATHS (output folders in SKIP left out)."""
+    skipped = {p.resolve() for p in skip}
+    state: dict[str, tuple[int, int]] = {}
+    for base in paths:
+        base = Path(base)
+        if base.is_file():
+            candidates: Iterable[Path] = [base]
+        elif base.is_dir():
+            candidates = _walk(base, skipped)
+        else:
+            continue
+        for p in candidates:
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            state[str(p)] = (st.st_mtime_ns, st.st_size)
+    return state
+
+
+def _walk(base: Path, skipped: set[Path]) -> Iterable[Path]:
+    for folder, dirs, files in os.walk(base):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if d != "__pycache__" and not d.startswith(".") and (here / d).resolve() not in skipped]
+        for name in files:
+            if name.endswith(_WATCHED_SUFFIXES) and not name.startswith("."):
+                yield here / name
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    quiet = True
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
+        if not self.quiet:
+            super().log_message(format, *args)
+
+    def end_headers(self) -> None:
+        # Always fetch the latest build.
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+
+class Server:
+    """The HTTP server for DIRECTORY on HOST:PORT (PORT 0 picks a free one), in a daemon thread."""
+
+    def __init__(self, directory: Path, port: int = 8000, host: str = "127.0.0.1", verbose: bool = False) -> None:
+        handler = functools.partial(type("Handler", (_Handler,), {"quiet": not verbose}), directory=str(directory))
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="tracekit-serve", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def start(self) -> "Server":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def serve(
+    directory: Path,
+    *,
+    port: int = 8000,
+    watch: Iterable[Path] = (),
+    rebuild: Callable[[], object] | None = None,
+    host: str = "127.0.0.1",
+    echo: Callable[[str], None] = print,
+    verbose: bool = False,
+    stop: threading.Event | None = None,
+) -> None:
+    """Serve DIRECTORY until interrupted (or STOP is set); call REBUILD when a watched file changes."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    server = Server(directory, port, host, verbose).start()
+    echo(f"serving {directory} at {server.url} (Ctrl-C stops)")
+    watch = [Path(p) for p in watch]
+    stop = stop or threading.Event()
+    try:
+        before = snapshot(watch, skip=[directory])
+        while not stop.wait(POLL_SECONDS):
+            now = snapshot(watch, skip=[directory])
+            if now != before and rebuild is not None:
+                changed = sorted(set(now.items()) ^ set(before.items()))
+                names = sorted({os.path.relpath(p) for p, _ in changed})
+                echo(f"changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}; rebuilding")
+                try:
+                    rebuild()
+                except Exception as e:  # a broken rebuild must not stop the server
+                    echo(f"rebuild failed: {e}")
+                now = snapshot(watch, skip=[directory])  # what the build itself may have touched
+            before = now
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
