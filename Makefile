@@ -28,7 +28,7 @@ test: install browser
 	$(BIN)/tracekit check examples -o output
 
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py && $(BIN)/python benchmarks/build_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -6,6 +6,7 @@ which is how training code is written in practice. The task: fit a noisy sine cu
 """
 # tracekit: seed=0 hits=3 timeout=60
 
+import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 
@@ -53,12 +54,18 @@ optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
 #: Mean squared error: the average of (prediction − target)².
 loss_fn = nn.MSELoss()
 
+#: The loss of every step goes into this list, to be plotted at the end.
+losses = []
+
 #: Each pass through the loop body is one training step.
 for step in range(300):
     #: Forward pass on the whole data set at once: {prediction.shape[0]} predictions.
     prediction = model(X)
     #: The loss for this step is {loss.item():.4f}.
     loss = loss_fn(prediction, y)
+    #: `item()` turns the one-element loss tensor into a plain Python float, which is all the
+    #: plot needs (it also drops the link to the graph).
+    losses.append(loss.item())
     #: Gradients accumulate, so the ones left over from the previous step are cleared first.
     optimizer.zero_grad()
     #: Backpropagation fills `.grad` of every parameter.
@@ -73,3 +80,16 @@ for step in range(300):
 #: After {step + 1} steps the loss has settled at {loss.item():.4f}, close to the floor that the
 #: noise in the targets sets.
 print(f"final loss {loss.item():.4f}")
+
+#: The whole history at a glance: {len(losses)} losses, one per step, from {losses[0]:.4f} at the
+#: first step down to {losses[-1]:.4f} at the last. Most of the drop happens early; after that
+#: the curve flattens out near the noise floor.
+plt.plot(losses)
+#: A title and axis labels say what the curve is.
+plt.title("Training loss")
+plt.xlabel("step")
+plt.ylabel("mean squared error")
+#: A logarithmic y axis shows the late, small improvements as clearly as the early, large ones.
+plt.yscale("log")
+#: `plt.show()` displays the figure (on the page, it appears on this line).
+plt.show()

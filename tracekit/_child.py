@@ -32,7 +32,10 @@ def _versions() -> dict:
 
 
 class _AfterImport:
-    """A meta-path finder that runs a hook right after a given top-level module is imported."""
+    """A meta-path finder that runs a hook right after a given module is imported.
+
+    Names may be dotted (``matplotlib.pyplot``): a submodule's hook runs once that submodule's
+    code has run, before the ``import`` statement that asked for it binds any name."""
 
     def __init__(self, hooks: dict[str, Any]) -> None:
         self.hooks = hooks
@@ -139,6 +142,7 @@ class _Run:
         self.device = "cpu"
         self.device_name: str | None = None
         self.recorder: Any = None
+        self.figures: Any = None  # tracekit._figures.Figures when figures are recorded
         self.started = time.monotonic()
 
     def write(self) -> None:
@@ -155,6 +159,14 @@ class _Run:
         from ._version import __version__
 
         rec = self.recorder
+        figures = self.figures
+        if figures is not None and self.status not in ("timeout", "limit"):
+            # Figures still open (and changed) at the end; not from the watchdog thread or
+            # from inside a print that hit the output limit, where the script is mid-statement.
+            try:
+                figures.finish()
+            except Exception:
+                pass
         torch = sys.modules.get("torch")
         if torch is not None and self.device == "cpu":
             try:
@@ -195,6 +207,8 @@ class _Run:
         }
         if rec is not None and rec.probe_errors:
             data["placeholder_errors"] = rec.probe_errors
+        if figures is not None:
+            data.update(figures.trace_keys())
         _jsonio.write_json(self.spec["trace"], data)
 
 
@@ -294,8 +308,9 @@ def boot() -> None:
     with open(spec["tables"], "rb") as f:
         stmts, exprs, compile_warnings = marshal.load(f)
     probes = {int(k): v for k, v in spec.get("probes", {}).items()}
-    rec = Recorder(stmts, exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000))
+    rec = Recorder(stmts, exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000), spec.get("image_lines", ()))
     run.recorder = rec
+    _install_figures(run, spec)
     if spec.get("stop_on_limit"):
         rec.on_limit = lambda: _stop_for_output(run)
     if spec.get("memory"):
@@ -331,6 +346,28 @@ def _as_script(mod: types.ModuleType, path: str) -> None:
     mod.__loader__ = SourceFileLoader("__main__", path)
     mod.__spec__ = None
     mod.__package__ = None
+
+
+def _install_figures(run: _Run, spec: dict) -> None:
+    """matplotlib gets a non-interactive backend; with a figures folder in the spec, figures and
+    image values are recorded (tracekit._figures), hooked in only when the script imports
+    matplotlib."""
+    return
+    from . import _figures, _runtime
+
+    hooks: dict[str, Any] = {"matplotlib": _figures.choose_backend}
+    folder = spec.get("figures_dir")
+    if folder:
+        figures = _figures.Figures(
+            run.recorder, folder,
+            dpi=spec.get("figure_dpi") or _figures.DEFAULT_DPI,
+            max_figures=spec.get("max_figures", _figures.DEFAULT_MAX_FIGURES),
+            max_size=spec.get("figure_max_size") or _figures.DEFAULT_MAX_SIZE,
+        )
+        run.figures = figures
+        _runtime._IMAGER = figures.image
+        hooks.update(figures.hooks())
+    sys.meta_path.insert(0, _AfterImport(hooks))
 
 
 def _warn_like_compile(path: str, found: list) -> None:

@@ -9,6 +9,7 @@ import builtins
 import itertools
 import re
 import sys
+import types as _types
 
 __all__ = ["Recorder", "snapshot"]
 
@@ -21,10 +22,23 @@ _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 _COUNT = re.compile(r"\((\d+)\)")
 _ROLE = re.compile(r":\w+:`~?([^`<]+?)(?:\s*<[^>]*>)?`")  # Sphinx roles in docstrings: :func:`x` -> x
 
+# Set by the child when figures are recorded (tracekit._figures.Figures.image): called as
+# _IMAGER(value, marked) for a value that may be an image, returns {"file", "width", "height"}
+# or None. Without it (or without PIL) values never carry an image.
+_IMAGER: Any = None
+
 
 # ----------------------------------------------------------------------------------------
 # Values
 # ----------------------------------------------------------------------------------------
+
+
+_ModuleType = _types.ModuleType
+# Callables whose attributes (__doc__, __qualname__) can be read without running user code.
+_DOC_TYPES = (
+    _types.FunctionType, _types.BuiltinFunctionType, _types.MethodType, _types.MethodWrapperType,
+    _types.WrapperDescriptorType, _types.MethodDescriptorType, _types.ClassMethodDescriptorType,
+)
 
 
 def _type_name(t: type) -> str:
@@ -45,7 +59,7 @@ def _cut(text: str, limit: int = MAX_REPR) -> tuple[str, bool]:
 
 def _first_sentence(doc: object) -> tuple[str | None, str | None]:
     """(signature, first sentence) from a docstring; torch puts the signature on its first line."""
-    if not isinstance(doc, str):
+    if type(doc) is not str:
         return None, None
     paras = [p.strip() for p in doc.strip().split("\n\n") if p.strip()]
     if not paras:
@@ -117,12 +131,13 @@ def _brepr(v: Any, budget: _Budget, depth: int = 0) -> str:
 def _leaf_repr(v: Any) -> str:
     mods = sys.modules
     torch = mods.get("torch")
-    if torch is not None and isinstance(v, torch.Tensor):
+    t = type(v)
+    if torch is not None and issubclass(t, torch.Tensor):
         return _tensor_str(torch, v)
     np = mods.get("numpy")
-    if np is not None and isinstance(v, (np.ndarray, np.generic)):
+    if np is not None and issubclass(t, (np.ndarray, np.generic)):
         return _array_str(np, v)
-    if isinstance(v, type(sys)):
+    if issubclass(t, _ModuleType):
         return f"<module {v.__name__!r}>"
     return repr(v)
 
@@ -147,9 +162,9 @@ def _array_str(np: Any, a: Any) -> str:
 
 
 def _number(x: Any) -> Any:
-    if isinstance(x, float) and x != x:
+    if type(x) is float and x != x:
         return "nan"
-    if isinstance(x, float) and x in (float("inf"), float("-inf")):
+    if type(x) is float and x in (float("inf"), float("-inf")):
         return "inf" if x > 0 else "-inf"
     return x
 
@@ -158,7 +173,8 @@ def _facts(v: Any, d: dict) -> None:
     """Shape, dtype, device and autograd facts of tensors and arrays; rows of small 2-D values."""
     mods = sys.modules
     torch = mods.get("torch")
-    if torch is not None and isinstance(v, torch.Tensor):
+    t = type(v)
+    if torch is not None and issubclass(t, torch.Tensor):
         d["shape"] = list(v.shape)
         d["dtype"] = str(v.dtype)
         d["device"] = str(v.device)
@@ -169,31 +185,34 @@ def _facts(v: Any, d: dict) -> None:
             d["rows"] = [[_number(x) for x in row] for row in v.detach().cpu().tolist()]
         return
     np = mods.get("numpy")
-    if np is not None and isinstance(v, np.ndarray):
+    if np is not None and issubclass(t, np.ndarray):
         d["shape"] = list(v.shape)
         d["dtype"] = str(v.dtype)
         if v.ndim == 2 and v.shape[0] <= MAX_ROWS and v.shape[1] <= MAX_ROWS and v.dtype.kind in "biuf":
             d["rows"] = [[_number(x) for x in row] for row in v.tolist()]
         return
-    if np is not None and isinstance(v, np.generic):
+    if np is not None and issubclass(t, np.generic):
         d["dtype"] = str(v.dtype)
         return
-    t = type(v)
     if t in (list, tuple, dict, set, frozenset, str, bytes):
         d["len"] = len(v)
-    if isinstance(v, type(sys)) or t.__name__ in ("function", "builtin_function_or_method", "type"):
+    if t in _DOC_TYPES or issubclass(t, (type, _ModuleType)):
         _, doc = _first_sentence(getattr(v, "__doc__", None))
         if doc:
             d["doc"] = doc
 
 
-def snapshot(v: Any) -> dict:
-    """A JSON-ready record of V as it is now; never raises and never calls bool/==/len on user types."""
+def snapshot(v: Any, image: bool = False) -> dict:
+    """A JSON-ready record of V as it is now; never raises and never calls bool/==/len on user types.
+
+    A PIL image (and, with IMAGE true, a tensor or array shaped like an image) also gets an
+    ``image`` entry: a small PNG written to the figures folder.
+    """
     t = type(v)
     d: dict[str, Any] = {"type": _type_name(t)}
     try:
         text = _brepr(v, _Budget(MAX_REPR))
-        if not isinstance(text, str):
+        if type(text) is not str:
             raise TypeError(f"__repr__ returned {type(text).__name__}")
         text, cut = _cut(_ADDRESS.sub("0x…", text))
         d["repr"] = text
@@ -208,6 +227,14 @@ def snapshot(v: Any) -> dict:
         _facts(v, d)
     except Exception:
         pass
+    imager = _IMAGER
+    if imager is not None and (image or "PIL.Image" in sys.modules):
+        try:
+            info = imager(v, image)
+            if info is not None:
+                d["image"] = info
+        except Exception:
+            pass
     return d
 
 
@@ -251,7 +278,7 @@ class _Tee:
 class Recorder:
     """Holds the statement tables and what the hooks recorded; assembles the trace's lines."""
 
-    def __init__(self, stmts: list, exprs: list, filename: str, hits: int, probes: dict[int, list[str]], max_output: int) -> None:
+    def __init__(self, stmts: list, exprs: list, filename: str, hits: int, probes: dict[int, list[str]], max_output: int, image_lines: Any = ()) -> None:
         self.stmts = stmts
         self.exprs = exprs
         self.filename = filename
@@ -267,7 +294,6 @@ class Recorder:
         self.exc_later: dict[int, list] = {}
         self.finals: dict[int, list] = {}
         self.later: dict[int, list] = {}
-        self.callee_cache: dict[int, tuple] = {}
         self.out = {"stdout": [], "stderr": []}
         self.out_size = {"stdout": 0, "stderr": 0}
         self.out_exceeded: str | None = None
@@ -280,6 +306,10 @@ class Recorder:
                     self.line_stmt[ln] = s
         self._getframe = sys._getframe
         self.on_limit: Any = None  # called once when output passes max_output
+        # statements on lines marked `# tracekit: image`: their tensor/array values become images
+        image_lines = frozenset(image_lines)
+        self.image_stmts = frozenset(s for s, st in enumerate(stmts) if st[0] in image_lines)
+        self.figures_later: dict[int, list[str]] = {}  # figures captured during unrecorded hits
         self.exit_seen: tuple | None = None  # (code, innermost line, id) of the last SystemExit
 
     # hooks ------------------------------------------------------------------------------
@@ -295,8 +325,9 @@ class Recorder:
         b["__tk_x__"] = self.exception
         b["__tk_e__"] = self.loop_end
         b["__tk_p__"] = self.probe
-        sys.stdout = _Tee(sys.stdout, self, "stdout")
-        sys.stderr = _Tee(sys.stderr, self, "stderr")
+        # sys.__stdout__ too, so `sys.stdout is sys.__stdout__` holds as it does under python.
+        sys.stdout = sys.__stdout__ = _Tee(sys.stdout, self, "stdout")
+        sys.stderr = sys.__stderr__ = _Tee(sys.stderr, self, "stderr")
 
     def start(self, s: int) -> bool:
         rec = {"hit": len(self.records[s]), "events": []}
@@ -308,7 +339,7 @@ class Recorder:
         s, role, _text, _extra = self.exprs[k]
         rec = self.current.get((s, id(self._getframe(1))))
         if rec is not None and not (role == "expr" and v is None):
-            rec["events"].append((k, snapshot(v)))
+            rec["events"].append((k, snapshot(v, s in self.image_stmts)))
         return v
 
     def callee(self, k: int, f: Any) -> Any:
@@ -319,33 +350,32 @@ class Recorder:
         return f
 
     def _describe(self, f: Any) -> dict:
-        key = id(f)
-        hit = self.callee_cache.get(key)
-        if hit is not None and hit[0] is f:
-            return hit[1]
         d: dict[str, Any] = {}
+        t = type(f)
+        # Attributes are read only from functions, builtins and classes: reading them from an
+        # arbitrary callable object could run its __getattr__ and change what the program does.
+        subject = f if (t in _DOC_TYPES or issubclass(t, type)) else t
         try:
-            mod = getattr(f, "__module__", None)
-            qn = getattr(f, "__qualname__", None) or getattr(f, "__name__", None)
-            if isinstance(qn, str):
-                d["qualname"] = f"{mod}.{qn}" if isinstance(mod, str) and mod not in ("builtins", "__main__") else qn
-            sig, doc = _first_sentence(getattr(f, "__doc__", None))
-            if doc and not (isinstance(f, type) and getattr(f, "__module__", "") == "__main__" and doc == _first_sentence(type.__doc__)[1]):
+            mod = getattr(subject, "__module__", None)
+            qn = getattr(subject, "__qualname__", None) or getattr(subject, "__name__", None)
+            if type(qn) is str:
+                d["qualname"] = f"{mod}.{qn}" if type(mod) is str and mod not in ("builtins", "__main__") else qn
+            sig, doc = _first_sentence(getattr(subject, "__doc__", None))
+            if doc:
                 d["doc"] = doc
             if sig:
                 d["signature"] = sig
         except Exception:
             pass
-        self.callee_cache[key] = (f, d)
         return d
 
     def exception(self, s: int) -> None:
         e = sys.exc_info()[1]
-        if e is None or isinstance(e, GeneratorExit):
+        if e is None or issubclass(type(e), GeneratorExit):
             return
         # The first statement a SystemExit escapes is the innermost: keep that line. Only the
         # exception's id is kept, so no traceback (and no frame's locals) outlives its time.
-        if isinstance(e, SystemExit) and (self.exit_seen is None or self.exit_seen[2] != id(e)):
+        if issubclass(type(e), SystemExit) and (self.exit_seen is None or self.exit_seen[2] != id(e)):
             self.exit_seen = (e.code, self.stmts[s][0], id(e))
         self.exc_counts[s] += 1
         info = {"type": _type_name(type(e)), "message": _cut(_safe_str(e), 2000)[0]}
@@ -418,6 +448,32 @@ class Recorder:
             if sum(map(len, later)) < MAX_OUTPUT_LATER:
                 later.append(text)
 
+    def locate(self, frame: Any) -> tuple[int | None, int | None, dict | None]:
+        """(line, statement, record) of the innermost script line FRAME's stack is running.
+
+        The line is the first line of its statement; the record is the hit being recorded, or
+        None when this hit is not one of the recorded ones (or the stack is not in the script).
+        """
+        while frame is not None and frame.f_code.co_filename != self.filename:
+            frame = frame.f_back
+        if frame is None:
+            return None, None, None
+        ln = frame.f_lineno
+        s = self.line_stmt.get(ln)
+        if s is None:
+            return ln, None, None
+        rec = self.current.get((s, id(frame)))
+        if rec is not None and not self._running_recorded(s, rec):
+            rec = None
+        return self.stmts[s][0], s, rec
+
+    def attach_figure(self, s: int | None, rec: dict | None, name: str) -> None:
+        """Show figure file NAME on the record REC of statement S (or among S's later figures)."""
+        if rec is not None:
+            rec.setdefault("figures", []).append(name)
+        elif s is not None:
+            self.figures_later.setdefault(s, []).append(name)
+
     def current_line(self, frame: Any) -> int | None:
         """The innermost line of the script that FRAME's stack is running."""
         while frame is not None and frame.f_code.co_filename != self.filename:
@@ -432,7 +488,7 @@ class Recorder:
         for s, (line, end, kind, fn, *_shared) in enumerate(self.stmts):
             entry = by_line.get(line)
             if entry is None:
-                entry = by_line[line] = {"line": line, "end_line": end or line, "function": fn, "_rank": 99, "hits": 0, "records": {}, "final": [], "output_later": [], "exceptions": 0, "exceptions_later": []}
+                entry = by_line[line] = {"line": line, "end_line": end or line, "function": fn, "_rank": 99, "hits": 0, "records": {}, "final": [], "output_later": [], "exceptions": 0, "exceptions_later": [], "_figures_later": []}
             if kind == "loopend":
                 entry["final"] += self.finals.get(s, [])
                 continue
@@ -446,6 +502,7 @@ class Recorder:
             entry["exceptions"] += self.exc_counts[s]
             entry["exceptions_later"] += self.exc_later.get(s, [])
             entry["output_later"] += self.later.get(s, [])
+            entry["_figures_later"] += self.figures_later.get(s, [])
             for rec in self.records[s]:
                 merged = entry["records"].setdefault(rec["hit"], {"hit": rec["hit"], "events": [], "output": "", "exception": None, "probes": {}})
                 merged["events"] += [self._event(k, v) for k, v in rec["events"]]
@@ -453,10 +510,15 @@ class Recorder:
                 if rec.get("exception") and merged["exception"] is None:
                     merged["exception"] = rec["exception"]
                 merged["probes"].update(rec.get("probes", {}))
+                if rec.get("figures"):
+                    merged.setdefault("figures", []).extend(rec["figures"])
         out = []
         for line in sorted(by_line):
             e = by_line[line]
             del e["_rank"]
+            later_figures = e.pop("_figures_later")
+            if later_figures:  # only present when there are some: older readers never see it
+                e["figures_later"] = later_figures
             e["records"] = [e["records"][h] for h in sorted(e["records"])]
             e["output_later"] = _ADDRESS.sub("0x…", "".join(e["output_later"]))
             out.append(e)

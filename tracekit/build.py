@@ -21,7 +21,6 @@ import re
 import sys
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable, Sequence, TextIO
@@ -81,7 +80,7 @@ class BuildInterrupted(Exception):
 # ─────────────────────────────────────────────────────────────────────────────
 
 
-@dataclass
+@dataclass(eq=False)
 class Failure:
     """Why an example failed: a message, and the source line when one is known."""
 
@@ -92,7 +91,7 @@ class Failure:
         return {"line": self.line, "message": self.message}
 
 
-@dataclass
+@dataclass(eq=False)
 class Outcome:
     """What happened to one example in this build."""
 
@@ -114,7 +113,7 @@ class Outcome:
         return out
 
 
-@dataclass
+@dataclass(eq=False)
 class BuildResult:
     output: Path
     outcomes: list[Outcome]
@@ -136,7 +135,7 @@ class BuildResult:
         return 1 if self.failed else 0
 
 
-@dataclass
+@dataclass(eq=False)
 class Problem:
     kind: str  # stale | missing | orphaned | failing
     path: str  # what it is about, as the user names it
@@ -146,7 +145,7 @@ class Problem:
         return f"{self.kind:9} {self.path}: {self.detail}"
 
 
-@dataclass
+@dataclass(eq=False)
 class CheckResult:
     output: Path
     examples: int
@@ -220,7 +219,8 @@ def discover(root: Path, paths: Sequence[Path] = (), *, exclude: Sequence[str] =
                 if not name.endswith(".py") or name.startswith(("_", ".")):
                     continue
                 rel = (here / name).relative_to(root).as_posix()
-                found.add(rel)
+                if not any(part.startswith(("_", ".")) for part in rel.split("/")):
+                    found.add(rel)
     return sorted(rel for rel in found if not _excluded(rel, exclude))
 
 
@@ -331,44 +331,61 @@ def cache_key(rel: str, source_sha: str, deps: dict[str, str], env: dict, option
 
 
 class _Imports:
-    """Local modules a file imports, resolved as a script in its folder would find them."""
+    """Local modules a file imports, resolved as a script in its folder would find them.
 
-    def __init__(self, root: Path) -> None:
+    The import names of a file depend on its bytes only, so they are remembered by sha256
+    (`known`, kept in the manifest): a file is parsed with `ast` only when its bytes are new.
+    """
+
+    def __init__(self, root: Path, known: dict[str, list] | None = None) -> None:
         self.root = root
-        self._names: dict[Path, list[tuple[int, str]]] = {}
+        self.known: dict[str, list] = dict(known or {})
+        self.used: dict[str, list] = {}
         self._sha: dict[Path, str | None] = {}
 
-    def sha(self, path: Path) -> str | None:
+    def sha(self, path: Path, data: bytes | None = None) -> str | None:
         if path not in self._sha:
-            self._sha[path] = _file_sha(path)
+            self._sha[path] = _sha(data) if data is not None else _file_sha(path)
         return self._sha[path]
 
     def names(self, path: Path, source: bytes | None = None) -> list[tuple[int, str]]:
         """(level, dotted name) for every import in PATH (`from X import a` gives X and X.a)."""
-        if path in self._names:
-            return self._names[path]
+        sha = self.sha(path, source)
+        if sha is None:
+            return []
+        names = self.known.get(sha)
+        if names is None:
+            names = self._parse(path, source)
+            self.known[sha] = names
+        self.used[sha] = names
+        return [(int(level), str(name)) for level, name in names]
+
+    @staticmethod
+    def _parse(path: Path, source: bytes | None) -> list:
         import ast
 
-        out: list[tuple[int, str]] = []
+        out: list = []
         try:
             if source is None:
                 source = path.read_bytes()
             tree = ast.parse(source, filename=str(path))
         except (SyntaxError, ValueError, OSError):
-            tree = None
-        if tree is not None:
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Import):
-                    out.extend((0, alias.name) for alias in node.names)
-                elif isinstance(node, ast.ImportFrom):
-                    base = node.module or ""
-                    if base:
-                        out.append((node.level, base))
-                    for alias in node.names:
-                        if alias.name != "*":
-                            out.append((node.level, f"{base}.{alias.name}" if base else alias.name))
-        self._names[path] = out
-        return out
+            return out
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                out.extend([0, alias.name] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if base:
+                    out.append([node.level, base])
+                for alias in node.names:
+                    if alias.name != "*":
+                        out.append([node.level, f"{base}.{alias.name}" if base else alias.name])
+        unique: list = []
+        for item in out:
+            if item not in unique:
+                unique.append(item)
+        return unique
 
     @staticmethod
     def _resolve_in(folder: Path, dotted: str) -> list[Path]:
@@ -445,12 +462,13 @@ def _safe_rel(rel: Any) -> bool:
     return all(p not in ("", ".", "..") for p in parts) and not rel.endswith((".py", ".pyc"))
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Manifest:
     examples: dict[str, dict] = field(default_factory=dict)
     site: dict[str, str] = field(default_factory=dict)  # index.html and assets → sha256
     index_of: str | None = None  # hash of what the index was rendered from
     env: dict = field(default_factory=dict)
+    imports: dict[str, list] = field(default_factory=dict)  # file sha256 → its import names
     problem: str = ""  # why an existing manifest could not be read
 
     @classmethod
@@ -476,7 +494,8 @@ class Manifest:
                 rec["files"] = {p: s for p, s in files.items() if _safe_rel(p) and isinstance(s, str)}
             site_data = data.get("site") or {}
             site = {p: s for p, s in (site_data.get("files") or {}).items() if _safe_rel(p) and isinstance(s, str)}
-            return cls(examples, site, site_data.get("index_of"), data.get("env") or {})
+            imports = {k: v for k, v in (data.get("imports") or {}).items() if isinstance(v, list)}
+            return cls(examples, site, site_data.get("index_of"), data.get("env") or {}, imports)
         except (ValueError, AttributeError, TypeError) as e:
             return cls(problem=f"{MANIFEST_NAME} is not a tracekit manifest ({e}); nothing in the folder will be deleted")
 
@@ -488,12 +507,21 @@ class Manifest:
         out.update(self.site)
         return out
 
+    def prune_imports(self) -> None:
+        """Keep the import names of the files the records refer to, and only those."""
+        used = set()
+        for rec in self.examples.values():
+            used.add(rec.get("source"))
+            used.update((rec.get("deps") or {}).values())
+        self.imports = {sha: names for sha, names in self.imports.items() if sha in used}
+
     def to_bytes(self) -> bytes:
         data = {
             "format": MANIFEST_FORMAT,
             "tracekit": __version__,
             "env": self.env,
             "examples": self.examples,
+            "imports": self.imports,
             "site": {"files": self.site, "index_of": self.index_of},
             "files": self.files(),
         }
@@ -716,7 +744,7 @@ def _page_paths(rel: str) -> tuple[str, str]:
     return str(p.with_suffix(".html")), str(p.with_suffix(".json"))
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class _Plan:
     config: Config
     root: Path
@@ -774,7 +802,7 @@ def _options(config: Config) -> dict:
     return {"device": config.device, "seed": config.seed, "hits": config.hits, "timeout": config.timeout, "memory": config.memory}
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class _Keyed:
     rel: str
     path: Path
@@ -783,8 +811,7 @@ class _Keyed:
     deps: dict[str, str]
 
 
-def _keys(plan: _Plan, env: dict, examples: Sequence[str]) -> dict[str, _Keyed]:
-    imports = _Imports(plan.root)
+def _keys(plan: _Plan, env: dict, examples: Sequence[str], imports: _Imports) -> dict[str, _Keyed]:
     options = _options(plan.config)
     out: dict[str, _Keyed] = {}
     cuda: list[str] | None = None
@@ -794,7 +821,7 @@ def _keys(plan: _Plan, env: dict, examples: Sequence[str]) -> dict[str, _Keyed]:
             data = path.read_bytes()
         except OSError as e:
             raise BuildError(f"cannot read {_display(path)}: {e.strerror}") from None
-        source_sha = _sha(data)
+        source_sha = imports.sha(path.resolve(), data)
         deps = local_dependencies(path, plan.root, data, imports)
         auto = None
         if plan.config.device == "auto" or _AUTO_RE.search(data):
@@ -817,7 +844,7 @@ _parse_lock = threading.Lock()
 _BUILD_TOKEN_VAR = "TRACEKIT_BUILD_TOKEN"
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class _Ran:
     kind: str  # ran | authoring | skipped
     example: Any = None
@@ -988,6 +1015,7 @@ class _Builder:
         self.signal: int | None = None
         self.critical = 0
         self.assets: dict[str, str] | None = None
+        self.imports: _Imports | None = None
         self.asset_files: dict[str, bytes] = {}
 
     # signals: the handler raises unless a write is in progress; then it is raised right after
@@ -1140,6 +1168,9 @@ class _Builder:
                     current.site = site
                     current.index_of = index_of
                 current.env = env
+                if self.imports is not None:
+                    current.imports.update(self.imports.used)
+                current.prune_imports()
                 data = current.to_bytes()
                 path = self.out / MANIFEST_NAME
                 try:
@@ -1259,7 +1290,8 @@ def build(
 
 def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool) -> BuildResult:
     plan, reporter, out = builder.plan, builder.reporter, builder.out
-    keyed = _keys(plan, env, plan.examples)
+    builder.imports = _Imports(plan.root, manifest.imports)
+    keyed = _keys(plan, env, plan.examples, builder.imports)
     todo: list[str] = []
     for rel in plan.examples:
         rec = manifest.examples.get(rel)
@@ -1333,12 +1365,14 @@ def _run_all(builder: _Builder, todo: list[str], keyed: dict[str, _Keyed], manif
     """Run TODO in parallel, turning each finished run into pages; returns a BuildError that
     should end the build (explicit device unavailable) after what finished is merged."""
     import secrets
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
     plan, reporter = builder.plan, builder.reporter
     token = secrets.token_hex(8)
     env_vars = dict(os.environ)
     env_vars[_BUILD_TOKEN_VAR] = token
     env_vars.setdefault("PYTHONHASHSEED", "0")  # set and dict orders of str: same on every build
+    env_vars.setdefault("SOURCE_DATE_EPOCH", "0")  # tools that stamp files (matplotlib's SVG/PDF) use it
     cancel = threading.Event()
     running: set[str] = set()
     running_lock = threading.Lock()
@@ -1346,11 +1380,20 @@ def _run_all(builder: _Builder, todo: list[str], keyed: dict[str, _Keyed], manif
     abort: BuildError | None = None
     pool = ThreadPoolExecutor(max_workers=max(1, min(builder.jobs, len(todo))), thread_name_prefix="tracekit")
     futures: dict[Future, str] = {}
+    queue = list(reversed(todo))
+    workers = max(1, min(builder.jobs, len(todo)))
+    pending: set[Future] = set()
     try:
-        for rel in todo:
-            futures[pool.submit(_run_example, plan, rel, env_vars, cancel, running, running_lock, supported)] = rel
-        pending = set(futures)
-        while pending:
+        while queue or pending:
+            # Keep as many runs in flight as there are workers, no more: a failure is seen
+            # (and --fail-fast obeyed) before the next example starts.
+            while queue and len(pending) < workers and not cancel.is_set():
+                rel = queue.pop()
+                fut = pool.submit(_run_example, plan, rel, env_vars, cancel, running, running_lock, supported)
+                futures[fut] = rel
+                pending.add(fut)
+            if not pending:
+                break
             done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             for fut in sorted(done, key=lambda f: futures[f]):
                 rel = futures[fut]
@@ -1380,11 +1423,24 @@ def _run_all(builder: _Builder, todo: list[str], keyed: dict[str, _Keyed], manif
             reporter.progress(names)
     except BaseException:
         cancel.set()
-        _kill_children(token)
-        pool.shutdown(wait=True, cancel_futures=True)
+        _drain(pool, futures, token)
         raise
-    pool.shutdown(wait=True, cancel_futures=True)
+    _drain(pool, futures, token if cancel.is_set() else None)
     return abort
+
+
+def _drain(pool: Any, futures: dict, token: str | None) -> None:
+    """Cancel what has not started; with TOKEN, kill the children still running (again and again,
+    so that one a worker was just starting dies too) until every worker has returned."""
+    from concurrent.futures import wait
+
+    pool.shutdown(wait=False, cancel_futures=True)
+    pending = {f for f in futures if not f.done()}
+    while pending:
+        if token is not None:
+            _kill_children(token)
+        _, pending = wait(pending, timeout=0.1)
+    pool.shutdown(wait=True)
 
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -1416,7 +1472,7 @@ def check(
         if manifest.problem:
             problems.append(Problem("stale", _display(out / MANIFEST_NAME), manifest.problem))
         env = environment()
-        keyed = _keys(plan, env, plan.examples)
+        keyed = _keys(plan, env, plan.examples, _Imports(plan.root, manifest.imports))
         for rel in plan.examples:
             k = keyed[rel]
             display = _display(plan.root / rel)
@@ -1478,10 +1534,6 @@ def _stale_reason(rec: dict, k: _Keyed, old_env: dict, env: dict) -> str:
     if diffs:
         return "built with " + ", ".join(diffs)
     return "built with other options (seed, hits, device, timeout or memory)"
-
-
-def _shard_arg(value: str | None) -> tuple[int, int] | None:
-    return parse_shard(value) if value else None
 
 
 class _CallableModule(type(sys)):  # type: ignore[misc]

@@ -151,7 +151,8 @@ def check(paths: tuple[str, ...], output: str | None, quiet: bool, verbose: int,
         for problem in result.problems:
             kinds[problem.kind] = kinds.get(problem.kind, 0) + 1
         summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-        _fail(f"{_display(result.output)} is not up to date ({summary}); run `tracekit build`", 1)
+        hint = "; run `tracekit build`" if set(kinds) - {"failing"} else "; fix the failing examples"
+        _fail(f"check failed for {_display(result.output)}: {summary}{hint}", 1)
     if not quiet:
         click.echo(f"{result.examples} example(s): every page in {_display(result.output)} is up to date")
 

@@ -378,7 +378,9 @@ class _Instrumenter:
                 rest = rest[1:]
             else:
                 p, recorded = self.prologue_stmt(pro)
-                out.append(_loc(ast.If(test=self.gate(p), body=recorded, orelse=[]), pro[0]))
+                # Positioned on the body's first statement: python reports no line event for a header.
+                where = rest[0] if rest else pro[0]
+                out.append(_loc(ast.If(test=self.gate(p), body=recorded, orelse=[]), where))
         for st in rest:
             out += self.stmt(st)
         return out
@@ -403,14 +405,16 @@ class _Instrumenter:
         w = _Wrap(self, s)
         after: list[ast.stmt] = []
         if isinstance(rec, ast.Assign):
-            names = [n for t in rec.targets for n in _target_names(t)]
-            single_complex = len(rec.targets) == 1 and isinstance(rec.targets[0], (ast.Attribute, ast.Subscript))
+            # `x = v`, `a.b = v`, `d[k] = v`, `a = b = v`: the value bound is the right-hand side,
+            # recorded as it passes. Unpacking binds parts of it: those names are read back after.
+            plain_targets = all(isinstance(t, (ast.Name, ast.Attribute, ast.Subscript)) for t in rec.targets)
             rec.targets = [w.visit(t) for t in rec.targets]
             value = self.visit_top(w, rec.value)
-            if single_complex:
-                value = w.hook(value, "bind", self.text(node.targets[0]))
+            if plain_targets:
+                value = w.hook(value, "bind", " = ".join(self.text(t) for t in node.targets))
+            else:
+                after = self.record_names(s, [n for t in node.targets for n in _target_names(t)])
             rec.value = value
-            after = self.record_names(s, names)
         elif isinstance(rec, ast.AugAssign):
             rec.target = w.visit(rec.target)
             rec.value = w.visit(rec.value)
@@ -419,11 +423,7 @@ class _Instrumenter:
         elif isinstance(rec, ast.AnnAssign):
             rec.target = w.visit(rec.target)
             if rec.value is not None:
-                rec.value = self.visit_top(w, rec.value)
-                if isinstance(node.target, ast.Name):
-                    after = self.record_names(s, [node.target.id])
-                else:
-                    rec.value = w.hook(rec.value, "bind", self.text(node.target))
+                rec.value = w.hook(self.visit_top(w, rec.value), "bind", self.text(node.target))
         elif isinstance(rec, ast.Expr):
             v = rec.value
             if isinstance(v, ast.Constant):

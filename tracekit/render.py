@@ -22,6 +22,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import textwrap
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -30,7 +31,7 @@ from typing import Any, Iterable, Mapping
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from pygments.lexers import PythonLexer
-from pygments.token import Comment, Keyword, Name, Number, Operator, String, Token
+from pygments.token import Comment, Keyword, Name, Number, Operator, String
 
 from .source import Example, Item, Note
 
@@ -105,8 +106,8 @@ class Entry:
     label: a small word before the name ("arg 1", "result", "after the loop").
     name: what the value is (source text, a callee, a bound name).
     text: the value as it printed (repr, docstring sentence, output) — plain text.
-    rich: authored text rendered from Markdown (then ``text`` is its source).
-    mono: the value is code-like (repr, output) rather than prose (doc, notes).
+    rich: prose rendered to HTML (docstring sentences, authored notes; ``text`` is its source);
+          without it the value is shown as code.
     """
 
     kind: str
@@ -115,7 +116,6 @@ class Entry:
     label: str = ""
     glyph: str = ""
     rich: Markup | None = None
-    mono: bool = True
     tags: list[Tag] = field(default_factory=list)
     table: Table | None = None
     detail: str = ""
@@ -348,8 +348,9 @@ _SAFE_URL = re.compile(r"^(?:https?://|mailto:|#|\.{0,2}/|[\w\-./]+(?:[#?].*)?$)
 class _Probes:
     """Placeholder substitution bookkeeping for one piece of prose."""
 
-    def __init__(self, probes: Mapping[str, str] | None) -> None:
+    def __init__(self, probes: Mapping[str, str] | None, errors: Mapping[str, str] | None = None) -> None:
         self.probes = dict(probes or {})
+        self.errors = dict(errors or {})
         self.values: list[tuple[str, str]] = []
 
     def substitute(self, text: str) -> str:
@@ -365,6 +366,9 @@ class _Probes:
             if key in self.probes:
                 self.values.append((key, str(self.probes[key])))
                 return f"{_SENT_A}{len(self.values) - 1}{_SENT_B}"
+            if key in self.errors:
+                self.values.append((key, "\0" + str(self.errors[key])))
+                return f"{_SENT_A}{len(self.values) - 1}{_SENT_B}"
             return tok
 
         return _PLACEHOLDER.sub(repl, text)
@@ -372,6 +376,11 @@ class _Probes:
     def restore(self, html: str) -> str:
         def repl(m: re.Match) -> str:
             key, value = self.values[int(m.group(1))]
+            if value.startswith("\0"):
+                return (
+                    f'<span class="probe-error" title="placeholder failed: {escape(value[1:])}">'
+                    f"{{{escape(key)}}}</span>"
+                )
             return (
                 f'<span class="from-run" title="from the run: {escape(key)}">{escape(value)}</span>'
             )
@@ -469,20 +478,30 @@ def markdown(text: str, probes: Mapping[str, str] | None = None, *, inline: bool
     return _markdown(text, probes, inline=inline)[0]
 
 
-def _markdown(text: str, probes: Mapping[str, str] | None, *, inline: bool = False) -> tuple[Markup, int]:
-    p = _Probes(probes)
+def _markdown(
+    text: str, probes: Mapping[str, str] | None, *, inline: bool = False, errors: Mapping[str, str] | None = None
+) -> tuple[Markup, int]:
+    p = _Probes(probes, errors)
     text = p.substitute(text or "")
     html = _inline(" ".join(text.split("\n")).strip()) if inline else "".join(_blocks(text))
-    return Markup(p.restore(html)), len(p.values)
+    return Markup(p.restore(html)), sum(1 for _, v in p.values if not v.startswith("\0"))
 
 
 _RST_ROLE = re.compile(r":[a-z]+(?::[a-z]+)?:`~?([^`]+)`")
 _RST_LITERAL = re.compile(r"``([^`]+)``|`([^`]+)`")
 
 
+_RST_RULE = re.compile(r"(?:^|\s)[=\-~^*#]{3,}(?=\s|$)")
+
+
+def _doc_clean(doc: str) -> str:
+    """Whitespace collapsed, RST heading rules (``NumPy =====``) dropped."""
+    return " ".join(_RST_RULE.sub(" ", doc or "").split())
+
+
 def _doc_plain(doc: str) -> str:
     """A docstring sentence with its RST roles and literals reduced to their text."""
-    doc = " ".join((doc or "").split())
+    doc = _doc_clean(doc)
     pattern = re.compile(_RST_ROLE.pattern + "|" + _RST_LITERAL.pattern)
 
     def repl(m: re.Match) -> str:
@@ -494,7 +513,7 @@ def _doc_plain(doc: str) -> str:
 
 def _doc_html(doc: str) -> Markup:
     """A docstring sentence (plain text with RST bits) → safe HTML with code spans."""
-    doc = " ".join((doc or "").split())
+    doc = _doc_clean(doc)
     if len(doc) > MAX_DOC_CHARS:
         doc = doc[: MAX_DOC_CHARS - 1].rstrip() + "…"
     parts: list[str] = []
@@ -516,7 +535,7 @@ def _doc_html(doc: str) -> Markup:
 # ─────────────────────────────────────────────────────────────────────────────
 
 
-def _token_class(ttype: Any, prev: str, nxt: str) -> str:
+def _token_class(ttype: Any, prev: str) -> str:
     if ttype in Comment:
         return "c"
     if ttype in String:
@@ -561,8 +580,7 @@ def highlight_lines(text: str) -> list[Markup]:
     lines: list[list[tuple[str, str]]] = [[]]
     for i, (ttype, value) in enumerate(tokens):
         prev = tokens[i - 1][1] if i else ""
-        nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
-        cls = _token_class(ttype, prev, nxt)
+        cls = _token_class(ttype, prev)
         for j, part in enumerate(value.split("\n")):
             if j:
                 lines.append([])
@@ -730,26 +748,44 @@ def _covers(note_names: set[str], text: str, qualname: str) -> bool:
     return False
 
 
+def _class_qual(qual: str) -> str:
+    """``torch._tensor.Tensor.backward`` → ``Tensor.backward`` (from the first public class on)."""
+    parts = qual.split(".")
+    for i, part in enumerate(parts[:-1]):
+        if part[:1].isupper():
+            return ".".join(parts[i:])
+    return ""
+
+
 def _api_name(text: str, qual: str) -> str:
     """``torch.tensor()`` for functions; ``.backward()`` for methods, as the chapter writes them."""
-    head = qual.split(".", 1)[0]
-    if qual and "." in qual and head[:1].isupper() and text != qual:
+    cls = _class_qual(qual)
+    if cls and text != qual and "." in text:
         return "." + qual.rsplit(".", 1)[-1] + "()"
     return (text or qual) + "()"
 
 
+def _api_detail(text: str, qual: str, signature: str) -> str:
+    cls = _class_qual(qual)
+    public = bool(qual) and not any(p.startswith("_") for p in qual.split("."))
+    base = cls or (qual if public else text)
+    if signature:
+        m = re.match(r"^[\w.]+(?=\()", signature)
+        params = signature[m.end():] if m else signature
+        return base + params
+    return base if base and base != text else ""
+
+
 def _api_entry_from_call(ev: Mapping[str, Any]) -> Entry:
     text = " ".join(str(ev.get("text") or ev.get("qualname") or "").split())
+    qual = str(ev.get("qualname") or "")
     return Entry(
         kind="api",
-        name=_api_name(text, str(ev.get("qualname") or "")),
+        name=_api_name(text, qual),
         text=_doc_plain(str(ev.get("doc") or "")),
         rich=_doc_html(str(ev.get("doc") or "")),
         glyph=GLYPHS["api"],
-        mono=False,
-        detail=str(ev.get("qualname") or "") + str(ev.get("signature") or "")
-        if ev.get("signature")
-        else (str(ev.get("qualname") or "") if ev.get("qualname") and ev.get("qualname") != text else ""),
+        detail=_api_detail(text, qual, " ".join(str(ev.get("signature") or "").split())),
     )
 
 
@@ -761,7 +797,6 @@ def _api_entry_from_module(name: str, v: Mapping[str, Any]) -> Entry:
         text=_doc_plain(doc),
         rich=_doc_html(doc) if doc else Markup("module"),
         glyph=GLYPHS["api"],
-        mono=False,
     )
 
 
@@ -773,7 +808,6 @@ def _authored_entry(note: Note, probes: Mapping[str, str] | None) -> Entry:
         text=note.text,
         rich=markdown(note.text, probes, inline=True),
         glyph=GLYPHS[kind],
-        mono=False,
         authored=True,
     )
 
@@ -785,10 +819,8 @@ def _exception_matches(raises: str | None, etype: str) -> bool:
     return want in ("", "*", "Exception", "BaseException") or etype.rsplit(".", 1)[-1] == want
 
 
-def _record_entries(
-    record: Mapping[str, Any], item: Item | None
-) -> tuple[list[Entry], list[Entry], list[Mapping[str, Any]]]:
-    """Entries for one recorded hit: (entries in evaluation order, tail: output/exception, calls)."""
+def _record_entries(record: Mapping[str, Any], item: Item | None) -> tuple[list[Entry], list[Entry]]:
+    """Entries for one recorded hit: (entries in evaluation order, tail: output and exception)."""
     events = list(record.get("events") or [])
     calls = [e for e in events if e.get("role") == "call"]
     print_texts = {str(e.get("text")) for e in calls if e.get("qualname") in _PRINT_CALLS or e.get("text") == "print"}
@@ -848,7 +880,8 @@ def _record_entries(
             if _is_module(v):
                 continue  # shown as an API note
             seen.add(key)
-            entries.append(_value_entry("result", text, v, item, label="result"))
+            kind, label = _bind_style(item)
+            entries.append(_value_entry(kind, text, v, item, label=label))
         elif role == "expr":
             if _is_none(v):
                 continue
@@ -882,10 +915,35 @@ def _record_entries(
                 label="expected" if expected else "raised",
                 glyph=GLYPHS["exception"],
                 expected=expected,
-                mono=False,
             )
         )
-    return entries, tail, calls
+    return entries, tail
+
+
+_HEADER = re.compile(r"^\s*(?:async\s+)?(def|for|with|except|lambda)\b")
+
+
+def _bind_style(item: Item | None) -> tuple[str, str]:
+    """How a bound name is labelled: a parameter of a ``def`` is an input (⬇ param), a ``for``
+    target or an ``as`` name is just named, an assignment's target is the result (⬆ result)."""
+    m = _HEADER.match(item.code) if item is not None else None
+    if m is None:
+        return "result", "result"
+    if m.group(1) in ("def", "lambda"):
+        return "arg", "param"
+    return "result", ""
+
+
+def _error_entry(err: Mapping[str, Any], *, expected: bool) -> Entry:
+    """The trace's top-level error, shown on its line when the line's record lacks it."""
+    return Entry(
+        kind="exception",
+        name=str(err.get("type") or "Exception"),
+        text=str(err.get("message") or ""),
+        label="expected" if expected else "raised",
+        glyph=GLYPHS["exception"],
+        expected=expected,
+    )
 
 
 def _module_binds(record: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
@@ -896,7 +954,9 @@ def _module_binds(record: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any
     ]
 
 
-def _api_entries(item: Item | None, records: list[Mapping[str, Any]], *, include_authored: bool = True) -> list[Entry]:
+def _api_entries(item: Item | None, records: list[Mapping[str, Any]]) -> list[Entry]:
+    """📚 notes the run supplies: module docs for imports, docstring sentences for callees the
+    author wrote no note for (builtins such as ``print`` are left out)."""
     authored = [n for n in (item.notes if item else []) if n.icon == "api"]
     names = {_note_key(n.name) for n in authored}
     out: list[Entry] = []
@@ -969,6 +1029,7 @@ def _sanitize_path(path: str) -> str:
 
 def page_status(example: Example | None, trace: Mapping[str, Any]) -> str:
     """"ok", "expected error" or "failed" (index statuses; "skipped" is the builder's)."""
+    trace = _trace_dict(trace)
     status = trace.get("status", "ok")
     if status == "ok":
         return "ok"
@@ -989,8 +1050,19 @@ def _display_map(example: Example) -> dict[int, int]:
     return m
 
 
+def _trace_dict(trace: Any) -> Mapping[str, Any]:
+    if isinstance(trace, Mapping):
+        return trace
+    if hasattr(trace, "to_dict"):
+        return trace.to_dict()
+    if dataclasses.is_dataclass(trace):
+        return dataclasses.asdict(trace)
+    raise TypeError(f"a trace is a dict, not {type(trace).__name__}")
+
+
 def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
     """Turn an authored example and its trace into the page's view model."""
+    trace = _trace_dict(trace)
     listing = [ll for ll in example.listing if not getattr(ll, "hidden", False)]
     shown_numbers = {ll.number for ll in listing}
     items = [it for it in example.items if not it.hide and it.number in shown_numbers]
@@ -1005,6 +1077,11 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
     err_line = err.get("line")
     stopped = trace.get("status", "ok") != "ok"
 
+    probe_errors: dict[int, dict[str, str]] = {}
+    for pe in trace.get("placeholder_errors") or []:
+        if pe.get("line") is not None:
+            probe_errors.setdefault(int(pe["line"]), {})[str(pe.get("placeholder"))] = str(pe.get("error") or "")
+
     hl = highlight_lines("\n".join(ll.text for ll in listing))
     hl_by_number = {ll.number: hl[i] for i, ll in enumerate(listing)}
 
@@ -1014,20 +1091,25 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
     for it in items:
         for n in range(it.number, max(it.end_number, it.number) + 1):
             item_at.setdefault(n, it)
-    item_start = {it.number: it for it in items}
 
     def code_lines(it: Item) -> list[CodeLine]:
         n = max(it.end_number, it.number) - it.number + 1
-        texts = it.code.split("\n")
+        code = textwrap.dedent(it.code)
+        texts = code.split("\n")
         if len(texts) == n:
-            hls = highlight_lines(it.code)
+            hls = highlight_lines(code)
             return [CodeLine(it.number + i, hls[i]) for i in range(n)]
         return [CodeLine(k, hl_by_number.get(k, Markup(""))) for k in range(it.number, it.number + n)]
 
-    def not_run_reason(it: Item) -> str:
+    def not_run_reason(it: Item, entry: Mapping[str, Any]) -> str:
+        """Why a line shows no state: "" when it ran (or is a line the trace does not cover)."""
+        if entry and int(entry.get("hits") or 0) > 0:
+            return ""
         if stopped and err_line is not None and it.line > int(err_line):
             return "not reached: the run stopped before this line"
-        return "this line did not run"
+        if entry:
+            return "this line did not run"
+        return ""
 
     has_from_run = False
 
@@ -1036,7 +1118,7 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
         entry = by_line.get(it.line) or {}
         records = list(entry.get("records") or [])
         probes0 = dict((records[0].get("probes") or {}) if records else {})
-        prose, n_from_run = _markdown(it.prose or "", probes0)
+        prose, n_from_run = _markdown(it.prose or "", probes0, errors=probe_errors.get(it.line))
         if n_from_run and prose.endswith("</p>"):
             prose = Markup(str(prose)[:-4] + ' <span class="run-tag">from the run</span></p>')
         has_from_run = has_from_run or n_from_run > 0
@@ -1061,7 +1143,7 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
         card.api = authored_api + card.api
         card.derived = [_authored_entry(n, probes0) for n in it.notes if n.icon != "api"]
         for rec in records:
-            ents, tail, _ = _record_entries(rec, it)
+            ents, tail = _record_entries(rec, it)
             card.hits.append(Hit(int(rec.get("hit", len(card.hits))), ents, tail, dict(rec.get("probes") or {})))
         card.hit_count = int(entry.get("hits") or 0)
         card.recorded = len(records)
@@ -1077,21 +1159,13 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
             card.status = "error"
         elif excs or (is_err_line and status == "expected error"):
             card.status = "expected"
-        if not entry or card.hit_count == 0:
-            card.not_run = not_run_reason(it)
+        reason = not_run_reason(it, entry)
+        if reason:
+            card.not_run = reason
             card.status = card.status or "not-run"
         if is_err_line and not excs and err:
             # the error escaped the line but the record lacked it: show it anyway
-            expected = status == "expected error"
-            exc_entry = Entry(
-                kind="exception",
-                name=str(err.get("type") or "Exception"),
-                text=str(err.get("message") or ""),
-                label="expected" if expected else "raised",
-                glyph=GLYPHS["exception"],
-                expected=expected,
-                mono=False,
-            )
+            exc_entry = _error_entry(err, expected=status == "expected error")
             if card.hits:
                 card.hits[-1].tail.append(exc_entry)
             else:
@@ -1112,15 +1186,15 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
                 ents: list[Entry] = []
                 error = False
                 if records:
-                    e0, t0, _ = _record_entries(records[0], it)
+                    e0, t0 = _record_entries(records[0], it)
                     ents = _api_entries(it, records[:1]) + e0 + t0
                     error = any(t.kind == "exception" and not t.expected for t in t0)
                 hits = int(entry.get("hits") or 0)
-                note = "" if entry and hits else not_run_reason(it)
+                note = not_run_reason(it, entry)
                 if err_line is not None and it.line <= int(err_line) <= max(it.end_line, it.line):
                     error = error or status == "failed"
                     if not any(e.kind == "exception" for e in ents) and err:
-                        ents.append(Entry(kind="exception", name=str(err.get("type") or ""), text=str(err.get("message") or ""), label="raised", glyph=GLYPHS["exception"], mono=False, expected=status == "expected error"))
+                        ents.append(_error_entry(err, expected=status == "expected error"))
                         note = ""
                 lines = [CodeLine(k, hl_by_number.get(k, Markup(""))) for k in span]
                 groups.append(FoldGroup(lines, ents, hits, note, error))
@@ -1138,6 +1212,7 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
             i += 1
         return groups
 
+    err_number = line_map.get(int(err_line)) if err_line is not None else None
     blocks: list[Card | Fold] = []
     run: list[int] = []
     unexplained = 0
@@ -1147,7 +1222,9 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
         if not run:
             return
         groups = fold_group(list(run))
-        fold = Fold(run[0], run[-1], len(run), f"fold-{run[0]}", groups, open=any(g.error for g in groups))
+        has_error = err_number is not None and status == "failed" and err_number in run
+        raised = any(e.kind == "exception" for g in groups for e in g.entries)
+        fold = Fold(run[0], run[-1], len(run), f"fold-{run[0]}", groups, open=has_error or raised)
         blocks.append(fold)
         unexplained += len(run)
         run.clear()
@@ -1162,12 +1239,6 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
     flush_run()
 
     # listing rows: where each line links to
-    fold_of: dict[int, str] = {}
-    for b in blocks:
-        if isinstance(b, Fold):
-            for k in range(b.start, b.end + 1):
-                fold_of[k] = b.anchor
-    err_number = line_map.get(int(err_line)) if err_line is not None else None
     rows: list[ListingRow] = []
     for ll in listing:
         it = item_at.get(ll.number)
@@ -1353,7 +1424,7 @@ def _example_dict(example: Example) -> dict[str, Any]:
 
 def page_json(example: Example, trace: Mapping[str, Any]) -> str:
     """The page's JSON: the trace's keys plus ``authored`` (the Example) — deterministic."""
-    data = dict(trace)
+    data = dict(_trace_dict(trace))
     data["authored"] = _example_dict(example)
     return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
 
@@ -1384,7 +1455,7 @@ def render_index(entries: Iterable[Any], *, assets: Mapping[str, str]) -> str:
     rows: list[IndexEntry] = []
     for e in entries:
         intro = str(_get(e, "intro", default="")).strip()
-        first = intro.split("\n\n", 1)[0].strip().split("\n", 1)[0].strip() if intro else ""
+        first = " ".join(intro.split("\n\n", 1)[0].split()) if intro else ""
         href = str(_get(e, "html", "href", "page", default=""))
         path = str(_get(e, "path", "source", default=""))
         if not path and href:

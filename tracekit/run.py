@@ -10,15 +10,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from . import trace as trace_mod
 
-__all__ = ["RunResult", "DeviceUnavailable", "trace_file", "DEFAULT_HITS"]
+__all__ = ["RunResult", "DeviceUnavailable", "trace_file", "figure_files", "DEFAULT_HITS", "DEFAULT_FIGURE_DPI", "DEFAULT_MAX_FIGURES", "DEFAULT_FIGURE_MAX_SIZE"]
 
 DEFAULT_HITS = 3
+DEFAULT_FIGURE_DPI = 100
+DEFAULT_MAX_FIGURES = 20
+DEFAULT_FIGURE_MAX_SIZE = (2000, 2000)
 _GRACE = 5.0  # seconds the child's own watchdog gets before the parent kills it
 
 
@@ -28,12 +31,18 @@ class DeviceUnavailable(Exception):
 
 @dataclass
 class RunResult:
-    """What a run left: the exit status as python would give it, and the trace."""
+    """What a run left: the exit status as python would give it, and the trace.
+
+    ``figures`` maps the file name of every PNG the trace refers to (its top-level ``figures``
+    and the ``image`` of its values, e.g. ``"3f9a0c1d2e4b5a67.png"``) to the PNG's bytes. Names
+    are content hashes, so the build can write them all into one folder shared by every page.
+    """
 
     exit_status: int
     trace: dict
     trace_path: Path | None
     seconds: float
+    figures: dict[str, bytes] = field(default_factory=dict)
 
 
 def _display_path(script: str) -> str:
@@ -85,11 +94,22 @@ def trace_file(
     cwd: str | os.PathLike | None = None,
     env: dict | None = None,
     stdin: Any = None,
+    image_lines: Iterable[int] | None = None,
+    figures_dir: str | os.PathLike | None = None,
+    figure_dpi: float = DEFAULT_FIGURE_DPI,
+    max_figures: int = DEFAULT_MAX_FIGURES,
+    figure_max_size: tuple[int, int] = DEFAULT_FIGURE_MAX_SIZE,
 ) -> RunResult:
     """Run SCRIPT with ARGS in a child process, recording it; return its exit status and trace.
 
     With ``capture=False`` the child shares this process's stdin/stdout/stderr, so the script's
     output appears exactly as under ``python``. Raises DeviceUnavailable when DEVICE is not here.
+
+    Figures: matplotlib figures are captured as PNGs (at most MAX_FIGURES, rendered at
+    FIGURE_DPI and scaled down to fit FIGURE_MAX_SIZE pixels); values on the lines in
+    IMAGE_LINES (lines marked ``# tracekit: image``) that are tensors or arrays shaped like
+    images become small PNGs, as PIL images always do. The PNGs come back in
+    ``RunResult.figures``, and are also written to FIGURES_DIR when it is given.
     """
     script = os.fspath(script)
     with open(script, "rb") as f:
@@ -113,6 +133,11 @@ def trace_file(
         # In a build, runaway output ends the example; under `tracekit run` it keeps flowing.
         "stop_on_limit": capture,
         "memory": memory,
+        "figures_dir": str(Path(tmpdir) / "figures"),
+        "figure_dpi": figure_dpi,
+        "max_figures": max_figures,
+        "figure_max_size": [int(figure_max_size[0]), int(figure_max_size[1])],
+        "image_lines": sorted({int(n) for n in (image_lines or ())}),
     }
     from ._codecache import PKG_PARENT, prepare
 
@@ -193,10 +218,50 @@ def trace_file(
             data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=f"killed by {_describe_signal(code)}", reason="signal", **common)
         else:
             data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=f"exited with status {code} without finishing (os._exit or a crash)", reason="exit", **common)
+    figures = _collect_figures(data, Path(spec["figures_dir"]))
+    if figures_dir is not None and figures:
+        folder = Path(figures_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, payload in figures.items():
+            target = folder / name
+            if not target.exists():
+                trace_mod.atomic_write(target, payload)
     if trace_path is not None:
         trace_mod.write_json(out_path, data)
     _cleanup(tmpdir)
-    return RunResult(exit_status=code, trace=data, trace_path=Path(trace_path) if trace_path is not None else None, seconds=seconds)
+    return RunResult(exit_status=code, trace=data, trace_path=Path(trace_path) if trace_path is not None else None, seconds=seconds, figures=figures)
+
+
+def figure_files(trace: dict) -> list[str]:
+    """The PNG file names a trace refers to: its figures, then the images of its values, in order."""
+    names: dict[str, None] = {}
+    for fig in trace.get("figures") or ():
+        names[fig["file"]] = None
+
+    def value(v: Any) -> None:
+        if isinstance(v, dict) and isinstance(v.get("image"), dict):
+            names[v["image"]["file"]] = None
+
+    for ln in trace.get("lines") or ():
+        for rec in ln.get("records") or ():
+            for ev in rec.get("events") or ():
+                value(ev.get("value"))
+        for fin in ln.get("final") or ():
+            for item in fin.get("values") or ():
+                value(item.get("value"))
+    return list(names)
+
+
+def _collect_figures(trace: dict, folder: Path) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    for name in figure_files(trace):
+        if "/" in name or "\\" in name or name.startswith("."):
+            continue
+        try:
+            out[name] = (folder / name).read_bytes()
+        except OSError:
+            pass
+    return out
 
 
 def _reconcile(data: dict, code: int) -> None:

@@ -1,0 +1,280 @@
+"""Rendered fixture pages in a real browser (Debian's chromium through Playwright).
+
+Pages are written to test-artifacts/pages/ and opened from file://; screenshots go to
+test-artifacts/screenshots/ (desktop 1280 and phone 390 wide, light and dark).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from fixtures import CASES, load_case
+from tracekit.render import page_json, page_status, render_index, render_page, write_assets
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+SHOTS = ARTIFACTS / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    out = ARTIFACTS / "pages"
+    out.mkdir(parents=True, exist_ok=True)
+    assets = write_assets(out)
+    entries = []
+    for name in CASES:
+        ex, tr = load_case(name)
+        rel = Path(ex.path).with_suffix(".html")
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        root_rel = "../" * (len(rel.parts) - 1)
+        (out / rel).write_text(
+            render_page(ex, tr, assets=assets, root_rel=root_rel, json_name=rel.with_suffix(".json").name),
+            encoding="utf-8")
+        (out / rel.with_suffix(".json")).write_text(page_json(ex, tr), encoding="utf-8")
+        entries.append({"title": ex.title, "intro": ex.intro, "html": rel.as_posix(), "status": page_status(ex, tr),
+                        "path": ex.path})
+    (out / "index.html").write_text(render_index(entries, assets=assets), encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Tab:
+    """A page plus what it logged and requested."""
+
+    def __init__(self, browser, url: str, *, width: int = 1280, height: int = 900, scheme: str = "light",
+                 js: bool = True) -> None:
+        self.ctx = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme,
+                                       java_script_enabled=js)
+        self.page = self.ctx.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(url)
+        self.page.wait_for_load_state("load")
+
+    def close(self) -> None:
+        self.ctx.close()
+
+
+@pytest.fixture
+def tab(browser, site):
+    tabs: list[Tab] = []
+
+    def open_(rel: str, **kw) -> Tab:
+        t = Tab(browser, (site / rel).as_uri(), **kw)
+        tabs.append(t)
+        return t
+
+    yield open_
+    for t in tabs:
+        t.close()
+
+
+PAGES = ["autograd/first_gradient.html", "autograd/descent.html", "broken.html", "index.html"]
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_no_console_errors_and_no_network(tab, rel):
+    t = tab(rel)
+    t.page.wait_for_timeout(100)
+    assert t.errors == []
+    assert t.requests and all(u.startswith("file://") for u in t.requests), t.requests
+    # the stylesheet and the script were found and applied
+    assert t.page.evaluate("document.documentElement.classList.contains('js')") is True
+    assert t.page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgba(0, 0, 0, 0)"
+
+
+def test_clicking_a_listing_line_highlights_its_card(tab):
+    t = tab("autograd/first_gradient.html")
+    p = t.page
+    p.click("#L8 .lt")
+    card = p.locator("#line-8")
+    assert "is-active" in card.get_attribute("class")
+    assert "is-active" in p.locator("#L8").get_attribute("class")
+    p.wait_for_function("() => { const r = document.getElementById('line-8').getBoundingClientRect();"
+                        " return r.top >= 0 && r.top < innerHeight; }")
+    # only one card is selected at a time
+    p.click("#L15 .lt")
+    assert p.locator(".card.is-active").count() == 1
+    assert "is-active" in p.locator("#line-15").get_attribute("class")
+    assert "is-active" not in (p.locator("#L8").get_attribute("class") or "")
+
+
+def test_clicking_a_folded_line_opens_its_fold(tab):
+    t = tab("autograd/first_gradient.html")
+    p = t.page
+    assert p.locator("#fold-9").evaluate("d => d.open") is False
+    p.click("#L9 .lt")
+    assert p.locator("#fold-9").evaluate("d => d.open") is True
+    assert "is-active" in p.locator("#f-9").get_attribute("class")
+    assert p.locator("#fold-9").inner_text().startswith("2 lines without explanation")
+
+
+def test_clicking_a_card_highlights_the_listing(tab):
+    t = tab("autograd/descent.html")
+    p = t.page
+    p.click("#line-3 .prose")
+    rows = [p.locator(f"#L{n}").get_attribute("class") for n in (3, 4, 5, 6)]
+    assert ["is-active" in r for r in rows] == [True, True, True, False]
+    assert p.evaluate("location.hash") == "#line-3"
+
+
+def test_j_and_k_move_between_cards(tab):
+    t = tab("autograd/first_gradient.html")
+    p = t.page
+    p.keyboard.press("j")
+    assert p.locator(".card.is-active").get_attribute("id") == "line-1"
+    p.keyboard.press("j")
+    p.keyboard.press("j")
+    assert p.locator(".card.is-active").get_attribute("id") == "line-4"
+    p.keyboard.press("k")
+    assert p.locator(".card.is-active").get_attribute("id") == "line-3"
+
+
+def test_stepping_through_hits(tab):
+    t = tab("autograd/descent.html")
+    p = t.page
+    card = p.locator("#line-11")
+    stepper = card.locator(".stepper")
+    assert stepper.is_visible()
+    pos = stepper.locator(".step-pos")
+    prev, nxt = stepper.locator('[data-step="-1"]'), stepper.locator('[data-step="1"]')
+    visible = card.locator(".hit:visible")
+    assert pos.inner_text() == "hit 1 of 5" and prev.is_disabled()
+    assert visible.count() == 1 and "tensor(42., grad_fn=<MeanBackward0>)" in visible.inner_text()
+    nxt.click()
+    assert pos.inner_text() == "hit 2 of 5"
+    assert visible.count() == 1 and "tensor(11.9467, grad_fn=<MeanBackward0>)" in visible.inner_text()
+    nxt.click()
+    assert pos.inner_text() == "hit 3 of 5" and nxt.is_disabled()
+    assert "tensor(3.3982, grad_fn=<MeanBackward0>)" in visible.inner_text()
+    prev.click()
+    assert pos.inner_text() == "hit 2 of 5"
+    # the loop header's final value and the later output stay visible
+    final = p.locator("#line-10 .st-final")
+    assert final.is_visible() and " ".join(final.inner_text().split()).endswith("step = 4")
+    assert "step 4: loss 0.2749" in p.locator("#line-16").inner_text()
+
+
+def test_expand_and_collapse_all(tab):
+    t = tab("autograd/first_gradient.html")
+    p = t.page
+    p.click("[data-action=expand]")
+    assert p.evaluate("[...document.querySelectorAll('details.fold')].every(d => d.open)")
+    assert p.locator("#f-9").is_visible()
+    p.click("[data-action=collapse]")
+    assert p.evaluate("[...document.querySelectorAll('details.fold')].every(d => !d.open)")
+
+
+def test_readable_without_javascript(tab):
+    t = tab("autograd/descent.html", js=False)
+    p = t.page
+    assert p.locator(".toolbar").is_hidden() and p.locator("#line-11 .stepper").is_hidden()
+    assert p.locator("#line-11 .hit").first.is_visible()
+    p.click("#line-11 .hit-more > summary")
+    assert p.locator("#line-11 .hit").nth(2).is_visible()
+    assert "tensor(3.3982, grad_fn=<MeanBackward0>)" in p.locator("#line-11").inner_text()
+    p.click("#fold-12 > summary")
+    assert p.locator("#f-12").is_visible()
+    # listing numbers are plain links to the cards
+    p.click("#L14 .ln")
+    assert p.evaluate("location.hash") == "#line-14"
+
+
+def test_hostile_value_is_shown_as_text(tab):
+    t = tab("autograd/descent.html")
+    p = t.page
+    assert p.evaluate("window.__pwned === undefined")
+    text = p.locator("#line-18").inner_text()
+    assert "</script><script>alert(1)</script> & <b>bold</b>" in text
+    assert p.locator("#line-18 b").count() == 0
+
+
+def test_icons_are_svg_not_emoji(tab):
+    t = tab("autograd/first_gradient.html")
+    p = t.page
+    box = p.locator("#line-4 .st-api .st-i svg").bounding_box()
+    assert box and box["width"] >= 12 and box["height"] >= 12
+    # the 📚 glyph is only present as visually hidden text (for copying), never drawn
+    hidden = p.locator("#line-4 .st-api .vh").first
+    assert hidden.inner_text().startswith("📚")
+    assert hidden.evaluate("e => e.getBoundingClientRect().width") <= 1
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_horizontal_page_scroll(tab, width):
+    for rel in PAGES:
+        t = tab(rel, width=width)
+        assert t.page.evaluate("document.documentElement.scrollWidth") <= width, rel
+
+
+def test_dark_mode(tab):
+    light = tab("autograd/first_gradient.html", scheme="light")
+    dark = tab("autograd/first_gradient.html", scheme="dark")
+    bg = "getComputedStyle(document.body).backgroundColor"
+    assert light.page.evaluate(bg) != dark.page.evaluate(bg)
+
+
+def test_layout_two_panes_on_desktop_one_column_on_phone(tab):
+    desk = tab("autograd/first_gradient.html", width=1280)
+    pane, cards = desk.page.locator(".listing-pane").bounding_box(), desk.page.locator(".cards").bounding_box()
+    assert pane["x"] + pane["width"] <= cards["x"]  # listing on the left
+    phone = tab("autograd/first_gradient.html", width=390)
+    pane, cards = phone.page.locator(".listing-pane").bounding_box(), phone.page.locator(".cards").bounding_box()
+    assert pane["y"] >= cards["y"] + cards["height"]  # listing after the cards
+
+
+SHOT_PAGES = {"first_gradient": "autograd/first_gradient.html", "descent": "autograd/descent.html",
+              "broken": "broken.html", "index": "index.html"}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_screenshots(tab, width, scheme):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, rel in SHOT_PAGES.items():
+        t = tab(rel, width=width, scheme=scheme)
+        if name == "descent":
+            t.page.click("#line-11 [data-step='1']")  # show a stepped card in the picture
+        t.page.wait_for_timeout(50)
+        path = SHOTS / f"{name}-{'desktop' if width > 600 else 'phone'}-{scheme}.png"
+        t.page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 10_000
+        assert t.errors == []
+
+
+@pytest.mark.parametrize("width,scheme", [(1280, "light"), (390, "dark")])
+def test_screenshot_of_a_selection(tab, width, scheme):
+    """The two panes in use: a listing line clicked, its card highlighted (the mock-up's view)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    t = tab("autograd/first_gradient.html", width=width, scheme=scheme)
+    if width > 600:
+        t.page.click("#L4 .lt")
+    else:
+        t.page.click("#line-8 .prose")
+        t.page.locator("#line-8").scroll_into_view_if_needed()
+    t.page.wait_for_timeout(400)  # smooth scrolling
+    path = SHOTS / f"first_gradient-{'desktop' if width > 600 else 'phone'}-{scheme}-selected.png"
+    t.page.screenshot(path=str(path))
+    assert t.page.locator(".card.is-active").count() == 1 and t.errors == []

@@ -1,0 +1,599 @@
+"""`tracekit build` and `tracekit check`: incremental, reproducible, failure-isolating site builds.
+
+Every example here is a tiny pure-Python script (no torch), so each run is one short child process.
+Examples that must not be re-run append a line to a log file when they run: the number of lines
+tells how often they ran, without timing anything.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracekit import build as build_mod
+from tracekit.build import MANIFEST_NAME, BuildError, Reporter, build, check, discover, local_dependencies
+from tracekit.cli import cli
+
+QUIET = Reporter(verbosity=-1)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ── helpers ─────────────────────────────────────────────────────────────────
+
+
+def write(folder: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def logged(log: Path, name: str, body: str = "") -> str:
+    """Source of an example that appends NAME to LOG each time it runs."""
+    return f'''"""{name.title()} example
+
+Runs {name}.
+"""
+with open({str(log)!r}, "a") as _f:
+    _f.write({name!r} + "\\n")
+{textwrap.dedent(body)}
+x = 1
+y = x + 1
+print(y)
+'''
+
+
+def runs(log: Path) -> list[str]:
+    return log.read_text().split() if log.exists() else []
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            out[p.relative_to(folder).as_posix()] = p.read_bytes()
+    return out
+
+
+def do_build(examples: Path, out: Path, **kw) -> build_mod.BuildResult:
+    kw.setdefault("jobs", 4)
+    kw.setdefault("reporter", QUIET)
+    return build([examples], output=out, **kw)
+
+
+def invoke(*args: str, cwd: Path | None = None):
+    runner = CliRunner()
+    old = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture
+def site(tmp_path: Path):
+    """Three passing examples (one using a sibling helper module) and their log."""
+    ex = tmp_path / "examples"
+    log = tmp_path / "runs.log"
+    write(
+        ex,
+        {
+            "_data.py": "VALUES = [1, 2, 3]\n",
+            "alpha.py": logged(log, "alpha", "from _data import VALUES\ntotal = sum(VALUES)\nprint(total)\n"),
+            "beta.py": logged(log, "beta"),
+            "deep/gamma.py": logged(log, "gamma", "import _pkg.mod\nprint(_pkg.mod.K)\n"),
+            "deep/_pkg/__init__.py": "",
+            "deep/_pkg/mod.py": "from . import util\nK = util.K\n",
+            "deep/_pkg/util.py": "K = 7\n",
+        },
+    )
+    return ex, tmp_path / "out", log
+
+
+# ── discovery and dependencies ──────────────────────────────────────────────
+
+
+def test_discovery_skips_helpers_and_excluded(tmp_path: Path) -> None:
+    write(tmp_path, {"a.py": "", "_h.py": "", "_lib/x.py": "", "d/b.py": "", "drafts/c.py": "", "d/.hidden/e.py": "", "notes.txt": ""})
+    assert discover(tmp_path) == ["a.py", "d/b.py", "drafts/c.py"]
+    assert discover(tmp_path, exclude=["drafts"]) == ["a.py", "d/b.py"]
+    assert discover(tmp_path, exclude=["*/b.py"]) == ["a.py", "drafts/c.py"]
+    with pytest.raises(BuildError, match="helper"):
+        discover(tmp_path, [tmp_path / "_h.py"])
+
+
+def test_local_dependencies_follow_imports_recursively(site) -> None:
+    ex, _, _ = site
+    assert list(local_dependencies(ex / "alpha.py", ex)) == ["_data.py"]
+    assert list(local_dependencies(ex / "beta.py", ex)) == []
+    assert list(local_dependencies(ex / "deep/gamma.py", ex)) == ["deep/_pkg/__init__.py", "deep/_pkg/mod.py", "deep/_pkg/util.py"]
+
+
+# ── writing the site ────────────────────────────────────────────────────────
+
+
+def test_build_writes_pages_index_assets_and_manifest(site) -> None:
+    ex, out, log = site
+    result = do_build(ex, out)
+    assert result.exit_status == 0, [o.lines() for o in result.failed]
+    assert sorted(runs(log)) == ["alpha", "beta", "gamma"]
+    for rel in ("alpha", "beta", "deep/gamma"):
+        assert (out / f"{rel}.html").is_file()
+        page = json.loads((out / f"{rel}.json").read_text())
+        assert page["status"] == "ok"
+        assert len(page["build"]["cache_key"]) == 64
+        assert page["source"]["path"] == f"{rel}.py"
+    assert "6" in json.loads((out / "alpha.json").read_text())["stdout"]  # the sibling helper was imported
+    assert "7" in json.loads((out / "deep/gamma.json").read_text())["stdout"]
+    assert not (out / "_data.html").exists() and not (out / "deep/_pkg").exists()
+    assert (out / "index.html").is_file()
+    assets = sorted(p.name for p in (out / "assets").iterdir())
+    assert assets and all(len(name.split(".")) == 3 for name in assets)  # name.<hash>.ext
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
+    listed = manifest["files"]
+    on_disk = {rel for rel in tree(out) if not rel.startswith(".tracekit")}
+    assert set(listed) == on_disk
+    for rel, sha in listed.items():
+        assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == sha
+    assert manifest["examples"]["alpha.py"]["deps"] == {"_data.py": hashlib.sha256(b"VALUES = [1, 2, 3]\n").hexdigest()}
+    text = (out / MANIFEST_NAME).read_text()
+    assert str(ex) not in text and str(out) not in text  # no absolute paths
+
+
+def test_two_builds_are_byte_identical(site, tmp_path: Path) -> None:
+    ex, out, _ = site
+    assert do_build(ex, out).exit_status == 0
+    other = tmp_path / "other"
+    assert do_build(ex, other, jobs=1).exit_status == 0
+    assert tree(out) == tree(other)
+    first = tree(out)
+    assert do_build(ex, out, force=True).exit_status == 0
+    assert tree(out) == first
+
+
+def test_noop_rebuild_runs_nothing(site) -> None:
+    ex, out, log = site
+    do_build(ex, out)
+    before = tree(out)
+    result = do_build(ex, out)
+    assert result.exit_status == 0
+    assert result.ran == [] and len(result.outcomes) == 3
+    assert sorted(runs(log)) == ["alpha", "beta", "gamma"]
+    assert tree(out) == before
+
+
+def test_dependency_change_reruns_exactly_its_dependents(site) -> None:
+    ex, out, log = site
+    do_build(ex, out)
+    log.unlink()
+    (ex / "_data.py").write_text("VALUES = [10, 20]\n")
+    result = do_build(ex, out)
+    assert runs(log) == ["alpha"]
+    assert [o.path for o in result.ran] == ["alpha.py"]
+    assert "30" in json.loads((out / "alpha.json").read_text())["stdout"]
+    log.unlink()
+    (ex / "deep/_pkg/util.py").write_text("K = 8\n")  # imported by mod.py, imported by gamma.py
+    do_build(ex, out)
+    assert runs(log) == ["gamma"]
+    log.unlink()
+    (ex / "beta.py").write_text((ex / "beta.py").read_text() + "z = 3\n")
+    do_build(ex, out)
+    assert runs(log) == ["beta"]
+
+
+def test_options_change_and_force_rerun_everything(site) -> None:
+    ex, out, log = site
+    do_build(ex, out)
+    log.unlink()
+    do_build(ex, out, hits=5)
+    assert sorted(runs(log)) == ["alpha", "beta", "gamma"]
+    assert json.loads((out / "beta.json").read_text())["meta"]["hits"] == 5
+    log.unlink()
+    do_build(ex, out, hits=5)
+    assert runs(log) == []
+    do_build(ex, out, hits=5, force=True)
+    assert sorted(runs(log)) == ["alpha", "beta", "gamma"]
+
+
+def test_tracekit_version_is_part_of_the_key(site, monkeypatch) -> None:
+    ex, out, log = site
+    do_build(ex, out)
+    log.unlink()
+    monkeypatch.setattr(build_mod, "_tool_hash_cache", "0" * 64)
+    do_build(ex, out)
+    assert sorted(runs(log)) == ["alpha", "beta", "gamma"]
+
+
+def test_hand_edited_or_deleted_page_is_rebuilt(site) -> None:
+    ex, out, log = site
+    do_build(ex, out)
+    good = (out / "beta.html").read_bytes()
+    log.unlink()
+    (out / "beta.html").write_text("edited")
+    (out / "alpha.json").unlink()
+    do_build(ex, out)
+    assert sorted(runs(log)) == ["alpha", "beta"]
+    assert (out / "beta.html").read_bytes() == good
+    assert (out / "alpha.json").is_file()
+
+
+def test_removed_example_pages_are_deleted_unless_edited(site) -> None:
+    ex, out, _ = site
+    do_build(ex, out)
+    (ex / "beta.py").unlink()
+    (ex / "deep/gamma.py").unlink()
+    (out / "deep/gamma.html").write_text("my notes")  # changed since tracekit wrote it: kept
+    (out / "mine.html").write_text("not tracekit's")  # never listed: never touched
+    result = do_build(ex, out)
+    assert not (out / "beta.html").exists() and not (out / "beta.json").exists()
+    assert not (out / "deep/gamma.json").exists()
+    assert (out / "deep/gamma.html").read_text() == "my notes"
+    assert (out / "mine.html").read_text() == "not tracekit's"
+    assert result.kept == ["deep/gamma.html"]
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
+    assert sorted(manifest["examples"]) == ["alpha.py"]
+    assert "beta" not in (out / "index.html").read_text()
+
+
+# ── failures ────────────────────────────────────────────────────────────────
+
+
+FAILING = {
+    "ok.py": '"""Fine"""\nx = 1\nprint(x)\n',
+    "syntax.py": "x = (1,\n",
+    "unmarked.py": "x = 1\nraise ValueError('boom')\n",
+    "marked.py": "x = 1\n# tracekit: raises=ValueError\nint('nope')\n",
+    "exits.py": "import os\nprint('bye', flush=True)\nos._exit(3)\n",
+    "slow.py": "# tracekit: timeout=0.5\nimport time\ntime.sleep(30)\n",
+    "placeholder.py": "#: The value is {undefined_name}.\nx = 1\n",
+    "directive.py": "x = 1  # tracekit: bogus=1\n",
+    "killed.py": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+}
+
+
+def test_one_bad_example_never_sinks_the_build(tmp_path: Path) -> None:
+    ex, out = tmp_path / "examples", tmp_path / "out"
+    write(ex, FAILING)
+    result = do_build(ex, out)
+    status = {o.path: o.status for o in result.outcomes}
+    assert status == {
+        "ok.py": "ok",
+        "marked.py": "expected error",
+        "syntax.py": "failed",
+        "unmarked.py": "failed",
+        "exits.py": "failed",
+        "slow.py": "failed",
+        "placeholder.py": "failed",
+        "directive.py": "failed",
+        "killed.py": "failed",
+    }
+    assert result.exit_status == 1
+    lines = {o.path: " ".join(o.lines()) for o in result.failed}
+    assert lines["syntax.py"].startswith(f"{build_mod._display(ex / 'syntax.py')}:1: SyntaxError")
+    assert ":2: ValueError: boom" in lines["unmarked.py"]
+    assert "os._exit" in lines["exits.py"]
+    assert "timed out" in lines["slow.py"]
+    assert "placeholder.py:2:" in lines["placeholder.py"] and "undefined_name" in lines["placeholder.py"]
+    assert "directive.py:1:" in lines["directive.py"] and "bogus" in lines["directive.py"]
+    assert "SIGKILL" in lines["killed.py"]
+    # every example has a page, failed ones included, and the index marks them
+    for rel in status:
+        assert (out / rel).with_suffix(".html").is_file(), rel
+    index = (out / "index.html").read_text()
+    assert "failed" in index and "expected error" in index
+
+
+def test_cli_summary_names_each_failure(tmp_path: Path) -> None:
+    ex, out = tmp_path / "examples", tmp_path / "out"
+    write(ex, {k: FAILING[k] for k in ("ok.py", "unmarked.py", "exits.py")})
+    result = invoke("build", str(ex), "-o", str(out))
+    assert result.exit_code == 1
+    assert "2 example(s) failed" in result.stderr
+    assert "unmarked.py:2: ValueError: boom" in result.stderr
+    assert "exits.py: crashed" in result.stderr
+    # not a TTY: one plain line per example on stdout
+    assert sum(1 for line in result.stdout.splitlines() if line.split()[:1] in (["ok"], ["failed"])) == 3
+
+
+def test_failed_examples_are_run_again_and_checked_without_running(tmp_path: Path) -> None:
+    ex, out, log = tmp_path / "examples", tmp_path / "out", tmp_path / "runs.log"
+    write(ex, {"bad.py": logged(log, "bad", "raise RuntimeError('no')\n")})
+    assert do_build(ex, out).exit_status == 1
+    assert do_build(ex, out).exit_status == 1
+    assert runs(log) == ["bad", "bad"]
+    result = invoke("check", str(ex), "-o", str(out))
+    assert result.exit_code == 1
+    assert "failing" in result.stdout and "RuntimeError: no" in result.stdout
+    assert runs(log) == ["bad", "bad"]
+
+
+def test_fail_fast_stops_at_the_first_failure(tmp_path: Path) -> None:
+    ex, out, log = tmp_path / "examples", tmp_path / "out", tmp_path / "runs.log"
+    write(ex, {"a_bad.py": "raise ValueError('first')\n", "b_ok.py": logged(log, "b"), "c_ok.py": logged(log, "c")})
+    result = do_build(ex, out, jobs=1, fail_fast=True)
+    assert result.exit_status == 1
+    assert [o.path for o in result.outcomes] == ["a_bad.py"]
+    assert runs(log) == []
+
+
+def test_device_unavailable_is_skipped_unless_asked_for(tmp_path: Path, monkeypatch) -> None:
+    from tracekit import run as run_mod
+
+    real = run_mod.trace_file
+
+    def fake(script, *args, device=None, **kw):
+        if device == "cuda":
+            raise run_mod.DeviceUnavailable("device 'cuda' is not available: torch sees no CUDA device")
+        return real(script, *args, device=device, **kw)
+
+    monkeypatch.setattr(run_mod, "trace_file", fake)
+    ex, out = tmp_path / "examples", tmp_path / "out"
+    write(ex, {"gpu.py": "# tracekit: device=cuda\nx = 1\n", "cpu.py": "x = 1\n"})
+    result = do_build(ex, out)
+    assert {o.path: o.status for o in result.outcomes} == {"cpu.py": "ok", "gpu.py": "skipped"}
+    assert result.exit_status == 0
+    assert "skipped" in (out / "index.html").read_text()
+    cli_result = invoke("build", str(ex), "-o", str(out), "--device", "cuda")
+    assert cli_result.exit_code == 2
+    assert "device 'cuda' is not available" in cli_result.stderr
+    assert "Traceback" not in cli_result.output
+
+
+# ── check ───────────────────────────────────────────────────────────────────
+
+
+def test_check_exit_status_and_messages(site) -> None:
+    ex, out, log = site
+    result = invoke("check", str(ex), "-o", str(out))
+    assert result.exit_code == 1 and "missing" in result.stdout
+    do_build(ex, out)
+    result = invoke("check", str(ex), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    log.unlink()
+
+    (out / "beta.html").write_text((out / "beta.html").read_text() + "<!-- edited -->")
+    result = invoke("check", str(ex), "-o", str(out))
+    assert result.exit_code == 1
+    assert "stale" in result.stdout and "beta.html" in result.stdout and "by hand" in result.stdout
+
+    do_build(ex, out)
+    (out / "alpha.json").unlink()
+    result = invoke("check", str(ex), "-o", str(out))
+    assert result.exit_code == 1 and "missing" in result.stdout and "alpha.json" in result.stdout
+
+    do_build(ex, out)
+    (ex / "_data.py").write_text("VALUES = []\n")
+    result = invoke("check", str(ex), "-o", str(out))
+    assert result.exit_code == 1
+    assert "alpha.py" in result.stdout and "_data.py changed" in result.stdout
+    assert "beta" not in result.stdout
+
+    do_build(ex, out)
+    (ex / "beta.py").unlink()
+    result = invoke("check", str(ex), "-o", str(out))
+    assert result.exit_code == 1
+    assert "orphaned" in result.stdout and "beta.html" in result.stdout
+    assert "tracekit build" in result.stderr
+
+    do_build(ex, out)
+    (ex / "bad.py").write_text("raise KeyError('k')\n")
+    do_build(ex, out)
+    result = invoke("check", str(ex), "-o", str(out))
+    assert result.exit_code == 1 and "failing" in result.stdout and "bad.py:1: KeyError" in result.stdout
+
+
+def test_check_runs_nothing_when_keys_match(site) -> None:
+    ex, out, log = site
+    do_build(ex, out)
+    log.unlink()
+    assert check([ex], output=out).exit_status == 0
+    (ex / "beta.py").write_text((ex / "beta.py").read_text() + "# changed\n")
+    result = check([ex], output=out)
+    assert [p.kind for p in result.problems] == ["stale"]
+    assert runs(log) == []
+
+
+def test_check_sees_a_stale_index(site) -> None:
+    ex, out, _ = site
+    do_build(ex, out)
+    # a sharded build that did not regenerate the index afterwards
+    (ex / "beta.py").write_text((ex / "beta.py").read_text().replace("Beta example", "Renamed"))
+    do_build(ex, out, shard="1/1")
+    result = check([ex], output=out)
+    assert [(p.kind, Path(p.path).name) for p in result.problems] == [("stale", "index.html")]
+    do_build(ex, out, index_only=True)
+    assert check([ex], output=out).exit_status == 0
+
+
+# ── shards ──────────────────────────────────────────────────────────────────
+
+
+def test_shards_then_index_only_equal_one_full_build(tmp_path: Path) -> None:
+    ex = tmp_path / "examples"
+    write(ex, {f"e{i}.py": f'"""Example {i}"""\nx = {i}\nprint(x * 2)\n' for i in range(7)})
+    write(ex, {"sub/deep.py": '"""Deep"""\nprint(1)\n', "bad.py": "raise ValueError(1)\n"})
+    full, sharded = tmp_path / "full", tmp_path / "sharded"
+    do_build(ex, full)
+    built = []
+    for i in (1, 2, 3):
+        result = do_build(ex, sharded, shard=f"{i}/3")
+        built += [o.path for o in result.outcomes]
+    assert sorted(built) == sorted(discover(ex))
+    assert not (sharded / "index.html").exists()
+    do_build(ex, sharded, index_only=True)
+    assert tree(sharded) == tree(full)
+
+
+def test_shards_do_not_delete_each_others_pages(tmp_path: Path) -> None:
+    ex, out = tmp_path / "examples", tmp_path / "out"
+    write(ex, {f"e{i}.py": f"x = {i}\n" for i in range(4)})
+    do_build(ex, out, shard="1/2")
+    do_build(ex, out, shard="2/2")
+    assert sorted(p.name for p in out.glob("*.html")) == [f"e{i}.html" for i in range(4)]
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
+    assert sorted(manifest["examples"]) == [f"e{i}.py" for i in range(4)]
+
+
+def test_bad_shard_is_a_usage_error(tmp_path: Path) -> None:
+    write(tmp_path / "examples", {"a.py": "x = 1\n"})
+    for bad in ("0/2", "3/2", "x", "1/0"):
+        result = invoke("build", str(tmp_path / "examples"), "-o", str(tmp_path / "out"), "--shard", bad)
+        assert result.exit_code == 2, bad
+        assert "shard" in result.stderr
+
+
+# ── safety ──────────────────────────────────────────────────────────────────
+
+
+def _sources(folder: Path) -> dict[str, bytes]:
+    return {rel: data for rel, data in tree(folder).items() if rel.endswith(".py")}
+
+
+def test_output_into_the_examples_folder_never_deletes_sources(tmp_path: Path) -> None:
+    ex = tmp_path / "examples"
+    write(ex, {"a.py": "x = 1\n", "b.py": "y = 2\n", "_h.py": "", "c.json": '{"mine": true}\n', "c.py": "z = 3\n"})
+    before = _sources(ex)
+    result = do_build(ex, ex)
+    assert (ex / "a.html").is_file() and (ex / "index.html").is_file()
+    # c.json is not tracekit's: c fails instead of overwriting it
+    assert {o.path: o.status for o in result.outcomes}["c.py"] == "failed"
+    assert "refusing to overwrite" in result.failed[0].failures[0].message
+    assert (ex / "c.json").read_text() == '{"mine": true}\n'
+    (ex / "b.py").unlink()
+    do_build(ex, ex)
+    assert not (ex / "b.html").exists()
+    after = _sources(ex)
+    del before["b.py"]
+    assert after == before
+    assert (ex / "c.json").read_text() == '{"mine": true}\n'
+
+
+def test_output_dot_never_deletes_anything_else(tmp_path: Path) -> None:
+    proj = tmp_path / "proj"
+    write(proj, {"examples/a.py": "x = 1\n", "examples/b.py": "x = 2\n", "README.md": "hi\n", "a.html": "mine\n"})
+    (proj / "pyproject.toml").write_text('[tool.tracekit]\nexamples = "examples"\noutput = "."\n')
+    result = invoke("build", "-q", cwd=proj)
+    assert result.exit_code == 1  # a.html exists and is not tracekit's
+    assert (proj / "a.html").read_text() == "mine\n"
+    assert (proj / "b.html").is_file()
+    (proj / "examples/b.py").unlink()
+    (proj / "a.html").unlink()
+    result = invoke("build", "-q", cwd=proj)
+    assert result.exit_code == 0, result.output
+    assert not (proj / "b.html").exists()
+    assert (proj / "README.md").read_text() == "hi\n"
+    assert (proj / "examples/a.py").is_file() and (proj / "pyproject.toml").is_file()
+
+
+def test_a_second_concurrent_build_is_refused(site) -> None:
+    ex, out, _ = site
+    out.mkdir()
+    fd = os.open(out / ".tracekit.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        result = invoke("build", str(ex), "-o", str(out))
+        assert result.exit_code == 2
+        assert "another tracekit build" in result.stderr
+        assert "Traceback" not in result.output
+    finally:
+        os.close(fd)
+    assert invoke("build", str(ex), "-o", str(out), "-q").exit_code == 0
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_leaves_previous_pages_intact(tmp_path: Path, signum: int, status: int) -> None:
+    ex, out = tmp_path / "examples", tmp_path / "out"
+    flag = tmp_path / "started"
+    write(ex, {"quick.py": "x = 1\n", "slow.py": "x = 1\n"})
+    do_build(ex, out)
+    before = tree(out)
+    write(ex, {"quick.py": "x = 2\n", "slow.py": f"open({str(flag)!r}, 'w').close()\nimport time\ntime.sleep(60)\n"})
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracekit", "build", str(ex), "-o", str(out), "-j", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert flag.exists(), proc.communicate()
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == status, err
+    assert "interrupted" in err and "Traceback" not in err
+    after = tree(out)
+    assert not [rel for rel in after if rel.endswith(".tmp")]
+    assert after["slow.html"] == before["slow.html"] and after["slow.json"] == before["slow.json"]
+    # quick.py finished before the interrupt: its new page is complete and recorded
+    manifest = json.loads(after[MANIFEST_NAME])
+    assert hashlib.sha256(after["quick.json"]).hexdigest() == manifest["files"]["quick.json"]
+    assert '"x"' in after["quick.json"].decode() or "quick" in after["quick.json"].decode()
+
+
+def test_progress_is_plain_lines_off_a_tty_and_quiet_is_quiet(site) -> None:
+    ex, out, _ = site
+    result = invoke("build", str(ex), "-o", str(out), "-j", "2")
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0
+    assert "\r" not in result.stdout
+    assert sum(1 for line in lines if line.startswith("ok ")) == 3
+    result = invoke("build", str(ex), "-o", str(out), "-q", "--force")
+    assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
+
+
+def test_tty_progress_line_and_table(site) -> None:
+    import io
+
+    ex, out, _ = site
+    stream = io.StringIO()
+    result = build([ex], output=out, jobs=2, reporter=Reporter(out=stream, err=io.StringIO(), tty=True))
+    assert result.exit_status == 0
+    text = stream.getvalue()
+    table = text.split("\r\033[K")[-1]
+    assert "example" in table and "seconds" in table and "hits" in table
+    assert "alpha.py" in table and "deep/gamma.py" in table
+
+
+def test_serve_serves_and_rebuilds_on_change(site) -> None:
+    import threading
+    import urllib.request
+
+    from tracekit.serve import Server, serve
+
+    ex, out, log = site
+    do_build(ex, out)
+    server = Server(out, port=0).start()
+    try:
+        with urllib.request.urlopen(server.url + "index.html", timeout=5) as r:
+            assert b"Alpha example" in r.read()
+    finally:
+        server.stop()
+    stop = threading.Event()
+    rebuilt = threading.Event()
+
+    def rebuild():
+        do_build(ex, out)
+        rebuilt.set()
+        stop.set()
+
+    thread = threading.Thread(target=serve, args=(out,), kwargs=dict(port=0, watch=[ex], rebuild=rebuild, echo=lambda m: None, stop=stop))
+    thread.start()
+    time.sleep(0.7)
+    log.unlink()
+    (ex / "beta.py").write_text((ex / "beta.py").read_text() + "w = 4\n")
+    thread.join(timeout=20)
+    assert rebuilt.is_set()
+    assert runs(log) == ["beta"]

@@ -1,0 +1,351 @@
+"""Figures and images: matplotlib figures appear on the line that made them; image values become PNGs."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tracekit import trace as trace_mod
+from tracekit.run import RunResult, figure_files, trace_file
+
+try:
+    import jsonschema
+except ImportError:  # pragma: no cover
+    jsonschema = None
+
+SCHEMA = json.loads(trace_mod.SCHEMA_PATH.read_text())
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(tmp_path: Path, code: str, name: str = "script.py", **kw: object) -> RunResult:
+    script = tmp_path / name
+    script.write_text(textwrap.dedent(code))
+    result = trace_file(script, capture=True, cwd=tmp_path, **kw)
+    if jsonschema is not None:
+        jsonschema.validate(result.trace, SCHEMA)
+    assert set(result.figures) == set(figure_files(result.trace))
+    return result
+
+
+def line(trace: dict, number: int) -> dict:
+    for ln in trace["lines"]:
+        if ln["line"] == number:
+            return ln
+    raise AssertionError(f"line {number} not in trace")
+
+
+def where(trace: dict) -> list[tuple[int | None, int | None]]:
+    """(line, hit) of every captured figure, in capture order."""
+    return [(f["line"], f["hit"]) for f in trace.get("figures", [])]
+
+
+def png(data: bytes):
+    from PIL import Image
+
+    im = Image.open(io.BytesIO(data))
+    im.load()
+    return im
+
+
+@pytest.fixture(autouse=True)
+def _needs_matplotlib() -> None:
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("PIL")
+
+
+def test_show_captures_every_open_figure_on_its_line(tmp_path: Path) -> None:
+    r = run(tmp_path, """\
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots()
+        ax.plot([1, 2, 3], [3, 1, 2])
+        ax.set_title("Loss")
+        ax.set_xlabel("step")
+        ax.set_ylabel("value")
+        plt.figure()
+        plt.plot([0, 1])
+        plt.show()
+        print("after show")
+        """)
+    t = r.trace
+    assert t["status"] == "ok" and t["stdout"] == "after show\n" and t["stderr"] == ""
+    figs = t["figures"]
+    assert where(t) == [(9, 0), (9, 0)]
+    assert figs[0]["alt"] == "Loss; x: step; y: value" and figs[1]["alt"] == "Figure 2"
+    assert (figs[0]["width"], figs[0]["height"]) == (640, 480)
+    assert line(t, 9)["records"][0]["figures"] == [f["file"] for f in figs]
+    assert "figures" not in line(t, 3)["records"][0]
+    for f in figs:
+        assert f["file"] == __import__("hashlib").sha256(r.figures[f["file"]]).hexdigest()[:16] + ".png"
+        assert png(r.figures[f["file"]]).size == (640, 480)
+    assert figs[0]["file"] != figs[1]["file"]
+
+
+def test_savefig_captures_that_figure_and_still_saves(tmp_path: Path) -> None:
+    r = run(tmp_path, """\
+        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
+        fig, ax = plt.subplots()
+        ax.plot([1, 2, 3])
+        plt.savefig("a.png")
+        other = Figure(figsize=(2, 1))
+        other.add_subplot().bar([1, 2], [3, 4])
+        other.savefig("b.png")
+        other.savefig("c.png")
+        """)
+    t = r.trace
+    assert (tmp_path / "a.png").exists() and (tmp_path / "b.png").exists()
+    assert where(t) == [(5, 0), (8, 0)]  # unchanged figures are not captured again (line 9, end)
+    assert (t["figures"][1]["width"], t["figures"][1]["height"]) == (200, 100)
+    assert line(t, 5)["records"][0]["figures"] == [t["figures"][0]["file"]]
+    assert "figures" not in line(t, 9)["records"][0]
+
+
+def test_a_figure_no_later_line_touches_is_shown_on_its_last_drawing_line(tmp_path: Path) -> None:
+    r = run(tmp_path, """\
+        import matplotlib.pyplot as plt
+        def draw(ax, data):
+            ax.plot(data)
+        fig, ax = plt.subplots()
+        draw(ax, [1, 3, 2])
+        ax.set_title("closed")
+        x = 1 + 1
+        plt.close(fig)
+        fig2, ax2 = plt.subplots()
+        ax2.plot([5, 4])
+        y = x * 2
+        print(y)
+        """)
+    t = r.trace
+    # closed without show: on the title line; never shown, still open at the end: the plot line
+    assert where(t) == [(6, 0), (10, 0)]
+    assert t["figures"][0]["alt"] == "closed"
+    assert line(t, 6)["records"][0]["figures"] == [t["figures"][0]["file"]]
+    assert line(t, 10)["records"][0]["figures"] == [t["figures"][1]["file"]]
+    assert "figures" not in line(t, 8)["records"][0] and "figures" not in line(t, 12)["records"][0]
+
+
+def test_drawing_inside_a_function_is_attributed_to_the_line_in_the_function(tmp_path: Path) -> None:
+    r = run(tmp_path, """\
+        import matplotlib.pyplot as plt
+        def draw(values):
+            plt.plot(values)
+            return len(values)
+        n = draw([1, 2])
+        """)
+    assert where(r.trace) == [(3, 0)]
+
+
+def test_a_figure_changed_after_show_is_captured_again_at_the_end(tmp_path: Path) -> None:
+    r = run(tmp_path, """\
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots()
+        ax.plot([1, 2])
+        plt.show()
+        ax.plot([2, 1])
+        z = 0
+        """)
+    t = r.trace
+    assert where(t) == [(4, 0), (5, 0)]
+    assert t["figures"][0]["file"] != t["figures"][1]["file"]
+
+
+def test_figures_in_a_loop_beyond_the_recorded_hits_go_to_figures_later(tmp_path: Path) -> None:
+    r = run(tmp_path, """\
+        import matplotlib.pyplot as plt
+        for i in range(4):
+            plt.plot([0, i + 1])
+            plt.show()
+            plt.close()
+        """, hits=2)
+    t = r.trace
+    assert where(t) == [(4, 0), (4, 1), (4, None), (4, None)]
+    ln = line(t, 4)
+    assert [rec["figures"] for rec in ln["records"]] == [[t["figures"][0]["file"]], [t["figures"][1]["file"]]]
+    assert ln["figures_later"] == [t["figures"][2]["file"], t["figures"][3]["file"]]
+
+
+def test_figure_files_are_byte_identical_over_two_runs(tmp_path: Path) -> None:
+    code = """\
+        import matplotlib.pyplot as plt
+        import numpy as np
+        x = np.linspace(0, 6, 50)
+        plt.plot(x, np.sin(x), label="sin")
+        plt.legend()
+        plt.title("A sine")
+        plt.show()
+        """
+    a = run(tmp_path, code, trace_path=tmp_path / "a.json", figures_dir=tmp_path / "figs_a")
+    b = run(tmp_path, code, trace_path=tmp_path / "b.json", figures_dir=tmp_path / "figs_b")
+    assert a.figures and a.figures == b.figures
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    assert sorted(p.name for p in (tmp_path / "figs_a").iterdir()) == sorted(a.figures)
+    for name, data in a.figures.items():
+        assert (tmp_path / "figs_b" / name).read_bytes() == data
+        assert b"Software" not in data and b"tEXt" not in data
+
+
+def test_count_limit_stops_capturing_and_says_so(tmp_path: Path) -> None:
+    r = run(tmp_path, """\
+        import matplotlib.pyplot as plt
+        for i in range(5):
+            plt.figure()
+            plt.plot([0, i])
+        plt.show()
+        """, max_figures=3)
+    t = r.trace
+    assert len(t["figures"]) == 3 and len(r.figures) == 3
+    assert t["figure_limit"] == "3 figures captured; 2 more were not"
+
+
+def test_size_limit_scales_large_figures_down(tmp_path: Path) -> None:
+    r = run(tmp_path, """\
+        import matplotlib.pyplot as plt
+        big = plt.figure(figsize=(40, 10))
+        plt.plot([1, 2])
+        plt.show()
+        """)
+    f = r.trace["figures"][0]
+    assert 1990 <= f["width"] <= 2000 and f["height"] <= 500
+    assert png(r.figures[f["file"]]).size == (f["width"], f["height"])
+    small = run(tmp_path, "import matplotlib.pyplot as plt\nplt.plot([1])\nplt.show()\n", figure_max_size=(320, 320), figure_dpi=200)
+    s = small.trace["figures"][0]
+    assert (s["width"], s["height"]) == (320, 240)
+
+
+def test_pil_image_values_become_small_pngs(tmp_path: Path) -> None:
+    r = run(tmp_path, """\
+        from PIL import Image
+        tiny = Image.new("RGB", (8, 4), (255, 0, 0))
+        tiny.putpixel((0, 0), (0, 0, 255))
+        shown = tiny
+        big = Image.new("L", (600, 300), 128)
+        Image.new("RGB", (4, 4)).save("saved.png")
+        lazy = Image.open("saved.png")
+        print(lazy._im is None)
+        """)
+    t = r.trace
+    assert t["stdout"] == "True\n"  # recording did not load the lazily opened image
+    red = [e for e in line(t, 2)["records"][0]["events"] if e["text"] == "tiny"][0]["value"]["image"]
+    tiny = [e for e in line(t, 4)["records"][0]["events"] if e["text"] == "shown"][0]["value"]["image"]
+    assert red["file"] != tiny["file"]  # a snapshot: the image as it was when the line ran
+    assert (tiny["width"], tiny["height"]) == (64, 32)
+    im = png(r.figures[tiny["file"]]).convert("RGB")
+    assert im.size == (64, 32)
+    # nearest neighbour: the blue pixel stays a crisp 8x8 block
+    assert im.getpixel((7, 7)) == (0, 0, 255) and im.getpixel((8, 8)) == (255, 0, 0)
+    big = [e for e in line(t, 5)["records"][0]["events"] if e["role"] == "bind"][0]["value"]["image"]
+    assert (big["width"], big["height"]) == (256, 128)
+    lazy = [e for e in line(t, 7)["records"][0]["events"] if e["role"] == "bind"][0]["value"]
+    assert "image" not in lazy
+
+
+def test_arrays_on_lines_marked_image_become_pngs(tmp_path: Path) -> None:
+    np = pytest.importorskip("numpy")
+    torch = pytest.importorskip("torch")
+    r = run(tmp_path, """\
+        import numpy as np
+        import torch
+        digit = np.zeros((8, 8)); digit[2:6, 3] = 1.0
+        marked = digit * 2 - 0.5
+        rgb = np.full((4, 6, 3), 200, dtype=np.uint8)
+        chw = torch.stack([torch.ones(4, 4), torch.zeros(4, 4), torch.zeros(4, 4)])
+        flat = np.arange(5)
+        unmarked = digit
+        """, image_lines=[4, 5, 6, 7])
+
+    def bound(n: int) -> dict:
+        return [e for e in line(r.trace, n)["records"][0]["events"] if e["role"] == "bind"][-1]["value"]
+
+    img = bound(4)["image"]
+    assert (img["width"], img["height"]) == (64, 64)
+    pixels = png(r.figures[img["file"]])
+    assert pixels.mode == "L" and pixels.getpixel((3 * 8, 2 * 8)) == 255 and pixels.getpixel((0, 0)) == 0
+    assert bound(4)["rows"]  # the numbers are still there
+    assert (bound(5)["image"]["width"], bound(5)["image"]["height"]) == (66, 44)
+    assert png(r.figures[bound(5)["image"]["file"]]).getpixel((0, 0)) == (200, 200, 200)
+    chw = png(r.figures[[e for e in line(r.trace, 6)["records"][0]["events"] if e["text"] == "chw"][0]["value"]["image"]["file"]])
+    assert chw.size == (64, 64) and chw.getpixel((0, 0)) == (255, 0, 0)
+    assert "image" not in bound(7) and "image" not in bound(8)
+
+
+def test_without_pil_images_are_skipped_quietly(tmp_path: Path) -> None:
+    pytest.importorskip("numpy")
+    r = run(tmp_path, """\
+        import sys
+        sys.modules["PIL"] = None
+        sys.modules["PIL.Image"] = None
+        import numpy as np
+        a = np.ones((8, 8))
+        print("ok")
+        """, image_lines=[5])
+    assert r.trace["status"] == "ok" and r.trace["stdout"] == "ok\n" and r.figures == {}
+    assert "image" not in line(r.trace, 5)["records"][0]["events"][-1]["value"]
+
+
+def test_a_script_without_matplotlib_never_imports_it(tmp_path: Path) -> None:
+    r = run(tmp_path, """\
+        import sys
+        x = [1, 2, 3]
+        print("matplotlib" in sys.modules, "PIL" in sys.modules)
+        """, image_lines=[2])
+    assert r.trace["stdout"] == "False False\n"
+    assert "figures" not in r.trace and "figure_limit" not in r.trace and r.figures == {}
+
+
+def test_backend_is_non_interactive_and_output_matches_python(tmp_path: Path) -> None:
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent("""\
+        import warnings
+        import matplotlib
+        import matplotlib.pyplot as plt
+        from matplotlib.pyplot import show
+        print(matplotlib.get_backend())
+        fig, ax = plt.subplots()
+        ax.set_title(r"$\\notacommand$")  # drawing this fails: only savefig would notice
+        show()
+        warnings.warn("once")
+        plt.plot([1, 2])
+        warnings.warn("once")
+        plt.show()
+        print(sorted(plt.get_fignums()))
+        """))
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("MPLBACKEND", "DISPLAY")}
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    traced = subprocess.run([sys.executable, "-m", "tracekit", "run", "--trace", str(tmp_path / "t.json"), str(script)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert (traced.stdout, traced.stderr, traced.returncode) == (plain.stdout, plain.stderr, plain.returncode)
+    assert plain.stdout.splitlines()[0].lower() == "agg"
+    t = json.loads((tmp_path / "t.json").read_text())
+    assert t["status"] == "ok"
+    if jsonschema is not None:
+        jsonschema.validate(t, SCHEMA)
+
+
+@pytest.mark.parametrize("name", ["image_grid.py", "training_loop.py"])
+def test_examples_show_their_figures(tmp_path: Path, name: str) -> None:
+    if name == "training_loop.py":
+        pytest.importorskip("torch")
+    pytest.importorskip("numpy")
+    from tracekit.source import read_example
+
+    ex = read_example(REPO / "examples" / name, REPO / "examples")
+    result = trace_file(REPO / "examples" / name, capture=True, cwd=tmp_path, probes=ex.probes, image_lines=[i.line for i in ex.items if i.image], timeout=120)
+    t = result.trace
+    if jsonschema is not None:
+        jsonschema.validate(t, SCHEMA)
+    assert t["status"] == "ok" and not t.get("placeholder_errors")
+    assert len(t["figures"]) == 1
+    show_line = [i.line for i in ex.items if i.code.strip() == "plt.show()"][0]
+    assert where(t) == [(show_line, 0)]
+    if name == "image_grid.py":
+        assert t["figures"][0]["alt"].startswith("Ten hand-drawn")
+        marked = [i.line for i in ex.items if i.image]
+        images = [e["value"]["image"] for e in line(t, marked[0])["records"][0]["events"] if "image" in e.get("value", {})]
+        assert images and (images[0]["width"], images[0]["height"]) == (64, 64)
+    else:
+        assert t["figures"][0]["alt"] == "Training loss; x: step; y: mean squared error"
