@@ -261,6 +261,7 @@ FAILING = {
     "placeholder.py": "#: The value is {undefined_name}.\nx = 1\n",
     "directive.py": "x = 1  # tracekit: bogus=1\n",
     "killed.py": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+    "huge.py": "print('x' * 10_000_001)\n",
 }
 
 
@@ -279,6 +280,7 @@ def test_one_bad_example_never_sinks_the_build(tmp_path: Path) -> None:
         "placeholder.py": "failed",
         "directive.py": "failed",
         "killed.py": "failed",
+        "huge.py": "failed",
     }
     assert result.exit_status == 1
     lines = {o.path: " ".join(o.lines()) for o in result.failed}
@@ -289,6 +291,7 @@ def test_one_bad_example_never_sinks_the_build(tmp_path: Path) -> None:
     assert "placeholder.py:2:" in lines["placeholder.py"] and "undefined_name" in lines["placeholder.py"]
     assert "directive.py:1:" in lines["directive.py"] and "bogus" in lines["directive.py"]
     assert "SIGKILL" in lines["killed.py"]
+    assert "output limit" in lines["huge.py"]
     # every example has a page, failed ones included, and the index marks them
     for rel in status:
         assert (out / rel).with_suffix(".html").is_file(), rel
@@ -597,3 +600,41 @@ def test_serve_serves_and_rebuilds_on_change(site) -> None:
     thread.join(timeout=20)
     assert rebuilt.is_set()
     assert runs(log) == ["beta"]
+
+
+def test_figures_are_written_shared_and_removed_with_their_last_page(tmp_path: Path) -> None:
+    pytest.importorskip("PIL")
+    ex, out = tmp_path / "examples", tmp_path / "out"
+    image = 'from PIL import Image\nimg = Image.new("L", (4, 4), 128)\n'
+    write(ex, {"a.py": image, "b.py": image})
+    do_build(ex, out)
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
+    figures = [rel for rel in manifest["files"] if rel.startswith("figures/")]
+    assert len(figures) == 1 and (out / figures[0]).is_file()
+    assert figures[0] in manifest["examples"]["a.py"]["files"] and figures[0] in manifest["examples"]["b.py"]["files"]
+    (ex / "a.py").unlink()
+    do_build(ex, out)
+    assert (out / figures[0]).is_file()  # b's page still shows it
+    (ex / "b.py").unlink()
+    do_build(ex, out)
+    assert not (out / figures[0]).exists()
+    assert check([ex], output=out).exit_status == 0
+
+
+def test_parent_never_imports_torch_and_a_noop_build_renders_nothing(site) -> None:
+    ex, out, _ = site
+    code = f"""
+import sys
+from tracekit.build import Reporter, build
+quiet = Reporter(verbosity=-1)
+build([{str(ex)!r}], output={str(out)!r}, reporter=quiet)
+assert "torch" not in sys.modules and "numpy" not in sys.modules, "parent imported torch/numpy"
+for name in list(sys.modules):
+    if name.split(".")[0] in ("libcst", "jinja2", "ast"):
+        del sys.modules[name]
+build([{str(ex)!r}], output={str(out)!r}, reporter=quiet)
+loaded = sorted({{n.split(".")[0] for n in sys.modules}} & {{"libcst", "jinja2", "torch", "ast"}})
+assert loaded == [], loaded
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr

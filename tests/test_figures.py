@@ -349,3 +349,15 @@ def test_examples_show_their_figures(tmp_path: Path, name: str) -> None:
         assert images and (images[0]["width"], images[0]["height"]) == (64, 64)
     else:
         assert t["figures"][0]["alt"] == "Training loss; x: step; y: mean squared error"
+
+
+def test_figures_open_when_the_script_fails_are_still_captured(tmp_path: Path) -> None:
+    r = run(tmp_path, """\
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2, 3])
+        plt.title("before the error")
+        raise ValueError("boom")
+        """)
+    t = r.trace
+    assert t["status"] == "error" and t["error"]["type"] == "ValueError"
+    assert where(t) == [(3, 0)] and t["figures"][0]["alt"] == "before the error"

@@ -286,6 +286,7 @@ def boot() -> None:
             run.device = dev
             run.device_name = _cuda_name(torch, dev)
 
+    hooks: dict[str, Any] = {}
     if seed is not None:
         random.seed(seed)
 
@@ -300,8 +301,10 @@ def boot() -> None:
             if name in sys.modules:
                 hook(sys.modules[name])
                 del hooks[name]
-        if hooks:
-            sys.meta_path.insert(0, _AfterImport(hooks))
+    # One finder for every import hook (seeding here, matplotlib below); the script imports
+    # nothing before it is in place.
+    finder = _AfterImport(hooks)
+    sys.meta_path.insert(0, finder)
 
     from ._runtime import Recorder
 
@@ -310,7 +313,7 @@ def boot() -> None:
     probes = {int(k): v for k, v in spec.get("probes", {}).items()}
     rec = Recorder(stmts, exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000), spec.get("image_lines", ()))
     run.recorder = rec
-    _install_figures(run, spec)
+    _install_figures(run, spec, finder.hooks)
     if spec.get("stop_on_limit"):
         rec.on_limit = lambda: _stop_for_output(run)
     if spec.get("memory"):
@@ -348,26 +351,53 @@ def _as_script(mod: types.ModuleType, path: str) -> None:
     mod.__package__ = None
 
 
-def _install_figures(run: _Run, spec: dict) -> None:
+def _install_figures(run: _Run, spec: dict, hooks: dict) -> None:
     """matplotlib gets a non-interactive backend; with a figures folder in the spec, figures and
-    image values are recorded (tracekit._figures), hooked in only when the script imports
-    matplotlib."""
-    return
-    from . import _figures, _runtime
+    image values are recorded by tracekit._figures, which is imported only once the script
+    imports matplotlib or records a value that may be an image."""
+    from . import _runtime
 
-    hooks: dict[str, Any] = {"matplotlib": _figures.choose_backend}
+    hooks["matplotlib"] = _choose_backend
     folder = spec.get("figures_dir")
-    if folder:
-        figures = _figures.Figures(
-            run.recorder, folder,
-            dpi=spec.get("figure_dpi") or _figures.DEFAULT_DPI,
-            max_figures=spec.get("max_figures", _figures.DEFAULT_MAX_FIGURES),
-            max_size=spec.get("figure_max_size") or _figures.DEFAULT_MAX_SIZE,
-        )
-        run.figures = figures
-        _runtime._IMAGER = figures.image
-        hooks.update(figures.hooks())
-    sys.meta_path.insert(0, _AfterImport(hooks))
+    if not folder:
+        return
+
+    def figures() -> Any:
+        if run.figures is None:
+            from . import _figures
+
+            run.figures = _figures.Figures(
+                run.recorder, folder,
+                dpi=spec.get("figure_dpi") or _figures.DEFAULT_DPI,
+                max_figures=spec.get("max_figures", _figures.DEFAULT_MAX_FIGURES),
+                max_size=spec.get("figure_max_size") or _figures.DEFAULT_MAX_SIZE,
+            )
+            _runtime._IMAGER = run.figures.image
+        return run.figures
+
+    def patch(method: str) -> Any:
+        def hook(mod: Any) -> None:
+            try:  # never break the script's import
+                getattr(figures(), method)(mod)
+            except Exception:
+                pass
+
+        return hook
+
+    hooks["matplotlib.figure"] = patch("patch_figure")
+    hooks["matplotlib.pyplot"] = patch("patch_pyplot")
+    _runtime._IMAGER = lambda value, marked: figures().image(value, marked)
+
+
+def _choose_backend(mpl: Any) -> None:
+    """Right after ``import matplotlib``: the non-interactive agg backend unless the user chose
+    one with MPLBACKEND, so ``plt.show()`` never blocks. (Like MPLBACKEND=Agg, without changing
+    the environment the script and its subprocesses see.)"""
+    if not os.environ.get("MPLBACKEND"):
+        try:
+            mpl.use("agg")
+        except Exception:
+            pass
 
 
 def _warn_like_compile(path: str, found: list) -> None:

@@ -111,12 +111,9 @@ class Figures:
         self._savefig: Any = None  # the real Figure.savefig
         self._gcf: Any = None  # matplotlib._pylab_helpers.Gcf, once pyplot is imported
 
-    # import hooks -------------------------------------------------------------------------
-    def hooks(self) -> dict[str, Any]:
-        """Module name -> function run right after the script imports that module."""
-        return {"matplotlib.figure": self._patch_figure, "matplotlib.pyplot": self._patch_pyplot}
-
-    def _patch_figure(self, mod: Any) -> None:
+    # import hooks: run right after the script imports matplotlib.figure / matplotlib.pyplot ---
+    def patch_figure(self, mod: Any) -> None:
+        """Track changes to every Figure; capture on savefig and Figure.show."""
         Figure = mod.Figure
         figs = self
         base = Figure.stale  # Artist.stale: a property
@@ -162,7 +159,8 @@ class Figures:
 
         Figure.show = wrapped_show
 
-    def _patch_pyplot(self, plt: Any) -> None:
+    def patch_pyplot(self, plt: Any) -> None:
+        """Capture on plt.show and when a figure is closed; at exit, before pyplot closes them."""
         import atexit
 
         figs = self
@@ -477,13 +475,3 @@ def _alt(fig: Any, ordinal: int) -> str:
     text = "; ".join(parts)
     return text if len(text) <= MAX_ALT else text[: MAX_ALT - 1] + "…"
 
-
-def choose_backend(mpl: Any) -> None:
-    """Right after ``import matplotlib``: a non-interactive backend unless the user chose one
-    with MPLBACKEND, so ``plt.show()`` never blocks. (Like setting MPLBACKEND=Agg, without
-    changing the environment the script and its subprocesses see.)"""
-    if not os.environ.get("MPLBACKEND"):
-        try:
-            mpl.use("agg")
-        except Exception:
-            pass

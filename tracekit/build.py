@@ -49,6 +49,7 @@ MANIFEST_NAME = ".tracekit-manifest.json"
 LOCK_NAME = ".tracekit.lock"
 MANIFEST_LOCK_NAME = ".tracekit-manifest.lock"
 MANIFEST_FORMAT = 1
+FIGURES_DIR = "figures"  # PNGs of figures and image values, named by content hash, shared by all pages
 KEY_FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parent
 _TOOL_SUFFIXES = {".py", ".html", ".css", ".js", ".svg", ".json"}
@@ -102,7 +103,8 @@ class Outcome:
     seconds: float | None = None
     hits: int | None = None
     failures: list[Failure] = field(default_factory=list)
-    note: str = ""  # why it was skipped, or extra detail
+    note: str = ""  # why it was skipped
+    detail: str = ""  # for -v: the whole error message, or the end of the example's stderr
 
     def lines(self) -> list[str]:
         """`file:line: reason` for each failure."""
@@ -313,7 +315,7 @@ def _cuda_fingerprint() -> list[str]:
     return [os.environ.get("CUDA_VISIBLE_DEVICES", "-")] + sorted(glob.glob("/dev/nvidia[0-9]*"))
 
 
-_AUTO_RE = re.compile(rb"#\s*tracekit\s*:[^\n]*\bdevice\s*=\s*auto\b")
+_AUTO_PATTERN = rb"#\s*tracekit\s*:[^\n]*\bdevice\s*=\s*auto\b"
 
 
 def cache_key(rel: str, source_sha: str, deps: dict[str, str], env: dict, options: dict, auto: Any = None) -> str:
@@ -614,6 +616,7 @@ class Reporter:
         self.total = 0
         self.done = 0
         self._live = False
+        self._shown = ""
         self._lock = threading.Lock()
 
     # live line
@@ -632,9 +635,12 @@ class Reporter:
             width = _terminal_width() - 1
             if len(text) > width:
                 text = text[: max(width - 1, 0)] + "…"
+            if self._live and text == self._shown:
+                return
             self.out.write("\r\033[K" + text)
             self.out.flush()
             self._live = True
+            self._shown = text
 
     def info(self, text: str) -> None:
         if self.verbosity >= 0:
@@ -665,9 +671,12 @@ class Reporter:
             return
         if not self.tty or self.verbosity >= 1:
             self.info(_outcome_line(outcome))
-        if outcome.failures and self.verbosity >= 1:
-            for line in outcome.lines():
-                self.warn(line)
+        if outcome.failures and self.verbosity >= 1 and outcome.detail:
+            with self._lock:
+                self._clear()
+                for line in outcome.detail.rstrip().splitlines():
+                    self.err.write(f"    {line}\n")
+                self.err.flush()
 
     def cached(self, outcome: Outcome) -> None:
         self.detail(_outcome_line(outcome))
@@ -718,10 +727,10 @@ def _outcome_line(o: Outcome) -> str:
 
 
 def _terminal_width() -> int:
-    try:
-        return os.get_terminal_size().columns
-    except OSError:
-        return 80
+    import shutil
+
+    columns = shutil.get_terminal_size((80, 24)).columns
+    return columns if columns >= 20 else 80
 
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -824,7 +833,7 @@ def _keys(plan: _Plan, env: dict, examples: Sequence[str], imports: _Imports) ->
         source_sha = imports.sha(path.resolve(), data)
         deps = local_dependencies(path, plan.root, data, imports)
         auto = None
-        if plan.config.device == "auto" or _AUTO_RE.search(data):
+        if plan.config.device == "auto" or (b"auto" in data and re.search(_AUTO_PATTERN, data)):
             cuda = cuda if cuda is not None else _cuda_fingerprint()
             auto = cuda
         out[rel] = _Keyed(rel, path, cache_key(rel, source_sha, deps, env, options, auto), source_sha, deps)
@@ -893,6 +902,9 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
         )
         if options.get("memory") is not None and "memory" in supported:
             kwargs["memory"] = options["memory"]
+        image_lines = [item.line for item in example.items if getattr(item, "image", False)]
+        if image_lines and "image_lines" in supported:
+            kwargs["image_lines"] = image_lines
         if cancel.is_set():
             return None
         try:
@@ -1016,6 +1028,7 @@ class _Builder:
         self.critical = 0
         self.assets: dict[str, str] | None = None
         self.imports: _Imports | None = None
+        self.unlisted: dict[str, str] = {}  # files that may have to go: rel → sha tracekit wrote
         self.asset_files: dict[str, bytes] = {}
 
     # signals: the handler raises unless a write is in progress; then it is raised right after
@@ -1106,18 +1119,27 @@ class _Builder:
             err = ran.error
             example, trace = _authoring_page(rel, keyed.path, err, env, _options(self.plan.config))
             status = "failed"
-            failures = [Failure(getattr(err, "line", None), str(getattr(err, "message", err)).splitlines()[0])]
+            message = str(getattr(err, "message", err))
+            failures = [Failure(getattr(err, "line", None), message.splitlines()[0])]
             hits = None
+            detail = message
         else:
             example = ran.example
             trace = dict(ran.result.trace)
             trace["source"] = dict(trace.get("source") or {}, path=rel)
             status, failures = _classify(example, trace)
             hits = sum(int(line.get("hits") or 0) for line in trace.get("lines") or [])
+            detail = "\n".join(str(trace.get("stderr") or "").rstrip().splitlines()[-20:])
         html_rel, json_rel = _page_paths(rel)
-        outcome = Outcome(rel, display, status, seconds=ran.seconds, hits=hits, failures=failures)
+        outcome = Outcome(rel, display, status, seconds=ran.seconds, hits=hits, failures=failures, detail=detail if failures else "")
         manifest_files = manifest.files()
+        figures = {}
+        if ran.kind == "ran":
+            for name, data in sorted((getattr(ran.result, "figures", None) or {}).items()):
+                if _safe_rel(name) and "/" not in name:
+                    figures[f"{FIGURES_DIR}/{name}"] = data
         blocked = [p for p in (html_rel, json_rel) if not self.may_write(p, manifest_files)]
+        blocked += [p for p, data in figures.items() if _file_sha(self.out / p) != _sha(data) and not self.may_write(p, manifest_files)]
         if html_rel == "index.html":
             blocked = [html_rel]
         if blocked:
@@ -1143,12 +1165,19 @@ class _Builder:
         }
         self._enter()
         try:
-            files = {html_rel: self.write(html_rel, html.encode("utf-8")), json_rel: self.write(json_rel, page.encode("utf-8"))}
-            record["files"] = files
+            files = {}
+            for fig_rel, data in figures.items():  # first the figures, then the pages showing them
+                sha = _sha(data)
+                if _file_sha(self.out / fig_rel) != sha:
+                    self.write(fig_rel, data)
+                files[fig_rel] = sha
+            files[html_rel] = self.write(html_rel, html.encode("utf-8"))
+            files[json_rel] = self.write(json_rel, page.encode("utf-8"))
+            record["files"] = dict(sorted(files.items()))
             self.updates[rel] = record
             for stale_rel, sha in ((old or {}).get("files") or {}).items():
                 if stale_rel not in files:
-                    self.delete(stale_rel, sha)
+                    self.unlisted[stale_rel] = sha
         finally:
             self._leave()
         return outcome
@@ -1171,6 +1200,13 @@ class _Builder:
                 if self.imports is not None:
                     current.imports.update(self.imports.used)
                 current.prune_imports()
+                # Files no record lists any more go, if they still hold what tracekit wrote (a
+                # figure another page shows stays).
+                listed = current.files()
+                for rel, sha in sorted(self.unlisted.items()):
+                    if rel not in listed:
+                        self.delete(rel, sha)
+                self.unlisted = {}
                 data = current.to_bytes()
                 path = self.out / MANIFEST_NAME
                 try:
@@ -1208,7 +1244,7 @@ class _Builder:
             site["index.html"] = _sha(html)
             for rel, sha in manifest.site.items():
                 if rel not in site:
-                    self.delete(rel, sha)
+                    self.unlisted[rel] = sha
         finally:
             self._leave()
         return site, _index_of(manifest.examples, env)
@@ -1306,6 +1342,7 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool) -> B
     orphans = [rel for rel in manifest.examples if _in_scope(rel, plan.scope) and rel not in set(plan.all_examples)]
     for rel in orphans:
         builder.updates[rel] = None
+        builder.unlisted.update(manifest.examples[rel].get("files") or {})
     outcomes: dict[str, Outcome] = {}
     for rel in plan.examples:
         if rel not in todo:
@@ -1331,13 +1368,6 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool) -> B
     try:
         if todo:
             abort = _run_all(builder, todo, keyed, manifest, env, outcomes)
-        builder._enter()
-        try:
-            for rel in orphans:
-                for file_rel, sha in (manifest.examples[rel].get("files") or {}).items():
-                    builder.delete(file_rel, sha)
-        finally:
-            builder._leave()
     except BuildInterrupted as e:
         interrupted = e
     # merge what was finished, even when interrupted or aborted

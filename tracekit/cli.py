@@ -178,11 +178,16 @@ def serve(directory: str | None, port: int, watch: tuple[str, ...], no_build: bo
     def rebuild() -> None:
         try:
             build_site(watched, output=out, config=config, reporter=Reporter(verbosity=verbose))
-        except (BuildError, BuildInterrupted) as e:
+        except BuildInterrupted as e:
+            raise KeyboardInterrupt from e  # Ctrl-C during a rebuild stops the server too
+        except BuildError as e:
             click.echo(f"tracekit: {e}", err=True)
 
-    if not no_build and watched:
-        rebuild()
+    try:
+        if not no_build and watched:
+            rebuild()
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
     try:
         serve_site(out, port=port, watch=[] if no_build else watched, rebuild=None if no_build else rebuild, echo=lambda m: click.echo(f"tracekit: {m}", err=True), verbose=bool(verbose))
     except OSError as e:

@@ -61,7 +61,7 @@ class ConfigError(Exception):
     """A bad configuration value or option; the message is one line, meant for the user."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Config:
     """Resolved settings. Paths are absolute; `source` names where they came from (for messages)."""
 

@@ -287,6 +287,7 @@ class _Instrumenter:
         self.stmts: list[list] = []
         self.exprs: list[list] = []
         self.scope: list[str] = []
+        self.kinds: list[str] = []  # "class" or "function", innermost last
 
     # tables -------------------------------------------------------------------------------
     def text(self, node: ast.AST) -> str:
@@ -310,7 +311,14 @@ class _Instrumenter:
     def start(self, s: int) -> ast.stmt:
         return ast.Expr(value=_call("__tk_s__", _const(s)))
 
+    def in_class_body(self) -> bool:
+        # A class body's namespace may be any mapping (__prepare__): reading names back from it
+        # would be visible to the program, so there only values passing through are recorded.
+        return bool(self.kinds) and self.kinds[-1] == "class"
+
     def record_names(self, s: int, names: list[ast.Name] | list[str], role: str = "bind") -> list[ast.stmt]:
+        if self.in_class_body():
+            return []
         out = []
         for n in names:
             ident = n if isinstance(n, str) else n.id
@@ -494,7 +502,7 @@ class _Instrumenter:
         return v.names
 
     def loop_end(self, node: ast.AST, names: list[str]) -> list[ast.stmt]:
-        if not names:
+        if not names or self.in_class_body():
             return []
         s = self.add_stmt(node, "loopend", line=node.lineno, end_line=node.lineno)
         call = ast.Call(func=_name("__tk_e__"), args=[_const(s), _const(tuple(names))], keywords=[])
@@ -542,17 +550,21 @@ class _Instrumenter:
         params += [p.arg for p in a.kwonlyargs]
         params += [a.kwarg.arg] if a.kwarg else []
         self.scope.append(node.name)
+        self.kinds.append("function")
         pro = self.prologue(node, "call", params, node.lineno)
         node.body = self.body(node.body, docstring=True, pro=pro)
         self.scope.pop()
+        self.kinds.pop()
         return [node]
 
     do_AsyncFunctionDef = do_FunctionDef
 
     def do_ClassDef(self, node: ast.ClassDef) -> list[ast.stmt]:
         self.scope.append(node.name)
+        self.kinds.append("class")
         node.body = self.body(node.body, docstring=True, scope_names=True)
         self.scope.pop()
+        self.kinds.pop()
         return [node]
 
 

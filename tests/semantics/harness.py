@@ -12,6 +12,8 @@ headers, one per line:
     # tracekit-options: --hits 1   extra options for ``tracekit run`` (before SCRIPT)
     # timeout: 120             seconds per run (default 60)
     # expect-no-lines: yes     the script never runs a statement (it does not compile)
+    # known-difference: why    tracekit cannot hide this by design (the test is a strict xfail,
+                               so it fails loudly the day the difference goes away)
 
 Both runs get the same cwd (a fresh temporary folder holding a copy of the program
 and the ``_*.py`` helpers in ``prog/``), the same environment and the same stdin.
@@ -47,6 +49,7 @@ class Program:
     tracekit_options: list[str]
     timeout: float
     expect_no_lines: bool = False
+    known_difference: str = ""
 
     @property
     def name(self) -> str:
@@ -69,6 +72,7 @@ def parse(path: Path) -> Program:
     options: list[str] = []
     timeout = 60.0
     no_lines = False
+    known = ""
     text = path.read_bytes().decode("utf-8", "replace").lstrip("\ufeff")
     for line in text.splitlines():
         if not line.startswith("#"):
@@ -95,8 +99,10 @@ def parse(path: Path) -> Program:
             timeout = float(value)
         elif key == "expect-no-lines":
             no_lines = value.strip().lower() in ("yes", "true", "1")
+        elif key == "known-difference":
+            known = value.strip()
     return Program(path, args, stdin.encode("utf-8"), merge, requires, options, timeout,
-                   no_lines)
+                   no_lines, known)
 
 
 def missing_requirements(prog: Program) -> list[str]:

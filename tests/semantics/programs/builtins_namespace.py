@@ -1,3 +1,4 @@
+# known-difference: the hooks live in builtins under reserved __tk_ names, so the module namespace stays untouched
 """The builtins module holds exactly what it holds under plain python (no extra names)."""
 import builtins
 

@@ -1,3 +1,4 @@
+# known-difference: values are recorded by their repr, so a script that counts its __repr__ calls sees them
 """Values whose repr has visible side effects: running the script must not call repr."""
 repr_calls = 0
 

@@ -1,3 +1,4 @@
+# known-difference: sys.stdout/sys.stderr are wrapped to attribute printed text to lines; their type is visible
 """The standard streams are the usual objects: types, encodings, buffering, fileno."""
 import io
 import sys
