@@ -365,3 +365,46 @@ def test_placeholders_are_evaluated_after_their_line_runs(tmp_path: Path) -> Non
     assert line(t, 6)["records"][0]["probes"] == {"a + 1": "6"}
     assert t["placeholder_errors"] == [{"line": 9, "placeholder": "nope", "error": "NameError: name 'nope' is not defined"}]
     assert t["error"]["reason"] == "placeholder" and t["error"]["line"] == 9
+
+
+def test_a_segfault_is_reported_with_its_line(tmp_path: Path) -> None:
+    t = run_script(tmp_path, """\
+        import ctypes
+        print("before", flush=True)
+        ctypes.string_at(0)
+        """)
+    assert t["status"] == "crashed" and t["exit_status"] == -11
+    assert t["error"]["message"] == "killed by SIGSEGV" and t["error"]["line"] == 3
+
+
+def test_finalizers_at_teardown_run_as_under_python(tmp_path: Path) -> None:
+    script = tmp_path / "fin.py"
+    script.write_text(textwrap.dedent("""\
+        class Noisy:
+            def __del__(self):
+                print("deleted", self.__class__.__name__)
+        keep = Noisy()
+        def gen():
+            try:
+                yield 1
+            finally:
+                print("generator closed")
+        g = gen()
+        next(g)
+        """))
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    traced = subprocess.run([sys.executable, "-m", "tracekit", "run", str(script)], capture_output=True, text=True)
+    assert (traced.stdout, traced.stderr) == (plain.stdout, plain.stderr) and "deleted Noisy" in plain.stdout
+
+
+def test_the_script_sees_no_tracekit_module_and_no_preloaded_random(tmp_path: Path) -> None:
+    t = run_script(tmp_path, """\
+        import sys
+        print(sorted(m for m in sys.modules if m.startswith("tracekit") or m == "random"))
+        import random
+        print(random.random())
+        """, seed=3)
+    import random
+
+    random.seed(3)
+    assert t["stdout"] == f"[]\n{random.random()}\n"

@@ -137,7 +137,7 @@ class _ProgramBuilder:
         leaf = depth >= 3 or not self.chance(5)
         if leaf:
             return self.pick(scope.readable) if self.chance(5) else self.lit()
-        kind = self.draw(st.integers(0, 13))
+        kind = self.draw(st.integers(0, 16))
         e = lambda: self.expr(scope, depth + 1)  # noqa: E731
         if kind <= 2:
             return f"({e()} {self.pick(['+', '-', '//', '%', '/', '+', '-'])} {e()})"
@@ -168,7 +168,15 @@ class _ProgramBuilder:
             return f"{{{v}: {inner} for {v} in range({self.draw(st.integers(0, 4))})}}.get({self.draw(st.integers(0, 4))}, {self.lit()})"
         if kind == 12:
             return self._builtin_call(e)
-        return f"len({self.pick(['lst', '[1, 2]', '(3,)', 'str(' + e() + ')'])})"
+        if kind == 13:
+            return f"len({self.pick(['lst', '[1, 2]', '(3,)', 'str(' + e() + ')'])})"
+        if kind == 14:
+            return f"lst[{self.lit()} % len(lst)]"
+        if kind == 15:
+            v = self.fresh("g")
+            return f"sum({self.expr(scope.child(extra=[v]), depth + 1)} for {v} in range({self.draw(st.integers(0, 3))}))"
+        v = self.fresh("m")
+        return f"(lambda {v}: {self.expr(scope.child(extra=[v]), depth + 1)})({e()})"
 
     def _builtin_call(self, e) -> str:
         fn = self.pick(["abs", "min", "max", "int", "bool"])
@@ -200,7 +208,7 @@ class _ProgramBuilder:
                 choices += ["def", "def"]
             getattr(self, "s_" + self.pick(choices))(scope, indent, depth)
             return
-        kind = self.draw(st.integers(0, 11))
+        kind = self.draw(st.integers(0, 13))
         w = self.pick(scope.writable)
         if kind <= 2:
             self.emit(indent, f"{w} = {self.expr(scope)}")
@@ -228,13 +236,20 @@ class _ProgramBuilder:
             self.emit(indent, call if self.chance(3) else f"{w} = {call}")
         elif kind == 11 and scope.in_loop:
             self.emit(indent, self.pick(["break", "continue"]))
+        elif kind == 12:
+            self.emit(indent, f"lst[{self.expr(scope)} % len(lst)] = {self.expr(scope)}")
+        elif kind == 13 and scope.in_func:
+            self.emit(indent, f"return {self.expr(scope)}")
         elif kind == 11 and self.chance(1):
             self.emit(indent, f"assert {self.expr(scope)} or {self.lit()}")
         else:
             self.emit(indent, self.pick(["pass", f"lst.append({self.expr(scope)})" if not scope.in_func else "pass"]))
 
     def s_if(self, scope: _Scope, indent: int, depth: int) -> None:
-        self.emit(indent, f"if {self.expr(scope)}:")
+        if self.chance(2):
+            self.emit(indent, f"if ({self.pick(scope.writable)} := {self.expr(scope)}) > {self.lit()}:")
+        else:
+            self.emit(indent, f"if {self.expr(scope)}:")
         self.block(scope, indent + 1, depth + 1)
         for _ in range(self.draw(st.integers(0, 2))):
             self.emit(indent, f"elif {self.expr(scope)}:")
@@ -263,6 +278,9 @@ class _ProgramBuilder:
         self.emit(indent, f"while {n} < {self.draw(st.integers(0, 3))}{cond}:")
         self.emit(indent + 1, f"{n} += 1")
         self.block(scope.child(extra=[n], in_loop=True), indent + 1, depth + 1)
+        if self.chance(2):
+            self.emit(indent, "else:")
+            self.block(scope, indent + 1, depth + 1)
 
     def s_try(self, scope: _Scope, indent: int, depth: int) -> None:
         self.emit(indent, "try:")
@@ -444,7 +462,7 @@ def test_generator_produces_varied_programs() -> None:
     @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(programs())
     def collect(src: str) -> None:
-        for word in ("if ", "elif ", "else:", "for ", "while ", "break", "continue", "def ", "return ", "try:", "except ZeroDivisionError", "global ", " += ", "sum([", "}.get(", 'f"', "= (", "print("):
+        for word in ("if ", "elif ", "else:", "for ", "while ", "break", "continue", "def ", "return ", "try:", "except ZeroDivisionError", "global ", " += ", "sum([", "}.get(", 'f"', "= (", "print(", ":= ", "lambda ", "lst[", " for g"):
             seen[word] += word in src
 
     collect()

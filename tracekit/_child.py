@@ -8,10 +8,12 @@ import atexit
 import builtins
 import json
 import os
-import random
 import sys
 import time
 import types
+
+from . import _figures, _jsonio, _runtime
+from ._version import __version__
 
 __all__ = ["boot"]
 
@@ -142,6 +144,7 @@ class _Run:
         self.device = "cpu"
         self.device_name: str | None = None
         self.recorder: Any = None
+        self.fault_file: Any = None
         self.figures: Any = None  # tracekit._figures.Figures when figures are recorded
         self.started = time.monotonic()
 
@@ -155,8 +158,6 @@ class _Run:
                 stream.flush()
             except Exception:
                 pass
-        from . import _jsonio
-        from ._version import __version__
 
         rec = self.recorder
         figures = self.figures
@@ -210,13 +211,14 @@ class _Run:
         if figures is not None:
             data.update(figures.trace_keys())
         _jsonio.write_json(self.spec["trace"], data)
+        _keep_hooks_for_teardown()
 
 
     def _how_it_ended(self) -> None:
         """Set status/error from what python left: an uncaught exception, or a SystemExit seen."""
         value = getattr(sys, "last_value", None)
         if value is not None:
-            from ._runtime import _safe_str, _type_name
+            _safe_str, _type_name = _runtime._safe_str, _runtime._type_name
 
             entries = _tb_entries(getattr(sys, "last_traceback", None))
             script = os.path.realpath(self.spec["script"])
@@ -234,6 +236,20 @@ class _Run:
                 self.status = "error"
                 self.exit_status = status
                 self.error = {"type": "SystemExit", "message": _exit_message(code), "line": line, "reason": "exit", "traceback": []}
+
+
+def _keep_hooks_for_teardown() -> None:
+    """Copy the hooks into __main__'s globals for the interpreter's teardown.
+
+    Teardown restores builtins to their state at start-up, removing the hooks, while finalizers
+    (``__del__``, generators closed late) may still run instrumented code. Names added last to
+    the module dict are also the last it clears. Nothing of the script runs after this but them.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        return
+    hooks = {k: v for k, v in builtins.__dict__.items() if k.startswith("__tk_")}
+    main.__dict__.update(hooks)
 
 
 def _exit_message(code: Any) -> str:
@@ -288,7 +304,9 @@ def boot() -> None:
 
     hooks: dict[str, Any] = {}
     if seed is not None:
-        random.seed(seed)
+
+        def seed_random(random: Any) -> None:
+            random.seed(seed)
 
         def seed_numpy(np: Any) -> None:
             np.random.seed(seed)
@@ -296,7 +314,8 @@ def boot() -> None:
         def seed_torch(torch: Any) -> None:
             torch.manual_seed(seed)
 
-        hooks = {"numpy": seed_numpy, "torch": seed_torch}
+        # Seeded right after the script imports them, so that nothing is imported on its behalf.
+        hooks = {"random": seed_random, "numpy": seed_numpy, "torch": seed_torch}
         for name, hook in list(hooks.items()):
             if name in sys.modules:
                 hook(sys.modules[name])
@@ -306,8 +325,7 @@ def boot() -> None:
     finder = _AfterImport(hooks)
     sys.meta_path.insert(0, finder)
 
-    from ._runtime import Recorder
-
+    Recorder = _runtime.Recorder
     with open(spec["tables"], "rb") as f:
         stmts, exprs, compile_warnings = marshal.load(f)
     probes = {int(k): v for k, v in spec.get("probes", {}).items()}
@@ -335,9 +353,19 @@ def boot() -> None:
         import _thread
 
         _thread.start_new_thread(_watchdog, (run, float(spec["timeout"]), _thread.get_ident()))
+    if spec.get("fault_log"):
+        import faulthandler
+
+        # A crash (segfault, abort) dumps the stack here, so the parent can name the line.
+        run.fault_file = open(spec["fault_log"], "w")
+        faulthandler.enable(file=run.fault_file, all_threads=False)
     rec.install()
     if compile_warnings:
         _warn_like_compile(script, compile_warnings)
+    # tracekit's modules leave sys.modules (their functions keep what they need), so the
+    # script sees the same modules as under python and teardown does not clear them early.
+    for name in [m for m in sys.modules if m == "tracekit" or m.startswith("tracekit.")]:
+        del sys.modules[name]
 
 
 def _as_script(mod: types.ModuleType, path: str) -> None:
@@ -353,10 +381,8 @@ def _as_script(mod: types.ModuleType, path: str) -> None:
 
 def _install_figures(run: _Run, spec: dict, hooks: dict) -> None:
     """matplotlib gets a non-interactive backend; with a figures folder in the spec, figures and
-    image values are recorded by tracekit._figures, which is imported only once the script
-    imports matplotlib or records a value that may be an image."""
-    from . import _runtime
-
+    image values are recorded by tracekit._figures (standard library only until the script
+    imports matplotlib or records a value that may be an image)."""
     hooks["matplotlib"] = _choose_backend
     folder = spec.get("figures_dir")
     if not folder:
@@ -364,8 +390,6 @@ def _install_figures(run: _Run, spec: dict, hooks: dict) -> None:
 
     def figures() -> Any:
         if run.figures is None:
-            from . import _figures
-
             run.figures = _figures.Figures(
                 run.recorder, folder,
                 dpi=spec.get("figure_dpi") or _figures.DEFAULT_DPI,

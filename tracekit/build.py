@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable, Sequence, TextIO
+from typing import Any, Iterable, Sequence, TextIO
 
 from ._jsonio import atomic_write
 from ._version import __version__
@@ -31,6 +31,7 @@ from .config import Config, ConfigError, load_config, parse_shard
 
 __all__ = [
     "BuildError",
+    "ConfigError",
     "BuildInterrupted",
     "BuildResult",
     "CheckResult",
@@ -1023,7 +1024,6 @@ class _Builder:
         self.written: list[str] = []
         self.deleted: list[str] = []
         self.kept: list[str] = []
-        self.outcomes: dict[str, Outcome] = {}
         self.signal: int | None = None
         self.critical = 0
         self.assets: dict[str, str] | None = None

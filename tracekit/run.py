@@ -151,7 +151,8 @@ def trace_file(
         cmd = [sys.executable, script]
     else:
         syntax_error = None
-    spec.update(tables=tables, pkg_parent=PKG_PARENT)
+    fault_log = Path(tmpdir) / "fault.log"
+    spec.update(tables=tables, pkg_parent=PKG_PARENT, fault_log=str(fault_log))
     spec_path = Path(tmpdir) / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     if syntax_error is None:
@@ -216,6 +217,7 @@ def trace_file(
             code = 124
         elif code < 0:
             data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=f"killed by {_describe_signal(code)}", reason="signal", **common)
+            data["error"]["line"] = _crash_line(fault_log, os.path.abspath(script))
         else:
             data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=f"exited with status {code} without finishing (os._exit or a crash)", reason="exit", **common)
     figures = _collect_figures(data, Path(spec["figures_dir"]))
@@ -262,6 +264,20 @@ def _collect_figures(trace: dict, folder: Path) -> dict[str, bytes]:
         except OSError:
             pass
     return out
+
+
+def _crash_line(fault_log: Path, script: str) -> int | None:
+    """The script's innermost line in the stack faulthandler dumped when the child crashed."""
+    import re
+
+    try:
+        text = fault_log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for m in re.finditer(r'File "(.*)", line (\d+) in ', text):  # most recent call first
+        if m.group(1) == script:
+            return int(m.group(2))
+    return None
 
 
 def _reconcile(data: dict, code: int) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 import threading
-import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterable
