@@ -105,9 +105,19 @@ def _script_for(module: str, workdir: Path) -> str:
     return str(src)
 
 
+# Differences tracekit cannot hide, by design; strict, so a module that starts to pass fails loudly.
+KNOWN = {
+    "test_class": "its call logs see __repr__: values are recorded by their repr on a line's first hits",
+    "test_descr": "test_slots counts every gc-tracked object, and recording allocates some",
+    "test_exceptions": "test_recursion_in_except_handler: at the recursion limit, a recorded hit's hook needs one more frame",
+}
+
+
 def _params():
     for module, slow in MODULES:
         marks = [pytest.mark.slow] if slow else []
+        if module in KNOWN:
+            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN[module]))
         if not (TEST_DIR / f"{module}.py").exists():
             marks.append(pytest.mark.skip(reason=f"{module}.py not in {TEST_DIR}"))
         yield pytest.param(module, id=module, marks=marks)

@@ -212,6 +212,8 @@ class _Run:
             data.update(figures.trace_keys())
         _jsonio.write_json(self.spec["trace"], data)
         _keep_hooks_for_teardown()
+        if isinstance(getattr(sys, "last_value", None), KeyboardInterrupt):
+            _exit_like_sigint()
 
 
     def _how_it_ended(self) -> None:
@@ -250,6 +252,23 @@ def _keep_hooks_for_teardown() -> None:
         return
     hooks = {k: v for k, v in builtins.__dict__.items() if k.startswith("__tk_")}
     main.__dict__.update(hooks)
+
+
+def _exit_like_sigint() -> None:
+    """End as python ends after an unhandled KeyboardInterrupt: killed by SIGINT.
+
+    Python does this itself after teardown, but only if nothing ran Python code at exit in the
+    meantime, and this trace writer just did. It runs last of the atexit callbacks.
+    """
+    import signal
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGINT)
 
 
 def _exit_message(code: Any) -> str:

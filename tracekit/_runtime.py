@@ -137,7 +137,7 @@ def _leaf_repr(v: Any) -> str:
     np = mods.get("numpy")
     if np is not None and issubclass(t, (np.ndarray, np.generic)):
         return _array_str(np, v)
-    if issubclass(t, _ModuleType):
+    if t is _ModuleType:  # a subclass may log attribute access: its own repr is used instead
         return f"<module {v.__name__!r}>"
     return repr(v)
 
@@ -196,7 +196,7 @@ def _facts(v: Any, d: dict) -> None:
         return
     if t in (list, tuple, dict, set, frozenset, str, bytes):
         d["len"] = len(v)
-    if t in _DOC_TYPES or issubclass(t, (type, _ModuleType)):
+    if t in _DOC_TYPES or t is _ModuleType or issubclass(t, type):
         _, doc = _first_sentence(getattr(v, "__doc__", None))
         if doc:
             d["doc"] = doc

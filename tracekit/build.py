@@ -244,10 +244,64 @@ def _file_sha(path: Path) -> str | None:
         return None
 
 
+class _StatCache:
+    """sha256 of files, remembered with their size and mtime outside the output folder (in
+    tracekit's cache folder), so that a no-op build need not read every page again. Like git's
+    index: an entry is trusted only for a file last changed well before the entry was made, and
+    `check` never uses it (it always reads the files)."""
+
+    SLACK_NS = 2_000_000_000  # mtimes this close to now are not trusted (coarse clocks, racing edits)
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: dict[str, list] = {}
+        self.dirty = False
+        if path is not None:
+            try:
+                data = json.loads(path.read_bytes())
+                if isinstance(data, dict):
+                    self.entries = data
+            except (OSError, ValueError):
+                pass
+
+    @classmethod
+    def for_output(cls, out: Path) -> "_StatCache":
+        try:
+            from ._codecache import cache_dir
+
+            name = _sha(str(out.resolve()).encode())[:24]
+            return cls(Path(cache_dir()) / "build-stat" / f"{name}.json")
+        except Exception:  # no usable cache folder: hash every time
+            return cls(None)
+
+    def sha(self, path: Path) -> str | None:
+        key = str(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        entry = self.entries.get(key)
+        if entry and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
+            return entry[2]
+        sha = _file_sha(path)
+        if sha is not None and st.st_mtime_ns < time.time_ns() - self.SLACK_NS:
+            self.entries[key] = [st.st_size, st.st_mtime_ns, sha]
+            self.dirty = True
+        return sha
+
+    def save(self) -> None:
+        if self.dirty and self.path is not None:
+            try:
+                atomic_write(self.path, json.dumps(self.entries, sort_keys=True).encode())
+            except OSError:
+                pass
+            self.dirty = False
+
+
 _tool_hash_cache: str | None = None
 
 
-def tool_hash() -> str:
+def tool_hash(stats: _StatCache | None = None) -> str:
     """sha256 over tracekit's own package files (code, templates, assets, schema)."""
     global _tool_hash_cache
     if _tool_hash_cache is None:
@@ -258,8 +312,8 @@ def tool_hash() -> str:
                 if os.path.splitext(name)[1] not in _TOOL_SUFFIXES:
                     continue
                 p = Path(folder) / name
-                h.update(p.relative_to(_PACKAGE).as_posix().encode() + b"\0")
-                h.update(p.read_bytes() + b"\0")
+                sha = stats.sha(p) if stats is not None else _file_sha(p)
+                h.update(f"{p.relative_to(_PACKAGE).as_posix()}\0{sha}\0".encode())
         _tool_hash_cache = h.hexdigest()
     return _tool_hash_cache
 
@@ -297,12 +351,12 @@ def _dist_versions(names: Iterable[str]) -> dict[str, str | None]:
     return found
 
 
-def environment() -> dict[str, Any]:
+def environment(stats: _StatCache | None = None) -> dict[str, Any]:
     """What, beyond an example and its options, changes its page: computed once per build."""
     versions = _dist_versions(["torch", "numpy"])
     return {
         "tracekit": __version__,
-        "tool": tool_hash(),
+        "tool": tool_hash(stats),
         "python": "%d.%d.%d" % sys.version_info[:3],
         "torch": versions["torch"],
         "numpy": versions["numpy"],
@@ -841,8 +895,9 @@ def _keys(plan: _Plan, env: dict, examples: Sequence[str], imports: _Imports) ->
     return out
 
 
-def _files_intact(out: Path, files: dict[str, str]) -> bool:
-    return all(_file_sha(out / rel) == sha for rel, sha in files.items())
+def _files_intact(out: Path, files: dict[str, str], stats: _StatCache | None = None) -> bool:
+    read = stats.sha if stats is not None else _file_sha
+    return all(read(out / rel) == sha for rel, sha in files.items())
 
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -1029,6 +1084,7 @@ class _Builder:
         self.assets: dict[str, str] | None = None
         self.imports: _Imports | None = None
         self.unlisted: dict[str, str] = {}  # files that may have to go: rel → sha tracekit wrote
+        self.stats: _StatCache | None = None
         self.asset_files: dict[str, bytes] = {}
 
     # signals: the handler raises unless a write is in progress; then it is raised right after
@@ -1310,7 +1366,9 @@ def build(
             manifest = Manifest.load(plan.out)
             if manifest.problem:
                 reporter.warn(manifest.problem)
-            env = environment()
+            stats = _StatCache.for_output(plan.out)
+            env = environment(stats)
+            builder.stats = stats
             if index_only:
                 site, index_of = builder.write_site(manifest, env)
                 builder.commit(env, site=site, index_of=index_of)
@@ -1318,7 +1376,10 @@ def build(
                 result = BuildResult(plan.out, outcomes, builder.written, builder.deleted, builder.kept, index_written=True)
                 reporter.info(f"index of {len(outcomes)} example(s) → {_display(plan.out / 'index.html')}")
                 return result
-            return _build(builder, manifest, env, shard is not None)
+            try:
+                return _build(builder, manifest, env, shard is not None)
+            finally:
+                stats.save()
     finally:
         for signum, old in handlers.items():
             signal.signal(signum, old)
@@ -1336,7 +1397,7 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool) -> B
             or rec is None
             or rec.get("key") != keyed[rel].key
             or rec.get("status") not in ("ok", "expected error")
-            or not _files_intact(out, rec.get("files") or {})
+            or not _files_intact(out, rec.get("files") or {}, builder.stats)
         ):
             todo.append(rel)
     orphans = [rel for rel in manifest.examples if _in_scope(rel, plan.scope) and rel not in set(plan.all_examples)]
@@ -1355,7 +1416,7 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool) -> B
         not builder.force
         and manifest.site
         and manifest.index_of == _index_of(manifest.examples, env)
-        and _files_intact(out, manifest.site)
+        and _files_intact(out, manifest.site, builder.stats)
         and manifest.env == env
     )
     if not todo and not orphans and site_ok:

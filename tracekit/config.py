@@ -107,19 +107,7 @@ def load_config(start: Path | None = None, pyproject: Path | None = None) -> Con
     base = (start or Path.cwd()).resolve()
     if path is not None:
         base = path.resolve().parent
-        import tomllib
-
-        try:
-            with open(path, "rb") as f:
-                data = tomllib.load(f)
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{_show(path)}: not valid TOML: {e}") from None
-        except OSError as e:
-            raise ConfigError(f"{_show(path)}: cannot read: {e.strerror}") from None
-        tool = data.get("tool", {})
-        table = tool.get("tracekit", {}) if isinstance(tool, dict) else {}
-        if not isinstance(table, dict):
-            raise ConfigError(f"{_show(path)}: [tool.tracekit] must be a table")
+        table = _read_table(path)
     where = f"{_show(path)} [tool.tracekit]" if path is not None else "defaults"
     values: dict[str, Any] = {}
     for key, value in table.items():
@@ -134,6 +122,48 @@ def load_config(start: Path | None = None, pyproject: Path | None = None) -> Con
     merged.update({k: v for k, v in values.items()})
     merged.setdefault("exclude", ())
     return Config(pyproject=path, **merged)
+
+
+def _read_table(path: Path) -> dict[str, Any]:
+    """The `[tool.tracekit]` table of PATH. Parsed tables are remembered in tracekit's cache
+    folder by the sha256 of the file, so that a no-op build does not pay for tomllib."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"{_show(path)}: cannot read: {e.strerror}") from None
+    if b"tracekit" not in raw:
+        return {}
+    import hashlib
+    import json
+
+    cached: Path | None = None
+    try:
+        from ._codecache import cache_dir
+
+        cached = Path(cache_dir()) / "config" / (hashlib.sha256(raw).hexdigest() + ".json")
+        table = json.loads(cached.read_bytes())
+        if isinstance(table, dict):
+            return table
+    except Exception:
+        pass
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{_show(path)}: not valid TOML: {e}") from None
+    tool = data.get("tool", {})
+    table = tool.get("tracekit", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{_show(path)}: [tool.tracekit] must be a table")
+    if cached is not None:
+        try:
+            from ._jsonio import atomic_write
+
+            atomic_write(cached, json.dumps(table, sort_keys=True).encode())
+        except (OSError, TypeError, ValueError):
+            pass  # TOML dates are not JSON; an unwritable cache only costs speed
+    return table
 
 
 def _show(path: Path | None) -> str:

@@ -1,3 +1,4 @@
+# known-difference: the import hook that seeds numpy/torch and picks matplotlib's backend right after they are imported is visible in sys.meta_path
 """The whole sys.path, import machinery and __main__ namespace are those of a plain run."""
 import os
 import sys
