@@ -58,10 +58,10 @@ print(f"Predictions: {y_pred.data}")
 #: Binary cross-entropy is the usual loss for two classes. Each person contributes
 #: −[y·log(p) + (1−y)·log(1−p)], and the loss is the mean. Confident mistakes cost the most:
 #: persons 1 and 3 are in class 0 but get high probabilities, and their terms dominate.
-#: → person 0 (y = 1) = −log({y_pred[0].item():.4f}) = {-torch.log(y_pred[0]).item():.4f}
-#: → person 1 (y = 0) = −log(1 − {y_pred[1].item():.4f}) = {-torch.log(1 - y_pred[1]).item():.4f}
-#: → person 2 (y = 1) = −log({y_pred[2].item():.4f}) = {-torch.log(y_pred[2]).item():.4f}
-#: → person 3 (y = 0) = −log(1 − {y_pred[3].item():.4f}) = {-torch.log(1 - y_pred[3]).item():.4f}
+#: → person 0, y=1 = −log({y_pred[0].item():.4f}) = {-torch.log(y_pred[0]).item():.4f}
+#: → person 1, y=0 = −log(1 − {y_pred[1].item():.4f}) = {-torch.log(1 - y_pred[1]).item():.4f}
+#: → person 2, y=1 = −log({y_pred[2].item():.4f}) = {-torch.log(y_pred[2]).item():.4f}
+#: → person 3, y=0 = −log(1 − {y_pred[3].item():.4f}) = {-torch.log(1 - y_pred[3]).item():.4f}
 #: → mean = {loss.item():.4f}
 loss = F.binary_cross_entropy(y_pred, y_true)
 #: `.item()` turns a one-element tensor into a Python float, convenient for printing and

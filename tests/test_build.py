@@ -144,6 +144,7 @@ def test_build_writes_pages_index_assets_and_manifest(site) -> None:
     assert assets and all(len(name.split(".")) == 3 for name in assets)  # name.<hash>.ext
     manifest = json.loads((out / MANIFEST_NAME).read_text())
     listed = manifest["files"]
+    assert [rel for rel in tree(out) if rel.startswith(".")] == [MANIFEST_NAME]  # no lock file left behind
     on_disk = {rel for rel in tree(out) if not rel.startswith(".tracekit")}
     assert set(listed) == on_disk
     for rel, sha in listed.items():
@@ -638,3 +639,21 @@ assert loaded == [], loaded
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_concurrent_shards_merge_the_manifest_safely(tmp_path: Path) -> None:
+    ex = tmp_path / "examples"
+    write(ex, {f"e{i}.py": f'"""Example {i}"""\nx = {i}\nprint(x)\n' for i in range(9)})
+    full, sharded = tmp_path / "full", tmp_path / "sharded"
+    do_build(ex, full)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "tracekit", "build", str(ex), "-o", str(sharded), "--shard", f"{i}/3", "-q", "-j", "1"], env=env, stderr=subprocess.PIPE, text=True)
+        for i in (1, 2, 3)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+    # shards share the output folder (a shared lock) and merge the manifest under its own lock
+    assert invoke("build", str(ex), "-o", str(sharded), "--index-only", "-q").exit_code == 0
+    assert tree(sharded) == tree(full)

@@ -113,7 +113,9 @@ def test_invalid_toml_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_bad_command_line_values_exit_2(tmp_path: Path) -> None:
     project(tmp_path)
-    assert_usage_error(run_cli(tmp_path, "build", "--device", "gpu"), "gpu")
+    result = run_cli(tmp_path, "build", "--device", "gpu")
+    assert_usage_error(result, "bad device 'gpu'")
+    assert len(result.stderr.strip().splitlines()) == 1
     assert_usage_error(run_cli(tmp_path, "build", "--hits", "0"))
     assert_usage_error(run_cli(tmp_path, "build", "--memory", "lots"), "memory")
     assert_usage_error(run_cli(tmp_path, "build", "--shard", "5/2"), "shard")

@@ -79,7 +79,7 @@ def _run_options(f):  # type: ignore[no-untyped-def]
     """Options that change what a page shows (they are part of every cache key)."""
     for option in reversed(
         [
-            click.option("--device", callback=_device, help="cpu, cuda, cuda:N, mps or auto (config: device)."),
+            click.option("--device", help="cpu, cuda, cuda:N, mps or auto (config: device)."),
             click.option("--seed", type=click.IntRange(min=0), help="Seed for random, numpy and torch (config: seed)."),
             click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds an example may run (config: timeout)."),
             click.option("--hits", type=click.IntRange(min=1), help="Hits of each line recorded in full (config: hits)."),
