@@ -53,10 +53,6 @@ print(table)
 
 #: Shapes that cannot be lined up are refused. Compared from the right, 4 and 3 differ and
 #: neither is 1, so NumPy raises instead of guessing.
-try:
-    # tracekit: raises=ValueError
-    scores + np.array([1.0, 2.0, 3.0])
-except ValueError as error:
-    #: The message names both shapes, which is usually enough to find the operand that needs
-    #: a `reshape` or an extra axis.
-    print(error)
+#: The message names both shapes, which is usually enough to find the operand that needs a
+#: `reshape` or an extra axis. The error ends the run: it is the last lesson of this page.
+scores + np.array([1.0, 2.0, 3.0])  # tracekit: raises=ValueError

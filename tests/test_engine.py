@@ -297,7 +297,7 @@ def test_seed_makes_runs_reproducible_and_byte_identical(tmp_path: Path) -> None
     script = tmp_path / "r.py"
     script.write_text("import random\nclass K: pass\nk = K()\nprint(random.random(), k)\n")
     a = trace_file(script, trace_path=tmp_path / "a.json", seed=5, capture=True)
-    b = trace_file(script, trace_path=tmp_path / "b.json", seed=5, capture=True)
+    trace_file(script, trace_path=tmp_path / "b.json", seed=5, capture=True)
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
     import random
 

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import pickle
-import re
-import runpy
-import sys
 import textwrap
-import time
 from pathlib import Path
-from types import FrameType
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -805,75 +798,20 @@ def test_backward_twice_expects_runtime_error() -> None:
     assert [(item.code.strip(), item.raises) for item in example.items if item.raises] == [("y.backward()", "RuntimeError")]
 
 
-def _evaluate(source: str, namespace: dict[str, Any]) -> str:
-    """Evaluate one placeholder the way a page would show it."""
-    (placeholder,) = split_prose("{" + source + "}")
-    assert isinstance(placeholder, Placeholder)
-    value = eval(placeholder.expr, namespace)  # noqa: S307 - the examples are ours
-    convert: dict[str | None, Callable[[Any], Any]] = {None: lambda v: v, "r": repr, "s": str, "a": ascii}
-    return format(convert[placeholder.conversion](value), placeholder.spec)
-
-
-def _run_with_probes(path: Path) -> tuple[str, dict[tuple[int, str], list[str]]]:
-    """Run PATH like `python PATH`, evaluating its probes after each statement they belong to."""
-    example = read_example(path, EXAMPLES)
-    ends = {item.line: item.end_line for item in example.items if item.kind == "code"}
-    filename = str(path)
-    pending: dict[int, int] = {}
-    values: dict[tuple[int, str], list[str]] = {}
-
-    def flush(frame: FrameType) -> None:
-        line = pending.pop(id(frame), None)
-        if line is None:
-            return
-        namespace = {**frame.f_globals, **frame.f_locals}
-        for source in example.probes[line]:
-            try:
-                value = _evaluate(source, namespace)
-            except Exception as error:  # noqa: BLE001 - reported by the assertion below
-                value = f"<{type(error).__name__}: {error}>"
-            values.setdefault((line, source), []).append(value)
-
-    def tracer(frame: FrameType, event: str, arg: object) -> Any:
-        if frame.f_code.co_filename != filename:
-            return None
-        if event == "line":
-            current = pending.get(id(frame))
-            if current is not None and current <= frame.f_lineno <= ends[current]:
-                return tracer  # still inside the same (multi-line) statement
-            flush(frame)
-            if frame.f_lineno in example.probes:
-                pending[id(frame)] = frame.f_lineno
-        elif event == "return":
-            flush(frame)
-        return tracer
-
-    output = io.StringIO()
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        with contextlib.redirect_stdout(output):
-            runpy.run_path(filename, run_name="__main__")
-    finally:
-        sys.settrace(previous)
-    missing = [(line, source) for line, sources in example.probes.items() for source in sources if (line, source) not in values]
-    assert not missing, f"probes never evaluated: {missing}"
-    return output.getvalue(), values
-
-
 @pytest.mark.parametrize("path", example_paths(), ids=lambda path: path.stem)
 def test_example_runs_deterministically_and_its_probes_evaluate(path: Path) -> None:
+    """Each example, run twice by the engine with its placeholders, gives byte-identical traces."""
     pytest.importorskip("torch")
-    started = time.perf_counter()
-    output, values = _run_with_probes(path)
-    assert time.perf_counter() - started < 10
-    failed = {key: found for key, found in values.items() if any(value.startswith("<") for value in found)}
-    assert not failed
-    # Default reprs such as `<ReluBackward0 object at 0x7f…>` (printed by neuron_comparison,
-    # as in the chapter) carry a memory address: the only part allowed to differ between runs.
-    assert _without_addresses((output, values)) == _without_addresses(_run_with_probes(path))
+    from tracekit.run import trace_file
+    from tracekit.trace import dumps
 
-
-def _without_addresses(found: object) -> str:
-    """FOUND's repr with memory addresses blanked out."""
-    return re.sub(r" at 0x[0-9a-f]+", " at 0x…", repr(found))
+    example = read_example(path, EXAMPLES)
+    runs = [trace_file(path, probes=example.probes, capture=True, seed=example.options.get("seed", 0)) for _ in range(2)]
+    trace = runs[0].trace
+    assert not trace.get("placeholder_errors"), trace.get("placeholder_errors")
+    expected = {item.raises for item in example.items if item.raises}
+    assert trace["status"] == "ok" or (trace["error"] or {}).get("type", "").split(".")[-1] in expected, trace["error"]
+    evaluated = {key for ln in trace["lines"] for rec in ln["records"] for key in rec.get("probes", {})}
+    missing = [source for sources in example.probes.values() for source in sources if source not in evaluated]
+    assert not missing, f"placeholders never evaluated: {missing}"
+    assert dumps(runs[0].trace) == dumps(runs[1].trace)

@@ -3,6 +3,14 @@
 Schema changelog (bump SCHEMA_VERSION on any change a reader could notice):
   1  first version: meta, source, status, exit_status, stdout, stderr, error, lines
      (hits, records with events/output/exception/probes, final, output_later, exceptions).
+  1  (compatible additions; every key below is optional and written only when it says
+     something, so a trace without them reads and writes exactly as before)
+     placeholder_errors (top level): placeholders that failed, [{line, placeholder, error}];
+     figures (top level): captured matplotlib figures [{file, line, hit, width, height, alt}];
+     figure_limit (top level): why capturing stopped ("20 figures captured; 3 more were not");
+     lines[].records[].figures: files of the figures captured during that hit;
+     lines[].figures_later: files of the figures captured during later, unrecorded hits;
+     values' image: {file, width, height} (kept inside the value dicts).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ __all__ = [
     "SCHEMA_PATH",
     "Error",
     "Event",
+    "Figure",
     "Line",
     "Meta",
     "Record",
@@ -72,13 +81,20 @@ class Record:
     output: str = ""
     exception: dict | None = None
     probes: dict = field(default_factory=dict)
+    figures: list[str] = field(default_factory=list)  # files of figures captured during this hit
 
     @classmethod
     def from_dict(cls, d: dict) -> "Record":
-        return cls(d["hit"], [_build(Event, e) for e in d.get("events", [])], d.get("output", ""), d.get("exception"), d.get("probes", {}))
+        return cls(
+            d["hit"], [_build(Event, e) for e in d.get("events", [])], d.get("output", ""), d.get("exception"),
+            d.get("probes", {}), list(d.get("figures") or []),
+        )
 
     def to_dict(self) -> dict:
-        return {"hit": self.hit, "events": [e.to_dict() for e in self.events], "output": self.output, "exception": self.exception, "probes": self.probes}
+        d = {"hit": self.hit, "events": [e.to_dict() for e in self.events], "output": self.output, "exception": self.exception, "probes": self.probes}
+        if self.figures:
+            d["figures"] = list(self.figures)
+        return d
 
 
 @dataclass
@@ -94,18 +110,35 @@ class Line:
     output_later: str = ""
     exceptions: int = 0
     exceptions_later: list[dict] = field(default_factory=list)
+    figures_later: list[str] = field(default_factory=list)  # figures captured during later hits
 
     @classmethod
     def from_dict(cls, d: dict) -> "Line":
         return cls(
             d["line"], d["end_line"], d.get("function"), d["hits"], [Record.from_dict(r) for r in d.get("records", [])],
             d.get("final", []), d.get("output_later", ""), d.get("exceptions", 0), d.get("exceptions_later", []),
+            list(d.get("figures_later") or []),
         )
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("records", "figures_later")}
         d["records"] = [r.to_dict() for r in self.records]
+        if self.figures_later:
+            d["figures_later"] = list(self.figures_later)
         return d
+
+
+@dataclass
+class Figure:
+    """A captured matplotlib figure: its PNG file, where it was captured (line and hit, or None
+    outside the script's lines / after the recorded hits), its pixel size and alt text."""
+
+    file: str
+    line: int | None
+    hit: int | None
+    width: int
+    height: int
+    alt: str
 
 
 @dataclass
@@ -145,6 +178,8 @@ class Trace:
     error: dict | None
     lines: list[Line]
     placeholder_errors: list[dict] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    figure_limit: str | None = None
 
     @classmethod
     def from_dict(cls, d: dict) -> "Trace":
@@ -152,7 +187,8 @@ class Trace:
             raise ValueError(f"unsupported trace schema {d.get('schema')!r} (this tracekit reads {SCHEMA_VERSION})")
         return cls(
             d["schema"], Meta(**d["meta"]), Source(**d["source"]), d["status"], d["exit_status"], d["stdout"], d["stderr"],
-            d.get("error"), [Line.from_dict(x) for x in d["lines"]], d.get("placeholder_errors", []),
+            d.get("error"), [Line.from_dict(x) for x in d["lines"]], list(d.get("placeholder_errors") or []),
+            [Figure(**f) for f in d.get("figures") or []], d.get("figure_limit"),
         )
 
     def to_dict(self) -> dict:
@@ -163,6 +199,10 @@ class Trace:
         }
         if self.placeholder_errors:
             d["placeholder_errors"] = self.placeholder_errors
+        if self.figures:
+            d["figures"] = [asdict(f) for f in self.figures]
+        if self.figure_limit is not None:
+            d["figure_limit"] = self.figure_limit
         return d
 
     def line(self, number: int) -> Line | None:
