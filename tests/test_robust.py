@@ -735,11 +735,7 @@ AWKWARD = {
 }
 
 
-_SPLITLINES_BUG = ("instrument._Lines splits the source with str.splitlines(), which also breaks at \\f, \\x1c-\\x1e, \\x85, "
-                   "U+2028/9; every line after such a character gets another line's text in the trace")
-
-
-_AWKWARD_TRACE_BUGS = {"formfeed.py": _SPLITLINES_BUG}
+_AWKWARD_TRACE_BUGS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", list(AWKWARD))
@@ -792,7 +788,6 @@ def test_awkward_sources_trace_what_they_bind(tmp_path: Path) -> None:
         ("\\x1c in a comment", b"a = 1  # \x1c\nb = a + 2\nprint(a, b)\n"),
     ],
 )
-@known_bug(_SPLITLINES_BUG)
 def test_event_texts_after_unusual_line_breaks(tmp_path: Path, marker: str, data: bytes) -> None:
     plain, traced, trace = run_both(tmp_path, "script.py", data)
     assert_same(plain, traced)
@@ -809,8 +804,6 @@ def test_event_texts_after_unusual_line_breaks(tmp_path: Path, marker: str, data
         ("199 nested unary minus", "x = 1\ny = " + "-" * 199 + "x\nprint(y)\n"),
     ],
 )
-@known_bug("instrument() recurses in Python (copy.deepcopy, NodeTransformer) and raises RecursionError on expressions "
-           "python compiles; `tracekit run` then dies with a RecursionError traceback of its own")
 def test_deeply_nested_expressions_python_compiles(tmp_path: Path, what: str, data: str) -> None:
     plain, traced, trace = run_both(tmp_path, "script.py", data)
     assert plain.returncode == 0
@@ -818,9 +811,6 @@ def test_deeply_nested_expressions_python_compiles(tmp_path: Path, what: str, da
     check_trace(trace, data.encode(), plain)
 
 
-@known_bug("the try/except added around each statement adds a block: 19-20 nested for/while/with/try blocks "
-           "compile under python but the instrumented tree fails with 'too many statically nested blocks', "
-           "so the script runs untraced and the trace says status 'error' with exit_status 0")
 def test_nineteen_nested_loops(tmp_path: Path) -> None:
     data = "".join("    " * i + f"for i{i} in range(2):\n" for i in range(19)) + "    " * 19 + "x = 1\nprint(x)\n"
     plain, traced, trace = run_both(tmp_path, "script.py", data)
@@ -848,19 +838,10 @@ BAD = {
     "unknown_encoding": b"# -*- coding: nope -*-\nx = 1\n",
 }
 # `tracekit instrument` cases that do not yet report the line and column
-_INSTRUMENT_BUGS = {
-    "return_outside_function": "instrumented_source() only parses: errors python's compiler raises ('return' outside function) "
-    "are not reported; it prints instrumented code and exits 0",
-    "nonlocal_after_assignment": "instrumented_source() only parses: symbol-table errors (nonlocal after assignment) are not "
-    "reported; it prints instrumented code and exits 0",
-    "null_byte": "the message says 'bad.py:None:None:' (python reports line 1)",
-    "unknown_encoding": "the message says 'bad.py:0:-1:' (no usable line and column)",
-}
+_INSTRUMENT_BUGS: dict[str, str] = {}
 
 
-_RUN_BUGS = {
-    "null_byte": "the trace's error.line is null where python reports line 1 (compile() of the bytes gives no lineno)",
-}
+_RUN_BUGS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, marks=known_bug(_RUN_BUGS[c])) if c in _RUN_BUGS else c for c in BAD])

@@ -61,14 +61,17 @@ def run(trace_path: str | None, device: str | None, seed: int, timeout: float | 
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
 def instrument(hits: int, script: str) -> None:
     """Print the instrumented source of SCRIPT (for debugging)."""
-    from .instrument import instrumented_source
+    from .instrument import describe_syntax_error, instrumented_source
 
     with open(script, "rb") as f:
         source = f.read()
     try:
         click.echo(instrumented_source(source, script, hits), nl=False)
     except SyntaxError as e:
-        click.echo(f"tracekit: {script}:{e.lineno}:{e.offset}: {e.msg}", err=True)
+        click.echo(f"tracekit: {describe_syntax_error(e, script)}", err=True)
+        sys.exit(1)
+    except ValueError as e:  # e.g. null bytes, in Pythons that report them so
+        click.echo(f"tracekit: {script}: {e}", err=True)
         sys.exit(1)
 
 

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
+import sys
 from dataclasses import dataclass
 
-__all__ = ["Instrumented", "ReservedNameError", "instrument", "instrumented_source", "RESERVED_PREFIX"]
+__all__ = ["InstrumentError", "Instrumented", "ReservedNameError", "describe_syntax_error", "instrument", "instrumented_source", "RESERVED_PREFIX"]
 
 RESERVED_PREFIX = "__tk_"
+_MAX_BLOCKS = 16  # deeper statements are not wrapped in try: their exceptions go unrecorded
 _HOOK_NAMES = ("__tk_c__", "__tk_n__", "__tk_B__", "__tk_R__", "__tk_s__", "__tk_v__", "__tk_f__", "__tk_x__", "__tk_e__", "__tk_p__")
 
 # Callees whose behaviour depends on the calling frame or on the literal name at the call site.
@@ -36,6 +39,23 @@ _MAX_TEXT = 200
 
 class ReservedNameError(SyntaxError):
     """The script uses a name reserved for tracekit's hooks."""
+
+
+class InstrumentError(Exception):
+    """Valid Python that tracekit could not instrument (a limit of the rewriting, not the script's fault)."""
+
+
+def describe_syntax_error(e: SyntaxError, path: str) -> str:
+    """`path:line:col: message`, then the offending line and a caret, as far as they are known."""
+    # Errors found before any token (encoding, null bytes) carry no position: python says line 1.
+    where = f"{path}:{e.lineno or 1}:{e.offset if e.offset and e.offset > 0 else 1}"
+    out = f"{where}: {e.msg}"
+    text = (e.text or "").rstrip("\r\n")
+    if text.strip():
+        indent = len(text) - len(text.lstrip())
+        caret = " " * max((e.offset or 1) - 1 - indent, 0) + "^"
+        out += f"\n    {text.strip()}\n    {caret}"
+    return out
 
 
 @dataclass
@@ -76,7 +96,9 @@ class _Lines:
     """Source text lookup by (line, col) spans, with columns in UTF-8 bytes as ast gives them."""
 
     def __init__(self, source: str) -> None:
-        self.lines = source.splitlines(keepends=True)
+        # Python ends lines only at \n, \r\n and \r; str.splitlines also splits at \f, \x1c-\x1e,
+        # \x85 and U+2028/9, which would shift every later line.
+        self.lines = re.split(r"(?<=\n)|(?<=\r)(?!\n)", source)
         self._enc = [ln.encode("utf-8") for ln in self.lines]
 
     def segment(self, node: ast.AST) -> str:
@@ -288,6 +310,7 @@ class _Instrumenter:
         self.exprs: list[list] = []
         self.scope: list[str] = []
         self.kinds: list[str] = []  # "class" or "function", innermost last
+        self.blocks = 0  # statically nested blocks (loops, with, try) around the current statement
 
     # tables -------------------------------------------------------------------------------
     def text(self, node: ast.AST) -> str:
@@ -328,7 +351,8 @@ class _Instrumenter:
 
     def guarded(self, s: int, node: ast.stmt, recorded: list[ast.stmt], plain: list[ast.stmt], catch: bool = True) -> ast.stmt:
         body: ast.stmt = ast.If(test=self.gate(s), body=recorded, orelse=plain)
-        if catch:
+        # python allows 20 statically nested blocks; the try below adds one (two inside a handler).
+        if catch and self.blocks < _MAX_BLOCKS:
             # At the recursion limit even the hook's own frame would overflow: pass it on untouched.
             recursion = ast.ExceptHandler(type=_name("__tk_R__"), name=None, body=[ast.Raise(exc=None, cause=None)])
             handler = ast.ExceptHandler(
@@ -399,7 +423,18 @@ class _Instrumenter:
     def stmt(self, node: ast.stmt) -> list[ast.stmt]:
         method = getattr(self, "do_" + type(node).__name__, None)
         if method is not None:
-            return method(node)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                saved, self.blocks = self.blocks, 0  # a new code object starts its own count
+                try:
+                    return method(node)
+                finally:
+                    self.blocks = saved
+            nests = isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar))
+            self.blocks += nests
+            try:
+                return method(node)
+            finally:
+                self.blocks -= nests
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             return [node]
         return [self.simple(node)]
@@ -585,6 +620,17 @@ def _decode(source: bytes | str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+class _deep_recursion:
+    """Room for the visitor's recursion on deeply nested expressions that python compiles fine."""
+
+    def __enter__(self) -> None:
+        self.saved = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(self.saved, 20_000))
+
+    def __exit__(self, *exc: object) -> None:
+        sys.setrecursionlimit(self.saved)
+
+
 def _bootstrap(pkg_parent: str) -> list[ast.stmt]:
     """`__import__('sys').path.insert(0, PKG); __import__('tracekit._child')._child.boot()`."""
     insert = ast.Call(
@@ -619,12 +665,20 @@ def instrument(source: bytes | str, filename: str, hits: int = 3, probe_lines: s
         compile(source, filename, "exec", dont_inherit=True)
         original_warnings = [[w.category.__name__, str(w.message), w.lineno] for w in caught]
         warnings.simplefilter("ignore")
-        tree, inst = _transform(source, filename, hits, set(probe_lines), pkg_parent)
-        code = compile(tree, filename, "exec", dont_inherit=True)
+        try:
+            with _deep_recursion():
+                tree, inst = _transform(source, filename, hits, set(probe_lines), pkg_parent)
+            code = compile(tree, filename, "exec", dont_inherit=True)
+        except ReservedNameError:
+            raise
+        except (SyntaxError, RecursionError, MemoryError, ValueError) as e:
+            raise InstrumentError(f"{filename}: cannot be instrumented: {type(e).__name__}: {e}") from e
     return Instrumented(code=code, stmts=inst.stmts, exprs=inst.exprs, warnings=original_warnings)
 
 
 def instrumented_source(source: bytes | str, filename: str = "<script>", hits: int = 3) -> str:
-    """The instrumented program as Python source, for debugging."""
-    tree, _ = _transform(source, filename, hits, set())
+    """The instrumented program as Python source, for debugging; SyntaxError as python gives it."""
+    compile(source, filename, "exec", dont_inherit=True)  # errors only the compiler finds (`return` at top level)
+    with _deep_recursion():
+        tree, _ = _transform(source, filename, hits, set())
     return ast.unparse(tree) + "\n"

@@ -13,6 +13,13 @@ Public API::
     write_assets(out_dir) -> dict[str, str]
     asset_paths() -> dict[str, str]
     markdown(text, probes=None) -> Markup
+    inert(text, limit=MAX_TEXT_CHARS) -> str
+
+Everything a run or an author supplies (values, printed output, prose, file names, titles) is
+shown as inert, bounded text: HTML is escaped (Jinja2 autoescape, ``markupsafe.escape`` where
+Markup is built here), control characters and text-direction controls are replaced by visible
+``<U+XXXX>`` markers (see :func:`inert`), and any single text is cut at ``MAX_TEXT_CHARS`` with
+a visible "… (N more characters)" marker. The page JSON keeps everything the trace has.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import hashlib
 import json
 import re
 import textwrap
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -40,6 +48,7 @@ __all__ = [
     "Card",
     "CodeLine",
     "Entry",
+    "Figure",
     "Fold",
     "FoldGroup",
     "Hit",
@@ -49,6 +58,7 @@ __all__ = [
     "Tag",
     "asset_paths",
     "build_view",
+    "inert",
     "markdown",
     "page_json",
     "page_status",
@@ -67,6 +77,58 @@ ASSET_FILES = {"tracekit.css": "tracekit.css", "tracekit.js": "tracekit.js"}
 #: how many characters of a value's text a page shows before it cuts (the JSON keeps all)
 MAX_VALUE_CHARS = 2000
 MAX_DOC_CHARS = 320
+#: the most characters of any single text (printed output, a message, a title, a code line) a
+#: page shows; the rest is replaced by "… (N more characters)"
+MAX_TEXT_CHARS = 20_000
+#: single-line texts longer than this are shown in a scrolling box, wrapped
+LONG_LINE_CHARS = 400
+#: the folder, under the output root, where the build writes figure and image PNGs (build.FIGURES_DIR)
+FIGURES_DIR = "figures"
+_FIGURE_FILE = re.compile(r"^[0-9A-Za-z_-][0-9A-Za-z_.-]{0,200}\.png$")
+
+
+# ─────────────────────────────────────────────────────────────────────────────
+# Inert text
+# ─────────────────────────────────────────────────────────────────────────────
+
+# Characters that would be invisible, or would change how the text around them is shown, are
+# replaced by a visible marker such as "<U+202E>" (escaped like any other text):
+#   - C0 controls except tab and newline (a lone carriage return too; "\r\n" becomes "\n"),
+#     DEL and the C1 controls;
+#   - the bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E,
+#     U+2066–U+2069), so "Trojan source" text cannot reorder what the reader sees; a marker
+#     was chosen over isolating them (<bdi>, unicode-bidi: isolate) because isolation still
+#     lets the text inside run backwards, and because a marker also works in attributes and
+#     in copied text;
+#   - zero-width space (U+200B) and the byte-order mark (U+FEFF), invisible otherwise;
+#   - lone surrogates (U+D800–U+DFFF), which no UTF-8 page can hold.
+# Zero-width (non-)joiners are kept: emoji sequences and several scripts need them.
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+
+
+def _marker(m: re.Match) -> str:
+    return f"<U+{ord(m.group(0)):04X}>"
+
+
+def _visible(text: str) -> str:
+    """TEXT with control and text-direction characters replaced by visible markers."""
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    return _UNSAFE_CHARS.sub(_marker, text)
+
+
+def _clip(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """TEXT cut to LIMIT characters, with a visible "… (N more characters)" marker."""
+    if len(text) <= limit:
+        return text
+    more = len(text) - limit
+    return f"{text[:limit]}… ({more:,} more character{'s' if more != 1 else ''})"
+
+
+def inert(text: Any, limit: int = MAX_TEXT_CHARS) -> str:
+    """Any text as the page shows it: cut to LIMIT characters and with control and
+    text-direction characters made visible. Still to be HTML-escaped (templates do that)."""
+    return _visible(_clip(str(text), limit))
 
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -80,6 +142,38 @@ class Tag:
 
     text: str
     kind: str = ""
+
+
+@dataclass
+class Figure:
+    """A PNG shown on the page: a captured matplotlib figure, or a value drawn as an image.
+
+    ``file`` is the PNG's name in the output's figures folder (the template puts the path to
+    that folder before it); ``number`` is the figure's place among the trace's figures
+    (1-based; None for an image value or a figure the trace does not list)."""
+
+    file: str
+    width: int | None = None
+    height: int | None = None
+    alt: str = ""
+    number: int | None = None
+    hit: int | None = None  # 0-based hit it was captured in (None: not a recorded hit)
+    later: bool = False  # captured during a hit after the recorded ones
+    line: int | None = None  # display line it was captured on, for figures shown apart from their line
+    say_hit: bool = False  # the caption names the hit (where no hit panel around it does)
+
+    @property
+    def caption(self) -> str:
+        label = f"Figure {self.number}" if self.number is not None else "Figure"
+        alt = " ".join((self.alt or "").split())
+        text = label if not alt or alt == label else f"{label}: {alt}"
+        if self.later:
+            text += " (captured in a later hit)"
+        elif self.say_hit and self.hit is not None:
+            text += f" (hit {self.hit + 1})"
+        if self.line is not None:
+            text += f" (line {self.line})"
+        return text
 
 
 @dataclass
@@ -123,6 +217,8 @@ class Entry:
     expected: bool = False
     multiline: bool = False
     of: str = ""  # for arguments, when a line makes several calls: the callee ("torch.dot()")
+    image: Figure | None = None  # the value drawn as a small picture (``value.image``)
+    wrap: bool = False  # one very long line: shown in a scrolling box, wrapped
 
     @property
     def icon(self) -> str:
@@ -175,10 +271,15 @@ class Hit:
     entries: list[Entry]
     tail: list[Entry]
     probes: dict[str, str] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)  # figures captured during this hit
 
     @property
     def all(self) -> list[Entry]:
         return self.entries + self.tail
+
+    @property
+    def empty(self) -> bool:
+        return not (self.entries or self.tail or self.figures)
 
 
 @dataclass
@@ -213,6 +314,12 @@ class Card:
     status: str = ""  # "" | "expected" | "error" | "not-run"
     not_run: str = ""  # why a line has no state ("did not run", "not reached")
     raises: str | None = None
+    figures_later: list[Figure] = field(default_factory=list)  # captured during later hits
+    is_def: bool = False  # a ``def`` line: its hits are calls
+
+    @property
+    def unit(self) -> str:
+        return "call" if self.is_def else "hit"
 
     @property
     def multi(self) -> bool:
@@ -235,7 +342,15 @@ class Card:
 
     @property
     def has_state(self) -> bool:
-        return bool(self.api or self.derived or any(h.all for h in self.hits) or self.final or self.later)
+        return bool(
+            self.api or self.derived or any(not h.empty for h in self.hits) or self.final or self.later
+            or self.figures_later
+        )
+
+    @property
+    def figures(self) -> list[Figure]:
+        """Every figure shown on this card, in page order."""
+        return [f for h in self.hits for f in h.figures] + self.figures_later
 
 
 @dataclass
@@ -248,6 +363,7 @@ class FoldGroup:
     note: str = ""
     error: bool = False
     plain: bool = False  # blank lines or continuation lines: no statement of its own
+    figures: list[Figure] = field(default_factory=list)
 
 
 @dataclass
@@ -313,6 +429,8 @@ class PageView:
     run_line: str
     unexplained: int
     has_from_run: bool = False
+    figure_limit: str = ""  # the trace's figure_limit: why some figures are missing
+    other_figures: list[Figure] = field(default_factory=list)  # figures no shown line made
 
     @property
     def cards(self) -> list[Card]:
@@ -321,6 +439,19 @@ class PageView:
     @property
     def folds(self) -> list[Fold]:
         return [b for b in self.blocks if isinstance(b, Fold)]
+
+    @property
+    def figures(self) -> list[Figure]:
+        """Every figure and image on the page, in page order."""
+        out: list[Figure] = []
+        for b in self.blocks:
+            groups = b.groups if isinstance(b, Fold) else []
+            entries = [e for g in groups for e in g.entries]
+            if isinstance(b, Card):
+                entries = b.api + b.derived + [e for h in b.hits for e in h.all] + b.final + b.later
+            out += [e.image for e in entries if e.image is not None]
+            out += b.figures if isinstance(b, Card) else [f for g in groups for f in g.figures]
+        return out + self.other_figures
 
     def card(self, number: int) -> Card:
         for c in self.cards:
@@ -376,13 +507,14 @@ class _Probes:
     def restore(self, html: str) -> str:
         def repl(m: re.Match) -> str:
             key, value = self.values[int(m.group(1))]
+            key = _visible(key)
             if value.startswith("\0"):
                 return (
-                    f'<span class="probe-error" title="placeholder failed: {escape(value[1:])}">'
+                    f'<span class="probe-error" title="placeholder failed: {escape(inert(value[1:], MAX_DOC_CHARS))}">'
                     f"{{{escape(key)}}}</span>"
                 )
             return (
-                f'<span class="from-run" title="from the run: {escape(key)}">{escape(value)}</span>'
+                f'<span class="from-run" title="from the run: {escape(key)}">{escape(inert(value, MAX_VALUE_CHARS))}</span>'
             )
 
         return _SENTINEL.sub(repl, html)
@@ -482,7 +614,7 @@ def _markdown(
     text: str, probes: Mapping[str, str] | None, *, inline: bool = False, errors: Mapping[str, str] | None = None
 ) -> tuple[Markup, int]:
     p = _Probes(probes, errors)
-    text = p.substitute(text or "")
+    text = p.substitute(inert(text or ""))
     html = _inline(" ".join(text.split("\n")).strip()) if inline else "".join(_blocks(text))
     return Markup(p.restore(html)), sum(1 for _, v in p.values if not v.startswith("\0"))
 
@@ -495,8 +627,8 @@ _RST_RULE = re.compile(r"(?:^|\s)[=\-~^*#]{3,}(?=\s|$)")
 
 
 def _doc_clean(doc: str) -> str:
-    """Whitespace collapsed, RST heading rules (``NumPy =====``) dropped."""
-    return " ".join(_RST_RULE.sub(" ", doc or "").split())
+    """Whitespace collapsed, RST heading rules (``NumPy =====``) dropped, control characters visible."""
+    return _visible(" ".join(_RST_RULE.sub(" ", _clip(doc or "")).split()))
 
 
 def _doc_plain(doc: str) -> str:
@@ -595,7 +727,7 @@ def highlight_lines(text: str) -> list[Markup]:
     while len(lines) < want:
         lines.append([])
     return [
-        Markup("".join(f'<span class="{c}">{escape(t)}</span>' if c else str(escape(t)) for c, t in parts))
+        Markup("".join(f'<span class="{c}">{escape(_visible(t))}</span>' if c else str(escape(_visible(t))) for c, t in parts))
         for parts in lines[:want]
     ]
 
@@ -664,7 +796,7 @@ def _value_text(v: Mapping[str, Any] | None) -> str:
         return f"<repr failed: {v['error']}>"
     text = _ADDRESS.sub("", str(v.get("repr", "")))
     if len(text) > MAX_VALUE_CHARS:
-        text = text[: MAX_VALUE_CHARS - 1] + "…"
+        return _clip(text, MAX_VALUE_CHARS)
     return text + ("…" if v.get("truncated") and not text.endswith("…") else "")
 
 
@@ -682,7 +814,37 @@ def _table(v: Mapping[str, Any], item: Item | None) -> Table | None:
     return Table(cells, row_labels, col_labels)
 
 
-def _value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item | None, **kw: Any) -> Entry:
+def _text_entry(kind: str, name: str, text: str, **kw: Any) -> Entry:
+    """An entry for printed output (or other free text): bounded, multi-line or long in a box."""
+    text = _clip(text)
+    return Entry(kind=kind, name=name, text=text, multiline="\n" in text or len(text) > LONG_LINE_CHARS,
+                 wrap=len(text) > LONG_LINE_CHARS, **kw)
+
+
+def _figure_file(name: Any) -> str | None:
+    """NAME when it is a plain PNG file name (no folders, nothing a URL could misread)."""
+    return name if isinstance(name, str) and _FIGURE_FILE.match(name) else None
+
+
+def _dim(x: Any) -> int | None:
+    return x if isinstance(x, int) and not isinstance(x, bool) and 0 < x <= 100_000 else None
+
+
+def _value_image(v: Mapping[str, Any], name: str) -> Figure | None:
+    img = v.get("image")
+    if not isinstance(img, Mapping):
+        return None
+    file = _figure_file(img.get("file"))
+    if file is None:
+        return None
+    what = f"{name} as an image" if name else "the value as an image"
+    if v.get("shape") is not None:
+        what += " " + "×".join(str(d) for d in v["shape"])
+    return Figure(file, _dim(img.get("width")), _dim(img.get("height")), alt=what)
+
+
+def _value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item | None, *, picture: bool = True, **kw: Any) -> Entry:
+    """An entry for a recorded value; PICTURE: show its ``image`` (when it has one)."""
     v = v or {}
     table = _table(v, item)
     text = _value_text(v)
@@ -700,6 +862,15 @@ def _value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item |
         e.name = f"{name} ({table.dims})" if name else table.dims
     if v.get("error"):
         e.tags.append(Tag("repr raised", "warn"))
+    e.image = _value_image(v, name) if picture else None
+    if e.image is not None:  # a picture always says what it is drawn from: shape and dtype
+        have = {t.kind for t in e.tags}
+        extra = []
+        if "shape" not in have and v.get("shape") is not None:
+            extra.append(Tag("shape " + _fmt_shape(v["shape"]), "shape"))
+        if "dtype" not in have and v.get("dtype"):
+            extra.append(Tag(_short_dtype(str(v["dtype"])), "dtype"))
+        e.tags = extra + e.tags
     return e
 
 
@@ -842,6 +1013,12 @@ def _record_entries(record: Mapping[str, Any], item: Item | None) -> tuple[list[
         (i, vkey(e)) for i, e in enumerate(events) if e.get("role") == "arg" and str(e.get("call")) not in print_texts
     ]
 
+    # On a line marked `image` every array-like value has a picture; where what the line binds or
+    # returns has one, the sub-expressions and arguments are shown as numbers only.
+    own_picture = any(
+        e.get("role") in ("bind", "expr", "return", "yield") and isinstance((e.get("value") or {}).get("image"), Mapping)
+        for e in events
+    )
     entries: list[Entry] = []
     seen: set[tuple[str, str, str]] = set()
     for idx, ev in enumerate(events):
@@ -861,7 +1038,7 @@ def _record_entries(record: Mapping[str, Any], item: Item | None) -> tuple[list[
             if key in seen:
                 continue
             seen.add(key)
-            entries.append(_value_entry("value", text, v, item))
+            entries.append(_value_entry("value", text, v, item, picture=not own_picture))
         elif role == "arg":
             call = str(ev.get("call") or "")
             if call in print_texts:
@@ -875,7 +1052,7 @@ def _record_entries(record: Mapping[str, Any], item: Item | None) -> tuple[list[
             if key in seen and name:
                 continue
             seen.add(key)
-            entries.append(_value_entry("arg", name, v, item, label=label, of=of))
+            entries.append(_value_entry("arg", name, v, item, label=label, of=of, picture=not own_picture))
         elif role == "bind":
             if _is_module(v):
                 continue  # shown as an API note
@@ -902,7 +1079,7 @@ def _record_entries(record: Mapping[str, Any], item: Item | None) -> tuple[list[
     out = record.get("output") or ""
     if out:
         text = out[:-1] if out.endswith("\n") else out
-        tail.append(Entry(kind="output", name="output", text=text, multiline="\n" in text))
+        tail.append(_text_entry("output", "output", text))
     exc = record.get("exception")
     if exc:
         etype = str(exc.get("type") or "Exception")
@@ -911,7 +1088,7 @@ def _record_entries(record: Mapping[str, Any], item: Item | None) -> tuple[list[
             Entry(
                 kind="exception",
                 name=etype,
-                text=str(exc.get("message") or ""),
+                text=_clip(str(exc.get("message") or "")),
                 label="expected" if expected else "raised",
                 glyph=GLYPHS["exception"],
                 expected=expected,
@@ -921,12 +1098,31 @@ def _record_entries(record: Mapping[str, Any], item: Item | None) -> tuple[list[
 
 
 _HEADER = re.compile(r"^\s*(?:async\s+)?(def|for|with|except|lambda)\b")
+_DEF_LINE = re.compile(r"^\s*(?:async\s+)?(?:def|class)\b")
+
+
+def _header_offset(item: Item | None) -> int:
+    """For a decorated ``def``/``class`` item, how many lines its decorators take (0 otherwise):
+    the item starts at its first decorator, the trace records the ``def`` line."""
+    if item is None or not item.code.lstrip().startswith("@"):
+        return 0
+    for i, text in enumerate(item.code.split("\n")):
+        if _DEF_LINE.match(text):
+            return i
+    return 0
+
+
+def _header_code(item: Item | None) -> str:
+    """The item's code from its ``def``/``class`` line on (decorators left out)."""
+    if item is None:
+        return ""
+    return "\n".join(item.code.split("\n")[_header_offset(item):])
 
 
 def _bind_style(item: Item | None) -> tuple[str, str]:
     """How a bound name is labelled: a parameter of a ``def`` is an input (⬇ param), a ``for``
     target or an ``as`` name is just named, an assignment's target is the result (⬆ result)."""
-    m = _HEADER.match(item.code) if item is not None else None
+    m = _HEADER.match(_header_code(item)) if item is not None else None
     if m is None:
         return "result", "result"
     if m.group(1) in ("def", "lambda"):
@@ -939,7 +1135,7 @@ def _error_entry(err: Mapping[str, Any], *, expected: bool) -> Entry:
     return Entry(
         kind="exception",
         name=str(err.get("type") or "Exception"),
-        text=str(err.get("message") or ""),
+        text=_clip(str(err.get("message") or "")),
         label="expected" if expected else "raised",
         glyph=GLYPHS["exception"],
         expected=expected,
@@ -1060,6 +1256,49 @@ def _trace_dict(trace: Any) -> Mapping[str, Any]:
     raise TypeError(f"a trace is a dict, not {type(trace).__name__}")
 
 
+class _FigureIndex:
+    """The trace's top-level ``figures``, handed out once each to the places that show them."""
+
+    def __init__(self, trace: Mapping[str, Any]) -> None:
+        self.entries: list[Mapping[str, Any]] = [f for f in trace.get("figures") or [] if isinstance(f, Mapping)]
+        self.used = [False] * len(self.entries)
+
+    def take(self, file: Any, line: int | None, hit: int | None, *, later: bool = False) -> Figure | None:
+        name = _figure_file(file)
+        if name is None:
+            return None
+        match = None
+        for want_place in (True, False):  # the entry captured there; else any with that file
+            for i, f in enumerate(self.entries):
+                if self.used[i] or f.get("file") != name:
+                    continue
+                if want_place and (f.get("line") != line or f.get("hit") != (None if later else hit)):
+                    continue
+                match = i
+                break
+            if match is not None:
+                break
+        if match is None:
+            return Figure(name, alt="Figure", hit=hit, later=later)
+        self.used[match] = True
+        return self._figure(match, hit=hit, later=later)
+
+    def _figure(self, i: int, **kw: Any) -> Figure:
+        f = self.entries[i]
+        return Figure(str(f["file"]), _dim(f.get("width")), _dim(f.get("height")), alt=str(f.get("alt") or ""), number=i + 1, **kw)
+
+    def rest(self, line_map: Mapping[int, int]) -> list[Figure]:
+        """Figures no line on the page showed (captured outside the script's lines, or on hidden ones)."""
+        out = []
+        for i, f in enumerate(self.entries):
+            if self.used[i] or _figure_file(f.get("file")) is None:
+                continue
+            self.used[i] = True
+            line = f.get("line")
+            out.append(self._figure(i, line=line_map.get(line) if isinstance(line, int) else None))
+        return out
+
+
 def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
     """Turn an authored example and its trace into the page's view model."""
     trace = _trace_dict(trace)
@@ -1072,6 +1311,32 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
     for entry in trace.get("lines") or []:
         by_line.setdefault(int(entry["line"]), entry)
 
+    def entry_for(it: Item) -> Mapping[str, Any]:
+        """The trace's line for an item: the line it starts on, or, for a decorated ``def`` or
+        ``class`` (the item starts at its first decorator), the ``def`` line, which is where the
+        trace records the calls; else the first trace line within the item's span."""
+        first = it.line + _header_offset(it)
+        if first in by_line:
+            return by_line[first]
+        if it.line in by_line:
+            return by_line[it.line]
+        for n in range(it.line, max(it.end_line, it.line) + 1):
+            if n in by_line:
+                return by_line[n]
+        return {}
+
+    figs = _FigureIndex(trace)
+
+    def hit_figures(rec: Mapping[str, Any], line: int) -> list[Figure]:
+        hit = rec.get("hit")
+        out = [figs.take(f, line, hit if isinstance(hit, int) else None) for f in rec.get("figures") or []]
+        return [f for f in out if f is not None]
+
+    def later_figures(entry: Mapping[str, Any]) -> list[Figure]:
+        line = entry.get("line")
+        out = [figs.take(f, line, None, later=True) for f in entry.get("figures_later") or []]
+        return [f for f in out if f is not None]
+
     status = page_status(example, trace)
     err = trace.get("error") or {}
     err_line = err.get("line")
@@ -1082,7 +1347,7 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
         if pe.get("line") is not None:
             probe_errors.setdefault(int(pe["line"]), {})[str(pe.get("placeholder"))] = str(pe.get("error") or "")
 
-    hl = highlight_lines("\n".join(ll.text for ll in listing))
+    hl = highlight_lines("\n".join(_clip(ll.text) for ll in listing))
     hl_by_number = {ll.number: hl[i] for i, ll in enumerate(listing)}
 
     explained = [it for it in items if _explained(it)]
@@ -1094,7 +1359,7 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
 
     def code_lines(it: Item) -> list[CodeLine]:
         n = max(it.end_number, it.number) - it.number + 1
-        code = textwrap.dedent(it.code)
+        code = "\n".join(_clip(t) for t in textwrap.dedent(it.code).split("\n"))
         texts = code.split("\n")
         if len(texts) == n:
             hls = highlight_lines(code)
@@ -1115,7 +1380,7 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
 
     def make_card(it: Item) -> Card:
         nonlocal has_from_run
-        entry = by_line.get(it.line) or {}
+        entry = entry_for(it)
         records = list(entry.get("records") or [])
         probes0 = dict((records[0].get("probes") or {}) if records else {})
         prose, n_from_run = _markdown(it.prose or "", probes0, errors=probe_errors.get(it.line))
@@ -1135,6 +1400,7 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
             prose=prose,
             from_run=n_from_run > 0,
             raises=it.raises,
+            is_def=bool(re.match(r"\s*(?:async\s+)?def\b", _header_code(it))) if it.kind == "code" else False,
         )
         if it.kind == "comment":
             return card
@@ -1144,14 +1410,16 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
         card.derived = [_authored_entry(n, probes0) for n in it.notes if n.icon != "api"]
         for rec in records:
             ents, tail = _record_entries(rec, it)
-            card.hits.append(Hit(int(rec.get("hit", len(card.hits))), ents, tail, dict(rec.get("probes") or {})))
+            card.hits.append(Hit(int(rec.get("hit", len(card.hits))), ents, tail, dict(rec.get("probes") or {}),
+                                 hit_figures(rec, int(entry.get("line") or it.line))))
         card.hit_count = int(entry.get("hits") or 0)
         card.recorded = len(records)
         card.final = _final_entries(entry, it)
         later = entry.get("output_later") or ""
         if later:
             text = later[:-1] if later.endswith("\n") else later
-            card.later.append(Entry(kind="later", name="later output", text=text, multiline="\n" in text))
+            card.later.append(_text_entry("later", "later output", text))
+        card.figures_later = later_figures(entry)
         card.exceptions = int(entry.get("exceptions") or 0)
         excs = [t for h in card.hits for t in h.tail if t.kind == "exception"]
         is_err_line = err_line is not None and it.line <= int(err_line) <= card.end_line
@@ -1181,7 +1449,7 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
             it = item_at.get(n)
             if it is not None and it.number == n and it.kind == "code" and not _explained(it):
                 span = [k for k in numbers[i:] if k <= max(it.end_number, it.number)]
-                entry = by_line.get(it.line) or {}
+                entry = entry_for(it)
                 records = list(entry.get("records") or [])
                 ents: list[Entry] = []
                 error = False
@@ -1189,6 +1457,11 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
                     e0, t0 = _record_entries(records[0], it)
                     ents = _api_entries(it, records[:1]) + e0 + t0
                     error = any(t.kind == "exception" and not t.expected for t in t0)
+                line_no = int(entry.get("line") or it.line)
+                group_figs = [f for r in records for f in hit_figures(r, line_no)] + later_figures(entry)
+                if int(entry.get("hits") or 0) > 1:
+                    for f in group_figs:  # a fold shows the first hit's state: say which hit a figure is from
+                        f.say_hit = True
                 hits = int(entry.get("hits") or 0)
                 note = not_run_reason(it, entry)
                 if err_line is not None and it.line <= int(err_line) <= max(it.end_line, it.line):
@@ -1197,7 +1470,7 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
                         ents.append(_error_entry(err, expected=status == "expected error"))
                         note = ""
                 lines = [CodeLine(k, hl_by_number.get(k, Markup(""))) for k in span]
-                groups.append(FoldGroup(lines, ents, hits, note, error))
+                groups.append(FoldGroup(lines, ents, hits, note, error, figures=group_figs))
                 i += len(span)
                 continue
             note = ""
@@ -1291,6 +1564,8 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
         run_line=" · ".join(run_bits),
         unexplained=unexplained,
         has_from_run=has_from_run,
+        figure_limit=str(trace.get("figure_limit") or ""),
+        other_figures=figs.rest(line_map),
     )
     return view
 
@@ -1341,8 +1616,8 @@ def _banner(trace: Mapping[str, Any], status: str, line_map: dict[int, int], ite
         }.get(tstatus, "This example failed")
     stderr = ""
     if kind == "failed" and not frames and trace.get("stderr"):
-        stderr = "\n".join(_sanitize_line(x) for x in str(trace["stderr"]).splitlines()[-20:])
-    return Banner(kind, title, etype, message, number, href, reason, frames, stderr)
+        stderr = _clip("\n".join(_clip(_sanitize_line(x[:MAX_TEXT_CHARS * 2]), 2000) for x in str(trace["stderr"]).splitlines()[-20:]))
+    return Banner(kind, title, _clip(etype, 500), _clip(message), number, href, reason, frames, stderr)
 
 
 def _sanitize_line(line: str) -> str:
@@ -1363,10 +1638,22 @@ def _env() -> Environment:
         lstrip_blocks=True,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
     env.globals["icons"] = _icons
     env.filters["plural"] = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"
     return env
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ … }}`` in the templates: plain text becomes inert, bounded text (then Jinja2
+    escapes it); Markup, built here from escaped parts, passes as it is."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return inert(value)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @lru_cache(maxsize=1)
@@ -1407,13 +1694,21 @@ def render_page(
     ("" or "../"); ``json_name`` is the page's JSON file, relative to the page."""
     view = build_view(example, trace)
     root = _norm_root(root_rel)
-    return _env().get_template("page.html").render(
+    page = _env().get_template("page.html").render(
         view=view,
         css=_asset_href(assets, root, ".css"),
         js=_asset_href(assets, root, ".js"),
         index_href=root + "index.html",
-        json_name=json_name,
+        json_href=_href(json_name),
+        fig_root=root + FIGURES_DIR + "/",
     )
+    return _SURROGATE.sub("\ufffd", page)  # none should be left; a page must encode as UTF-8
+
+
+def _href(path: str) -> str:
+    """A relative link to PATH (a file name we were given): percent-encoded, so that spaces,
+    ``#``, ``?``, ``%`` and non-ASCII names reach the file, and ``javascript:x.json`` stays a path."""
+    return quote(_SURROGATE.sub("\ufffd", str(path)), safe="/")
 
 
 def _example_dict(example: Example) -> dict[str, Any]:
@@ -1426,7 +1721,23 @@ def page_json(example: Example, trace: Mapping[str, Any]) -> str:
     """The page's JSON: the trace's keys plus ``authored`` (the Example) — deterministic."""
     data = dict(_trace_dict(trace))
     data["authored"] = _example_dict(example)
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+    try:
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
+    except ValueError:  # NaN or infinity in a hand-made trace: JSON has no such numbers
+        text = json.dumps(_finite(data), sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
+    # Lone surrogates (text the script printed that was never valid Unicode) stay in the JSON as
+    # \udXXX escapes, which JSON allows, so the file is still UTF-8.
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n"
+
+
+def _finite(x: Any) -> Any:
+    if isinstance(x, float) and (x != x or x in (float("inf"), float("-inf"))):
+        return str(x)
+    if isinstance(x, Mapping):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x
 
 
 def _get(entry: Any, *names: str, default: Any = "") -> Any:
@@ -1446,6 +1757,10 @@ class IndexEntry:
     href: str
     status: str
     path: str
+
+    @property
+    def link(self) -> str:
+        return _href(self.href)
 
 
 def render_index(entries: Iterable[Any], *, assets: Mapping[str, str]) -> str:

@@ -140,12 +140,18 @@ def trace_file(
         "image_lines": sorted({int(n) for n in (image_lines or ())}),
     }
     from ._codecache import PKG_PARENT, prepare
+    from .instrument import InstrumentError
 
     try:
         pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir)
         cmd = [sys.executable, pyc]
     except SyntaxError as e:
         # Let python itself report the error, byte for byte; nothing of the script runs.
+        pyc = tables = None
+        syntax_error = e
+        cmd = [sys.executable, script]
+    except InstrumentError as e:
+        # Valid Python beyond what the rewriting handles: run it plain, and say so in the trace.
         pyc = tables = None
         syntax_error = e
         cmd = [sys.executable, script]
@@ -207,9 +213,12 @@ def trace_file(
         with open(child_trace, encoding="utf-8") as f:
             data = json.load(f)
         _reconcile(data, code)
+    elif isinstance(syntax_error, InstrumentError):
+        data = _fallback_trace(script, sha, status="error", exit_status=code, message=str(syntax_error), reason="instrument", hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
+        data["error"]["type"] = "InstrumentError"
     elif syntax_error is not None:
         data = _fallback_trace(script, sha, status="error", exit_status=code, message=str(syntax_error.msg), reason="syntax", hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
-        data["error"].update(type=type(syntax_error).__name__, line=syntax_error.lineno, column=syntax_error.offset)
+        data["error"].update(type=type(syntax_error).__name__, line=syntax_error.lineno or 1, column=syntax_error.offset)
     else:
         common = dict(hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
         if killed_for_time:

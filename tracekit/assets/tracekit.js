@@ -164,7 +164,7 @@
         i = Math.max(0, Math.min(panels.length - 1, k));
         panels.forEach(function (p, j) { p.hidden = j !== i; });
         var hit = +panels[i].getAttribute("data-hit") + 1;
-        pos.textContent = "hit " + hit + " of " + total;
+        pos.textContent = (box.getAttribute("data-unit") || "hit") + " " + hit + " of " + total;
         prev.disabled = i === 0;
         next.disabled = i === panels.length - 1;
         box.setAttribute("data-current", String(hit));
