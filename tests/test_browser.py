@@ -7,11 +7,12 @@ test-artifacts/screenshots/ (desktop 1280 and phone 390 wide, light and dark).
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from fixtures import CASES, load_case
+from fixtures import CASES, FIGURES, load_case
 from tracekit.render import page_json, page_status, render_index, render_page, write_assets
 
 CHROMIUM = "/usr/bin/chromium"
@@ -32,6 +33,7 @@ def site() -> Path:
     out = ARTIFACTS / "pages"
     out.mkdir(parents=True, exist_ok=True)
     assets = write_assets(out)
+    shutil.copytree(FIGURES, out / "figures", dirs_exist_ok=True)  # as a build writes them
     entries = []
     for name in CASES:
         ex, tr = load_case(name)
@@ -91,7 +93,8 @@ def tab(browser, site):
         t.close()
 
 
-PAGES = ["autograd/first_gradient.html", "autograd/descent.html", "broken.html", "index.html"]
+PAGES = ["autograd/first_gradient.html", "autograd/descent.html", "broken.html", "index.html",
+         "gallery/image_grid.html", "gallery/plots.html"]
 
 
 @pytest.mark.parametrize("rel", PAGES)
@@ -246,7 +249,7 @@ def test_layout_two_panes_on_desktop_one_column_on_phone(tab):
 
 
 SHOT_PAGES = {"first_gradient": "autograd/first_gradient.html", "descent": "autograd/descent.html",
-              "broken": "broken.html", "index": "index.html"}
+              "broken": "broken.html", "index": "index.html", "plots": "gallery/plots.html"}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -257,6 +260,9 @@ def test_screenshots(tab, width, scheme):
         t = tab(rel, width=width, scheme=scheme)
         if name == "descent":
             t.page.click("#line-11 [data-step='1']")  # show a stepped card in the picture
+        if name == "plots":  # a full-page picture: load the lazy images first
+            t.page.evaluate("document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
+            t.page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
         t.page.wait_for_timeout(50)
         path = SHOTS / f"{name}-{'desktop' if width > 600 else 'phone'}-{scheme}.png"
         t.page.screenshot(path=str(path), full_page=True)
@@ -278,3 +284,60 @@ def test_screenshot_of_a_selection(tab, width, scheme):
     path = SHOTS / f"first_gradient-{'desktop' if width > 600 else 'phone'}-{scheme}-selected.png"
     t.page.screenshot(path=str(path))
     assert t.page.locator(".card.is-active").count() == 1 and t.errors == []
+
+
+# ── figures and pictures ─────────────────────────────────────────────────────
+
+
+def loaded(img) -> dict:
+    """Scroll IMG into view (figures load lazily) and wait until it has decoded."""
+    img.scroll_into_view_if_needed()
+    img.evaluate("i => i.decode().catch(() => null)")
+    img.page.wait_for_function("i => i.complete", arg=img.element_handle())
+    return img.evaluate("i => ({w: i.naturalWidth, h: i.naturalHeight, aw: +i.getAttribute('width'),"
+                        " ah: +i.getAttribute('height'), box: i.getBoundingClientRect().width})")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_figures_are_shown_on_their_line_and_fit_the_card(tab, width):
+    t = tab("gallery/image_grid.html", width=width)
+    p = t.page
+    fig = p.locator(".card .fig img")
+    assert fig.count() == 1
+    info = loaded(fig.first)
+    assert info["w"] > 0 and (info["w"], info["h"]) == (info["aw"], info["ah"]) == (640, 300)
+    card = fig.first.locator("xpath=ancestor::article[1]")
+    assert "plt.show()" in card.locator(".card-h").inner_text()
+    inner = card.evaluate("c => { const r = c.getBoundingClientRect(); return [r.left, r.right]; }")
+    box = fig.first.evaluate("i => { const r = i.getBoundingClientRect(); return [r.left, r.right]; }")
+    assert inner[0] <= box[0] and box[1] <= inner[1]  # inside the card, scaled down on a phone
+    assert info["box"] <= 640 and (width > 600 or info["box"] < 390)
+    pix = p.locator("img.pix")
+    assert pix.count() == 1
+    info = loaded(pix.first)
+    assert info["w"] == 64 and pix.first.evaluate("i => getComputedStyle(i).imageRendering") == "pixelated"
+    tags = pix.first.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' st ')][1]").locator(".tag").all_inner_texts()
+    assert tags[:2] == ["shape (8, 8)", "float64"]
+    assert p.evaluate("document.documentElement.scrollWidth") <= width
+    assert t.errors == []
+
+
+def test_stepping_to_a_hit_shows_its_figure(tab):
+    t = tab("gallery/plots.html")
+    p = t.page
+    card = p.locator("#line-29")
+    first = card.locator(".hit:visible .fig img")
+    assert first.count() == 1 and loaded(first.first)["w"] == 256
+    src0 = first.first.get_attribute("src")
+    card.locator("[data-step='1']").click()
+    assert card.locator(".step-pos").inner_text() == "hit 2 of 4"
+    second = card.locator(".hit:visible .fig img")
+    assert second.count() == 1 and second.first.get_attribute("src") != src0
+    assert loaded(second.first)["w"] == 256
+    later = card.locator(".state > .figs .fig")
+    assert "captured in a later hit" in later.inner_text() and loaded(later.locator("img").first)["w"] == 256
+    note = p.locator(".note-limit")
+    assert note.is_visible() and "3 figures captured; 1 more were not" in note.inner_text()
+    # the decorated def's card steps through its calls
+    assert p.locator("#line-17 .step-pos").inner_text() == "call 1 of 4"
+    assert t.errors == []

@@ -543,3 +543,230 @@ def test_folds_with_an_exception_open_and_docs_lose_rst_rules():
     assert texts(fold.groups[2].entries) == [
         "⚠ expected: RuntimeError = Trying to backward through the graph a second time"]
     assert fold.groups[2].entries[0].expected and not fold.groups[2].error
+
+
+# ── figures and images (cases made by tests/fixtures/make_figure_cases.py from real runs) ──
+
+
+from fixtures import FIGURE_CASES, FIGURES  # noqa: E402
+
+
+def imgs(page: str) -> list[dict[str, str]]:
+    """Every <img> of a page, as its attributes (entities decoded)."""
+    out = []
+    for tag in re.findall(r"<img\b[^>]*>", page):
+        out.append({k: html.unescape(v) for k, v in re.findall(r'(\w[\w-]*)="([^"]*)"', tag)})
+    return out
+
+
+@pytest.fixture(scope="module")
+def plots():
+    return build_view(*load_case("plots"))
+
+
+def test_figures_appear_on_the_hit_that_made_them(plots):
+    tr = load_case("plots")[1]
+    files = [f["file"] for f in tr["figures"]]
+    card = plots.card(29)  # plt.show() in the loop; recorded hits 1 and 2, figure limit 3
+    assert card.code.strip() == "plt.show()" and card.hit_count == 4 and card.recorded == 2
+    assert [[(f.file, f.number, f.width, f.height) for f in h.figures] for h in card.hits] == [
+        [(files[0], 1, 256, 160)], [(files[1], 2, 256, 160)]]
+    assert [f.caption for f in card.hits[0].figures] == ["Figure 1: Step 0; x: sample"]
+    assert [(f.file, f.later, f.caption) for f in card.figures_later] == [
+        (files[2], True, "Figure 3: Step 2; x: sample (captured in a later hit)")]
+    assert plots.figure_limit == "3 figures captured; 1 more were not" and plots.other_figures == []
+    page = render("plots")
+    panel = page.split('id="line-29"', 1)[1].split("</article>", 1)[0]
+    first = panel.split('<section class="hit" data-hit="0"', 1)[1].split("</section>", 1)[0]
+    assert (f'<figure class="fig"><a class="fig-a" href="../figures/{files[0]}" title="Open the full-size image">'
+            f'<img src="../figures/{files[0]}" width="256" height="160" alt="Step 0; x: sample" loading="lazy" '
+            'decoding="async"></a><figcaption>Figure 1: Step 0; x: sample</figcaption></figure>') in first
+    second = panel.split('<section class="hit" data-hit="1"', 1)[1].split("</section>", 1)[0]
+    assert f'src="../figures/{files[1]}"' in second and files[0] not in second
+    after = panel.split('<details class="hit-more">', 1)[1].split("</details>", 1)[1]
+    assert f'src="../figures/{files[2]}"' in after and "captured in a later hit" in after
+    assert "Not every figure is shown. 3 figures captured; 1 more were not." in page_text(page)
+    # pages without figures show none of it
+    assert "<img" not in render("first_gradient") and "<figure" not in render("descent")
+
+
+@pytest.mark.parametrize("name", FIGURE_CASES)
+def test_every_image_on_a_figure_page_exists_and_has_its_recorded_size(name):
+    from PIL import Image
+
+    page = render(name, root_rel="../")  # the page is in gallery/, the figures in figures/
+    found = imgs(page)
+    tr = load_case(name)[1]
+    shown = {f["file"] for f in tr["figures"]} | {  # figures, and the pictures of bound values
+        e["value"]["image"]["file"] for ln in tr["lines"] for r in ln["records"] for e in r["events"]
+        if e["role"] == "bind" and "image" in e.get("value", {})}
+    assert {i["src"] for i in found} == {f"../figures/{f}" for f in shown} and len(shown) == 2 + 2 * (name == "plots")
+    for attrs in found:
+        assert attrs["src"].startswith("../figures/") and attrs["loading"] == "lazy" and attrs["alt"]
+        path = FIGURES / attrs["src"].removeprefix("../figures/")
+        with Image.open(path) as im:
+            im.load()
+            assert im.size == (int(attrs["width"]), int(attrs["height"]))
+
+
+def test_a_value_image_is_a_small_pixelated_picture_with_shape_and_dtype():
+    view = build_view(*load_case("image_grid"))
+    card = next(c for c in view.cards if c.code.startswith("three = "))
+    (entry,) = [e for e in card.state() if e.image is not None]
+    assert entry.name == "three (8×8)" and entry.table is not None
+    assert (entry.image.width, entry.image.height) == (64, 64) and entry.image.alt == "three as an image 8×8"
+    assert [t.text for t in entry.tags][:2] == ["shape (8, 8)", "float64"]
+    page = render("image_grid")
+    assert (f'<img class="pix" src="../figures/{entry.image.file}" width="64" height="64" alt="three as an image 8×8" '
+            'loading="lazy" decoding="async">') in page
+    css = (Path(__file__).parents[1] / "tracekit" / "assets" / "tracekit.css").read_text()
+    assert "image-rendering: pixelated" in css
+    assert re.search(r"\.fig img \{[^}]*max-width: 100%;[^}]*height: auto;", css)
+
+
+def test_only_the_bound_value_of_an_image_line_is_drawn(plots):
+    state = plots.card(22).state()
+    assert [e.name for e in state if e.image is not None] == ["board (6×6)"]
+    assert [t.text for t in state[-1].tags] == ["shape (6, 6)", "uint8"]
+
+
+def test_figures_on_unexplained_lines_hidden_lines_and_outside_any_line():
+    ex, tr = mini("plt.plot(x)\nplt.show()", {}, [
+        {"line": 2, "hits": 2, "records": [rec([], figures=["aaaaaaaaaaaaaaaa.png"]), {**rec([], figures=["bbbbbbbbbbbbbbbb.png"]), "hit": 1}],
+         "figures_later": ["cccccccccccccccc.png"]}],
+        figures=[{"file": f, "line": 2, "hit": h, "width": 10, "height": 8, "alt": ""}
+                 for f, h in (("aaaaaaaaaaaaaaaa.png", 0), ("bbbbbbbbbbbbbbbb.png", 1), ("cccccccccccccccc.png", None))]
+        + [{"file": "dddddddddddddddd.png", "line": None, "hit": None, "width": 10, "height": 8, "alt": "At exit"},
+           {"file": "eeeeeeeeeeeeeeee.png", "line": 99, "hit": 0, "width": 10, "height": 8, "alt": ""}])
+    view = build_view(ex, tr)
+    (group,) = [g for g in view.folds[0].groups if g.figures]
+    assert [f.caption for f in group.figures] == [
+        "Figure 1 (hit 1)", "Figure 2 (hit 2)", "Figure 3 (captured in a later hit)"]
+    assert [(f.file, f.caption) for f in view.other_figures] == [
+        ("dddddddddddddddd.png", "Figure 4: At exit"), ("eeeeeeeeeeeeeeee.png", "Figure 5")]
+    assert [f.file[0] for f in view.figures] == list("abcde")
+    page = render_page(ex, tr, assets=ASSETS, root_rel="", json_name="mini.json")
+    assert 'src="figures/aaaaaaaaaaaaaaaa.png"' in page and 'id="other-figures"' in page
+    assert "Other figures Captured while no line shown on this page was running." in page_text(page)
+
+
+def test_figure_files_that_are_not_plain_names_are_not_shown():
+    bad = ["../../etc/passwd.png", "javascript:alert(1).png", "a b.png", ".hidden.png", "x.svg", 'q".png']
+    ex, tr = mini("y = 1", {1: "p"}, [{"line": 1, "hits": 1, "records": [rec(
+        [{"role": "bind", "text": "y", "value": {"type": "PIL.Image.Image", "repr": "<img>", "image": {"file": b, "width": 4, "height": 4}}}
+         for b in bad], figures=bad)]}],
+        figures=[{"file": b, "line": 1, "hit": 0, "width": 4, "height": 4, "alt": ""} for b in bad])
+    view = build_view(ex, tr)
+    assert view.figures == []
+    page = render_page(ex, tr, assets=ASSETS, root_rel="", json_name="mini.json")
+    assert "<img" not in page and "<figure" not in page
+
+
+def test_the_figures_folder_is_the_builds():
+    from tracekit import build, render as render_mod
+
+    assert render_mod.FIGURES_DIR == build.FIGURES_DIR
+
+
+# ── decorated definitions ────────────────────────────────────────────────────
+
+
+def test_a_decorated_def_shows_its_calls(plots):
+    card = plots.card(17)  # "@counted\ndef curve(k, n=24)": the item starts at the decorator, the trace at the def
+    assert (card.line, card.end_line) == (25, 26)
+    assert card.is_def and card.multi and card.hit_count == 4 and card.recorded == 2
+    assert [texts(h.entries) for h in card.hits] == [
+        ["⬇ param: k = 0", "⬇ param: n = 24"], ["⬇ param: k = 1", "⬇ param: n = 25"]]
+    page = render("plots")
+    block = page.split('id="line-17"', 1)[1].split("</article>", 1)[0]
+    assert 'data-unit="call"' in block and "Called 4 times · first 2 recorded" in page_text(block)
+    assert "call 1 of 4" in block and "Calls 2" not in block and "Call 2 of 4" in block
+    # an unexplained decorated def in a fold keeps its parameters too
+    (group,) = [g for f in plots.folds for g in f.groups if [l.number for l in g.lines] == [8, 9]]
+    assert texts(group.entries) == ["⬇ param: args = (0,)", "⬇ param: kwargs = {'n': 24}"] and group.hit_count == 4
+
+
+def test_decorated_defs_and_classes_with_hand_made_traces():
+    from tracekit.source import Example, Item, ListingLine
+
+    src = ["@decorate(", "    lambda f: f)", "# a comment", "def f(a):", "    return a", "@dataclass", "class C:", "    x: int = 1"]
+    listing = [ListingLine(i, i, t) for i, t in enumerate(src, 1)]
+    items = [Item(kind="code", line=1, end_line=4, number=1, end_number=4, code="\n".join(src[:4]), prose="f."),
+             Item(kind="code", line=5, end_line=5, number=5, end_number=5, code=src[4]),
+             Item(kind="code", line=6, end_line=7, number=6, end_number=7, code="\n".join(src[5:7]), prose="C."),
+             Item(kind="code", line=8, end_line=8, number=8, end_number=8, code=src[7])]
+    ex = Example(path="d.py", title="D", intro="", options={}, listing=listing, items=items)
+    lines = [  # the decorator's lambda runs on line 2; the def line records the calls
+        {"line": 2, "hits": 1, "records": [rec([{"role": "return", "text": "f", "value": {"type": "function", "repr": "<function f>"}}])]},
+        {"line": 4, "function": "f", "hits": 3, "records": [
+            {**rec([{"role": "bind", "text": "a", "value": {"type": "int", "repr": str(n)}}]), "hit": n} for n in range(3)]},
+    ]
+    view = build_view(ex, {"schema": 1, "status": "ok", "lines": lines})
+    card = view.card(1)
+    assert card.is_def and card.hit_count == 3 and [texts(h.entries) for h in card.hits] == [
+        [f"⬇ param: a = {n}"] for n in range(3)]
+    assert not view.card(6).is_def and not view.card(6).has_state and view.card(6).not_run == ""
+
+
+# ── the trace model round-trips what the child writes ──────────────────────────
+
+
+@pytest.mark.parametrize("name", FIGURE_CASES)
+def test_trace_dataclasses_round_trip_figure_keys(name):
+    from tracekit.trace import Trace
+
+    tr = load_case(name)[1]
+    assert tr["figures"] and any(r.get("figures") for ln in tr["lines"] for r in ln["records"])
+    back = Trace.from_dict(tr).to_dict()
+    assert back == tr
+    if name == "plots":
+        assert back["figure_limit"] == tr["figure_limit"] and any(ln.get("figures_later") for ln in back["lines"])
+
+
+def test_trace_dataclasses_round_trip_a_real_run_without_and_with_optional_keys(tmp_path: Path):
+    from tracekit.run import trace_file
+    from tracekit.trace import Trace
+
+    script = tmp_path / "s.py"
+    script.write_text("x = [1, 2]\nprint(len(x))\n")
+    plain = trace_file(script, capture=True, cwd=tmp_path).trace
+    back = Trace.from_dict(plain).to_dict()
+    assert back == plain
+    assert not {"figures", "figure_limit", "placeholder_errors"} & set(back)
+    assert all("figures_later" not in ln and all("figures" not in r for r in ln["records"]) for ln in back["lines"])
+    failing = trace_file(script, capture=True, cwd=tmp_path, probes={1: ["nope + 1"]}).trace
+    assert failing["placeholder_errors"] and Trace.from_dict(failing).to_dict() == failing
+
+
+# ── inert text ───────────────────────────────────────────────────────────────
+
+
+def test_inert_text_marks_controls_and_bounds_length():
+    from tracekit.render import MAX_TEXT_CHARS, inert
+
+    assert inert("a\u202eb\u2066c\u2069\x00\x1b[0m\x7f\t\n\r\nz\rq\udcff\ufeff") == (
+        "a<U+202E>b<U+2066>c<U+2069><U+0000><U+001B>[0m<U+007F>\t\n\nz<U+000D>q<U+DCFF><U+FEFF>")
+    assert inert("👨\u200d👩\u200d👧 ünï") == "👨\u200d👩\u200d👧 ünï"  # joiners and accents stay
+    long = inert("x" * (MAX_TEXT_CHARS + 12_345))
+    assert long == "x" * MAX_TEXT_CHARS + "… (12,345 more characters)"
+    assert inert("abc", 2) == "ab… (1 more character)"
+
+
+def test_page_json_stays_valid_json_for_any_trace():
+    ex, tr = mini("y = 1", {}, [{"line": 1, "hits": 1, "records": [rec([], output="\udcff\ud800 bad\n")]}],
+                  stdout="\udcff\ud800 bad\n", nan=float("nan"))
+    out = page_json(ex, tr)
+    out.encode("utf-8")
+    data = json.loads(out)
+    assert data["stdout"] == "\udcff\ud800 bad\n" and data["nan"] == "nan"  # what the trace had, as JSON can say it
+    page = render_page(ex, tr, assets=ASSETS, root_rel="", json_name="mini.json")
+    page.encode("utf-8")
+    assert "<U+DCFF><U+D800> bad" in page_text(page)
+
+
+def test_file_names_in_links_are_percent_encoded():
+    ex, tr = load_case("first_gradient")
+    page = render_page(ex, tr, assets=ASSETS, root_rel="", json_name="javascript:alert(1) #1 ü.json")
+    assert 'href="javascript%3Aalert%281%29%20%231%20%C3%BC.json"' in page
+    index = render_index([{"title": "T", "intro": "", "html": "a dir/javascript:x?.html", "status": "ok"}], assets=ASSETS)
+    assert 'href="a%20dir/javascript%3Ax%3F.html"' in index and '<h2 class="group-t">a dir</h2>' in index

@@ -1230,8 +1230,6 @@ for k in range(2):
 """
 
 
-@known_bug("an exception raised by a compound statement's header (if/while test, for iterable, with item) is not "
-           "recorded: the line's 'exceptions' stays 0 and the hit's 'exception' null, unlike a simple statement's")
 @pytest.mark.parametrize("header_line", [3, 8, 13])
 def test_exception_in_a_compound_header_is_recorded(tmp_path: Path, header_line: int) -> None:
     plain, traced, trace = run_both(tmp_path, "headers.py", HEADER_EXCEPTIONS)

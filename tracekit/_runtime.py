@@ -323,6 +323,7 @@ class Recorder:
         b["__tk_v__"] = self.value
         b["__tk_f__"] = self.callee
         b["__tk_x__"] = self.exception
+        b["__tk_h__"] = self.header_exception
         b["__tk_e__"] = self.loop_end
         b["__tk_p__"] = self.probe
         # sys.__stdout__ too, so `sys.stdout is sys.__stdout__` holds as it does under python.
@@ -369,7 +370,7 @@ class Recorder:
             pass
         return d
 
-    def exception(self, s: int) -> None:
+    def exception(self, s: int, frame: Any = None) -> None:
         e = sys.exc_info()[1]
         if e is None or issubclass(type(e), GeneratorExit):
             return
@@ -379,13 +380,24 @@ class Recorder:
             self.exit_seen = (e.code, self.stmts[s][0], id(e))
         self.exc_counts[s] += 1
         info = {"type": _type_name(type(e)), "message": _cut(_safe_str(e), 2000)[0]}
-        rec = self.current.get((s, id(self._getframe(1))))
+        rec = self.current.get((s, id(frame if frame is not None else self._getframe(1))))
         if rec is not None and rec.get("exception") is None and self._running_recorded(s, rec):
             rec["exception"] = info
         else:
             later = self.exc_later.setdefault(s, [])
             if len(later) < self.hits_limit:
                 later.append(info)
+
+    def header_exception(self, s: int) -> None:
+        """An exception left compound statement S: record it if its header raised it."""
+        e = sys.exc_info()[1]
+        frame = self._getframe(1)
+        tb = e.__traceback__ if e is not None else None
+        while tb is not None and tb.tb_frame is not frame:
+            tb = tb.tb_next
+        line, end = self.stmts[s][0], self.stmts[s][1] or self.stmts[s][0]
+        if tb is not None and line <= tb.tb_lineno <= end:
+            self.exception(s, frame)
 
     def loop_end(self, s: int, names: tuple) -> None:
         frame = self._getframe(1)

@@ -28,8 +28,26 @@ from dataclasses import dataclass
 __all__ = ["InstrumentError", "Instrumented", "ReservedNameError", "describe_syntax_error", "instrument", "instrumented_source", "RESERVED_PREFIX"]
 
 RESERVED_PREFIX = "__tk_"
-_MAX_BLOCKS = 16  # deeper statements are not wrapped in try: their exceptions go unrecorded
-_HOOK_NAMES = ("__tk_c__", "__tk_n__", "__tk_B__", "__tk_R__", "__tk_s__", "__tk_v__", "__tk_f__", "__tk_x__", "__tk_e__", "__tk_p__")
+# python allows 20 statically nested blocks; past 18 (a margin for handlers) statements are not
+# wrapped in try, and their exceptions go unrecorded on their lines.
+_MAX_BLOCKS = 18
+_BLOCKS = (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar)
+
+
+def _static_depth(node: ast.AST) -> int:
+    """The deepest nesting of blocks inside NODE's bodies (not counting NODE, nor nested functions)."""
+    best = 0
+    bodies = [getattr(node, f, None) or [] for f in ("body", "orelse", "finalbody")]
+    bodies += [h.body for h in getattr(node, "handlers", None) or []]
+    bodies += [c.body for c in getattr(node, "cases", None) or []]
+    handler_extra = 1 if getattr(node, "handlers", None) else 0
+    for body in bodies:
+        for st in body:
+            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            best = max(best, isinstance(st, _BLOCKS) + _static_depth(st) + handler_extra)
+    return best
+_HOOK_NAMES = ("__tk_c__", "__tk_n__", "__tk_B__", "__tk_R__", "__tk_h__", "__tk_s__", "__tk_v__", "__tk_f__", "__tk_x__", "__tk_e__", "__tk_p__")
 
 # Callees whose behaviour depends on the calling frame or on the literal name at the call site.
 _FRAME_SENSITIVE = {"super"}
@@ -311,6 +329,7 @@ class _Instrumenter:
         self.scope: list[str] = []
         self.kinds: list[str] = []  # "class" or "function", innermost last
         self.blocks = 0  # statically nested blocks (loops, with, try) around the current statement
+        self.guards: list[bool] = []  # whether each enclosing compound statement gets a header guard
 
     # tables -------------------------------------------------------------------------------
     def text(self, node: ast.AST) -> str:
@@ -352,7 +371,7 @@ class _Instrumenter:
     def guarded(self, s: int, node: ast.stmt, recorded: list[ast.stmt], plain: list[ast.stmt], catch: bool = True) -> ast.stmt:
         body: ast.stmt = ast.If(test=self.gate(s), body=recorded, orelse=plain)
         # python allows 20 statically nested blocks; the try below adds one (two inside a handler).
-        if catch and self.blocks < _MAX_BLOCKS:
+        if catch and self.blocks + 1 <= _MAX_BLOCKS:
             # At the recursion limit even the hook's own frame would overflow: pass it on untouched.
             recursion = ast.ExceptHandler(type=_name("__tk_R__"), name=None, body=[ast.Raise(exc=None, cause=None)])
             handler = ast.ExceptHandler(
@@ -362,6 +381,18 @@ class _Instrumenter:
             )
             body = ast.Try(body=[body], handlers=[recursion, handler], orelse=[], finalbody=[])
         return _loc(body, node)
+
+    def header_guard(self, s: int, node: ast.stmt) -> ast.stmt:
+        """`try: <compound statement> except …: __tk_h__(S); raise`, recording exceptions its header raises.
+
+        The handler sees body exceptions too; the hook keeps only those raised on the header's lines.
+        """
+        if not self.guards[-1]:
+            return node
+        recursion = ast.ExceptHandler(type=_name("__tk_R__"), name=None, body=[ast.Raise(exc=None, cause=None)])
+        handler = ast.ExceptHandler(type=_name("__tk_B__"), name=None, body=[ast.Expr(value=_call("__tk_h__", _const(s))), ast.Raise(exc=None, cause=None)])
+        guard = ast.Try(body=[node], handlers=[recursion, handler], orelse=[], finalbody=[])
+        return _loc(guard, node)
 
     def header(self, s: int, expr: ast.expr, role: str, probe: bool = True) -> ast.expr:
         """`(recorded(expr) if first-N-hit else expr)` for an expression in a compound header."""
@@ -429,12 +460,19 @@ class _Instrumenter:
                     return method(node)
                 finally:
                     self.blocks = saved
-            nests = isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar))
+            # Loops, with and try are blocks of their own; a header guard (a try) is one more.
+            own = isinstance(node, _BLOCKS)
+            guard = isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Match))
+            # ...and it adds one to every block below it, so it must leave room for the deepest.
+            guard = guard and self.blocks + own + 1 + _static_depth(node) + 1 <= _MAX_BLOCKS
+            nests = own + guard
+            self.guards.append(guard)
             self.blocks += nests
             try:
                 return method(node)
             finally:
                 self.blocks -= nests
+                self.guards.pop()
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             return [node]
         return [self.simple(node)]
@@ -506,7 +544,7 @@ class _Instrumenter:
         node.test = self.header(s, node.test, "test")
         node.body = self.body(node.body)
         node.orelse = self.body(node.orelse)
-        return [node]
+        return [self.header_guard(s, node)]
 
     def do_While(self, node: ast.While) -> list[ast.stmt]:
         s = self.add_stmt(node, "header", end_line=node.test.end_lineno)
@@ -514,7 +552,7 @@ class _Instrumenter:
         node.test = self.header(s, node.test, "test")
         node.body = self.body(node.body)
         node.orelse = self.body(node.orelse)
-        return [node] + self.loop_end(node, names)
+        return [self.header_guard(s, node)] + self.loop_end(node, names)
 
     def do_For(self, node: ast.For) -> list[ast.stmt]:
         s = self.add_stmt(node, "header", end_line=node.iter.end_lineno)
@@ -524,7 +562,7 @@ class _Instrumenter:
         pro = self.prologue(node, "iterate", targets, node.lineno)
         node.body = self.body(node.body, pro=pro)
         node.orelse = self.body(node.orelse)
-        return [node] + self.loop_end(node, names)
+        return [self.header_guard(s, node)] + self.loop_end(node, names)
 
     do_AsyncFor = do_For
 
@@ -554,7 +592,7 @@ class _Instrumenter:
             item.context_expr = self.header(si, item.context_expr, "value", probe=not names and i == 0)
         pro = self.prologue(node, "bind", names, node.lineno)
         node.body = self.body(node.body, pro=pro)
-        return [node]
+        return [self.header_guard(s, node)]
 
     do_AsyncWith = do_With
 
@@ -576,7 +614,7 @@ class _Instrumenter:
             line = case.pattern.lineno
             pro = self.prologue(case.pattern, "bind", _pattern_names(case.pattern), line)
             case.body = self.body(case.body, pro=pro)
-        return [node]
+        return [self.header_guard(s, node)]
 
     def do_FunctionDef(self, node: ast.FunctionDef) -> list[ast.stmt]:
         a = node.args

@@ -1650,7 +1650,7 @@ def _finalize(value: Any) -> Any:
     escapes it); Markup, built here from escaped parts, passes as it is."""
     if isinstance(value, Markup) or not isinstance(value, str):
         return value
-    return inert(value)
+    return inert(value, MAX_TEXT_CHARS + 64)  # + room for the marker of a text cut before
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
