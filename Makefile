@@ -28,7 +28,10 @@ test: install browser
 	$(BIN)/tracekit check examples -o output
 
 bench: install
-	$(BIN)/python benchmarks/run.py && $(BIN)/python benchmarks/build_bench.py
+	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/build_bench.py
+	$(BIN)/python benchmarks/soak.py
+	$(BIN)/python benchmarks/stdlib_instrument.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
