@@ -145,6 +145,7 @@ class _Run:
         self.device_name: str | None = None
         self.recorder: Any = None
         self.fault_file: Any = None
+        self.cwd = os.getcwd()
         self.figures: Any = None  # tracekit._figures.Figures when figures are recorded
         self.started = time.monotonic()
 
@@ -210,7 +211,13 @@ class _Run:
             data["placeholder_errors"] = rec.probe_errors
         if figures is not None:
             data.update(figures.trace_keys())
-        _jsonio.write_json(self.spec["trace"], data)
+        # Paths under the folder the run started in are written relative to it, so that a
+        # trace (tracebacks, printed paths) does not depend on where the project was checked out.
+        text = _jsonio.dumps(data)
+        root = json.dumps(self.cwd.rstrip(os.sep) + os.sep, ensure_ascii=False)[1:-1]
+        if len(root) > 1:
+            text = text.replace(root, "")
+        _jsonio.atomic_write(self.spec["trace"], text.encode("utf-8"))
         _keep_hooks_for_teardown()
         if isinstance(getattr(sys, "last_value", None), KeyboardInterrupt):
             _exit_like_sigint()
