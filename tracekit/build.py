@@ -194,6 +194,12 @@ def _skip_dir(name: str) -> bool:
     return name.startswith(("_", ".")) or name in ("__pycache__", "node_modules")
 
 
+def _refuse_outside_link(path: Path, root: Path) -> None:
+    """A symlink whose target lies outside the examples folder is refused: tracekit would run it."""
+    if path.is_symlink() and not _is_inside(path.resolve(), root):
+        raise BuildError(f"{_display(path)} is a symlink to {path.resolve()}, outside the examples folder {_display(root)}: refused")
+
+
 def discover(root: Path, paths: Sequence[Path] = (), *, exclude: Sequence[str] = (), skip: Sequence[Path] = ()) -> list[str]:
     """Examples under ROOT (or under PATHS inside it) as sorted POSIX paths relative to ROOT.
 
@@ -204,6 +210,7 @@ def discover(root: Path, paths: Sequence[Path] = (), *, exclude: Sequence[str] =
     skip_resolved = [s.resolve() for s in skip if s.resolve() != root]
     found: set[str] = set()
     for start in paths or [root]:
+        _refuse_outside_link(start, root)
         start = start.resolve()
         if start.is_file():
             rel = start.relative_to(root).as_posix()
@@ -221,6 +228,7 @@ def discover(root: Path, paths: Sequence[Path] = (), *, exclude: Sequence[str] =
             for name in sorted(files):
                 if not name.endswith(".py") or name.startswith(("_", ".")):
                     continue
+                _refuse_outside_link(here / name, root)
                 rel = (here / name).relative_to(root).as_posix()
                 if not any(part.startswith(("_", ".")) for part in rel.split("/")):
                     found.add(rel)
