@@ -24,7 +24,7 @@ check: install
 	$(BIN)/tracekit check examples -o output
 
 test: install browser
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider tests
 	$(BIN)/tracekit check examples -o output
 
 bench: install
