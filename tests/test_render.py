@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 
-from fixtures import CASES, chapter_example, load_case
+from fixtures import CASES, FIGURE_CASES, FIGURES, chapter_example, load_case
 from tracekit.render import (
     Card,
     asset_paths,
@@ -546,9 +546,6 @@ def test_folds_with_an_exception_open_and_docs_lose_rst_rules():
 
 
 # ── figures and images (cases made by tests/fixtures/make_figure_cases.py from real runs) ──
-
-
-from fixtures import FIGURE_CASES, FIGURES  # noqa: E402
 
 
 def imgs(page: str) -> list[dict[str, str]]:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 __all__ = ["atomic_write", "dumps", "write_json"]
 
 
 def dumps(data: object) -> str:
-    """Deterministic JSON text: sorted keys, UTF-8, one trailing newline."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+    """Deterministic JSON text: sorted keys, UTF-8, one trailing newline.
+
+    Lone surrogates (text printed with errors="surrogateescape") cannot be UTF-8: they are
+    written as \\udXXX escapes, which JSON readers turn back into the same string.
+    """
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+    return _SURROGATE.sub(lambda m: "\\u%04x" % ord(m.group()), text)
 
 
 def atomic_write(path: str | os.PathLike, payload: bytes) -> None:

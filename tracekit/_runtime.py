@@ -271,6 +271,9 @@ class _Tee:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
 
+    def __repr__(self) -> str:
+        return repr(self._real)
+
     def __iter__(self) -> Any:
         return iter(self._real)
 

@@ -27,7 +27,6 @@ from ._version import __version__
 __all__ = [
     "SCHEMA_VERSION",
     "SCHEMA_PATH",
-    "Error",
     "Event",
     "Figure",
     "Line",
