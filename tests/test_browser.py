@@ -15,17 +15,9 @@ import pytest
 from fixtures import CASES, FIGURES, load_case
 from tracekit.render import page_json, page_status, render_index, render_page, write_assets
 
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
-SHOTS = ARTIFACTS / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
+from browser_support import ARTIFACTS, BROWSER_MARKS, CHROMIUM, ROOT, SHOTS, Tab, browser  # noqa: F401 (fixture)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -48,35 +40,6 @@ def site() -> Path:
                         "path": ex.path})
     (out / "index.html").write_text(render_index(entries, assets=assets), encoding="utf-8")
     return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-class Tab:
-    """A page plus what it logged and requested."""
-
-    def __init__(self, browser, url: str, *, width: int = 1280, height: int = 900, scheme: str = "light",
-                 js: bool = True) -> None:
-        self.ctx = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme,
-                                       java_script_enabled=js)
-        self.page = self.ctx.new_page()
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.goto(url)
-        self.page.wait_for_load_state("load")
-
-    def close(self) -> None:
-        self.ctx.close()
 
 
 @pytest.fixture
