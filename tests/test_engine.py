@@ -408,3 +408,14 @@ def test_the_script_sees_no_tracekit_module_and_no_preloaded_random(tmp_path: Pa
 
     random.seed(3)
     assert t["stdout"] == f"[]\n{random.random()}\n"
+
+
+def test_a_script_using_reserved_names_is_refused_before_it_runs(tmp_path: Path) -> None:
+    script = tmp_path / "clash.py"
+    script.write_text("open('ran', 'w').write('yes')\n__tk_v__ = 1\n")
+    cli = subprocess.run([sys.executable, "-m", "tracekit", "run", "--trace", str(tmp_path / "t.json"), "clash.py"], capture_output=True, text=True, cwd=tmp_path)
+    assert cli.returncode == 2 and cli.stdout == ""
+    assert "clash.py:2:1" in cli.stderr and "reserved for tracekit" in cli.stderr
+    assert not (tmp_path / "ran").exists()
+    trace = json.loads((tmp_path / "t.json").read_text())
+    assert trace["error"]["type"] == "ReservedNameError" and trace["error"]["line"] == 2 and trace["status"] == "error"

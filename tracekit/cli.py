@@ -46,6 +46,10 @@ def run(trace_path: str | None, device: str | None, seed: int, timeout: float | 
         click.echo(f"tracekit: {e}", err=True)
         sys.exit(2)
     code = result.exit_status
+    error = result.trace.get("error") or {}
+    if error.get("type") == "ReservedNameError":
+        click.echo(f"tracekit: {script}:{error['line']}:{error.get('column') or 1}: {error['message']}", err=True)
+        sys.exit(2)
     if code < 0:
         # Die of the same signal, so the caller sees exactly what python would have shown.
         import signal

@@ -140,11 +140,19 @@ def trace_file(
         "image_lines": sorted({int(n) for n in (image_lines or ())}),
     }
     from ._codecache import PKG_PARENT, prepare
-    from .instrument import InstrumentError
+    from .instrument import InstrumentError, ReservedNameError
 
     try:
         pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir)
         cmd = [sys.executable, pyc]
+    except ReservedNameError as e:
+        # The script uses tracekit's own names: refuse it, before anything runs.
+        _cleanup(tmpdir)
+        data = _fallback_trace(script, sha, status="error", exit_status=2, message=e.msg, reason="syntax", hits=hits, seed=seed, timeout=timeout, device=device)
+        data["error"].update(type="ReservedNameError", line=e.lineno, column=e.offset)
+        if trace_path is not None:
+            trace_mod.write_json(trace_path, data)
+        return RunResult(exit_status=2, trace=data, trace_path=Path(trace_path) if trace_path is not None else None, seconds=0.0)
     except SyntaxError as e:
         # Let python itself report the error, byte for byte; nothing of the script runs.
         pyc = tables = None
