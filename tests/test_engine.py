@@ -341,6 +341,7 @@ def test_memory_limit_is_reported(tmp_path: Path) -> None:
             blocks.append(bytearray(50 * 2**20))
         """, memory=400 * 2**20, timeout=30)
     assert t["status"] == "error" and t["error"]["type"] == "MemoryError" and t["error"]["line"] == 3
+    assert t["error"]["reason"] == "memory" and t["error"]["message"].startswith("memory limit of 400 MiB reached")
 
 
 def test_placeholders_are_evaluated_after_their_line_runs(tmp_path: Path) -> None:

@@ -235,6 +235,9 @@ class _Run:
             self.status = "error"
             self.exit_status = -2 if isinstance(value, KeyboardInterrupt) else 1
             self.error = {"type": _type_name(type(value)), "message": _safe_str(value), "line": lines[-1] if lines else None, "reason": "exception", "traceback": entries}
+            if isinstance(value, MemoryError) and self.spec.get("memory"):
+                limit = int(self.spec["memory"])
+                self.error.update(reason="memory", message=f"memory limit of {limit // 2**20} MiB reached ({self.error['message'] or 'MemoryError'})")
             return
         rec = self.recorder
         exit_seen = rec.exit_seen if rec is not None else None
