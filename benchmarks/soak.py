@@ -103,6 +103,7 @@ def main() -> int:
         if procs:
             problems.append(f"{len(procs)} process(es) left behind: {procs[:3]}")
         partial = [p for p in (root / "out").rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".tmp")]
+        partial += list((root / "cache" / "runs").glob("*"))  # each run's private folder
         if partial:
             problems.append(f"temporary files left in the output: {partial[:5]}")
     tmp_after = set(glob.glob(os.path.join(tempfile.gettempdir(), "tracekit-*")))

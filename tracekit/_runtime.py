@@ -277,6 +277,14 @@ class _Tee:
     def __iter__(self) -> Any:
         return iter(self._real)
 
+    # Special methods are looked up on the type, so `with sys.stdout:` needs them here.
+    def __enter__(self) -> Any:
+        self._real.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._real.__exit__(*exc)
+
 
 class Recorder:
     """Holds the statement tables and what the hooks recorded; assembles the trace's lines."""

@@ -114,7 +114,7 @@ def trace_file(
     script = os.fspath(script)
     with open(script, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
-    tmpdir = tempfile.mkdtemp(prefix="tracekit-")
+    tmpdir = _run_folder()
     out_path = Path(trace_path) if trace_path is not None else Path(tmpdir) / "trace.json"
     child_trace = Path(tmpdir) / "child-trace.json"
     spec = {
@@ -305,6 +305,22 @@ def _reconcile(data: dict, code: int) -> None:
     elif code != 0 and data["status"] == "ok":
         data["status"] = "error"
         data["error"] = {"type": "SystemExit", "message": f"exit status {code}", "line": None, "reason": "exit", "traceback": []}
+
+
+def _run_folder() -> str:
+    """A private folder for one run's spec, trace and captured output.
+
+    It lives in tracekit's cache folder rather than in /tmp, where a script listing its
+    working folder would see it.
+    """
+    from ._codecache import cache_dir
+
+    base = os.path.join(cache_dir(), "runs")
+    try:
+        os.makedirs(base, exist_ok=True)
+        return tempfile.mkdtemp(prefix="run-", dir=base)
+    except OSError:
+        return tempfile.mkdtemp(prefix="tracekit-")
 
 
 def _stdin_is_tty() -> bool:
