@@ -1345,8 +1345,6 @@ def test_script_replacing_dunder_builtins(tmp_path: Path) -> None:
     assert_same(plain, traced)
 
 
-@known_bug("a failing `assert` on a recorded hit loses python's ^^^^ markers under the test expression "
-           "(the recorded copy asserts __tk_v__(k, test), whose position the compiler does not use)")
 def test_failing_assert_traceback_has_the_same_carets(tmp_path: Path) -> None:
     source = "x = 1\nassert x == 4\n"
     plain, traced, _ = run_both(tmp_path, "assert_fail.py", source)

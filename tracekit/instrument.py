@@ -517,7 +517,9 @@ class _Instrumenter:
             if rec.value is not None:
                 rec.value = w.hook(self.visit_top(w, rec.value), "return", self.text(node.value))
         elif isinstance(rec, ast.Assert):
-            rec.test = w.hook(self.visit_top(w, rec.test), "test", self.text(node.test))
+            # The test itself stays unwrapped: python places a failing assert's ^^^^ markers by the
+            # test's own node, and a passing assert says all there is to say about its value.
+            rec.test = self.visit_top(w, rec.test)
         elif isinstance(rec, (ast.Raise, ast.Delete)):
             w.generic_visit(rec)
         elif isinstance(rec, ast.Import):
