@@ -1336,8 +1336,6 @@ def test_script_shadowing_builtins_the_hooks_use(tmp_path: Path) -> None:
     assert trace["error"]["type"] == "ValueError"
 
 
-@known_bug("functions defined after the script rebinds __builtins__ get builtins without the __tk_ hooks: "
-           "NameError: name '__tk_n__' is not defined (python prints 3)")
 def test_script_replacing_dunder_builtins(tmp_path: Path) -> None:
     source = "__builtins__ = {'print': print, 'len': len}\ndef f(x):\n    return len(x)\nprint(f('abc'))\n"
     plain, traced, _ = run_both(tmp_path, "rebind.py", source)

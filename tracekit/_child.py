@@ -257,6 +257,11 @@ def _keep_hooks_for_teardown() -> None:
     (``__del__``, generators closed late) may still run instrumented code. Names added last to
     the module dict are also the last it clears. Nothing of the script runs after this but them.
     """
+    _hooks_into_main()
+
+
+def _hooks_into_main() -> None:
+    """Put the hooks into __main__'s globals, where instrumented code finds them before builtins."""
     main = sys.modules.get("__main__")
     if main is None:
         return
@@ -356,7 +361,7 @@ def boot() -> None:
 
     Recorder = _runtime.Recorder
     with open(spec["tables"], "rb") as f:
-        stmts, exprs, compile_warnings = marshal.load(f)
+        stmts, exprs, compile_warnings, rebinds_builtins = marshal.load(f)
     probes = {int(k): v for k, v in spec.get("probes", {}).items()}
     rec = Recorder(stmts, exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000), spec.get("image_lines", ()))
     run.recorder = rec
@@ -389,6 +394,10 @@ def boot() -> None:
         run.fault_file = open(spec["fault_log"], "w")
         faulthandler.enable(file=run.fault_file, all_threads=False)
     rec.install()
+    if rebinds_builtins:
+        # Functions take their builtins from __builtins__ as it is when they are defined; a script
+        # that replaces it would leave them without the hooks, so these scripts get them as globals.
+        _hooks_into_main()
     if compile_warnings:
         _warn_like_compile(script, compile_warnings)
     # tracekit's modules leave sys.modules (their functions keep what they need), so the

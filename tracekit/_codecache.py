@@ -55,7 +55,7 @@ def prepare(path: str, hits: int = 3, probe_lines: frozenset = frozenset(), fold
 
     result = instrument(source, path, hits, probe_lines, pkg_parent=PKG_PARENT)
     header = importlib.util.MAGIC_NUMBER + b"\0" * 12  # flags, mtime and size go unchecked for `python x.pyc`
-    payloads = ((tables, marshal.dumps((result.stmts, result.exprs, result.warnings))), (pyc, header + marshal.dumps(result.code)))
+    payloads = ((tables, marshal.dumps((result.stmts, result.exprs, result.warnings, result.rebinds_builtins))), (pyc, header + marshal.dumps(result.code)))
     try:
         for target, payload in payloads:  # tables first: a .pyc present means its tables are too
             atomic_write(target, payload)

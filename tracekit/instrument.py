@@ -84,6 +84,7 @@ class Instrumented:
     stmts: list  # [line, end_line, kind, function] + [statement whose counter it shares]
     exprs: list  # [stmt, role, text, extra-dict]
     warnings: list  # [category name, message, line]: what compiling the original emits
+    rebinds_builtins: bool = False  # the script assigns __builtins__: hooks must live in its globals
 
 
 def _loc(node: ast.AST, src: ast.AST) -> ast.AST:
@@ -713,7 +714,8 @@ def instrument(source: bytes | str, filename: str, hits: int = 3, probe_lines: s
             raise
         except (SyntaxError, RecursionError, MemoryError, ValueError) as e:
             raise InstrumentError(f"{filename}: cannot be instrumented: {type(e).__name__}: {e}") from e
-    return Instrumented(code=code, stmts=inst.stmts, exprs=inst.exprs, warnings=original_warnings)
+    rebinds = any(isinstance(n, ast.Name) and n.id == "__builtins__" and not isinstance(n.ctx, ast.Load) for n in ast.walk(tree))
+    return Instrumented(code=code, stmts=inst.stmts, exprs=inst.exprs, warnings=original_warnings, rebinds_builtins=rebinds)
 
 
 def instrumented_source(source: bytes | str, filename: str = "<script>", hits: int = 3) -> str:
