@@ -1249,7 +1249,7 @@ class _Builder:
             **record_base,
             "status": status,
             "title": example.title,
-            "intro": intro.split("\n\n", 1)[0].split("\n", 1)[0].strip() if intro else "",
+            "intro": " ".join(intro.split("\n\n", 1)[0].split()) if intro else "",  # the first paragraph
             "html": html_rel,
             "hits": hits,
             "failures": [f.to_dict() for f in failures],
