@@ -3,11 +3,13 @@
 Each simple statement S becomes::
 
     try:
-        if next(__tk_c__[S]) < N:
+        if __tk_n__(__tk_c__[S]) < N:        # next() on S's counter: true for the first N hits
             __tk_s__(S); <S with sub-expressions wrapped in __tk_v__>; <bound names recorded>
         else:
             <S unchanged>
-    except BaseException:
+    except __tk_R__:                          # RecursionError passes untouched
+        raise
+    except __tk_B__:                          # BaseException
         __tk_x__(S)
         raise
 
@@ -47,12 +49,13 @@ def _static_depth(node: ast.AST) -> int:
                 continue
             best = max(best, isinstance(st, _BLOCKS) + _static_depth(st) + handler_extra)
     return best
+
+
 _HOOK_NAMES = ("__tk_c__", "__tk_n__", "__tk_B__", "__tk_R__", "__tk_h__", "__tk_s__", "__tk_v__", "__tk_f__", "__tk_x__", "__tk_e__", "__tk_p__")
 
-# Callees whose behaviour depends on the calling frame or on the literal name at the call site.
+# Callees whose behaviour depends on the literal name at the call site (zero-argument super()).
 _FRAME_SENSITIVE = {"super"}
-# Calls that the page should not treat as an interesting result value.
-_MAX_TEXT = 200
+_MAX_TEXT = 200  # characters of source text kept per recorded expression
 
 
 class ReservedNameError(SyntaxError):
