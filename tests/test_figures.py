@@ -361,3 +361,14 @@ def test_figures_open_when_the_script_fails_are_still_captured(tmp_path: Path) -
     t = r.trace
     assert t["status"] == "error" and t["error"]["type"] == "ValueError"
     assert where(t) == [(3, 0)] and t["figures"][0]["alt"] == "before the error"
+
+
+def test_run_command_writes_figures_where_asked(tmp_path: Path) -> None:
+    script = tmp_path / "fig.py"
+    script.write_text("import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.title('rising')\nplt.show()\n")
+    done = subprocess.run([sys.executable, "-m", "tracekit", "run", "--trace", "t.json", "--figures", "figs", "fig.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    trace = json.loads((tmp_path / "t.json").read_text())
+    (figure,) = trace["figures"]
+    assert figure["line"] == 4 and figure["alt"] == "rising"
+    assert (tmp_path / "figs" / figure["file"]).read_bytes().startswith(b"\x89PNG")

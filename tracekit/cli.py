@@ -34,14 +34,15 @@ def cli() -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for random, numpy and torch.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Kill the script after this many seconds.")
 @click.option("--hits", type=click.IntRange(min=1), default=3, show_default=True, help="Hits of each line recorded in full.")
+@click.option("--figures", "figures_dir", type=click.Path(file_okay=False), help="Write captured figures (PNG) into this folder.")
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def run(trace_path: str | None, device: str | None, seed: int, timeout: float | None, hits: int, script: str, args: tuple[str, ...]) -> None:
+def run(trace_path: str | None, device: str | None, seed: int, timeout: float | None, hits: int, figures_dir: str | None, script: str, args: tuple[str, ...]) -> None:
     """Run SCRIPT as `python SCRIPT ARGS...` would, recording a trace."""
     from .run import DeviceUnavailable, trace_file
 
     try:
-        result = trace_file(script, args, trace_path=trace_path, device=device, seed=seed, timeout=timeout, hits=hits)
+        result = trace_file(script, args, trace_path=trace_path, device=device, seed=seed, timeout=timeout, hits=hits, figures_dir=figures_dir)
     except DeviceUnavailable as e:
         click.echo(f"tracekit: {e}", err=True)
         sys.exit(2)
