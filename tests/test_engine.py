@@ -420,3 +420,20 @@ def test_a_script_using_reserved_names_is_refused_before_it_runs(tmp_path: Path)
     assert not (tmp_path / "ran").exists()
     trace = json.loads((tmp_path / "t.json").read_text())
     assert trace["error"]["type"] == "ReservedNameError" and trace["error"]["line"] == 2 and trace["status"] == "error"
+
+
+def test_trailing_trace_options_are_tracekits_and_other_arguments_stay_the_scripts(tmp_path: Path) -> None:
+    script = tmp_path / "argv.py"
+    script.write_text("import sys\nprint(sys.argv[1:])\n")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "tracekit", "run", *args], capture_output=True, text=True, cwd=tmp_path)
+
+    # DESIGN.md's form: SCRIPT [ARGS…] [--trace FILE] [--device D] [--seed N]
+    done = run("argv.py", "a", "--seed", "3", "--trace", "t.json", "--seed", "5")
+    assert done.stdout == "['a', '--seed', '3']\n"
+    assert json.loads((tmp_path / "t.json").read_text())["meta"]["seed"] == 5
+    # a training script's own options are never taken
+    assert run("argv.py", "--device", "cuda", "--seed", "1").stdout == "['--device', 'cuda', '--seed', '1']\n"
+    assert run("argv.py", "x", "--trace").stdout == "['x', '--trace']\n"
+    assert run("argv.py", "--trace", "out.json", "-h").stdout == "['--trace', 'out.json', '-h']\n"

@@ -37,9 +37,22 @@ def cli() -> None:
 @click.option("--figures", "figures_dir", type=click.Path(file_okay=False), help="Write captured figures (PNG) into this folder.")
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def run(trace_path: str | None, device: str | None, seed: int, timeout: float | None, hits: int, figures_dir: str | None, script: str, args: tuple[str, ...]) -> None:
-    """Run SCRIPT as `python SCRIPT ARGS...` would, recording a trace."""
+@click.pass_context
+def run(ctx: click.Context, trace_path: str | None, device: str | None, seed: int, timeout: float | None, hits: int, figures_dir: str | None, script: str, args: tuple[str, ...]) -> None:
+    """Run SCRIPT as `python SCRIPT ARGS...` would, recording a trace.
+
+    tracekit's options go before SCRIPT; everything after it is the script's. As a convenience,
+    a run of tracekit options that starts with --trace and ends the command line is read too.
+    """
     from .run import DeviceUnavailable, trace_file
+
+    args, late = _trailing_options(ctx, args)
+    trace_path = late.get("trace_path", trace_path)
+    device = late.get("device", device)
+    seed = late.get("seed", seed)
+    timeout = late.get("timeout", timeout)
+    hits = late.get("hits", hits)
+    figures_dir = late.get("figures_dir", figures_dir)
 
     try:
         result = trace_file(script, args, trace_path=trace_path, device=device, seed=seed, timeout=timeout, hits=hits, figures_dir=figures_dir)
@@ -59,6 +72,33 @@ def run(trace_path: str | None, device: str | None, seed: int, timeout: float | 
         signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)
     sys.exit(code)
+
+
+def _trailing_options(ctx: click.Context, args: tuple[str, ...]) -> tuple[tuple[str, ...], dict]:
+    """Split `SCRIPT ARGS… --trace FILE [--seed N …]` into the script's ARGS and tracekit's options.
+
+    Only a suffix that starts with --trace and holds nothing but run's own options is taken, so
+    a script's own `--seed` or `--device` (common in training scripts) still reaches the script.
+    """
+    options = {name: p for p in ctx.command.params if isinstance(p, click.Option) for name in p.opts}
+    for start, token in enumerate(args):
+        if token.partition("=")[0] != "--trace":
+            continue
+        found: dict = {}
+        i = start
+        while i < len(args):
+            name, eq, value = args[i].partition("=")
+            param = options.get(name)
+            if param is None or (not eq and i + 1 >= len(args)):
+                break
+            if not eq:
+                value = args[i + 1]
+            i += 1 if eq else 2
+            converted = param.type.convert(value, param, ctx)
+            found[param.name] = param.callback(ctx, param, converted) if param.callback else converted
+        else:
+            return args[:start], found
+    return args, {}
 
 
 @cli.command()
