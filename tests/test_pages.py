@@ -108,3 +108,27 @@ def test_index_lists_every_example_with_its_status() -> None:
         assert (OUTPUT / f"{name}.html").is_file(), name
     assert "backward_twice" in (OUTPUT / "index.html").read_text(encoding="utf-8")
     assert "expected error" in text.lower() or "expected" in text.lower()
+
+
+def test_every_page_json_validates_against_the_shipped_page_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from referencing import Registry, Resource
+
+    from tracekit.trace import PAGE_SCHEMA_PATH, SCHEMA_PATH
+
+    trace_schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    page_schema = json.loads(PAGE_SCHEMA_PATH.read_text(encoding="utf-8"))
+    registry = Registry().with_resources([(s["$id"], Resource.from_contents(s)) for s in (trace_schema, page_schema)])
+    validator = jsonschema.Draft202012Validator(page_schema, registry=registry)
+    pages = sorted(OUTPUT.rglob("*.json"))
+    assert len([p for p in pages if not p.name.startswith(".")]) >= 10
+    for path in pages:
+        if path.name.startswith("."):
+            continue  # the build's manifest
+        data = json.loads(path.read_text(encoding="utf-8"))
+        errors = [e.message for e in validator.iter_errors(data)]
+        assert not errors, (path.name, errors[:3])
+    # the page schema is not a blank check: a page without its authored part fails
+    broken = dict(json.loads((OUTPUT / "first_gradient.json").read_text(encoding="utf-8")))
+    del broken["authored"]
+    assert list(validator.iter_errors(broken))

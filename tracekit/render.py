@@ -41,6 +41,7 @@ from markupsafe import Markup, escape
 from pygments.lexers import PythonLexer
 from pygments.token import Comment, Keyword, Name, Number, Operator, String
 
+from ._jsonio import dumps
 from .source import Example, Item, Note
 
 __all__ = [
@@ -1722,12 +1723,9 @@ def page_json(example: Example, trace: Mapping[str, Any]) -> str:
     data = dict(_trace_dict(trace))
     data["authored"] = _example_dict(example)
     try:
-        text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
+        return dumps(data)
     except ValueError:  # NaN or infinity in a hand-made trace: JSON has no such numbers
-        text = json.dumps(_finite(data), sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
-    # Lone surrogates (text the script printed that was never valid Unicode) stay in the JSON as
-    # \udXXX escapes, which JSON allows, so the file is still UTF-8.
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n"
+        return dumps(_finite(data))
 
 
 def _finite(x: Any) -> Any:

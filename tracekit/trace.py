@@ -27,6 +27,7 @@ from ._version import __version__
 __all__ = [
     "SCHEMA_VERSION",
     "SCHEMA_PATH",
+    "PAGE_SCHEMA_PATH",
     "Event",
     "Figure",
     "Line",
@@ -43,6 +44,8 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("schema") / "trace.schema.json"
+# The JSON written beside each page: the trace plus `authored` and `build` (refers to SCHEMA_PATH).
+PAGE_SCHEMA_PATH = SCHEMA_PATH.with_name("page.schema.json")
 
 
 def _build(cls: type, data: dict) -> Any:
