@@ -437,3 +437,12 @@ def test_trailing_trace_options_are_tracekits_and_other_arguments_stay_the_scrip
     assert run("argv.py", "--device", "cuda", "--seed", "1").stdout == "['--device', 'cuda', '--seed', '1']\n"
     assert run("argv.py", "x", "--trace").stdout == "['x', '--trace']\n"
     assert run("argv.py", "--trace", "out.json", "-h").stdout == "['--trace', 'out.json', '-h']\n"
+
+
+def test_safe_path_mode_keeps_python_s_sys_path(tmp_path: Path) -> None:
+    script = tmp_path / "sp.py"
+    script.write_text("import sys\nprint(sys.path)\n")
+    env = dict(__import__("os").environ, PYTHONSAFEPATH="1")
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env)
+    traced = subprocess.run([sys.executable, "-m", "tracekit", "run", str(script)], capture_output=True, text=True, env=env)
+    assert traced.stdout == plain.stdout and str(tmp_path) not in plain.stdout

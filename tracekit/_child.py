@@ -379,7 +379,8 @@ def boot() -> None:
     pkg = spec["pkg_parent"]
     if sys.path and sys.path[0] == pkg:
         del sys.path[0]
-    if sys.path:
+    # Under -P / PYTHONSAFEPATH python adds no script folder (and so none for the .pyc either).
+    if sys.path and not getattr(sys.flags, "safe_path", False):
         sys.path[0] = os.path.dirname(os.path.realpath(script))
     _as_script(sys.modules["__main__"], script)
     atexit.register(run.write)
