@@ -446,3 +446,13 @@ def test_safe_path_mode_keeps_python_s_sys_path(tmp_path: Path) -> None:
     plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env)
     traced = subprocess.run([sys.executable, "-m", "tracekit", "run", str(script)], capture_output=True, text=True, env=env)
     assert traced.stdout == plain.stdout and str(tmp_path) not in plain.stdout
+
+
+def test_interpreter_options_reach_the_script(tmp_path: Path) -> None:
+    script = tmp_path / "flags.py"
+    script.write_text("import sys\nassert False, 'asserts are on'\nprint(__debug__, sys.flags.optimize, sys.flags.dev_mode)\n")
+    for flags in ([], ["-O", "-X", "dev"]):
+        plain = subprocess.run([sys.executable, *flags, str(script)], capture_output=True, text=True)
+        traced = subprocess.run([sys.executable, *flags, "-m", "tracekit", "run", str(script)], capture_output=True, text=True)
+        assert (traced.stdout, traced.returncode) == (plain.stdout, plain.returncode)
+        assert traced.stderr == plain.stderr

@@ -35,7 +35,7 @@ def cache_dir() -> str:
 def _key(path: str, source: bytes, hits: int, probe_lines: frozenset) -> str:
     with open(os.path.join(_HERE, "instrument.py"), "rb") as f:
         generator = f.read()
-    meta = repr((__version__, sys.version, PKG_PARENT, path, hits, sorted(probe_lines))).encode()
+    meta = repr((__version__, sys.version, sys.flags.optimize, PKG_PARENT, path, hits, sorted(probe_lines))).encode()
     return hashlib.sha256(meta + b"\0" + generator + b"\0" + source).hexdigest()
 
 

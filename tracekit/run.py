@@ -144,7 +144,7 @@ def trace_file(
 
     try:
         pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir)
-        cmd = [sys.executable, pyc]
+        cmd = [sys.executable, *_interpreter_flags(), pyc]
     except ReservedNameError as e:
         # The script uses tracekit's own names: refuse it, before anything runs.
         _cleanup(tmpdir)
@@ -157,12 +157,12 @@ def trace_file(
         # Let python itself report the error, byte for byte; nothing of the script runs.
         pyc = tables = None
         syntax_error = e
-        cmd = [sys.executable, script]
+        cmd = [sys.executable, *_interpreter_flags(), script]
     except InstrumentError as e:
         # Valid Python beyond what the rewriting handles: run it plain, and say so in the trace.
         pyc = tables = None
         syntax_error = e
-        cmd = [sys.executable, script]
+        cmd = [sys.executable, *_interpreter_flags(), script]
     else:
         syntax_error = None
     fault_log = Path(tmpdir) / "fault.log"
@@ -305,6 +305,14 @@ def _reconcile(data: dict, code: int) -> None:
     elif code != 0 and data["status"] == "ok":
         data["status"] = "error"
         data["error"] = {"type": "SystemExit", "message": f"exit status {code}", "line": None, "reason": "exit", "traceback": []}
+
+
+def _interpreter_flags() -> list[str]:
+    """This interpreter's own options (-O, -X dev, -W …), so the child runs as python was asked to."""
+    try:
+        return list(subprocess._args_from_interpreter_flags())
+    except Exception:  # a private helper of the standard library: never let it stop a run
+        return []
 
 
 def _run_folder() -> str:
