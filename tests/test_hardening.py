@@ -142,3 +142,17 @@ def test_output_at_home_or_in_a_full_folder_deletes_nothing_of_others(tmp_path: 
     assert (home / "notes.txt").read_text() == "mine" and (home / "index.html").read_text() == "<p>my own index</p>"
     assert sorted(p.name for p in examples.iterdir()) == []
     assert first.returncode in (0, 1, 2) and "Traceback" not in first.stderr
+
+
+def test_output_limit_is_configurable_and_named_when_hit(tmp_path: Path) -> None:
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    (examples / "chatty.py").write_text("while True:\n    print('line of output')\n")
+    (examples / "quiet.py").write_text("print('hello')\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.tracekit]\nmax_output = "20K"\ntimeout = 30\n')
+    result = tracekit("build", "examples", "-o", "site", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "chatty.py:2" in result.stderr and "output limit" in result.stderr.lower()
+    assert (tmp_path / "site" / "quiet.html").is_file() and (tmp_path / "site" / "chatty.html").is_file()
+    bad = tracekit("build", "examples", "-o", "site", "--max-output", "lots", cwd=tmp_path)
+    assert bad.returncode == 2 and "max_output" in bad.stderr and "Traceback" not in bad.stderr

@@ -898,7 +898,7 @@ def _in_scope(rel: str, scope: Sequence[str]) -> bool:
 
 
 def _options(config: Config) -> dict:
-    return {"device": config.device, "seed": config.seed, "hits": config.hits, "timeout": config.timeout, "memory": config.memory}
+    return {"device": config.device, "seed": config.seed, "hits": config.hits, "timeout": config.timeout, "memory": config.memory, "max_output": config.max_output}
 
 
 @dataclass(repr=False, eq=False)
@@ -955,15 +955,7 @@ class _Ran:
     seconds: float = 0.0
 
 
-def _trace_kwargs_supported() -> set[str]:
-    import inspect
-
-    from .run import trace_file
-
-    return set(inspect.signature(trace_file).parameters)
-
-
-def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event, running: set, running_lock: threading.Lock, supported: set[str]) -> _Ran | None:
+def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event, running: set, running_lock: threading.Lock) -> _Ran | None:
     if cancel.is_set():
         return None
     with running_lock:
@@ -991,10 +983,12 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
             cwd=str(plan.root),
             env=env_vars,
         )
-        if options.get("memory") is not None and "memory" in supported:
+        if options.get("memory") is not None:
             kwargs["memory"] = options["memory"]
-        image_lines = [item.line for item in example.items if getattr(item, "image", False)]
-        if image_lines and "image_lines" in supported:
+        if options.get("max_output") is not None:
+            kwargs["max_output"] = options["max_output"]
+        image_lines = [item.line for item in example.items if item.image]
+        if image_lines:
             kwargs["image_lines"] = image_lines
         if cancel.is_set():
             return None
@@ -1376,12 +1370,13 @@ def build(
     timeout: float | None = None,
     hits: int | None = None,
     memory: Any = None,
+    max_output: Any = None,
     exclude: Sequence[str] | None = None,
 ) -> BuildResult:
     """Build the pages of the examples under PATHS (default: the configured examples folder)
     into OUTPUT. Raises ConfigError/BuildError (exit status 2) and BuildInterrupted (130/143)."""
     reporter = reporter or Reporter()
-    cfg = _resolve_config(config, dict(device=device, seed=seed, timeout=timeout, hits=hits, memory=memory, jobs=jobs, exclude=tuple(exclude) if exclude else None))
+    cfg = _resolve_config(config, dict(device=device, seed=seed, timeout=timeout, hits=hits, memory=memory, max_output=max_output, jobs=jobs, exclude=tuple(exclude) if exclude else None))
     if isinstance(shard, str):
         shard = parse_shard(shard)
     if shard is not None and index_only:
@@ -1502,7 +1497,6 @@ def _run_all(builder: _Builder, todo: list[str], keyed: dict[str, _Keyed], manif
     cancel = threading.Event()
     running: set[str] = set()
     running_lock = threading.Lock()
-    supported = _trace_kwargs_supported()
     abort: BuildError | None = None
     pool = ThreadPoolExecutor(max_workers=max(1, min(builder.jobs, len(todo))), thread_name_prefix="tracekit")
     futures: dict[Future, str] = {}
@@ -1515,7 +1509,7 @@ def _run_all(builder: _Builder, todo: list[str], keyed: dict[str, _Keyed], manif
             # (and --fail-fast obeyed) before the next example starts.
             while queue and len(pending) < workers and not cancel.is_set():
                 rel = queue.pop()
-                fut = pool.submit(_run_example, plan, rel, env_vars, cancel, running, running_lock, supported)
+                fut = pool.submit(_run_example, plan, rel, env_vars, cancel, running, running_lock)
                 futures[fut] = rel
                 pending.add(fut)
             if not pending:
@@ -1584,11 +1578,12 @@ def check(
     timeout: float | None = None,
     hits: int | None = None,
     memory: Any = None,
+    max_output: Any = None,
     exclude: Sequence[str] | None = None,
 ) -> CheckResult:
     """Is every page in OUTPUT what a build would write now, and does every example pass?
     Runs nothing: compares cache keys, and the files on disk with the manifest's hashes."""
-    cfg = _resolve_config(config, dict(device=device, seed=seed, timeout=timeout, hits=hits, memory=memory, exclude=tuple(exclude) if exclude else None))
+    cfg = _resolve_config(config, dict(device=device, seed=seed, timeout=timeout, hits=hits, memory=memory, max_output=max_output, exclude=tuple(exclude) if exclude else None))
     plan = _plan(cfg, paths, output, None)
     out = plan.out
     problems: list[Problem] = []
@@ -1659,7 +1654,7 @@ def _stale_reason(rec: dict, k: _Keyed, old_env: dict, env: dict) -> str:
         diffs.append("tracekit's own files changed")
     if diffs:
         return "built with " + ", ".join(diffs)
-    return "built with other options (seed, hits, device, timeout or memory)"
+    return "built with other options (seed, hits, device, timeout, memory or max_output)"
 
 
 class _CallableModule(type(sys)):  # type: ignore[misc]

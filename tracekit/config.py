@@ -38,6 +38,7 @@ KEYS: dict[str, str] = {
     "hits": "a positive integer",
     "exclude": "a list of glob patterns (strings)",
     "memory": "a size such as 512M or 2G, or a number of bytes",
+    "max_output": "a size such as 1M: characters an example may print before it is stopped",
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -50,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
     "hits": 3,
     "exclude": [],
     "memory": None,
+    "max_output": None,  # tracekit.run's default, 10M characters
 }
 
 _DEVICE_RE = re.compile(r"cpu|cuda|cuda:\d+|mps|auto")
@@ -74,6 +76,7 @@ class Config:
     hits: int = 3
     exclude: tuple[str, ...] = ()
     memory: int | None = None
+    max_output: int | None = None
     pyproject: Path | None = None
     explicit: frozenset[str] = field(default_factory=frozenset)  # keys given on the command line
 
@@ -218,7 +221,7 @@ def _validate(key: str, value: Any, where: str, *, base: Path) -> Any:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
             raise bad()
         return tuple(value)
-    if key == "memory":
+    if key in ("memory", "max_output"):
         try:
             return parse_memory(value)
         except ValueError:
