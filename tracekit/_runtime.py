@@ -41,6 +41,25 @@ _DOC_TYPES = (
 )
 
 
+def _doc_subject(f: Any) -> Any:
+    """F itself when its attributes can be read without running the program's code, else its type.
+
+    Functions, builtins, classes and C-level callables (numpy's dispatchers, ufuncs) are read
+    directly; an object whose class defines __getattr__/__getattribute__ or a __doc__ property
+    in Python is described by its class instead, so that recording never runs its code.
+    """
+    t = type(f)
+    if t in _DOC_TYPES or issubclass(t, type):
+        return f
+    for k in t.__mro__:
+        attrs = k.__dict__
+        if any(type(attrs.get(n)) is _types.FunctionType for n in ("__getattr__", "__getattribute__")):
+            return t
+        if any(isinstance(attrs.get(n), property) for n in ("__doc__", "__qualname__", "__module__", "__name__")):
+            return t
+    return f
+
+
 def _type_name(t: type) -> str:
     mod = getattr(t, "__module__", None) or "?"
     name = getattr(t, "__qualname__", None) or getattr(t, "__name__", "?")
@@ -363,10 +382,7 @@ class Recorder:
 
     def _describe(self, f: Any) -> dict:
         d: dict[str, Any] = {}
-        t = type(f)
-        # Attributes are read only from functions, builtins and classes: reading them from an
-        # arbitrary callable object could run its __getattr__ and change what the program does.
-        subject = f if (t in _DOC_TYPES or issubclass(t, type)) else t
+        subject = _doc_subject(f)
         try:
             mod = getattr(subject, "__module__", None)
             qn = getattr(subject, "__qualname__", None) or getattr(subject, "__name__", None)
