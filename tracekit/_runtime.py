@@ -369,7 +369,8 @@ class Recorder:
     def value(self, k: int, v: Any) -> Any:
         s, role, _text, _extra = self.exprs[k]
         rec = self.current.get((s, id(self._getframe(1))))
-        if rec is not None and not (role == "expr" and v is None):
+        # Skipped: an expression statement's None, and `np.random` on the way to `np.random.rand`.
+        if rec is not None and not (role == "expr" and v is None) and not (role == "value" and type(v) is _ModuleType):
             rec["events"].append((k, snapshot(v, s in self.image_stmts)))
         return v
 
