@@ -307,7 +307,7 @@ def test_cli_summary_names_each_failure(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "2 example(s) failed" in result.stderr
     assert "unmarked.py:2: ValueError: boom" in result.stderr
-    assert "exits.py: crashed" in result.stderr
+    assert "exits.py:3: OsExit: os._exit(3)" in result.stderr
     # not a TTY: one plain line per example on stdout
     assert sum(1 for line in result.stdout.splitlines() if line.split()[:1] in (["ok"], ["failed"])) == 3
 

@@ -262,13 +262,25 @@ def test_timeout_kills_and_still_writes_a_trace(tmp_path: Path) -> None:
     assert t["error"]["line"] in (2, 3) and t["error"]["reason"] == "timeout"
 
 
-def test_crash_of_the_child_is_reported(tmp_path: Path) -> None:
+def test_os_exit_still_leaves_a_trace_naming_its_line(tmp_path: Path) -> None:
     t = run_script(tmp_path, """\
         import os
         print("bye", flush=True)
         os._exit(7)
         """)
-    assert t["status"] == "crashed" and t["exit_status"] == 7 and t["stdout"] == "bye\n"
+    assert t["status"] == "error" and t["exit_status"] == 7 and t["stdout"] == "bye\n"
+    assert t["error"]["type"] == "OsExit" and t["error"]["line"] == 3 and t["error"]["message"] == "os._exit(7)"
+    assert line(t, 2)["hits"] == 1 and line(t, 2)["records"][0]["output"] == "bye\n"
+
+
+def test_a_child_that_dies_without_a_trace_is_reported_as_crashed(tmp_path: Path) -> None:
+    t = run_script(tmp_path, """\
+        import os, signal
+        print("bye", flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """)
+    assert t["status"] == "crashed" and t["exit_status"] == -9 and t["stdout"] == "bye\n"
+    assert t["error"]["message"] == "killed by SIGKILL"
 
 
 def test_unavailable_device_stops_before_running(tmp_path: Path) -> None:

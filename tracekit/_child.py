@@ -149,12 +149,15 @@ class _Run:
         self.figures: Any = None  # tracekit._figures.Figures when figures are recorded
         self.started = time.monotonic()
 
-    def write(self) -> None:
-        """Write the trace JSON atomically; only the original process, and only once."""
+    def write(self, flush: bool = True) -> None:
+        """Write the trace JSON atomically; only the original process, and only once.
+
+        FLUSH=False leaves the script's streams alone (os._exit loses what they buffer).
+        """
         if self.written or os.getpid() != self.pid:
             return
         self.written = True
-        for stream in (sys.stdout, sys.stderr):
+        for stream in (sys.stdout, sys.stderr) if flush else ():
             try:
                 stream.flush()
             except Exception:
@@ -267,6 +270,32 @@ def _hooks_into_main() -> None:
         return
     hooks = {k: v for k, v in builtins.__dict__.items() if k.startswith("__tk_")}
     main.__dict__.update(hooks)
+
+
+def _trace_os_exit(run: _Run) -> None:
+    """Wrap os._exit so that the trace is still written (it skips every exit handler).
+
+    Only the run's own process writes: a forked child (multiprocessing) exits straight away.
+    """
+    import functools
+
+    real = os._exit
+
+    @functools.wraps(real)
+    def _exit(status: int) -> None:
+        if os.getpid() == run.pid and not run.written:
+            try:
+                line = run.recorder.current_line(sys._getframe(1)) if run.recorder is not None else None
+                run.exit_status = status if type(status) is int else 1
+                if status != 0:
+                    run.status = "error"
+                    run.error = {"type": "OsExit", "message": f"os._exit({status!r})", "line": line, "reason": "exit", "traceback": []}
+                run.write(flush=False)
+            except BaseException:
+                pass
+        real(status)
+
+    os._exit = _exit
 
 
 def _exit_like_sigint() -> None:
@@ -384,6 +413,7 @@ def boot() -> None:
         sys.path[0] = os.path.dirname(os.path.realpath(script))
     _as_script(sys.modules["__main__"], script)
     atexit.register(run.write)
+    _trace_os_exit(run)
     if spec.get("timeout"):
         import _thread
 
