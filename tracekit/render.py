@@ -1599,12 +1599,21 @@ def _banner(trace: Mapping[str, Any], status: str, line_map: dict[int, int], ite
                 number=fnum,
             )
         )
+    # The trace's reason is a code (schema: error.reason); the page says it in words, or not at all
+    # where the error's own message says it (an exception).
     reasons = {
         "timeout": "The run took longer than its time limit and was stopped.",
         "crashed": "The Python process running the example crashed.",
         "limit": "The run went over a resource limit and was stopped.",
+        "signal": "The Python process running the example was killed by a signal.",
+        "output": "The example printed more than its output limit allows, and was stopped.",
+        "memory": "The example needed more memory than its limit allows.",
+        "syntax": "The file is not valid Python, so nothing ran.",
+        "instrument": "tracekit could not instrument this valid Python file; it ran without a trace.",
+        "placeholder": "A placeholder in the prose could not be evaluated after its line ran.",
+        "exit": "The script ended itself with a non-zero exit status.",
     }
-    reason = str(err.get("reason") or reasons.get(tstatus, ""))
+    reason = reasons.get(str(err.get("reason") or ""), "") or reasons.get(tstatus, "")
     if status == "expected error":
         title = f"The run ends with the expected {etype}" if etype else "The run ends with the expected error"
         kind = "expected"
