@@ -1,6 +1,9 @@
-"""Entry point of the child process: run one instrumented script as `python SCRIPT ARGS…` would,
-then write its trace. Started by tracekit.run with a JSON spec; imports only the standard library
-up front (the instrumenter itself uses `ast`)."""
+"""The child process's side: boot the runtime inside the instrumented script, write its trace.
+
+The child is `python <instrumented>.pyc spec.json`; the module's first statements call `boot()`,
+which prepares the process as `python SCRIPT ARGS…` would have it and returns, so the script
+runs as the main module itself. Imports only the standard library (and tracekit's own light
+modules); torch, numpy and matplotlib are touched only after the script imports them."""
 
 from __future__ import annotations
 
