@@ -23,6 +23,8 @@ CASES = {
     "b cubic_fit (2,000 autograd steps)": ("cubic_fit.py", 1.3),
     "c pure_loop (10**6 iterations)": ("pure_loop.py", 3.0),
     "d straight_line (300 statements)": ("straight_line.py", 1.5),
+    # Not an issue target: a guard on the per-write cost of attributing output to lines.
+    "e print_loop (200,000 printed lines)": ("print_loop.py", 5.0),
 }
 
 

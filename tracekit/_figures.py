@@ -29,6 +29,8 @@ import struct
 import sys
 import weakref
 
+from ._jsonio import atomic_write
+
 Any = object  # annotations only
 
 __all__ = ["Figures"]
@@ -310,12 +312,7 @@ class Figures:
         if name is None:
             name = hashlib.sha256(data).hexdigest()[:16] + ".png"
         if name not in self.written:
-            os.makedirs(self.dir, exist_ok=True)
-            path = os.path.join(self.dir, name)
-            tmp = os.path.join(self.dir, f".{name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
+            atomic_write(os.path.join(self.dir, name), data)
             self.written.add(name)
         return name
 

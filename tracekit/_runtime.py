@@ -314,6 +314,11 @@ class Recorder:
         self.filename = filename
         self.hits_limit = hits
         self.probes = probes
+        if probes:
+            # Imported now, while booting: later imports would put tracekit back in sys.modules.
+            from ._placeholders import parse_placeholder
+
+            self.parse_placeholder = parse_placeholder
         self.max_output = max_output
         # A prologue folded into its body's first statement shares that statement's counter.
         self.counters = [itertools.count() for _ in stmts]
@@ -324,6 +329,8 @@ class Recorder:
         self.exc_later: dict[int, list] = {}
         self.finals: dict[int, list] = {}
         self.later: dict[int, list] = {}
+        self.later_size: dict[int, int] = {}
+        self.past_recording: set[int] = set()  # statements hit more often than recorded
         self.out = {"stdout": [], "stderr": []}
         self.out_size = {"stdout": 0, "stderr": 0}
         self.out_exceeded: str | None = None
@@ -441,7 +448,7 @@ class Recorder:
         results = {}
         for placeholder in self.probes.get(line, ()):  # authored {expr:spec} texts
             try:
-                results[placeholder] = _format_placeholder(placeholder, frame.f_globals, frame.f_locals)
+                results[placeholder] = _format_placeholder(self.parse_placeholder(placeholder), frame.f_globals, frame.f_locals)
             except BaseException as e:
                 if isinstance(e, (KeyboardInterrupt, SystemExit)):
                     raise
@@ -458,7 +465,15 @@ class Recorder:
         return int(m.group(1)) if m else 0
 
     def _running_recorded(self, s: int, rec: dict) -> bool:
-        return self.count(s) == rec["hit"] + 1
+        """Is REC, a recorded hit of S, the hit running now (not an earlier one)?"""
+        if s in self.past_recording:
+            return False
+        n = self.count(s)
+        if n > self.hits_limit:
+            # No recorded hit can be the running one any more: skip reading the counter from now on.
+            self.past_recording.add(s)
+            return False
+        return n == rec["hit"] + 1
 
     def output(self, stream: str, text: str) -> None:
         size = self.out_size[stream] + len(text)
@@ -470,23 +485,18 @@ class Recorder:
                     self.on_limit()
             return
         self.out[stream].append(text)
-        f = self._getframe(1).f_back  # the writer's caller; None when python itself writes at exit
-        while f is not None and f.f_code.co_filename != self.filename:
-            f = f.f_back
-        if f is None:
-            return
-        s = self.line_stmt.get(f.f_lineno)
-        if s is None:
-            return
-        rec = self.current.get((s, id(f)))
-        if rec is not None and self._running_recorded(s, rec):
-            out = rec.setdefault("output", [])
-            if sum(map(len, out)) < MAX_OUTPUT_PER_HIT:
-                out.append(text)
-        else:
-            later = self.later.setdefault(s, [])
-            if sum(map(len, later)) < MAX_OUTPUT_LATER:
-                later.append(text)
+        _line, s, rec = self.locate(self._getframe(1).f_back)  # None past the script (at exit)
+        if rec is not None:
+            # Sizes are kept as running totals: a chatty line is written to many thousand times.
+            used = rec.get("output_size", 0)
+            if used < MAX_OUTPUT_PER_HIT:
+                rec.setdefault("output", []).append(text)
+                rec["output_size"] = used + len(text)
+        elif s is not None:
+            used = self.later_size.get(s, 0)
+            if used < MAX_OUTPUT_LATER:
+                self.later.setdefault(s, []).append(text)
+                self.later_size[s] = used + len(text)
 
     def locate(self, frame: Any) -> tuple[int | None, int | None, dict | None]:
         """(line, statement, record) of the innermost script line FRAME's stack is running.
@@ -579,41 +589,13 @@ class Recorder:
         return _ADDRESS.sub("0x…", "".join(self.out[stream]))
 
 
-def _split_placeholder(text: str) -> tuple[str, str | None, str]:
-    """Split 'expr!r:spec' at the first top-level '!' or ':' (outside brackets and strings)."""
-    depth = 0
-    quote = None
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if quote:
-            if c == "\\":
-                i += 1
-            elif c == quote:
-                quote = None
-        elif c in "'\"":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif depth == 0 and c == "!" and i + 1 < len(text) and text[i + 1] in "rsa" and (i + 2 == len(text) or text[i + 2] == ":"):
-            conv = text[i + 1]
-            spec = text[i + 3 :] if i + 2 < len(text) else ""
-            return text[:i], conv, spec
-        elif depth == 0 and c == ":" and not text[i:].startswith(":="):
-            return text[:i], None, text[i + 1 :]
-        i += 1
-    return text, None, ""
-
-
-def _format_placeholder(placeholder: str, globs: dict, locs: Any) -> str:
-    expr, conv, spec = _split_placeholder(placeholder)
-    value = eval(expr.strip(), globs, locs)
-    if conv == "r":
+def _format_placeholder(parsed: Any, globs: dict, locs: Any) -> str:
+    """The text of one parsed prose placeholder, evaluated in the frame its line ran in."""
+    value = eval(parsed.expr, globs, locs)
+    if parsed.conversion == "r":
         value = repr(value)
-    elif conv == "s":
+    elif parsed.conversion == "s":
         value = str(value)
-    elif conv == "a":
+    elif parsed.conversion == "a":
         value = ascii(value)
-    return _ADDRESS.sub("0x…", format(value, spec))
+    return _ADDRESS.sub("0x…", format(value, parsed.spec))

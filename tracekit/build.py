@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Sequence, TextIO
 
-from ._jsonio import atomic_write
+from ._jsonio import atomic_write, dumps
 from ._version import __version__
 from .config import Config, ConfigError, load_config, parse_shard
 
@@ -590,7 +590,7 @@ class Manifest:
             "site": {"files": self.site, "index_of": self.index_of},
             "files": self.files(),
         }
-        return (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+        return dumps(data).encode("utf-8")
 
 
 def _index_entries(examples: dict[str, dict]) -> list[dict]:

@@ -114,6 +114,17 @@ def _const(v: object) -> ast.Constant:
     return ast.Constant(value=v)
 
 
+def _recording_try(body: ast.stmt, hook: str, s: int) -> ast.Try:
+    """`try: BODY / except RecursionError: raise / except BaseException: HOOK(s); raise`.
+
+    At the recursion limit even the hook's own frame would overflow, so a RecursionError passes
+    untouched; anything else is reported to HOOK and re-raised with its traceback unchanged.
+    """
+    recursion = ast.ExceptHandler(type=_name("__tk_R__"), name=None, body=[ast.Raise(exc=None, cause=None)])
+    report = ast.ExceptHandler(type=_name("__tk_B__"), name=None, body=[ast.Expr(value=_call(hook, _const(s))), ast.Raise(exc=None, cause=None)])
+    return ast.Try(body=[body], handlers=[recursion, report], orelse=[], finalbody=[])
+
+
 class _Lines:
     """Source text lookup by (line, col) spans, with columns in UTF-8 bytes as ast gives them."""
 
@@ -376,14 +387,7 @@ class _Instrumenter:
         body: ast.stmt = ast.If(test=self.gate(s), body=recorded, orelse=plain)
         # python allows 20 statically nested blocks; the try below adds one (two inside a handler).
         if catch and self.blocks + 1 <= _MAX_BLOCKS:
-            # At the recursion limit even the hook's own frame would overflow: pass it on untouched.
-            recursion = ast.ExceptHandler(type=_name("__tk_R__"), name=None, body=[ast.Raise(exc=None, cause=None)])
-            handler = ast.ExceptHandler(
-                type=_name("__tk_B__"),
-                name=None,
-                body=[ast.Expr(value=_call("__tk_x__", _const(s))), ast.Raise(exc=None, cause=None)],
-            )
-            body = ast.Try(body=[body], handlers=[recursion, handler], orelse=[], finalbody=[])
+            body = _recording_try(body, "__tk_x__", s)
         return _loc(body, node)
 
     def header_guard(self, s: int, node: ast.stmt) -> ast.stmt:
@@ -393,10 +397,7 @@ class _Instrumenter:
         """
         if not self.guards[-1]:
             return node
-        recursion = ast.ExceptHandler(type=_name("__tk_R__"), name=None, body=[ast.Raise(exc=None, cause=None)])
-        handler = ast.ExceptHandler(type=_name("__tk_B__"), name=None, body=[ast.Expr(value=_call("__tk_h__", _const(s))), ast.Raise(exc=None, cause=None)])
-        guard = ast.Try(body=[node], handlers=[recursion, handler], orelse=[], finalbody=[])
-        return _loc(guard, node)
+        return _loc(_recording_try(node, "__tk_h__", s), node)
 
     def header(self, s: int, expr: ast.expr, role: str, probe: bool = True) -> ast.expr:
         """`(recorded(expr) if first-N-hit else expr)` for an expression in a compound header."""
