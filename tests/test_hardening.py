@@ -134,14 +134,18 @@ def test_output_at_home_or_in_a_full_folder_deletes_nothing_of_others(tmp_path: 
     (examples / "a.py").write_text("x = 1\n")
     env = dict(os.environ, HOME=str(home))
     first = tracekit("build", "examples", "-o", "~", cwd=tmp_path, env=env)
-    # an index.html tracekit did not write is never overwritten: the build says so and fails
+    # `~` is the home folder, as in the configuration file
+    assert (home / "a.html").is_file() and not (tmp_path / "~").exists()
+    # an index.html tracekit did not write is never overwritten: the build says so and stops
+    assert first.returncode == 2 and "Traceback" not in first.stderr
+    assert "refusing to overwrite" in first.stderr and "index.html" in first.stderr
     assert (home / "index.html").read_text() == "<p>my own index</p>"
     assert (home / "notes.txt").read_text() == "mine"
+    # the example goes away: its page (tracekit's) goes too, nothing else does
     (examples / "a.py").unlink()
     tracekit("build", "examples", "-o", "~", cwd=tmp_path, env=env)
+    assert not (home / "a.html").exists()
     assert (home / "notes.txt").read_text() == "mine" and (home / "index.html").read_text() == "<p>my own index</p>"
-    assert sorted(p.name for p in examples.iterdir()) == []
-    assert first.returncode in (0, 1, 2) and "Traceback" not in first.stderr
 
 
 def test_output_limit_is_configurable_and_named_when_hit(tmp_path: Path) -> None:

@@ -875,7 +875,7 @@ def _plan(config: Config, paths: Sequence[str | os.PathLike], output: str | os.P
         where = f" (set `examples` in [tool.tracekit] of {_display(config.pyproject)})" if config.pyproject else ""
         raise BuildError(f"examples folder {_display(config.examples)} does not exist{where}")
     root = _choose_root(given, config.examples).resolve()
-    out = Path(output).resolve() if output is not None else config.output.resolve()
+    out = Path(output).expanduser().resolve() if output is not None else config.output.resolve()
     if out.exists() and not out.is_dir():
         raise BuildError(f"output {_display(out)} is not a folder")
     scope = []
@@ -1135,12 +1135,18 @@ class _Builder:
 
     # writing
     def may_write(self, rel: str, manifest_files: dict[str, str]) -> bool:
-        if not self.plan.overlap:
-            return True
+        """May OUT/REL be replaced? Only if it is missing or tracekit wrote it (it is in the manifest).
+
+        Where the output and examples folders overlap, the file must also still hold what tracekit
+        wrote: a source that happens to share a page's name is never overwritten.
+        """
         target = self.out / rel
         if not os.path.lexists(target):
             return True
-        return manifest_files.get(rel) is not None and manifest_files.get(rel) == _file_sha(target)
+        written = manifest_files.get(rel)
+        if written is None:
+            return False
+        return not self.plan.overlap or written == _file_sha(target)
 
     def write(self, rel: str, data: bytes) -> str:
         atomic_write(self.out / rel, data)
