@@ -37,7 +37,17 @@ def make_examples(folder: Path, count: int) -> list[str]:
 def build(examples: Path, out: Path, cache: Path) -> tuple[int, str, float, int]:
     """Run `tracekit build -j 2`; return (exit status, stderr+stdout, seconds, parent peak RSS KiB)."""
     env = dict(os.environ, TRACEKIT_CACHE_DIR=str(cache))
-    cmd = [sys.executable, "-c", "import resource, sys; from tracekit.cli import main; sys.argv[0] = 'tracekit'\ntry:\n    main()\nfinally:\n    print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)", "build", str(examples), "-o", str(out), "-j", "2"]
+    cmd = [
+        sys.executable,
+        "-c",
+        "import resource, sys; from tracekit.cli import main; sys.argv[0] = 'tracekit'\ntry:\n    main()\nfinally:\n    print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)",
+        "build",
+        str(examples),
+        "-o",
+        str(out),
+        "-j",
+        "2",
+    ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start

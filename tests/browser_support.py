@@ -11,8 +11,7 @@ CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 SHOTS = ARTIFACTS / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 BROWSER_MARKS = [
     pytest.mark.browser,
@@ -32,10 +31,8 @@ def browser():
 class Tab:
     """A page plus what it logged and requested."""
 
-    def __init__(self, browser, url: str, *, width: int = 1280, height: int = 900, scheme: str = "light",
-                 js: bool = True) -> None:
-        self.ctx = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme,
-                                       java_script_enabled=js)
+    def __init__(self, browser, url: str, *, width: int = 1280, height: int = 900, scheme: str = "light", js: bool = True) -> None:
+        self.ctx = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme, java_script_enabled=js)
         self.page = self.ctx.new_page()
         self.errors: list[str] = []
         self.requests: list[str] = []
@@ -47,5 +44,3 @@ class Tab:
 
     def close(self) -> None:
         self.ctx.close()
-
-

@@ -6,16 +6,14 @@ test-artifacts/screenshots/ (desktop 1280 and phone 390 wide, light and dark).
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-
-from fixtures import CASES, FIGURES, load_case
-from tracekit.render import page_json, page_status, render_index, render_page, write_assets
-
 from browser_support import ARTIFACTS, BROWSER_MARKS, CHROMIUM, ROOT, SHOTS, Tab, browser  # noqa: F401 (fixture)
+from fixtures import CASES, FIGURES, load_case
+
+from tracekit.render import page_json, page_status, render_index, render_page, write_assets
 
 pytestmark = BROWSER_MARKS
 
@@ -32,12 +30,9 @@ def site() -> Path:
         rel = Path(ex.path).with_suffix(".html")
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         root_rel = "../" * (len(rel.parts) - 1)
-        (out / rel).write_text(
-            render_page(ex, tr, assets=assets, root_rel=root_rel, json_name=rel.with_suffix(".json").name),
-            encoding="utf-8")
+        (out / rel).write_text(render_page(ex, tr, assets=assets, root_rel=root_rel, json_name=rel.with_suffix(".json").name), encoding="utf-8")
         (out / rel.with_suffix(".json")).write_text(page_json(ex, tr), encoding="utf-8")
-        entries.append({"title": ex.title, "intro": ex.intro, "html": rel.as_posix(), "status": page_status(ex, tr),
-                        "path": ex.path})
+        entries.append({"title": ex.title, "intro": ex.intro, "html": rel.as_posix(), "status": page_status(ex, tr), "path": ex.path})
     (out / "index.html").write_text(render_index(entries, assets=assets), encoding="utf-8")
     return out
 
@@ -56,8 +51,7 @@ def tab(browser, site):
         t.close()
 
 
-PAGES = ["autograd/first_gradient.html", "autograd/descent.html", "broken.html", "index.html",
-         "gallery/image_grid.html", "gallery/plots.html"]
+PAGES = ["autograd/first_gradient.html", "autograd/descent.html", "broken.html", "index.html", "gallery/image_grid.html", "gallery/plots.html"]
 
 
 @pytest.mark.parametrize("rel", PAGES)
@@ -78,8 +72,7 @@ def test_clicking_a_listing_line_highlights_its_card(tab):
     card = p.locator("#line-8")
     assert "is-active" in card.get_attribute("class")
     assert "is-active" in p.locator("#L8").get_attribute("class")
-    p.wait_for_function("() => { const r = document.getElementById('line-8').getBoundingClientRect();"
-                        " return r.top >= 0 && r.top < innerHeight; }")
+    p.wait_for_function("() => { const r = document.getElementById('line-8').getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }")
     # only one card is selected at a time
     p.click("#L15 .lt")
     assert p.locator(".card.is-active").count() == 1
@@ -211,8 +204,13 @@ def test_layout_two_panes_on_desktop_one_column_on_phone(tab):
     assert pane["y"] >= cards["y"] + cards["height"]  # listing after the cards
 
 
-SHOT_PAGES = {"first_gradient": "autograd/first_gradient.html", "descent": "autograd/descent.html",
-              "broken": "broken.html", "index": "index.html", "plots": "gallery/plots.html"}
+SHOT_PAGES = {
+    "first_gradient": "autograd/first_gradient.html",
+    "descent": "autograd/descent.html",
+    "broken": "broken.html",
+    "index": "index.html",
+    "plots": "gallery/plots.html",
+}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -257,8 +255,9 @@ def loaded(img) -> dict:
     img.scroll_into_view_if_needed()
     img.evaluate("i => i.decode().catch(() => null)")
     img.page.wait_for_function("i => i.complete", arg=img.element_handle())
-    return img.evaluate("i => ({w: i.naturalWidth, h: i.naturalHeight, aw: +i.getAttribute('width'),"
-                        " ah: +i.getAttribute('height'), box: i.getBoundingClientRect().width})")
+    return img.evaluate(
+        "i => ({w: i.naturalWidth, h: i.naturalHeight, aw: +i.getAttribute('width'), ah: +i.getAttribute('height'), box: i.getBoundingClientRect().width})"
+    )
 
 
 @pytest.mark.parametrize("width", [1280, 390])

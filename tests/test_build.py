@@ -528,7 +528,10 @@ def test_interrupt_leaves_previous_pages_intact(tmp_path: Path, signum: int, sta
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
         [sys.executable, "-m", "tracekit", "build", str(ex), "-o", str(out), "-j", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
     )
     deadline = time.monotonic() + 30
     while not flag.exists() and time.monotonic() < deadline:
@@ -648,7 +651,12 @@ def test_concurrent_shards_merge_the_manifest_safely(tmp_path: Path) -> None:
     do_build(ex, full)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     procs = [
-        subprocess.Popen([sys.executable, "-m", "tracekit", "build", str(ex), "-o", str(sharded), "--shard", f"{i}/3", "-q", "-j", "1"], env=env, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "tracekit", "build", str(ex), "-o", str(sharded), "--shard", f"{i}/3", "-q", "-j", "1"],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for i in (1, 2, 3)
     ]
     for proc in procs:

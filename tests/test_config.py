@@ -57,8 +57,7 @@ def test_defaults_without_pyproject(tmp_path: Path, monkeypatch) -> None:
 def test_values_are_read_and_paths_are_relative_to_pyproject(tmp_path: Path) -> None:
     project(
         tmp_path,
-        'examples = "docs/ex"\noutput = "site"\ndevice = "cpu"\nseed = 3\ntimeout = 12\njobs = 2\n'
-        'hits = 5\nexclude = ["drafts/*"]\nmemory = "512M"\n',
+        'examples = "docs/ex"\noutput = "site"\ndevice = "cpu"\nseed = 3\ntimeout = 12\njobs = 2\nhits = 5\nexclude = ["drafts/*"]\nmemory = "512M"\n',
     )
     sub = tmp_path / "deep" / "er"
     sub.mkdir(parents=True)

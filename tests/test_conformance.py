@@ -15,6 +15,7 @@ runs through tracekit's rewriting.
 The whole file takes well under a minute; cases taking more than ~1.5 s instrumented
 are marked `slow` (deselect with `-m "not slow"`).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -99,8 +100,7 @@ def _script_for(module: str, workdir: Path) -> str:
         text = src.read_text(encoding="utf-8")
         cut = text.index('\nif __name__ == "__main__":')
         dest = workdir / src.name
-        dest.write_text(text[:cut] + '\n\nif __name__ == "__main__":\n    unittest.main()\n',
-                        encoding="utf-8")
+        dest.write_text(text[:cut] + '\n\nif __name__ == "__main__":\n    unittest.main()\n', encoding="utf-8")
         return dest.name
     return str(src)
 
@@ -132,13 +132,11 @@ def test_cpython_module_passes_identically(module, tmp_path):
     env = H.child_env()
     plain = H.run([sys.executable, script, "-v"], workdir, b"", False, 120, env)
     trace_path = tmp_path / "trace.json"
-    traced = H.run(H.tracekit_argv(script, ["-v"], trace_path, []), workdir, b"", False,
-                   300, env)
+    traced = H.run(H.tracekit_argv(script, ["-v"], trace_path, []), workdir, b"", False, 300, env)
 
     problems = []
     if traced.returncode != plain.returncode:
-        problems.append(f"exit status differs: python {plain.returncode}, "
-                        f"tracekit run {traced.returncode}")
+        problems.append(f"exit status differs: python {plain.returncode}, tracekit run {traced.returncode}")
     p_err, t_err = _normalise(plain.stderr), _normalise(traced.stderr)
     if t_err != p_err:
         problems.append("stderr (unittest report) differs:\n" + H.diff("stderr", p_err, t_err))
@@ -148,5 +146,4 @@ def test_cpython_module_passes_identically(module, tmp_path):
 
     trace = json.loads(trace_path.read_text(encoding="utf-8"))
     assert trace.get("exit_status") == plain.returncode
-    assert any(ln.get("hits", 0) > 0 for ln in trace.get("lines", [])), (
-        "no executed line recorded: the module was not instrumented")
+    assert any(ln.get("hits", 0) > 0 for ln in trace.get("lines", [])), "no executed line recorded: the module was not instrumented"

@@ -44,7 +44,9 @@ def events(trace: dict, number: int, hit: int = 0) -> list[tuple[str, str, str |
 
 
 def test_every_target_kind_records_its_value(tmp_path: Path) -> None:
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         class C: pass
         c = C()
         d = {}
@@ -62,7 +64,8 @@ def test_every_target_kind_records_its_value(tmp_path: Path) -> None:
         except ZeroDivisionError as err:
             pass
         import os.path as osp
-        """)
+        """,
+    )
     assert ("bind", "a", "1") in events(t, 4) and ("bind", "rest", "[2, 3]") in events(t, 4)
     assert ("bind", "c.attr", "5") in events(t, 5)
     assert ("bind", 'd["k"]', "[7]") in events(t, 6)
@@ -76,13 +79,16 @@ def test_every_target_kind_records_its_value(tmp_path: Path) -> None:
 
 
 def test_calls_args_results_and_subexpressions_carry_their_source_text(tmp_path: Path) -> None:
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         def f(x, scale=1):
             return x * scale
         x = 3
         y = f(x ** 2, scale=2) + abs(-3 * x)
         print(y)
-        """)
+        """,
+    )
     ev = line(t, 4)["records"][0]["events"]
     calls = [e for e in ev if e["role"] == "call"]
     assert [c["text"] for c in calls] == ["f", "abs"]
@@ -98,7 +104,9 @@ def test_calls_args_results_and_subexpressions_carry_their_source_text(tmp_path:
 
 
 def test_short_circuit_and_single_evaluation_are_kept(tmp_path: Path) -> None:
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         log = []
         def f(v):
             log.append(v)
@@ -108,13 +116,16 @@ def test_short_circuit_and_single_evaluation_are_kept(tmp_path: Path) -> None:
         c = f(1) < f(2) < f(0) < f(5)
         e = f(7) if f(0) else f(8)
         print(log, r, s, c, e)
-        """)
+        """,
+    )
     assert t["stdout"] == "[0, 2, 1, 2, 0, 0, 8] 0 2 False 8\n"
 
 
 def test_values_are_snapshots_taken_when_the_line_runs(tmp_path: Path) -> None:
     pytest.importorskip("torch")
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         import torch
         x = torch.tensor([1.0, 2.0], requires_grad=True)
         y = (x * x).sum()
@@ -123,7 +134,8 @@ def test_values_are_snapshots_taken_when_the_line_runs(tmp_path: Path) -> None:
         with torch.no_grad():
             x.add_(1)
         x.grad.zero_()
-        """)
+        """,
+    )
     assert ("bind", "x", "tensor([1., 2.], requires_grad=True)") in events(t, 2)
     bound_y = [e for e in line(t, 3)["records"][0]["events"] if e["role"] == "bind"][0]["value"]
     assert bound_y["grad_fn"] == "SumBackward0" and bound_y["shape"] == [] and bound_y["requires_grad"] is True
@@ -133,17 +145,22 @@ def test_values_are_snapshots_taken_when_the_line_runs(tmp_path: Path) -> None:
 
 def test_two_d_values_keep_their_rows_and_print_like_print(tmp_path: Path) -> None:
     pytest.importorskip("numpy")
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         import numpy as np
         a = np.array([[1.0, 2.0], [3.0, float('nan')]])
-        """)
+        """,
+    )
     v = [e for e in line(t, 2)["records"][0]["events"] if e["role"] == "bind"][0]["value"]
     assert v["repr"] == "[[ 1.  2.]\n [ 3. nan]]"
     assert v["rows"] == [[1.0, 2.0], [3.0, "nan"]] and v["shape"] == [2, 2] and v["dtype"] == "float64"
 
 
 def test_hostile_values_never_break_the_run(tmp_path: Path) -> None:
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         class Bad:
             def __repr__(self): raise ValueError("no repr")
             def __bool__(self): raise RuntimeError("no bool")
@@ -155,7 +172,8 @@ def test_hostile_values_never_break_the_run(tmp_path: Path) -> None:
         big = list(range(10**6))
         text = "x" * 10**6
         print("ok")
-        """)
+        """,
+    )
     assert t["stdout"] == "ok\n" and t["status"] == "ok"
     v = line(t, 7)["records"][0]["events"][-1]["value"]
     assert v["error"] == "ValueError: no repr" and v["repr"] == "<Bad object>"
@@ -186,7 +204,9 @@ def test_recording_is_bounded_and_counts_are_exact(tmp_path: Path) -> None:
 
 
 def test_output_goes_to_the_line_that_printed_it(tmp_path: Path) -> None:
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         import sys
         def shout(x):
             print("in shout", x)
@@ -195,7 +215,8 @@ def test_output_goes_to_the_line_that_printed_it(tmp_path: Path) -> None:
         sys.stderr.write("err line\\n")
         for k in range(5):
             print(k)
-        """)
+        """,
+    )
     assert line(t, 4)["records"][0]["output"] == "top\n"
     assert line(t, 3)["records"][0]["output"] == "in shout 1\n"
     assert line(t, 6)["records"][0]["output"] == "err line\n"
@@ -205,7 +226,9 @@ def test_output_goes_to_the_line_that_printed_it(tmp_path: Path) -> None:
 
 
 def test_exceptions_are_recorded_on_their_lines(tmp_path: Path) -> None:
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         def g(x):
             return 1 / x
         try:
@@ -213,7 +236,8 @@ def test_exceptions_are_recorded_on_their_lines(tmp_path: Path) -> None:
         except ZeroDivisionError:
             pass
         g(0)
-        """)
+        """,
+    )
     assert line(t, 2)["records"][0]["exception"] == {"type": "ZeroDivisionError", "message": "division by zero"}
     assert line(t, 4)["records"][0]["exception"]["type"] == "ZeroDivisionError"
     assert t["status"] == "error" and t["exit_status"] == 1
@@ -223,7 +247,8 @@ def test_exceptions_are_recorded_on_their_lines(tmp_path: Path) -> None:
 
 def test_same_output_streams_and_status_as_python(tmp_path: Path) -> None:
     script = tmp_path / "prog.py"
-    script.write_text(textwrap.dedent("""\
+    script.write_text(
+        textwrap.dedent("""\
         import sys, os
         print(__name__, os.path.basename(__file__), sys.argv[1:], sys.path[0] == os.path.dirname(os.path.abspath(__file__)))
         print(sorted(k for k in globals()))
@@ -231,7 +256,8 @@ def test_same_output_streams_and_status_as_python(tmp_path: Path) -> None:
         sys.setrecursionlimit(300)
         print(deep(280))
         [].pop()
-        """))
+        """)
+    )
     plain = subprocess.run([sys.executable, str(script), "a", "-x"], capture_output=True, text=True, cwd=tmp_path)
     traced = subprocess.run([sys.executable, "-m", "tracekit", "run", str(script), "a", "-x"], capture_output=True, text=True, cwd=tmp_path)
     assert (traced.stdout, traced.stderr, traced.returncode) == (plain.stdout, plain.stderr, plain.returncode)
@@ -254,32 +280,42 @@ def test_reserved_names_are_refused() -> None:
 
 
 def test_timeout_kills_and_still_writes_a_trace(tmp_path: Path) -> None:
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         n = 0
         while True:
             n += 1
-        """, timeout=1.0)
+        """,
+        timeout=1.0,
+    )
     assert t["status"] == "timeout" and t["exit_status"] == 124
     assert t["error"]["line"] in (2, 3) and t["error"]["reason"] == "timeout"
 
 
 def test_os_exit_still_leaves_a_trace_naming_its_line(tmp_path: Path) -> None:
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         import os
         print("bye", flush=True)
         os._exit(7)
-        """)
+        """,
+    )
     assert t["status"] == "error" and t["exit_status"] == 7 and t["stdout"] == "bye\n"
     assert t["error"]["type"] == "OsExit" and t["error"]["line"] == 3 and t["error"]["message"] == "os._exit(7)"
     assert line(t, 2)["hits"] == 1 and line(t, 2)["records"][0]["output"] == "bye\n"
 
 
 def test_a_child_that_dies_without_a_trace_is_reported_as_crashed(tmp_path: Path) -> None:
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         import os, signal
         print("bye", flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
-        """)
+        """,
+    )
     assert t["status"] == "crashed" and t["exit_status"] == -9 and t["stdout"] == "bye\n"
     assert t["error"]["message"] == "killed by SIGKILL"
 
@@ -339,27 +375,38 @@ def test_child_schema_version_matches_the_model() -> None:
 
 
 def test_output_limit_stops_a_captured_run(tmp_path: Path) -> None:
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         while True:
             print("spam" * 100)
-        """, max_output=50_000, timeout=30)
+        """,
+        max_output=50_000,
+        timeout=30,
+    )
     assert t["status"] == "limit" and t["error"]["reason"] == "output" and t["error"]["line"] == 2
     assert len(t["stdout"]) <= 50_000
 
 
 def test_memory_limit_is_reported(tmp_path: Path) -> None:
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         blocks = []
         while True:
             blocks.append(bytearray(50 * 2**20))
-        """, memory=400 * 2**20, timeout=30)
+        """,
+        memory=400 * 2**20,
+        timeout=30,
+    )
     assert t["status"] == "error" and t["error"]["type"] == "MemoryError" and t["error"]["line"] == 3
     assert t["error"]["reason"] == "memory" and t["error"]["message"].startswith("memory limit of 400 MiB reached")
 
 
 def test_placeholders_are_evaluated_after_their_line_runs(tmp_path: Path) -> None:
     script = tmp_path / "p.py"
-    script.write_text(textwrap.dedent("""\
+    script.write_text(
+        textwrap.dedent("""\
         total = 0
         for i in range(4):
             total += i
@@ -369,7 +416,8 @@ def test_placeholders_are_evaluated_after_their_line_runs(tmp_path: Path) -> Non
             return a
         f(5)
         missing = 1
-        """))
+        """)
+    )
     probes = {1: ["total"], 2: ["i * 10"], 3: ["total:.2f"], 4: ["total!r"], 6: ["a + 1"], 9: ["nope"]}
     t = trace_file(script, probes=probes, capture=True).trace
     assert line(t, 1)["records"][0]["probes"] == {"total": "0"}
@@ -382,18 +430,22 @@ def test_placeholders_are_evaluated_after_their_line_runs(tmp_path: Path) -> Non
 
 
 def test_a_segfault_is_reported_with_its_line(tmp_path: Path) -> None:
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         import ctypes
         print("before", flush=True)
         ctypes.string_at(0)
-        """)
+        """,
+    )
     assert t["status"] == "crashed" and t["exit_status"] == -11
     assert t["error"]["message"] == "killed by SIGSEGV" and t["error"]["line"] == 3
 
 
 def test_finalizers_at_teardown_run_as_under_python(tmp_path: Path) -> None:
     script = tmp_path / "fin.py"
-    script.write_text(textwrap.dedent("""\
+    script.write_text(
+        textwrap.dedent("""\
         class Noisy:
             def __del__(self):
                 print("deleted", self.__class__.__name__)
@@ -405,19 +457,24 @@ def test_finalizers_at_teardown_run_as_under_python(tmp_path: Path) -> None:
                 print("generator closed")
         g = gen()
         next(g)
-        """))
+        """)
+    )
     plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     traced = subprocess.run([sys.executable, "-m", "tracekit", "run", str(script)], capture_output=True, text=True)
     assert (traced.stdout, traced.stderr) == (plain.stdout, plain.stderr) and "deleted Noisy" in plain.stdout
 
 
 def test_the_script_sees_no_tracekit_module_and_no_preloaded_random(tmp_path: Path) -> None:
-    t = run_script(tmp_path, """\
+    t = run_script(
+        tmp_path,
+        """\
         import sys
         print(sorted(m for m in sys.modules if m.startswith("tracekit") or m == "random"))
         import random
         print(random.random())
-        """, seed=3)
+        """,
+        seed=3,
+    )
     import random
 
     random.seed(3)
@@ -427,7 +484,9 @@ def test_the_script_sees_no_tracekit_module_and_no_preloaded_random(tmp_path: Pa
 def test_a_script_using_reserved_names_is_refused_before_it_runs(tmp_path: Path) -> None:
     script = tmp_path / "clash.py"
     script.write_text("open('ran', 'w').write('yes')\n__tk_v__ = 1\n")
-    cli = subprocess.run([sys.executable, "-m", "tracekit", "run", "--trace", str(tmp_path / "t.json"), "clash.py"], capture_output=True, text=True, cwd=tmp_path)
+    cli = subprocess.run(
+        [sys.executable, "-m", "tracekit", "run", "--trace", str(tmp_path / "t.json"), "clash.py"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert cli.returncode == 2 and cli.stdout == ""
     assert "clash.py:2:1" in cli.stderr and "reserved for tracekit" in cli.stderr
     assert not (tmp_path / "ran").exists()

@@ -60,7 +60,9 @@ def _needs_matplotlib() -> None:
 
 
 def test_show_captures_every_open_figure_on_its_line(tmp_path: Path) -> None:
-    r = run(tmp_path, """\
+    r = run(
+        tmp_path,
+        """\
         import matplotlib.pyplot as plt
         fig, ax = plt.subplots()
         ax.plot([1, 2, 3], [3, 1, 2])
@@ -71,7 +73,8 @@ def test_show_captures_every_open_figure_on_its_line(tmp_path: Path) -> None:
         plt.plot([0, 1])
         plt.show()
         print("after show")
-        """)
+        """,
+    )
     t = r.trace
     assert t["status"] == "ok" and t["stdout"] == "after show\n" and t["stderr"] == ""
     figs = t["figures"]
@@ -87,7 +90,9 @@ def test_show_captures_every_open_figure_on_its_line(tmp_path: Path) -> None:
 
 
 def test_savefig_captures_that_figure_and_still_saves(tmp_path: Path) -> None:
-    r = run(tmp_path, """\
+    r = run(
+        tmp_path,
+        """\
         import matplotlib.pyplot as plt
         from matplotlib.figure import Figure
         fig, ax = plt.subplots()
@@ -97,7 +102,8 @@ def test_savefig_captures_that_figure_and_still_saves(tmp_path: Path) -> None:
         other.add_subplot().bar([1, 2], [3, 4])
         other.savefig("b.png")
         other.savefig("c.png")
-        """)
+        """,
+    )
     t = r.trace
     assert (tmp_path / "a.png").exists() and (tmp_path / "b.png").exists()
     assert where(t) == [(5, 0), (8, 0)]  # unchanged figures are not captured again (line 9, end)
@@ -107,7 +113,9 @@ def test_savefig_captures_that_figure_and_still_saves(tmp_path: Path) -> None:
 
 
 def test_a_figure_no_later_line_touches_is_shown_on_its_last_drawing_line(tmp_path: Path) -> None:
-    r = run(tmp_path, """\
+    r = run(
+        tmp_path,
+        """\
         import matplotlib.pyplot as plt
         def draw(ax, data):
             ax.plot(data)
@@ -120,7 +128,8 @@ def test_a_figure_no_later_line_touches_is_shown_on_its_last_drawing_line(tmp_pa
         ax2.plot([5, 4])
         y = x * 2
         print(y)
-        """)
+        """,
+    )
     t = r.trace
     # closed without show: on the title line; never shown, still open at the end: the plot line
     assert where(t) == [(6, 0), (10, 0)]
@@ -131,38 +140,48 @@ def test_a_figure_no_later_line_touches_is_shown_on_its_last_drawing_line(tmp_pa
 
 
 def test_drawing_inside_a_function_is_attributed_to_the_line_in_the_function(tmp_path: Path) -> None:
-    r = run(tmp_path, """\
+    r = run(
+        tmp_path,
+        """\
         import matplotlib.pyplot as plt
         def draw(values):
             plt.plot(values)
             return len(values)
         n = draw([1, 2])
-        """)
+        """,
+    )
     assert where(r.trace) == [(3, 0)]
 
 
 def test_a_figure_changed_after_show_is_captured_again_at_the_end(tmp_path: Path) -> None:
-    r = run(tmp_path, """\
+    r = run(
+        tmp_path,
+        """\
         import matplotlib.pyplot as plt
         fig, ax = plt.subplots()
         ax.plot([1, 2])
         plt.show()
         ax.plot([2, 1])
         z = 0
-        """)
+        """,
+    )
     t = r.trace
     assert where(t) == [(4, 0), (5, 0)]
     assert t["figures"][0]["file"] != t["figures"][1]["file"]
 
 
 def test_figures_in_a_loop_beyond_the_recorded_hits_go_to_figures_later(tmp_path: Path) -> None:
-    r = run(tmp_path, """\
+    r = run(
+        tmp_path,
+        """\
         import matplotlib.pyplot as plt
         for i in range(4):
             plt.plot([0, i + 1])
             plt.show()
             plt.close()
-        """, hits=2)
+        """,
+        hits=2,
+    )
     t = r.trace
     assert where(t) == [(4, 0), (4, 1), (4, None), (4, None)]
     ln = line(t, 4)
@@ -191,25 +210,32 @@ def test_figure_files_are_byte_identical_over_two_runs(tmp_path: Path) -> None:
 
 
 def test_count_limit_stops_capturing_and_says_so(tmp_path: Path) -> None:
-    r = run(tmp_path, """\
+    r = run(
+        tmp_path,
+        """\
         import matplotlib.pyplot as plt
         for i in range(5):
             plt.figure()
             plt.plot([0, i])
         plt.show()
-        """, max_figures=3)
+        """,
+        max_figures=3,
+    )
     t = r.trace
     assert len(t["figures"]) == 3 and len(r.figures) == 3
     assert t["figure_limit"] == "3 figures captured; 2 more were not"
 
 
 def test_size_limit_scales_large_figures_down(tmp_path: Path) -> None:
-    r = run(tmp_path, """\
+    r = run(
+        tmp_path,
+        """\
         import matplotlib.pyplot as plt
         big = plt.figure(figsize=(40, 10))
         plt.plot([1, 2])
         plt.show()
-        """)
+        """,
+    )
     f = r.trace["figures"][0]
     assert 1990 <= f["width"] <= 2000 and f["height"] <= 500
     assert png(r.figures[f["file"]]).size == (f["width"], f["height"])
@@ -219,7 +245,9 @@ def test_size_limit_scales_large_figures_down(tmp_path: Path) -> None:
 
 
 def test_pil_image_values_become_small_pngs(tmp_path: Path) -> None:
-    r = run(tmp_path, """\
+    r = run(
+        tmp_path,
+        """\
         from PIL import Image
         tiny = Image.new("RGB", (8, 4), (255, 0, 0))
         tiny.putpixel((0, 0), (0, 0, 255))
@@ -228,7 +256,8 @@ def test_pil_image_values_become_small_pngs(tmp_path: Path) -> None:
         Image.new("RGB", (4, 4)).save("saved.png")
         lazy = Image.open("saved.png")
         print(lazy._im is None)
-        """)
+        """,
+    )
     t = r.trace
     assert t["stdout"] == "True\n"  # recording did not load the lazily opened image
     red = [e for e in line(t, 2)["records"][0]["events"] if e["text"] == "tiny"][0]["value"]["image"]
@@ -248,7 +277,9 @@ def test_pil_image_values_become_small_pngs(tmp_path: Path) -> None:
 def test_arrays_on_lines_marked_image_become_pngs(tmp_path: Path) -> None:
     np = pytest.importorskip("numpy")
     torch = pytest.importorskip("torch")
-    r = run(tmp_path, """\
+    r = run(
+        tmp_path,
+        """\
         import numpy as np
         import torch
         digit = np.zeros((8, 8)); digit[2:6, 3] = 1.0
@@ -257,7 +288,9 @@ def test_arrays_on_lines_marked_image_become_pngs(tmp_path: Path) -> None:
         chw = torch.stack([torch.ones(4, 4), torch.zeros(4, 4), torch.zeros(4, 4)])
         flat = np.arange(5)
         unmarked = digit
-        """, image_lines=[4, 5, 6, 7])
+        """,
+        image_lines=[4, 5, 6, 7],
+    )
 
     def bound(n: int) -> dict:
         return [e for e in line(r.trace, n)["records"][0]["events"] if e["role"] == "bind"][-1]["value"]
@@ -276,31 +309,40 @@ def test_arrays_on_lines_marked_image_become_pngs(tmp_path: Path) -> None:
 
 def test_without_pil_images_are_skipped_quietly(tmp_path: Path) -> None:
     pytest.importorskip("numpy")
-    r = run(tmp_path, """\
+    r = run(
+        tmp_path,
+        """\
         import sys
         sys.modules["PIL"] = None
         sys.modules["PIL.Image"] = None
         import numpy as np
         a = np.ones((8, 8))
         print("ok")
-        """, image_lines=[5])
+        """,
+        image_lines=[5],
+    )
     assert r.trace["status"] == "ok" and r.trace["stdout"] == "ok\n" and r.figures == {}
     assert "image" not in line(r.trace, 5)["records"][0]["events"][-1]["value"]
 
 
 def test_a_script_without_matplotlib_never_imports_it(tmp_path: Path) -> None:
-    r = run(tmp_path, """\
+    r = run(
+        tmp_path,
+        """\
         import sys
         x = [1, 2, 3]
         print("matplotlib" in sys.modules, "PIL" in sys.modules)
-        """, image_lines=[2])
+        """,
+        image_lines=[2],
+    )
     assert r.trace["stdout"] == "False False\n"
     assert "figures" not in r.trace and "figure_limit" not in r.trace and r.figures == {}
 
 
 def test_backend_is_non_interactive_and_output_matches_python(tmp_path: Path) -> None:
     script = tmp_path / "prog.py"
-    script.write_text(textwrap.dedent("""\
+    script.write_text(
+        textwrap.dedent("""\
         import warnings
         import matplotlib
         import matplotlib.pyplot as plt
@@ -314,10 +356,18 @@ def test_backend_is_non_interactive_and_output_matches_python(tmp_path: Path) ->
         warnings.warn("once")
         plt.show()
         print(sorted(plt.get_fignums()))
-        """))
+        """)
+    )
     env = {k: v for k, v in __import__("os").environ.items() if k not in ("MPLBACKEND", "DISPLAY")}
     plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
-    traced = subprocess.run([sys.executable, "-m", "tracekit", "run", "--trace", str(tmp_path / "t.json"), str(script)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    traced = subprocess.run(
+        [sys.executable, "-m", "tracekit", "run", "--trace", str(tmp_path / "t.json"), str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
     assert (traced.stdout, traced.stderr, traced.returncode) == (plain.stdout, plain.stderr, plain.returncode)
     assert plain.stdout.splitlines()[0].lower() == "agg"
     t = json.loads((tmp_path / "t.json").read_text())
@@ -352,12 +402,15 @@ def test_examples_show_their_figures(tmp_path: Path, name: str) -> None:
 
 
 def test_figures_open_when_the_script_fails_are_still_captured(tmp_path: Path) -> None:
-    r = run(tmp_path, """\
+    r = run(
+        tmp_path,
+        """\
         import matplotlib.pyplot as plt
         plt.plot([1, 2, 3])
         plt.title("before the error")
         raise ValueError("boom")
-        """)
+        """,
+    )
     t = r.trace
     assert t["status"] == "error" and t["error"]["type"] == "ValueError"
     assert where(t) == [(3, 0)] and t["figures"][0]["alt"] == "before the error"
@@ -366,7 +419,9 @@ def test_figures_open_when_the_script_fails_are_still_captured(tmp_path: Path) -
 def test_run_command_writes_figures_where_asked(tmp_path: Path) -> None:
     script = tmp_path / "fig.py"
     script.write_text("import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.title('rising')\nplt.show()\n")
-    done = subprocess.run([sys.executable, "-m", "tracekit", "run", "--trace", "t.json", "--figures", "figs", "fig.py"], cwd=tmp_path, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "tracekit", "run", "--trace", "t.json", "--figures", "figs", "fig.py"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     trace = json.loads((tmp_path / "t.json").read_text())
     (figure,) = trace["figures"]

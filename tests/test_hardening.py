@@ -48,7 +48,8 @@ def wait_gone(marker: str, seconds: float = 5.0) -> list[int]:
 def test_children_and_multiprocessing_workers_are_killed_with_the_example(tmp_path: Path) -> None:
     marker = f"marker-{os.getpid()}-workers"
     script = tmp_path / "spawner.py"
-    script.write_text(textwrap.dedent(f"""\
+    script.write_text(
+        textwrap.dedent(f"""\
         import multiprocessing, subprocess, sys, time
         def work(x):
             time.sleep(600)
@@ -57,7 +58,8 @@ def test_children_and_multiprocessing_workers_are_killed_with_the_example(tmp_pa
             pool = multiprocessing.Pool(2)
             pool.map_async(work, [1, 2])
             time.sleep(600)
-        """))
+        """)
+    )
     result = trace_file(script, capture=True, timeout=3, cwd=tmp_path)
     assert result.trace["status"] == "timeout" and result.trace["error"]["reason"] == "timeout"
     try:
@@ -70,13 +72,15 @@ def test_children_and_multiprocessing_workers_are_killed_with_the_example(tmp_pa
 
 def test_a_bounded_fork_storm_ends_within_the_timeout(tmp_path: Path) -> None:
     script = tmp_path / "storm.py"
-    script.write_text(textwrap.dedent("""\
+    script.write_text(
+        textwrap.dedent("""\
         import os, time
         for _ in range(6):          # 64 processes, each then sleeping: a fork bomb in miniature
             if os.fork() == 0:
                 pass
         time.sleep(600)
-        """))
+        """)
+    )
     started = time.monotonic()
     result = trace_file(script, capture=True, timeout=2, cwd=tmp_path)
     assert time.monotonic() - started < 2 + 10

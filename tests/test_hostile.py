@@ -109,8 +109,7 @@ def test_markup_in_output_values_prose_and_titles_is_text(hostile):
 def test_control_and_direction_characters_are_shown_as_markers(hostile):
     trace, page, _ = hostile
     assert "\u202etxt \u2066iso\u2069 \x00nul \x07bell \x7fdel \x1b[31mred\n" in trace["stdout"]
-    assert ("output = <U+202E>txt <U+2066>iso<U+2069> <U+0000>nul <U+0007>bell <U+007F>del <U+001B>[31mred"
-            in page_text(page))
+    assert "output = <U+202E>txt <U+2066>iso<U+2069> <U+0000>nul <U+0007>bell <U+007F>del <U+001B>[31mred" in page_text(page)
 
 
 def test_bytes_that_are_not_utf8(hostile, tmp_path):
@@ -123,11 +122,15 @@ def test_bytes_that_are_not_utf8(hostile, tmp_path):
     assert "output = '\\udcff\\udcfe bad'" in page_text(page)
     # A str with lone surrogates printed through a stream that lets them out: the trace keeps
     # the very string (its JSON writes \udcff escapes), the page shows a visible marker.
-    trace, page, pj = build(tmp_path, "lone.py", textwrap.dedent("""\
+    trace, page, pj = build(
+        tmp_path,
+        "lone.py",
+        textwrap.dedent("""\
         import sys
         sys.stdout.reconfigure(errors="surrogateescape")
         print("\\udcff lone")
-        """))
+        """),
+    )
     assert_inert(page, pj)
     text = page_text(page)
     assert trace["stdout"] == "\udcff lone\n" and "<U+DCFF> lone" in text
@@ -146,13 +149,17 @@ def test_a_10_mb_line_is_cut_on_the_page_and_kept_in_the_json(tmp_path):
 
 
 def test_a_huge_value_and_message_are_bounded(tmp_path):
-    trace, page, pj = build(tmp_path, "huge.py", textwrap.dedent("""\
+    trace, page, pj = build(
+        tmp_path,
+        "huge.py",
+        textwrap.dedent("""\
         class Loud:
             def __repr__(self):
                 return "<b>" * 3_000_000
         v = Loud()
         raise ValueError("<i>" * 2_000_000)
-        """))
+        """),
+    )
     assert trace["status"] == "error"
     assert_inert(page, pj)
     assert len(page.encode("utf-8")) < 2_000_000
@@ -197,8 +204,7 @@ def test_the_hostile_page_runs_nothing_in_a_browser(tmp_path):
     big_trace = trace_file(big, capture=True, cwd=tmp_path, timeout=60).trace
     pages = {"hostile.html": (ex, trace), "big.html": (big_ex, big_trace)}
     for rel, (e, t) in pages.items():
-        (out / rel).write_text(render_page(e, t, assets=assets, root_rel="", json_name=rel.replace(".html", ".json")),
-                               encoding="utf-8")
+        (out / rel).write_text(render_page(e, t, assets=assets, root_rel="", json_name=rel.replace(".html", ".json")), encoding="utf-8")
     args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=args)

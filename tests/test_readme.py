@@ -12,7 +12,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def test_readme_example_builds_into_a_page_with_values_from_the_run(tmp_path: Path) -> None:
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("## Writing an example"):]
+    section = text[text.index("## Writing an example") :]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     (tmp_path / "examples").mkdir()
     (tmp_path / "examples" / "first_gradient.py").write_text(code, encoding="utf-8")

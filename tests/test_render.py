@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
+from fixtures import CASES, FIGURE_CASES, FIGURES, chapter_example, load_case
 from markupsafe import Markup
 
-from fixtures import CASES, FIGURE_CASES, FIGURES, chapter_example, load_case
 from tracekit.render import (
     Card,
     asset_paths,
@@ -61,8 +61,20 @@ def descent():
 def test_blocks_follow_the_listing(fg):
     kinds = [(type(b).__name__, b.number if isinstance(b, Card) else b.start) for b in fg.blocks]
     assert kinds == [
-        ("Card", 1), ("Fold", 2), ("Card", 3), ("Card", 4), ("Card", 5), ("Fold", 6), ("Card", 7),
-        ("Card", 8), ("Fold", 9), ("Card", 11), ("Card", 12), ("Fold", 13), ("Card", 14), ("Card", 15),
+        ("Card", 1),
+        ("Fold", 2),
+        ("Card", 3),
+        ("Card", 4),
+        ("Card", 5),
+        ("Fold", 6),
+        ("Card", 7),
+        ("Card", 8),
+        ("Fold", 9),
+        ("Card", 11),
+        ("Card", 12),
+        ("Fold", 13),
+        ("Card", 14),
+        ("Card", 15),
         ("Card", 16),
     ]
     assert fg.title == "Your First Automatic Gradient"
@@ -73,16 +85,14 @@ def test_blocks_follow_the_listing(fg):
 def test_import_shows_the_module_doc_not_its_path(fg):
     card = fg.card(1)
     assert texts(card.state()) == [
-        "📚 torch = The torch package contains data structures for multi-dimensional tensors and "
-        "defines mathematical operations over these tensors."
+        "📚 torch = The torch package contains data structures for multi-dimensional tensors and defines mathematical operations over these tensors."
     ]
 
 
 def test_call_line_entries_are_exact(fg):
     card = fg.card(4)
     assert texts(card.state()) == [
-        "📚 torch.tensor() = Builds a tensor by copying `data`; `requires_grad=True` makes it a "
-        "**leaf** that autograd tracks.",
+        "📚 torch.tensor() = Builds a tensor by copying `data`; `requires_grad=True` makes it a **leaf** that autograd tracks.",
         "⬇ arg 1 = 2.0",
         "⬇ requires_grad = True",
         "⬆ result: x = tensor(2., requires_grad=True)",
@@ -140,8 +150,7 @@ def test_comment_rows(fg):
 def test_fold_counts(fg):
     assert [(f.start, f.end, f.count) for f in fg.folds] == [(2, 2, 1), (6, 6, 1), (9, 10, 2), (13, 13, 1)]
     assert fg.unexplained == 5
-    assert [f.summary for f in fg.folds][:3] == [
-        "1 line without explanation", "1 line without explanation", "2 lines without explanation"]
+    assert [f.summary for f in fg.folds][:3] == ["1 line without explanation", "1 line without explanation", "2 lines without explanation"]
 
 
 def test_fold_count_matches_the_chapter():
@@ -151,8 +160,7 @@ def test_fold_count_matches_the_chapter():
     assert view.unexplained == 11
     assert [(f.start, f.count) for f in view.folds] == [(3, 1), (8, 1), (13, 1), (17, 1), (21, 1), (26, 1), (29, 5)]
     assert len(view.cards) == 23
-    assert "5 lines without explanation" in page_text(
-        render_page(chapter_example(), {"lines": []}, assets=ASSETS, root_rel="", json_name="x.json"))
+    assert "5 lines without explanation" in page_text(render_page(chapter_example(), {"lines": []}, assets=ASSETS, root_rel="", json_name="x.json"))
 
 
 def test_folded_statement_keeps_its_automatic_state(fg):
@@ -190,8 +198,8 @@ def test_placeholder_in_a_loop_uses_hit_one(descent):
 
 def test_markdown_subset():
     assert markdown("a *b* **c** `d<e>` [f](https://x.org/?a=1&b=2)") == Markup(
-        '<p>a <em>b</em> <strong>c</strong> <code>d&lt;e&gt;</code> '
-        '<a href="https://x.org/?a=1&amp;b=2">f</a></p>')
+        '<p>a <em>b</em> <strong>c</strong> <code>d&lt;e&gt;</code> <a href="https://x.org/?a=1&amp;b=2">f</a></p>'
+    )
     assert markdown("one\ntwo\n\nthree") == "<p>one two</p><p>three</p>"
     assert markdown("- a\n- b") == "<ul><li>a</li><li>b</li></ul>"
     assert markdown("y = x**2 + 3*x and 2*3*4") == "<p>y = x**2 + 3*x and 2*3*4</p>"
@@ -254,8 +262,7 @@ def test_loop_header_final_and_later_output(descent):
     assert texts(header.final) == ["⏹ after the loop: step = 4"]
     assert [texts(h.entries)[-1] for h in header.hits] == ["⬆ step = 0", "⬆ step = 1", "⬆ step = 2"]
     printer = descent.card(16)
-    assert [texts(h.tail) for h in printer.hits] == [
-        ["output = step 0: loss 42.0000"], ["output = step 1: loss 11.9467"], ["output = step 2: loss 3.3982"]]
+    assert [texts(h.tail) for h in printer.hits] == [["output = step 0: loss 42.0000"], ["output = step 1: loss 11.9467"], ["output = step 2: loss 3.3982"]]
     assert texts(printer.later) == ["later output = step 3: loss 0.9666\nstep 4: loss 0.2749"]
 
 
@@ -277,8 +284,7 @@ def test_expected_error(descent):
     assert card.status == "expected"
     assert texts(card.state()) == [
         "📚 torch.dot() = Computes the dot product of two 1D tensors.",
-        "📚 torch.ones() = Returns a tensor filled with the scalar value 1, with the shape defined by the "
-        "variable argument size.",
+        "📚 torch.ones() = Returns a tensor filled with the scalar value 1, with the shape defined by the variable argument size.",
         "⬇ arg 1 of torch.dot(): x = tensor([1., 2., 3.])",
         "⬇ arg 1 of torch.ones() = 2",
         "⬇ arg 2 of torch.dot(): torch.ones(2) = tensor([1., 1.])",
@@ -286,8 +292,8 @@ def test_expected_error(descent):
         "same number of elements, but got 3 and 2 elements respectively",
     ]
     assert card.state()[1].rich == Markup(
-        "Returns a tensor filled with the scalar value <code>1</code>, with the shape defined by the variable "
-        "argument <code>size</code>.")
+        "Returns a tensor filled with the scalar value <code>1</code>, with the shape defined by the variable argument <code>size</code>."
+    )
     assert [r.number for r in descent.listing if r.error] == [21]
 
 
@@ -296,8 +302,7 @@ def test_unexpected_error():
     view = build_view(ex, tr)
     assert view.status == page_status(ex, tr) == "failed"
     assert view.banner.kind == "failed" and view.banner.title == "This example failed"
-    assert (view.banner.error_type, view.banner.message, view.banner.number) == (
-        "RuntimeError", "shape '[3]' is invalid for input of size 2", 4)
+    assert (view.banner.error_type, view.banner.message, view.banner.number) == ("RuntimeError", "shape '[3]' is invalid for input of size 2", 4)
     assert view.card(4).status == "error"
     assert texts(view.card(4).state())[-1] == "⚠ raised: RuntimeError = shape '[3]' is invalid for input of size 2"
     assert view.card(5).status == "not-run" and view.card(5).not_run.startswith("not reached")
@@ -308,8 +313,7 @@ def test_unexpected_error():
 
 def test_timeout_banner():
     ex, tr = load_case("first_gradient")
-    tr = {**tr, "status": "timeout", "error": {"type": "TimeoutError", "message": "ran longer than 60.0 s",
-                                                "line": 19, "reason": None, "traceback": []}}
+    tr = {**tr, "status": "timeout", "error": {"type": "TimeoutError", "message": "ran longer than 60.0 s", "line": 19, "reason": None, "traceback": []}}
     view = build_view(ex, tr)
     assert view.status == "failed" and view.banner.title == "This example timed out"
     assert view.banner.number == 8 and view.banner.reason.startswith("The run took longer")
@@ -381,8 +385,9 @@ def test_page_text(fg):
 def test_listing_is_highlighted():
     lines = highlight_lines('x = torch.tensor(2.0)  # c\ns = """a\nb"""\n')
     assert len(lines) == 4
-    assert lines[0] == Markup('x <span class="o">=</span> torch<span class="o">.</span><span class="na">tensor</span>'
-                              '(<span class="m">2.0</span>)  <span class="c"># c</span>')
+    assert lines[0] == Markup(
+        'x <span class="o">=</span> torch<span class="o">.</span><span class="na">tensor</span>(<span class="m">2.0</span>)  <span class="c"># c</span>'
+    )
     assert lines[1].startswith("s ") and lines[2] == '<span class="s">b&#34;&#34;&#34;</span>' and lines[3] == ""
     assert lines[1] == 's <span class="o">=</span> <span class="s">&#34;&#34;&#34;a</span>'
 
@@ -405,8 +410,7 @@ def test_page_json():
 
 def test_index():
     entries = [
-        {"title": "Your First Automatic Gradient", "intro": "We compute y.\nMore.\n\nLater.",
-         "html": "autograd/first_gradient.html", "status": "ok"},
+        {"title": "Your First Automatic Gradient", "intro": "We compute y.\nMore.\n\nLater.", "html": "autograd/first_gradient.html", "status": "ok"},
         {"title": HOSTILE, "intro": "", "html": "broken.html", "status": "failed"},
         {"title": "Descent", "intro": "Fit `w`.", "html": "autograd/descent.html", "status": "expected error"},
         {"title": "GPU only", "intro": "", "html": "gpu.html", "status": "skipped"},
@@ -447,7 +451,6 @@ def test_assets_make_no_requests():
     assert "href=" not in icons and "http://www.w3.org/2000/svg" in icons
 
 
-
 # ── shapes the real engine produces ──────────────────────────────────────────
 
 
@@ -457,10 +460,15 @@ def mini(source: str, prose: dict[int, str], lines: list[dict], **trace) -> tupl
 
     texts_ = source.split("\n")
     listing = [ListingLine(i, i, t) for i, t in enumerate(texts_, 1)]
-    items = [Item(kind="comment" if t.strip().startswith("#") else "code", line=i, end_line=i, number=i,
-                  end_number=i, code=t, prose=prose.get(i, "")) for i, t in enumerate(texts_, 1) if t.strip()]
-    return (Example(path="mini.py", title="Mini", intro="", options={}, listing=listing, items=items),
-            {"schema": 1, "status": "ok", "error": None, "meta": {}, "lines": lines, **trace})
+    items = [
+        Item(kind="comment" if t.strip().startswith("#") else "code", line=i, end_line=i, number=i, end_number=i, code=t, prose=prose.get(i, ""))
+        for i, t in enumerate(texts_, 1)
+        if t.strip()
+    ]
+    return (
+        Example(path="mini.py", title="Mini", intro="", options={}, listing=listing, items=items),
+        {"schema": 1, "status": "ok", "error": None, "meta": {}, "lines": lines, **trace},
+    )
 
 
 def rec(events, **kw):
@@ -468,14 +476,46 @@ def rec(events, **kw):
 
 
 def test_engine_qualnames_and_signatures():
-    ex, tr = mini("x = torch.tensor(2.0)\nx.backward()", {1: "p", 2: "p"}, [
-        {"line": 1, "hits": 1, "records": [rec([
-            {"role": "call", "text": "torch.tensor", "qualname": "torch._VariableFunctionsClass.tensor",
-             "doc": "Constructs a tensor.", "signature": "tensor(data, *, dtype=None) -> Tensor"}])]},
-        {"line": 2, "hits": 1, "records": [rec([
-            {"role": "call", "text": "x.backward", "qualname": "torch._tensor.Tensor.backward",
-             "doc": "Computes the gradient.", "signature": None}])]},
-    ])
+    ex, tr = mini(
+        "x = torch.tensor(2.0)\nx.backward()",
+        {1: "p", 2: "p"},
+        [
+            {
+                "line": 1,
+                "hits": 1,
+                "records": [
+                    rec(
+                        [
+                            {
+                                "role": "call",
+                                "text": "torch.tensor",
+                                "qualname": "torch._VariableFunctionsClass.tensor",
+                                "doc": "Constructs a tensor.",
+                                "signature": "tensor(data, *, dtype=None) -> Tensor",
+                            }
+                        ]
+                    )
+                ],
+            },
+            {
+                "line": 2,
+                "hits": 1,
+                "records": [
+                    rec(
+                        [
+                            {
+                                "role": "call",
+                                "text": "x.backward",
+                                "qualname": "torch._tensor.Tensor.backward",
+                                "doc": "Computes the gradient.",
+                                "signature": None,
+                            }
+                        ]
+                    )
+                ],
+            },
+        ],
+    )
     view = build_view(ex, tr)
     one, two = view.card(1).api[0], view.card(2).api[0]
     assert (one.name, one.detail) == ("torch.tensor()", "torch.tensor(data, *, dtype=None) -> Tensor")
@@ -484,12 +524,14 @@ def test_engine_qualnames_and_signatures():
 
 def test_parameters_and_lines_the_trace_does_not_cover():
     src = "class Net:\n    def forward(self, x):\n        return x * 2"
-    ex, tr = mini(src, {1: "A class.", 2: "A method.", 3: "Doubles."}, [
-        {"line": 2, "function": "Net.forward", "hits": 2, "records": [rec([
-            {"role": "bind", "text": "x", "value": {"type": "int", "repr": "3"}}])]},
-        {"line": 3, "function": "Net.forward", "hits": 2, "records": [rec([
-            {"role": "return", "text": "x * 2", "value": {"type": "int", "repr": "6"}}])]},
-    ])
+    ex, tr = mini(
+        src,
+        {1: "A class.", 2: "A method.", 3: "Doubles."},
+        [
+            {"line": 2, "function": "Net.forward", "hits": 2, "records": [rec([{"role": "bind", "text": "x", "value": {"type": "int", "repr": "3"}}])]},
+            {"line": 3, "function": "Net.forward", "hits": 2, "records": [rec([{"role": "return", "text": "x * 2", "value": {"type": "int", "repr": "6"}}])]},
+        ],
+    )
     view = build_view(ex, tr)
     assert view.card(1).not_run == "" and not view.card(1).has_state  # a class line: no claim
     assert texts(view.card(2).hits[0].entries) == ["⬇ param: x = 3"]
@@ -498,13 +540,15 @@ def test_parameters_and_lines_the_trace_does_not_cover():
 
 
 def test_placeholder_errors_are_marked():
-    ex, tr = mini("y = 1", {1: "y is {y:.2f} and {z}"}, [
-        {"line": 1, "hits": 1, "records": [rec([], probes={"y:.2f": "1.00"})]}],
-        placeholder_errors=[{"line": 1, "placeholder": "z", "error": "NameError: name 'z' is not defined"}])
+    ex, tr = mini(
+        "y = 1",
+        {1: "y is {y:.2f} and {z}"},
+        [{"line": 1, "hits": 1, "records": [rec([], probes={"y:.2f": "1.00"})]}],
+        placeholder_errors=[{"line": 1, "placeholder": "z", "error": "NameError: name 'z' is not defined"}],
+    )
     card = build_view(ex, tr).card(1)
     assert '<span class="from-run" title="from the run: y:.2f">1.00</span>' in card.prose
-    assert ('<span class="probe-error" title="placeholder failed: NameError: name &#39;z&#39; is not defined">'
-            "{z}</span>") in card.prose
+    assert ('<span class="probe-error" title="placeholder failed: NameError: name &#39;z&#39; is not defined">{z}</span>') in card.prose
 
 
 def test_trace_objects_with_to_dict():
@@ -520,8 +564,9 @@ def test_trace_objects_with_to_dict():
 
 def test_an_unreadable_example_page():
     """What the builder renders when an example cannot be read: the file, folded, and the error."""
-    ex, tr = mini("x = (\n", {}, [], status="error", error={
-        "type": "AuthoringError", "message": "bad directive", "line": 1, "reason": "authoring", "traceback": []})
+    ex, tr = mini(
+        "x = (\n", {}, [], status="error", error={"type": "AuthoringError", "message": "bad directive", "line": 1, "reason": "authoring", "traceback": []}
+    )
     ex.items = []
     view = build_view(ex, tr)
     assert view.status == "failed" and view.banner.number == 1 and view.banner.href == "#L1"
@@ -529,19 +574,29 @@ def test_an_unreadable_example_page():
 
 
 def test_folds_with_an_exception_open_and_docs_lose_rst_rules():
-    ex, tr = mini("import numpy as np\ntry:\n    y.backward()\nexcept RuntimeError as e:\n    pass", {}, [
-        {"line": 1, "hits": 1, "records": [rec([{"role": "bind", "text": "np", "value": {
-            "type": "module", "repr": "<module 'numpy'>", "doc": "NumPy ====="}}])]},
-        {"line": 3, "hits": 1, "exceptions": 1, "records": [rec([], exception={
-            "type": "RuntimeError", "message": "Trying to backward through the graph a second time"})]},
-    ])
+    ex, tr = mini(
+        "import numpy as np\ntry:\n    y.backward()\nexcept RuntimeError as e:\n    pass",
+        {},
+        [
+            {
+                "line": 1,
+                "hits": 1,
+                "records": [rec([{"role": "bind", "text": "np", "value": {"type": "module", "repr": "<module 'numpy'>", "doc": "NumPy ====="}}])],
+            },
+            {
+                "line": 3,
+                "hits": 1,
+                "exceptions": 1,
+                "records": [rec([], exception={"type": "RuntimeError", "message": "Trying to backward through the graph a second time"})],
+            },
+        ],
+    )
     ex.items[2].raises = "RuntimeError"
     view = build_view(ex, tr)
     (fold,) = view.folds
     assert fold.count == 5 and fold.open
     assert texts(fold.groups[0].entries) == ["📚 np = NumPy"]
-    assert texts(fold.groups[2].entries) == [
-        "⚠ expected: RuntimeError = Trying to backward through the graph a second time"]
+    assert texts(fold.groups[2].entries) == ["⚠ expected: RuntimeError = Trying to backward through the graph a second time"]
     assert fold.groups[2].entries[0].expected and not fold.groups[2].error
 
 
@@ -566,18 +621,18 @@ def test_figures_appear_on_the_hit_that_made_them(plots):
     files = [f["file"] for f in tr["figures"]]
     card = plots.card(29)  # plt.show() in the loop; recorded hits 1 and 2, figure limit 3
     assert card.code.strip() == "plt.show()" and card.hit_count == 4 and card.recorded == 2
-    assert [[(f.file, f.number, f.width, f.height) for f in h.figures] for h in card.hits] == [
-        [(files[0], 1, 256, 160)], [(files[1], 2, 256, 160)]]
+    assert [[(f.file, f.number, f.width, f.height) for f in h.figures] for h in card.hits] == [[(files[0], 1, 256, 160)], [(files[1], 2, 256, 160)]]
     assert [f.caption for f in card.hits[0].figures] == ["Figure 1: Step 0; x: sample"]
-    assert [(f.file, f.later, f.caption) for f in card.figures_later] == [
-        (files[2], True, "Figure 3: Step 2; x: sample (captured in a later hit)")]
+    assert [(f.file, f.later, f.caption) for f in card.figures_later] == [(files[2], True, "Figure 3: Step 2; x: sample (captured in a later hit)")]
     assert plots.figure_limit == "3 figures captured; 1 more were not" and plots.other_figures == []
     page = render("plots")
     panel = page.split('id="line-29"', 1)[1].split("</article>", 1)[0]
     first = panel.split('<section class="hit" data-hit="0"', 1)[1].split("</section>", 1)[0]
-    assert (f'<figure class="fig"><a class="fig-a" href="../figures/{files[0]}" title="Open the full-size image">'
-            f'<img src="../figures/{files[0]}" width="256" height="160" alt="Step 0; x: sample" loading="lazy" '
-            'decoding="async"></a><figcaption>Figure 1: Step 0; x: sample</figcaption></figure>') in first
+    assert (
+        f'<figure class="fig"><a class="fig-a" href="../figures/{files[0]}" title="Open the full-size image">'
+        f'<img src="../figures/{files[0]}" width="256" height="160" alt="Step 0; x: sample" loading="lazy" '
+        'decoding="async"></a><figcaption>Figure 1: Step 0; x: sample</figcaption></figure>'
+    ) in first
     second = panel.split('<section class="hit" data-hit="1"', 1)[1].split("</section>", 1)[0]
     assert f'src="../figures/{files[1]}"' in second and files[0] not in second
     after = panel.split('<details class="hit-more">', 1)[1].split("</details>", 1)[1]
@@ -595,8 +650,8 @@ def test_every_image_on_a_figure_page_exists_and_has_its_recorded_size(name):
     found = imgs(page)
     tr = load_case(name)[1]
     shown = {f["file"] for f in tr["figures"]} | {  # figures, and the pictures of bound values
-        e["value"]["image"]["file"] for ln in tr["lines"] for r in ln["records"] for e in r["events"]
-        if e["role"] == "bind" and "image" in e.get("value", {})}
+        e["value"]["image"]["file"] for ln in tr["lines"] for r in ln["records"] for e in r["events"] if e["role"] == "bind" and "image" in e.get("value", {})
+    }
     assert {i["src"] for i in found} == {f"../figures/{f}" for f in shown} and len(shown) == 2 + 2 * (name == "plots")
     for attrs in found:
         assert attrs["src"].startswith("../figures/") and attrs["loading"] == "lazy" and attrs["alt"]
@@ -614,8 +669,7 @@ def test_a_value_image_is_a_small_pixelated_picture_with_shape_and_dtype():
     assert (entry.image.width, entry.image.height) == (64, 64) and entry.image.alt == "three as an image 8×8"
     assert [t.text for t in entry.tags][:2] == ["shape (8, 8)", "float64"]
     page = render("image_grid")
-    assert (f'<img class="pix" src="../figures/{entry.image.file}" width="64" height="64" alt="three as an image 8×8" '
-            'loading="lazy" decoding="async">') in page
+    assert (f'<img class="pix" src="../figures/{entry.image.file}" width="64" height="64" alt="three as an image 8×8" loading="lazy" decoding="async">') in page
     css = (Path(__file__).parents[1] / "tracekit" / "assets" / "tracekit.css").read_text()
     assert "image-rendering: pixelated" in css
     assert re.search(r"\.fig img \{[^}]*max-width: 100%;[^}]*height: auto;", css)
@@ -628,19 +682,30 @@ def test_only_the_bound_value_of_an_image_line_is_drawn(plots):
 
 
 def test_figures_on_unexplained_lines_hidden_lines_and_outside_any_line():
-    ex, tr = mini("plt.plot(x)\nplt.show()", {}, [
-        {"line": 2, "hits": 2, "records": [rec([], figures=["aaaaaaaaaaaaaaaa.png"]), {**rec([], figures=["bbbbbbbbbbbbbbbb.png"]), "hit": 1}],
-         "figures_later": ["cccccccccccccccc.png"]}],
-        figures=[{"file": f, "line": 2, "hit": h, "width": 10, "height": 8, "alt": ""}
-                 for f, h in (("aaaaaaaaaaaaaaaa.png", 0), ("bbbbbbbbbbbbbbbb.png", 1), ("cccccccccccccccc.png", None))]
-        + [{"file": "dddddddddddddddd.png", "line": None, "hit": None, "width": 10, "height": 8, "alt": "At exit"},
-           {"file": "eeeeeeeeeeeeeeee.png", "line": 99, "hit": 0, "width": 10, "height": 8, "alt": ""}])
+    ex, tr = mini(
+        "plt.plot(x)\nplt.show()",
+        {},
+        [
+            {
+                "line": 2,
+                "hits": 2,
+                "records": [rec([], figures=["aaaaaaaaaaaaaaaa.png"]), {**rec([], figures=["bbbbbbbbbbbbbbbb.png"]), "hit": 1}],
+                "figures_later": ["cccccccccccccccc.png"],
+            }
+        ],
+        figures=[
+            {"file": f, "line": 2, "hit": h, "width": 10, "height": 8, "alt": ""}
+            for f, h in (("aaaaaaaaaaaaaaaa.png", 0), ("bbbbbbbbbbbbbbbb.png", 1), ("cccccccccccccccc.png", None))
+        ]
+        + [
+            {"file": "dddddddddddddddd.png", "line": None, "hit": None, "width": 10, "height": 8, "alt": "At exit"},
+            {"file": "eeeeeeeeeeeeeeee.png", "line": 99, "hit": 0, "width": 10, "height": 8, "alt": ""},
+        ],
+    )
     view = build_view(ex, tr)
     (group,) = [g for g in view.folds[0].groups if g.figures]
-    assert [f.caption for f in group.figures] == [
-        "Figure 1 (hit 1)", "Figure 2 (hit 2)", "Figure 3 (captured in a later hit)"]
-    assert [(f.file, f.caption) for f in view.other_figures] == [
-        ("dddddddddddddddd.png", "Figure 4: At exit"), ("eeeeeeeeeeeeeeee.png", "Figure 5")]
+    assert [f.caption for f in group.figures] == ["Figure 1 (hit 1)", "Figure 2 (hit 2)", "Figure 3 (captured in a later hit)"]
+    assert [(f.file, f.caption) for f in view.other_figures] == [("dddddddddddddddd.png", "Figure 4: At exit"), ("eeeeeeeeeeeeeeee.png", "Figure 5")]
     assert [f.file[0] for f in view.figures] == list("abcde")
     page = render_page(ex, tr, assets=ASSETS, root_rel="", json_name="mini.json")
     assert 'src="figures/aaaaaaaaaaaaaaaa.png"' in page and 'id="other-figures"' in page
@@ -649,10 +714,26 @@ def test_figures_on_unexplained_lines_hidden_lines_and_outside_any_line():
 
 def test_figure_files_that_are_not_plain_names_are_not_shown():
     bad = ["../../etc/passwd.png", "javascript:alert(1).png", "a b.png", ".hidden.png", "x.svg", 'q".png']
-    ex, tr = mini("y = 1", {1: "p"}, [{"line": 1, "hits": 1, "records": [rec(
-        [{"role": "bind", "text": "y", "value": {"type": "PIL.Image.Image", "repr": "<img>", "image": {"file": b, "width": 4, "height": 4}}}
-         for b in bad], figures=bad)]}],
-        figures=[{"file": b, "line": 1, "hit": 0, "width": 4, "height": 4, "alt": ""} for b in bad])
+    ex, tr = mini(
+        "y = 1",
+        {1: "p"},
+        [
+            {
+                "line": 1,
+                "hits": 1,
+                "records": [
+                    rec(
+                        [
+                            {"role": "bind", "text": "y", "value": {"type": "PIL.Image.Image", "repr": "<img>", "image": {"file": b, "width": 4, "height": 4}}}
+                            for b in bad
+                        ],
+                        figures=bad,
+                    )
+                ],
+            }
+        ],
+        figures=[{"file": b, "line": 1, "hit": 0, "width": 4, "height": 4, "alt": ""} for b in bad],
+    )
     view = build_view(ex, tr)
     assert view.figures == []
     page = render_page(ex, tr, assets=ASSETS, root_rel="", json_name="mini.json")
@@ -660,7 +741,8 @@ def test_figure_files_that_are_not_plain_names_are_not_shown():
 
 
 def test_the_figures_folder_is_the_builds():
-    from tracekit import build, render as render_mod
+    from tracekit import build
+    from tracekit import render as render_mod
 
     assert render_mod.FIGURES_DIR == build.FIGURES_DIR
 
@@ -672,8 +754,7 @@ def test_a_decorated_def_shows_its_calls(plots):
     card = plots.card(17)  # "@counted\ndef curve(k, n=24)": the item starts at the decorator, the trace at the def
     assert (card.line, card.end_line) == (25, 26)
     assert card.is_def and card.multi and card.hit_count == 4 and card.recorded == 2
-    assert [texts(h.entries) for h in card.hits] == [
-        ["⬇ param: k = 0", "⬇ param: n = 24"], ["⬇ param: k = 1", "⬇ param: n = 25"]]
+    assert [texts(h.entries) for h in card.hits] == [["⬇ param: k = 0", "⬇ param: n = 24"], ["⬇ param: k = 1", "⬇ param: n = 25"]]
     page = render("plots")
     block = page.split('id="line-17"', 1)[1].split("</article>", 1)[0]
     assert 'data-unit="call"' in block and "Called 4 times · first 2 recorded" in page_text(block)
@@ -688,20 +769,25 @@ def test_decorated_defs_and_classes_with_hand_made_traces():
 
     src = ["@decorate(", "    lambda f: f)", "# a comment", "def f(a):", "    return a", "@dataclass", "class C:", "    x: int = 1"]
     listing = [ListingLine(i, i, t) for i, t in enumerate(src, 1)]
-    items = [Item(kind="code", line=1, end_line=4, number=1, end_number=4, code="\n".join(src[:4]), prose="f."),
-             Item(kind="code", line=5, end_line=5, number=5, end_number=5, code=src[4]),
-             Item(kind="code", line=6, end_line=7, number=6, end_number=7, code="\n".join(src[5:7]), prose="C."),
-             Item(kind="code", line=8, end_line=8, number=8, end_number=8, code=src[7])]
+    items = [
+        Item(kind="code", line=1, end_line=4, number=1, end_number=4, code="\n".join(src[:4]), prose="f."),
+        Item(kind="code", line=5, end_line=5, number=5, end_number=5, code=src[4]),
+        Item(kind="code", line=6, end_line=7, number=6, end_number=7, code="\n".join(src[5:7]), prose="C."),
+        Item(kind="code", line=8, end_line=8, number=8, end_number=8, code=src[7]),
+    ]
     ex = Example(path="d.py", title="D", intro="", options={}, listing=listing, items=items)
     lines = [  # the decorator's lambda runs on line 2; the def line records the calls
         {"line": 2, "hits": 1, "records": [rec([{"role": "return", "text": "f", "value": {"type": "function", "repr": "<function f>"}}])]},
-        {"line": 4, "function": "f", "hits": 3, "records": [
-            {**rec([{"role": "bind", "text": "a", "value": {"type": "int", "repr": str(n)}}]), "hit": n} for n in range(3)]},
+        {
+            "line": 4,
+            "function": "f",
+            "hits": 3,
+            "records": [{**rec([{"role": "bind", "text": "a", "value": {"type": "int", "repr": str(n)}}]), "hit": n} for n in range(3)],
+        },
     ]
     view = build_view(ex, {"schema": 1, "status": "ok", "lines": lines})
     card = view.card(1)
-    assert card.is_def and card.hit_count == 3 and [texts(h.entries) for h in card.hits] == [
-        [f"⬇ param: a = {n}"] for n in range(3)]
+    assert card.is_def and card.hit_count == 3 and [texts(h.entries) for h in card.hits] == [[f"⬇ param: a = {n}"] for n in range(3)]
     assert not view.card(6).is_def and not view.card(6).has_state and view.card(6).not_run == ""
 
 
@@ -742,7 +828,8 @@ def test_inert_text_marks_controls_and_bounds_length():
     from tracekit.render import MAX_TEXT_CHARS, inert
 
     assert inert("a\u202eb\u2066c\u2069\x00\x1b[0m\x7f\t\n\r\nz\rq\udcff\ufeff") == (
-        "a<U+202E>b<U+2066>c<U+2069><U+0000><U+001B>[0m<U+007F>\t\n\nz<U+000D>q<U+DCFF><U+FEFF>")
+        "a<U+202E>b<U+2066>c<U+2069><U+0000><U+001B>[0m<U+007F>\t\n\nz<U+000D>q<U+DCFF><U+FEFF>"
+    )
     assert inert("👨\u200d👩\u200d👧 ünï") == "👨\u200d👩\u200d👧 ünï"  # joiners and accents stay
     long = inert("x" * (MAX_TEXT_CHARS + 12_345))
     assert long == "x" * MAX_TEXT_CHARS + "… (12,345 more characters)"
@@ -750,8 +837,7 @@ def test_inert_text_marks_controls_and_bounds_length():
 
 
 def test_page_json_stays_valid_json_for_any_trace():
-    ex, tr = mini("y = 1", {}, [{"line": 1, "hits": 1, "records": [rec([], output="\udcff\ud800 bad\n")]}],
-                  stdout="\udcff\ud800 bad\n", nan=float("nan"))
+    ex, tr = mini("y = 1", {}, [{"line": 1, "hits": 1, "records": [rec([], output="\udcff\ud800 bad\n")]}], stdout="\udcff\ud800 bad\n", nan=float("nan"))
     out = page_json(ex, tr)
     out.encode("utf-8")
     data = json.loads(out)

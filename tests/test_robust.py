@@ -12,6 +12,7 @@
 5. Recorder edge cases: generators, the recursion limit, threads, name mangling, ``del`` of
    a loop variable, a failing ``with`` header, ``global``, shadowed builtins.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -90,7 +91,7 @@ class _Scope:
         self.in_loop = in_loop
         self.in_func = in_func
 
-    def child(self, *, extra: list[str] = (), in_loop: bool | None = None) -> "_Scope":
+    def child(self, *, extra: list[str] = (), in_loop: bool | None = None) -> _Scope:
         return _Scope(self.readable + list(extra), self.writable, self.in_loop if in_loop is None else in_loop, self.in_func)
 
 
@@ -464,7 +465,30 @@ def test_generator_produces_varied_programs() -> None:
     @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(programs())
     def collect(src: str) -> None:
-        for word in ("if ", "elif ", "else:", "for ", "while ", "break", "continue", "def ", "return ", "try:", "except ZeroDivisionError", "global ", " += ", "sum([", "}.get(", 'f"', "= (", "print(", ":= ", "lambda ", "lst[", " for g"):
+        for word in (
+            "if ",
+            "elif ",
+            "else:",
+            "for ",
+            "while ",
+            "break",
+            "continue",
+            "def ",
+            "return ",
+            "try:",
+            "except ZeroDivisionError",
+            "global ",
+            " += ",
+            "sum([",
+            "}.get(",
+            'f"',
+            "= (",
+            "print(",
+            ":= ",
+            "lambda ",
+            "lst[",
+            " for g",
+        ):
             seen[word] += word in src
 
     collect()
@@ -552,7 +576,9 @@ def check_trace(trace: dict, data: bytes, plain: subprocess.CompletedProcess) ->
                 assert _collapse(text) in where, f"line {first}: event text {ev['text']!r} is not in {span[:300]!r}"
 
 
-def run_both(tmp_path: Path, name: str, data: bytes | str, *args: str, trace: bool = True) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess, dict | None]:
+def run_both(
+    tmp_path: Path, name: str, data: bytes | str, *args: str, trace: bool = True
+) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess, dict | None]:
     """Run NAME (written from DATA) plainly and under `tracekit run`, from the same cwd and env."""
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -619,53 +645,53 @@ BOM = b"\xef\xbb\xbf" + (
     "print(x, len(y))\n"
     "print(__file__.endswith('bom.py'))\n"
     "w = {'k': x}['missing']\n"
-).encode("utf-8")
+).encode()
 
 CRLF = (
-    "import sys\r\n"
-    "total = 1 + \\\r\n"
-    "    2\r\n"
-    "text = '''one\r\n"
-    "two'''\r\n"
-    "values = [\r\n"
-    "    total,\r\n"
-    "    len(text),\r\n"
-    "]\r\n"
-    "def f(a,\r\n"
-    "      b=2):\r\n"
-    "    return a * b\r\n"
-    "print(total, repr(text), values, f(3))\r\n"
-    "sys.stdout.write('written\\r\\n')\r\n"
-    "print(values[5])\r\n"
-).encode()
+    b"import sys\r\n"
+    b"total = 1 + \\\r\n"
+    b"    2\r\n"
+    b"text = '''one\r\n"
+    b"two'''\r\n"
+    b"values = [\r\n"
+    b"    total,\r\n"
+    b"    len(text),\r\n"
+    b"]\r\n"
+    b"def f(a,\r\n"
+    b"      b=2):\r\n"
+    b"    return a * b\r\n"
+    b"print(total, repr(text), values, f(3))\r\n"
+    b"sys.stdout.write('written\\r\\n')\r\n"
+    b"print(values[5])\r\n"
+)
 
 TABS = (
-    "def classify(n):\n"
-    "\tif n % 2 == 0:\n"
-    "\t\tkind = 'even'\n"
-    "\telse:\n"
-    "\t\tkind = 'odd'\n"
-    "\treturn kind\n"
-    "x =\t1\t+\t2\n"
-    "for i in range(3):\n"
-    "\tprint(i,\tclassify(i))\n"
-    "\tif i == 2:\n"
-    "\t\tprint(x / (i - 2))\n"
-).encode()
+    b"def classify(n):\n"
+    b"\tif n % 2 == 0:\n"
+    b"\t\tkind = 'even'\n"
+    b"\telse:\n"
+    b"\t\tkind = 'odd'\n"
+    b"\treturn kind\n"
+    b"x =\t1\t+\t2\n"
+    b"for i in range(3):\n"
+    b"\tprint(i,\tclassify(i))\n"
+    b"\tif i == 2:\n"
+    b"\t\tprint(x / (i - 2))\n"
+)
 
 FORM_FEEDS = (
-    "a = 1\n"
-    "\x0c\n"
-    "# section two\n"
-    "b = a + 2\n"
-    "\x0cc = b * 3\n"
-    "def g():\n"
-    "\x0c    d = c - 1  # a form feed before the indentation\n"
-    "    return d\n"
-    "\x0c\n"
-    "print(a, b, c, g())\n"
-    "e = undefined_name + 1\n"
-).encode()
+    b"a = 1\n"
+    b"\x0c\n"
+    b"# section two\n"
+    b"b = a + 2\n"
+    b"\x0cc = b * 3\n"
+    b"def g():\n"
+    b"\x0c    d = c - 1  # a form feed before the indentation\n"
+    b"    return d\n"
+    b"\x0c\n"
+    b"print(a, b, c, g())\n"
+    b"e = undefined_name + 1\n"
+)
 
 NON_ASCII_NAMES = (
     "größe = 3\n"
@@ -681,19 +707,13 @@ NON_ASCII_NAMES = (
     "print(größe, round(π * größe, 3), Ünïcode().方法())\n"
     "print(σ.__code__.co_varnames, Ünïcode.__name__)\n"
     "ü = größe + None\n"
-).encode("utf-8")
+).encode()
 
 
 def _long_line() -> bytes:
     numbers = ", ".join(str(i) for i in range(4000))
     terms = " + ".join(f"v[{i % 50}]" for i in range(150))
-    return (
-        f"v = [{numbers}]\n"
-        f"s = '{'x' * 30000}'\n"
-        f"t = {terms}\n"
-        f"print(len(v), sum(v), len(s), t)\n"
-        f"print({', '.join(str(i) for i in range(200))})\n"
-    ).encode()
+    return (f"v = [{numbers}]\ns = '{'x' * 30000}'\nt = {terms}\nprint(len(v), sum(v), len(s), t)\nprint({', '.join(str(i) for i in range(200))})\n").encode()
 
 
 def _deep() -> bytes:
@@ -784,7 +804,7 @@ def test_awkward_sources_trace_what_they_bind(tmp_path: Path) -> None:
         ("form feed line", b"a = 1\n\x0c\nb = a + 2\nprint(a, b)\n"),
         ("form feed before a statement", b"a = 1\n\x0cb = a + 2\nprint(a, b)\n"),
         ("U+2028 in a string", 'a = "x\u2028y"\nb = len(a)\nprint(a, b)\n'.encode()),
-        ("U+0085 in a comment", 'a = 1  # \x85\nb = a + 2\nprint(a, b)\n'.encode()),
+        ("U+0085 in a comment", "a = 1  # \x85\nb = a + 2\nprint(a, b)\n".encode()),
         ("\\x1c in a comment", b"a = 1  # \x1c\nb = a + 2\nprint(a, b)\n"),
     ],
 )
@@ -816,7 +836,7 @@ def test_nineteen_nested_loops(tmp_path: Path) -> None:
     plain, traced, trace = run_both(tmp_path, "script.py", data)
     assert_same(plain, traced)
     assert trace["status"] == "ok"
-    assert trace_line(trace, 20)["hits"] == 2 ** 19
+    assert trace_line(trace, 20)["hits"] == 2**19
 
 
 # ----------------------------------------------------------------------------------------
@@ -831,7 +851,7 @@ BAD = {
     "tab_error": b"if 1:\n\tx = 1\n        y = 2\n",
     "fstring": b'a = 1\nx = f"{a b}"\n',
     "bad_utf8": b'x = "caf\xe9"\n',
-    "non_ascii_caret": 'größe = 1\nprint(größe größe)\n'.encode(),
+    "non_ascii_caret": "größe = 1\nprint(größe größe)\n".encode(),
     "return_outside_function": b"print('hi')\nreturn 1\n",
     "nonlocal_after_assignment": b"def f():\n    x = 1\n    nonlocal x\n",
     "null_byte": b"x = 1\x00\n",
@@ -859,9 +879,7 @@ def test_invalid_python_fails_exactly_like_python(tmp_path: Path, case: str) -> 
         assert trace["error"]["line"] == int(m.group(1))
 
 
-@pytest.mark.parametrize(
-    "case", [pytest.param(c, marks=known_bug(_INSTRUMENT_BUGS[c])) if c in _INSTRUMENT_BUGS else c for c in BAD]
-)
+@pytest.mark.parametrize("case", [pytest.param(c, marks=known_bug(_INSTRUMENT_BUGS[c])) if c in _INSTRUMENT_BUGS else c for c in BAD])
 def test_tracekit_instrument_names_file_line_and_column(tmp_path: Path, case: str) -> None:
     data = BAD[case]
     (tmp_path / "bad.py").write_bytes(data)
@@ -950,8 +968,7 @@ def test_generator_whose_first_statement_is_a_yield(tmp_path: Path) -> None:
         "class R:\n    def __del__(self):\n        print('bye')\nr = R()\n",
         "def gen():\n    try:\n        yield 1\n    finally:\n        print('cleanup')\ng = gen()\nnext(g)\n",
         "import atexit\ndef bye(n):\n    for i in range(n):\n        print('bye', i)\natexit.register(bye, 2)\n",
-        "import threading, time\ndef late():\n    time.sleep(0.2)\n    print('late thread')\n"
-        "threading.Thread(target=late).start()\nprint('main done')\n",
+        "import threading, time\ndef late():\n    time.sleep(0.2)\n    print('late thread')\nthreading.Thread(target=late).start()\nprint('main done')\n",
     ],
     ids=["suspended-generator", "module-level-__del__", "generator-finally", "atexit", "thread-outlives-main"],
 )
@@ -1022,9 +1039,11 @@ def test_recursion_limit_is_reached_at_the_same_depth(tmp_path: Path, name: str,
     check_trace(trace, source.encode(), plain)
 
 
-@known_bug("in a function that catches RecursionError around its own recursive call, the error comes 3 frames "
-           "earlier under tracekit (count 995 vs 998 at the default limit, 95 vs 98 at 100): on python 3.11 the "
-           "hooks' C calls (the __tk_n__ gate in the except handler's statements) use recursion headroom")
+@known_bug(
+    "in a function that catches RecursionError around its own recursive call, the error comes 3 frames "
+    "earlier under tracekit (count 995 vs 998 at the default limit, 95 vs 98 at 100): on python 3.11 the "
+    "hooks' C calls (the __tk_n__ gate in the except handler's statements) use recursion headroom"
+)
 def test_recursion_depth_when_the_recursion_catches_recursionerror(tmp_path: Path) -> None:
     plain, traced, trace = run_both(tmp_path, "caught.py", RECURSION_CAUGHT)
     assert b"limit 100: 98" in plain.stdout, plain.stdout

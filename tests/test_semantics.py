@@ -10,6 +10,7 @@ and stdout, stderr and the exit status must be byte-for-byte identical (nothing 
 normalised).  The trace must then be valid JSON, match the shipped JSON Schema and
 report the same exit status.  See tests/semantics/harness.py for program headers.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -59,8 +60,7 @@ def _load_schema():
 
 def _run_plain(prog, workdir: Path):
     script = H.stage(prog.path, workdir)
-    return H.run(H.plain_argv(script, prog.args), workdir, prog.stdin, prog.merge_stderr,
-                 prog.timeout)
+    return H.run(H.plain_argv(script, prog.args), workdir, prog.stdin, prog.merge_stderr, prog.timeout)
 
 
 @pytest.mark.parametrize("path", [_param(p) for p in PROGRAMS])
@@ -81,11 +81,9 @@ def test_same_behaviour_as_python(path, tmp_path):
     workdir = tmp_path / "work"
     script = H.stage(prog.path, workdir)
     env = H.child_env()
-    plain = H.run(H.plain_argv(script, prog.args), workdir, prog.stdin, prog.merge_stderr,
-                  prog.timeout, env)
+    plain = H.run(H.plain_argv(script, prog.args), workdir, prog.stdin, prog.merge_stderr, prog.timeout, env)
     trace_path = tmp_path / "trace.json"
-    traced = H.run(H.tracekit_argv(script, prog.args, trace_path, prog.tracekit_options),
-                   workdir, prog.stdin, prog.merge_stderr, prog.timeout * 3, env)
+    traced = H.run(H.tracekit_argv(script, prog.args, trace_path, prog.tracekit_options), workdir, prog.stdin, prog.merge_stderr, prog.timeout * 3, env)
 
     problems = []
     if traced.stdout != plain.stdout:
@@ -93,8 +91,7 @@ def test_same_behaviour_as_python(path, tmp_path):
     if traced.stderr != plain.stderr:
         problems.append("stderr differs:\n" + H.diff("stderr", plain.stderr, traced.stderr))
     if traced.returncode != plain.returncode:
-        problems.append(f"exit status differs: python {plain.returncode}, "
-                        f"tracekit run {traced.returncode}")
+        problems.append(f"exit status differs: python {plain.returncode}, tracekit run {traced.returncode}")
     assert not problems, f"{prog.name}: " + "\n".join(problems)
 
     assert trace_path.exists(), "tracekit run wrote no trace file"
@@ -104,19 +101,16 @@ def test_same_behaviour_as_python(path, tmp_path):
         import jsonschema
 
         jsonschema.validate(trace, schema)
-    assert trace.get("exit_status") == plain.returncode, (
-        f"trace exit_status {trace.get('exit_status')!r} != real {plain.returncode}")
+    assert trace.get("exit_status") == plain.returncode, f"trace exit_status {trace.get('exit_status')!r} != real {plain.returncode}"
     lines = trace.get("lines")
     if not prog.expect_no_lines:
-        assert isinstance(lines, list) and any(ln.get("hits", 0) > 0 for ln in lines), (
-            "trace records no executed line: was the script instrumented at all?")
+        assert isinstance(lines, list) and any(ln.get("hits", 0) > 0 for ln in lines), "trace records no executed line: was the script instrumented at all?"
 
 
 def test_trace_schema_available():
     """Schema validation in test_same_behaviour_as_python needs the shipped schema."""
     if not H.SCHEMA_PATH.exists():
-        pytest.skip(f"{H.SCHEMA_PATH.relative_to(H.REPO)} does not exist yet: traces are "
-                    "checked for exit_status and recorded lines but not schema-validated")
+        pytest.skip(f"{H.SCHEMA_PATH.relative_to(H.REPO)} does not exist yet: traces are checked for exit_status and recorded lines but not schema-validated")
     schema = _load_schema()
     import jsonschema
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from browser_support import BROWSER_MARKS, ROOT, SHOTS, Tab, browser  # noqa: F401 (fixture)
 
 pytestmark = BROWSER_MARKS

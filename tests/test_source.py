@@ -62,7 +62,9 @@ def spans(example: Example) -> list[tuple[str, int, int, int, int, str]]:
 
 
 def test_title_and_intro_from_docstring(tmp_path: Path) -> None:
-    example = read(tmp_path, '''\
+    example = read(
+        tmp_path,
+        '''\
         """Your First Gradient
 
         Compute *y* and its derivative.
@@ -70,7 +72,8 @@ def test_title_and_intro_from_docstring(tmp_path: Path) -> None:
         Second paragraph.
         """
         x = 1
-        ''')
+        ''',
+    )
     assert example.title == "Your First Gradient"
     assert example.intro == "Compute *y* and its derivative.\n\nSecond paragraph."
     assert shown(example) == [(1, 7, "x = 1")]
@@ -78,12 +81,15 @@ def test_title_and_intro_from_docstring(tmp_path: Path) -> None:
 
 
 def test_docstring_starting_on_the_second_line(tmp_path: Path) -> None:
-    example = read(tmp_path, '''\
+    example = read(
+        tmp_path,
+        '''\
         """
             Indented Title
             Intro line.
         """
-        ''')
+        ''',
+    )
     assert (example.title, example.intro, example.listing, example.items) == ("Indented Title", "Intro line.", [], [])
 
 
@@ -117,7 +123,9 @@ def test_path_relative_to_root_given_as_relative_paths(tmp_path: Path, monkeypat
 
 
 def test_listing_drops_authoring_lines_and_renumbers(tmp_path: Path) -> None:
-    example = read(tmp_path, '''\
+    example = read(
+        tmp_path,
+        '''\
         #!/usr/bin/env python
         """Title."""
         # tracekit: seed=1
@@ -129,7 +137,8 @@ def test_listing_drops_authoring_lines_and_renumbers(tmp_path: Path) -> None:
         x = 1   # tracekit: rows=a,b
         # tracekit: image
         y = 2   \n\n
-        ''')
+        ''',
+    )
     assert shown(example) == [
         (1, 5, "import os"),
         (2, 7, ""),
@@ -141,7 +150,9 @@ def test_listing_drops_authoring_lines_and_renumbers(tmp_path: Path) -> None:
 
 
 def test_listing_collapses_blank_lines_left_by_removed_lines(tmp_path: Path) -> None:
-    example = read(tmp_path, """\
+    example = read(
+        tmp_path,
+        """\
         a = 1
 
         # tracekit: device=cpu
@@ -150,7 +161,8 @@ def test_listing_collapses_blank_lines_left_by_removed_lines(tmp_path: Path) -> 
 
 
         c = 3
-        """)
+        """,
+    )
     # Lines 2 and 4 are both blank around a removed line: one is kept. Lines 6-7 were a
     # double blank in the source and stay.
     assert shown(example) == [(1, 1, "a = 1"), (2, 2, ""), (3, 5, "b = 2"), (4, 6, ""), (5, 7, ""), (6, 8, "c = 3")]
@@ -178,7 +190,9 @@ def test_cookie_lookalike_on_line_three_is_a_comment(tmp_path: Path) -> None:
 
 
 def test_items_for_simple_and_multiline_statements(tmp_path: Path) -> None:
-    example = read(tmp_path, """\
+    example = read(
+        tmp_path,
+        """\
         import torch
         # A comment
         X = torch.tensor([
@@ -187,7 +201,8 @@ def test_items_for_simple_and_multiline_statements(tmp_path: Path) -> None:
             [3.0, 4.0],
         ])
         a = 1; b = 2
-        """)
+        """,
+    )
     assert spans(example) == [
         ("code", 1, 1, 1, 1, "import torch"),
         ("comment", 2, 2, 2, 2, "# A comment"),
@@ -197,7 +212,9 @@ def test_items_for_simple_and_multiline_statements(tmp_path: Path) -> None:
 
 
 def test_compound_statements_cover_only_their_header(tmp_path: Path) -> None:
-    example = read(tmp_path, """\
+    example = read(
+        tmp_path,
+        """\
         for i in range(3):
             # body comment
             if i:
@@ -219,7 +236,8 @@ def test_compound_statements_cover_only_their_header(tmp_path: Path) -> None:
         ) as f:
             pass
         while False: pass
-        """)
+        """,
+    )
     assert [(kind, line, end, number, code) for kind, line, end, number, _, code in spans(example)] == [
         ("code", 1, 1, 1, "for i in range(3):"),
         ("comment", 2, 2, 2, "    # body comment"),
@@ -244,7 +262,9 @@ def test_compound_statements_cover_only_their_header(tmp_path: Path) -> None:
 
 
 def test_decorated_function_and_class(tmp_path: Path) -> None:
-    example = read(tmp_path, '''\
+    example = read(
+        tmp_path,
+        '''\
         #: A decorated function.
         @staticmethod
         # between decorators
@@ -257,7 +277,8 @@ def test_decorated_function_and_class(tmp_path: Path) -> None:
 
         class C:
             x: int = 0
-        ''')
+        ''',
+    )
     assert spans(example) == [
         ("code", 2, 6, 1, 5, "@staticmethod\n# between decorators\n@property\ndef f(a,\n      b):"),
         ("code", 7, 7, 6, 6, '    """Docstring of f."""'),
@@ -270,14 +291,17 @@ def test_decorated_function_and_class(tmp_path: Path) -> None:
 
 
 def test_match_statement_cases_are_items(tmp_path: Path) -> None:
-    example = read(tmp_path, """\
+    example = read(
+        tmp_path,
+        """\
         match 1:
             #: The first case.
             case 1:
                 pass
             case _:  # tracekit: raises
                 pass
-        """)
+        """,
+    )
     assert [(i.line, i.code, i.prose, i.raises) for i in example.items] == [
         (1, "match 1:", "", None),
         (3, "    case 1:", "The first case.", None),
@@ -291,7 +315,9 @@ def test_match_statement_cases_are_items(tmp_path: Path) -> None:
 
 
 def test_prose_paragraphs_and_markdown(tmp_path: Path) -> None:
-    example = read(tmp_path, """\
+    example = read(
+        tmp_path,
+        """\
         #:
         #: First *paragraph*,
         #: continued.
@@ -299,12 +325,15 @@ def test_prose_paragraphs_and_markdown(tmp_path: Path) -> None:
         #:     indented code block
         #:
         x = 1
-        """)
+        """,
+    )
     assert example.items[0].prose == "First *paragraph*,\ncontinued.\n\n    indented code block"
 
 
 def test_prose_attaches_across_blank_lines_and_to_comments(tmp_path: Path) -> None:
-    example = read(tmp_path, """\
+    example = read(
+        tmp_path,
+        """\
         #: About the section.
         # Section
         #: About x.
@@ -315,7 +344,8 @@ def test_prose_attaches_across_blank_lines_and_to_comments(tmp_path: Path) -> No
             y = i
         #: About z, written after a dedent.
         z = 3
-        """)
+        """,
+    )
     assert [(i.kind, i.line, i.prose) for i in example.items] == [
         ("comment", 2, "About the section."),
         ("code", 5, "About x."),
@@ -326,7 +356,9 @@ def test_prose_attaches_across_blank_lines_and_to_comments(tmp_path: Path) -> No
 
 
 def test_notes_both_spellings_and_continuations(tmp_path: Path) -> None:
-    example = read(tmp_path, """\
+    example = read(
+        tmp_path,
+        """\
         #: Prose before.
         #: 📚 torch.tensor(data, requires_grad=True) = Creates a tensor.
         #: api: np.array = Creates an array
@@ -338,7 +370,8 @@ def test_notes_both_spellings_and_continuations(tmp_path: Path) -> None:
         #:    Indented prose after a blank line stays prose.
         #: 📚torch = No space needed after the book.
         x = 3
-        """)
+        """,
+    )
     item = example.items[0]
     assert item.notes == [
         Note("api", "torch.tensor(data, requires_grad=True)", "Creates a tensor."),
@@ -361,7 +394,9 @@ def test_ascii_marker_needs_a_space(tmp_path: Path) -> None:
 
 
 def test_statement_directives_trailing_and_standalone(tmp_path: Path) -> None:
-    example = read(tmp_path, """\
+    example = read(
+        tmp_path,
+        """\
         # tracekit: rows=a,b cols="height weight age"
         a = 1
         b = 2  # tracekit: raises=torch.cuda.OutOfMemoryError image
@@ -371,7 +406,8 @@ def test_statement_directives_trailing_and_standalone(tmp_path: Path) -> None:
         c = 3
         d = [1,
              2]  # tracekit: rows=x,y
-        """)
+        """,
+    )
     got = [(i.line, i.raises, i.rows, i.cols, i.image, i.hide, i.prose) for i in example.items]
     assert got == [
         (2, None, ["a", "b"], ["height", "weight", "age"], False, False, ""),
@@ -383,7 +419,9 @@ def test_statement_directives_trailing_and_standalone(tmp_path: Path) -> None:
 
 
 def test_hide_a_compound_statement_hides_its_body(tmp_path: Path) -> None:
-    example = read(tmp_path, """\
+    example = read(
+        tmp_path,
+        """\
         import os
         # tracekit: hide
         def helper():
@@ -392,7 +430,8 @@ def test_hide_a_compound_statement_hides_its_body(tmp_path: Path) -> None:
             return 1  # tracekit: raises
         # after
         x = helper()
-        """)
+        """,
+    )
     assert shown(example) == [(1, 1, "import os"), (2, 7, "# after"), (3, 8, "x = helper()")]
     assert example.hidden == [(3, 6)]
     assert [(i.kind, i.line, i.raises) for i in example.items] == [("code", 1, None), ("comment", 7, None), ("code", 8, None)]
@@ -428,12 +467,15 @@ def test_file_options_are_typed(tmp_path: Path, directive: str, options: dict[st
 
 
 def test_file_options_anywhere_and_mixed_with_statement_keys(tmp_path: Path) -> None:
-    example = read(tmp_path, '''\
+    example = read(
+        tmp_path,
+        '''\
         """Title."""  # tracekit: timeout=5
         x = 1  # tracekit: seed=2 image
         # tracekit: hits=4 raises=ValueError
         y = 2
-        ''')
+        ''',
+    )
     assert example.options == {"timeout": 5.0, "seed": 2, "hits": 4}
     assert [(i.line, i.image, i.raises) for i in example.items] == [(2, True, None), (4, False, "ValueError")]
 
@@ -446,7 +488,9 @@ def test_no_options_gives_empty_dict(tmp_path: Path) -> None:
 
 
 def test_probes_keyed_by_statement_line(tmp_path: Path) -> None:
-    example = read(tmp_path, """\
+    example = read(
+        tmp_path,
+        """\
         import torch
         #: Loss {loss.item():.4f}, again {loss.item():.4f}, {{not a probe}}.
         #: Shape {tuple(x.shape)!r} and {d['a:b']} and {f(a, b=2)[1:3]}.
@@ -455,16 +499,22 @@ def test_probes_keyed_by_statement_line(tmp_path: Path) -> None:
         for i in range(3):
             #: Step {i}.
             total = i
-        """)
+        """,
+    )
     assert example.probes == {
         5: ["loss.item():.4f", "tuple(x.shape)!r", "d['a:b']", "f(a, b=2)[1:3]", "a != b!s"],
         8: ["i"],
     }
-    assert example.items[1].prose == "Loss {loss.item():.4f}, again {loss.item():.4f}, {{not a probe}}.\nShape {tuple(x.shape)!r} and {d['a:b']} and {f(a, b=2)[1:3]}."
+    assert (
+        example.items[1].prose
+        == "Loss {loss.item():.4f}, again {loss.item():.4f}, {{not a probe}}.\nShape {tuple(x.shape)!r} and {d['a:b']} and {f(a, b=2)[1:3]}."
+    )
 
 
 def test_probes_of_comment_prose_go_to_the_next_statement(tmp_path: Path) -> None:
-    example = read(tmp_path, """\
+    example = read(
+        tmp_path,
+        """\
         a = 1
         #: Section about {b}.
         # Section
@@ -475,17 +525,21 @@ def test_probes_of_comment_prose_go_to_the_next_statement(tmp_path: Path) -> Non
         b = 2
         #: Closing {b - 1}.
         # End
-        """)
+        """,
+    )
     assert example.probes == {8: ["b", "b + 1", "b * 2", "b - 1"]}
 
 
 def test_probes_skip_hidden_statements(tmp_path: Path) -> None:
-    example = read(tmp_path, """\
+    example = read(
+        tmp_path,
+        """\
         #: Section {x}.
         # Section
         setup = 0  # tracekit: hide
         x = 1
-        """)
+        """,
+    )
     assert example.probes == {4: ["x"]}
 
 
@@ -716,7 +770,9 @@ def test_file_without_final_newline_and_empty_file(tmp_path: Path) -> None:
 
 def test_full_model(tmp_path: Path) -> None:
     """One small file, every field of the model checked."""
-    example = read(tmp_path, '''\
+    example = read(
+        tmp_path,
+        '''\
         """Tiny
 
         Intro.
@@ -727,7 +783,9 @@ def test_full_model(tmp_path: Path) -> None:
         #: 📚 f = Note.
         x = 1
         # Done
-        ''', name="tiny.py")
+        ''',
+        name="tiny.py",
+    )
     assert example == Example(
         path="tiny.py",
         title="Tiny",

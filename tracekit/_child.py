@@ -188,10 +188,22 @@ class _Run:
         status = self.status
         if rec is not None and rec.out_exceeded and status == "ok":
             status = "limit"
-            self.error = {"type": "OutputLimit", "message": f"{rec.out_exceeded} exceeded {rec.max_output} characters", "line": None, "reason": "output", "traceback": []}
+            self.error = {
+                "type": "OutputLimit",
+                "message": f"{rec.out_exceeded} exceeded {rec.max_output} characters",
+                "line": None,
+                "reason": "output",
+                "traceback": [],
+            }
         if rec is not None and rec.probe_errors and self.error is None and status == "ok":
             pe = rec.probe_errors[0]
-            self.error = {"type": "PlaceholderError", "message": f"{{{pe['placeholder']}}}: {pe['error']}", "line": pe["line"], "reason": "placeholder", "traceback": []}
+            self.error = {
+                "type": "PlaceholderError",
+                "message": f"{{{pe['placeholder']}}}: {pe['error']}",
+                "line": pe["line"],
+                "reason": "placeholder",
+                "traceback": [],
+            }
         data = {
             "schema": SCHEMA_VERSION,
             "meta": {
@@ -228,7 +240,6 @@ class _Run:
         if isinstance(getattr(sys, "last_value", None), KeyboardInterrupt):
             _exit_like_sigint()
 
-
     def _how_it_ended(self) -> None:
         """Set status/error from what python left: an uncaught exception, or a SystemExit seen."""
         value = getattr(sys, "last_value", None)
@@ -240,7 +251,13 @@ class _Run:
             lines = [e["line"] for e in entries if os.path.realpath(e["path"]) == script]
             self.status = "error"
             self.exit_status = -2 if isinstance(value, KeyboardInterrupt) else 1
-            self.error = {"type": _type_name(type(value)), "message": _safe_str(value), "line": lines[-1] if lines else None, "reason": "exception", "traceback": entries}
+            self.error = {
+                "type": _type_name(type(value)),
+                "message": _safe_str(value),
+                "line": lines[-1] if lines else None,
+                "reason": "exception",
+                "traceback": entries,
+            }
             if isinstance(value, MemoryError) and self.spec.get("memory"):
                 limit = int(self.spec["memory"])
                 self.error.update(reason="memory", message=f"memory limit of {limit // 2**20} MiB reached ({self.error['message'] or 'MemoryError'})")
@@ -463,7 +480,8 @@ def _install_figures(run: _Run, spec: dict, hooks: dict) -> None:
     def figures() -> Any:
         if run.figures is None:
             run.figures = _figures.Figures(
-                run.recorder, folder,
+                run.recorder,
+                folder,
                 dpi=spec.get("figure_dpi") or _figures.DEFAULT_DPI,
                 max_figures=spec.get("max_figures", _figures.DEFAULT_MAX_FIGURES),
                 max_size=spec.get("figure_max_size") or _figures.DEFAULT_MAX_SIZE,
@@ -512,11 +530,15 @@ def _stop_for_output(run: _Run) -> None:
     run.status = "limit"
     run.exit_status = 1
     frame = sys._getframe(3)
-    run.error = {"type": "OutputLimit", "message": f"{rec.out_exceeded} passed the output limit of {rec.max_output} characters", "line": rec.current_line(frame), "reason": "output", "traceback": []}
+    run.error = {
+        "type": "OutputLimit",
+        "message": f"{rec.out_exceeded} passed the output limit of {rec.max_output} characters",
+        "line": rec.current_line(frame),
+        "reason": "output",
+        "traceback": [],
+    }
     try:
         sys.__stderr__.write(f"tracekit: {run.spec['display_path']}: output limit of {rec.max_output} characters reached\n")
         run.write()
     finally:
         os._exit(1)
-
-

@@ -225,7 +225,7 @@ class Figures:
         if Gcf is None:
             return []
         try:
-            managers = sorted(Gcf.get_all_fig_managers(), key=lambda m: (m.num if isinstance(m.num, int) else 0))
+            managers = sorted(Gcf.get_all_fig_managers(), key=lambda m: m.num if isinstance(m.num, int) else 0)
             return [m.canvas.figure for m in managers]
         except Exception:
             return []
@@ -277,10 +277,16 @@ class Figures:
         st.last = name
         self._store(data, name)
         w, h = _png_size(data)
-        self.entries.append({
-            "file": name, "line": line, "hit": record["hit"] if record is not None else None,
-            "width": w, "height": h, "alt": _alt(fig, len(self.entries) + 1),
-        })
+        self.entries.append(
+            {
+                "file": name,
+                "line": line,
+                "hit": record["hit"] if record is not None else None,
+                "width": w,
+                "height": h,
+                "alt": _alt(fig, len(self.entries) + 1),
+            }
+        )
         self.rec.attach_figure(s, record, name)
 
     def _render(self, fig: Any) -> bytes | None:
@@ -471,4 +477,3 @@ def _alt(fig: Any, ordinal: int) -> str:
         return f"Figure {num if isinstance(num, int) else ordinal}"
     text = "; ".join(parts)
     return text if len(text) <= MAX_ALT else text[: MAX_ALT - 1] + "…"
-

@@ -119,7 +119,6 @@ def _scan_placeholder(text: str, start: int) -> tuple[int, Placeholder]:
     return i + 1, Placeholder(text[start + 1 : i], expr, conversion, spec)
 
 
-
 def parse_placeholder(source: str) -> Placeholder:
     """The placeholder whose text between the braces is SOURCE (a probe key); ValueError if malformed."""
     end, placeholder = _scan_placeholder("{" + source + "}", 0)

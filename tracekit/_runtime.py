@@ -36,8 +36,13 @@ _IMAGER: Any = None
 _ModuleType = _types.ModuleType
 # Callables whose attributes (__doc__, __qualname__) can be read without running user code.
 _DOC_TYPES = (
-    _types.FunctionType, _types.BuiltinFunctionType, _types.MethodType, _types.MethodWrapperType,
-    _types.WrapperDescriptorType, _types.MethodDescriptorType, _types.ClassMethodDescriptorType,
+    _types.FunctionType,
+    _types.BuiltinFunctionType,
+    _types.MethodType,
+    _types.MethodWrapperType,
+    _types.WrapperDescriptorType,
+    _types.MethodDescriptorType,
+    _types.ClassMethodDescriptorType,
 )
 
 
@@ -272,7 +277,7 @@ def _safe_str(e: BaseException) -> str:
 class _Tee:
     """Stands in for sys.stdout/sys.stderr: passes writes through and attributes them to lines."""
 
-    def __init__(self, real: Any, rec: "Recorder", stream: str) -> None:
+    def __init__(self, real: Any, rec: Recorder, stream: str) -> None:
         self._real = real
         self._rec = rec
         self._stream = stream
@@ -538,7 +543,19 @@ class Recorder:
         for s, (line, end, kind, fn, *_shared) in enumerate(self.stmts):
             entry = by_line.get(line)
             if entry is None:
-                entry = by_line[line] = {"line": line, "end_line": end or line, "function": fn, "_rank": 99, "hits": 0, "records": {}, "final": [], "output_later": [], "exceptions": 0, "exceptions_later": [], "_figures_later": []}
+                entry = by_line[line] = {
+                    "line": line,
+                    "end_line": end or line,
+                    "function": fn,
+                    "_rank": 99,
+                    "hits": 0,
+                    "records": {},
+                    "final": [],
+                    "output_later": [],
+                    "exceptions": 0,
+                    "exceptions_later": [],
+                    "_figures_later": [],
+                }
             if kind == "loopend":
                 entry["final"] += self.finals.get(s, [])
                 continue

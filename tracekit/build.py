@@ -21,9 +21,10 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Sequence, TextIO
+from typing import Any, TextIO
 
 from ._jsonio import atomic_write, dumps
 from ._version import __version__
@@ -222,9 +223,7 @@ def discover(root: Path, paths: Sequence[Path] = (), *, exclude: Sequence[str] =
             continue
         for folder, dirs, files in os.walk(start):
             here = Path(folder)
-            dirs[:] = sorted(
-                d for d in dirs if not _skip_dir(d) and not any((here / d).resolve() == s for s in skip_resolved)
-            )
+            dirs[:] = sorted(d for d in dirs if not _skip_dir(d) and not any((here / d).resolve() == s for s in skip_resolved))
             for name in sorted(files):
                 if not name.endswith(".py") or name.startswith(("_", ".")):
                     continue
@@ -273,7 +272,7 @@ class _StatCache:
                 pass
 
     @classmethod
-    def for_output(cls, out: Path) -> "_StatCache":
+    def for_output(cls, out: Path) -> _StatCache:
         try:
             from ._codecache import cache_dir
 
@@ -537,7 +536,7 @@ class Manifest:
     problem: str = ""  # why an existing manifest could not be read
 
     @classmethod
-    def load(cls, out: Path) -> "Manifest":
+    def load(cls, out: Path) -> Manifest:
         path = out / MANIFEST_NAME
         try:
             raw = path.read_bytes()
@@ -549,11 +548,7 @@ class Manifest:
             data = json.loads(raw)
             if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
                 raise ValueError("unknown format")
-            examples = {
-                rel: rec
-                for rel, rec in (data.get("examples") or {}).items()
-                if isinstance(rec, dict) and isinstance(rel, str)
-            }
+            examples = {rel: rec for rel, rec in (data.get("examples") or {}).items() if isinstance(rec, dict) and isinstance(rel, str)}
             for rec in examples.values():
                 files = rec.get("files") if isinstance(rec.get("files"), dict) else {}
                 rec["files"] = {p: s for p, s in files.items() if _safe_rel(p) and isinstance(s, str)}
@@ -632,7 +627,7 @@ class _Lock:
         self.create = create
         self.fd: int | None = None
 
-    def __enter__(self) -> "_Lock":
+    def __enter__(self) -> _Lock:
         try:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: no locking
@@ -651,9 +646,7 @@ class _Lock:
                 fcntl.flock(fd, mode | (0 if self.blocking else fcntl.LOCK_NB))
             except BlockingIOError:
                 os.close(fd)
-                raise BuildError(
-                    f"another tracekit build is writing to {_display(self.path.parent)}; wait for it to finish and try again"
-                ) from None
+                raise BuildError(f"another tracekit build is writing to {_display(self.path.parent)}; wait for it to finish and try again") from None
             try:
                 same = os.path.samestat(os.fstat(fd), os.stat(self.path))
             except OSError:
@@ -779,7 +772,14 @@ class Reporter:
             for o in result.outcomes:
                 if o.cached and self.verbosity < 1:
                     continue
-                rows.append((o.path, o.status + (" (cached)" if o.cached else ""), "-" if o.seconds is None else f"{o.seconds:.2f}", "-" if o.hits is None else str(o.hits)))
+                rows.append(
+                    (
+                        o.path,
+                        o.status + (" (cached)" if o.cached else ""),
+                        "-" if o.seconds is None else f"{o.seconds:.2f}",
+                        "-" if o.hits is None else str(o.hits),
+                    )
+                )
             widths = [max(len(r[i]) for r in rows) for i in range(4)]
             for r in rows:
                 self.out.write(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}".rstrip() + "\n")
@@ -898,7 +898,14 @@ def _in_scope(rel: str, scope: Sequence[str]) -> bool:
 
 
 def _options(config: Config) -> dict:
-    return {"device": config.device, "seed": config.seed, "hits": config.hits, "timeout": config.timeout, "memory": config.memory, "max_output": config.max_output}
+    return {
+        "device": config.device,
+        "seed": config.seed,
+        "hits": config.hits,
+        "timeout": config.timeout,
+        "memory": config.memory,
+        "max_output": config.max_output,
+    }
 
 
 @dataclass(repr=False, eq=False)
@@ -1077,20 +1084,34 @@ def _authoring_page(rel: str, path: Path, error: Any, env: dict, options: dict) 
         text = data.decode("latin-1")
     lines = text.splitlines()
     listing = [ListingLine(n, n, line.rstrip()) for n, line in enumerate(lines, 1)]
-    example = Example(path=rel, title=PurePosixPath(rel).stem.replace("_", " ").strip().capitalize() or rel, intro="", options={}, listing=listing, items=[], probes={})
+    example = Example(
+        path=rel, title=PurePosixPath(rel).stem.replace("_", " ").strip().capitalize() or rel, intro="", options={}, listing=listing, items=[], probes={}
+    )
     trace = {
         "schema": 1,
         "meta": {
-            "tracekit": __version__, "python": env["python"], "torch": None, "numpy": None,
-            "device": options.get("device") or "cpu", "device_name": None, "seed": options.get("seed"),
-            "hits": options.get("hits"), "timeout": options.get("timeout"),
+            "tracekit": __version__,
+            "python": env["python"],
+            "torch": None,
+            "numpy": None,
+            "device": options.get("device") or "cpu",
+            "device_name": None,
+            "seed": options.get("seed"),
+            "hits": options.get("hits"),
+            "timeout": options.get("timeout"),
         },
         "source": {"path": rel, "sha256": _sha(data)},
         "status": "error",
         "exit_status": 1,
         "stdout": "",
         "stderr": "",
-        "error": {"type": "AuthoringError", "message": getattr(error, "message", str(error)), "line": getattr(error, "line", None), "reason": "authoring", "traceback": []},
+        "error": {
+            "type": "AuthoringError",
+            "message": getattr(error, "message", str(error)),
+            "line": getattr(error, "line", None),
+            "reason": "authoring",
+            "traceback": [],
+        },
         "lines": [],
     }
     return example, trace
@@ -1204,7 +1225,16 @@ class _Builder:
         if ran.kind == "skipped":
             outcome = Outcome(rel, display, "skipped", seconds=ran.seconds, note=ran.message)
             if old is None:
-                self.updates[rel] = {**record_base, "status": "skipped", "title": PurePosixPath(rel).stem, "intro": "", "html": None, "hits": None, "failures": [], "files": {}}
+                self.updates[rel] = {
+                    **record_base,
+                    "status": "skipped",
+                    "title": PurePosixPath(rel).stem,
+                    "intro": "",
+                    "html": None,
+                    "hits": None,
+                    "failures": [],
+                    "files": {},
+                }
             return outcome
         if ran.kind == "authoring":
             err = ran.error
@@ -1237,7 +1267,16 @@ class _Builder:
             outcome.status = "failed"
             what = "the site index" if html_rel == "index.html" else f"{_display(self.out / blocked[0])}, which tracekit did not write"
             outcome.failures = [Failure(None, f"refusing to overwrite {what}; rename the example or choose another output folder")]
-            self.updates[rel] = {**record_base, "status": "failed", "title": PurePosixPath(rel).stem, "intro": "", "html": None, "hits": hits, "failures": [f.to_dict() for f in outcome.failures], "files": (old or {}).get("files", {}) if old else {}}
+            self.updates[rel] = {
+                **record_base,
+                "status": "failed",
+                "title": PurePosixPath(rel).stem,
+                "intro": "",
+                "html": None,
+                "hits": hits,
+                "failures": [f.to_dict() for f in outcome.failures],
+                "files": (old or {}).get("files", {}) if old else {},
+            }
             return outcome
         from .render import page_json, render_page
 
@@ -1382,7 +1421,12 @@ def build(
     """Build the pages of the examples under PATHS (default: the configured examples folder)
     into OUTPUT. Raises ConfigError/BuildError (exit status 2) and BuildInterrupted (130/143)."""
     reporter = reporter or Reporter()
-    cfg = _resolve_config(config, dict(device=device, seed=seed, timeout=timeout, hits=hits, memory=memory, max_output=max_output, jobs=jobs, exclude=tuple(exclude) if exclude else None))
+    cfg = _resolve_config(
+        config,
+        dict(
+            device=device, seed=seed, timeout=timeout, hits=hits, memory=memory, max_output=max_output, jobs=jobs, exclude=tuple(exclude) if exclude else None
+        ),
+    )
     if isinstance(shard, str):
         shard = parse_shard(shard)
     if shard is not None and index_only:
@@ -1483,7 +1527,9 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool) -> B
         raise BuildInterrupted(interrupted.signum, pages)
     if abort is not None:
         raise abort
-    result = BuildResult(out, [outcomes[rel] for rel in plan.examples if rel in outcomes], builder.written, builder.deleted, builder.kept, index_written=not sharded)
+    result = BuildResult(
+        out, [outcomes[rel] for rel in plan.examples if rel in outcomes], builder.written, builder.deleted, builder.kept, index_written=not sharded
+    )
     reporter.summary(result)
     return result
 
@@ -1589,7 +1635,9 @@ def check(
 ) -> CheckResult:
     """Is every page in OUTPUT what a build would write now, and does every example pass?
     Runs nothing: compares cache keys, and the files on disk with the manifest's hashes."""
-    cfg = _resolve_config(config, dict(device=device, seed=seed, timeout=timeout, hits=hits, memory=memory, max_output=max_output, exclude=tuple(exclude) if exclude else None))
+    cfg = _resolve_config(
+        config, dict(device=device, seed=seed, timeout=timeout, hits=hits, memory=memory, max_output=max_output, exclude=tuple(exclude) if exclude else None)
+    )
     plan = _plan(cfg, paths, output, None)
     out = plan.out
     problems: list[Problem] = []
@@ -1631,7 +1679,7 @@ def check(
                 problems.append(Problem("failing", display, f"status {status!r}"))
         for rel in sorted(manifest.examples):
             if _in_scope(rel, plan.scope) and rel not in set(plan.all_examples):
-                files = sorted((manifest.examples[rel].get("files") or {}))
+                files = sorted(manifest.examples[rel].get("files") or {})
                 shown = ", ".join(_display(out / f) for f in files) or "(no files)"
                 problems.append(Problem("orphaned", shown, f"its example {_display(plan.root / rel)} no longer exists"))
         if not manifest.site:

@@ -38,7 +38,17 @@ def cli() -> None:
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
-def run(ctx: click.Context, trace_path: str | None, device: str | None, seed: int, timeout: float | None, hits: int, figures_dir: str | None, script: str, args: tuple[str, ...]) -> None:
+def run(
+    ctx: click.Context,
+    trace_path: str | None,
+    device: str | None,
+    seed: int,
+    timeout: float | None,
+    hits: int,
+    figures_dir: str | None,
+    script: str,
+    args: tuple[str, ...],
+) -> None:
     """Run SCRIPT as `python SCRIPT ARGS...` would, recording a trace.
 
     tracekit's options go before SCRIPT; everything after it is the script's. As a convenience,
@@ -171,13 +181,27 @@ def _run_api(call):  # type: ignore[no-untyped-def]
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing example.")
 @click.option("--shard", metavar="I/N", help="Build only the I-th of N shares of the examples.")
 @click.option("--index-only", is_flag=True, help="Only write index.html and assets/ from the manifest (after sharded builds).")
-def build(paths: tuple[str, ...], output: str | None, quiet: bool, verbose: int, jobs: int | None, force: bool, fail_fast: bool, shard: str | None, index_only: bool, **options: object) -> None:
+def build(
+    paths: tuple[str, ...],
+    output: str | None,
+    quiet: bool,
+    verbose: int,
+    jobs: int | None,
+    force: bool,
+    fail_fast: bool,
+    shard: str | None,
+    index_only: bool,
+    **options: object,
+) -> None:
     """Build pages for the examples in PATHS (default: the configured examples folder)."""
-    from .build import Reporter, build as build_site
+    from .build import Reporter
+    from .build import build as build_site
 
     reporter = Reporter(verbosity=-1 if quiet else verbose)
     result = _run_api(
-        lambda: build_site(paths, output=output, jobs=jobs, force=force, fail_fast=fail_fast, shard=shard, index_only=index_only, reporter=reporter, **_given(options))
+        lambda: build_site(
+            paths, output=output, jobs=jobs, force=force, fail_fast=fail_fast, shard=shard, index_only=index_only, reporter=reporter, **_given(options)
+        )
     )
     sys.exit(result.exit_status)
 
@@ -186,7 +210,8 @@ def build(paths: tuple[str, ...], output: str | None, quiet: bool, verbose: int,
 @_run_options
 def check(paths: tuple[str, ...], output: str | None, quiet: bool, verbose: int, **options: object) -> None:
     """Exit 0 only if every page is what a build would write now and every example passes."""
-    from .build import _display, check as check_site
+    from .build import _display
+    from .build import check as check_site
 
     result = _run_api(lambda: check_site(paths, output=output, **_given(options)))
     if not quiet:
@@ -216,7 +241,8 @@ def serve(directory: str | None, port: int, watch: tuple[str, ...], no_build: bo
     """Serve the site on 127.0.0.1 and rebuild what changed when a source changes."""
     from pathlib import Path
 
-    from .build import BuildError, BuildInterrupted, Reporter, build as build_site
+    from .build import BuildError, BuildInterrupted, Reporter
+    from .build import build as build_site
     from .config import load_config
     from .serve import serve as serve_site
 
@@ -238,7 +264,14 @@ def serve(directory: str | None, port: int, watch: tuple[str, ...], no_build: bo
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     try:
-        serve_site(out, port=port, watch=[] if no_build else watched, rebuild=None if no_build else rebuild, echo=lambda m: click.echo(f"tracekit: {m}", err=True), verbose=bool(verbose))
+        serve_site(
+            out,
+            port=port,
+            watch=[] if no_build else watched,
+            rebuild=None if no_build else rebuild,
+            echo=lambda m: click.echo(f"tracekit: {m}", err=True),
+            verbose=bool(verbose),
+        )
     except OSError as e:
         _fail(f"cannot serve on 127.0.0.1:{port}: {e.strerror}", 2)
 

@@ -80,7 +80,7 @@ class Config:
     pyproject: Path | None = None
     explicit: frozenset[str] = field(default_factory=frozenset)  # keys given on the command line
 
-    def with_options(self, **options: Any) -> "Config":
+    def with_options(self, **options: Any) -> Config:
         """A copy with command-line OPTIONS (None means: not given) applied on top."""
         given = {k: v for k, v in options.items() if v is not None and v != ()}
         for key in given:

@@ -232,7 +232,7 @@ class _BoundInLoop(ast.NodeVisitor):
 class _Wrap(ast.NodeTransformer):
     """Wrap the sub-expressions of one statement's recorded copy in value hooks."""
 
-    def __init__(self, owner: "_Instrumenter", stmt: int) -> None:
+    def __init__(self, owner: _Instrumenter, stmt: int) -> None:
         self.owner = owner
         self.stmt = stmt
 
@@ -421,7 +421,15 @@ class _Instrumenter:
         return p, [self.start(p)] + self.record_names(p, names) + probe
 
     # statements ---------------------------------------------------------------------------
-    def body(self, stmts: list[ast.stmt], docstring: bool = False, module: bool = False, pro: tuple | None = None, scope_names: bool = False, boot: list[ast.stmt] | None = None) -> list[ast.stmt]:
+    def body(
+        self,
+        stmts: list[ast.stmt],
+        docstring: bool = False,
+        module: bool = False,
+        pro: tuple | None = None,
+        scope_names: bool = False,
+        boot: list[ast.stmt] | None = None,
+    ) -> list[ast.stmt]:
         out: list[ast.stmt] = []
         i = 0
         if docstring and stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant) and isinstance(stmts[0].value.value, str):
@@ -680,7 +688,8 @@ def _bootstrap(pkg_parent: str) -> list[ast.stmt]:
     """`__import__('sys').path.insert(0, PKG); __import__('tracekit._child')._child.boot()`."""
     insert = ast.Call(
         func=ast.Attribute(value=ast.Attribute(value=_call("__import__", _const("sys")), attr="path", ctx=ast.Load()), attr="insert", ctx=ast.Load()),
-        args=[_const(0), _const(pkg_parent)], keywords=[],
+        args=[_const(0), _const(pkg_parent)],
+        keywords=[],
     )
     child = ast.Attribute(value=_call("__import__", _const("tracekit._child")), attr="_child", ctx=ast.Load())
     boot = ast.Call(func=ast.Attribute(value=child, attr="boot", ctx=ast.Load()), args=[], keywords=[])
@@ -695,7 +704,9 @@ def _transform(source: bytes | str, filename: str, hits: int, probe_lines: set[i
     return tree, inst
 
 
-def instrument(source: bytes | str, filename: str, hits: int = 3, probe_lines: set[int] | frozenset[int] = frozenset(), pkg_parent: str | None = None) -> Instrumented:
+def instrument(
+    source: bytes | str, filename: str, hits: int = 3, probe_lines: set[int] | frozenset[int] = frozenset(), pkg_parent: str | None = None
+) -> Instrumented:
     """Instrument SOURCE (as found at FILENAME) and compile it; SyntaxError on invalid input.
 
     With PKG_PARENT (the folder holding the tracekit package) the module starts by booting the

@@ -27,14 +27,14 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import hashlib
-import json
 import re
 import textwrap
-from urllib.parse import quote
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Mapping
+from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
@@ -343,10 +343,7 @@ class Card:
 
     @property
     def has_state(self) -> bool:
-        return bool(
-            self.api or self.derived or any(not h.empty for h in self.hits) or self.final or self.later
-            or self.figures_later
-        )
+        return bool(self.api or self.derived or any(not h.empty for h in self.hits) or self.final or self.later or self.figures_later)
 
     @property
     def figures(self) -> list[Figure]:
@@ -510,13 +507,8 @@ class _Probes:
             key, value = self.values[int(m.group(1))]
             key = _visible(key)
             if value.startswith("\0"):
-                return (
-                    f'<span class="probe-error" title="placeholder failed: {escape(inert(value[1:], MAX_DOC_CHARS))}">'
-                    f"{{{escape(key)}}}</span>"
-                )
-            return (
-                f'<span class="from-run" title="from the run: {escape(key)}">{escape(inert(value, MAX_VALUE_CHARS))}</span>'
-            )
+                return f'<span class="probe-error" title="placeholder failed: {escape(inert(value[1:], MAX_DOC_CHARS))}">{{{escape(key)}}}</span>'
+            return f'<span class="from-run" title="from the run: {escape(key)}">{escape(inert(value, MAX_VALUE_CHARS))}</span>'
 
         return _SENTINEL.sub(repl, html)
 
@@ -611,9 +603,7 @@ def markdown(text: str, probes: Mapping[str, str] | None = None, *, inline: bool
     return _markdown(text, probes, inline=inline)[0]
 
 
-def _markdown(
-    text: str, probes: Mapping[str, str] | None, *, inline: bool = False, errors: Mapping[str, str] | None = None
-) -> tuple[Markup, int]:
+def _markdown(text: str, probes: Mapping[str, str] | None, *, inline: bool = False, errors: Mapping[str, str] | None = None) -> tuple[Markup, int]:
     p = _Probes(probes, errors)
     text = p.substitute(inert(text or ""))
     html = _inline(" ".join(text.split("\n")).strip()) if inline else "".join(_blocks(text))
@@ -727,10 +717,7 @@ def highlight_lines(text: str) -> list[Markup]:
     want = len(text.split("\n"))
     while len(lines) < want:
         lines.append([])
-    return [
-        Markup("".join(f'<span class="{c}">{escape(_visible(t))}</span>' if c else str(escape(_visible(t))) for c, t in parts))
-        for parts in lines[:want]
-    ]
+    return [Markup("".join(f'<span class="{c}">{escape(_visible(t))}</span>' if c else str(escape(_visible(t))) for c, t in parts)) for parts in lines[:want]]
 
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -818,8 +805,7 @@ def _table(v: Mapping[str, Any], item: Item | None) -> Table | None:
 def _text_entry(kind: str, name: str, text: str, **kw: Any) -> Entry:
     """An entry for printed output (or other free text): bounded, multi-line or long in a box."""
     text = _clip(text)
-    return Entry(kind=kind, name=name, text=text, multiline="\n" in text or len(text) > LONG_LINE_CHARS,
-                 wrap=len(text) > LONG_LINE_CHARS, **kw)
+    return Entry(kind=kind, name=name, text=text, multiline="\n" in text or len(text) > LONG_LINE_CHARS, wrap=len(text) > LONG_LINE_CHARS, **kw)
 
 
 def _figure_file(name: Any) -> str | None:
@@ -943,7 +929,7 @@ def _api_detail(text: str, qual: str, signature: str) -> str:
     base = cls or (qual if public else text)
     if signature:
         m = re.match(r"^[\w.]+(?=\()", signature)
-        params = signature[m.end():] if m else signature
+        params = signature[m.end() :] if m else signature
         return base + params
     return base if base and base != text else ""
 
@@ -1007,19 +993,12 @@ def _record_entries(record: Mapping[str, Any], item: Item | None) -> tuple[list[
         v = ev.get("value") or {}
         return (" ".join(str(ev.get("text") or "").split()), str(v.get("type")), str(v.get("repr")))
 
-    later_terminal = [
-        (i, e.get("value")) for i, e in enumerate(events) if e.get("role") in ("bind", "expr", "return", "yield", "iter")
-    ]
-    later_args = [
-        (i, vkey(e)) for i, e in enumerate(events) if e.get("role") == "arg" and str(e.get("call")) not in print_texts
-    ]
+    later_terminal = [(i, e.get("value")) for i, e in enumerate(events) if e.get("role") in ("bind", "expr", "return", "yield", "iter")]
+    later_args = [(i, vkey(e)) for i, e in enumerate(events) if e.get("role") == "arg" and str(e.get("call")) not in print_texts]
 
     # On a line marked `image` every array-like value has a picture; where what the line binds or
     # returns has one, the sub-expressions and arguments are shown as numbers only.
-    own_picture = any(
-        e.get("role") in ("bind", "expr", "return", "yield") and isinstance((e.get("value") or {}).get("image"), Mapping)
-        for e in events
-    )
+    own_picture = any(e.get("role") in ("bind", "expr", "return", "yield") and isinstance((e.get("value") or {}).get("image"), Mapping) for e in events)
     entries: list[Entry] = []
     seen: set[tuple[str, str, str]] = set()
     for idx, ev in enumerate(events):
@@ -1117,7 +1096,7 @@ def _header_code(item: Item | None) -> str:
     """The item's code from its ``def``/``class`` line on (decorators left out)."""
     if item is None:
         return ""
-    return "\n".join(item.code.split("\n")[_header_offset(item):])
+    return "\n".join(item.code.split("\n")[_header_offset(item) :])
 
 
 def _bind_style(item: Item | None) -> tuple[str, str]:
@@ -1144,11 +1123,7 @@ def _error_entry(err: Mapping[str, Any], *, expected: bool) -> Entry:
 
 
 def _module_binds(record: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    return [
-        (str(e.get("text") or ""), e.get("value") or {})
-        for e in record.get("events") or []
-        if e.get("role") == "bind" and _is_module(e.get("value"))
-    ]
+    return [(str(e.get("text") or ""), e.get("value") or {}) for e in record.get("events") or [] if e.get("role") == "bind" and _is_module(e.get("value"))]
 
 
 def _api_entries(item: Item | None, records: list[Mapping[str, Any]]) -> list[Entry]:
@@ -1225,7 +1200,7 @@ def _sanitize_path(path: str) -> str:
 
 
 def page_status(example: Example | None, trace: Mapping[str, Any]) -> str:
-    """"ok", "expected error" or "failed" (index statuses; "skipped" is the builder's)."""
+    """ "ok", "expected error" or "failed" (index statuses; "skipped" is the builder's)."""
     trace = _trace_dict(trace)
     status = trace.get("status", "ok")
     if status == "ok":
@@ -1411,8 +1386,9 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
         card.derived = [_authored_entry(n, probes0) for n in it.notes if n.icon != "api"]
         for rec in records:
             ents, tail = _record_entries(rec, it)
-            card.hits.append(Hit(int(rec.get("hit", len(card.hits))), ents, tail, dict(rec.get("probes") or {}),
-                                 hit_figures(rec, int(entry.get("line") or it.line))))
+            card.hits.append(
+                Hit(int(rec.get("hit", len(card.hits))), ents, tail, dict(rec.get("probes") or {}), hit_figures(rec, int(entry.get("line") or it.line)))
+            )
         card.hit_count = int(entry.get("hits") or 0)
         card.recorded = len(records)
         card.final = _final_entries(entry, it)
@@ -1626,7 +1602,7 @@ def _banner(trace: Mapping[str, Any], status: str, line_map: dict[int, int], ite
         }.get(tstatus, "This example failed")
     stderr = ""
     if kind == "failed" and not frames and trace.get("stderr"):
-        stderr = _clip("\n".join(_clip(_sanitize_line(x[:MAX_TEXT_CHARS * 2]), 2000) for x in str(trace["stderr"]).splitlines()[-20:]))
+        stderr = _clip("\n".join(_clip(_sanitize_line(x[: MAX_TEXT_CHARS * 2]), 2000) for x in str(trace["stderr"]).splitlines()[-20:]))
     return Banner(kind, title, _clip(etype, 500), _clip(message), number, href, reason, frames, stderr)
 
 
@@ -1704,13 +1680,17 @@ def render_page(
     ("" or "../"); ``json_name`` is the page's JSON file, relative to the page."""
     view = build_view(example, trace)
     root = _norm_root(root_rel)
-    page = _env().get_template("page.html").render(
-        view=view,
-        css=_asset_href(assets, root, ".css"),
-        js=_asset_href(assets, root, ".js"),
-        index_href=root + "index.html",
-        json_href=_href(json_name),
-        fig_root=root + FIGURES_DIR + "/",
+    page = (
+        _env()
+        .get_template("page.html")
+        .render(
+            view=view,
+            css=_asset_href(assets, root, ".css"),
+            js=_asset_href(assets, root, ".js"),
+            index_href=root + "index.html",
+            json_href=_href(json_name),
+            fig_root=root + FIGURES_DIR + "/",
+        )
     )
     return _SURROGATE.sub("\ufffd", page)  # none should be left; a page must encode as UTF-8
 
@@ -1799,15 +1779,17 @@ def render_index(entries: Iterable[Any], *, assets: Mapping[str, str]) -> str:
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
     order = ["ok", "expected error", "failed", "skipped"]
-    summary = [(s, counts[s]) for s in order if s in counts] + sorted(
-        (s, n) for s, n in counts.items() if s not in order
-    )
-    return _env().get_template("index.html").render(
-        groups=sorted(groups.items()),
-        total=len(rows),
-        summary=summary,
-        css=_asset_href(assets, "", ".css"),
-        js=_asset_href(assets, "", ".js"),
+    summary = [(s, counts[s]) for s in order if s in counts] + sorted((s, n) for s, n in counts.items() if s not in order)
+    return (
+        _env()
+        .get_template("index.html")
+        .render(
+            groups=sorted(groups.items()),
+            total=len(rows),
+            summary=summary,
+            css=_asset_href(assets, "", ".css"),
+            js=_asset_href(assets, "", ".js"),
+        )
     )
 
 
@@ -1819,10 +1801,7 @@ def _hashed_name(name: str, data: bytes) -> str:
 
 def asset_paths() -> dict[str, str]:
     """Logical asset name → path relative to the output root, without writing anything."""
-    return {
-        logical: "assets/" + _hashed_name(fname, (ASSETS / fname).read_bytes())
-        for logical, fname in sorted(ASSET_FILES.items())
-    }
+    return {logical: "assets/" + _hashed_name(fname, (ASSETS / fname).read_bytes()) for logical, fname in sorted(ASSET_FILES.items())}
 
 
 def write_assets(out_dir: Path) -> dict[str, str]:

@@ -10,13 +10,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from . import trace as trace_mod
 
-__all__ = ["RunResult", "DeviceUnavailable", "trace_file", "figure_files", "DEFAULT_HITS", "DEFAULT_FIGURE_DPI", "DEFAULT_MAX_FIGURES", "DEFAULT_FIGURE_MAX_SIZE"]
+__all__ = [
+    "RunResult",
+    "DeviceUnavailable",
+    "trace_file",
+    "figure_files",
+    "DEFAULT_HITS",
+    "DEFAULT_FIGURE_DPI",
+    "DEFAULT_MAX_FIGURES",
+    "DEFAULT_FIGURE_MAX_SIZE",
+]
 
 DEFAULT_HITS = 3
 DEFAULT_FIGURE_DPI = 100
@@ -53,13 +63,34 @@ def _display_path(script: str) -> str:
     return Path(rel).as_posix() if not rel.startswith("..") else Path(script).as_posix()
 
 
-def _fallback_trace(script: str, sha: str, *, status: str, exit_status: int, message: str, reason: str, hits: int, seed: int | None, timeout: float | None, device: str | None, stdout: str = "", stderr: str = "") -> dict:
+def _fallback_trace(
+    script: str,
+    sha: str,
+    *,
+    status: str,
+    exit_status: int,
+    message: str,
+    reason: str,
+    hits: int,
+    seed: int | None,
+    timeout: float | None,
+    device: str | None,
+    stdout: str = "",
+    stderr: str = "",
+) -> dict:
     """The trace written by the parent when the child could not write one (killed, crashed)."""
     return {
         "schema": trace_mod.SCHEMA_VERSION,
         "meta": {
-            "tracekit": trace_mod.__version__, "python": "%d.%d.%d" % sys.version_info[:3], "torch": None, "numpy": None,
-            "device": device or "cpu", "device_name": None, "seed": seed, "hits": hits, "timeout": timeout,
+            "tracekit": trace_mod.__version__,
+            "python": "%d.%d.%d" % sys.version_info[:3],
+            "torch": None,
+            "numpy": None,
+            "device": device or "cpu",
+            "device_name": None,
+            "seed": seed,
+            "hits": hits,
+            "timeout": timeout,
         },
         "source": {"path": _display_path(script), "sha256": sha},
         "status": status,
@@ -222,10 +253,36 @@ def trace_file(
             data = json.load(f)
         _reconcile(data, code)
     elif isinstance(syntax_error, InstrumentError):
-        data = _fallback_trace(script, sha, status="error", exit_status=code, message=str(syntax_error), reason="instrument", hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
+        data = _fallback_trace(
+            script,
+            sha,
+            status="error",
+            exit_status=code,
+            message=str(syntax_error),
+            reason="instrument",
+            hits=hits,
+            seed=seed,
+            timeout=timeout,
+            device=device,
+            stdout=stdout,
+            stderr=stderr,
+        )
         data["error"]["type"] = "InstrumentError"
     elif syntax_error is not None:
-        data = _fallback_trace(script, sha, status="error", exit_status=code, message=str(syntax_error.msg), reason="syntax", hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
+        data = _fallback_trace(
+            script,
+            sha,
+            status="error",
+            exit_status=code,
+            message=str(syntax_error.msg),
+            reason="syntax",
+            hits=hits,
+            seed=seed,
+            timeout=timeout,
+            device=device,
+            stdout=stdout,
+            stderr=stderr,
+        )
         data["error"].update(type=type(syntax_error).__name__, line=syntax_error.lineno or 1, column=syntax_error.offset)
     else:
         common = dict(hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
@@ -236,7 +293,15 @@ def trace_file(
             data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=f"killed by {_describe_signal(code)}", reason="signal", **common)
             data["error"]["line"] = _crash_line(fault_log, os.path.abspath(script))
         else:
-            data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=f"exited with status {code} without finishing (os._exit or a crash)", reason="exit", **common)
+            data = _fallback_trace(
+                script,
+                sha,
+                status="crashed",
+                exit_status=code,
+                message=f"exited with status {code} without finishing (os._exit or a crash)",
+                reason="exit",
+                **common,
+            )
     figures = _collect_figures(data, Path(spec["figures_dir"]))
     if figures_dir is not None and figures:
         folder = Path(figures_dir)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections.abc import Callable, Iterable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterable
 
 __all__ = ["Server", "serve", "snapshot"]
 
@@ -77,7 +77,7 @@ class Server:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}/"
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         self.thread.start()
         return self
 

@@ -309,14 +309,17 @@ def _directive_value(display: str, line: int, key: str, value: str | None) -> An
         return value
     if key in ("rows", "cols"):
         if not value:
-            raise bad("labels, e.g. cols=a,b,c or cols=\"a b c\"")
+            raise bad('labels, e.g. cols=a,b,c or cols="a b c"')
         labels = [label.strip() for label in (value.split(",") if "," in value else value.split())]
         if not all(labels):
             raise bad("labels without empty entries")
         return labels
     if value is None or value == "":
-        raise bad({"device": "cpu, cuda, cuda:N, mps or auto", "seed": "an integer",
-                   "timeout": "seconds", "hits": "a positive integer", "memory": "a size like 2G"}[key])
+        raise bad(
+            {"device": "cpu, cuda, cuda:N, mps or auto", "seed": "an integer", "timeout": "seconds", "hits": "a positive integer", "memory": "a size like 2G"}[
+                key
+            ]
+        )
     if key == "device":
         if not _DEVICE_RE.fullmatch(value):
             raise bad("cpu, cuda, cuda:N, mps or auto")
@@ -432,9 +435,7 @@ class _Reader:
             for _, found in self.waiting_probes:
                 self._probe(code[-1].line, found)
         listing = self._listing()
-        return Example(
-            self.display, title, intro, self.options, listing, self.items, self.probes, self.hidden
-        )
+        return Example(self.display, title, intro, self.options, listing, self.items, self.probes, self.hidden)
 
     # ─ docstring ─
 
@@ -582,9 +583,7 @@ class _Reader:
             known = self.probes.setdefault(line, [])
             known.extend(source for source in found if source not in known)
 
-    def _add_item(
-        self, kind: str, first: int, last: int, prose: str, notes: list[Note], directives: dict[str, Any]
-    ) -> None:
+    def _add_item(self, kind: str, first: int, last: int, prose: str, notes: list[Note], directives: dict[str, Any]) -> None:
         """Append an item; its display numbers and code are filled in by _listing."""
         self.items.append(
             Item(

@@ -86,10 +86,14 @@ class Record:
     figures: list[str] = field(default_factory=list)  # files of figures captured during this hit
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Record":
+    def from_dict(cls, d: dict) -> Record:
         return cls(
-            d["hit"], [_build(Event, e) for e in d.get("events", [])], d.get("output", ""), d.get("exception"),
-            d.get("probes", {}), list(d.get("figures") or []),
+            d["hit"],
+            [_build(Event, e) for e in d.get("events", [])],
+            d.get("output", ""),
+            d.get("exception"),
+            d.get("probes", {}),
+            list(d.get("figures") or []),
         )
 
     def to_dict(self) -> dict:
@@ -115,10 +119,17 @@ class Line:
     figures_later: list[str] = field(default_factory=list)  # figures captured during later hits
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Line":
+    def from_dict(cls, d: dict) -> Line:
         return cls(
-            d["line"], d["end_line"], d.get("function"), d["hits"], [Record.from_dict(r) for r in d.get("records", [])],
-            d.get("final", []), d.get("output_later", ""), d.get("exceptions", 0), d.get("exceptions_later", []),
+            d["line"],
+            d["end_line"],
+            d.get("function"),
+            d["hits"],
+            [Record.from_dict(r) for r in d.get("records", [])],
+            d.get("final", []),
+            d.get("output_later", ""),
+            d.get("exceptions", 0),
+            d.get("exceptions_later", []),
             list(d.get("figures_later") or []),
         )
 
@@ -184,19 +195,34 @@ class Trace:
     figure_limit: str | None = None
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Trace":
+    def from_dict(cls, d: dict) -> Trace:
         if d.get("schema") != SCHEMA_VERSION:
             raise ValueError(f"unsupported trace schema {d.get('schema')!r} (this tracekit reads {SCHEMA_VERSION})")
         return cls(
-            d["schema"], Meta(**d["meta"]), Source(**d["source"]), d["status"], d["exit_status"], d["stdout"], d["stderr"],
-            d.get("error"), [Line.from_dict(x) for x in d["lines"]], list(d.get("placeholder_errors") or []),
-            [Figure(**f) for f in d.get("figures") or []], d.get("figure_limit"),
+            d["schema"],
+            Meta(**d["meta"]),
+            Source(**d["source"]),
+            d["status"],
+            d["exit_status"],
+            d["stdout"],
+            d["stderr"],
+            d.get("error"),
+            [Line.from_dict(x) for x in d["lines"]],
+            list(d.get("placeholder_errors") or []),
+            [Figure(**f) for f in d.get("figures") or []],
+            d.get("figure_limit"),
         )
 
     def to_dict(self) -> dict:
         d = {
-            "schema": self.schema, "meta": asdict(self.meta), "source": asdict(self.source), "status": self.status,
-            "exit_status": self.exit_status, "stdout": self.stdout, "stderr": self.stderr, "error": self.error,
+            "schema": self.schema,
+            "meta": asdict(self.meta),
+            "source": asdict(self.source),
+            "status": self.status,
+            "exit_status": self.exit_status,
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+            "error": self.error,
             "lines": [ln.to_dict() for ln in self.lines],
         }
         if self.placeholder_errors:
