@@ -57,7 +57,7 @@ def main() -> int:
         out = Path(tmp) / "site"
         env["TRACEKIT_CACHE_DIR"] = str(Path(tmp) / "cache")
         # warm the OS file cache and the bytecode of the parent (not tracekit's code cache)
-        _time([sys.executable, "-c", "import tracekit.cli, tracekit.build, tracekit.render, tracekit.source"], env, ROOT)
+        _time([sys.executable, "-c", "import tracekit.cli, tracekit.site, tracekit.render, tracekit.source"], env, ROOT)
         for s in scripts:
             _time([sys.executable, str(s)], env, ROOT, check=False)
 

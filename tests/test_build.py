@@ -21,9 +21,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tracekit import build as build_mod
-from tracekit.build import MANIFEST_NAME, BuildError, Reporter, build, check, discover, local_dependencies
+from tracekit import site as build_mod
 from tracekit.cli import cli
+from tracekit.site import MANIFEST_NAME, BuildError, Reporter, build, check, discover, local_dependencies
+from tracekit.site import keys as keys_mod
+from tracekit.site import paths as paths_mod
 
 QUIET = Reporter(verbosity=-1)
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,7 +215,7 @@ def test_tracekit_version_is_part_of_the_key(site, monkeypatch) -> None:
     ex, out, log = site
     do_build(ex, out)
     log.unlink()
-    monkeypatch.setattr(build_mod, "_tool_hash_cache", "0" * 64)
+    monkeypatch.setattr(keys_mod, "_tool_hash_cache", "0" * 64)
     do_build(ex, out)
     assert sorted(runs(log)) == ["alpha", "beta", "gamma"]
 
@@ -285,7 +287,7 @@ def test_one_bad_example_never_sinks_the_build(tmp_path: Path) -> None:
     }
     assert result.exit_status == 1
     lines = {o.path: " ".join(o.lines()) for o in result.failed}
-    assert lines["syntax.py"].startswith(f"{build_mod._display(ex / 'syntax.py')}:1: SyntaxError")
+    assert lines["syntax.py"].startswith(f"{paths_mod._display(ex / 'syntax.py')}:1: SyntaxError")
     assert ":2: ValueError: boom" in lines["unmarked.py"]
     assert "os._exit" in lines["exits.py"]
     assert "timed out" in lines["slow.py"]
@@ -629,7 +631,7 @@ def test_parent_never_imports_torch_and_a_noop_build_renders_nothing(site) -> No
     ex, out, _ = site
     code = f"""
 import sys
-from tracekit.build import Reporter, build
+from tracekit.site import Reporter, build
 quiet = Reporter(verbosity=-1)
 build([{str(ex)!r}], output={str(out)!r}, reporter=quiet)
 assert "torch" not in sys.modules and "numpy" not in sys.modules, "parent imported torch/numpy"

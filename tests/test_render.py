@@ -15,7 +15,6 @@ from tracekit.render import (
     Card,
     asset_paths,
     build_view,
-    highlight_lines,
     markdown,
     page_json,
     page_status,
@@ -23,6 +22,7 @@ from tracekit.render import (
     render_page,
     write_assets,
 )
+from tracekit.render.highlight import highlight_lines
 
 ASSETS = {"tracekit.css": "assets/tracekit.0123abcd.css", "tracekit.js": "assets/tracekit.4567ef01.js"}
 HOSTILE = "</script><script>alert(1)</script>"
@@ -741,10 +741,10 @@ def test_figure_files_that_are_not_plain_names_are_not_shown():
 
 
 def test_the_figures_folder_is_the_builds():
-    from tracekit import build
-    from tracekit import render as render_mod
+    from tracekit.render import text
+    from tracekit.site import paths
 
-    assert render_mod.FIGURES_DIR == build.FIGURES_DIR
+    assert text.FIGURES_DIR == paths.FIGURES_DIR
 
 
 # ── decorated definitions ────────────────────────────────────────────────────

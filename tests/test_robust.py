@@ -638,14 +638,17 @@ LATIN1 = (
     'z = ("é" * größe) + 1\n'
 ).encode("latin-1")
 
-BOM = b"\xef\xbb\xbf" + (
-    "# a UTF-8 file with a byte-order mark\n"
-    'x = "ünïcödé ✓"\n'
-    "y = [c for c in x if c.isalpha()]\n"
-    "print(x, len(y))\n"
-    "print(__file__.endswith('bom.py'))\n"
-    "w = {'k': x}['missing']\n"
-).encode()
+BOM = (
+    b"\xef\xbb\xbf"
+    + (
+        "# a UTF-8 file with a byte-order mark\n"
+        'x = "ünïcödé ✓"\n'
+        "y = [c for c in x if c.isalpha()]\n"
+        "print(x, len(y))\n"
+        "print(__file__.endswith('bom.py'))\n"
+        "w = {'k': x}['missing']\n"
+    ).encode()
+)
 
 CRLF = (
     b"import sys\r\n"

@@ -2,7 +2,7 @@
 
 from ._version import __version__
 
-__all__ = ["__version__", "build", "trace_file"]
+__all__ = ["__version__", "build", "check", "trace_file"]
 
 
 def __getattr__(name: str) -> object:
@@ -12,7 +12,11 @@ def __getattr__(name: str) -> object:
 
         return trace_file
     if name == "build":
-        from .build import build
+        from .site import build
 
         return build
+    if name == "check":
+        from .site import check
+
+        return check
     raise AttributeError(f"module 'tracekit' has no attribute {name!r}")

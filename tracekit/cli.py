@@ -130,7 +130,7 @@ def instrument(hits: int, script: str) -> None:
         sys.exit(1)
 
 
-# ── build, check, serve: thin wrappers over tracekit.build and tracekit.serve ──
+# ── build, check, serve: thin wrappers over tracekit.site and tracekit.serve ──
 
 
 def _run_options(f):  # type: ignore[no-untyped-def]
@@ -161,8 +161,8 @@ def _fail(message: str, status: int) -> None:
 
 def _run_api(call):  # type: ignore[no-untyped-def]
     """Call CALL, turning tracekit's usage errors and interrupts into a message and an exit status."""
-    from .build import BuildError, BuildInterrupted
     from .config import ConfigError
+    from .site import BuildError, BuildInterrupted
 
     try:
         return call()
@@ -194,8 +194,8 @@ def build(
     **options: object,
 ) -> None:
     """Build pages for the examples in PATHS (default: the configured examples folder)."""
-    from .build import Reporter
-    from .build import build as build_site
+    from .site import Reporter
+    from .site import build as build_site
 
     reporter = Reporter(verbosity=-1 if quiet else verbose)
     result = _run_api(
@@ -210,8 +210,8 @@ def build(
 @_run_options
 def check(paths: tuple[str, ...], output: str | None, quiet: bool, verbose: int, **options: object) -> None:
     """Exit 0 only if every page is what a build would write now and every example passes."""
-    from .build import _display
-    from .build import check as check_site
+    from .site import check as check_site
+    from .site.paths import _display
 
     result = _run_api(lambda: check_site(paths, output=output, **_given(options)))
     if not quiet:
@@ -241,10 +241,10 @@ def serve(directory: str | None, port: int, watch: tuple[str, ...], no_build: bo
     """Serve the site on 127.0.0.1 and rebuild what changed when a source changes."""
     from pathlib import Path
 
-    from .build import BuildError, BuildInterrupted, Reporter
-    from .build import build as build_site
     from .config import load_config
     from .serve import serve as serve_site
+    from .site import BuildError, BuildInterrupted, Reporter
+    from .site import build as build_site
 
     config = _run_api(load_config)
     out = Path(directory) if directory else config.output

@@ -1,0 +1,57 @@
+"""Render an example and its trace into an HTML page, a JSON page and the site index.
+
+Data flows one way: ``Example`` + trace → :func:`build_view` (``page``) → ``PageView``
+(``view``: plain dataclasses, every string still unescaped, rich text already rendered to
+``Markup``) → Jinja2 templates (``html``, autoescape on). Templates hold no logic beyond loops
+and ifs. Below ``page``: ``entries`` (events of one hit → state entries), ``values`` (a recorded
+value → text, tags, tables, pictures), ``markdown`` (prose and docstrings), ``highlight``
+(Pygments), ``text`` (inert, bounded text).
+
+Public API::
+
+    build_view(example, trace) -> PageView
+    render_page(example, trace, *, assets, root_rel, json_name) -> str
+    page_json(example, trace) -> str
+    render_index(entries, *, assets) -> str
+    write_assets(out_dir) -> dict[str, str]
+    asset_paths() -> dict[str, str]
+    markdown(text, probes=None) -> Markup
+    inert(text, limit=MAX_TEXT_CHARS) -> str
+
+Everything a run or an author supplies (values, printed output, prose, file names, titles) is
+shown as inert, bounded text: HTML is escaped (Jinja2 autoescape, ``markupsafe.escape`` where
+Markup is built here), control characters and text-direction controls are replaced by visible
+``<U+XXXX>`` markers (see :func:`inert`), and any single text is cut at ``MAX_TEXT_CHARS`` with
+a visible "… (N more characters)" marker. The page JSON keeps everything the trace has.
+"""
+
+from .html import asset_paths, page_json, render_index, render_page, write_assets
+from .markdown import markdown
+from .page import build_view, page_status
+from .text import MAX_TEXT_CHARS, inert
+from .view import Banner, Card, CodeLine, Entry, Figure, Fold, FoldGroup, Hit, ListingRow, PageView, Table, Tag
+
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "Banner",
+    "Card",
+    "CodeLine",
+    "Entry",
+    "Figure",
+    "Fold",
+    "FoldGroup",
+    "Hit",
+    "ListingRow",
+    "PageView",
+    "Table",
+    "Tag",
+    "asset_paths",
+    "build_view",
+    "inert",
+    "markdown",
+    "page_json",
+    "page_status",
+    "render_index",
+    "render_page",
+    "write_assets",
+]

@@ -1,0 +1,292 @@
+"""Execution-state entries of one card, built from a hit's recorded events."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from markupsafe import Markup
+
+from ..source import Item, Note
+from .markdown import _doc_html, _doc_plain, markdown
+from .text import _clip
+from .values import _PRINT_CALLS, _is_builtin_call, _is_module, _is_none, _same_value, _text_entry, _value_entry
+from .view import GLYPHS, Entry
+
+# ─────────────────────────────────────────────────────────────────────────────
+# Entries from events
+# ─────────────────────────────────────────────────────────────────────────────
+
+
+def _note_key(name: str) -> str:
+    return name.split("(", 1)[0].strip()
+
+
+def _covers(note_names: set[str], text: str, qualname: str) -> bool:
+    """Did the author write an API note for this callee (or module)?"""
+    cands = {text, qualname, text.rsplit(".", 1)[-1], qualname.rsplit(".", 1)[-1]}
+    for key in note_names:
+        if key in cands:
+            return True
+        if key.startswith(".") and (text.endswith(key) or qualname.endswith(key)):
+            return True
+    return False
+
+
+def _class_qual(qual: str) -> str:
+    """``torch._tensor.Tensor.backward`` → ``Tensor.backward`` (from the first public class on)."""
+    parts = qual.split(".")
+    for i, part in enumerate(parts[:-1]):
+        if part[:1].isupper():
+            return ".".join(parts[i:])
+    return ""
+
+
+def _api_name(text: str, qual: str) -> str:
+    """``torch.tensor()`` for functions; ``.backward()`` for methods, as the chapter writes them."""
+    cls = _class_qual(qual)
+    if cls and text != qual and "." in text:
+        return "." + qual.rsplit(".", 1)[-1] + "()"
+    return (text or qual) + "()"
+
+
+def _api_detail(text: str, qual: str, signature: str) -> str:
+    cls = _class_qual(qual)
+    public = bool(qual) and not any(p.startswith("_") for p in qual.split("."))
+    base = cls or (qual if public else text)
+    if signature:
+        m = re.match(r"^[\w.]+(?=\()", signature)
+        params = signature[m.end() :] if m else signature
+        return base + params
+    return base if base and base != text else ""
+
+
+def _api_entry_from_call(ev: Mapping[str, Any]) -> Entry:
+    text = " ".join(str(ev.get("text") or ev.get("qualname") or "").split())
+    qual = str(ev.get("qualname") or "")
+    return Entry(
+        kind="api",
+        name=_api_name(text, qual),
+        text=_doc_plain(str(ev.get("doc") or "")),
+        rich=_doc_html(str(ev.get("doc") or "")),
+        glyph=GLYPHS["api"],
+        detail=_api_detail(text, qual, " ".join(str(ev.get("signature") or "").split())),
+    )
+
+
+def _api_entry_from_module(name: str, v: Mapping[str, Any]) -> Entry:
+    doc = str(v.get("doc") or "")
+    return Entry(
+        kind="api",
+        name=name,
+        text=_doc_plain(doc),
+        rich=_doc_html(doc) if doc else Markup("module"),
+        glyph=GLYPHS["api"],
+    )
+
+
+def _authored_entry(note: Note, probes: Mapping[str, str] | None) -> Entry:
+    kind = "api" if note.icon == "api" else "derived"
+    return Entry(
+        kind=kind,
+        name=note.name,
+        text=note.text,
+        rich=markdown(note.text, probes, inline=True),
+        glyph=GLYPHS[kind],
+        authored=True,
+    )
+
+
+def _exception_matches(raises: str | None, etype: str) -> bool:
+    if not raises:
+        return False
+    want = raises.strip().rsplit(".", 1)[-1]
+    return want in ("", "*", "Exception", "BaseException") or etype.rsplit(".", 1)[-1] == want
+
+
+def _record_entries(record: Mapping[str, Any], item: Item | None) -> tuple[list[Entry], list[Entry]]:
+    """Entries for one recorded hit: (entries in evaluation order, tail: output and exception)."""
+    events = list(record.get("events") or [])
+    calls = [e for e in events if e.get("role") == "call"]
+    print_texts = {str(e.get("text")) for e in calls if e.get("qualname") in _PRINT_CALLS or e.get("text") == "print"}
+
+    # which calls have visible arguments (to name the callee when a line has several)
+    arg_calls = []
+    for e in events:
+        if e.get("role") == "arg" and str(e.get("call")) not in print_texts and str(e.get("call")) not in arg_calls:
+            arg_calls.append(str(e.get("call")))
+
+    def vkey(ev: Mapping[str, Any]) -> tuple[str, str, str]:
+        v = ev.get("value") or {}
+        return (" ".join(str(ev.get("text") or "").split()), str(v.get("type")), str(v.get("repr")))
+
+    later_terminal = [(i, e.get("value")) for i, e in enumerate(events) if e.get("role") in ("bind", "expr", "return", "yield", "iter")]
+    later_args = [(i, vkey(e)) for i, e in enumerate(events) if e.get("role") == "arg" and str(e.get("call")) not in print_texts]
+
+    # On a line marked `image` every array-like value has a picture; where what the line binds or
+    # returns has one, the sub-expressions and arguments are shown as numbers only.
+    own_picture = any(e.get("role") in ("bind", "expr", "return", "yield") and isinstance((e.get("value") or {}).get("image"), Mapping) for e in events)
+    entries: list[Entry] = []
+    seen: set[tuple[str, str, str]] = set()
+    for idx, ev in enumerate(events):
+        role = ev.get("role")
+        text = " ".join(str(ev.get("text") or "").split())
+        v = ev.get("value")
+        if role == "call":
+            continue
+        key = vkey(ev)
+        if role in ("value", "result"):
+            if role == "result" and _is_none(v):
+                continue
+            if any(i > idx and _same_value(v, tv) for i, tv in later_terminal):
+                continue  # the bound/returned value shows it
+            if any(i > idx and k == key for i, k in later_args):
+                continue  # the argument row shows it
+            if key in seen:
+                continue
+            seen.add(key)
+            entries.append(_value_entry("value", text, v, item, picture=not own_picture))
+        elif role == "arg":
+            call = str(ev.get("call") or "")
+            if call in print_texts:
+                continue
+            if "keyword" in ev and ev.get("keyword"):
+                label, name = "", f"{ev['keyword']}"
+            else:
+                label = f"arg {int(ev.get('index') or 0) + 1}"
+                name = "" if text == str((v or {}).get("repr")) else text
+            of = f"{call}()" if len(arg_calls) > 1 and call else ""
+            if key in seen and name:
+                continue
+            seen.add(key)
+            entries.append(_value_entry("arg", name, v, item, label=label, of=of, picture=not own_picture))
+        elif role == "bind":
+            if _is_module(v):
+                continue  # shown as an API note
+            seen.add(key)
+            kind, label = _bind_style(item)
+            entries.append(_value_entry(kind, text, v, item, label=label))
+        elif role == "expr":
+            if _is_none(v):
+                continue
+            seen.add(key)
+            entries.append(_value_entry("result", text, v, item, label="result"))
+        elif role == "return":
+            seen.add(key)
+            entries.append(_value_entry("return", text, v, item, label="return"))
+        elif role == "yield":
+            seen.add(key)
+            entries.append(_value_entry("yield", text, v, item, label="yield"))
+        elif role == "test":
+            entries.append(_value_entry("test", text, v, item, label="test"))
+        elif role == "iter":
+            entries.append(_value_entry("iter", text, v, item, label="iter"))
+
+    tail: list[Entry] = []
+    out = record.get("output") or ""
+    if out:
+        text = out[:-1] if out.endswith("\n") else out
+        tail.append(_text_entry("output", "output", text))
+    exc = record.get("exception")
+    if exc:
+        etype = str(exc.get("type") or "Exception")
+        expected = _exception_matches(item.raises if item else None, etype)
+        tail.append(
+            Entry(
+                kind="exception",
+                name=etype,
+                text=_clip(str(exc.get("message") or "")),
+                label="expected" if expected else "raised",
+                glyph=GLYPHS["exception"],
+                expected=expected,
+            )
+        )
+    return entries, tail
+
+
+_HEADER = re.compile(r"^\s*(?:async\s+)?(def|for|with|except|lambda)\b")
+_DEF_LINE = re.compile(r"^\s*(?:async\s+)?(?:def|class)\b")
+
+
+def _header_offset(item: Item | None) -> int:
+    """For a decorated ``def``/``class`` item, how many lines its decorators take (0 otherwise):
+    the item starts at its first decorator, the trace records the ``def`` line."""
+    if item is None or not item.code.lstrip().startswith("@"):
+        return 0
+    for i, text in enumerate(item.code.split("\n")):
+        if _DEF_LINE.match(text):
+            return i
+    return 0
+
+
+def _header_code(item: Item | None) -> str:
+    """The item's code from its ``def``/``class`` line on (decorators left out)."""
+    if item is None:
+        return ""
+    return "\n".join(item.code.split("\n")[_header_offset(item) :])
+
+
+def _bind_style(item: Item | None) -> tuple[str, str]:
+    """How a bound name is labelled: a parameter of a ``def`` is an input (⬇ param), a ``for``
+    target or an ``as`` name is just named, an assignment's target is the result (⬆ result)."""
+    m = _HEADER.match(_header_code(item)) if item is not None else None
+    if m is None:
+        return "result", "result"
+    if m.group(1) in ("def", "lambda"):
+        return "arg", "param"
+    return "result", ""
+
+
+def _error_entry(err: Mapping[str, Any], *, expected: bool) -> Entry:
+    """The trace's top-level error, shown on its line when the line's record lacks it."""
+    return Entry(
+        kind="exception",
+        name=str(err.get("type") or "Exception"),
+        text=_clip(str(err.get("message") or "")),
+        label="expected" if expected else "raised",
+        glyph=GLYPHS["exception"],
+        expected=expected,
+    )
+
+
+def _module_binds(record: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    return [(str(e.get("text") or ""), e.get("value") or {}) for e in record.get("events") or [] if e.get("role") == "bind" and _is_module(e.get("value"))]
+
+
+def _api_entries(item: Item | None, records: list[Mapping[str, Any]]) -> list[Entry]:
+    """📚 notes the run supplies: module docs for imports, docstring sentences for callees the
+    author wrote no note for (builtins such as ``print`` are left out)."""
+    authored = [n for n in (item.notes if item else []) if n.icon == "api"]
+    names = {_note_key(n.name) for n in authored}
+    out: list[Entry] = []
+    seen: set[str] = set()
+    for rec in records:
+        for name, v in _module_binds(rec):
+            if name in seen or _covers(names, name, name):
+                continue
+            seen.add(name)
+            out.append(_api_entry_from_module(name, v))
+        for ev in rec.get("events") or []:
+            if ev.get("role") != "call":
+                continue
+            text = str(ev.get("text") or "")
+            qual = str(ev.get("qualname") or "")
+            k = qual or text
+            if k in seen or _is_builtin_call(ev) or not ev.get("doc"):
+                continue
+            if _covers(names, text, qual):
+                continue
+            seen.add(k)
+            out.append(_api_entry_from_call(ev))
+    return out
+
+
+def _final_entries(entry: Mapping[str, Any], item: Item | None) -> list[Entry]:
+    finals = entry.get("final") or []
+    out: list[Entry] = []
+    for i, f in enumerate(finals):
+        label = "after the loop" if len(finals) == 1 else f"after loop run {int(f.get('hit', i)) + 1}"
+        for val in f.get("values") or []:
+            out.append(_value_entry("final", str(val.get("name") or ""), val.get("value"), item, label=label))
+    return out

@@ -1,0 +1,77 @@
+"""Per-line syntax highlighting of the listing with Pygments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup, escape
+from pygments.lexers import PythonLexer
+from pygments.token import Comment, Keyword, Name, Number, Operator, String
+
+from .text import _visible
+
+# ─────────────────────────────────────────────────────────────────────────────
+# Syntax highlighting: per-line HTML from Pygments tokens
+# ─────────────────────────────────────────────────────────────────────────────
+
+
+def _token_class(ttype: Any, prev: str) -> str:
+    if ttype in Comment:
+        return "c"
+    if ttype in String:
+        if ttype in String.Interpol or ttype in String.Affix:
+            return "si"
+        if ttype in String.Doc:
+            return "sd"
+        return "s"
+    if ttype in Number:
+        return "m"
+    if ttype in Keyword.Constant:
+        return "kc"
+    if ttype in Keyword:
+        return "k"
+    if ttype in Operator.Word:
+        return "k"
+    if ttype in Name.Builtin.Pseudo:
+        return "bp"
+    if ttype in Name.Builtin:
+        return "nb"
+    if ttype in Name.Function or ttype in Name.Function.Magic:
+        return "nf"
+    if ttype in Name.Class:
+        return "nc"
+    if ttype in Name.Decorator:
+        return "nd"
+    if ttype in Name.Exception:
+        return "ne"
+    if ttype in Name:
+        if prev == ".":
+            return "na"
+        return ""
+    if ttype in Operator:
+        return "o"
+    return ""
+
+
+def highlight_lines(text: str) -> list[Markup]:
+    """Highlight Python ``text``; one Markup per line (exactly ``len(text.split('\\n'))``)."""
+    lexer = PythonLexer(stripnl=False, ensurenl=False, stripall=False)
+    tokens = [(t, v) for t, v in lexer.get_tokens(text) if v]
+    lines: list[list[tuple[str, str]]] = [[]]
+    for i, (ttype, value) in enumerate(tokens):
+        prev = tokens[i - 1][1] if i else ""
+        cls = _token_class(ttype, prev)
+        for j, part in enumerate(value.split("\n")):
+            if j:
+                lines.append([])
+            if not part:
+                continue
+            cur = lines[-1]
+            if cur and cur[-1][0] == cls:
+                cur[-1] = (cls, cur[-1][1] + part)
+            else:
+                cur.append((cls, part))
+    want = len(text.split("\n"))
+    while len(lines) < want:
+        lines.append([])
+    return [Markup("".join(f'<span class="{c}">{escape(_visible(t))}</span>' if c else str(escape(_visible(t))) for c, t in parts)) for parts in lines[:want]]

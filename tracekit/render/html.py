@@ -1,0 +1,249 @@
+"""Templates, pages, page JSON, the index and hashed assets."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from .._jsonio import dumps
+from ..source import Example
+from .markdown import markdown
+from .page import _trace_dict, build_view
+from .text import FIGURES_DIR, MAX_TEXT_CHARS, inert
+
+HERE = Path(__file__).resolve().parent.parent
+
+TEMPLATES = HERE / "templates"
+
+ASSETS = HERE / "assets"
+
+#: logical asset name → file in tracekit/assets/ (copied with a content hash in the name)
+ASSET_FILES = {"tracekit.css": "tracekit.css", "tracekit.js": "tracekit.js"}
+
+
+# ─────────────────────────────────────────────────────────────────────────────
+# Templates, pages, JSON, assets
+# ─────────────────────────────────────────────────────────────────────────────
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        finalize=_finalize,
+    )
+    env.globals["icons"] = _icons
+    env.filters["plural"] = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"
+    return env
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ … }}`` in the templates: plain text becomes inert, bounded text (then Jinja2
+    escapes it); Markup, built here from escaped parts, passes as it is."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return inert(value, MAX_TEXT_CHARS + 64)  # + room for the marker of a text cut before
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@lru_cache(maxsize=1)
+def _icons_text() -> str:
+    return (ASSETS / "icons.svg").read_text(encoding="utf-8").strip()
+
+
+def _icons() -> Markup:
+    return Markup(_icons_text())
+
+
+def _asset_href(assets: Mapping[str, str], root_rel: str, suffix: str) -> str:
+    for key in (f"tracekit{suffix}", suffix.lstrip(".")):
+        if key in assets:
+            return root_rel + assets[key]
+    for key, val in sorted(assets.items()):
+        if key.endswith(suffix):
+            return root_rel + val
+    return ""
+
+
+def _norm_root(root_rel: str) -> str:
+    if root_rel in ("", "."):
+        return ""
+    return root_rel if root_rel.endswith("/") else root_rel + "/"
+
+
+def render_page(
+    example: Example,
+    trace: Mapping[str, Any],
+    *,
+    assets: Mapping[str, str],
+    root_rel: str,
+    json_name: str,
+) -> str:
+    """The example's HTML page. ``assets`` maps logical names to paths relative to the output
+    root (see :func:`write_assets`); ``root_rel`` leads from the page's folder to that root
+    ("" or "../"); ``json_name`` is the page's JSON file, relative to the page."""
+    view = build_view(example, trace)
+    root = _norm_root(root_rel)
+    page = (
+        _env()
+        .get_template("page.html")
+        .render(
+            view=view,
+            css=_asset_href(assets, root, ".css"),
+            js=_asset_href(assets, root, ".js"),
+            index_href=root + "index.html",
+            json_href=_href(json_name),
+            fig_root=root + FIGURES_DIR + "/",
+        )
+    )
+    return _SURROGATE.sub("\ufffd", page)  # none should be left; a page must encode as UTF-8
+
+
+def _href(path: str) -> str:
+    """A relative link to PATH (a file name we were given): percent-encoded, so that spaces,
+    ``#``, ``?``, ``%`` and non-ASCII names reach the file, and ``javascript:x.json`` stays a path."""
+    return quote(_SURROGATE.sub("\ufffd", str(path)), safe="/")
+
+
+def _example_dict(example: Example) -> dict[str, Any]:
+    d = dataclasses.asdict(example)
+    d["probes"] = {str(k): v for k, v in sorted((example.probes or {}).items())}
+    return d
+
+
+def page_json(example: Example, trace: Mapping[str, Any]) -> str:
+    """The page's JSON: the trace's keys plus ``authored`` (the Example) — deterministic."""
+    data = dict(_trace_dict(trace))
+    data["authored"] = _example_dict(example)
+    try:
+        return dumps(data)
+    except ValueError:  # NaN or infinity in a hand-made trace: JSON has no such numbers
+        return dumps(_finite(data))
+
+
+def _finite(x: Any) -> Any:
+    if isinstance(x, float) and (x != x or x in (float("inf"), float("-inf"))):
+        return str(x)
+    if isinstance(x, Mapping):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x
+
+
+def _get(entry: Any, *names: str, default: Any = "") -> Any:
+    for n in names:
+        if isinstance(entry, Mapping):
+            if n in entry and entry[n] is not None:
+                return entry[n]
+        elif getattr(entry, n, None) is not None:
+            return getattr(entry, n)
+    return default
+
+
+@dataclass
+class IndexEntry:
+    title: str
+    intro: Markup
+    href: str
+    status: str
+    path: str
+
+    @property
+    def link(self) -> str:
+        return _href(self.href)
+
+
+def render_index(entries: Iterable[Any], *, assets: Mapping[str, str]) -> str:
+    """The site's index page. Each entry (mapping or object) has ``title``, ``intro`` (its
+    first line is shown), ``html`` (page path relative to the output root) and ``status``
+    ("ok" | "expected error" | "failed" | "skipped"); ``path`` (the example file) is optional."""
+    rows: list[IndexEntry] = []
+    for e in entries:
+        intro = str(_get(e, "intro", default="")).strip()
+        first = " ".join(intro.split("\n\n", 1)[0].split()) if intro else ""
+        href = str(_get(e, "html", "href", "page", default=""))
+        path = str(_get(e, "path", "source", default=""))
+        if not path and href:
+            path = str(PurePosixPath(href).with_suffix(".py"))
+        rows.append(
+            IndexEntry(
+                title=str(_get(e, "title", default="") or PurePosixPath(href).stem),
+                intro=markdown(first, inline=True),
+                href=href,
+                status=str(_get(e, "status", default="ok")),
+                path=path,
+            )
+        )
+    rows.sort(key=lambda r: r.href)
+    groups: dict[str, list[IndexEntry]] = {}
+    for r in rows:
+        groups.setdefault(str(PurePosixPath(r.href).parent).replace(".", "") if "/" in r.href else "", []).append(r)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    order = ["ok", "expected error", "failed", "skipped"]
+    summary = [(s, counts[s]) for s in order if s in counts] + sorted((s, n) for s, n in counts.items() if s not in order)
+    return (
+        _env()
+        .get_template("index.html")
+        .render(
+            groups=sorted(groups.items()),
+            total=len(rows),
+            summary=summary,
+            css=_asset_href(assets, "", ".css"),
+            js=_asset_href(assets, "", ".js"),
+        )
+    )
+
+
+def _hashed_name(name: str, data: bytes) -> str:
+    digest = hashlib.sha256(data).hexdigest()[:8]
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}.{digest}.{suffix}" if dot else f"{name}.{digest}"
+
+
+def asset_paths() -> dict[str, str]:
+    """Logical asset name → path relative to the output root, without writing anything."""
+    return {logical: "assets/" + _hashed_name(fname, (ASSETS / fname).read_bytes()) for logical, fname in sorted(ASSET_FILES.items())}
+
+
+def write_assets(out_dir: Path) -> dict[str, str]:
+    """Copy the CSS and JS into ``out_dir/assets/`` with a content hash in their names
+    (``tracekit.3f2a9c1b.css``); older hashed copies there are removed. Returns logical name
+    (``tracekit.css``, ``tracekit.js``) → path relative to ``out_dir``."""
+    out_dir = Path(out_dir)
+    adir = out_dir / "assets"
+    adir.mkdir(parents=True, exist_ok=True)
+    result: dict[str, str] = {}
+    for logical, fname in sorted(ASSET_FILES.items()):
+        data = (ASSETS / fname).read_bytes()
+        name = _hashed_name(fname, data)
+        target = adir / name
+        if not target.exists() or target.read_bytes() != data:
+            tmp = adir / (name + ".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(target)
+        stem, _, suffix = fname.rpartition(".")
+        for old in adir.glob(f"{stem}.*.{suffix}"):
+            if old.name != name and re.fullmatch(re.escape(stem) + r"\.[0-9a-f]{8}\." + re.escape(suffix), old.name):
+                old.unlink()
+        result[logical] = f"assets/{name}"
+    return result

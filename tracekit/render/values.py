@@ -1,0 +1,177 @@
+"""Recorded values as page text: tags, tables, pictures and value entries."""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..source import Item
+from .text import _FIGURE_FILE, LONG_LINE_CHARS, MAX_VALUE_CHARS, _clip
+from .view import GLYPHS, Entry, Figure, Table, Tag
+
+# ─────────────────────────────────────────────────────────────────────────────
+# Values
+# ─────────────────────────────────────────────────────────────────────────────
+
+
+def _fmt_num(v: Any) -> str:
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            return str(v)
+        if v == 0:
+            return "0.0"
+        if abs(v) < 1e-4 or abs(v) >= 1e8:
+            return f"{v:.4e}"
+        s = f"{v:.4f}".rstrip("0")
+        return s + "0" if s.endswith(".") else s
+    return str(v)
+
+
+def _fmt_shape(shape: Iterable[int]) -> str:
+    shape = list(shape)
+    if len(shape) == 1:
+        return f"({shape[0]},)"
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+def _short_dtype(dtype: str) -> str:
+    return dtype.split(".", 1)[1] if dtype.startswith("torch.") else dtype
+
+
+def _value_tags(v: Mapping[str, Any], brief: bool = False) -> list[Tag]:
+    """Facts about a value as small tags; ``brief`` (arguments, sub-expressions) keeps only
+    what is not obvious from the repr: a non-scalar shape and the autograd facts."""
+    tags: list[Tag] = []
+    if "shape" in v and v["shape"] is not None:
+        if not brief or len(v["shape"]) > 0:
+            tags.append(Tag("shape " + _fmt_shape(v["shape"]), "shape"))
+    elif "len" in v and v["len"] is not None and not brief:
+        tags.append(Tag(f"len {v['len']}", "len"))
+    if v.get("dtype") and not brief:
+        tags.append(Tag(_short_dtype(str(v["dtype"])), "dtype"))
+    if v.get("device") and (not brief or str(v["device"]) != "cpu"):
+        tags.append(Tag(str(v["device"]), "device"))
+    if v.get("grad_fn"):
+        tags.append(Tag(f"grad_fn {v['grad_fn']}", "grad"))
+    elif v.get("requires_grad"):
+        tags.append(Tag("leaf" if v.get("is_leaf", True) else "requires_grad", "leaf"))
+        if v.get("is_leaf", True):
+            tags.append(Tag("requires_grad", "grad"))
+    if v.get("truncated"):
+        tags.append(Tag("cut short", "warn"))
+    return tags
+
+
+def _value_text(v: Mapping[str, Any] | None) -> str:
+    if not v:
+        return ""
+    if v.get("error"):
+        return f"<repr failed: {v['error']}>"
+    text = _ADDRESS.sub("", str(v.get("repr", "")))
+    if len(text) > MAX_VALUE_CHARS:
+        return _clip(text, MAX_VALUE_CHARS)
+    return text + ("…" if v.get("truncated") and not text.endswith("…") else "")
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+(?=>)")
+
+
+def _table(v: Mapping[str, Any], item: Item | None) -> Table | None:
+    rows = v.get("rows")
+    if not rows or not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+        return None
+    cells = [[_fmt_num(c) for c in r] for r in rows]
+    ncols = max((len(r) for r in rows), default=0)
+    row_labels = item.rows if item is not None and item.rows and len(item.rows) == len(rows) else None
+    col_labels = item.cols if item is not None and item.cols and len(item.cols) == ncols else None
+    return Table(cells, row_labels, col_labels)
+
+
+def _text_entry(kind: str, name: str, text: str, **kw: Any) -> Entry:
+    """An entry for printed output (or other free text): bounded, multi-line or long in a box."""
+    text = _clip(text)
+    return Entry(kind=kind, name=name, text=text, multiline="\n" in text or len(text) > LONG_LINE_CHARS, wrap=len(text) > LONG_LINE_CHARS, **kw)
+
+
+def _figure_file(name: Any) -> str | None:
+    """NAME when it is a plain PNG file name (no folders, nothing a URL could misread)."""
+    return name if isinstance(name, str) and _FIGURE_FILE.match(name) else None
+
+
+def _dim(x: Any) -> int | None:
+    return x if isinstance(x, int) and not isinstance(x, bool) and 0 < x <= 100_000 else None
+
+
+def _value_image(v: Mapping[str, Any], name: str) -> Figure | None:
+    img = v.get("image")
+    if not isinstance(img, Mapping):
+        return None
+    file = _figure_file(img.get("file"))
+    if file is None:
+        return None
+    what = f"{name} as an image" if name else "the value as an image"
+    if v.get("shape") is not None:
+        what += " " + "×".join(str(d) for d in v["shape"])
+    return Figure(file, _dim(img.get("width")), _dim(img.get("height")), alt=what)
+
+
+def _value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item | None, *, picture: bool = True, **kw: Any) -> Entry:
+    """An entry for a recorded value; PICTURE: show its ``image`` (when it has one)."""
+    v = v or {}
+    table = _table(v, item)
+    text = _value_text(v)
+    e = Entry(
+        kind=kind,
+        name=name,
+        text=text,
+        glyph=GLYPHS.get(kind, ""),
+        tags=_value_tags(v, brief=kind in ("arg", "value")),
+        table=table,
+        multiline="\n" in text,
+        **kw,
+    )
+    if table is not None:
+        e.name = f"{name} ({table.dims})" if name else table.dims
+    if v.get("error"):
+        e.tags.append(Tag("repr raised", "warn"))
+    e.image = _value_image(v, name) if picture else None
+    if e.image is not None:  # a picture always says what it is drawn from: shape and dtype
+        have = {t.kind for t in e.tags}
+        extra = []
+        if "shape" not in have and v.get("shape") is not None:
+            extra.append(Tag("shape " + _fmt_shape(v["shape"]), "shape"))
+        if "dtype" not in have and v.get("dtype"):
+            extra.append(Tag(_short_dtype(str(v["dtype"])), "dtype"))
+        e.tags = extra + e.tags
+    return e
+
+
+def _same_value(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
+    if not a or not b:
+        return False
+    return a.get("type") == b.get("type") and a.get("repr") == b.get("repr")
+
+
+def _is_none(v: Mapping[str, Any] | None) -> bool:
+    return not v or (v.get("type") in ("NoneType", "None", "builtins.NoneType") and v.get("repr") == "None")
+
+
+def _is_module(v: Mapping[str, Any] | None) -> bool:
+    return bool(v) and (v.get("type") in ("module", "builtins.module", "types.ModuleType") or str(v.get("repr", "")).startswith("<module "))
+
+
+def _is_builtin_call(ev: Mapping[str, Any]) -> bool:
+    q = str(ev.get("qualname") or "")
+    t = str(ev.get("text") or "")
+    return q.startswith("builtins.") or (q == t and "." not in q and q in _BUILTINS)
+
+
+_BUILTINS = {n for n in dir(builtins) if not n.startswith("_")}
+
+_PRINT_CALLS = {"print", "builtins.print"}

@@ -1,0 +1,332 @@
+"""The page view model: typed, logic-free records the templates loop over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+# ─────────────────────────────────────────────────────────────────────────────
+# View model
+# ─────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class Tag:
+    """A small fact about a value: shape, dtype, device, leaf, grad_fn, len, truncated."""
+
+    text: str
+    kind: str = ""
+
+
+@dataclass
+class Figure:
+    """A PNG shown on the page: a captured matplotlib figure, or a value drawn as an image.
+
+    ``file`` is the PNG's name in the output's figures folder (the template puts the path to
+    that folder before it); ``number`` is the figure's place among the trace's figures
+    (1-based; None for an image value or a figure the trace does not list)."""
+
+    file: str
+    width: int | None = None
+    height: int | None = None
+    alt: str = ""
+    number: int | None = None
+    hit: int | None = None  # 0-based hit it was captured in (None: not a recorded hit)
+    later: bool = False  # captured during a hit after the recorded ones
+    line: int | None = None  # display line it was captured on, for figures shown apart from their line
+    say_hit: bool = False  # the caption names the hit (where no hit panel around it does)
+
+    @property
+    def caption(self) -> str:
+        label = f"Figure {self.number}" if self.number is not None else "Figure"
+        alt = " ".join((self.alt or "").split())
+        text = label if not alt or alt == label else f"{label}: {alt}"
+        if self.later:
+            text += " (captured in a later hit)"
+        elif self.say_hit and self.hit is not None:
+            text += f" (hit {self.hit + 1})"
+        if self.line is not None:
+            text += f" (line {self.line})"
+        return text
+
+
+@dataclass
+class Table:
+    """A 2-D value as a small table; labels come from the item's rows/cols directives."""
+
+    rows: list[list[str]]
+    row_labels: list[str] | None = None
+    col_labels: list[str] | None = None
+
+    @property
+    def dims(self) -> str:
+        return f"{len(self.rows)}×{len(self.rows[0]) if self.rows else 0}"
+
+
+@dataclass
+class Entry:
+    """One row of an EXECUTION STATE block.
+
+    kind: api | arg | result | value | return | yield | test | iter | derived | output
+          | exception | final | later
+    glyph: the chapter's glyph (📚 ⬇ ⬆ →), kept as hidden text so copied text reads like the
+           chapter; the visible icon is an inline SVG chosen by ``kind``.
+    label: a small word before the name ("arg 1", "result", "after the loop").
+    name: what the value is (source text, a callee, a bound name).
+    text: the value as it printed (repr, docstring sentence, output) — plain text.
+    rich: prose rendered to HTML (docstring sentences, authored notes; ``text`` is its source);
+          without it the value is shown as code.
+    """
+
+    kind: str
+    name: str = ""
+    text: str = ""
+    label: str = ""
+    glyph: str = ""
+    rich: Markup | None = None
+    tags: list[Tag] = field(default_factory=list)
+    table: Table | None = None
+    detail: str = ""
+    authored: bool = False
+    expected: bool = False
+    multiline: bool = False
+    of: str = ""  # for arguments, when a line makes several calls: the callee ("torch.dot()")
+    image: Figure | None = None  # the value drawn as a small picture (``value.image``)
+    wrap: bool = False  # one very long line: shown in a scrolling box, wrapped
+
+    @property
+    def icon(self) -> str:
+        return ICONS.get(self.kind, "i-dot")
+
+    def as_text(self) -> str:
+        """The entry as the chapter writes it: ``⬆ result: x = tensor(2.)``."""
+        head = self.glyph + " " if self.glyph else ""
+        label = self.label + (f" of {self.of}" if self.of else "")
+        label = f"{label}: " if label and self.name else label
+        body = self.text
+        if self.table is not None and not body:
+            body = "[" + "; ".join(", ".join(r) for r in self.table.rows) + "]"
+        return f"{head}{label}{self.name} = {body}".replace("  ", " ").strip()
+
+
+ICONS = {
+    "api": "i-api",
+    "arg": "i-arg",
+    "result": "i-result",
+    "return": "i-return",
+    "yield": "i-result",
+    "value": "i-value",
+    "test": "i-test",
+    "iter": "i-iter",
+    "derived": "i-derived",
+    "output": "i-output",
+    "later": "i-output",
+    "exception": "i-error",
+    "final": "i-final",
+}
+
+GLYPHS = {
+    "api": "📚",
+    "arg": "⬇",
+    "result": "⬆",
+    "return": "⬆",
+    "yield": "⬆",
+    "derived": "→",
+    "final": "⏹",
+    "exception": "⚠",
+}
+
+
+@dataclass
+class Hit:
+    """What one recorded hit of a line did: entries in evaluation order, then its output/exception."""
+
+    index: int  # 0-based hit number
+    entries: list[Entry]
+    tail: list[Entry]
+    probes: dict[str, str] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)  # figures captured during this hit
+
+    @property
+    def all(self) -> list[Entry]:
+        return self.entries + self.tail
+
+    @property
+    def empty(self) -> bool:
+        return not (self.entries or self.tail or self.figures)
+
+
+@dataclass
+class CodeLine:
+    number: int
+    html: Markup
+
+
+@dataclass
+class Card:
+    """An explained item (a statement with prose/notes, or a plain comment line)."""
+
+    kind: str  # "code" | "comment"
+    number: int
+    end_number: int
+    line: int
+    end_line: int
+    anchor: str
+    code: str
+    code_lines: list[CodeLine]
+    comment: str = ""
+    prose: Markup = Markup("")
+    from_run: bool = False
+    api: list[Entry] = field(default_factory=list)
+    derived: list[Entry] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    hit_count: int = 0
+    recorded: int = 0
+    final: list[Entry] = field(default_factory=list)
+    later: list[Entry] = field(default_factory=list)
+    exceptions: int = 0
+    status: str = ""  # "" | "expected" | "error" | "not-run"
+    not_run: str = ""  # why a line has no state ("did not run", "not reached")
+    raises: str | None = None
+    figures_later: list[Figure] = field(default_factory=list)  # captured during later hits
+    is_def: bool = False  # a ``def`` line: its hits are calls
+
+    @property
+    def unit(self) -> str:
+        return "call" if self.is_def else "hit"
+
+    @property
+    def multi(self) -> bool:
+        return self.hit_count > 1 or len(self.hits) > 1
+
+    @property
+    def numbers(self) -> str:
+        return str(self.number) if self.end_number == self.number else f"{self.number}–{self.end_number}"
+
+    def state(self, hit: int = 0) -> list[Entry]:
+        """EXECUTION STATE in display order for one recorded hit (what a single-hit card shows)."""
+        h = self.hits[hit] if hit < len(self.hits) else None
+        out = list(self.api)
+        if h is not None:
+            out += h.entries
+        out += self.derived
+        if h is not None:
+            out += h.tail
+        return out
+
+    @property
+    def has_state(self) -> bool:
+        return bool(self.api or self.derived or any(not h.empty for h in self.hits) or self.final or self.later or self.figures_later)
+
+    @property
+    def figures(self) -> list[Figure]:
+        """Every figure shown on this card, in page order."""
+        return [f for h in self.hits for f in h.figures] + self.figures_later
+
+
+@dataclass
+class FoldGroup:
+    """Inside a fold: one unexplained statement (or a blank/continuation line) with its state."""
+
+    lines: list[CodeLine]
+    entries: list[Entry] = field(default_factory=list)
+    hit_count: int = 0
+    note: str = ""
+    error: bool = False
+    plain: bool = False  # blank lines or continuation lines: no statement of its own
+    figures: list[Figure] = field(default_factory=list)
+
+
+@dataclass
+class Fold:
+    """A run of listing lines without explanation, folded into one row."""
+
+    start: int
+    end: int
+    count: int
+    anchor: str
+    groups: list[FoldGroup]
+    open: bool = False
+
+    @property
+    def summary(self) -> str:
+        return f"{self.count} line{'s' if self.count != 1 else ''} without explanation"
+
+
+@dataclass
+class ListingRow:
+    number: int
+    html: Markup
+    href: str
+    kind: str  # "explained" | "continued" | "folded"
+    error: bool = False
+
+
+@dataclass
+class Frame:
+    path: str
+    line: int
+    function: str
+    text: str
+    href: str = ""
+    number: int | None = None
+
+
+@dataclass
+class Banner:
+    kind: str  # "failed" | "expected"
+    title: str
+    error_type: str = ""
+    message: str = ""
+    number: int | None = None
+    href: str = ""
+    reason: str = ""
+    traceback: list[Frame] = field(default_factory=list)
+    stderr: str = ""
+
+
+@dataclass
+class PageView:
+    title: str
+    path: str
+    file_name: str
+    crumbs: list[str]
+    intro: Markup
+    status: str  # ok | expected error | failed
+    banner: Banner | None
+    blocks: list[Card | Fold]
+    listing: list[ListingRow]
+    meta: list[tuple[str, str]]
+    run_line: str
+    unexplained: int
+    has_from_run: bool = False
+    figure_limit: str = ""  # the trace's figure_limit: why some figures are missing
+    other_figures: list[Figure] = field(default_factory=list)  # figures no shown line made
+
+    @property
+    def cards(self) -> list[Card]:
+        return [b for b in self.blocks if isinstance(b, Card)]
+
+    @property
+    def folds(self) -> list[Fold]:
+        return [b for b in self.blocks if isinstance(b, Fold)]
+
+    @property
+    def figures(self) -> list[Figure]:
+        """Every figure and image on the page, in page order."""
+        out: list[Figure] = []
+        for b in self.blocks:
+            groups = b.groups if isinstance(b, Fold) else []
+            entries = [e for g in groups for e in g.entries]
+            if isinstance(b, Card):
+                entries = b.api + b.derived + [e for h in b.hits for e in h.all] + b.final + b.later
+            out += [e.image for e in entries if e.image is not None]
+            out += b.figures if isinstance(b, Card) else [f for g in groups for f in g.figures]
+        return out + self.other_figures
+
+    def card(self, number: int) -> Card:
+        for c in self.cards:
+            if c.number == number:
+                return c
+        raise KeyError(number)

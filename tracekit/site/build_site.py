@@ -1,0 +1,249 @@
+"""The build: discover, check caches, run in parallel, write atomically, index."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..config import Config, parse_shard
+from .execute import _BUILD_TOKEN_VAR, _kill_children, _run_example
+from .keys import _Imports, _StatCache, environment
+from .lock import _Lock
+from .manifest import Manifest, _index_of
+from .pages import _Builder
+from .paths import LOCK_NAME, _display
+from .plan import _files_intact, _in_scope, _Keyed, _keys, _plan, _resolve_config
+from .report import Reporter
+from .results import BuildError, BuildInterrupted, BuildResult, Failure, Outcome
+
+# ─────────────────────────────────────────────────────────────────────────────
+# The build
+# ─────────────────────────────────────────────────────────────────────────────
+
+
+def _prepare_output(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BuildError(f"cannot create output folder {_display(out)}: {e.strerror}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise BuildError(f"output folder {_display(out)} is not writable")
+
+
+def build(
+    paths: Sequence[str | os.PathLike] = (),
+    *,
+    output: str | os.PathLike | None = None,
+    config: Config | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    fail_fast: bool = False,
+    shard: str | tuple[int, int] | None = None,
+    index_only: bool = False,
+    reporter: Reporter | None = None,
+    device: str | None = None,
+    seed: int | None = None,
+    timeout: float | None = None,
+    hits: int | None = None,
+    memory: Any = None,
+    max_output: Any = None,
+    exclude: Sequence[str] | None = None,
+) -> BuildResult:
+    """Build the pages of the examples under PATHS (default: the configured examples folder)
+    into OUTPUT. Raises ConfigError/BuildError (exit status 2) and BuildInterrupted (130/143)."""
+    reporter = reporter or Reporter()
+    cfg = _resolve_config(
+        config,
+        dict(
+            device=device, seed=seed, timeout=timeout, hits=hits, memory=memory, max_output=max_output, jobs=jobs, exclude=tuple(exclude) if exclude else None
+        ),
+    )
+    if isinstance(shard, str):
+        shard = parse_shard(shard)
+    if shard is not None and index_only:
+        raise BuildError("--shard and --index-only do not go together")
+    plan = _plan(cfg, paths, output, shard)
+    _prepare_output(plan.out)
+    builder = _Builder(plan, reporter, force=force, fail_fast=fail_fast, jobs=cfg.jobs or os.cpu_count() or 1)
+
+    import signal
+
+    handlers: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            handlers[signum] = signal.signal(signum, builder._on_signal)
+    try:
+        with _Lock(plan.out / LOCK_NAME, shared=shard is not None):
+            manifest = Manifest.load(plan.out)
+            if manifest.problem:
+                reporter.warn(manifest.problem)
+            stats = _StatCache.for_output(plan.out)
+            env = environment(stats)
+            builder.stats = stats
+            if index_only:
+                site, index_of = builder.write_site(manifest, env)
+                builder.commit(env, site=site, index_of=index_of)
+                outcomes = [Outcome(rel, builder.display(rel), rec.get("status") or "failed", cached=True) for rel, rec in sorted(manifest.examples.items())]
+                result = BuildResult(plan.out, outcomes, builder.written, builder.deleted, builder.kept, index_written=True)
+                reporter.info(f"index of {len(outcomes)} example(s) → {_display(plan.out / 'index.html')}")
+                return result
+            try:
+                return _build(builder, manifest, env, shard is not None)
+            finally:
+                stats.save()
+    finally:
+        for signum, old in handlers.items():
+            signal.signal(signum, old)
+
+
+def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool) -> BuildResult:
+    plan, reporter, out = builder.plan, builder.reporter, builder.out
+    builder.imports = _Imports(plan.root, manifest.imports)
+    keyed = _keys(plan, env, plan.examples, builder.imports)
+    todo: list[str] = []
+    for rel in plan.examples:
+        rec = manifest.examples.get(rel)
+        if (
+            builder.force
+            or rec is None
+            or rec.get("key") != keyed[rel].key
+            or rec.get("status") not in ("ok", "expected error")
+            or not _files_intact(out, rec.get("files") or {}, builder.stats)
+        ):
+            todo.append(rel)
+    orphans = [rel for rel in manifest.examples if _in_scope(rel, plan.scope) and rel not in set(plan.all_examples)]
+    for rel in orphans:
+        builder.updates[rel] = None
+        builder.unlisted.update(manifest.examples[rel].get("files") or {})
+    outcomes: dict[str, Outcome] = {}
+    for rel in plan.examples:
+        if rel not in todo:
+            rec = manifest.examples[rel]
+            outcomes[rel] = Outcome(rel, builder.display(rel), rec.get("status") or "ok", cached=True, hits=rec.get("hits"))
+            reporter.cached(outcomes[rel])
+    reporter.plan(len(todo), len(plan.examples) - len(todo))
+
+    site_ok = sharded or (
+        not builder.force
+        and manifest.site
+        and manifest.index_of == _index_of(manifest.examples, env)
+        and _files_intact(out, manifest.site, builder.stats)
+        and manifest.env == env
+    )
+    if not todo and not orphans and site_ok:
+        result = BuildResult(out, [outcomes[rel] for rel in plan.examples])
+        reporter.info(f"{len(plan.examples)} example(s) up to date → {_display(out)}")
+        return result
+
+    interrupted: BuildInterrupted | None = None
+    abort: BuildError | None = None
+    try:
+        if todo:
+            abort = _run_all(builder, todo, keyed, manifest, env, outcomes)
+    except BuildInterrupted as e:
+        interrupted = e
+    # merge what was finished, even when interrupted or aborted
+    builder.signal, saved = None, builder.signal
+    merged = builder.commit(env)
+    if interrupted is None and abort is None and not sharded:
+        try:
+            site, index_of = builder.write_site(merged, env)
+            builder.commit(env, site=site, index_of=index_of)
+        except BuildInterrupted as e:
+            interrupted = e
+    if saved is not None and interrupted is None:
+        interrupted = BuildInterrupted(saved)
+    if interrupted is not None:
+        pages = sum(1 for r in builder.written if r.endswith(".html") and r != "index.html")
+        raise BuildInterrupted(interrupted.signum, pages)
+    if abort is not None:
+        raise abort
+    result = BuildResult(
+        out, [outcomes[rel] for rel in plan.examples if rel in outcomes], builder.written, builder.deleted, builder.kept, index_written=not sharded
+    )
+    reporter.summary(result)
+    return result
+
+
+def _run_all(builder: _Builder, todo: list[str], keyed: dict[str, _Keyed], manifest: Manifest, env: dict, outcomes: dict[str, Outcome]) -> BuildError | None:
+    """Run TODO in parallel, turning each finished run into pages; returns a BuildError that
+    should end the build (explicit device unavailable) after what finished is merged."""
+    import secrets
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+    plan, reporter = builder.plan, builder.reporter
+    token = secrets.token_hex(8)
+    env_vars = dict(os.environ)
+    env_vars[_BUILD_TOKEN_VAR] = token
+    env_vars.setdefault("PYTHONHASHSEED", "0")  # set and dict orders of str: same on every build
+    env_vars.setdefault("SOURCE_DATE_EPOCH", "0")  # tools that stamp files (matplotlib's SVG/PDF) use it
+    cancel = threading.Event()
+    running: set[str] = set()
+    running_lock = threading.Lock()
+    abort: BuildError | None = None
+    pool = ThreadPoolExecutor(max_workers=max(1, min(builder.jobs, len(todo))), thread_name_prefix="tracekit")
+    futures: dict[Future, str] = {}
+    queue = list(reversed(todo))
+    workers = max(1, min(builder.jobs, len(todo)))
+    pending: set[Future] = set()
+    try:
+        while queue or pending:
+            # Keep as many runs in flight as there are workers, no more: a failure is seen
+            # (and --fail-fast obeyed) before the next example starts.
+            while queue and len(pending) < workers and not cancel.is_set():
+                rel = queue.pop()
+                fut = pool.submit(_run_example, plan, rel, env_vars, cancel, running, running_lock)
+                futures[fut] = rel
+                pending.add(fut)
+            if not pending:
+                break
+            done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            for fut in sorted(done, key=lambda f: futures[f]):
+                rel = futures[fut]
+                if cancel.is_set():
+                    continue
+                try:
+                    ran = fut.result()
+                except Exception as e:  # an internal error: that example fails, the build goes on
+                    outcome = Outcome(rel, builder.display(rel), "failed", failures=[Failure(None, f"internal error: {type(e).__name__}: {e}")])
+                    ran = None
+                else:
+                    if ran is None:
+                        continue
+                    if ran.kind == "skipped" and "device" in plan.config.explicit and ran.device == plan.config.device:
+                        abort = BuildError(f"device {plan.config.device!r} is not available: {ran.message}")
+                        cancel.set()
+                        _kill_children(token)
+                        continue
+                    outcome = builder.finish(rel, keyed[rel], ran, manifest, env)
+                outcomes[rel] = outcome
+                reporter.finished(outcome)
+                if outcome.status == "failed" and builder.fail_fast:
+                    cancel.set()
+                    _kill_children(token)
+            with running_lock:
+                names = sorted(running)
+            reporter.progress(names)
+    except BaseException:
+        cancel.set()
+        _drain(pool, futures, token)
+        raise
+    _drain(pool, futures, token if cancel.is_set() else None)
+    return abort
+
+
+def _drain(pool: Any, futures: dict, token: str | None) -> None:
+    """Cancel what has not started; with TOKEN, kill the children still running (again and again,
+    so that one a worker was just starting dies too) until every worker has returned."""
+    from concurrent.futures import wait
+
+    pool.shutdown(wait=False, cancel_futures=True)
+    pending = {f for f in futures if not f.done()}
+    while pending:
+        if token is not None:
+            _kill_children(token)
+        _, pending = wait(pending, timeout=0.1)
+    pool.shutdown(wait=True)

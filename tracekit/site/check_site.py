@@ -1,0 +1,110 @@
+"""Check: is the committed site what a build would write now?"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from ..config import Config
+from .keys import _file_sha, _Imports, environment
+from .lock import _Lock
+from .manifest import Manifest, _index_of
+from .paths import LOCK_NAME, MANIFEST_NAME, _display, _page_paths
+from .plan import _in_scope, _Keyed, _keys, _plan, _resolve_config
+from .results import CheckResult, Problem
+
+# ─────────────────────────────────────────────────────────────────────────────
+# Check
+# ─────────────────────────────────────────────────────────────────────────────
+
+
+def check(
+    paths: Sequence[str | os.PathLike] = (),
+    *,
+    output: str | os.PathLike | None = None,
+    config: Config | None = None,
+    device: str | None = None,
+    seed: int | None = None,
+    timeout: float | None = None,
+    hits: int | None = None,
+    memory: Any = None,
+    max_output: Any = None,
+    exclude: Sequence[str] | None = None,
+) -> CheckResult:
+    """Is every page in OUTPUT what a build would write now, and does every example pass?
+    Runs nothing: compares cache keys, and the files on disk with the manifest's hashes."""
+    cfg = _resolve_config(
+        config, dict(device=device, seed=seed, timeout=timeout, hits=hits, memory=memory, max_output=max_output, exclude=tuple(exclude) if exclude else None)
+    )
+    plan = _plan(cfg, paths, output, None)
+    out = plan.out
+    problems: list[Problem] = []
+    notes: list[str] = []
+    with _Lock(out / LOCK_NAME, shared=True, create=False):
+        manifest = Manifest.load(out)
+        if manifest.problem:
+            problems.append(Problem("stale", _display(out / MANIFEST_NAME), manifest.problem))
+        env = environment()
+        keyed = _keys(plan, env, plan.examples, _Imports(plan.root, manifest.imports))
+        for rel in plan.examples:
+            k = keyed[rel]
+            display = _display(plan.root / rel)
+            rec = manifest.examples.get(rel)
+            if rec is None:
+                html = _display(out / _page_paths(rel)[0])
+                problems.append(Problem("missing", html, f"no page for {display}; run `tracekit build`"))
+                continue
+            if rec.get("key") != k.key:
+                problems.append(Problem("stale", display, _stale_reason(rec, k, manifest.env, env)))
+                continue
+            bad_file = False
+            for file_rel, sha in sorted((rec.get("files") or {}).items()):
+                on_disk = _file_sha(out / file_rel)
+                if on_disk is None:
+                    problems.append(Problem("missing", _display(out / file_rel), f"page of {display} is missing"))
+                    bad_file = True
+                elif on_disk != sha:
+                    problems.append(Problem("stale", _display(out / file_rel), "changed since tracekit wrote it (edited by hand?)"))
+                    bad_file = True
+            status = rec.get("status")
+            if status == "failed":
+                for f in rec.get("failures") or [{"line": None, "message": "failed"}]:
+                    where = f"{display}:{f.get('line')}" if f.get("line") else display
+                    problems.append(Problem("failing", where, str(f.get("message") or "failed").splitlines()[0]))
+            elif status == "skipped":
+                notes.append(f"{display}: skipped (its device is not available here)")
+            elif not bad_file and status not in ("ok", "expected error"):
+                problems.append(Problem("failing", display, f"status {status!r}"))
+        for rel in sorted(manifest.examples):
+            if _in_scope(rel, plan.scope) and rel not in set(plan.all_examples):
+                files = sorted(manifest.examples[rel].get("files") or {})
+                shown = ", ".join(_display(out / f) for f in files) or "(no files)"
+                problems.append(Problem("orphaned", shown, f"its example {_display(plan.root / rel)} no longer exists"))
+        if not manifest.site:
+            problems.append(Problem("missing", _display(out / "index.html"), "no index; run `tracekit build` (or `tracekit build --index-only`)"))
+        else:
+            for file_rel, sha in sorted(manifest.site.items()):
+                on_disk = _file_sha(out / file_rel)
+                if on_disk is None:
+                    problems.append(Problem("missing", _display(out / file_rel), "part of the site is missing"))
+                elif on_disk != sha:
+                    problems.append(Problem("stale", _display(out / file_rel), "changed since tracekit wrote it (edited by hand?)"))
+            if manifest.index_of != _index_of(manifest.examples, env) or manifest.env.get("tool") != env["tool"]:
+                problems.append(Problem("stale", _display(out / "index.html"), "does not list the pages as they are now; run `tracekit build`"))
+    return CheckResult(out, len(plan.examples), problems, notes)
+
+
+def _stale_reason(rec: dict, k: _Keyed, old_env: dict, env: dict) -> str:
+    if rec.get("source") != k.source:
+        return "the example changed since its page was built"
+    old_deps = rec.get("deps") or {}
+    changed = sorted(set(old_deps) ^ set(k.deps) | {d for d in k.deps if old_deps.get(d) not in (None, k.deps[d])})
+    if changed:
+        return f"its local module(s) {', '.join(changed)} changed since its page was built"
+    diffs = [f"{name} {old_env.get(name)} → {env.get(name)}" for name in ("tracekit", "python", "torch", "numpy") if old_env.get(name) != env.get(name)]
+    if old_env.get("tool") != env.get("tool") and not diffs:
+        diffs.append("tracekit's own files changed")
+    if diffs:
+        return "built with " + ", ".join(diffs)
+    return "built with other options (seed, hits, device, timeout, memory or max_output)"

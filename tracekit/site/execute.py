@@ -1,0 +1,106 @@
+"""Running one example in a worker thread, in a child process of its own."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .plan import _options, _Plan
+
+# ─────────────────────────────────────────────────────────────────────────────
+# Running one example (in a worker thread)
+# ─────────────────────────────────────────────────────────────────────────────
+
+
+_parse_lock = threading.Lock()
+_BUILD_TOKEN_VAR = "TRACEKIT_BUILD_TOKEN"
+
+
+@dataclass(repr=False, eq=False)
+class _Ran:
+    kind: str  # ran | authoring | skipped
+    example: Any = None
+    result: Any = None  # RunResult
+    error: Any = None  # AuthoringError
+    message: str = ""
+    device: str | None = None
+    seconds: float = 0.0
+
+
+def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event, running: set, running_lock: threading.Lock) -> _Ran | None:
+    if cancel.is_set():
+        return None
+    with running_lock:
+        running.add(rel)
+    started = time.monotonic()
+    try:
+        from ..run import DeviceUnavailable, trace_file
+        from ..source import AuthoringError, read_example
+
+        path = plan.root / rel
+        with _parse_lock:
+            try:
+                example = read_example(path, plan.root)
+            except AuthoringError as e:
+                return _Ran("authoring", error=e, seconds=time.monotonic() - started)
+        options = _options(plan.config)
+        options.update({k: v for k, v in (example.options or {}).items() if k in options})
+        kwargs: dict[str, Any] = dict(
+            capture=True,
+            probes=example.probes,
+            seed=options["seed"],
+            device=options["device"],
+            timeout=options["timeout"],
+            hits=options["hits"],
+            cwd=str(plan.root),
+            env=env_vars,
+        )
+        if options.get("memory") is not None:
+            kwargs["memory"] = options["memory"]
+        if options.get("max_output") is not None:
+            kwargs["max_output"] = options["max_output"]
+        image_lines = [item.line for item in example.items if item.image]
+        if image_lines:
+            kwargs["image_lines"] = image_lines
+        if cancel.is_set():
+            return None
+        try:
+            result = trace_file(path, **kwargs)
+        except DeviceUnavailable as e:
+            return _Ran("skipped", example=example, message=str(e), device=options["device"], seconds=time.monotonic() - started)
+        return _Ran("ran", example=example, result=result, device=options["device"], seconds=time.monotonic() - started)
+    finally:
+        with running_lock:
+            running.discard(rel)
+
+
+def _kill_children(token: str) -> None:
+    """SIGKILL the process groups of the children this build started (marked by TOKEN in their
+    environment). Linux /proc; elsewhere the children end by their own timeout."""
+    import signal
+
+    me = os.getpid()
+    try:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return
+    marker = f"{_BUILD_TOKEN_VAR}={token}".encode()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                stat = f.read()
+            ppid = int(stat.rsplit(b")", 1)[1].split()[1])
+            if ppid != me:
+                continue
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if marker not in f.read().split(b"\0"):
+                    continue
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ValueError, IndexError):
+            continue

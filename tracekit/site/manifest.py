@@ -1,0 +1,108 @@
+"""The manifest: every file tracekit wrote, with its sha256, and each example's key."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .._jsonio import dumps
+from .._version import __version__
+from .keys import _sha
+from .paths import MANIFEST_NAME, _page_paths
+from .results import MANIFEST_FORMAT
+
+# ─────────────────────────────────────────────────────────────────────────────
+# Manifest
+# ─────────────────────────────────────────────────────────────────────────────
+
+
+def _safe_rel(rel: Any) -> bool:
+    """A manifest path tracekit may touch: relative, POSIX, no `..`, not a Python file."""
+    if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel:
+        return False
+    parts = rel.split("/")
+    return all(p not in ("", ".", "..") for p in parts) and not rel.endswith((".py", ".pyc"))
+
+
+@dataclass(repr=False, eq=False)
+class Manifest:
+    examples: dict[str, dict] = field(default_factory=dict)
+    site: dict[str, str] = field(default_factory=dict)  # index.html and assets → sha256
+    index_of: str | None = None  # hash of what the index was rendered from
+    env: dict = field(default_factory=dict)
+    imports: dict[str, list] = field(default_factory=dict)  # file sha256 → its import names
+    problem: str = ""  # why an existing manifest could not be read
+
+    @classmethod
+    def load(cls, out: Path) -> Manifest:
+        path = out / MANIFEST_NAME
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return cls()
+        except OSError as e:
+            return cls(problem=f"cannot read {MANIFEST_NAME}: {e.strerror}")
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+                raise ValueError("unknown format")
+            examples = {rel: rec for rel, rec in (data.get("examples") or {}).items() if isinstance(rec, dict) and isinstance(rel, str)}
+            for rec in examples.values():
+                files = rec.get("files") if isinstance(rec.get("files"), dict) else {}
+                rec["files"] = {p: s for p, s in files.items() if _safe_rel(p) and isinstance(s, str)}
+            site_data = data.get("site") or {}
+            site = {p: s for p, s in (site_data.get("files") or {}).items() if _safe_rel(p) and isinstance(s, str)}
+            imports = {k: v for k, v in (data.get("imports") or {}).items() if isinstance(v, list)}
+            return cls(examples, site, site_data.get("index_of"), data.get("env") or {}, imports)
+        except (ValueError, AttributeError, TypeError) as e:
+            return cls(problem=f"{MANIFEST_NAME} is not a tracekit manifest ({e}); nothing in the folder will be deleted")
+
+    def files(self) -> dict[str, str]:
+        """Every file listed: relative path → sha256."""
+        out: dict[str, str] = {}
+        for rec in self.examples.values():
+            out.update(rec.get("files") or {})
+        out.update(self.site)
+        return out
+
+    def prune_imports(self) -> None:
+        """Keep the import names of the files the records refer to, and only those."""
+        used = set()
+        for rec in self.examples.values():
+            used.add(rec.get("source"))
+            used.update((rec.get("deps") or {}).values())
+        self.imports = {sha: names for sha, names in self.imports.items() if sha in used}
+
+    def to_bytes(self) -> bytes:
+        data = {
+            "format": MANIFEST_FORMAT,
+            "tracekit": __version__,
+            "env": self.env,
+            "examples": self.examples,
+            "imports": self.imports,
+            "site": {"files": self.site, "index_of": self.index_of},
+            "files": self.files(),
+        }
+        return dumps(data).encode("utf-8")
+
+
+def _index_entries(examples: dict[str, dict]) -> list[dict]:
+    entries = []
+    for rel in sorted(examples):
+        rec = examples[rel]
+        entries.append(
+            {
+                "title": rec.get("title") or PurePosixPath(rel).stem,
+                "intro": rec.get("intro") or "",
+                "html": rec.get("html") or _page_paths(rel)[0],
+                "status": rec.get("status") or "failed",
+                "path": rel,
+            }
+        )
+    return entries
+
+
+def _index_of(examples: dict[str, dict], env: dict) -> str:
+    return _sha(json.dumps({"entries": _index_entries(examples), "tool": env.get("tool")}, sort_keys=True).encode())

@@ -1,0 +1,359 @@
+"""Turning a run into pages: classify, render and write one example's files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .._jsonio import atomic_write
+from .._version import __version__
+from .execute import _Ran
+from .keys import _file_sha, _Imports, _sha, _StatCache
+from .lock import _Lock
+from .manifest import Manifest, _index_entries, _index_of, _safe_rel
+from .paths import FIGURES_DIR, MANIFEST_LOCK_NAME, MANIFEST_NAME, _display, _is_inside, _page_paths
+from .plan import _Keyed, _options, _Plan
+from .report import Reporter
+from .results import BuildError, BuildInterrupted, Failure, Outcome
+
+# ─────────────────────────────────────────────────────────────────────────────
+# Turning a run into pages
+# ─────────────────────────────────────────────────────────────────────────────
+
+
+def _classify(example: Any, trace: dict) -> tuple[str, list[Failure]]:
+    from ..render import page_status
+
+    status = page_status(example, trace)
+    failures: list[Failure] = []
+    if status == "failed":
+        err = trace.get("error") or {}
+        kind = trace.get("status")
+        message = str(err.get("message") or "").strip()
+        first = message.splitlines()[0] if message else ""
+        if kind == "timeout":
+            text = first or "timed out"
+        elif kind == "crashed":
+            text = f"crashed: {first}" if first else "crashed"
+        elif kind == "limit":
+            text = f"over a limit: {first}" if first else "over a limit"
+        else:
+            etype = str(err.get("type") or "error")
+            text = f"{etype}: {first}" if first else etype
+            if kind == "error" and err.get("reason") not in ("syntax", "exit", "placeholder"):
+                text += " (unexpected exception; mark the line `# tracekit: raises=" + etype.rsplit(".", 1)[-1] + "` if it is meant to raise)"
+        line = err.get("line")
+        failures.append(Failure(int(line) if isinstance(line, int) else None, text))
+    for pe in trace.get("placeholder_errors") or []:
+        failures.append(Failure(pe.get("line"), f"placeholder {{{pe.get('placeholder')}}} failed: {pe.get('error')}"))
+    if failures:
+        status = "failed"
+    return status, failures
+
+
+def _authoring_page(rel: str, path: Path, error: Any, env: dict, options: dict) -> tuple[Any, dict]:
+    """An Example and a trace that render as the failure page of an example tracekit could not read."""
+    from ..source import Example, ListingLine
+
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    lines = text.splitlines()
+    listing = [ListingLine(n, n, line.rstrip()) for n, line in enumerate(lines, 1)]
+    example = Example(
+        path=rel, title=PurePosixPath(rel).stem.replace("_", " ").strip().capitalize() or rel, intro="", options={}, listing=listing, items=[], probes={}
+    )
+    trace = {
+        "schema": 1,
+        "meta": {
+            "tracekit": __version__,
+            "python": env["python"],
+            "torch": None,
+            "numpy": None,
+            "device": options.get("device") or "cpu",
+            "device_name": None,
+            "seed": options.get("seed"),
+            "hits": options.get("hits"),
+            "timeout": options.get("timeout"),
+        },
+        "source": {"path": rel, "sha256": _sha(data)},
+        "status": "error",
+        "exit_status": 1,
+        "stdout": "",
+        "stderr": "",
+        "error": {
+            "type": "AuthoringError",
+            "message": getattr(error, "message", str(error)),
+            "line": getattr(error, "line", None),
+            "reason": "authoring",
+            "traceback": [],
+        },
+        "lines": [],
+    }
+    return example, trace
+
+
+class _Builder:
+    def __init__(self, plan: _Plan, reporter: Reporter, *, force: bool, fail_fast: bool, jobs: int) -> None:
+        self.plan = plan
+        self.out = plan.out
+        self.reporter = reporter
+        self.force = force
+        self.fail_fast = fail_fast
+        self.jobs = jobs
+        self.updates: dict[str, dict | None] = {}
+        self.written: list[str] = []
+        self.deleted: list[str] = []
+        self.kept: list[str] = []
+        self.signal: int | None = None
+        self.critical = 0
+        self.assets: dict[str, str] | None = None
+        self.imports: _Imports | None = None
+        self.unlisted: dict[str, str] = {}  # files that may have to go: rel → sha tracekit wrote
+        self.stats: _StatCache | None = None
+        self.asset_files: dict[str, bytes] = {}
+
+    # signals: the handler raises unless a write is in progress; then it is raised right after
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self.signal = signum
+        if not self.critical:
+            raise BuildInterrupted(signum)
+
+    def _enter(self) -> None:
+        self.critical += 1
+
+    def _leave(self) -> None:
+        self.critical -= 1
+        if not self.critical and self.signal is not None:
+            raise BuildInterrupted(self.signal)
+
+    def display(self, rel: str) -> str:
+        return _display(self.plan.root / rel)
+
+    # writing
+    def may_write(self, rel: str, manifest_files: dict[str, str]) -> bool:
+        """May OUT/REL be replaced? Only if it is missing or tracekit wrote it (it is in the manifest).
+
+        Where the output and examples folders overlap, the file must also still hold what tracekit
+        wrote: a source that happens to share a page's name is never overwritten.
+        """
+        target = self.out / rel
+        if not os.path.lexists(target):
+            return True
+        written = manifest_files.get(rel)
+        if written is None:
+            return False
+        return not self.plan.overlap or written == _file_sha(target)
+
+    def write(self, rel: str, data: bytes) -> str:
+        atomic_write(self.out / rel, data)
+        self.written.append(rel)
+        return _sha(data)
+
+    def delete(self, rel: str, sha: str) -> None:
+        """Delete OUT/REL if it still holds what tracekit wrote (SHA); never anything else."""
+        if not _safe_rel(rel):
+            return
+        target = self.out / rel
+        try:
+            resolved = target.parent.resolve() / target.name
+        except OSError:
+            return
+        if not _is_inside(resolved, self.out.resolve()) or resolved == self.out.resolve():
+            return
+        if not os.path.lexists(target):
+            return
+        if target.is_symlink() or not target.is_file() or _file_sha(target) != sha:
+            self.kept.append(rel)
+            return
+        try:
+            target.unlink()
+        except OSError:
+            self.kept.append(rel)
+            return
+        self.deleted.append(rel)
+        parent = target.parent
+        while parent != self.out and _is_inside(parent, self.out):
+            try:
+                parent.rmdir()  # only when empty
+            except OSError:
+                break
+            parent = parent.parent
+
+    def load_assets(self) -> dict[str, str]:
+        """Logical asset name → path relative to the output; the files are staged, not written."""
+        if self.assets is None:
+            import tempfile
+
+            from ..render import write_assets
+
+            with tempfile.TemporaryDirectory(prefix="tracekit-assets-") as tmp:
+                self.assets = dict(write_assets(Path(tmp)))
+                for rel in self.assets.values():
+                    self.asset_files[rel] = (Path(tmp) / rel).read_bytes()
+        return self.assets
+
+    # one finished run → pages + record
+    def finish(self, rel: str, keyed: _Keyed, ran: _Ran, manifest: Manifest, env: dict) -> Outcome:
+        display = self.display(rel)
+        old = manifest.examples.get(rel)
+        record_base = {"key": keyed.key, "source": keyed.source, "deps": keyed.deps}
+        if ran.kind == "skipped":
+            outcome = Outcome(rel, display, "skipped", seconds=ran.seconds, note=ran.message)
+            if old is None:
+                self.updates[rel] = {
+                    **record_base,
+                    "status": "skipped",
+                    "title": PurePosixPath(rel).stem,
+                    "intro": "",
+                    "html": None,
+                    "hits": None,
+                    "failures": [],
+                    "files": {},
+                }
+            return outcome
+        if ran.kind == "authoring":
+            err = ran.error
+            example, trace = _authoring_page(rel, keyed.path, err, env, _options(self.plan.config))
+            status = "failed"
+            message = str(getattr(err, "message", err))
+            failures = [Failure(getattr(err, "line", None), message.splitlines()[0])]
+            hits = None
+            detail = message
+        else:
+            example = ran.example
+            trace = dict(ran.result.trace)
+            trace["source"] = dict(trace.get("source") or {}, path=rel)
+            status, failures = _classify(example, trace)
+            hits = sum(int(line.get("hits") or 0) for line in trace.get("lines") or [])
+            detail = "\n".join(str(trace.get("stderr") or "").rstrip().splitlines()[-20:])
+        html_rel, json_rel = _page_paths(rel)
+        outcome = Outcome(rel, display, status, seconds=ran.seconds, hits=hits, failures=failures, detail=detail if failures else "")
+        manifest_files = manifest.files()
+        figures = {}
+        if ran.kind == "ran":
+            for name, data in sorted((getattr(ran.result, "figures", None) or {}).items()):
+                if _safe_rel(name) and "/" not in name:
+                    figures[f"{FIGURES_DIR}/{name}"] = data
+        blocked = [p for p in (html_rel, json_rel) if not self.may_write(p, manifest_files)]
+        blocked += [p for p, data in figures.items() if _file_sha(self.out / p) != _sha(data) and not self.may_write(p, manifest_files)]
+        if html_rel == "index.html":
+            blocked = [html_rel]
+        if blocked:
+            outcome.status = "failed"
+            what = "the site index" if html_rel == "index.html" else f"{_display(self.out / blocked[0])}, which tracekit did not write"
+            outcome.failures = [Failure(None, f"refusing to overwrite {what}; rename the example or choose another output folder")]
+            self.updates[rel] = {
+                **record_base,
+                "status": "failed",
+                "title": PurePosixPath(rel).stem,
+                "intro": "",
+                "html": None,
+                "hits": hits,
+                "failures": [f.to_dict() for f in outcome.failures],
+                "files": (old or {}).get("files", {}) if old else {},
+            }
+            return outcome
+        from ..render import page_json, render_page
+
+        depth = rel.count("/")
+        html = render_page(example, trace, assets=self.load_assets(), root_rel="../" * depth, json_name=PurePosixPath(json_rel).name)
+        page = page_json(example, dict(trace, build={"cache_key": keyed.key}))
+        intro = (example.intro or "").strip()
+        record = {
+            **record_base,
+            "status": status,
+            "title": example.title,
+            "intro": " ".join(intro.split("\n\n", 1)[0].split()) if intro else "",  # the first paragraph
+            "html": html_rel,
+            "hits": hits,
+            "failures": [f.to_dict() for f in failures],
+        }
+        self._enter()
+        try:
+            files = {}
+            for fig_rel, data in figures.items():  # first the figures, then the pages showing them
+                sha = _sha(data)
+                if _file_sha(self.out / fig_rel) != sha:
+                    self.write(fig_rel, data)
+                files[fig_rel] = sha
+            files[html_rel] = self.write(html_rel, html.encode("utf-8"))
+            files[json_rel] = self.write(json_rel, page.encode("utf-8"))
+            record["files"] = dict(sorted(files.items()))
+            self.updates[rel] = record
+            for stale_rel, sha in ((old or {}).get("files") or {}).items():
+                if stale_rel not in files:
+                    self.unlisted[stale_rel] = sha
+        finally:
+            self._leave()
+        return outcome
+
+    def commit(self, env: dict, *, site: dict[str, str] | None = None, index_of: str | None = None) -> Manifest:
+        """Merge this build's records into the manifest on disk (under the manifest lock)."""
+        self._enter()
+        try:
+            with _Lock(self.out / MANIFEST_LOCK_NAME, blocking=True):
+                current = Manifest.load(self.out)
+                for rel, rec in self.updates.items():
+                    if rec is None:
+                        current.examples.pop(rel, None)
+                    else:
+                        current.examples[rel] = rec
+                if site is not None:
+                    current.site = site
+                    current.index_of = index_of
+                current.env = env
+                if self.imports is not None:
+                    current.imports.update(self.imports.used)
+                current.prune_imports()
+                # Files no record lists any more go, if they still hold what tracekit wrote (a
+                # figure another page shows stays).
+                listed = current.files()
+                for rel, sha in sorted(self.unlisted.items()):
+                    if rel not in listed:
+                        self.delete(rel, sha)
+                self.unlisted = {}
+                data = current.to_bytes()
+                path = self.out / MANIFEST_NAME
+                try:
+                    same = path.read_bytes() == data
+                except OSError:
+                    same = False
+                if not same:
+                    atomic_write(path, data)
+                return current
+        finally:
+            self._leave()
+
+    def write_site(self, manifest: Manifest, env: dict) -> tuple[dict[str, str], str]:
+        """Write the assets and index.html for MANIFEST's examples; return (site files, index_of)."""
+        from ..render import render_index
+
+        assets = self.load_assets()
+        site: dict[str, str] = {}
+        old_files = manifest.files()
+        self._enter()
+        try:
+            for rel in sorted(self.asset_files):
+                data = self.asset_files[rel]
+                sha = _sha(data)
+                if _file_sha(self.out / rel) != sha:
+                    if not self.may_write(rel, old_files):
+                        raise BuildError(f"refusing to overwrite {_display(self.out / rel)}, which tracekit did not write")
+                    self.write(rel, data)
+                site[rel] = sha
+            html = render_index(_index_entries(manifest.examples), assets=assets).encode("utf-8")
+            if _file_sha(self.out / "index.html") != _sha(html):
+                if not self.may_write("index.html", old_files):
+                    raise BuildError(f"refusing to overwrite {_display(self.out / 'index.html')}, which tracekit did not write")
+                self.write("index.html", html)
+            site["index.html"] = _sha(html)
+            for rel, sha in manifest.site.items():
+                if rel not in site:
+                    self.unlisted[rel] = sha
+        finally:
+            self._leave()
+        return site, _index_of(manifest.examples, env)

@@ -1,0 +1,123 @@
+"""Planning: configuration, output folder, the examples in scope and their keys."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config, load_config
+from .discover import discover
+from .keys import _AUTO_PATTERN, _cuda_fingerprint, _file_sha, _Imports, _StatCache, cache_key, local_dependencies
+from .paths import _display, _is_inside
+from .results import BuildError
+
+# ─────────────────────────────────────────────────────────────────────────────
+# Planning
+# ─────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(repr=False, eq=False)
+class _Plan:
+    config: Config
+    root: Path
+    out: Path
+    scope: list[str]  # relative paths (files or folders) the run covers; "" is everything
+    all_examples: list[str]
+    examples: list[str]  # this shard's share
+    overlap: bool  # output and examples folders overlap: never overwrite foreign files
+
+
+def _choose_root(paths: Sequence[Path], configured: Path) -> Path:
+    if not paths:
+        return configured
+    resolved = [p.resolve() for p in paths]
+    conf = configured.resolve()
+    if all(_is_inside(p, conf) for p in resolved):
+        return conf
+    if len(resolved) == 1:
+        return resolved[0] if resolved[0].is_dir() else resolved[0].parent
+    return Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in resolved]))
+
+
+def _plan(config: Config, paths: Sequence[str | os.PathLike], output: str | os.PathLike | None, shard: tuple[int, int] | None) -> _Plan:
+    given = [Path(p) for p in paths]
+    for p in given:
+        if not p.exists():
+            raise BuildError(f"{p}: no such file or folder")
+    if not given and not config.examples.is_dir():
+        where = f" (set `examples` in [tool.tracekit] of {_display(config.pyproject)})" if config.pyproject else ""
+        raise BuildError(f"examples folder {_display(config.examples)} does not exist{where}")
+    root = _choose_root(given, config.examples).resolve()
+    out = Path(output).expanduser().resolve() if output is not None else config.output.resolve()
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"output {_display(out)} is not a folder")
+    scope = []
+    for p in given:
+        rel = p.resolve().relative_to(root).as_posix()
+        scope.append("" if rel == "." else rel)
+    if not given:
+        scope = [""]
+    overlap = _is_inside(out, root) or _is_inside(root, out)
+    all_examples = discover(root, given, exclude=config.exclude, skip=[out])
+    examples = all_examples
+    if shard is not None:
+        i, n = shard
+        examples = [rel for k, rel in enumerate(all_examples) if k % n == i - 1]
+    return _Plan(config, root, out, scope, all_examples, examples, overlap)
+
+
+def _in_scope(rel: str, scope: Sequence[str]) -> bool:
+    return any(s == "" or rel == s or rel.startswith(s + "/") for s in scope)
+
+
+def _options(config: Config) -> dict:
+    return {
+        "device": config.device,
+        "seed": config.seed,
+        "hits": config.hits,
+        "timeout": config.timeout,
+        "memory": config.memory,
+        "max_output": config.max_output,
+    }
+
+
+@dataclass(repr=False, eq=False)
+class _Keyed:
+    rel: str
+    path: Path
+    key: str
+    source: str
+    deps: dict[str, str]
+
+
+def _keys(plan: _Plan, env: dict, examples: Sequence[str], imports: _Imports) -> dict[str, _Keyed]:
+    options = _options(plan.config)
+    out: dict[str, _Keyed] = {}
+    cuda: list[str] | None = None
+    for rel in examples:
+        path = plan.root / rel
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise BuildError(f"cannot read {_display(path)}: {e.strerror}") from None
+        source_sha = imports.sha(path.resolve(), data)
+        deps = local_dependencies(path, plan.root, data, imports)
+        auto = None
+        if plan.config.device == "auto" or (b"auto" in data and re.search(_AUTO_PATTERN, data)):
+            cuda = cuda if cuda is not None else _cuda_fingerprint()
+            auto = cuda
+        out[rel] = _Keyed(rel, path, cache_key(rel, source_sha, deps, env, options, auto), source_sha, deps)
+    return out
+
+
+def _files_intact(out: Path, files: dict[str, str], stats: _StatCache | None = None) -> bool:
+    read = stats.sha if stats is not None else _file_sha
+    return all(read(out / rel) == sha for rel, sha in files.items())
+
+
+def _resolve_config(config: Config | None, options: dict) -> Config:
+    cfg = config if config is not None else load_config()
+    return cfg.with_options(**options)

@@ -1,0 +1,119 @@
+"""What a build or check reports: outcomes, failures, problems and the errors it raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MANIFEST_FORMAT = 1
+
+
+KEY_FORMAT = 1
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+_TOOL_SUFFIXES = {".py", ".html", ".css", ".js", ".svg", ".json"}
+
+
+class BuildError(Exception):
+    """A usage or environment problem (exit status 2): the message is one line for the user."""
+
+    exit_status = 2
+
+
+class BuildInterrupted(Exception):
+    """SIGINT or SIGTERM arrived; pages written so far are complete, earlier ones intact."""
+
+    def __init__(self, signum: int, written: int = 0) -> None:
+        import signal
+
+        try:
+            name = signal.Signals(signum).name
+        except ValueError:
+            name = f"signal {signum}"
+        super().__init__(f"interrupted by {name}; {written} page(s) written, earlier pages left intact")
+        self.signum = signum
+        self.exit_status = 128 + signum
+
+
+# ─────────────────────────────────────────────────────────────────────────────
+# Results
+# ─────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(eq=False)
+class Failure:
+    """Why an example failed: a message, and the source line when one is known."""
+
+    line: int | None
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"line": self.line, "message": self.message}
+
+
+@dataclass(eq=False)
+class Outcome:
+    """What happened to one example in this build."""
+
+    path: str  # relative to the examples root, POSIX
+    display: str  # the source file as the user names it (relative to the current folder)
+    status: str  # ok | expected error | failed | skipped
+    cached: bool = False
+    seconds: float | None = None
+    hits: int | None = None
+    failures: list[Failure] = field(default_factory=list)
+    note: str = ""  # why it was skipped
+    detail: str = ""  # for -v: the whole error message, or the end of the example's stderr
+
+    def lines(self) -> list[str]:
+        """`file:line: reason` for each failure."""
+        out = []
+        for f in self.failures:
+            where = f"{self.display}:{f.line}" if f.line else self.display
+            out.append(f"{where}: {f.message}")
+        return out
+
+
+@dataclass(eq=False)
+class BuildResult:
+    output: Path
+    outcomes: list[Outcome]
+    written: list[str] = field(default_factory=list)  # files written, relative to output
+    deleted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # files tracekit would delete but were changed by hand
+    index_written: bool = False
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def ran(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.cached]
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.failed else 0
+
+
+@dataclass(eq=False)
+class Problem:
+    kind: str  # stale | missing | orphaned | failing
+    path: str  # what it is about, as the user names it
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind:9} {self.path}: {self.detail}"
+
+
+@dataclass(eq=False)
+class CheckResult:
+    output: Path
+    examples: int
+    problems: list[Problem]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.problems else 0
