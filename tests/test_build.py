@@ -314,15 +314,20 @@ def test_cli_summary_names_each_failure(tmp_path: Path) -> None:
     assert sum(1 for line in result.stdout.splitlines() if line.split()[:1] in (["ok"], ["failed"])) == 3
 
 
-def test_failed_examples_are_run_again_and_checked_without_running(tmp_path: Path) -> None:
+def test_failed_examples_are_cached_reported_again_and_retried_on_request(tmp_path: Path) -> None:
     ex, out, log = tmp_path / "examples", tmp_path / "out", tmp_path / "runs.log"
-    write(ex, {"bad.py": logged(log, "bad", "raise RuntimeError('no')\n")})
+    write(ex, {"bad.py": logged(log, "bad", "raise RuntimeError('no')\n"), "good.py": '"""Good."""\nx = 1\n'})
     assert do_build(ex, out).exit_status == 1
-    assert do_build(ex, out).exit_status == 1
-    assert runs(log) == ["bad", "bad"]
+    again = invoke("build", str(ex), "-o", str(out))
+    assert again.exit_code == 1
+    assert runs(log) == ["bad"]  # unchanged: not run again
+    assert "1 example(s) failed" in again.stderr and "RuntimeError: no" in again.stderr
     result = invoke("check", str(ex), "-o", str(out))
     assert result.exit_code == 1
     assert "failing" in result.stdout and "RuntimeError: no" in result.stdout
+    assert runs(log) == ["bad"]
+    retried = invoke("build", str(ex), "-o", str(out), "--retry-failed")
+    assert retried.exit_code == 1
     assert runs(log) == ["bad", "bad"]
 
 

@@ -369,9 +369,9 @@ def test_trace_round_trips_through_the_dataclasses(tmp_path: Path) -> None:
 
 
 def test_child_schema_version_matches_the_model() -> None:
-    from tracekit import _child
+    from tracekit import protocol
 
-    assert _child.SCHEMA_VERSION == trace_mod.SCHEMA_VERSION == SCHEMA["$defs"]["trace_body"]["properties"]["schema"]["const"]
+    assert protocol.SCHEMA_VERSION == trace_mod.SCHEMA_VERSION == SCHEMA["$defs"]["trace_body"]["properties"]["schema"]["const"]
 
 
 def test_output_limit_stops_a_captured_run(tmp_path: Path) -> None:

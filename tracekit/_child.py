@@ -17,13 +17,11 @@ import types
 
 from . import _figures, _jsonio, _runtime
 from ._version import __version__
+from .protocol import DEVICE_ERROR_SUFFIX, EXIT_UNAVAILABLE, HOOK_PREFIX, error_record, meta_record, trace_record
 
 __all__ = ["boot"]
 
 Any = object  # annotations only
-
-_EXIT_UNAVAILABLE = 2
-SCHEMA_VERSION = 1  # must equal tracekit.trace.SCHEMA_VERSION (checked by the tests)
 
 
 def _versions() -> dict:
@@ -188,43 +186,34 @@ class _Run:
         status = self.status
         if rec is not None and rec.out_exceeded and status == "ok":
             status = "limit"
-            self.error = {
-                "type": "OutputLimit",
-                "message": f"{rec.out_exceeded} exceeded {rec.max_output} characters",
-                "line": None,
-                "reason": "output",
-                "traceback": [],
-            }
+            self.error = error_record("OutputLimit", f"{rec.out_exceeded} exceeded {rec.max_output} characters", reason="output")
+        if rec is not None:
+            rec.uncalled_probes()
         if rec is not None and rec.probe_errors and self.error is None and status == "ok":
+            # A failed placeholder fails the page: the run itself went well, the page cannot.
             pe = rec.probe_errors[0]
-            self.error = {
-                "type": "PlaceholderError",
-                "message": f"{{{pe['placeholder']}}}: {pe['error']}",
-                "line": pe["line"],
-                "reason": "placeholder",
-                "traceback": [],
-            }
-        data = {
-            "schema": SCHEMA_VERSION,
-            "meta": {
-                "tracekit": __version__,
-                "python": "%d.%d.%d" % sys.version_info[:3],
-                "torch": versions["torch"],
-                "numpy": versions["numpy"],
-                "device": self.device,
-                "device_name": self.device_name,
-                "seed": self.spec.get("seed"),
-                "hits": self.spec["hits"],
-                "timeout": self.spec.get("timeout"),
-            },
-            "source": {"path": self.spec["display_path"], "sha256": self.spec["sha256"]},
-            "status": status,
-            "exit_status": self.exit_status,
-            "stdout": rec.text("stdout") if rec else "",
-            "stderr": rec.text("stderr") if rec else "",
-            "error": self.error,
-            "lines": rec.lines() if rec else [],
-        }
+            status = "error"
+            self.error = error_record("PlaceholderError", f"{{{pe['placeholder']}}}: {pe['error']}", line=pe["line"], reason="placeholder")
+        meta = meta_record(
+            tracekit=__version__,
+            seed=self.spec.get("seed"),
+            hits=self.spec["hits"],
+            timeout=self.spec.get("timeout"),
+            device=self.device,
+            device_name=self.device_name,
+            torch=versions["torch"],
+            numpy=versions["numpy"],
+        )
+        data = trace_record(
+            meta=meta,
+            source={"path": self.spec["display_path"], "sha256": self.spec["sha256"]},
+            status=status,
+            exit_status=self.exit_status,
+            error=self.error,
+            stdout=rec.text("stdout") if rec else "",
+            stderr=rec.text("stderr") if rec else "",
+            lines=rec.lines() if rec else [],
+        )
         if rec is not None and rec.probe_errors:
             data["placeholder_errors"] = rec.probe_errors
         if figures is not None:
@@ -251,13 +240,7 @@ class _Run:
             lines = [e["line"] for e in entries if os.path.realpath(e["path"]) == script]
             self.status = "error"
             self.exit_status = -2 if isinstance(value, KeyboardInterrupt) else 1
-            self.error = {
-                "type": _type_name(type(value)),
-                "message": _safe_str(value),
-                "line": lines[-1] if lines else None,
-                "reason": "exception",
-                "traceback": entries,
-            }
+            self.error = error_record(_type_name(type(value)), _safe_str(value), line=lines[-1] if lines else None, reason="exception", traceback=entries)
             if isinstance(value, MemoryError) and self.spec.get("memory"):
                 limit = int(self.spec["memory"])
                 self.error.update(reason="memory", message=f"memory limit of {limit // 2**20} MiB reached ({self.error['message'] or 'MemoryError'})")
@@ -270,7 +253,7 @@ class _Run:
             if status:
                 self.status = "error"
                 self.exit_status = status
-                self.error = {"type": "SystemExit", "message": _exit_message(code), "line": line, "reason": "exit", "traceback": []}
+                self.error = error_record("SystemExit", _exit_message(code), line=line, reason="exit")
 
 
 def _keep_hooks_for_teardown() -> None:
@@ -288,7 +271,7 @@ def _hooks_into_main() -> None:
     main = sys.modules.get("__main__")
     if main is None:
         return
-    hooks = {k: v for k, v in builtins.__dict__.items() if k.startswith("__tk_")}
+    hooks = {k: v for k, v in builtins.__dict__.items() if k.startswith(HOOK_PREFIX)}
     main.__dict__.update(hooks)
 
 
@@ -309,7 +292,7 @@ def _trace_os_exit(run: _Run) -> None:
                 run.exit_status = status if type(status) is int else 1
                 if status != 0:
                     run.status = "error"
-                    run.error = {"type": "OsExit", "message": f"os._exit({status!r})", "line": line, "reason": "exit", "traceback": []}
+                    run.error = error_record("OsExit", f"os._exit({status!r})", line=line, reason="exit")
                 run.write(flush=False)
             except BaseException:
                 pass
@@ -348,7 +331,7 @@ def _watchdog(run: _Run, timeout: float, main_ident: int) -> None:
     line = run.recorder.current_line(frame) if run.recorder is not None and frame is not None else None
     run.status = "timeout"
     run.exit_status = 124
-    run.error = {"type": "Timeout", "message": f"timed out after {timeout:g} s", "line": line, "reason": "timeout", "traceback": []}
+    run.error = error_record("Timeout", f"timed out after {timeout:g} s", line=line, reason="timeout")
     try:
         sys.__stderr__.write(f"tracekit: {run.spec['display_path']}: timed out after {timeout:g} s" + (f" at line {line}" if line else "") + "\n")
         run.write()
@@ -376,8 +359,10 @@ def boot() -> None:
     if device not in (None, "cpu"):
         dev, err = _check_device(device)
         if err:
-            sys.stderr.write(f"tracekit: {err}\n")
-            os._exit(_EXIT_UNAVAILABLE)
+            # The parent says it (once) when it raises DeviceUnavailable.
+            with open(spec["trace"] + DEVICE_ERROR_SUFFIX, "w", encoding="utf-8") as f:
+                f.write(err)
+            os._exit(EXIT_UNAVAILABLE)
         if dev is not None:
             import torch
 
@@ -530,13 +515,9 @@ def _stop_for_output(run: _Run) -> None:
     run.status = "limit"
     run.exit_status = 1
     frame = sys._getframe(3)
-    run.error = {
-        "type": "OutputLimit",
-        "message": f"{rec.out_exceeded} passed the output limit of {rec.max_output} characters",
-        "line": rec.current_line(frame),
-        "reason": "output",
-        "traceback": [],
-    }
+    run.error = error_record(
+        "OutputLimit", f"{rec.out_exceeded} passed the output limit of {rec.max_output} characters", line=rec.current_line(frame), reason="output"
+    )
     try:
         sys.__stderr__.write(f"tracekit: {run.spec['display_path']}: output limit of {rec.max_output} characters reached\n")
         run.write()

@@ -445,6 +445,22 @@ class Recorder:
         values = [{"name": n, "value": snapshot(ns[n])} for n in names if n in ns]
         self.finals.setdefault(s, []).append({"hit": len(self.finals.get(s, [])), "values": values})
 
+    def uncalled_probes(self) -> None:
+        """Placeholders above a def that ran but was never called could not be evaluated: say so."""
+        calls: dict[int, int] = {}
+        defined: dict[int, int] = {}
+        for s, (line, _end, kind, _fn, *_shared) in enumerate(self.stmts):
+            if kind == "call":
+                calls[line] = calls.get(line, 0) + self.count(s)
+            elif kind == "define":
+                defined[line] = defined.get(line, 0) + self.count(s)
+        for line, n in sorted(defined.items()):
+            if n and not calls.get(line):
+                for placeholder in self.probes.get(line, ()):
+                    err = {"line": line, "placeholder": placeholder, "error": "never evaluated: the function was defined but never called"}
+                    if err not in self.probe_errors:
+                        self.probe_errors.append(err)
+
     def probe(self, s: int, passthrough: Any = None) -> Any:
         """Evaluate the prose placeholders of S's line in the running frame; return PASSTHROUGH."""
         frame = self._getframe(1)
@@ -558,6 +574,11 @@ class Recorder:
                 }
             if kind == "loopend":
                 entry["final"] += self.finals.get(s, [])
+                continue
+            if kind == "define":
+                defined = self.count(s)
+                if defined:  # only where it says something: a def that ran
+                    entry["defined"] = entry.get("defined", 0) + defined
                 continue
             entry["end_line"] = max(entry["end_line"], end or line)
             n = self.count(s)

@@ -179,6 +179,7 @@ def _run_api(call):  # type: ignore[no-untyped-def]
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Examples run at once (default: CPU count; config: jobs).")
 @click.option("--force", is_flag=True, help="Run every example again, ignoring the cache.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing example.")
+@click.option("--retry-failed", is_flag=True, help="Run examples that failed last time again, though unchanged.")
 @click.option("--shard", metavar="I/N", help="Build only the I-th of N shares of the examples.")
 @click.option("--index-only", is_flag=True, help="Only write index.html and assets/ from the manifest (after sharded builds).")
 def build(
@@ -189,6 +190,7 @@ def build(
     jobs: int | None,
     force: bool,
     fail_fast: bool,
+    retry_failed: bool,
     shard: str | None,
     index_only: bool,
     **options: object,
@@ -200,7 +202,16 @@ def build(
     reporter = Reporter(verbosity=-1 if quiet else verbose)
     result = _run_api(
         lambda: build_site(
-            paths, output=output, jobs=jobs, force=force, fail_fast=fail_fast, shard=shard, index_only=index_only, reporter=reporter, **_given(options)
+            paths,
+            output=output,
+            jobs=jobs,
+            force=force,
+            fail_fast=fail_fast,
+            retry_failed=retry_failed,
+            shard=shard,
+            index_only=index_only,
+            reporter=reporter,
+            **_given(options),
         )
     )
     sys.exit(result.exit_status)

@@ -27,9 +27,11 @@ import re
 import sys
 from dataclasses import dataclass
 
+from .protocol import HOOK_PREFIX, HOOKS
+
 __all__ = ["InstrumentError", "Instrumented", "ReservedNameError", "describe_syntax_error", "instrument", "instrumented_source", "RESERVED_PREFIX"]
 
-RESERVED_PREFIX = "__tk_"
+RESERVED_PREFIX = HOOK_PREFIX
 # python allows 20 statically nested blocks; past 18 (a margin for handlers) statements are not
 # wrapped in try, and their exceptions go unrecorded on their lines.
 _MAX_BLOCKS = 18
@@ -51,7 +53,7 @@ def _static_depth(node: ast.AST) -> int:
     return best
 
 
-_HOOK_NAMES = ("__tk_c__", "__tk_n__", "__tk_B__", "__tk_R__", "__tk_h__", "__tk_s__", "__tk_v__", "__tk_f__", "__tk_x__", "__tk_e__", "__tk_p__")
+_HOOK_NAMES = tuple(HOOKS.values())
 
 # Callees whose behaviour depends on the literal name at the call site (zero-argument super()).
 _FRAME_SENSITIVE = {"super"}
@@ -470,9 +472,10 @@ class _Instrumenter:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 saved, self.blocks = self.blocks, 0  # a new code object starts its own count
                 try:
-                    return method(node)
+                    out = method(node)
                 finally:
                     self.blocks = saved
+                return out + [self.definition(node)]
             # Loops, with and try are blocks of their own; a header guard (a try) is one more.
             own = isinstance(node, _BLOCKS)
             guard = isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Match))
@@ -489,6 +492,19 @@ class _Instrumenter:
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             return [node]
         return [self.simple(node)]
+
+    def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> ast.stmt:
+        """Count a def or class statement that ran; after a class, evaluate its line's placeholders.
+
+        A def line's own hits are its calls (its prose is evaluated per call, with the parameters
+        bound); this statement only tells "defined, never called" from "did not run".
+        """
+        is_class = isinstance(node, ast.ClassDef)
+        d = self.add_stmt(node, "classdef" if is_class else "define", line=node.lineno, end_line=node.lineno)
+        if is_class and node.lineno in self.probe_lines:
+            body: list[ast.stmt] = [self.start(d), ast.Expr(value=_call("__tk_p__", _const(d)))]
+            return _loc(ast.If(test=self.gate(d), body=body, orelse=[]), node)
+        return _loc(ast.Expr(value=self.gate(d)), node)
 
     def simple(self, node: ast.stmt, pro: tuple | None = None) -> ast.stmt:
         s = self.add_stmt(node, "stmt")

@@ -16,6 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from . import trace as trace_mod
+from .protocol import (
+    DEFAULT_FIGURE_DPI,
+    DEFAULT_FIGURE_MAX_SIZE,
+    DEFAULT_HITS,
+    DEFAULT_MAX_FIGURES,
+    DEFAULT_MAX_OUTPUT,
+    DEVICE_ERROR_SUFFIX,
+    EXIT_TIMEOUT,
+    EXIT_UNAVAILABLE,
+    Reason,
+    Status,
+    error_record,
+    meta_record,
+    trace_record,
+)
 
 __all__ = [
     "RunResult",
@@ -28,10 +43,6 @@ __all__ = [
     "DEFAULT_FIGURE_MAX_SIZE",
 ]
 
-DEFAULT_HITS = 3
-DEFAULT_FIGURE_DPI = 100
-DEFAULT_MAX_FIGURES = 20
-DEFAULT_FIGURE_MAX_SIZE = (2000, 2000)
 _GRACE = 5.0  # seconds the child's own watchdog gets before the parent kills it
 
 
@@ -67,10 +78,10 @@ def _fallback_trace(
     script: str,
     sha: str,
     *,
-    status: str,
+    status: Status,
     exit_status: int,
     message: str,
-    reason: str,
+    reason: Reason,
     hits: int,
     seed: int | None,
     timeout: float | None,
@@ -79,27 +90,15 @@ def _fallback_trace(
     stderr: str = "",
 ) -> dict:
     """The trace written by the parent when the child could not write one (killed, crashed)."""
-    return {
-        "schema": trace_mod.SCHEMA_VERSION,
-        "meta": {
-            "tracekit": trace_mod.__version__,
-            "python": "%d.%d.%d" % sys.version_info[:3],
-            "torch": None,
-            "numpy": None,
-            "device": device or "cpu",
-            "device_name": None,
-            "seed": seed,
-            "hits": hits,
-            "timeout": timeout,
-        },
-        "source": {"path": _display_path(script), "sha256": sha},
-        "status": status,
-        "exit_status": exit_status,
-        "stdout": stdout,
-        "stderr": stderr,
-        "error": {"type": status.capitalize(), "message": message, "line": None, "reason": reason, "traceback": []},
-        "lines": [],
-    }
+    return trace_record(
+        meta=meta_record(tracekit=trace_mod.__version__, seed=seed, hits=hits, timeout=timeout, device=device),
+        source={"path": _display_path(script), "sha256": sha},
+        status=status,
+        exit_status=exit_status,
+        error=error_record(status.capitalize(), message, reason=reason),
+        stdout=stdout,
+        stderr=stderr,
+    )
 
 
 def _describe_signal(code: int) -> str:
@@ -119,7 +118,7 @@ def trace_file(
     timeout: float | None = None,
     hits: int = DEFAULT_HITS,
     probes: dict[int, list[str]] | None = None,
-    max_output: int = 10_000_000,
+    max_output: int = DEFAULT_MAX_OUTPUT,
     memory: int | None = None,
     capture: bool = False,
     cwd: str | os.PathLike | None = None,
@@ -245,9 +244,11 @@ def trace_file(
         stderr = err_file.read().decode("utf-8", "replace")
         out_file.close()
         err_file.close()
-    if code == 2 and not child_trace.exists() and device not in (None, "cpu"):
+    device_error = Path(str(child_trace) + DEVICE_ERROR_SUFFIX)
+    if code == EXIT_UNAVAILABLE and not child_trace.exists() and device_error.exists():
+        message = device_error.read_text(encoding="utf-8", errors="replace").strip()
         _cleanup(tmpdir)
-        raise DeviceUnavailable(stderr.strip().removeprefix("tracekit: ") or f"device {device!r} is not available")
+        raise DeviceUnavailable(message or f"device {device!r} is not available")
     if child_trace.exists():
         with open(child_trace, encoding="utf-8") as f:
             data = json.load(f)
@@ -286,9 +287,13 @@ def trace_file(
         data["error"].update(type=type(syntax_error).__name__, line=syntax_error.lineno or 1, column=syntax_error.offset)
     else:
         common = dict(hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
-        if killed_for_time:
-            data = _fallback_trace(script, sha, status="timeout", exit_status=124, message=f"timed out after {timeout:g} s", reason="timeout", **common)
-            code = 124
+        # The child's own watchdog exits with EXIT_TIMEOUT; it may not get to write the trace
+        # (a limit so short the recorder is not up yet, or a stack too deep to write from).
+        if killed_for_time or (code == EXIT_TIMEOUT and timeout is not None):
+            data = _fallback_trace(
+                script, sha, status="timeout", exit_status=EXIT_TIMEOUT, message=f"timed out after {timeout:g} s", reason="timeout", **common
+            )
+            code = EXIT_TIMEOUT
         elif code < 0:
             data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=f"killed by {_describe_signal(code)}", reason="signal", **common)
             data["error"]["line"] = _crash_line(fault_log, os.path.abspath(script))
@@ -369,7 +374,7 @@ def _reconcile(data: dict, code: int) -> None:
         data["status"], data["error"] = "ok", None
     elif code != 0 and data["status"] == "ok":
         data["status"] = "error"
-        data["error"] = {"type": "SystemExit", "message": f"exit status {code}", "line": None, "reason": "exit", "traceback": []}
+        data["error"] = error_record("SystemExit", f"exit status {code}", reason="exit")
 
 
 def _interpreter_flags() -> list[str]:

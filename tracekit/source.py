@@ -6,7 +6,6 @@ import ast
 import io
 import os
 import re
-import shlex
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ._placeholders import Placeholder, _PlaceholderError, split_prose
+from .directives import DIRECTIVE_RE, split_words
 
 __all__ = [
     "AuthoringError",
@@ -34,7 +34,7 @@ STATEMENT_KEYS = frozenset({"hide", "raises", "rows", "cols", "image"})
 FILE_KEYS = frozenset({"device", "seed", "timeout", "hits", "memory"})
 
 # `# tracekit: …` anywhere in a trailing comment; at the start for a comment line of its own.
-_DIRECTIVE_RE = re.compile(r"#\s*tracekit\s*:")
+_DIRECTIVE_RE = DIRECTIVE_RE
 _DEVICE_RE = re.compile(r"(cpu|cuda|cuda:\d+|mps|auto)")
 _MEMORY_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?", re.IGNORECASE)
 _DOTTED_NAME_RE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
@@ -268,7 +268,7 @@ def _parse_directive(display: str, line: int, text: str) -> dict[str, Any]:
     if not body:
         raise AuthoringError(display, line, "empty directive: expected '# tracekit: KEY[=VALUE] ...'")
     try:
-        words = shlex.split(body, comments=False, posix=True)
+        words = split_words(body)
     except ValueError as error:
         raise AuthoringError(display, line, f"malformed directive {body!r}: {error}") from None
     known = STATEMENT_KEYS | FILE_KEYS
@@ -665,6 +665,20 @@ class _Reader:
             item.end_number = number_of[item.end_line]
             item.code = "\n".join(text_of[line] for line in range(item.line, item.end_line + 1))
         return listing
+
+
+def peek_docstring(text: str, stem: str) -> tuple[str, str, int]:
+    """Title, intro and last line of the module docstring of TEXT, even when TEXT is not a valid example."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return _humanise(stem), "", 0
+    docstring = ast.get_docstring(tree, clean=True)
+    if docstring is None:
+        return _humanise(stem), "", 0
+    node = tree.body[0]
+    title, _, intro = docstring.strip().partition("\n")
+    return (title.strip() or _humanise(stem)), intro.strip("\n"), node.end_lineno or node.lineno
 
 
 def read_example(path: Path, root: Path | None = None) -> Example:

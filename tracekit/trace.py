@@ -23,6 +23,7 @@ from typing import Any
 
 from ._jsonio import atomic_write, dumps, write_json
 from ._version import __version__
+from .protocol import SCHEMA_VERSION
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -42,7 +43,6 @@ __all__ = [
     "__version__",
 ]
 
-SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("schema") / "trace.schema.json"
 # The JSON written beside each page: the trace plus `authored` and `build` (refers to SCHEMA_PATH).
 PAGE_SCHEMA_PATH = SCHEMA_PATH.with_name("page.schema.json")

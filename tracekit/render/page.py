@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..protocol import NOT_RUN_REASONS
 from ..source import Example, Item
 from .entries import _api_entries, _authored_entry, _error_entry, _exception_matches, _final_entries, _header_code, _header_offset, _record_entries
 from .highlight import highlight_lines
@@ -61,7 +62,7 @@ def page_status(example: Example | None, trace: Mapping[str, Any]) -> str:
     if status == "ok":
         return "ok"
     err = trace.get("error") or {}
-    if status == "error" and example is not None and err.get("line") is not None:
+    if status == "error" and example is not None and err.get("line") is not None and err.get("reason") != "placeholder":
         for it in example.items:
             if it.line <= int(err["line"]) <= max(it.end_line, it.line) and _exception_matches(it.raises, str(err.get("type") or "")):
                 return "expected error"
@@ -171,7 +172,7 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
     status = page_status(example, trace)
     err = trace.get("error") or {}
     err_line = err.get("line")
-    stopped = trace.get("status", "ok") != "ok"
+    stopped = trace.get("status", "ok") != "ok" and err.get("reason") != "placeholder"  # a failed placeholder does not stop the run
 
     probe_errors: dict[int, dict[str, str]] = {}
     for pe in trace.get("placeholder_errors") or []:
@@ -203,6 +204,8 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
             return ""
         if stopped and err_line is not None and it.line > int(err_line):
             return "not reached: the run stopped before this line"
+        if entry and entry.get("defined"):
+            return "defined here; never called"
         if entry:
             return "this line did not run"
         return ""
@@ -398,6 +401,7 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
         has_from_run=has_from_run,
         figure_limit=str(trace.get("figure_limit") or ""),
         other_figures=figs.rest(line_map),
+        ran=str((trace.get("error") or {}).get("reason") or "") not in NOT_RUN_REASONS,
     )
     return view
 
@@ -458,7 +462,12 @@ def _banner(trace: Mapping[str, Any], status: str, line_map: dict[int, int], ite
     stderr = ""
     if kind == "failed" and not frames and trace.get("stderr"):
         stderr = _clip("\n".join(_clip(_sanitize_line(x[: MAX_TEXT_CHARS * 2]), 2000) for x in str(trace["stderr"]).splitlines()[-20:]))
-    return Banner(kind, title, _clip(etype, 500), _clip(message), number, href, reason, frames, stderr)
+    # Listing lines are numbered as shown (docstring and hidden lines left out); the CLI names file
+    # lines. Where the two differ the banner gives both, so a reader can match them.
+    file_ref = ""
+    if number is not None and int(err["line"]) != number:
+        file_ref = f"{PurePosixPath(src).name or 'file'}:{int(err['line'])}"
+    return Banner(kind, title, _clip(etype, 500), _clip(message), number, href, reason, frames, stderr, file_ref=file_ref)
 
 
 def _sanitize_line(line: str) -> str:

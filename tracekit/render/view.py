@@ -284,6 +284,7 @@ class Banner:
     reason: str = ""
     traceback: list[Frame] = field(default_factory=list)
     stderr: str = ""
+    file_ref: str = ""  # "name.py:LINE" when the file line differs from the listing's number
 
 
 @dataclass
@@ -303,6 +304,7 @@ class PageView:
     has_from_run: bool = False
     figure_limit: str = ""  # the trace's figure_limit: why some figures are missing
     other_figures: list[Figure] = field(default_factory=list)  # figures no shown line made
+    ran: bool = True  # False when the code never started (authoring or syntax error)
 
     @property
     def cards(self) -> list[Card]:

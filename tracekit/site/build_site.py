@@ -43,6 +43,7 @@ def build(
     fail_fast: bool = False,
     shard: str | tuple[int, int] | None = None,
     index_only: bool = False,
+    retry_failed: bool = False,
     reporter: Reporter | None = None,
     device: str | None = None,
     seed: int | None = None,
@@ -53,7 +54,9 @@ def build(
     exclude: Sequence[str] | None = None,
 ) -> BuildResult:
     """Build the pages of the examples under PATHS (default: the configured examples folder)
-    into OUTPUT. Raises ConfigError/BuildError (exit status 2) and BuildInterrupted (130/143)."""
+    into OUTPUT. An unchanged example is not run again, whether it passed or failed (its failure
+    is reported again); RETRY_FAILED runs the failed ones again. Raises ConfigError/BuildError
+    (exit status 2) and BuildInterrupted (130/143)."""
     reporter = reporter or Reporter()
     cfg = _resolve_config(
         config,
@@ -91,7 +94,7 @@ def build(
                 reporter.info(f"index of {len(outcomes)} example(s) → {_display(plan.out / 'index.html')}")
                 return result
             try:
-                return _build(builder, manifest, env, shard is not None)
+                return _build(builder, manifest, env, shard is not None, retry_failed)
             finally:
                 stats.save()
     finally:
@@ -99,7 +102,7 @@ def build(
             signal.signal(signum, old)
 
 
-def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool) -> BuildResult:
+def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retry_failed: bool = False) -> BuildResult:
     plan, reporter, out = builder.plan, builder.reporter, builder.out
     builder.imports = _Imports(plan.root, manifest.imports)
     keyed = _keys(plan, env, plan.examples, builder.imports)
@@ -110,7 +113,9 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool) -> B
             builder.force
             or rec is None
             or rec.get("key") != keyed[rel].key
-            or rec.get("status") not in ("ok", "expected error")
+            or rec.get("status") == "skipped"
+            or not rec.get("html")  # no page was written (the output folder refused it): try again
+            or (retry_failed and rec.get("status") == "failed")
             or not _files_intact(out, rec.get("files") or {}, builder.stats)
         ):
             todo.append(rel)
@@ -122,7 +127,8 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool) -> B
     for rel in plan.examples:
         if rel not in todo:
             rec = manifest.examples[rel]
-            outcomes[rel] = Outcome(rel, builder.display(rel), rec.get("status") or "ok", cached=True, hits=rec.get("hits"))
+            failures = [Failure(f.get("line"), str(f.get("message") or "")) for f in rec.get("failures") or [] if isinstance(f, dict)]
+            outcomes[rel] = Outcome(rel, builder.display(rel), rec.get("status") or "ok", cached=True, hits=rec.get("hits"), failures=failures)
             reporter.cached(outcomes[rel])
     reporter.plan(len(todo), len(plan.examples) - len(todo))
 
@@ -135,7 +141,10 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool) -> B
     )
     if not todo and not orphans and site_ok:
         result = BuildResult(out, [outcomes[rel] for rel in plan.examples])
-        reporter.info(f"{len(plan.examples)} example(s) up to date → {_display(out)}")
+        if result.failed:
+            reporter.summary(result)  # unchanged failures are not run again, but still reported
+        else:
+            reporter.info(f"{len(plan.examples)} example(s) up to date → {_display(out)}")
         return result
 
     interrupted: BuildInterrupted | None = None

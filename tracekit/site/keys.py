@@ -159,9 +159,6 @@ def _cuda_fingerprint() -> list[str]:
     return [os.environ.get("CUDA_VISIBLE_DEVICES", "-")] + sorted(glob.glob("/dev/nvidia[0-9]*"))
 
 
-_AUTO_PATTERN = rb"#\s*tracekit\s*:[^\n]*\bdevice\s*=\s*auto\b"
-
-
 def cache_key(rel: str, source_sha: str, deps: dict[str, str], env: dict, options: dict, auto: Any = None) -> str:
     """The example's cache key (sha256 hex)."""
     payload = {

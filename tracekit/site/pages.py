@@ -8,6 +8,7 @@ from typing import Any
 
 from .._jsonio import atomic_write
 from .._version import __version__
+from ..protocol import DEFAULT_HITS, error_record, meta_record, trace_record
 from .execute import _Ran
 from .keys import _file_sha, _Imports, _sha, _StatCache
 from .lock import _Lock
@@ -44,7 +45,8 @@ def _classify(example: Any, trace: dict) -> tuple[str, list[Failure]]:
             if kind == "error" and err.get("reason") not in ("syntax", "exit", "placeholder"):
                 text += " (unexpected exception; mark the line `# tracekit: raises=" + etype.rsplit(".", 1)[-1] + "` if it is meant to raise)"
         line = err.get("line")
-        failures.append(Failure(int(line) if isinstance(line, int) else None, text))
+        if err.get("reason") != "placeholder" or not trace.get("placeholder_errors"):  # else listed below, each once
+            failures.append(Failure(int(line) if isinstance(line, int) else None, text))
     for pe in trace.get("placeholder_errors") or []:
         failures.append(Failure(pe.get("line"), f"placeholder {{{pe.get('placeholder')}}} failed: {pe.get('error')}"))
     if failures:
@@ -54,45 +56,30 @@ def _classify(example: Any, trace: dict) -> tuple[str, list[Failure]]:
 
 def _authoring_page(rel: str, path: Path, error: Any, env: dict, options: dict) -> tuple[Any, dict]:
     """An Example and a trace that render as the failure page of an example tracekit could not read."""
-    from ..source import Example, ListingLine
+    from ..source import Example, ListingLine, peek_docstring
 
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
+    title, intro, doc_end = peek_docstring(text, PurePosixPath(rel).stem)
     lines = text.splitlines()
-    listing = [ListingLine(n, n, line.rstrip()) for n, line in enumerate(lines, 1)]
-    example = Example(
-        path=rel, title=PurePosixPath(rel).stem.replace("_", " ").strip().capitalize() or rel, intro="", options={}, listing=listing, items=[], probes={}
+    shown = [(n, line.rstrip()) for n, line in enumerate(lines, 1) if n > doc_end]
+    while shown and not shown[0][1].strip():
+        shown.pop(0)
+    listing = [ListingLine(number, n, line) for number, (n, line) in enumerate(shown, 1)]
+    example = Example(path=rel, title=title or rel, intro=intro, options={}, listing=listing, items=[], probes={})
+    meta = meta_record(
+        tracekit=__version__, seed=options.get("seed"), hits=options.get("hits") or DEFAULT_HITS, timeout=options.get("timeout"), device=options.get("device")
     )
-    trace = {
-        "schema": 1,
-        "meta": {
-            "tracekit": __version__,
-            "python": env["python"],
-            "torch": None,
-            "numpy": None,
-            "device": options.get("device") or "cpu",
-            "device_name": None,
-            "seed": options.get("seed"),
-            "hits": options.get("hits"),
-            "timeout": options.get("timeout"),
-        },
-        "source": {"path": rel, "sha256": _sha(data)},
-        "status": "error",
-        "exit_status": 1,
-        "stdout": "",
-        "stderr": "",
-        "error": {
-            "type": "AuthoringError",
-            "message": getattr(error, "message", str(error)),
-            "line": getattr(error, "line", None),
-            "reason": "authoring",
-            "traceback": [],
-        },
-        "lines": [],
-    }
+    trace = trace_record(
+        meta=meta,
+        source={"path": rel, "sha256": _sha(data)},
+        status="error",
+        exit_status=1,
+        error=error_record("AuthoringError", getattr(error, "message", str(error)), line=getattr(error, "line", None), reason="authoring"),
+    )
     return example, trace
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config, load_config
+from ..directives import requested_devices
 from .discover import discover
-from .keys import _AUTO_PATTERN, _cuda_fingerprint, _file_sha, _Imports, _StatCache, cache_key, local_dependencies
+from .keys import _cuda_fingerprint, _file_sha, _Imports, _StatCache, cache_key, local_dependencies
 from .paths import _display, _is_inside
 from .results import BuildError
 
@@ -106,7 +106,7 @@ def _keys(plan: _Plan, env: dict, examples: Sequence[str], imports: _Imports) ->
         source_sha = imports.sha(path.resolve(), data)
         deps = local_dependencies(path, plan.root, data, imports)
         auto = None
-        if plan.config.device == "auto" or (b"auto" in data and re.search(_AUTO_PATTERN, data)):
+        if plan.config.device == "auto" or (b"auto" in data and "auto" in requested_devices(data)):
             cuda = cuda if cuda is not None else _cuda_fingerprint()
             auto = cuda
         out[rel] = _Keyed(rel, path, cache_key(rel, source_sha, deps, env, options, auto), source_sha, deps)

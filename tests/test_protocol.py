@@ -1,0 +1,195 @@
+"""One protocol: the literals parent, child, build and schema share, and the status bugs they stop."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracekit import protocol
+from tracekit.cli import cli
+from tracekit.directives import requested_devices
+from tracekit.site import build
+from tracekit.site.report import Reporter
+from tracekit.trace import PAGE_SCHEMA_PATH, SCHEMA_PATH
+
+QUIET = Reporter(verbosity=-1)
+TRACE_SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def page_text(page: str) -> str:
+    body = page.split("<body", 1)[-1]
+    body = re.sub(r"<svg.*?</svg>", " ", body, flags=re.S)
+    body = re.sub(r"<[^>]+>", " ", body)
+    return " ".join(html.unescape(body).split())
+
+
+def build_one(tmp_path: Path, name: str, source: str) -> tuple[dict, str, object]:
+    ex, out = tmp_path / "ex", tmp_path / "out"
+    ex.mkdir(exist_ok=True)
+    (ex / name).write_text(source, encoding="utf-8")
+    result = build([ex], output=out, reporter=QUIET)
+    stem = Path(name).stem
+    data = json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
+    return data, page_text((out / f"{stem}.html").read_text(encoding="utf-8")), result
+
+
+def page_validator():  # type: ignore[no-untyped-def]
+    jsonschema = pytest.importorskip("jsonschema")
+    from referencing import Registry, Resource
+
+    page_schema = json.loads(PAGE_SCHEMA_PATH.read_text(encoding="utf-8"))
+    registry = Registry().with_resources([(s["$id"], Resource.from_contents(s)) for s in (TRACE_SCHEMA, page_schema)])
+    return jsonschema.Draft202012Validator(page_schema, registry=registry)
+
+
+# ── the schema and the protocol agree ────────────────────────────────────────
+
+
+def test_schema_enums_are_the_protocols_literals() -> None:
+    body = TRACE_SCHEMA["$defs"]["trace_body"]["properties"]
+    assert body["schema"]["const"] == protocol.SCHEMA_VERSION
+    assert tuple(body["status"]["enum"]) == protocol.STATUSES
+    error = next(alt for alt in body["error"]["oneOf"] if alt.get("type") == "object")
+    assert tuple(error["properties"]["reason"]["enum"]) == protocol.REASONS
+    assert tuple(TRACE_SCHEMA["$defs"]["event"]["properties"]["role"]["enum"]) == protocol.ROLES
+
+
+def test_builders_refuse_unknown_literals() -> None:
+    with pytest.raises(ValueError, match="unknown error reason"):
+        protocol.error_record("X", "m", reason="authorship")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown status"):
+        protocol.trace_record(meta={}, source={}, status="fine", exit_status=0, error=None)  # type: ignore[arg-type]
+
+
+def test_hook_names_are_the_instrumenters() -> None:
+    from tracekit import instrument
+
+    assert set(instrument._HOOK_NAMES) == set(protocol.HOOKS.values())
+    assert all(name.startswith(protocol.HOOK_PREFIX) for name in protocol.HOOKS.values())
+
+
+# ── status bugs ──────────────────────────────────────────────────────────────
+
+
+def test_a_failed_placeholder_fails_the_page_itself(tmp_path: Path) -> None:
+    data, text, result = build_one(tmp_path, "ph.py", '"""Placeholder."""\n\na = 1\n#: Value {a.nonexistent}.\nb = a + 1\nc = b\n')
+    assert result.exit_status == 1
+    assert data["status"] == "error" and data["error"]["reason"] == "placeholder"
+    assert "ran without errors" not in text
+    assert "This example failed PlaceholderError" in text
+    # the listing numbers lines as shown (docstring left out); the banner also names the file line
+    assert "on line 2 (file line: ph.py:5)" in text
+    # a failed placeholder does not stop the run: later lines are not "not reached"
+    assert "not reached" not in text
+    assert not list(page_validator().iter_errors(data))
+
+
+def test_placeholders_above_a_class_are_evaluated(tmp_path: Path) -> None:
+    data, text, result = build_one(tmp_path, "cls.py", '#: A class of {len("abc")} letters.\nclass A:\n    pass\n')
+    assert result.exit_status == 0
+    assert "A class of 3 letters." in text
+    data, text, result = build_one(tmp_path, "cls0.py", "#: Zero is {1/0}.\nclass B:\n    pass\n")
+    assert result.exit_status == 1
+    assert data["placeholder_errors"] == [{"line": 2, "placeholder": "1/0", "error": "ZeroDivisionError: division by zero"}]
+
+
+def test_placeholders_above_a_def_never_called_are_an_error(tmp_path: Path) -> None:
+    data, text, result = build_one(tmp_path, "d.py", "#: Zero is {1/0}.\ndef f(x):\n    return x\n")
+    assert result.exit_status == 1
+    assert data["status"] == "error"
+    assert "never evaluated: the function was defined but never called" in data["placeholder_errors"][0]["error"]
+
+
+def test_a_def_that_ran_is_not_shown_as_not_run(tmp_path: Path) -> None:
+    data, text, result = build_one(tmp_path, "d2.py", "#: A function.\ndef f(x):\n    return x\n\n\nif False:\n    #: Never.\n    def g():\n        pass\n")
+    assert result.exit_status == 0
+    lines = {entry["line"]: entry for entry in data["lines"]}
+    assert lines[2]["defined"] == 1 and lines[2]["hits"] == 0
+    assert "defined" not in lines[8]
+    assert text.count("defined here; never called") == 1
+    assert text.count("this line did not run") >= 1  # g's def, inside the false branch
+
+
+def test_authoring_error_page_validates_and_reads_as_not_run(tmp_path: Path) -> None:
+    source = '"""Broken directive.\n\nIt explains things.\n"""\n\nx = 1  # tracekit: bogus=1\n'
+    data, text, result = build_one(tmp_path, "authoring_case.py", source)
+    assert result.exit_status == 1
+    assert data["error"]["reason"] == "authoring"
+    assert not list(page_validator().iter_errors(data))
+    assert data["title"] if "title" in data else True
+    assert "Broken directive." in text.split("authoring_case.py")[0]  # the title, from the docstring
+    assert "Authoring case" not in text
+    assert '"""' not in text  # the docstring is not shown as code
+    assert "recorded while the code ran" not in text
+    assert "This code did not run" in text
+
+
+def test_device_auto_in_quotes_is_read_like_the_source_reader_reads_it() -> None:
+    assert requested_devices(b'x = 1  # tracekit: device="auto"\n') == {"auto"}
+    assert requested_devices(b"# tracekit: hits=2 device=auto\nx = 1\n") == {"auto"}
+    assert requested_devices(b's = "# tracekit: device=auto"\n') == set()  # a string, not a comment
+
+
+def test_device_auto_in_quotes_puts_cuda_in_the_cache_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracekit.site import plan as plan_mod
+
+    ex = tmp_path / "ex"
+    ex.mkdir()
+    (ex / "a.py").write_text('x = 1  # tracekit: device="auto"\n', encoding="utf-8")
+    (ex / "b.py").write_text("x = 1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build([ex], output=out, reporter=QUIET)
+    manifest = json.loads((out / ".tracekit-manifest.json").read_text(encoding="utf-8"))
+    keys = {rel: rec["key"] for rel, rec in manifest["examples"].items()}
+    monkeypatch.setattr(plan_mod, "_cuda_fingerprint", lambda: ["a CUDA device appeared"])
+    build([ex], output=out, reporter=QUIET)
+    manifest = json.loads((out / ".tracekit-manifest.json").read_text(encoding="utf-8"))
+    assert manifest["examples"]["a.py"]["key"] != keys["a.py"]
+    assert manifest["examples"]["b.py"]["key"] == keys["b.py"]
+
+
+def test_a_timeout_at_the_limit_is_reported_as_a_timeout(tmp_path: Path) -> None:
+    from tracekit.run import trace_file
+
+    script = tmp_path / "t.py"
+    script.write_text("import time\ntime.sleep(5)\n", encoding="utf-8")
+    result = trace_file(script, timeout=1e-9, capture=True)
+    assert result.trace["status"] == "timeout"
+    assert result.exit_status == protocol.EXIT_TIMEOUT
+    assert result.trace["error"]["reason"] == "timeout"
+    assert "crashed" not in json.dumps(result.trace)
+
+
+def test_device_error_is_printed_once(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    script = tmp_path / "d.py"
+    script.write_text("print('hi')\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "tracekit", "run", "--device", "cuda", str(script)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.count("tracekit:") == 1, proc.stderr
+    assert "cuda" in proc.stderr.lower()
+
+
+@pytest.mark.parametrize(
+    "imports",
+    ["import tracekit", "import tracekit.site", "import tracekit.site.build_site", "from tracekit.site import build", "import tracekit.cli"],
+)
+def test_tracekit_build_is_always_the_function(imports: str) -> None:
+    code = f"{imports}\nimport tracekit, types\nassert isinstance(tracekit.build, types.FunctionType), tracekit.build\nassert isinstance(tracekit.check, types.FunctionType)\nassert callable(tracekit.trace_file)\n"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env={**os.environ})
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_retry_failed_is_a_build_option() -> None:
+    result = CliRunner().invoke(cli, ["build", "--help"])
+    assert "--retry-failed" in result.output
