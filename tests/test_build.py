@@ -672,3 +672,38 @@ def test_concurrent_shards_merge_the_manifest_safely(tmp_path: Path) -> None:
     # shards share the output folder (a shared lock) and merge the manifest under its own lock
     assert invoke("build", str(ex), "-o", str(sharded), "--index-only", "-q").exit_code == 0
     assert tree(sharded) == tree(full)
+
+
+def test_imported_modules_without_prose_are_helpers_with_no_page(tmp_path: Path) -> None:
+    ex, out = tmp_path / "examples", tmp_path / "out"
+    write(
+        ex,
+        {
+            "a.py": '"""Uses utils."""\nfrom utils import K\nprint(K)\n',
+            "utils.py": '"""Shared numbers."""\nK = 3\n',
+            "b.py": '"""Uses lesson."""\nimport lesson\n',
+            "lesson.py": "#: A module with prose of its own.\nL = 1\n",
+        },
+    )
+    result = invoke("build", str(ex), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "get no page: utils.py" in result.stderr + result.stdout
+    assert sorted(p.name for p in out.glob("*.html")) == ["a.html", "b.html", "index.html", "lesson.html"]
+    assert "utils.py" not in (out / "index.html").read_text()
+    assert invoke("check", str(ex), "-o", str(out)).exit_code == 0
+
+
+def test_configuration_overrides_helper_detection(tmp_path: Path) -> None:
+    proj = tmp_path / "proj"
+    write(
+        proj,
+        {
+            "examples/a.py": "from utils import K\nprint(K)\n",
+            "examples/utils.py": "K = 3\n",
+            "examples/tool.py": "print('standalone, imported by nobody')\n",
+        },
+    )
+    (proj / "pyproject.toml").write_text('[tool.tracekit]\nexamples = "examples"\noutput = "out"\npages = ["utils.py"]\nhelpers = ["tool.py"]\n')
+    result = invoke("build", "-q", cwd=proj)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (proj / "out").glob("*.html")) == ["a.html", "index.html", "utils.html"]

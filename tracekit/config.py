@@ -37,6 +37,8 @@ KEYS: dict[str, str] = {
     "jobs": "a positive integer",
     "hits": "a positive integer",
     "exclude": "a list of glob patterns (strings)",
+    "helpers": "a list of glob patterns (strings): modules that never get a page",
+    "pages": "a list of glob patterns (strings): modules that always get a page, even when imported",
     "memory": "a size such as 512M or 2G, or a number of bytes",
     "max_output": "a size such as 1M: characters an example may print before it is stopped",
 }
@@ -50,6 +52,8 @@ DEFAULTS: dict[str, Any] = {
     "jobs": None,  # os.cpu_count()
     "hits": 3,
     "exclude": [],
+    "helpers": [],
+    "pages": [],
     "memory": None,
     "max_output": None,  # tracekit.run's default, 10M characters
 }
@@ -75,6 +79,8 @@ class Config:
     jobs: int | None = None
     hits: int = 3
     exclude: tuple[str, ...] = ()
+    helpers: tuple[str, ...] = ()
+    pages: tuple[str, ...] = ()
     memory: int | None = None
     max_output: int | None = None
     pyproject: Path | None = None
@@ -121,9 +127,11 @@ def load_config(start: Path | None = None, pyproject: Path | None = None) -> Con
     for key in ("examples", "output"):
         if key not in values:
             values[key] = (base / DEFAULTS[key]) if path is not None else (Path.cwd() / DEFAULTS[key])
-    merged = {k: v for k, v in DEFAULTS.items() if k not in ("examples", "output", "exclude")}
+    globs = ("exclude", "helpers", "pages")
+    merged = {k: v for k, v in DEFAULTS.items() if k not in ("examples", "output", *globs)}
     merged.update({k: v for k, v in values.items()})
-    merged.setdefault("exclude", ())
+    for key in globs:
+        merged.setdefault(key, ())
     return Config(pyproject=path, **merged)
 
 
@@ -215,7 +223,7 @@ def _validate(key: str, value: Any, where: str, *, base: Path) -> Any:
         if not (0 < seconds < float("inf")):
             raise bad()
         return seconds
-    if key == "exclude":
+    if key in ("exclude", "helpers", "pages"):
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):

@@ -15,7 +15,7 @@ from .lock import _Lock
 from .manifest import Manifest, _index_of
 from .pages import _Builder
 from .paths import LOCK_NAME, _display
-from .plan import _files_intact, _in_scope, _Keyed, _keys, _plan, _resolve_config
+from .plan import _drop_helpers, _files_intact, _in_scope, _Keyed, _keys, _plan, _resolve_config
 from .report import Reporter
 from .results import BuildError, BuildInterrupted, BuildResult, Failure, Outcome
 
@@ -105,6 +105,7 @@ def build(
 def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retry_failed: bool = False) -> BuildResult:
     plan, reporter, out = builder.plan, builder.reporter, builder.out
     builder.imports = _Imports(plan.root, manifest.imports)
+    helpers = _drop_helpers(plan, builder.imports)
     keyed = _keys(plan, env, plan.examples, builder.imports)
     todo: list[str] = []
     for rel in plan.examples:
@@ -130,6 +131,8 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retr
             failures = [Failure(f.get("line"), str(f.get("message") or "")) for f in rec.get("failures") or [] if isinstance(f, dict)]
             outcomes[rel] = Outcome(rel, builder.display(rel), rec.get("status") or "ok", cached=True, hits=rec.get("hits"), failures=failures)
             reporter.cached(outcomes[rel])
+    if helpers and todo:
+        reporter.info(f"helper module(s), imported by examples and without prose, get no page: {', '.join(helpers)}")
     reporter.plan(len(todo), len(plan.examples) - len(todo))
 
     site_ok = sharded or (

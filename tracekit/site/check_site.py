@@ -11,7 +11,7 @@ from .keys import _file_sha, _Imports, environment
 from .lock import _Lock
 from .manifest import Manifest, _index_of
 from .paths import LOCK_NAME, MANIFEST_NAME, _display, _page_paths
-from .plan import _in_scope, _Keyed, _keys, _plan, _resolve_config
+from .plan import _drop_helpers, _in_scope, _Keyed, _keys, _plan, _resolve_config
 from .results import CheckResult, Problem
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -46,7 +46,9 @@ def check(
         if manifest.problem:
             problems.append(Problem("stale", _display(out / MANIFEST_NAME), manifest.problem))
         env = environment()
-        keyed = _keys(plan, env, plan.examples, _Imports(plan.root, manifest.imports))
+        imports = _Imports(plan.root, manifest.imports)
+        _drop_helpers(plan, imports)
+        keyed = _keys(plan, env, plan.examples, imports)
         for rel in plan.examples:
             k = keyed[rel]
             display = _display(plan.root / rel)

@@ -69,6 +69,20 @@ def _plan(config: Config, paths: Sequence[str | os.PathLike], output: str | os.P
     return _Plan(config, root, out, scope, all_examples, examples, overlap)
 
 
+def _drop_helpers(plan: _Plan, imports: _Imports) -> list[str]:
+    """Take helper modules (imported by examples, no prose of their own) out of PLAN; return them."""
+    from .helpers import find_helpers
+
+    everything = plan.all_examples if plan.scope == [""] else discover(plan.root, exclude=plan.config.exclude, skip=[plan.out])
+    found = set(find_helpers(plan.root, everything, imports, helpers=plan.config.helpers, pages=plan.config.pages))
+    if not found:
+        return []
+    dropped = [rel for rel in plan.all_examples if rel in found]
+    plan.all_examples = [rel for rel in plan.all_examples if rel not in found]
+    plan.examples = [rel for rel in plan.examples if rel not in found]
+    return dropped
+
+
 def _in_scope(rel: str, scope: Sequence[str]) -> bool:
     return any(s == "" or rel == s or rel.startswith(s + "/") for s in scope)
 
