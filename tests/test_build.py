@@ -345,10 +345,10 @@ def test_device_unavailable_is_skipped_unless_asked_for(tmp_path: Path, monkeypa
 
     real = run_mod.trace_file
 
-    def fake(script, *args, device=None, **kw):
-        if device == "cuda":
+    def fake(script, *args, options=None, **kw):
+        if options is not None and options.device == "cuda":
             raise run_mod.DeviceUnavailable("device 'cuda' is not available: torch sees no CUDA device")
-        return real(script, *args, device=device, **kw)
+        return real(script, *args, options=options, **kw)
 
     monkeypatch.setattr(run_mod, "trace_file", fake)
     ex, out = tmp_path / "examples", tmp_path / "out"

@@ -193,3 +193,22 @@ def test_tracekit_build_is_always_the_function(imports: str) -> None:
 def test_retry_failed_is_a_build_option() -> None:
     result = CliRunner().invoke(cli, ["build", "--help"])
     assert "--retry-failed" in result.output
+
+
+def test_run_options_flow_from_configuration_to_the_child(tmp_path: Path) -> None:
+    from tracekit.config import load_config
+    from tracekit.run import trace_file
+
+    (tmp_path / "pyproject.toml").write_text('[tool.tracekit]\nhits = 5\ntimeout = 7\nseed = 3\nmax_output = "2K"\n', encoding="utf-8")
+    opts = load_config(tmp_path).run_options()
+    assert opts == protocol.RunOptions(seed=3, timeout=7.0, hits=5, max_output=2048)
+    assert set(opts.spec()) <= protocol.SPEC_KEYS
+    assert opts.merged({"hits": 2, "unknown": 1, "seed": None}) == protocol.RunOptions(seed=3, timeout=7.0, hits=2, max_output=2048)
+    script = tmp_path / "s.py"
+    script.write_text("import random\nfor i in range(6):\n    x = i\nprint(random.random())\n", encoding="utf-8")
+    trace = trace_file(script, options=opts, capture=True).trace
+    assert (trace["meta"]["hits"], trace["meta"]["seed"], trace["meta"]["timeout"]) == (5, 3, 7.0)
+    loop = next(line for line in trace["lines"] if line["line"] == 3)
+    assert len(loop["records"]) == 5 and loop["hits"] == 6
+    # an explicit keyword wins over the options
+    assert trace_file(script, options=opts, hits=1, capture=True).trace["meta"]["hits"] == 1

@@ -30,14 +30,14 @@ import sys
 import weakref
 
 from ._jsonio import atomic_write
+from .protocol import DEFAULT_FIGURE_DPI, DEFAULT_FIGURE_MAX_SIZE, DEFAULT_MAX_FIGURES
 
 Any = object  # annotations only
 
 __all__ = ["Figures"]
 
-DEFAULT_DPI = 100
-DEFAULT_MAX_FIGURES = 20
-DEFAULT_MAX_SIZE = (2000, 2000)
+DEFAULT_DPI = DEFAULT_FIGURE_DPI
+DEFAULT_MAX_SIZE = DEFAULT_FIGURE_MAX_SIZE
 MAX_IMAGES = 100  # distinct image-value files per run; later image values carry no image
 IMAGE_BOX = 256  # image values are scaled down to fit IMAGE_BOX x IMAGE_BOX …
 IMAGE_MIN = 64  # … and tiny ones scaled up (nearest neighbour) to at least IMAGE_MIN on their long side

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .protocol import RunOptions
+
 __all__ = [
     "Config",
     "ConfigError",
@@ -85,6 +87,11 @@ class Config:
     max_output: int | None = None
     pyproject: Path | None = None
     explicit: frozenset[str] = field(default_factory=frozenset)  # keys given on the command line
+
+    def run_options(self) -> RunOptions:
+        """The run options this configuration sets (tracekit's defaults for the others)."""
+        given = {"device": self.device, "timeout": self.timeout, "hits": self.hits, "memory": self.memory, "max_output": self.max_output}
+        return RunOptions(seed=self.seed).merged(given)
 
     def with_options(self, **options: Any) -> Config:
         """A copy with command-line OPTIONS (None means: not given) applied on top."""

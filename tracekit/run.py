@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -21,11 +22,11 @@ from .protocol import (
     DEFAULT_FIGURE_MAX_SIZE,
     DEFAULT_HITS,
     DEFAULT_MAX_FIGURES,
-    DEFAULT_MAX_OUTPUT,
     DEVICE_ERROR_SUFFIX,
     EXIT_TIMEOUT,
     EXIT_UNAVAILABLE,
     Reason,
+    RunOptions,
     Status,
     error_record,
     meta_record,
@@ -44,6 +45,9 @@ __all__ = [
 ]
 
 _GRACE = 5.0  # seconds the child's own watchdog gets before the parent kills it
+
+
+_UNSET: Any = object()  # a keyword of trace_file that was not given
 
 
 class DeviceUnavailable(Exception):
@@ -113,24 +117,28 @@ def trace_file(
     args: Sequence[str] = (),
     *,
     trace_path: str | os.PathLike | None = None,
-    device: str | None = None,
-    seed: int | None = 0,
-    timeout: float | None = None,
-    hits: int = DEFAULT_HITS,
+    options: RunOptions | None = None,
+    device: Any = _UNSET,
+    seed: Any = _UNSET,
+    timeout: Any = _UNSET,
+    hits: Any = _UNSET,
     probes: dict[int, list[str]] | None = None,
-    max_output: int = DEFAULT_MAX_OUTPUT,
-    memory: int | None = None,
+    max_output: Any = _UNSET,
+    memory: Any = _UNSET,
     capture: bool = False,
     cwd: str | os.PathLike | None = None,
     env: dict | None = None,
     stdin: Any = None,
     image_lines: Iterable[int] | None = None,
     figures_dir: str | os.PathLike | None = None,
-    figure_dpi: float = DEFAULT_FIGURE_DPI,
-    max_figures: int = DEFAULT_MAX_FIGURES,
-    figure_max_size: tuple[int, int] = DEFAULT_FIGURE_MAX_SIZE,
+    figure_dpi: Any = _UNSET,
+    max_figures: Any = _UNSET,
+    figure_max_size: Any = _UNSET,
 ) -> RunResult:
     """Run SCRIPT with ARGS in a child process, recording it; return its exit status and trace.
+
+    OPTIONS (a RunOptions, e.g. ``Config.run_options()``) gives every run option at once; the
+    keywords DEVICE, SEED, TIMEOUT, HITS, MAX_OUTPUT, MEMORY and the figure ones override it.
 
     With ``capture=False`` the child shares this process's stdin/stdout/stderr, so the script's
     output appears exactly as under ``python``. Raises DeviceUnavailable when DEVICE is not here.
@@ -141,6 +149,20 @@ def trace_file(
     images become small PNGs, as PIL images always do. The PNGs come back in
     ``RunResult.figures``, and are also written to FIGURES_DIR when it is given.
     """
+    given = dict(
+        device=device,
+        seed=seed,
+        timeout=timeout,
+        hits=hits,
+        max_output=max_output,
+        memory=memory,
+        figure_dpi=figure_dpi,
+        max_figures=max_figures,
+        figure_max_size=figure_max_size,
+    )
+    # Keywords given explicitly win over OPTIONS, None included (seed=None: no seeding).
+    opts = dataclasses.replace(options or RunOptions(), **{k: v for k, v in given.items() if v is not _UNSET})
+    device, seed, timeout, hits, max_output, memory = opts.device, opts.seed, opts.timeout, opts.hits, opts.max_output, opts.memory
     script = os.fspath(script)
     with open(script, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
@@ -154,19 +176,11 @@ def trace_file(
         "display_path": _display_path(script),
         "sha256": sha,
         "trace": str(child_trace),
-        "hits": hits,
-        "seed": seed,
-        "device": device,
-        "timeout": timeout,
+        **opts.spec(),
         "probes": {str(k): v for k, v in (probes or {}).items()},
-        "max_output": max_output,
         # In a build, runaway output ends the example; under `tracekit run` it keeps flowing.
         "stop_on_limit": capture,
-        "memory": memory,
         "figures_dir": str(Path(tmpdir) / "figures"),
-        "figure_dpi": figure_dpi,
-        "max_figures": max_figures,
-        "figure_max_size": [int(figure_max_size[0]), int(figure_max_size[1])],
         "image_lines": sorted({int(n) for n in (image_lines or ())}),
     }
     from ._codecache import PKG_PARENT, prepare

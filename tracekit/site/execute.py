@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .plan import _options, _Plan
+from .plan import _Plan
 
 # ─────────────────────────────────────────────────────────────────────────────
 # Running one example (in a worker thread)
@@ -46,32 +46,15 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
                 example = read_example(path, plan.root)
             except AuthoringError as e:
                 return _Ran("authoring", error=e, seconds=time.monotonic() - started)
-        options = _options(plan.config)
-        options.update({k: v for k, v in (example.options or {}).items() if k in options})
-        kwargs: dict[str, Any] = dict(
-            capture=True,
-            probes=example.probes,
-            seed=options["seed"],
-            device=options["device"],
-            timeout=options["timeout"],
-            hits=options["hits"],
-            cwd=str(plan.root),
-            env=env_vars,
-        )
-        if options.get("memory") is not None:
-            kwargs["memory"] = options["memory"]
-        if options.get("max_output") is not None:
-            kwargs["max_output"] = options["max_output"]
+        options = plan.config.run_options().merged(example.options or {})
         image_lines = [item.line for item in example.items if item.image]
-        if image_lines:
-            kwargs["image_lines"] = image_lines
         if cancel.is_set():
             return None
         try:
-            result = trace_file(path, **kwargs)
+            result = trace_file(path, options=options, capture=True, probes=example.probes, cwd=str(plan.root), env=env_vars, image_lines=image_lines)
         except DeviceUnavailable as e:
-            return _Ran("skipped", example=example, message=str(e), device=options["device"], seconds=time.monotonic() - started)
-        return _Ran("ran", example=example, result=result, device=options["device"], seconds=time.monotonic() - started)
+            return _Ran("skipped", example=example, message=str(e), device=options.device, seconds=time.monotonic() - started)
+        return _Ran("ran", example=example, result=result, device=options.device, seconds=time.monotonic() - started)
     finally:
         with running_lock:
             running.discard(rel)

@@ -88,14 +88,8 @@ def _in_scope(rel: str, scope: Sequence[str]) -> bool:
 
 
 def _options(config: Config) -> dict:
-    return {
-        "device": config.device,
-        "seed": config.seed,
-        "hits": config.hits,
-        "timeout": config.timeout,
-        "memory": config.memory,
-        "max_output": config.max_output,
-    }
+    """The run options a page's cache key covers."""
+    return config.run_options().key_dict()
 
 
 @dataclass(repr=False, eq=False)
