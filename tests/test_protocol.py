@@ -212,3 +212,48 @@ def test_run_options_flow_from_configuration_to_the_child(tmp_path: Path) -> Non
     assert len(loop["records"]) == 5 and loop["hits"] == 6
     # an explicit keyword wins over the options
     assert trace_file(script, options=opts, hits=1, capture=True).trace["meta"]["hits"] == 1
+
+
+# ── the typed trace reader ───────────────────────────────────────────────────
+
+
+def test_the_trace_reader_is_lenient_about_missing_parts_and_strict_about_types() -> None:
+    from tracekit.trace import Trace, TraceError
+
+    partial = Trace.from_dict({"schema": protocol.SCHEMA_VERSION, "status": "crashed"})
+    assert partial.lines == [] and partial.meta.device == "cpu" and partial.error is None
+    with pytest.raises(TraceError, match=r"lines\[0\]\.records\[0\]\.events\[0\]\.role: expected str, got int"):
+        Trace.from_dict({"schema": 1, "lines": [{"line": 1, "hits": 1, "records": [{"hit": 0, "events": [{"role": 3, "text": "x"}]}]}]})
+    with pytest.raises(TraceError, match=r"lines\[0\]\.hits: expected int, got bool"):
+        Trace.from_dict({"schema": 1, "lines": [{"line": 1, "hits": True}]})
+    with pytest.raises(TraceError, match="trace.status"):
+        Trace.from_dict({"schema": 1, "status": "fine"})
+    with pytest.raises(TraceError, match=r"value\.shape\[0\]"):
+        Trace.from_dict(
+            {"schema": 1, "lines": [{"line": 1, "records": [{"events": [{"role": "bind", "text": "x", "value": {"type": "T", "repr": "r", "shape": ["2"]}}]}]}]}
+        )
+
+
+def test_an_unreadable_trace_fails_its_example_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracekit import run as run_mod
+
+    ex, out = tmp_path / "ex", tmp_path / "out"
+    ex.mkdir()
+    (ex / "a_saboteur.py").write_text("print('hello')\n", encoding="utf-8")
+    (ex / "b_fine.py").write_text('"""Fine."""\nx = 1\n', encoding="utf-8")
+    real = run_mod.trace_file
+
+    def spoiled(script, *args, **kw):  # type: ignore[no-untyped-def]
+        result = real(script, *args, **kw)
+        if Path(script).name == "a_saboteur.py":  # as if the example had rewritten its trace file
+            result.trace["lines"] = [{"line": "one", "hits": 1}]
+        return result
+
+    monkeypatch.setattr(run_mod, "trace_file", spoiled)
+    result = build([ex], output=out, reporter=QUIET)
+    assert {o.path: o.status for o in result.outcomes} == {"a_saboteur.py": "failed", "b_fine.py": "ok"}
+    failure = " ".join(next(o for o in result.outcomes if o.path == "a_saboteur.py").lines())
+    assert "the trace it wrote is not valid: lines[0].line: expected int, got str" in failure
+    text = page_text((out / "a_saboteur.html").read_text(encoding="utf-8"))
+    assert "hello" in text and "could not be read" in text
+    assert not list(page_validator().iter_errors(json.loads((out / "a_saboteur.json").read_text(encoding="utf-8"))))

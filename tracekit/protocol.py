@@ -19,14 +19,14 @@ Status = Literal["ok", "error", "timeout", "crashed", "limit"]
 STATUSES: tuple[str, ...] = get_args(Status)
 
 #: why a run did not end well (error.reason in the trace)
-Reason = Literal["exception", "exit", "syntax", "instrument", "timeout", "signal", "output", "memory", "placeholder", "authoring"]
+Reason = Literal["exception", "exit", "syntax", "instrument", "timeout", "signal", "output", "memory", "placeholder", "authoring", "trace"]
 REASONS: tuple[str, ...] = get_args(Reason)
 
 #: reasons that are the author's own doing on the page and still let the page be read as a run
 AUTHOR_REASONS = frozenset({"syntax", "exit", "placeholder"})
 
 #: reasons meaning the code never started: nothing on the page was recorded
-NOT_RUN_REASONS = frozenset({"authoring", "syntax", "instrument"})
+NOT_RUN_REASONS = frozenset({"authoring", "syntax", "instrument", "trace"})
 
 #: roles of recorded events (lines[].records[].events[].role)
 Role = Literal["bind", "call", "arg", "result", "value", "expr", "test", "iter", "return", "yield"]

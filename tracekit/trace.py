@@ -11,6 +11,10 @@ Schema changelog (bump SCHEMA_VERSION on any change a reader could notice):
      lines[].records[].figures: files of the figures captured during that hit;
      lines[].figures_later: files of the figures captured during later, unrecorded hits;
      values' image: {file, width, height} (kept inside the value dicts).
+  1  (compatible additions) lines[].defined: a def line's count of def statements run (its
+     hits are its calls); error.reason "authoring" (the file could not be read as an example)
+     and "trace" (the child's trace was unreadable); a failed placeholder makes status "error"
+     with reason "placeholder" (it was "ok" beside the error before).
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ from typing import Any
 
 from ._jsonio import atomic_write, dumps, write_json
 from ._version import __version__
-from .protocol import SCHEMA_VERSION
+from .protocol import DEFAULT_HITS, SCHEMA_VERSION, STATUSES
 
 __all__ = [
     "SCHEMA_VERSION",
+    "TraceError",
     "SCHEMA_PATH",
     "PAGE_SCHEMA_PATH",
     "Event",
@@ -46,6 +51,80 @@ __all__ = [
 SCHEMA_PATH = Path(__file__).with_name("schema") / "trace.schema.json"
 # The JSON written beside each page: the trace plus `authored` and `build` (refers to SCHEMA_PATH).
 PAGE_SCHEMA_PATH = SCHEMA_PATH.with_name("page.schema.json")
+
+
+class TraceError(ValueError):
+    """A trace that is not what the schema says: the message names the place, e.g. `lines[2].hits`."""
+
+
+_NUM = (int, float)
+
+
+def _want(d: dict, key: str, types: type | tuple[type, ...], where: str, default: Any = None, *, nullable: bool = False) -> Any:
+    """D[KEY] when it has one of TYPES (bool is not an int here); DEFAULT when missing; else TraceError."""
+    if key not in d:
+        return default
+    v = d[key]
+    if v is None and nullable:
+        return None
+    ok = isinstance(v, types) and not (isinstance(v, bool) and bool not in (types if isinstance(types, tuple) else (types,)))
+    if not ok:
+        names = "/".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
+        raise TraceError(f"{where}.{key}: expected {names}{' or null' if nullable else ''}, got {type(v).__name__}")
+    return v
+
+
+def _obj(v: Any, where: str) -> dict:
+    if not isinstance(v, dict):
+        raise TraceError(f"{where}: expected an object, got {type(v).__name__}")
+    return v
+
+
+def _items(d: dict, key: str, where: str) -> list:
+    return list(_want(d, key, list, where, []))
+
+
+def check_value(v: Any, where: str) -> dict:
+    """A recorded value: an object with string `type` and `repr`, its optional facts well typed."""
+    v = _obj(v, where)
+    _want(v, "type", str, where)
+    _want(v, "repr", str, where)
+    for key in ("error", "dtype", "device", "doc"):
+        _want(v, key, str, where)
+    for key in ("truncated", "requires_grad", "is_leaf"):
+        _want(v, key, bool, where)
+    _want(v, "len", int, where)
+    _want(v, "grad_fn", str, where, nullable=True)
+    for i, n in enumerate(_items(v, "shape", where)):
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TraceError(f"{where}.shape[{i}]: expected int, got {type(n).__name__}")
+    for i, row in enumerate(_items(v, "rows", where)):
+        if not isinstance(row, list) or not all(isinstance(c, (int, float, str, bool)) for c in row):
+            raise TraceError(f"{where}.rows[{i}]: expected a list of numbers, booleans or strings")
+    if "image" in v:
+        image = _obj(v["image"], f"{where}.image")
+        _want(image, "file", str, f"{where}.image")
+        _want(image, "width", int, f"{where}.image")
+        _want(image, "height", int, f"{where}.image")
+    return v
+
+
+def _check_error(e: Any, where: str) -> dict | None:
+    if e is None:
+        return None
+    e = _obj(e, where)
+    for key in ("type", "message"):
+        _want(e, key, str, where)
+    _want(e, "reason", str, where)
+    _want(e, "line", int, where, nullable=True)
+    _want(e, "column", int, where, nullable=True)
+    for i, fr in enumerate(_items(e, "traceback", where)):
+        fw = f"{where}.traceback[{i}]"
+        fr = _obj(fr, fw)
+        for key in ("path", "function", "text"):
+            _want(fr, key, str, fw)
+        _want(fr, "line", int, fw, nullable=True)
+    return e
 
 
 def _build(cls: type, data: dict) -> Any:
@@ -86,15 +165,29 @@ class Record:
     figures: list[str] = field(default_factory=list)  # files of figures captured during this hit
 
     @classmethod
-    def from_dict(cls, d: dict) -> Record:
-        return cls(
-            d["hit"],
-            [_build(Event, e) for e in d.get("events", [])],
-            d.get("output", ""),
-            d.get("exception"),
-            d.get("probes", {}),
-            list(d.get("figures") or []),
-        )
+    def from_dict(cls, d: dict, where: str = "record") -> Record:
+        d = _obj(d, where)
+        events = []
+        for i, e in enumerate(_items(d, "events", where)):
+            ew = f"{where}.events[{i}]"
+            e = _obj(e, ew)
+            _want(e, "role", str, ew)
+            _want(e, "text", str, ew)
+            if "value" in e:
+                check_value(e["value"], f"{ew}.value")
+            events.append(_build(Event, {"role": "", "text": "", **e}))
+        exception = d.get("exception")
+        if exception is not None:
+            exception = _obj(exception, f"{where}.exception")
+            _want(exception, "type", str, f"{where}.exception")
+            _want(exception, "message", str, f"{where}.exception")
+        probes = _want(d, "probes", dict, where, {})
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in probes.items()):
+            raise TraceError(f"{where}.probes: expected strings")
+        figures = _items(d, "figures", where)
+        if not all(isinstance(f, str) for f in figures):
+            raise TraceError(f"{where}.figures: expected file names")
+        return cls(_want(d, "hit", int, where, 0), events, _want(d, "output", str, where, ""), exception, probes, figures)
 
     def to_dict(self) -> dict:
         d = {"hit": self.hit, "events": [e.to_dict() for e in self.events], "output": self.output, "exception": self.exception, "probes": self.probes}
@@ -117,27 +210,48 @@ class Line:
     exceptions: int = 0
     exceptions_later: list[dict] = field(default_factory=list)
     figures_later: list[str] = field(default_factory=list)  # figures captured during later hits
+    defined: int = 0  # a def line: how many times the def statement ran (its hits are its calls)
 
     @classmethod
-    def from_dict(cls, d: dict) -> Line:
-        return cls(
-            d["line"],
-            d["end_line"],
-            d.get("function"),
-            d["hits"],
-            [Record.from_dict(r) for r in d.get("records", [])],
-            d.get("final", []),
-            d.get("output_later", ""),
-            d.get("exceptions", 0),
-            d.get("exceptions_later", []),
-            list(d.get("figures_later") or []),
+    def from_dict(cls, d: dict, where: str = "line") -> Line:
+        d = _obj(d, where)
+        number = _want(d, "line", int, where)
+        if number is None:
+            raise TraceError(f"{where}.line: missing")
+        final = _items(d, "final", where)
+        for i, f in enumerate(final):
+            fw = f"{where}.final[{i}]"
+            f = _obj(f, fw)
+            _want(f, "hit", int, fw)
+            for j, nv in enumerate(_items(f, "values", fw)):
+                nv = _obj(nv, f"{fw}.values[{j}]")
+                _want(nv, "name", str, f"{fw}.values[{j}]")
+                check_value(nv.get("value", {"type": "", "repr": ""}), f"{fw}.values[{j}].value")
+        later = _items(d, "figures_later", where)
+        if not all(isinstance(f, str) for f in later):
+            raise TraceError(f"{where}.figures_later: expected file names")
+        line = cls(
+            number,
+            _want(d, "end_line", int, where, number),
+            _want(d, "function", str, where, None, nullable=True),
+            _want(d, "hits", int, where, 0),
+            [Record.from_dict(r, f"{where}.records[{i}]") for i, r in enumerate(_items(d, "records", where))],
+            final,
+            _want(d, "output_later", str, where, ""),
+            _want(d, "exceptions", int, where, 0),
+            [_obj(e, f"{where}.exceptions_later") for e in _items(d, "exceptions_later", where)],
+            later,
         )
+        line.defined = _want(d, "defined", int, where, 0)
+        return line
 
     def to_dict(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("records", "figures_later")}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("records", "figures_later", "defined")}
         d["records"] = [r.to_dict() for r in self.records]
         if self.figures_later:
             d["figures_later"] = list(self.figures_later)
+        if self.defined:
+            d["defined"] = self.defined
         return d
 
 
@@ -195,22 +309,63 @@ class Trace:
     figure_limit: str | None = None
 
     @classmethod
-    def from_dict(cls, d: dict) -> Trace:
+    def from_dict(cls, d: Any) -> Trace:
+        """Read a trace dict: lenient about parts a crashed run leaves out, strict about types.
+
+        Raises TraceError (a ValueError) naming the first place that is not what the schema says.
+        """
+        d = _obj(d, "trace")
         if d.get("schema") != SCHEMA_VERSION:
-            raise ValueError(f"unsupported trace schema {d.get('schema')!r} (this tracekit reads {SCHEMA_VERSION})")
+            raise TraceError(f"unsupported trace schema {d.get('schema')!r} (this tracekit reads {SCHEMA_VERSION})")
+        m = _obj(d.get("meta", {}), "meta")
+        meta = Meta(
+            tracekit=_want(m, "tracekit", str, "meta", ""),
+            python=_want(m, "python", str, "meta", ""),
+            torch=_want(m, "torch", str, "meta", None, nullable=True),
+            numpy=_want(m, "numpy", str, "meta", None, nullable=True),
+            device=_want(m, "device", str, "meta", "cpu"),
+            device_name=_want(m, "device_name", str, "meta", None, nullable=True),
+            seed=_want(m, "seed", int, "meta", None, nullable=True),
+            hits=_want(m, "hits", int, "meta", DEFAULT_HITS),
+            timeout=_want(m, "timeout", _NUM, "meta", None, nullable=True),
+        )
+        s = _obj(d.get("source", {}), "source")
+        source = Source(_want(s, "path", str, "source", ""), _want(s, "sha256", str, "source", ""))
+        status = _want(d, "status", str, "trace", "crashed")
+        if status not in STATUSES:
+            raise TraceError(f"trace.status: {status!r} is not one of {', '.join(STATUSES)}")
+        placeholder_errors = [_obj(e, f"placeholder_errors[{i}]") for i, e in enumerate(_items(d, "placeholder_errors", "trace"))]
+        for i, e in enumerate(placeholder_errors):
+            _want(e, "line", int, f"placeholder_errors[{i}]", nullable=True)
+            _want(e, "placeholder", str, f"placeholder_errors[{i}]")
+            _want(e, "error", str, f"placeholder_errors[{i}]")
+        figures = []
+        for i, f in enumerate(_items(d, "figures", "trace")):
+            fw = f"figures[{i}]"
+            f = _obj(f, fw)
+            figures.append(
+                Figure(
+                    _want(f, "file", str, fw, ""),
+                    _want(f, "line", int, fw, None, nullable=True),
+                    _want(f, "hit", int, fw, None, nullable=True),
+                    _want(f, "width", int, fw, 0),
+                    _want(f, "height", int, fw, 0),
+                    _want(f, "alt", str, fw, ""),
+                )
+            )
         return cls(
-            d["schema"],
-            Meta(**d["meta"]),
-            Source(**d["source"]),
-            d["status"],
-            d["exit_status"],
-            d["stdout"],
-            d["stderr"],
-            d.get("error"),
-            [Line.from_dict(x) for x in d["lines"]],
-            list(d.get("placeholder_errors") or []),
-            [Figure(**f) for f in d.get("figures") or []],
-            d.get("figure_limit"),
+            SCHEMA_VERSION,
+            meta,
+            source,
+            status,
+            _want(d, "exit_status", int, "trace", 1),
+            _want(d, "stdout", str, "trace", ""),
+            _want(d, "stderr", str, "trace", ""),
+            _check_error(d.get("error"), "error"),
+            [Line.from_dict(x, f"lines[{i}]") for i, x in enumerate(_items(d, "lines", "trace"))],
+            placeholder_errors,
+            figures,
+            _want(d, "figure_limit", str, "trace", None, nullable=True),
         )
 
     def to_dict(self) -> dict:

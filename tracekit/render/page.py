@@ -447,6 +447,8 @@ def _banner(trace: Mapping[str, Any], status: str, line_map: dict[int, int], ite
         "instrument": "tracekit could not instrument this valid Python file; it ran without a trace.",
         "placeholder": "A placeholder in the prose could not be evaluated after its line ran.",
         "exit": "The script ended itself with a non-zero exit status.",
+        "authoring": "tracekit could not read this file as an example, so nothing ran.",
+        "trace": "What the run recorded could not be read, so only its output is shown.",
     }
     reason = reasons.get(str(err.get("reason") or ""), "") or reasons.get(tstatus, "")
     if status == "expected error":

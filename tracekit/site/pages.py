@@ -9,6 +9,7 @@ from typing import Any
 from .._jsonio import atomic_write
 from .._version import __version__
 from ..protocol import DEFAULT_HITS, error_record, meta_record, trace_record
+from ..trace import Trace, TraceError
 from .execute import _Ran
 from .keys import _file_sha, _Imports, _sha, _StatCache
 from .lock import _Lock
@@ -52,6 +53,31 @@ def _classify(example: Any, trace: dict) -> tuple[str, list[Failure]]:
     if failures:
         status = "failed"
     return status, failures
+
+
+def _readable_trace(rel: str, data: Any) -> dict:
+    """The child's trace, checked by the typed reader; an unreadable one becomes a failed run's trace."""
+    try:
+        trace = Trace.from_dict(data).to_dict()
+    except TraceError as e:
+        return _unreadable_trace(rel, data if isinstance(data, dict) else {}, f"the trace it wrote is not valid: {e}")
+    trace["source"] = dict(trace["source"], path=rel)
+    return trace
+
+
+def _unreadable_trace(rel: str, data: dict, message: str) -> dict:
+    """A failed run's trace that keeps what is safe to show of DATA (its output) and says why."""
+    out, err = data.get("stdout"), data.get("stderr")
+    meta = meta_record(tracekit=__version__, seed=None, hits=DEFAULT_HITS, timeout=None, device=None)
+    return trace_record(
+        meta=meta,
+        source={"path": rel, "sha256": "0" * 64},
+        status="crashed",
+        exit_status=int(data["exit_status"]) if isinstance(data.get("exit_status"), int) and not isinstance(data.get("exit_status"), bool) else 1,
+        error=error_record("TraceError", message, reason="trace"),
+        stdout=out if isinstance(out, str) else "",
+        stderr=err if isinstance(err, str) else "",
+    )
 
 
 def _authoring_page(rel: str, path: Path, error: Any, env: dict, options: dict) -> tuple[Any, dict]:
@@ -212,8 +238,7 @@ class _Builder:
             detail = message
         else:
             example = ran.example
-            trace = dict(ran.result.trace)
-            trace["source"] = dict(trace.get("source") or {}, path=rel)
+            trace = _readable_trace(rel, ran.result.trace)
             status, failures = _classify(example, trace)
             hits = sum(int(line.get("hits") or 0) for line in trace.get("lines") or [])
             detail = "\n".join(str(trace.get("stderr") or "").rstrip().splitlines()[-20:])
@@ -247,8 +272,16 @@ class _Builder:
         from ..render import page_json, render_page
 
         depth = rel.count("/")
-        html = render_page(example, trace, assets=self.load_assets(), root_rel="../" * depth, json_name=PurePosixPath(json_rel).name)
-        page = page_json(example, dict(trace, build={"cache_key": keyed.key}))
+        render = dict(assets=self.load_assets(), root_rel="../" * depth, json_name=PurePosixPath(json_rel).name)
+        try:
+            html = render_page(example, trace, **render)
+            page = page_json(example, dict(trace, build={"cache_key": keyed.key}))
+        except Exception as e:  # one example's page must never sink the build
+            trace = _unreadable_trace(rel, trace, f"its page could not be rendered: {type(e).__name__}: {e}")
+            status, failures = _classify(None, trace)
+            outcome.status, outcome.failures = status, failures
+            html = render_page(example, trace, **render)
+            page = page_json(example, dict(trace, build={"cache_key": keyed.key}))
         intro = (example.intro or "").strip()
         record = {
             **record_base,
