@@ -160,7 +160,9 @@ def test_fold_count_matches_the_chapter():
     assert view.unexplained == 11
     assert [(f.start, f.count) for f in view.folds] == [(3, 1), (8, 1), (13, 1), (17, 1), (21, 1), (26, 1), (29, 5)]
     assert len(view.cards) == 23
-    assert "5 lines without explanation" in page_text(render_page(chapter_example(), {"lines": []}, assets=ASSETS, root_rel="", json_name="x.json"))
+    assert "5 lines without explanation" in page_text(
+        render_page(chapter_example(), {"schema": 1, "status": "ok", "lines": []}, assets=ASSETS, root_rel="", json_name="x.json")
+    )
 
 
 def test_folded_statement_keeps_its_automatic_state(fg):
@@ -313,7 +315,7 @@ def test_unexpected_error():
 
 def test_timeout_banner():
     ex, tr = load_case("first_gradient")
-    tr = {**tr, "status": "timeout", "error": {"type": "TimeoutError", "message": "ran longer than 60.0 s", "line": 19, "reason": None, "traceback": []}}
+    tr = {**tr, "status": "timeout", "error": {"type": "TimeoutError", "message": "ran longer than 60.0 s", "line": 19, "reason": "timeout", "traceback": []}}
     view = build_view(ex, tr)
     assert view.status == "failed" and view.banner.title == "This example timed out"
     assert view.banner.number == 8 and view.banner.reason.startswith("The run took longer")
@@ -551,15 +553,13 @@ def test_placeholder_errors_are_marked():
     assert ('<span class="probe-error" title="placeholder failed: NameError: name &#39;z&#39; is not defined">{z}</span>') in card.prose
 
 
-def test_trace_objects_with_to_dict():
+def test_a_typed_trace_and_its_dict_render_alike():
+    from tracekit.trace import Trace
+
     ex, tr = load_case("first_gradient")
-
-    class T:
-        def to_dict(self):
-            return tr
-
-    assert texts(build_view(ex, T()).card(4).state()) == texts(build_view(ex, tr).card(4).state())
-    assert page_json(ex, T()) == page_json(ex, tr)
+    typed = Trace.from_dict(tr)
+    assert texts(build_view(ex, typed).card(4).state()) == texts(build_view(ex, tr).card(4).state())
+    assert page_json(ex, typed) == page_json(ex, typed.to_dict())
 
 
 def test_an_unreadable_example_page():

@@ -23,7 +23,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ._jsonio import atomic_write, dumps, write_json
 from ._version import __version__
@@ -34,6 +34,7 @@ __all__ = [
     "TraceError",
     "SCHEMA_PATH",
     "PAGE_SCHEMA_PATH",
+    "ErrorInfo",
     "Event",
     "Figure",
     "Line",
@@ -127,14 +128,7 @@ def _check_error(e: Any, where: str) -> dict | None:
     return e
 
 
-def _build(cls: type, data: dict) -> Any:
-    names = {f.name for f in fields(cls)}
-    known = {k: v for k, v in data.items() if k in names}
-    extra = {k: v for k, v in data.items() if k not in names}
-    obj = cls(**known)
-    if "extra" in names:
-        obj.extra = extra
-    return obj
+Value = dict[str, Any]  # a recorded value, checked by check_value: type, repr and optional facts
 
 
 @dataclass
@@ -143,14 +137,64 @@ class Event:
 
     role: str
     text: str
-    value: dict | None = None
-    extra: dict = field(default_factory=dict)
+    value: Value | None = None
+    call: str | None = None  # arg, result: the callee's source text
+    index: int | None = None  # arg: its position
+    keyword: str | None = None  # arg: its keyword
+    qualname: str | None = None  # call: the callee's qualified name
+    doc: str | None = None  # call: the first sentence of its docstring
+    signature: str | None = None  # call: its signature
+    extra: dict = field(default_factory=dict)  # keys this version does not know, kept as they are
+
+    _OPTIONAL: ClassVar[tuple[tuple[str, type], ...]] = (
+        ("call", str),
+        ("index", int),
+        ("keyword", str),
+        ("qualname", str),
+        ("doc", str),
+        ("signature", str),
+    )
+
+    @classmethod
+    def from_dict(cls, e: Any, where: str = "event") -> Event:
+        e = _obj(e, where)
+        value = check_value(e["value"], f"{where}.value") if "value" in e else None
+        known = {name: _want(e, name, typ, where, nullable=True) for name, typ in cls._OPTIONAL}
+        # unknown keys, and known ones written as null, are kept as they are
+        extra = {k: v for k, v in e.items() if k not in ("role", "text", "value") and (k not in known or v is None)}
+        return cls(_want(e, "role", str, where, ""), _want(e, "text", str, where, ""), value, extra=extra, **known)
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"role": self.role, "text": self.text, **self.extra}
+        for name, _typ in self._OPTIONAL:
+            if getattr(self, name) is not None:
+                d[name] = getattr(self, name)
         if self.value is not None:
             d["value"] = self.value
         return d
+
+
+@dataclass
+class ErrorInfo:
+    """Why a run did not end well: the trace's `error`."""
+
+    type: str
+    message: str
+    line: int | None = None
+    reason: str = "exception"
+    traceback: list[dict] = field(default_factory=list)  # [{path, line, function, text}]
+    extra: dict = field(default_factory=dict)  # column, and keys this version does not know
+
+    @classmethod
+    def from_dict(cls, e: Any, where: str = "error") -> ErrorInfo:
+        e = _check_error(e, where) or {}
+        extra = {k: v for k, v in e.items() if k not in ("type", "message", "line", "reason", "traceback")}
+        return cls(
+            str(e.get("type") or ""), str(e.get("message") or ""), e.get("line"), str(e.get("reason") or "exception"), list(e.get("traceback") or []), extra
+        )
+
+    def to_dict(self) -> dict:
+        return {"type": self.type, "message": self.message, "line": self.line, "reason": self.reason, "traceback": self.traceback, **self.extra}
 
 
 @dataclass
@@ -170,12 +214,7 @@ class Record:
         events = []
         for i, e in enumerate(_items(d, "events", where)):
             ew = f"{where}.events[{i}]"
-            e = _obj(e, ew)
-            _want(e, "role", str, ew)
-            _want(e, "text", str, ew)
-            if "value" in e:
-                check_value(e["value"], f"{ew}.value")
-            events.append(_build(Event, {"role": "", "text": "", **e}))
+            events.append(Event.from_dict(e, ew))
         exception = d.get("exception")
         if exception is not None:
             exception = _obj(exception, f"{where}.exception")
@@ -302,7 +341,7 @@ class Trace:
     exit_status: int
     stdout: str
     stderr: str
-    error: dict | None
+    error: ErrorInfo | None
     lines: list[Line]
     placeholder_errors: list[dict] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
@@ -361,7 +400,7 @@ class Trace:
             _want(d, "exit_status", int, "trace", 1),
             _want(d, "stdout", str, "trace", ""),
             _want(d, "stderr", str, "trace", ""),
-            _check_error(d.get("error"), "error"),
+            ErrorInfo.from_dict(d["error"]) if d.get("error") is not None else None,
             [Line.from_dict(x, f"lines[{i}]") for i, x in enumerate(_items(d, "lines", "trace"))],
             placeholder_errors,
             figures,
@@ -377,7 +416,7 @@ class Trace:
             "exit_status": self.exit_status,
             "stdout": self.stdout,
             "stderr": self.stderr,
-            "error": self.error,
+            "error": self.error.to_dict() if self.error is not None else None,
             "lines": [ln.to_dict() for ln in self.lines],
         }
         if self.placeholder_errors:

@@ -9,6 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..source import Item, Note
+from ..trace import ErrorInfo, Event, Line, Record
 from .markdown import _doc_html, _doc_plain, markdown
 from .text import _clip
 from .values import _PRINT_CALLS, _is_builtin_call, _is_module, _is_none, _same_value, _text_entry, _value_entry
@@ -62,16 +63,16 @@ def _api_detail(text: str, qual: str, signature: str) -> str:
     return base if base and base != text else ""
 
 
-def _api_entry_from_call(ev: Mapping[str, Any]) -> Entry:
-    text = " ".join(str(ev.get("text") or ev.get("qualname") or "").split())
-    qual = str(ev.get("qualname") or "")
+def _api_entry_from_call(ev: Event) -> Entry:
+    text = " ".join((ev.text or ev.qualname or "").split())
+    qual = ev.qualname or ""
     return Entry(
         kind="api",
         name=_api_name(text, qual),
-        text=_doc_plain(str(ev.get("doc") or "")),
-        rich=_doc_html(str(ev.get("doc") or "")),
+        text=_doc_plain(ev.doc or ""),
+        rich=_doc_html(ev.doc or ""),
         glyph=GLYPHS["api"],
-        detail=_api_detail(text, qual, " ".join(str(ev.get("signature") or "").split())),
+        detail=_api_detail(text, qual, " ".join((ev.signature or "").split())),
     )
 
 
@@ -105,34 +106,34 @@ def _exception_matches(raises: str | None, etype: str) -> bool:
     return want in ("", "*", "Exception", "BaseException") or etype.rsplit(".", 1)[-1] == want
 
 
-def _record_entries(record: Mapping[str, Any], item: Item | None) -> tuple[list[Entry], list[Entry]]:
+def _record_entries(record: Record, item: Item | None) -> tuple[list[Entry], list[Entry]]:
     """Entries for one recorded hit: (entries in evaluation order, tail: output and exception)."""
-    events = list(record.get("events") or [])
-    calls = [e for e in events if e.get("role") == "call"]
-    print_texts = {str(e.get("text")) for e in calls if e.get("qualname") in _PRINT_CALLS or e.get("text") == "print"}
+    events = record.events
+    calls = [e for e in events if e.role == "call"]
+    print_texts = {e.text for e in calls if e.qualname in _PRINT_CALLS or e.text == "print"}
 
     # which calls have visible arguments (to name the callee when a line has several)
-    arg_calls = []
+    arg_calls: list[str] = []
     for e in events:
-        if e.get("role") == "arg" and str(e.get("call")) not in print_texts and str(e.get("call")) not in arg_calls:
-            arg_calls.append(str(e.get("call")))
+        if e.role == "arg" and str(e.call) not in print_texts and str(e.call) not in arg_calls:
+            arg_calls.append(str(e.call))
 
-    def vkey(ev: Mapping[str, Any]) -> tuple[str, str, str]:
-        v = ev.get("value") or {}
-        return (" ".join(str(ev.get("text") or "").split()), str(v.get("type")), str(v.get("repr")))
+    def vkey(ev: Event) -> tuple[str, str, str]:
+        v = ev.value or {}
+        return (" ".join(ev.text.split()), str(v.get("type")), str(v.get("repr")))
 
-    later_terminal = [(i, e.get("value")) for i, e in enumerate(events) if e.get("role") in ("bind", "expr", "return", "yield", "iter")]
-    later_args = [(i, vkey(e)) for i, e in enumerate(events) if e.get("role") == "arg" and str(e.get("call")) not in print_texts]
+    later_terminal = [(i, e.value) for i, e in enumerate(events) if e.role in ("bind", "expr", "return", "yield", "iter")]
+    later_args = [(i, vkey(e)) for i, e in enumerate(events) if e.role == "arg" and str(e.call) not in print_texts]
 
     # On a line marked `image` every array-like value has a picture; where what the line binds or
     # returns has one, the sub-expressions and arguments are shown as numbers only.
-    own_picture = any(e.get("role") in ("bind", "expr", "return", "yield") and isinstance((e.get("value") or {}).get("image"), Mapping) for e in events)
+    own_picture = any(e.role in ("bind", "expr", "return", "yield") and isinstance((e.value or {}).get("image"), Mapping) for e in events)
     entries: list[Entry] = []
     seen: set[tuple[str, str, str]] = set()
     for idx, ev in enumerate(events):
-        role = ev.get("role")
-        text = " ".join(str(ev.get("text") or "").split())
-        v = ev.get("value")
+        role = ev.role
+        text = " ".join(ev.text.split())
+        v = ev.value
         if role == "call":
             continue
         key = vkey(ev)
@@ -148,13 +149,13 @@ def _record_entries(record: Mapping[str, Any], item: Item | None) -> tuple[list[
             seen.add(key)
             entries.append(_value_entry("value", text, v, item, picture=not own_picture))
         elif role == "arg":
-            call = str(ev.get("call") or "")
+            call = ev.call or ""
             if call in print_texts:
                 continue
-            if "keyword" in ev and ev.get("keyword"):
-                label, name = "", f"{ev['keyword']}"
+            if ev.keyword:
+                label, name = "", ev.keyword
             else:
-                label = f"arg {int(ev.get('index') or 0) + 1}"
+                label = f"arg {int(ev.index or 0) + 1}"
                 name = "" if text == str((v or {}).get("repr")) else text
             of = f"{call}()" if len(arg_calls) > 1 and call else ""
             if key in seen and name:
@@ -184,11 +185,11 @@ def _record_entries(record: Mapping[str, Any], item: Item | None) -> tuple[list[
             entries.append(_value_entry("iter", text, v, item, label="iter"))
 
     tail: list[Entry] = []
-    out = record.get("output") or ""
+    out = record.output
     if out:
         text = out[:-1] if out.endswith("\n") else out
         tail.append(_text_entry("output", "output", text))
-    exc = record.get("exception")
+    exc = record.exception
     if exc:
         etype = str(exc.get("type") or "Exception")
         expected = _exception_matches(item.raises if item else None, etype)
@@ -238,23 +239,23 @@ def _bind_style(item: Item | None) -> tuple[str, str]:
     return "result", ""
 
 
-def _error_entry(err: Mapping[str, Any], *, expected: bool) -> Entry:
+def _error_entry(err: ErrorInfo, *, expected: bool) -> Entry:
     """The trace's top-level error, shown on its line when the line's record lacks it."""
     return Entry(
         kind="exception",
-        name=str(err.get("type") or "Exception"),
-        text=_clip(str(err.get("message") or "")),
+        name=err.type or "Exception",
+        text=_clip(err.message),
         label="expected" if expected else "raised",
         glyph=GLYPHS["exception"],
         expected=expected,
     )
 
 
-def _module_binds(record: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    return [(str(e.get("text") or ""), e.get("value") or {}) for e in record.get("events") or [] if e.get("role") == "bind" and _is_module(e.get("value"))]
+def _module_binds(record: Record) -> list[tuple[str, Mapping[str, Any]]]:
+    return [(e.text, e.value or {}) for e in record.events if e.role == "bind" and _is_module(e.value)]
 
 
-def _api_entries(item: Item | None, records: list[Mapping[str, Any]]) -> list[Entry]:
+def _api_entries(item: Item | None, records: list[Record]) -> list[Entry]:
     """📚 notes the run supplies: module docs for imports, docstring sentences for callees the
     author wrote no note for (builtins such as ``print`` are left out)."""
     authored = [n for n in (item.notes if item else []) if n.icon == "api"]
@@ -267,13 +268,13 @@ def _api_entries(item: Item | None, records: list[Mapping[str, Any]]) -> list[En
                 continue
             seen.add(name)
             out.append(_api_entry_from_module(name, v))
-        for ev in rec.get("events") or []:
-            if ev.get("role") != "call":
+        for ev in rec.events:
+            if ev.role != "call":
                 continue
-            text = str(ev.get("text") or "")
-            qual = str(ev.get("qualname") or "")
+            text = ev.text
+            qual = ev.qualname or ""
             k = qual or text
-            if k in seen or _is_builtin_call(ev) or not ev.get("doc"):
+            if k in seen or _is_builtin_call(ev) or not ev.doc:
                 continue
             if _covers(names, text, qual):
                 continue
@@ -282,8 +283,8 @@ def _api_entries(item: Item | None, records: list[Mapping[str, Any]]) -> list[En
     return out
 
 
-def _final_entries(entry: Mapping[str, Any], item: Item | None) -> list[Entry]:
-    finals = entry.get("final") or []
+def _final_entries(line: Line, item: Item | None) -> list[Entry]:
+    finals = line.final
     out: list[Entry] = []
     for i, f in enumerate(finals):
         label = "after the loop" if len(finals) == 1 else f"after loop run {int(f.get('hit', i)) + 1}"

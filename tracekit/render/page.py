@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import textwrap
 from collections.abc import Mapping
@@ -13,6 +12,8 @@ from markupsafe import Markup
 
 from ..protocol import NOT_RUN_REASONS
 from ..source import Example, Item
+from ..trace import ErrorInfo, Line, Record, Trace
+from ..trace import Figure as TraceFigure
 from .entries import _api_entries, _authored_entry, _error_entry, _exception_matches, _final_entries, _header_code, _header_offset, _record_entries
 from .highlight import highlight_lines
 from .markdown import _markdown, markdown
@@ -55,16 +56,28 @@ def _sanitize_path(path: str) -> str:
     return PurePosixPath(p).name
 
 
-def page_status(example: Example | None, trace: Mapping[str, Any]) -> str:
+TraceLike = Trace | Mapping[str, Any]
+
+
+def as_trace(trace: TraceLike) -> Trace:
+    """The typed trace: a dict is read (and checked) by Trace.from_dict."""
+    return trace if isinstance(trace, Trace) else Trace.from_dict(dict(trace))
+
+
+def _trace_dict(trace: TraceLike) -> Mapping[str, Any]:
+    """The trace as JSON-ready data (the page JSON keeps everything the trace has)."""
+    return trace.to_dict() if isinstance(trace, Trace) else trace
+
+
+def page_status(example: Example | None, trace: TraceLike) -> str:
     """ "ok", "expected error" or "failed" (index statuses; "skipped" is the builder's)."""
-    trace = _trace_dict(trace)
-    status = trace.get("status", "ok")
-    if status == "ok":
+    tr = as_trace(trace)
+    if tr.status == "ok":
         return "ok"
-    err = trace.get("error") or {}
-    if status == "error" and example is not None and err.get("line") is not None and err.get("reason") != "placeholder":
+    err = tr.error
+    if tr.status == "error" and example is not None and err is not None and err.line is not None and err.reason != "placeholder":
         for it in example.items:
-            if it.line <= int(err["line"]) <= max(it.end_line, it.line) and _exception_matches(it.raises, str(err.get("type") or "")):
+            if it.line <= err.line <= max(it.end_line, it.line) and _exception_matches(it.raises, err.type):
                 return "expected error"
     return "failed"
 
@@ -78,21 +91,11 @@ def _display_map(example: Example) -> dict[int, int]:
     return m
 
 
-def _trace_dict(trace: Any) -> Mapping[str, Any]:
-    if isinstance(trace, Mapping):
-        return trace
-    if hasattr(trace, "to_dict"):
-        return trace.to_dict()
-    if dataclasses.is_dataclass(trace):
-        return dataclasses.asdict(trace)
-    raise TypeError(f"a trace is a dict, not {type(trace).__name__}")
-
-
 class _FigureIndex:
     """The trace's top-level ``figures``, handed out once each to the places that show them."""
 
-    def __init__(self, trace: Mapping[str, Any]) -> None:
-        self.entries: list[Mapping[str, Any]] = [f for f in trace.get("figures") or [] if isinstance(f, Mapping)]
+    def __init__(self, figures: list[TraceFigure]) -> None:
+        self.entries = figures
         self.used = [False] * len(self.entries)
 
     def take(self, file: Any, line: int | None, hit: int | None, *, later: bool = False) -> Figure | None:
@@ -102,9 +105,9 @@ class _FigureIndex:
         match = None
         for want_place in (True, False):  # the entry captured there; else any with that file
             for i, f in enumerate(self.entries):
-                if self.used[i] or f.get("file") != name:
+                if self.used[i] or f.file != name:
                     continue
-                if want_place and (f.get("line") != line or f.get("hit") != (None if later else hit)):
+                if want_place and (f.line != line or f.hit != (None if later else hit)):
                     continue
                 match = i
                 break
@@ -117,110 +120,109 @@ class _FigureIndex:
 
     def _figure(self, i: int, **kw: Any) -> Figure:
         f = self.entries[i]
-        return Figure(str(f["file"]), _dim(f.get("width")), _dim(f.get("height")), alt=str(f.get("alt") or ""), number=i + 1, **kw)
+        return Figure(f.file, _dim(f.width), _dim(f.height), alt=f.alt, number=i + 1, **kw)
 
     def rest(self, line_map: Mapping[int, int]) -> list[Figure]:
         """Figures no line on the page showed (captured outside the script's lines, or on hidden ones)."""
         out = []
         for i, f in enumerate(self.entries):
-            if self.used[i] or _figure_file(f.get("file")) is None:
+            if self.used[i] or _figure_file(f.file) is None:
                 continue
             self.used[i] = True
-            line = f.get("line")
-            out.append(self._figure(i, line=line_map.get(line) if isinstance(line, int) else None))
+            out.append(self._figure(i, line=line_map.get(f.line) if f.line is not None else None))
         return out
 
 
-def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
+def build_view(example: Example, trace: TraceLike) -> PageView:
     """Turn an authored example and its trace into the page's view model."""
-    trace = _trace_dict(trace)
-    listing = [ll for ll in example.listing if not getattr(ll, "hidden", False)]
-    shown_numbers = {ll.number for ll in listing}
-    items = [it for it in example.items if not it.hide and it.number in shown_numbers]
-    line_map = _display_map(example)
+    return PageBuilder(example, as_trace(trace)).build()
 
-    by_line: dict[int, Mapping[str, Any]] = {}
-    for entry in trace.get("lines") or []:
-        by_line.setdefault(int(entry["line"]), entry)
 
-    def entry_for(it: Item) -> Mapping[str, Any]:
+class PageBuilder:
+    """Builds one PageView: cards for explained items, folds for runs of the others, the listing."""
+
+    def __init__(self, example: Example, trace: Trace) -> None:
+        self.example = example
+        self.trace = trace
+        self.listing = [ll for ll in example.listing if not getattr(ll, "hidden", False)]
+        shown_numbers = {ll.number for ll in self.listing}
+        self.items = [it for it in example.items if not it.hide and it.number in shown_numbers]
+        self.line_map = _display_map(example)
+        self.by_line: dict[int, Line] = {}
+        for line in trace.lines:
+            self.by_line.setdefault(line.line, line)
+        self.figs = _FigureIndex(trace.figures)
+        self.status = page_status(example, trace)
+        self.err = trace.error
+        self.err_line = self.err.line if self.err is not None else None
+        # a failed placeholder does not stop the run
+        self.stopped = trace.status != "ok" and not (self.err is not None and self.err.reason == "placeholder")
+        self.probe_errors: dict[int, dict[str, str]] = {}
+        for pe in trace.placeholder_errors:
+            if pe.get("line") is not None:
+                self.probe_errors.setdefault(int(pe["line"]), {})[str(pe.get("placeholder"))] = str(pe.get("error") or "")
+        hl = highlight_lines("\n".join(_clip(ll.text) for ll in self.listing))
+        self.hl_by_number = {ll.number: hl[i] for i, ll in enumerate(self.listing)}
+        self.explained_start = {it.number: it for it in self.items if _explained(it)}
+        self.item_at: dict[int, Item] = {}
+        for it in self.items:
+            for n in range(it.number, max(it.end_number, it.number) + 1):
+                self.item_at.setdefault(n, it)
+        self.err_number = self.line_map.get(self.err_line) if self.err_line is not None else None
+        self.has_from_run = False
+        self.unexplained = 0
+
+    # ── lookups ──
+    def line_for(self, it: Item) -> Line | None:
         """The trace's line for an item: the line it starts on, or, for a decorated ``def`` or
         ``class`` (the item starts at its first decorator), the ``def`` line, which is where the
         trace records the calls; else the first trace line within the item's span."""
         first = it.line + _header_offset(it)
-        if first in by_line:
-            return by_line[first]
-        if it.line in by_line:
-            return by_line[it.line]
-        for n in range(it.line, max(it.end_line, it.line) + 1):
-            if n in by_line:
-                return by_line[n]
-        return {}
+        for n in (first, it.line, *range(it.line, max(it.end_line, it.line) + 1)):
+            if n in self.by_line:
+                return self.by_line[n]
+        return None
 
-    figs = _FigureIndex(trace)
-
-    def hit_figures(rec: Mapping[str, Any], line: int) -> list[Figure]:
-        hit = rec.get("hit")
-        out = [figs.take(f, line, hit if isinstance(hit, int) else None) for f in rec.get("figures") or []]
+    def hit_figures(self, rec: Record, line: int) -> list[Figure]:
+        out = [self.figs.take(f, line, rec.hit) for f in rec.figures]
         return [f for f in out if f is not None]
 
-    def later_figures(entry: Mapping[str, Any]) -> list[Figure]:
-        line = entry.get("line")
-        out = [figs.take(f, line, None, later=True) for f in entry.get("figures_later") or []]
+    def later_figures(self, line: Line) -> list[Figure]:
+        out = [self.figs.take(f, line.line, None, later=True) for f in line.figures_later]
         return [f for f in out if f is not None]
 
-    status = page_status(example, trace)
-    err = trace.get("error") or {}
-    err_line = err.get("line")
-    stopped = trace.get("status", "ok") != "ok" and err.get("reason") != "placeholder"  # a failed placeholder does not stop the run
-
-    probe_errors: dict[int, dict[str, str]] = {}
-    for pe in trace.get("placeholder_errors") or []:
-        if pe.get("line") is not None:
-            probe_errors.setdefault(int(pe["line"]), {})[str(pe.get("placeholder"))] = str(pe.get("error") or "")
-
-    hl = highlight_lines("\n".join(_clip(ll.text) for ll in listing))
-    hl_by_number = {ll.number: hl[i] for i, ll in enumerate(listing)}
-
-    explained = [it for it in items if _explained(it)]
-    explained_start = {it.number: it for it in explained}
-    item_at: dict[int, Item] = {}
-    for it in items:
-        for n in range(it.number, max(it.end_number, it.number) + 1):
-            item_at.setdefault(n, it)
-
-    def code_lines(it: Item) -> list[CodeLine]:
+    def code_lines(self, it: Item) -> list[CodeLine]:
         n = max(it.end_number, it.number) - it.number + 1
         code = "\n".join(_clip(t) for t in textwrap.dedent(it.code).split("\n"))
-        texts = code.split("\n")
-        if len(texts) == n:
+        if len(code.split("\n")) == n:
             hls = highlight_lines(code)
             return [CodeLine(it.number + i, hls[i]) for i in range(n)]
-        return [CodeLine(k, hl_by_number.get(k, Markup(""))) for k in range(it.number, it.number + n)]
+        return [CodeLine(k, self.hl_by_number.get(k, Markup(""))) for k in range(it.number, it.number + n)]
 
-    def not_run_reason(it: Item, entry: Mapping[str, Any]) -> str:
+    def on_error_line(self, it: Item) -> bool:
+        return self.err_line is not None and it.line <= self.err_line <= max(it.end_line, it.line)
+
+    def not_run_reason(self, it: Item, line: Line | None) -> str:
         """Why a line shows no state: "" when it ran (or is a line the trace does not cover)."""
-        if entry and int(entry.get("hits") or 0) > 0:
+        if line is not None and line.hits > 0:
             return ""
-        if stopped and err_line is not None and it.line > int(err_line):
+        if self.stopped and self.err_line is not None and it.line > self.err_line:
             return "not reached: the run stopped before this line"
-        if entry and entry.get("defined"):
+        if line is not None and line.defined:
             return "defined here; never called"
-        if entry:
+        if line is not None:
             return "this line did not run"
         return ""
 
-    has_from_run = False
-
-    def make_card(it: Item) -> Card:
-        nonlocal has_from_run
-        entry = entry_for(it)
-        records = list(entry.get("records") or [])
-        probes0 = dict((records[0].get("probes") or {}) if records else {})
-        prose, n_from_run = _markdown(it.prose or "", probes0, errors=probe_errors.get(it.line))
+    # ── cards ──
+    def card(self, it: Item) -> Card:
+        line = self.line_for(it)
+        records = line.records if line is not None else []
+        probes0 = dict(records[0].probes) if records else {}
+        prose, n_from_run = _markdown(it.prose or "", probes0, errors=self.probe_errors.get(it.line))
         if n_from_run and prose.endswith("</p>"):
             prose = Markup(str(prose)[:-4] + ' <span class="run-tag">from the run</span></p>')
-        has_from_run = has_from_run or n_from_run > 0
+        self.has_from_run = self.has_from_run or n_from_run > 0
         card = Card(
             kind=it.kind,
             number=it.number,
@@ -229,7 +231,7 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
             end_line=max(it.end_line, it.line),
             anchor=f"line-{it.number}",
             code=it.code,
-            code_lines=code_lines(it),
+            code_lines=self.code_lines(it),
             comment=_comment_text(it.code) if it.kind == "comment" else "",
             prose=prose,
             from_run=n_from_run > 0,
@@ -238,37 +240,33 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
         )
         if it.kind == "comment":
             return card
-        card.api = _api_entries(it, records)
-        authored_api = [_authored_entry(n, probes0) for n in it.notes if n.icon == "api"]
-        card.api = authored_api + card.api
+        card.api = [_authored_entry(n, probes0) for n in it.notes if n.icon == "api"] + _api_entries(it, records)
         card.derived = [_authored_entry(n, probes0) for n in it.notes if n.icon != "api"]
         for rec in records:
             ents, tail = _record_entries(rec, it)
-            card.hits.append(
-                Hit(int(rec.get("hit", len(card.hits))), ents, tail, dict(rec.get("probes") or {}), hit_figures(rec, int(entry.get("line") or it.line)))
-            )
-        card.hit_count = int(entry.get("hits") or 0)
+            card.hits.append(Hit(rec.hit, ents, tail, dict(rec.probes), self.hit_figures(rec, line.line if line is not None else it.line)))
+        if line is not None:
+            card.hit_count = line.hits
+            card.final = _final_entries(line, it)
+            if line.output_later:
+                later = line.output_later
+                card.later.append(_text_entry("later", "later output", later[:-1] if later.endswith("\n") else later))
+            card.figures_later = self.later_figures(line)
+            card.exceptions = line.exceptions
         card.recorded = len(records)
-        card.final = _final_entries(entry, it)
-        later = entry.get("output_later") or ""
-        if later:
-            text = later[:-1] if later.endswith("\n") else later
-            card.later.append(_text_entry("later", "later output", text))
-        card.figures_later = later_figures(entry)
-        card.exceptions = int(entry.get("exceptions") or 0)
         excs = [t for h in card.hits for t in h.tail if t.kind == "exception"]
-        is_err_line = err_line is not None and it.line <= int(err_line) <= card.end_line
-        if any(not e.expected for e in excs) or (is_err_line and status == "failed"):
+        is_err_line = self.err_line is not None and it.line <= self.err_line <= card.end_line
+        if any(not e.expected for e in excs) or (is_err_line and self.status == "failed"):
             card.status = "error"
-        elif excs or (is_err_line and status == "expected error"):
+        elif excs or (is_err_line and self.status == "expected error"):
             card.status = "expected"
-        reason = not_run_reason(it, entry)
+        reason = self.not_run_reason(it, line)
         if reason:
             card.not_run = reason
             card.status = card.status or "not-run"
-        if is_err_line and not excs and err:
+        if is_err_line and not excs and self.err is not None:
             # the error escaped the line but the record lacked it: show it anyway
-            exc_entry = _error_entry(err, expected=status == "expected error")
+            exc_entry = _error_entry(self.err, expected=self.status == "expected error")
             if card.hits:
                 card.hits[-1].tail.append(exc_entry)
             else:
@@ -276,151 +274,170 @@ def build_view(example: Example, trace: Mapping[str, Any]) -> PageView:
             card.not_run = ""
         return card
 
-    def fold_group(numbers: list[int]) -> list[FoldGroup]:
+    # ── folds ──
+    def fold_groups(self, numbers: list[int]) -> list[FoldGroup]:
         groups: list[FoldGroup] = []
         i = 0
         while i < len(numbers):
             n = numbers[i]
-            it = item_at.get(n)
+            it = self.item_at.get(n)
             if it is not None and it.number == n and it.kind == "code" and not _explained(it):
                 span = [k for k in numbers[i:] if k <= max(it.end_number, it.number)]
-                entry = entry_for(it)
-                records = list(entry.get("records") or [])
-                ents: list[Entry] = []
-                error = False
-                if records:
-                    e0, t0 = _record_entries(records[0], it)
-                    ents = _api_entries(it, records[:1]) + e0 + t0
-                    error = any(t.kind == "exception" and not t.expected for t in t0)
-                line_no = int(entry.get("line") or it.line)
-                group_figs = [f for r in records for f in hit_figures(r, line_no)] + later_figures(entry)
-                if int(entry.get("hits") or 0) > 1:
-                    for f in group_figs:  # a fold shows the first hit's state: say which hit a figure is from
-                        f.say_hit = True
-                hits = int(entry.get("hits") or 0)
-                note = not_run_reason(it, entry)
-                if err_line is not None and it.line <= int(err_line) <= max(it.end_line, it.line):
-                    error = error or status == "failed"
-                    if not any(e.kind == "exception" for e in ents) and err:
-                        ents.append(_error_entry(err, expected=status == "expected error"))
-                        note = ""
-                lines = [CodeLine(k, hl_by_number.get(k, Markup(""))) for k in span]
-                groups.append(FoldGroup(lines, ents, hits, note, error, figures=group_figs))
+                groups.append(self.statement_group(it, span))
                 i += len(span)
                 continue
-            note = ""
-            if it is not None and it.number != n:
-                note = f"continues line {it.number}"
-            line = CodeLine(n, hl_by_number.get(n, Markup("")))
+            note = f"continues line {it.number}" if it is not None and it.number != n else ""
+            code_line = CodeLine(n, self.hl_by_number.get(n, Markup("")))
             prev = groups[-1] if groups else None
             if prev is not None and prev.plain and prev.note == note:
-                prev.lines.append(line)
+                prev.lines.append(code_line)
             else:
-                groups.append(FoldGroup([line], note=note, plain=True))
+                groups.append(FoldGroup([code_line], note=note, plain=True))
             i += 1
         return groups
 
-    err_number = line_map.get(int(err_line)) if err_line is not None else None
-    blocks: list[Card | Fold] = []
-    run: list[int] = []
-    unexplained = 0
+    def statement_group(self, it: Item, span: list[int]) -> FoldGroup:
+        """An unexplained statement inside a fold: its lines and its first hit's state."""
+        line = self.line_for(it)
+        records = line.records if line is not None else []
+        ents: list[Entry] = []
+        error = False
+        if records:
+            e0, t0 = _record_entries(records[0], it)
+            ents = _api_entries(it, records[:1]) + e0 + t0
+            error = any(t.kind == "exception" and not t.expected for t in t0)
+        line_no = line.line if line is not None else it.line
+        group_figs = [f for r in records for f in self.hit_figures(r, line_no)] + (self.later_figures(line) if line is not None else [])
+        hits = line.hits if line is not None else 0
+        if hits > 1:
+            for f in group_figs:  # a fold shows the first hit's state: say which hit a figure is from
+                f.say_hit = True
+        note = self.not_run_reason(it, line)
+        if self.on_error_line(it):
+            error = error or self.status == "failed"
+            if not any(e.kind == "exception" for e in ents) and self.err is not None:
+                ents.append(_error_entry(self.err, expected=self.status == "expected error"))
+                note = ""
+        lines = [CodeLine(k, self.hl_by_number.get(k, Markup(""))) for k in span]
+        return FoldGroup(lines, ents, hits, note, error, figures=group_figs)
 
-    def flush_run() -> None:
-        nonlocal unexplained
-        if not run:
-            return
-        groups = fold_group(list(run))
-        has_error = err_number is not None and status == "failed" and err_number in run
+    def fold(self, run: list[int]) -> Fold:
+        groups = self.fold_groups(run)
+        has_error = self.err_number is not None and self.status == "failed" and self.err_number in run
         raised = any(e.kind == "exception" for g in groups for e in g.entries)
-        fold = Fold(run[0], run[-1], len(run), f"fold-{run[0]}", groups, open=has_error or raised)
-        blocks.append(fold)
-        unexplained += len(run)
-        run.clear()
+        self.unexplained += len(run)
+        return Fold(run[0], run[-1], len(run), f"fold-{run[0]}", groups, open=has_error or raised)
 
-    for ll in listing:
-        it = explained_start.get(ll.number)
-        if it is not None:
-            flush_run()
-            blocks.append(make_card(it))
-        else:
-            run.append(ll.number)
-    flush_run()
+    def blocks(self) -> list[Card | Fold]:
+        blocks: list[Card | Fold] = []
+        run: list[int] = []
+        for ll in self.listing:
+            it = self.explained_start.get(ll.number)
+            if it is None:
+                run.append(ll.number)
+                continue
+            if run:
+                blocks.append(self.fold(run))
+                run = []
+            blocks.append(self.card(it))
+        if run:
+            blocks.append(self.fold(run))
+        return blocks
 
-    # listing rows: where each line links to
-    rows: list[ListingRow] = []
-    for ll in listing:
-        it = item_at.get(ll.number)
-        if ll.number in explained_start:
-            href, kind = f"#line-{ll.number}", "explained"
-        elif it is not None and _explained(it):
-            href, kind = f"#line-{it.number}", "continued"
-        else:
-            href, kind = f"#f-{ll.number}", "folded"
-        err_row = False
-        if err_number is not None and status != "ok":
-            eit = item_at.get(err_number)
-            lo, hi = (eit.number, max(eit.end_number, eit.number)) if eit else (err_number, err_number)
-            err_row = lo <= ll.number <= hi
-        rows.append(ListingRow(ll.number, hl_by_number[ll.number], href, kind, err_row))
+    # ── the listing and the run's facts ──
+    def listing_rows(self) -> list[ListingRow]:
+        """Each listing line and where it links to."""
+        rows: list[ListingRow] = []
+        for ll in self.listing:
+            it = self.item_at.get(ll.number)
+            if ll.number in self.explained_start:
+                href, kind = f"#line-{ll.number}", "explained"
+            elif it is not None and _explained(it):
+                href, kind = f"#line-{it.number}", "continued"
+            else:
+                href, kind = f"#f-{ll.number}", "folded"
+            err_row = False
+            if self.err_number is not None and self.status != "ok":
+                eit = self.item_at.get(self.err_number)
+                lo, hi = (eit.number, max(eit.end_number, eit.number)) if eit else (self.err_number, self.err_number)
+                err_row = lo <= ll.number <= hi
+            rows.append(ListingRow(ll.number, self.hl_by_number[ll.number], href, kind, err_row))
+        return rows
 
-    meta_d = trace.get("meta") or {}
-    meta: list[tuple[str, str]] = []
-    dev = str(meta_d.get("device") or "")
-    if dev:
-        meta.append(("device", dev + (f" ({meta_d['device_name']})" if meta_d.get("device_name") else "")))
-    for key, label in (("python", "Python"), ("torch", "torch"), ("numpy", "numpy")):
-        if meta_d.get(key):
-            meta.append((label, str(meta_d[key])))
-    if meta_d.get("seed") is not None:
-        meta.append(("seed", str(meta_d["seed"])))
-    if meta_d.get("hits") is not None:
-        meta.append(("hits recorded per line", str(meta_d["hits"])))
-    if meta_d.get("tracekit"):
-        meta.append(("tracekit", str(meta_d["tracekit"])))
-    run_bits = [dev] if dev else []
-    if meta_d.get("torch"):
-        run_bits.append(f"torch {meta_d['torch']}")
-    if meta_d.get("seed") is not None:
-        run_bits.append(f"seed {meta_d['seed']}")
+    def meta(self) -> tuple[list[tuple[str, str]], str]:
+        """The run's facts (label, text) and the one-line summary of them."""
+        m = self.trace.meta
+        meta: list[tuple[str, str]] = []
+        if m.device:
+            meta.append(("device", m.device + (f" ({m.device_name})" if m.device_name else "")))
+        for label, value in (("Python", m.python), ("torch", m.torch), ("numpy", m.numpy)):
+            if value:
+                meta.append((label, value))
+        if m.seed is not None:
+            meta.append(("seed", str(m.seed)))
+        meta.append(("hits recorded per line", str(m.hits)))
+        if m.tracekit:
+            meta.append(("tracekit", m.tracekit))
+        bits = [m.device] if m.device else []
+        if m.torch:
+            bits.append(f"torch {m.torch}")
+        if m.seed is not None:
+            bits.append(f"seed {m.seed}")
+        return meta, " · ".join(bits)
 
-    path = example.path
-    parts = PurePosixPath(path).parts
-    view = PageView(
-        title=example.title,
-        path=path,
-        file_name=parts[-1] if parts else path,
-        crumbs=list(parts[:-1]),
-        intro=markdown(example.intro or ""),
-        status=status,
-        banner=_banner(trace, status, line_map, item_at),
-        blocks=blocks,
-        listing=rows,
-        meta=meta,
-        run_line=" · ".join(run_bits),
-        unexplained=unexplained,
-        has_from_run=has_from_run,
-        figure_limit=str(trace.get("figure_limit") or ""),
-        other_figures=figs.rest(line_map),
-        ran=str((trace.get("error") or {}).get("reason") or "") not in NOT_RUN_REASONS,
-    )
-    return view
+    def build(self) -> PageView:
+        blocks = self.blocks()
+        meta, run_line = self.meta()
+        path = self.example.path
+        parts = PurePosixPath(path).parts
+        return PageView(
+            title=self.example.title,
+            path=path,
+            file_name=parts[-1] if parts else path,
+            crumbs=list(parts[:-1]),
+            intro=markdown(self.example.intro or ""),
+            status=self.status,
+            banner=_banner(self.trace, self.status, self.line_map, self.item_at),
+            blocks=blocks,
+            listing=self.listing_rows(),
+            meta=meta,
+            run_line=run_line,
+            unexplained=self.unexplained,
+            has_from_run=self.has_from_run,
+            figure_limit=self.trace.figure_limit or "",
+            other_figures=self.figs.rest(self.line_map),
+            ran=not (self.err is not None and self.err.reason in NOT_RUN_REASONS),
+        )
 
 
-def _banner(trace: Mapping[str, Any], status: str, line_map: dict[int, int], item_at: dict[int, Item]) -> Banner | None:
+_REASONS = {
+    "timeout": "The run took longer than its time limit and was stopped.",
+    "crashed": "The Python process running the example crashed.",
+    "limit": "The run went over a resource limit and was stopped.",
+    "signal": "The Python process running the example was killed by a signal.",
+    "output": "The example printed more than its output limit allows, and was stopped.",
+    "memory": "The example needed more memory than its limit allows.",
+    "syntax": "The file is not valid Python, so nothing ran.",
+    "instrument": "tracekit could not instrument this valid Python file; it ran without a trace.",
+    "placeholder": "A placeholder in the prose could not be evaluated after its line ran.",
+    "exit": "The script ended itself with a non-zero exit status.",
+    "authoring": "tracekit could not read this file as an example, so nothing ran.",
+    "trace": "What the run recorded could not be read, so only its output is shown.",
+}
+
+
+def _banner(trace: Trace, status: str, line_map: dict[int, int], item_at: dict[int, Item]) -> Banner | None:
     if status == "ok":
         return None
-    tstatus = trace.get("status", "error")
-    err = trace.get("error") or {}
-    etype = str(err.get("type") or "")
-    message = str(err.get("message") or "")
-    number = line_map.get(int(err["line"])) if err.get("line") is not None else None
+    err = trace.error or ErrorInfo("", "", reason="")
+    number = line_map.get(err.line) if err.line is not None else None
     href = ""
     if number is not None:
         it = item_at.get(number)
         href = f"#line-{it.number}" if it is not None and _explained(it) else f"#L{number}"
-    src = str((trace.get("source") or {}).get("path") or "")
+    src = trace.source.path
     frames: list[Frame] = []
-    for fr in err.get("traceback") or []:
+    for fr in err.traceback:
         fpath = str(fr.get("path") or "")
         same = bool(src) and (fpath == src or fpath.endswith("/" + src) or PurePosixPath(fpath).name == PurePosixPath(src).name and not fpath.startswith("/"))
         fnum = line_map.get(int(fr["line"])) if same and fr.get("line") is not None else None
@@ -436,23 +453,9 @@ def _banner(trace: Mapping[str, Any], status: str, line_map: dict[int, int], ite
         )
     # The trace's reason is a code (schema: error.reason); the page says it in words, or not at all
     # where the error's own message says it (an exception).
-    reasons = {
-        "timeout": "The run took longer than its time limit and was stopped.",
-        "crashed": "The Python process running the example crashed.",
-        "limit": "The run went over a resource limit and was stopped.",
-        "signal": "The Python process running the example was killed by a signal.",
-        "output": "The example printed more than its output limit allows, and was stopped.",
-        "memory": "The example needed more memory than its limit allows.",
-        "syntax": "The file is not valid Python, so nothing ran.",
-        "instrument": "tracekit could not instrument this valid Python file; it ran without a trace.",
-        "placeholder": "A placeholder in the prose could not be evaluated after its line ran.",
-        "exit": "The script ended itself with a non-zero exit status.",
-        "authoring": "tracekit could not read this file as an example, so nothing ran.",
-        "trace": "What the run recorded could not be read, so only its output is shown.",
-    }
-    reason = reasons.get(str(err.get("reason") or ""), "") or reasons.get(tstatus, "")
+    reason = _REASONS.get(err.reason, "") or _REASONS.get(trace.status, "")
     if status == "expected error":
-        title = f"The run ends with the expected {etype}" if etype else "The run ends with the expected error"
+        title = f"The run ends with the expected {err.type}" if err.type else "The run ends with the expected error"
         kind = "expected"
     else:
         kind = "failed"
@@ -460,16 +463,16 @@ def _banner(trace: Mapping[str, Any], status: str, line_map: dict[int, int], ite
             "timeout": "This example timed out",
             "crashed": "This example crashed",
             "limit": "This example hit a limit",
-        }.get(tstatus, "This example failed")
+        }.get(trace.status, "This example failed")
     stderr = ""
-    if kind == "failed" and not frames and trace.get("stderr"):
-        stderr = _clip("\n".join(_clip(_sanitize_line(x[: MAX_TEXT_CHARS * 2]), 2000) for x in str(trace["stderr"]).splitlines()[-20:]))
+    if kind == "failed" and not frames and trace.stderr:
+        stderr = _clip("\n".join(_clip(_sanitize_line(x[: MAX_TEXT_CHARS * 2]), 2000) for x in trace.stderr.splitlines()[-20:]))
     # Listing lines are numbered as shown (docstring and hidden lines left out); the CLI names file
     # lines. Where the two differ the banner gives both, so a reader can match them.
     file_ref = ""
-    if number is not None and int(err["line"]) != number:
-        file_ref = f"{PurePosixPath(src).name or 'file'}:{int(err['line'])}"
-    return Banner(kind, title, _clip(etype, 500), _clip(message), number, href, reason, frames, stderr, file_ref=file_ref)
+    if number is not None and err.line is not None and err.line != number:
+        file_ref = f"{PurePosixPath(src).name or 'file'}:{err.line}"
+    return Banner(kind, title, _clip(err.type, 500), _clip(err.message), number, href, reason, frames, stderr, file_ref=file_ref)
 
 
 def _sanitize_line(line: str) -> str:

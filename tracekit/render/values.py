@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..source import Item
+from ..trace import Event
 from .text import _FIGURE_FILE, LONG_LINE_CHARS, MAX_VALUE_CHARS, _clip
 from .view import GLYPHS, Entry, Figure, Table, Tag
 
@@ -166,9 +167,9 @@ def _is_module(v: Mapping[str, Any] | None) -> bool:
     return bool(v) and (v.get("type") in ("module", "builtins.module", "types.ModuleType") or str(v.get("repr", "")).startswith("<module "))
 
 
-def _is_builtin_call(ev: Mapping[str, Any]) -> bool:
-    q = str(ev.get("qualname") or "")
-    t = str(ev.get("text") or "")
+def _is_builtin_call(ev: Event) -> bool:
+    q = ev.qualname or ""
+    t = ev.text
     return q.startswith("builtins.") or (q == t and "." not in q and q in _BUILTINS)
 
 
