@@ -287,6 +287,22 @@ class Banner:
     file_ref: str = ""  # "name.py:LINE" when the file line differs from the listing's number
 
 
+@dataclass(frozen=True)
+class Pill:
+    """A status pill: its CSS kind (also the page's status class), icon and words."""
+
+    kind: str
+    icon: str
+    text: str
+
+
+_PILLS = {
+    "ok": Pill("ok", "i-ok", "ran without errors"),
+    "expected error": Pill("expected", "i-error", "ends with an expected error"),
+    "failed": Pill("failed", "i-error", "failed"),
+}
+
+
 @dataclass
 class PageView:
     title: str
@@ -305,6 +321,24 @@ class PageView:
     figure_limit: str = ""  # the trace's figure_limit: why some figures are missing
     other_figures: list[Figure] = field(default_factory=list)  # figures no shown line made
     ran: bool = True  # False when the code never started (authoring or syntax error)
+
+    @property
+    def pill(self) -> Pill:
+        """The status pill beside the file name."""
+        return _PILLS.get(self.status, _PILLS["failed"])
+
+    @property
+    def status_class(self) -> str:
+        return self.status.replace(" ", "-")
+
+    @property
+    def colophon(self) -> list[tuple[str, str]]:
+        """The run's facts the footer names: device, Python, torch, numpy, seed."""
+        return [(k, v) for k, v in self.meta if k in ("device", "seed", "Python", "torch", "numpy")]
+
+    @property
+    def tracekit_version(self) -> str:
+        return next((v for k, v in self.meta if k == "tracekit"), "")
 
     @property
     def cards(self) -> list[Card]:
