@@ -123,7 +123,6 @@ def _params():
         yield pytest.param(module, id=module, marks=marks)
 
 
-@pytest.mark.skipif(not H.engine_available(), reason="trace engine not written yet")
 @pytest.mark.parametrize("module", list(_params()))
 def test_cpython_module_passes_identically(module, tmp_path):
     workdir = tmp_path / "work"

@@ -1,7 +1,9 @@
 """Instrumented scripts cached by content hash, as ready-to-run .pyc files.
 
 The key covers the script's bytes and path, the hits limit, the probed lines, the Python
-version, tracekit's version and location, and the instrumenter's own source. Each entry is a
+version, tracekit's version and location, and the source of every module the generated code
+depends on (the instrumenter and the protocol's hook names: ``GENERATOR_MODULES``; a test checks
+that it lists every tracekit module ``instrument.py`` imports). Each entry is a
 `.pyc` (run directly as the child's main program) and a `.tables` file (statement and
 expression tables, compile warnings), both written atomically.
 """
@@ -32,9 +34,20 @@ def cache_dir() -> str:
     return os.path.join(base, "tracekit")
 
 
+#: tracekit's modules whose source decides the instrumented code
+GENERATOR_MODULES = ("instrument.py", "protocol.py")
+
+
+def _generator_source() -> bytes:
+    parts = []
+    for name in GENERATOR_MODULES:
+        with open(os.path.join(_HERE, name), "rb") as f:
+            parts.append(name.encode() + b"\0" + f.read())
+    return b"\0".join(parts)
+
+
 def _key(path: str, source: bytes, hits: int, probe_lines: frozenset) -> str:
-    with open(os.path.join(_HERE, "instrument.py"), "rb") as f:
-        generator = f.read()
+    generator = _generator_source()
     meta = repr((__version__, sys.version, sys.flags.optimize, PKG_PARENT, path, hits, sorted(probe_lines))).encode()
     return hashlib.sha256(meta + b"\0" + generator + b"\0" + source).hexdigest()
 

@@ -14,7 +14,6 @@ from typing import Any
 from .._jsonio import atomic_write
 from .._version import __version__
 from .paths import _is_inside
-from .results import _PACKAGE, _TOOL_SUFFIXES, KEY_FORMAT
 
 # ─────────────────────────────────────────────────────────────────────────────
 # Cache keys
@@ -87,19 +86,24 @@ class _StatCache:
             self.dirty = False
 
 
+#: bump when the layout of a cache key changes
+KEY_FORMAT = 1
+#: tracekit's package folder: every file in it is part of every cache key
+_PACKAGE = Path(__file__).resolve().parent.parent
+
 _tool_hash_cache: str | None = None
 
 
 def tool_hash(stats: _StatCache | None = None) -> str:
-    """sha256 over tracekit's own package files (code, templates, assets, schema)."""
+    """sha256 over every file of tracekit's package (code, templates, assets, schema, any new kind)."""
     global _tool_hash_cache
     if _tool_hash_cache is None:
         h = hashlib.sha256()
         for folder, dirs, files in os.walk(_PACKAGE):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
             for name in sorted(files):
-                if os.path.splitext(name)[1] not in _TOOL_SUFFIXES:
-                    continue
+                if name.endswith((".pyc", ".pyo")) or name.startswith("."):
+                    continue  # compiled caches and editor droppings are not tracekit's files
                 p = Path(folder) / name
                 sha = stats.sha(p) if stats is not None else _file_sha(p)
                 h.update(f"{p.relative_to(_PACKAGE).as_posix()}\0{sha}\0".encode())

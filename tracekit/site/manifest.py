@@ -11,11 +11,13 @@ from .._jsonio import dumps
 from .._version import __version__
 from .keys import _sha
 from .paths import MANIFEST_NAME, _page_paths
-from .results import MANIFEST_FORMAT
 
 # ─────────────────────────────────────────────────────────────────────────────
 # Manifest
 # ─────────────────────────────────────────────────────────────────────────────
+
+#: the manifest's own format version (docs/internals.md describes it)
+MANIFEST_FORMAT = 1
 
 
 def _safe_rel(rel: Any) -> bool:

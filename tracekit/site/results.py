@@ -5,15 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MANIFEST_FORMAT = 1
-
-
-KEY_FORMAT = 1
-
-_PACKAGE = Path(__file__).resolve().parent.parent
-
-_TOOL_SUFFIXES = {".py", ".html", ".css", ".js", ".svg", ".json"}
-
 
 class BuildError(Exception):
     """A usage or environment problem (exit status 2): the message is one line for the user."""

@@ -1,0 +1,74 @@
+"""Packaging traps: what a wheel installs, what the caches cover."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tracekit import _codecache
+from tracekit.site import keys
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "tracekit"
+
+
+def _package_files() -> set[str]:
+    return {
+        p.relative_to(ROOT).as_posix()
+        for p in PACKAGE.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith((".pyc", ".pyo")) and not p.name.startswith(".")
+    }
+
+
+def test_a_wheel_installs_every_package_file(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=600
+    )
+    if proc.returncode != 0 and "Could not find a version" in proc.stderr:
+        pytest.skip("no package index to build a wheel with")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (wheel,) = tmp_path.glob("tracekit-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    missing = sorted(_package_files() - names)
+    assert not missing, f"not in the wheel: {missing}"
+    assert "tracekit/site/build_site.py" in names and "tracekit/render/page.py" in names
+
+
+def test_the_tool_hash_covers_every_kind_of_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pkg = tmp_path / "tracekit"
+    (pkg / "templates").mkdir(parents=True)
+    (pkg / "a.py").write_text("x = 1\n")
+    monkeypatch.setattr(keys, "_PACKAGE", pkg)
+
+    def fresh() -> str:
+        monkeypatch.setattr(keys, "_tool_hash_cache", None)
+        return keys.tool_hash()
+
+    before = fresh()
+    (pkg / "templates" / "chapter.jinja").write_text("{{ x }}\n")  # a kind of file no list names
+    with_template = fresh()
+    assert with_template != before
+    (pkg / "__pycache__").mkdir()
+    (pkg / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
+    assert fresh() == with_template  # compiled caches are not tracekit's files
+
+
+def test_the_code_cache_covers_every_module_the_instrumenter_imports() -> None:
+    tree = ast.parse((PACKAGE / "instrument.py").read_text(encoding="utf-8"))
+    imported = {f"{node.module}.py" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module}
+    assert imported <= set(_codecache.GENERATOR_MODULES), imported - set(_codecache.GENERATOR_MODULES)
+    assert "instrument.py" in _codecache.GENERATOR_MODULES
+
+
+def test_editing_the_protocol_invalidates_cached_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "s.py"
+    src.write_text("x = 1\n")
+    key = _codecache._key(str(src), b"x = 1\n", 3, frozenset())
+    real = _codecache._generator_source
+    monkeypatch.setattr(_codecache, "_generator_source", lambda: real() + b"# a new hook name\n")
+    assert _codecache._key(str(src), b"x = 1\n", 3, frozenset()) != key
