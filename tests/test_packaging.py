@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -26,17 +27,22 @@ def _package_files() -> set[str]:
 
 
 def test_a_wheel_installs_every_package_file(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=600
-    )
+    # built from a copy, so that no stale build/ folder of the checkout can hide a missing file
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(PACKAGE, src / "tracekit", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
+    wheels = tmp_path / "wheels"
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(src)], capture_output=True, text=True, timeout=600)
     if proc.returncode != 0 and "Could not find a version" in proc.stderr:
         pytest.skip("no package index to build a wheel with")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    (wheel,) = tmp_path.glob("tracekit-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    missing = sorted(_package_files() - names)
-    assert not missing, f"not in the wheel: {missing}"
+    (wheel,) = wheels.glob("tracekit-*.whl")
+    names = {n for n in zipfile.ZipFile(wheel).namelist() if n.startswith("tracekit/")}
+    assert names == _package_files(), f"missing: {sorted(_package_files() - names)}; extra: {sorted(names - _package_files())}"
     assert "tracekit/site/build_site.py" in names and "tracekit/render/page.py" in names
+    assert {"tracekit/templates/page.html", "tracekit/assets/tracekit.css", "tracekit/schema/trace.schema.json"} <= names
 
 
 def test_the_tool_hash_covers_every_kind_of_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
