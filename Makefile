@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build test bench check clean browser
+.PHONY: install build test lint bench check clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,7 +23,12 @@ build: install
 check: install
 	$(BIN)/tracekit check examples -o output
 
-test: install browser
+lint: install
+	$(BIN)/ruff check tracekit tests benchmarks
+	$(BIN)/ruff format --check tracekit tests benchmarks
+	$(BIN)/mypy
+
+test: install browser lint
 	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider tests
 	$(BIN)/tracekit check examples -o output
 

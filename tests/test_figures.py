@@ -275,8 +275,8 @@ def test_pil_image_values_become_small_pngs(tmp_path: Path) -> None:
 
 
 def test_arrays_on_lines_marked_image_become_pngs(tmp_path: Path) -> None:
-    np = pytest.importorskip("numpy")
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("numpy")
+    pytest.importorskip("torch")
     r = run(
         tmp_path,
         """\

@@ -214,9 +214,9 @@ def test_the_hostile_page_runs_nothing_in_a_browser(tmp_path):
                 page = ctx.new_page()
                 dialogs: list[str] = []
                 errors: list[str] = []
-                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                page.on("dialog", lambda d, dialogs=dialogs: (dialogs.append(d.message), d.dismiss()))
+                page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
                 page.goto((out / rel).as_uri())
                 page.wait_for_load_state("load")
                 page.click("[data-action=expand]")

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from tracekit import protocol
 from tracekit.cli import cli
 from tracekit.directives import requested_devices
+from tracekit.options import RunOptions
 from tracekit.site import build
 from tracekit.site.report import Reporter
 from tracekit.trace import PAGE_SCHEMA_PATH, SCHEMA_PATH
@@ -201,9 +202,9 @@ def test_run_options_flow_from_configuration_to_the_child(tmp_path: Path) -> Non
 
     (tmp_path / "pyproject.toml").write_text('[tool.tracekit]\nhits = 5\ntimeout = 7\nseed = 3\nmax_output = "2K"\n', encoding="utf-8")
     opts = load_config(tmp_path).run_options()
-    assert opts == protocol.RunOptions(seed=3, timeout=7.0, hits=5, max_output=2048)
+    assert opts == RunOptions(seed=3, timeout=7.0, hits=5, max_output=2048)
     assert set(opts.spec()) <= protocol.SPEC_KEYS
-    assert opts.merged({"hits": 2, "unknown": 1, "seed": None}) == protocol.RunOptions(seed=3, timeout=7.0, hits=2, max_output=2048)
+    assert opts.merged({"hits": 2, "unknown": 1, "seed": None}) == RunOptions(seed=3, timeout=7.0, hits=2, max_output=2048)
     script = tmp_path / "s.py"
     script.write_text("import random\nfor i in range(6):\n    x = i\nprint(random.random())\n", encoding="utf-8")
     trace = trace_file(script, options=opts, capture=True).trace

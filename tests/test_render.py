@@ -168,16 +168,16 @@ def test_fold_count_matches_the_chapter():
 def test_folded_statement_keeps_its_automatic_state(fg):
     fold = next(f for f in fg.folds if f.start == 9)
     first, blank = fold.groups
-    assert [l.number for l in first.lines] == [9] and not first.plain
+    assert [ln.number for ln in first.lines] == [9] and not first.plain
     assert texts(first.entries) == ["output = tensor(11., grad_fn=<AddBackward0>)"]
-    assert [l.number for l in blank.lines] == [10] and blank.plain and not blank.entries
+    assert [ln.number for ln in blank.lines] == [10] and blank.plain and not blank.entries
 
 
 def test_continuation_lines_fold_with_a_note(descent):
     fold = next(f for f in descent.folds if f.start == 4)
     assert fold.count == 3
     cont, stmt = fold.groups
-    assert [l.number for l in cont.lines] == [4, 5] and cont.note == "continues line 3"
+    assert [ln.number for ln in cont.lines] == [4, 5] and cont.note == "continues line 3"
     assert texts(stmt.entries) == ["⬆ result: x = tensor([1., 2., 3.])", "⬆ result: y = tensor([3., 6., 9.])"]
 
 
@@ -538,7 +538,7 @@ def test_parameters_and_lines_the_trace_does_not_cover():
     assert view.card(1).not_run == "" and not view.card(1).has_state  # a class line: no claim
     assert texts(view.card(2).hits[0].entries) == ["⬇ param: x = 3"]
     assert texts(view.card(3).hits[0].entries) == ["⬆ return: x * 2 = 6"]
-    assert [l.html for l in view.card(3).code_lines] == [highlight_lines("return x * 2")[0]]  # dedented
+    assert [ln.html for ln in view.card(3).code_lines] == [highlight_lines("return x * 2")[0]]  # dedented
 
 
 def test_placeholder_errors_are_marked():
@@ -760,7 +760,7 @@ def test_a_decorated_def_shows_its_calls(plots):
     assert 'data-unit="call"' in block and "Called 4 times · first 2 recorded" in page_text(block)
     assert "call 1 of 4" in block and "Calls 2" not in block and "Call 2 of 4" in block
     # an unexplained decorated def in a fold keeps its parameters too
-    (group,) = [g for f in plots.folds for g in f.groups if [l.number for l in g.lines] == [8, 9]]
+    (group,) = [g for f in plots.folds for g in f.groups if [ln.number for ln in g.lines] == [8, 9]]
     assert texts(group.entries) == ["⬇ param: args = (0,)", "⬇ param: kwargs = {'n': 24}"] and group.hit_count == 4
 
 

@@ -19,9 +19,13 @@ from . import _figures, _jsonio, _runtime
 from ._version import __version__
 from .protocol import DEVICE_ERROR_SUFFIX, EXIT_UNAVAILABLE, HOOK_PREFIX, error_record, meta_record, trace_record
 
-__all__ = ["boot"]
+TYPE_CHECKING = False  # `typing` is not imported at run time: this module starts every child
+if TYPE_CHECKING:
+    from typing import Any
 
-Any = object  # annotations only
+    from .protocol import Status
+
+__all__ = ["boot"]
 
 
 def _versions() -> dict:
@@ -61,7 +65,7 @@ class _AfterImport:
         del self.hooks[name]
         if not self.hooks and self in sys.meta_path:
             sys.meta_path.remove(self)
-        spec.loader = _HookedLoader(loader, hook)
+        spec.loader = _HookedLoader(loader, hook)  # type: ignore[assignment]
         return spec
 
 
@@ -139,7 +143,7 @@ class _Run:
         self.spec = spec
         self.written = False
         self.pid = os.getpid()
-        self.status = "ok"
+        self.status: Status = "ok"
         self.exit_status = 0
         self.error: dict | None = None
         self.device = "cpu"
@@ -298,7 +302,7 @@ def _trace_os_exit(run: _Run) -> None:
                 pass
         real(status)
 
-    os._exit = _exit
+    os._exit = _exit  # type: ignore[assignment]
 
 
 def _exit_like_sigint() -> None:
@@ -333,10 +337,15 @@ def _watchdog(run: _Run, timeout: float, main_ident: int) -> None:
     run.exit_status = 124
     run.error = error_record("Timeout", f"timed out after {timeout:g} s", line=line, reason="timeout")
     try:
-        sys.__stderr__.write(f"tracekit: {run.spec['display_path']}: timed out after {timeout:g} s" + (f" at line {line}" if line else "") + "\n")
+        _stderr().write(f"tracekit: {run.spec['display_path']}: timed out after {timeout:g} s" + (f" at line {line}" if line else "") + "\n")
         run.write()
     finally:
         os._exit(124)
+
+
+def _stderr() -> Any:
+    """The process's own stderr (the script may have replaced sys.stderr)."""
+    return sys.__stderr__ or sys.stderr
 
 
 def boot() -> None:
@@ -394,8 +403,8 @@ def boot() -> None:
     sys.meta_path.insert(0, finder)
 
     Recorder = _runtime.Recorder
-    with open(spec["tables"], "rb") as f:
-        stmts, exprs, compile_warnings, rebinds_builtins = marshal.load(f)
+    with open(spec["tables"], "rb") as tables:
+        stmts, exprs, compile_warnings, rebinds_builtins = marshal.load(tables)
     probes = {int(k): v for k, v in spec.get("probes", {}).items()}
     rec = Recorder(stmts, exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000), spec.get("image_lines", ()))
     run.recorder = rec
@@ -447,7 +456,7 @@ def _as_script(mod: types.ModuleType, path: str) -> None:
     from importlib.machinery import SourceFileLoader
 
     mod.__file__ = path
-    mod.__cached__ = None
+    mod.__cached__ = None  # type: ignore[attr-defined]
     mod.__loader__ = SourceFileLoader("__main__", path)
     mod.__spec__ = None
     mod.__package__ = None
@@ -519,7 +528,7 @@ def _stop_for_output(run: _Run) -> None:
         "OutputLimit", f"{rec.out_exceeded} passed the output limit of {rec.max_output} characters", line=rec.current_line(frame), reason="output"
     )
     try:
-        sys.__stderr__.write(f"tracekit: {run.spec['display_path']}: output limit of {rec.max_output} characters reached\n")
+        _stderr().write(f"tracekit: {run.spec['display_path']}: output limit of {rec.max_output} characters reached\n")
         run.write()
     finally:
         os._exit(1)

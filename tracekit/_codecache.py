@@ -15,6 +15,7 @@ import importlib.util
 import marshal
 import os
 import sys
+from typing import Any
 
 from ._jsonio import atomic_write
 from ._version import __version__
@@ -68,7 +69,9 @@ def prepare(path: str, hits: int = 3, probe_lines: frozenset = frozenset(), fold
 
     result = instrument(source, path, hits, probe_lines, pkg_parent=PKG_PARENT)
     header = importlib.util.MAGIC_NUMBER + b"\0" * 12  # flags, mtime and size go unchecked for `python x.pyc`
-    payloads = ((tables, marshal.dumps((result.stmts, result.exprs, result.warnings, result.rebinds_builtins))), (pyc, header + marshal.dumps(result.code)))
+    table_data: Any = (result.stmts, result.exprs, result.warnings, result.rebinds_builtins)
+    code: Any = result.code
+    payloads = ((tables, marshal.dumps(table_data)), (pyc, header + marshal.dumps(code)))
     try:
         for target, payload in payloads:  # tables first: a .pyc present means its tables are too
             atomic_write(target, payload)

@@ -32,7 +32,10 @@ import weakref
 from ._jsonio import atomic_write
 from .protocol import DEFAULT_FIGURE_DPI, DEFAULT_FIGURE_MAX_SIZE, DEFAULT_MAX_FIGURES
 
-Any = object  # annotations only
+TYPE_CHECKING = False  # `typing` is not imported at run time: this module starts every child
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __all__ = ["Figures"]
 
@@ -325,7 +328,7 @@ class Figures:
     # image values -------------------------------------------------------------------------
     def image(self, v: Any, marked: bool) -> dict | None:
         """An ``image`` entry for value V: a PIL image, or (MARKED) a tensor/array shaped like one."""
-        pil = sys.modules.get("PIL.Image")
+        pil: Any = sys.modules.get("PIL.Image")
         if pil is not None and isinstance(v, pil.Image):
             d = vars(v)
             if ("_im" in d and d["_im"] is None) or ("_im" not in d and d.get("im") is None):
@@ -336,7 +339,9 @@ class Figures:
             if arr is None:
                 return None
             try:
-                import PIL.Image as pil
+                import PIL.Image
+
+                pil = PIL.Image
             except Exception:
                 return None
             im = pil.fromarray(arr)
@@ -393,8 +398,8 @@ class Figures:
 
 def _as_image_array(v: Any) -> Any:
     """V as a uint8 numpy array of shape HxW, HxWx3 or HxWx4, or None when it is not image-like."""
-    torch = sys.modules.get("torch")
-    np = sys.modules.get("numpy")
+    torch: Any = sys.modules.get("torch")
+    np: Any = sys.modules.get("numpy")
     is_tensor = torch is not None and isinstance(v, torch.Tensor)
     if is_tensor:
         if v.numel() > MAX_IMAGE_PIXELS * 4 or v.is_complex() or v.device.type == "meta":

@@ -18,7 +18,7 @@ def dumps(data: object) -> str:
     written as \\udXXX escapes, which JSON readers turn back into the same string.
     """
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
-    return _SURROGATE.sub(lambda m: "\\u%04x" % ord(m.group()), text)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def atomic_write(path: str | os.PathLike, payload: bytes) -> None:

@@ -3,13 +3,15 @@ inspected only when a recorded value is one of theirs (found through ``sys.modul
 
 from __future__ import annotations
 
-Any = object  # annotations only; `typing` is not imported at run time
-
 import builtins
 import itertools
 import re
 import sys
 import types as _types
+
+TYPE_CHECKING = False  # `typing` is not imported at run time: this module starts every child
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Recorder", "snapshot"]
 
@@ -67,7 +69,7 @@ def _doc_subject(f: Any) -> Any:
 
 def _type_name(t: type) -> str:
     mod = getattr(t, "__module__", None) or "?"
-    name = getattr(t, "__qualname__", None) or getattr(t, "__name__", "?")
+    name = str(getattr(t, "__qualname__", None) or getattr(t, "__name__", "?"))
     if mod in ("builtins", "__main__"):
         return name
     if mod.startswith("torch") and name in ("Tensor", "Parameter"):
@@ -336,7 +338,7 @@ class Recorder:
         self.later: dict[int, list] = {}
         self.later_size: dict[int, int] = {}
         self.past_recording: set[int] = set()  # statements hit more often than recorded
-        self.out = {"stdout": [], "stderr": []}
+        self.out: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self.out_size = {"stdout": 0, "stderr": 0}
         self.out_exceeded: str | None = None
         self.probe_errors: list[dict] = []
@@ -369,8 +371,8 @@ class Recorder:
         b["__tk_e__"] = self.loop_end
         b["__tk_p__"] = self.probe
         # sys.__stdout__ too, so `sys.stdout is sys.__stdout__` holds as it does under python.
-        sys.stdout = sys.__stdout__ = _Tee(sys.stdout, self, "stdout")
-        sys.stderr = sys.__stderr__ = _Tee(sys.stderr, self, "stderr")
+        sys.stdout = sys.__stdout__ = _Tee(sys.stdout, self, "stdout")  # type: ignore[misc,assignment]
+        sys.stderr = sys.__stderr__ = _Tee(sys.stderr, self, "stderr")  # type: ignore[misc,assignment]
 
     def start(self, s: int) -> bool:
         rec = {"hit": len(self.records[s]), "events": []}
@@ -417,7 +419,7 @@ class Recorder:
         # The first statement a SystemExit escapes is the innermost: keep that line. Only the
         # exception's id is kept, so no traceback (and no frame's locals) outlives its time.
         if issubclass(type(e), SystemExit) and (self.exit_seen is None or self.exit_seen[2] != id(e)):
-            self.exit_seen = (e.code, self.stmts[s][0], id(e))
+            self.exit_seen = (getattr(e, "code", None), self.stmts[s][0], id(e))
         self.exc_counts[s] += 1
         info = {"type": _type_name(type(e)), "message": _cut(_safe_str(e), 2000)[0]}
         rec = self.current.get((s, id(frame if frame is not None else self._getframe(1))))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .protocol import RunOptions
+from .options import RunOptions
 
 __all__ = [
     "Config",

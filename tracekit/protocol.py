@@ -8,19 +8,25 @@ checked against these literals by the tests.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
-from typing import Any, Literal, get_args
+
+# The child imports this module before the script runs: it stays free of `typing` and
+# `dataclasses` at run time (each costs milliseconds on every run).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    Status = Literal["ok", "error", "timeout", "crashed", "limit"]
+    Reason = Literal["exception", "exit", "syntax", "instrument", "timeout", "signal", "output", "memory", "placeholder", "authoring", "trace"]
+    Role = Literal["bind", "call", "arg", "result", "value", "expr", "test", "iter", "return", "yield"]
 
 SCHEMA_VERSION = 1
 
 # ── statuses and reasons ────────────────────────────────────────────────────
-Status = Literal["ok", "error", "timeout", "crashed", "limit"]
-STATUSES: tuple[str, ...] = get_args(Status)
+#: how a run ended (the trace's status); the same words as the Status type above
+STATUSES: tuple[str, ...] = ("ok", "error", "timeout", "crashed", "limit")
 
 #: why a run did not end well (error.reason in the trace)
-Reason = Literal["exception", "exit", "syntax", "instrument", "timeout", "signal", "output", "memory", "placeholder", "authoring", "trace"]
-REASONS: tuple[str, ...] = get_args(Reason)
+REASONS: tuple[str, ...] = ("exception", "exit", "syntax", "instrument", "timeout", "signal", "output", "memory", "placeholder", "authoring", "trace")
 
 #: reasons that are the author's own doing on the page and still let the page be read as a run
 AUTHOR_REASONS = frozenset({"syntax", "exit", "placeholder"})
@@ -29,8 +35,7 @@ AUTHOR_REASONS = frozenset({"syntax", "exit", "placeholder"})
 NOT_RUN_REASONS = frozenset({"authoring", "syntax", "instrument", "trace"})
 
 #: roles of recorded events (lines[].records[].events[].role)
-Role = Literal["bind", "call", "arg", "result", "value", "expr", "test", "iter", "return", "yield"]
-ROLES: tuple[str, ...] = get_args(Role)
+ROLES: tuple[str, ...] = ("bind", "call", "arg", "result", "value", "expr", "test", "iter", "return", "yield")
 
 # ── exit statuses ───────────────────────────────────────────────────────────
 #: the child could not use the requested device (it printed why; the parent says nothing more)
@@ -50,46 +55,6 @@ DEFAULT_MAX_FIGURES = 20
 DEFAULT_FIGURE_MAX_SIZE = (2000, 2000)
 #: folder under the output root holding figure and image PNGs, named by content hash
 FIGURES_DIR = "figures"
-
-# ── run options: configuration and command line → parent → child ──────────
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """Every option of one run, carried unchanged from configuration and command line to the child."""
-
-    device: str | None = None
-    seed: int | None = 0
-    timeout: float | None = None
-    hits: int = DEFAULT_HITS
-    memory: int | None = None
-    max_output: int = DEFAULT_MAX_OUTPUT
-    figure_dpi: float = DEFAULT_FIGURE_DPI
-    max_figures: int = DEFAULT_MAX_FIGURES
-    figure_max_size: tuple[int, int] = DEFAULT_FIGURE_MAX_SIZE
-
-    #: the options that change what a page shows: part of every cache key
-    KEYED = ("device", "seed", "hits", "timeout", "memory", "max_output")
-
-    def merged(self, overrides: Mapping[str, Any]) -> RunOptions:
-        """A copy with the OVERRIDES that name a field of this class and are not None."""
-        names = {f.name for f in fields(self)}
-        given = {k: v for k, v in overrides.items() if k in names and v is not None}
-        if "figure_max_size" in given:
-            w, h = given["figure_max_size"]
-            given["figure_max_size"] = (int(w), int(h))
-        return replace(self, **given)
-
-    def key_dict(self) -> dict[str, Any]:
-        """The options a page's cache key covers."""
-        return {name: getattr(self, name) for name in self.KEYED}
-
-    def spec(self) -> dict[str, Any]:
-        """These options as keys of the child's spec."""
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["figure_max_size"] = list(self.figure_max_size)
-        return out
-
 
 # ── the spec: the JSON file the parent writes and the child reads ───────────
 SPEC_KEYS = frozenset(

@@ -14,9 +14,10 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import trace as trace_mod
+from .options import RunOptions
 from .protocol import (
     DEFAULT_FIGURE_DPI,
     DEFAULT_FIGURE_MAX_SIZE,
@@ -25,13 +26,13 @@ from .protocol import (
     DEVICE_ERROR_SUFFIX,
     EXIT_TIMEOUT,
     EXIT_UNAVAILABLE,
-    Reason,
-    RunOptions,
-    Status,
     error_record,
     meta_record,
     trace_record,
 )
+
+if TYPE_CHECKING:
+    from .protocol import Reason, Status
 
 __all__ = [
     "RunResult",
@@ -186,6 +187,9 @@ def trace_file(
     from ._codecache import PKG_PARENT, prepare
     from .instrument import InstrumentError, ReservedNameError
 
+    pyc: str | None
+    tables: str | None
+    syntax_error: SyntaxError | InstrumentError | None
     try:
         pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir)
         cmd = [sys.executable, *_interpreter_flags(), pyc]
@@ -251,7 +255,7 @@ def trace_file(
             signal.signal(signal.SIGINT, old_int)
     seconds = time.monotonic() - started
     stdout = stderr = ""
-    if capture:
+    if out_file is not None and err_file is not None:
         out_file.seek(0)
         err_file.seek(0)
         stdout = out_file.read().decode("utf-8", "replace")
@@ -394,7 +398,7 @@ def _reconcile(data: dict, code: int) -> None:
 def _interpreter_flags() -> list[str]:
     """This interpreter's own options (-O, -X dev, -W …), so the child runs as python was asked to."""
     try:
-        return list(subprocess._args_from_interpreter_flags())
+        return list(subprocess._args_from_interpreter_flags())  # type: ignore[attr-defined]
     except Exception:  # a private helper of the standard library: never let it stop a run
         return []
 

@@ -476,11 +476,11 @@ class _Reader:
             if own_line:
                 message = "directive inside a statement; put it on the statement's first line or above it"
                 raise self.error(line, message)
-            unit = owner.get(line)
-            if unit is None:  # pragma: no cover - every non-standalone comment sits in a statement
+            holder = owner.get(line)
+            if holder is None:  # pragma: no cover - every non-standalone comment sits in a statement
                 raise self.error(line, "directive not attached to a statement")
             values = _parse_directive(self.display, line, text[match.start() :])
-            found.setdefault(unit.first, []).append((line, values))
+            found.setdefault(holder.first, []).append((line, values))
             kept = text[: match.start()].rstrip()
             source = self.lines[line - 1].rstrip()
             shown = source[: len(source) - len(text)] + kept
@@ -604,7 +604,9 @@ class _Reader:
 
     def _prose(self, pending: _Pending) -> tuple[str, list[Note], list[str]]:
         """Prose Markdown, notes and placeholder sources from the pending `#:` lines."""
-        lines, notes, placeholders = [], [], []
+        lines: list[str] = []
+        notes: list[Note] = []
+        placeholders: list[str] = []
         last_note_line = -1
         for index, (line, content) in enumerate(pending.prose):
             marked = _note(content)

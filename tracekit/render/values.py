@@ -164,7 +164,7 @@ def _is_none(v: Mapping[str, Any] | None) -> bool:
 
 
 def _is_module(v: Mapping[str, Any] | None) -> bool:
-    return bool(v) and (v.get("type") in ("module", "builtins.module", "types.ModuleType") or str(v.get("repr", "")).startswith("<module "))
+    return v is not None and bool(v) and (v.get("type") in ("module", "builtins.module", "types.ModuleType") or str(v.get("repr", "")).startswith("<module "))
 
 
 def _is_builtin_call(ev: Event) -> bool:

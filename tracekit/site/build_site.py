@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,9 +73,7 @@ def build(
     _prepare_output(plan.out)
     builder = _Builder(plan, reporter, force=force, fail_fast=fail_fast, jobs=cfg.jobs or os.cpu_count() or 1)
 
-    import signal
-
-    handlers: dict[int, Any] = {}
+    handlers: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             handlers[signum] = signal.signal(signum, builder._on_signal)

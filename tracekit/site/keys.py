@@ -133,10 +133,11 @@ def _dist_versions(names: Iterable[str]) -> dict[str, str | None]:
     for name in wanted.values():
         if name not in found:
             try:
-                from importlib.metadata import PackageNotFoundError, version
+                from importlib.metadata import PackageNotFoundError
+                from importlib.metadata import version as dist_version
 
                 try:
-                    found[name] = version(name)
+                    found[name] = dist_version(name)
                 except PackageNotFoundError:
                     found[name] = None
             except Exception:  # pragma: no cover - a broken environment only costs precision

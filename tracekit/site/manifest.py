@@ -52,7 +52,7 @@ class Manifest:
                 raise ValueError("unknown format")
             examples = {rel: rec for rel, rec in (data.get("examples") or {}).items() if isinstance(rec, dict) and isinstance(rel, str)}
             for rec in examples.values():
-                files = rec.get("files") if isinstance(rec.get("files"), dict) else {}
+                files: dict = rec["files"] if isinstance(rec.get("files"), dict) else {}
                 rec["files"] = {p: s for p, s in files.items() if _safe_rel(p) and isinstance(s, str)}
             site_data = data.get("site") or {}
             site = {p: s for p, s in (site_data.get("files") or {}).items() if _safe_rel(p) and isinstance(s, str)}

@@ -272,7 +272,7 @@ class _Builder:
         from ..render import page_json, render_page
 
         depth = rel.count("/")
-        render = dict(assets=self.load_assets(), root_rel="../" * depth, json_name=PurePosixPath(json_rel).name)
+        render: dict[str, Any] = dict(assets=self.load_assets(), root_rel="../" * depth, json_name=PurePosixPath(json_rel).name)
         try:
             html = render_page(example, trace, **render)
             page = page_json(example, dict(trace, build={"cache_key": keyed.key}))

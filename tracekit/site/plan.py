@@ -10,7 +10,7 @@ from pathlib import Path
 from ..config import Config, load_config
 from ..directives import requested_devices
 from .discover import discover
-from .keys import _cuda_fingerprint, _file_sha, _Imports, _StatCache, cache_key, local_dependencies
+from .keys import _cuda_fingerprint, _file_sha, _Imports, _sha, _StatCache, cache_key, local_dependencies
 from .paths import _display, _is_inside
 from .results import BuildError
 
@@ -111,7 +111,7 @@ def _keys(plan: _Plan, env: dict, examples: Sequence[str], imports: _Imports) ->
             data = path.read_bytes()
         except OSError as e:
             raise BuildError(f"cannot read {_display(path)}: {e.strerror}") from None
-        source_sha = imports.sha(path.resolve(), data)
+        source_sha = imports.sha(path.resolve(), data) or _sha(data)
         deps = local_dependencies(path, plan.root, data, imports)
         auto = None
         if plan.config.device == "auto" or (b"auto" in data and "auto" in requested_devices(data)):
