@@ -243,6 +243,27 @@ def check(paths: tuple[str, ...], output: str | None, quiet: bool, verbose: int,
 
 
 @cli.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.option("-o", "--output", type=click.Path(file_okay=False), help="The merged site's folder (config: output).")
+@click.option("--examples", "examples", multiple=True, type=click.Path(), help="Examples the shards were built from (default: the configured examples folder).")
+@click.option("--exclude", multiple=True, help="Glob of example paths to leave out, as the shards' builds did (config: exclude).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("-v", "--verbose", count=True, help="More detail.")
+def merge(shards: tuple[str, ...], output: str | None, examples: tuple[str, ...], exclude: tuple[str, ...], quiet: bool, verbose: int) -> None:
+    """Merge the output folders SHARDS of `tracekit build --shard i/n` into one site with its index.
+
+    Refuses, writing nothing, shards that do not fit together: an example built differently by two
+    shards, shards built in different environments, a missing shard, a listed file missing or edited.
+    """
+    from .site import Reporter
+    from .site import merge as merge_site
+
+    reporter = Reporter(verbosity=-1 if quiet else verbose)
+    result = _run_api(lambda: merge_site(shards, output=output, paths=examples, exclude=exclude or None, reporter=reporter))
+    sys.exit(result.exit_status)
+
+
+@cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True)
 @click.option("--watch", multiple=True, type=click.Path(exists=True), help="Rebuild when files under these paths change (default: the examples folder).")

@@ -22,6 +22,7 @@ from .build_site import build
 from .check_site import check
 from .discover import discover
 from .keys import cache_key, local_dependencies
+from .merge import merge
 from .paths import MANIFEST_NAME
 from .report import Reporter
 from .results import BuildError, BuildInterrupted, BuildResult, CheckResult, Outcome, Problem
@@ -41,4 +42,5 @@ __all__ = [
     "check",
     "discover",
     "local_dependencies",
+    "merge",
 ]

@@ -72,6 +72,8 @@ def build(
     plan = _plan(cfg, paths, output, shard)
     _prepare_output(plan.out)
     builder = _Builder(plan, reporter, force=force, fail_fast=fail_fast, jobs=cfg.jobs or os.cpu_count() or 1)
+    if shard is not None:
+        builder.shard = (f"{shard[0]}/{shard[1]}", [])
 
     handlers: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
@@ -134,12 +136,18 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retr
         reporter.info(f"helper module(s), imported by examples and without prose, get no page: {', '.join(helpers)}")
     reporter.plan(len(todo), len(plan.examples) - len(todo))
 
-    site_ok = sharded or (
-        not builder.force
-        and manifest.site
-        and manifest.index_of == _index_of(manifest.examples, env)
-        and _files_intact(out, manifest.site, builder.stats)
-        and manifest.env == env
+    if builder.shard is not None:
+        builder.shard = (builder.shard[0], list(plan.examples))
+    site_ok = (
+        (manifest.shards.get(builder.shard[0]) == plan.examples)
+        if builder.shard is not None
+        else (
+            not builder.force
+            and manifest.site
+            and manifest.index_of == _index_of(manifest.examples, env)
+            and _files_intact(out, manifest.site, builder.stats)
+            and manifest.env == env
+        )
     )
     if not todo and not orphans and site_ok:
         result = BuildResult(out, [outcomes[rel] for rel in plan.examples])

@@ -35,6 +35,7 @@ class Manifest:
     index_of: str | None = None  # hash of what the index was rendered from
     env: dict = field(default_factory=dict)
     imports: dict[str, list] = field(default_factory=dict)  # file sha256 → its import names
+    shards: dict[str, list[str]] = field(default_factory=dict)  # "i/n" → the examples that shard built here
     problem: str = ""  # why an existing manifest could not be read
 
     @classmethod
@@ -57,7 +58,8 @@ class Manifest:
             site_data = data.get("site") or {}
             site = {p: s for p, s in (site_data.get("files") or {}).items() if _safe_rel(p) and isinstance(s, str)}
             imports = {k: v for k, v in (data.get("imports") or {}).items() if isinstance(v, list)}
-            return cls(examples, site, site_data.get("index_of"), data.get("env") or {}, imports)
+            shards = {k: [r for r in v if isinstance(r, str)] for k, v in (data.get("shards") or {}).items() if isinstance(k, str) and isinstance(v, list)}
+            return cls(examples, site, site_data.get("index_of"), data.get("env") or {}, imports, shards)
         except (ValueError, AttributeError, TypeError) as e:
             return cls(problem=f"{MANIFEST_NAME} is not a tracekit manifest ({e}); nothing in the folder will be deleted")
 
@@ -87,6 +89,8 @@ class Manifest:
             "site": {"files": self.site, "index_of": self.index_of},
             "files": self.files(),
         }
+        if self.shards:  # only in the output of sharded builds, for `tracekit merge`
+            data["shards"] = self.shards
         return dumps(data).encode("utf-8")
 
 

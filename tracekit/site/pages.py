@@ -128,6 +128,7 @@ class _Builder:
         self.unlisted: dict[str, str] = {}  # files that may have to go: rel → sha tracekit wrote
         self.stats: _StatCache | None = None
         self.asset_files: dict[str, bytes] = {}
+        self.shard: tuple[str, list[str]] | None = None  # ("i/n", its examples) in a sharded build
 
     # signals: the handler raises unless a write is in progress; then it is raised right after
     def _on_signal(self, signum: int, frame: Any) -> None:
@@ -326,6 +327,10 @@ class _Builder:
                     current.site = site
                     current.index_of = index_of
                 current.env = env
+                if self.shard is not None:
+                    current.shards[self.shard[0]] = self.shard[1]
+                else:  # a whole build or an index: the folder is one site, no longer a shard's
+                    current.shards = {}
                 if self.imports is not None:
                     current.imports.update(self.imports.used)
                 current.prune_imports()
