@@ -43,6 +43,9 @@ KEYS: dict[str, str] = {
     "pages": "a list of glob patterns (strings): modules that always get a page, even when imported",
     "memory": "a size such as 512M or 2G, or a number of bytes",
     "max_output": "a size such as 1M: characters an example may print before it is stopped",
+    "title": "a string: the site's title, shown on the table of contents",
+    "description": "a string (Markdown): the introduction under the site's title",
+    "order": "a list of glob patterns (strings): pages matching earlier patterns come first",
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -58,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "pages": [],
     "memory": None,
     "max_output": None,  # tracekit.run's default, 10M characters
+    "title": "Examples",
+    "description": "",
 }
 
 _DEVICE_RE = re.compile(r"cpu|cuda|cuda:\d+|mps|auto")
@@ -85,6 +90,9 @@ class Config:
     pages: tuple[str, ...] = ()
     memory: int | None = None
     max_output: int | None = None
+    title: str = "Examples"
+    description: str = ""
+    order: tuple[str, ...] = ()
     pyproject: Path | None = None
     explicit: frozenset[str] = field(default_factory=frozenset)  # keys given on the command line
 
@@ -134,7 +142,7 @@ def load_config(start: Path | None = None, pyproject: Path | None = None) -> Con
     for key in ("examples", "output"):
         if key not in values:
             values[key] = (base / DEFAULTS[key]) if path is not None else (Path.cwd() / DEFAULTS[key])
-    globs = ("exclude", "helpers", "pages")
+    globs = ("exclude", "helpers", "pages", "order")
     merged = {k: v for k, v in DEFAULTS.items() if k not in ("examples", "output", *globs)}
     merged.update({k: v for k, v in values.items()})
     for key in globs:
@@ -230,7 +238,11 @@ def _validate(key: str, value: Any, where: str, *, base: Path) -> Any:
         if not (0 < seconds < float("inf")):
             raise bad()
         return seconds
-    if key in ("exclude", "helpers", "pages"):
+    if key in ("title", "description"):
+        if not isinstance(value, str) or (key == "title" and not value.strip()):
+            raise bad()
+        return value.strip()
+    if key in ("exclude", "helpers", "pages", "order"):
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):

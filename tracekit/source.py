@@ -111,6 +111,21 @@ class Example:
     probes: dict[int, list[str]] = field(default_factory=dict)
     hidden: list[tuple[int, int]] = field(default_factory=list)  # original spans of hidden statements
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Example:
+        """The Example a page JSON's ``authored`` part was written from."""
+        items = [Item(**{**it, "notes": [Note(**n) for n in it.get("notes") or []]}) for it in d.get("items") or []]
+        return cls(
+            path=d["path"],
+            title=d["title"],
+            intro=d.get("intro") or "",
+            options=dict(d.get("options") or {}),
+            listing=[ListingLine(**ll) for ll in d.get("listing") or []],
+            items=items,
+            probes={int(k): list(v) for k, v in (d.get("probes") or {}).items()},
+            hidden=[(int(a), int(b)) for a, b in d.get("hidden") or []],
+        )
+
 
 # ── reading and checking the file ────────────────────────────────────────────
 

@@ -48,8 +48,14 @@ def _env() -> Environment:
         finalize=_finalize,
     )
     env.globals["icons"] = _icons
+    env.filters["pid"] = _pid
     env.filters["plural"] = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"
     return env
+
+
+def _pid(href: str, prefix: str) -> str:
+    """A same-page link (``#L5``) to the listing whose ids start with PREFIX."""
+    return "#" + prefix + href[1:] if prefix and href.startswith("#") else href
 
 
 def _finalize(value: Any) -> Any:
@@ -95,6 +101,7 @@ def render_page(
     assets: Mapping[str, str],
     root_rel: str,
     json_name: str,
+    nav: Any = None,
 ) -> str:
     """The example's HTML page. ``assets`` maps logical names to paths relative to the output
     root (see :func:`write_assets`); ``root_rel`` leads from the page's folder to that root
@@ -111,6 +118,7 @@ def render_page(
             index_href=root + "index.html",
             json_href=_href(json_name),
             fig_root=root + FIGURES_DIR + "/",
+            nav=nav,
         )
     )
     return _SURROGATE.sub("\ufffd", page)  # none should be left; a page must encode as UTF-8

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config, parse_shard
+from .book_site import chapter_outcomes, site_key
 from .execute import _BUILD_TOKEN_VAR, _kill_children, _run_example
 from .keys import _Imports, _StatCache, environment
 from .lock import _Lock
-from .manifest import Manifest, _index_of
+from .manifest import Manifest
 from .pages import _Builder
 from .paths import LOCK_NAME, _display
 from .plan import _drop_helpers, _files_intact, _in_scope, _Keyed, _keys, _plan, _resolve_config
@@ -91,6 +92,7 @@ def build(
                 site, index_of = builder.write_site(manifest, env)
                 builder.commit(env, site=site, index_of=index_of)
                 outcomes = [Outcome(rel, builder.display(rel), rec.get("status") or "failed", cached=True) for rel, rec in sorted(manifest.examples.items())]
+                outcomes += chapter_outcomes(plan.root, builder.chapter_results)
                 result = BuildResult(plan.out, outcomes, builder.written, builder.deleted, builder.kept, index_written=True)
                 reporter.info(f"index of {len(outcomes)} example(s) → {_display(plan.out / 'index.html')}")
                 return result
@@ -144,13 +146,23 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retr
         else (
             not builder.force
             and manifest.site
-            and manifest.index_of == _index_of(manifest.examples, env)
+            and manifest.index_of == site_key(plan, manifest.examples, env)
             and _files_intact(out, manifest.site, builder.stats)
             and manifest.env == env
         )
     )
     if not todo and not orphans and site_ok:
-        result = BuildResult(out, [outcomes[rel] for rel in plan.examples])
+        chapters = [
+            Outcome(
+                rel,
+                builder.display(rel),
+                str(r.get("status")),
+                cached=True,
+                failures=[Failure(f.get("line"), str(f.get("message"))) for f in r.get("failures") or []],
+            )
+            for rel, r in sorted(manifest.chapters.items())
+        ]
+        result = BuildResult(out, [outcomes[rel] for rel in plan.examples] + chapters)
         if result.failed:
             reporter.summary(result)  # unchanged failures are not run again, but still reported
         else:
@@ -181,7 +193,12 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retr
     if abort is not None:
         raise abort
     result = BuildResult(
-        out, [outcomes[rel] for rel in plan.examples if rel in outcomes], builder.written, builder.deleted, builder.kept, index_written=not sharded
+        out,
+        [outcomes[rel] for rel in plan.examples if rel in outcomes] + chapter_outcomes(plan.root, builder.chapter_results),
+        builder.written,
+        builder.deleted,
+        builder.kept,
+        index_written=not sharded,
     )
     reporter.summary(result)
     return result

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..config import Config
+from .book_site import book_key, chapter_html, find_book_inputs, read_chapters
 from .keys import _file_sha, _Imports, environment
 from .lock import _Lock
-from .manifest import Manifest, _index_of
+from .manifest import Manifest
 from .paths import LOCK_NAME, MANIFEST_NAME, _display, _page_paths
 from .plan import _drop_helpers, _in_scope, _Keyed, _keys, _plan, _resolve_config
 from .results import CheckResult, Problem
@@ -92,8 +93,27 @@ def check(
                     problems.append(Problem("missing", _display(out / file_rel), "part of the site is missing"))
                 elif on_disk != sha:
                     problems.append(Problem("stale", _display(out / file_rel), "changed since tracekit wrote it (edited by hand?)"))
-            if manifest.index_of != _index_of(manifest.examples, env) or manifest.env.get("tool") != env["tool"]:
-                problems.append(Problem("stale", _display(out / "index.html"), "does not list the pages as they are now; run `tracekit build`"))
+            inputs = find_book_inputs(plan.root, plan.config, out)
+            chapters = read_chapters(inputs, manifest.examples, env)
+            for rel, res in sorted(chapters.items()):
+                display = _display(plan.root / rel)
+                rec = manifest.chapters.get(rel)
+                if rec is None:
+                    problems.append(Problem("missing", _display(out / chapter_html(rel)), f"no page for the chapter {display}; run `tracekit build`"))
+                elif rec.get("key") != res.key:
+                    problems.append(Problem("stale", display, "the chapter or an example it embeds changed since its page was built"))
+                for f in res.failures:
+                    problems.append(Problem("failing", f"{display}:{f.line}" if f.line else display, f.message))
+            for rel in sorted(set(manifest.chapters) - set(chapters)):
+                problems.append(Problem("orphaned", _display(out / chapter_html(rel)), f"its chapter {_display(plan.root / rel)} no longer exists"))
+            if manifest.index_of != book_key(manifest.examples, inputs, plan.config, env) or manifest.env.get("tool") != env["tool"]:
+                problems.append(
+                    Problem(
+                        "stale",
+                        _display(out / "index.html"),
+                        "the table of contents or the pages' navigation are not those of the book as it is now; run `tracekit build`",
+                    )
+                )
     return CheckResult(out, len(plan.examples), problems, notes)
 
 

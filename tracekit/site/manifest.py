@@ -25,7 +25,8 @@ def _safe_rel(rel: Any) -> bool:
     if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel:
         return False
     parts = rel.split("/")
-    return all(p not in ("", ".", "..") for p in parts) and not rel.endswith((".py", ".pyc"))
+    # Python files are never touched, but for the source copies tracekit writes under downloads/
+    return all(p not in ("", ".", "..") for p in parts) and (not rel.endswith((".py", ".pyc")) or (parts[0] == "downloads" and len(parts) > 1))
 
 
 @dataclass(repr=False, eq=False)
@@ -36,6 +37,7 @@ class Manifest:
     env: dict = field(default_factory=dict)
     imports: dict[str, list] = field(default_factory=dict)  # file sha256 → its import names
     shards: dict[str, list[str]] = field(default_factory=dict)  # "i/n" → the examples that shard built here
+    chapters: dict[str, dict] = field(default_factory=dict)  # chapter rel → {key, status, failures}
     problem: str = ""  # why an existing manifest could not be read
 
     @classmethod
@@ -59,7 +61,8 @@ class Manifest:
             site = {p: s for p, s in (site_data.get("files") or {}).items() if _safe_rel(p) and isinstance(s, str)}
             imports = {k: v for k, v in (data.get("imports") or {}).items() if isinstance(v, list)}
             shards = {k: [r for r in v if isinstance(r, str)] for k, v in (data.get("shards") or {}).items() if isinstance(k, str) and isinstance(v, list)}
-            return cls(examples, site, site_data.get("index_of"), data.get("env") or {}, imports, shards)
+                        chapters = {rel: rec for rel, rec in (site_data.get("chapters") or {}).items() if isinstance(rec, dict) and isinstance(rel, str)}
+            return cls(examples, site, site_data.get("index_of"), data.get("env") or {}, imports, shards, chapters)
         except (ValueError, AttributeError, TypeError) as e:
             return cls(problem=f"{MANIFEST_NAME} is not a tracekit manifest ({e}); nothing in the folder will be deleted")
 
@@ -86,7 +89,7 @@ class Manifest:
             "env": self.env,
             "examples": self.examples,
             "imports": self.imports,
-            "site": {"files": self.site, "index_of": self.index_of},
+            "site": {"files": self.site, "index_of": self.index_of, "chapters": self.chapters},
             "files": self.files(),
         }
         if self.shards:  # only in the output of sharded builds, for `tracekit merge`

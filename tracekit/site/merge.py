@@ -20,6 +20,7 @@ from .lock import _Lock
 from .manifest import Manifest
 from .pages import _Builder
 from .paths import LOCK_NAME, MANIFEST_NAME, _display, _is_inside
+from .book_site import chapter_outcomes
 from .plan import _drop_helpers, _in_scope, _plan, _resolve_config
 from .report import Reporter
 from .results import BuildError, BuildResult, Failure, Outcome
@@ -192,6 +193,7 @@ def merge(
         site, index_of = builder.write_site(merged, env)
         builder.commit(env, site=site, index_of=index_of)
     outcomes = [_outcome(builder, rel, records[rel]) for rel in sorted(records)]
+    outcomes += chapter_outcomes(plan.root, builder.chapter_results)  # chapters are written here, not in the shards
     result = BuildResult(plan.out, outcomes, builder.written, builder.deleted, builder.kept, index_written=True)
     reporter.info(f"{len(outcomes)} example(s) from {len(shards)} shard(s) → {_display(plan.out)}")
     for outcome in result.failed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -13,7 +14,7 @@ from ..trace import Trace, TraceError
 from .execute import _Ran
 from .keys import _file_sha, _Imports, _sha, _StatCache
 from .lock import _Lock
-from .manifest import Manifest, _index_entries, _index_of, _safe_rel
+from .manifest import Manifest, _safe_rel
 from .paths import FIGURES_DIR, MANIFEST_LOCK_NAME, MANIFEST_NAME, _display, _is_inside, _page_paths
 from .plan import _Keyed, _options, _Plan
 from .report import Reporter
@@ -129,6 +130,8 @@ class _Builder:
         self.stats: _StatCache | None = None
         self.asset_files: dict[str, bytes] = {}
         self.shard: tuple[str, list[str]] | None = None  # ("i/n", its examples) in a sharded build
+        self.chapter_results: dict[str, Any] = {}  # the book stage's chapters (rel → ChapterResult)
+        self.chapters_record: dict[str, dict] | None = None
 
     # signals: the handler raises unless a write is in progress; then it is raised right after
     def _on_signal(self, signum: int, frame: Any) -> None:
@@ -326,6 +329,8 @@ class _Builder:
                 if site is not None:
                     current.site = site
                     current.index_of = index_of
+                    if self.chapters_record is not None:
+                        current.chapters = self.chapters_record
                 current.env = env
                 if self.shard is not None:
                     current.shards[self.shard[0]] = self.shard[1]
@@ -354,31 +359,110 @@ class _Builder:
             self._leave()
 
     def write_site(self, manifest: Manifest, env: dict) -> tuple[dict[str, str], str]:
-        """Write the assets and index.html for MANIFEST's examples; return (site files, index_of)."""
-        from ..render import render_index
+        """Write the assets, the book's pages (example pages with their navigation, chapters,
+        downloads) and index.html for MANIFEST's examples; return (site files, book key)."""
+        from .book_site import find_book_inputs
 
         assets = self.load_assets()
         site: dict[str, str] = {}
         old_files = manifest.files()
+        inputs = find_book_inputs(self.plan.root, self.plan.config, self.out)
         self._enter()
         try:
-            for rel in sorted(self.asset_files):
-                data = self.asset_files[rel]
+
+            def put(rel: str, data: bytes) -> str:
                 sha = _sha(data)
                 if _file_sha(self.out / rel) != sha:
                     if not self.may_write(rel, old_files):
                         raise BuildError(f"refusing to overwrite {_display(self.out / rel)}, which tracekit did not write")
                     self.write(rel, data)
-                site[rel] = sha
-            html = render_index(_index_entries(manifest.examples), assets=assets).encode("utf-8")
-            if _file_sha(self.out / "index.html") != _sha(html):
-                if not self.may_write("index.html", old_files):
-                    raise BuildError(f"refusing to overwrite {_display(self.out / 'index.html')}, which tracekit did not write")
-                self.write("index.html", html)
-            site["index.html"] = _sha(html)
+                return sha
+
+            for rel in sorted(self.asset_files):
+                site[rel] = put(rel, self.asset_files[rel])
+            site.update(self._write_book(manifest, env, inputs, assets, put))
             for rel, sha in manifest.site.items():
                 if rel not in site:
                     self.unlisted[rel] = sha
         finally:
             self._leave()
-        return site, _index_of(manifest.examples, env)
+        from .book_site import book_key
+
+        return site, book_key(manifest.examples, inputs, self.plan.config, env)
+
+    def _write_book(self, manifest: Manifest, env: dict, inputs: Any, assets: dict[str, str], put: Any) -> dict[str, str]:
+        from ..notebook import notebook_json
+        from ..render import render_page
+        from ..render.bookview import chapter_parts, nav_view, render_chapter, render_toc
+        from ..source import Example
+        from .book_site import DOWNLOADS, chapter_html, make_book, read_chapters
+
+        cfg = self.plan.config
+        loaded: dict[str, tuple[Example, dict]] = {}
+        authored: dict[str, dict] = {}
+        for rel, rec in sorted(manifest.examples.items()):
+            json_rel = _page_paths(rel)[1]
+            if not rec.get("html") or json_rel not in (rec.get("files") or {}):
+                continue
+            try:
+                data = json.loads((self.out / json_rel).read_bytes())
+                authored[rel] = data.pop("authored")
+                data.pop("build", None)
+                loaded[rel] = (Example.from_dict(authored[rel]), data)
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                self.reporter.warn(f"{_display(self.out / json_rel)}: cannot read the page JSON ({e}); its page keeps no navigation")
+        chapters = read_chapters(inputs, manifest.examples, env)
+        self.chapter_results = chapters
+        book = make_book(manifest.examples, authored, chapters, inputs, cfg)
+        site: dict[str, str] = {}
+        for rel, (example, trace) in loaded.items():
+            rec = manifest.examples[rel]
+            html_rel, json_rel = _page_paths(rel)
+            downloads: list[tuple[str, str]] = []
+            try:
+                source = (self.plan.root / rel).read_bytes()
+            except OSError:
+                source = None
+            if source is not None:
+                if self.plan.overlap:  # a copy would be found as an example: link the source itself
+                    src_rel = Path(os.path.relpath(self.plan.root / rel, self.out)).as_posix()
+                else:
+                    src_rel = f"{DOWNLOADS}/{rel}"
+                    site[src_rel] = put(src_rel, source)
+                downloads.append((PurePosixPath(rel).name, src_rel))
+                nb_rel = f"{DOWNLOADS}/{PurePosixPath(rel).with_suffix('.ipynb')}"
+                try:
+                    nb = notebook_json(example, trace, source.decode("utf-8", "replace")).encode("utf-8")
+                except Exception as e:  # a notebook that cannot be made costs the download, not the page
+                    self.reporter.warn(f"{self.display(rel)}: no notebook: {type(e).__name__}: {e}")
+                else:
+                    site[nb_rel] = put(nb_rel, nb)
+                    downloads.append(("Notebook (.ipynb)", nb_rel))
+            nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)
+            html = render_page(example, trace, assets=assets, root_rel="../" * rel.count("/"), json_name=PurePosixPath(json_rel).name, nav=nav)
+            sha = put(html_rel, html.encode("utf-8"))
+            if (rec.get("files") or {}).get(html_rel) != sha:
+                self.updates[rel] = {**rec, "files": dict(sorted({**rec["files"], html_rel: sha}.items()))}
+        for rel, res in chapters.items():
+            if res.chapter is None:
+                continue
+            html_rel = chapter_html(rel)
+            if html_rel in {_page_paths(r)[0] for r in manifest.examples}:
+                continue
+            parts = chapter_parts(res.chapter, book, {t: loaded.get(t) or "" for t in {e.target for e in res.chapter.embeds}} | _missing(res), html_rel)  # type: ignore[operator]
+            html = render_chapter(res.chapter, parts, nav_view(book, rel, site_title=cfg.title), assets=assets, html_rel=html_rel)
+            site[html_rel] = put(html_rel, html.encode("utf-8"))
+        index = render_toc(book, title=cfg.title, description=cfg.description, assets=assets).encode("utf-8")
+        site["index.html"] = put("index.html", index)
+        self.chapters_record = {rel: {"key": r.key, "status": r.status, "failures": [f.to_dict() for f in r.failures]} for rel, r in chapters.items()}
+        return site
+
+
+def _missing(res: Any) -> dict[str, str]:
+    """Why each embed of RES that cannot be shown is not shown (its failure's message)."""
+    out: dict[str, str] = {}
+    for e in res.chapter.embeds:
+        for f in res.failures:
+            if f.line == e.line and "failed:" not in f.message:
+                out[e.target] = f"line {f.line}: {f.message}"
+    return out

@@ -1,0 +1,169 @@
+"""A Jupyter notebook (nbformat 4.5 JSON) made from an example and the trace of its run.
+
+Cells follow the source: the title and intro are the first Markdown cell; every top-level
+statement with prose starts a new code cell, its prose (placeholders filled in from the run, as
+on the page) in a Markdown cell just above. Prose of statements inside a block goes into the
+Markdown cell above the block. Hidden lines stay in the code, since it needs them; ``#:`` prose
+lines and the module docstring are left out (they are the Markdown). A cell's outputs are what
+its lines printed, in the order they ran (first recorded hits, then later output), and the value
+of a last expression statement. A cell with a line that is expected to raise gets Jupyter's
+``raises-exception`` tag and the exception as its error output, so Run All goes on as the run did.
+
+The JSON is written by hand (nbformat is a test dependency: the tests validate every notebook
+against its schema), so a build needs nothing Jupyter installs.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ._jsonio import dumps
+from .source import Example
+
+__all__ = ["notebook", "notebook_json"]
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}\n]+)\}")
+_PROSE = re.compile(r"^\s*#:")
+
+
+def _fill(text: str, probes: Mapping[str, str]) -> str:
+    def repl(m: re.Match) -> str:
+        tok = m.group(0)
+        if tok in ("{{", "}}"):
+            return tok[0]
+        key = m.group(1)
+        return str(probes[key]) if key in probes else tok
+
+    return _PLACEHOLDER.sub(repl, text)
+
+
+def _docstring_span(source: str) -> tuple[int, int] | None:
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return None
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        return body[0].lineno, body[0].end_lineno or body[0].lineno
+    return None
+
+
+def _lines(source: str) -> list[str]:
+    return source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _src(lines: list[str]) -> list[str]:
+    """nbformat's multiline string: a list of lines, each but the last ending in a newline."""
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    return [line + "\n" for line in lines[:-1]] + lines[-1:]
+
+
+def _text(text: str) -> list[str]:
+    return _src(text.split("\n"))
+
+
+def notebook(example: Example, trace: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """The notebook (as JSON-ready data) for EXAMPLE, its TRACE and its SOURCE text."""
+    lines = _lines(source)
+    by_line = {int(tl["line"]): tl for tl in trace.get("lines") or []}
+    doc = _docstring_span(source)
+    skip = set(range(doc[0], doc[1] + 1)) if doc else set()
+
+    def probes(line: int) -> dict[str, str]:
+        recs = (by_line.get(line) or {}).get("records") or []
+        return dict(recs[0].get("probes") or {}) if recs else {}
+
+    # cell starts: top-level items with prose (a cell never splits a block)
+    starts: list[int] = []
+    prose_at: dict[int, list[str]] = {}
+    for it in sorted(example.items, key=lambda it: it.line):
+        if not it.prose.strip():
+            continue
+        text = _fill(it.prose, probes(it.line))
+        top = it.line <= len(lines) and not lines[it.line - 1][:1].isspace()
+        if top:
+            starts.append(it.line)
+            prose_at.setdefault(it.line, []).append(text)
+        else:
+            anchor = max((s for s in starts if s <= it.line), default=0)
+            prose_at.setdefault(anchor, []).append(f"*Line {it.number}:* {text}")
+    first_code = next((n for n in range(1, len(lines) + 1) if n not in skip and lines[n - 1].strip() and not _PROSE.match(lines[n - 1])), 1)
+    bounds = sorted({first_code, *[s for s in starts if s >= first_code]})
+    cells: list[dict[str, Any]] = []
+    head = f"# {example.title}"
+    if example.intro.strip():
+        head += "\n\n" + example.intro.strip()
+    cells.append({"cell_type": "markdown", "metadata": {}, "source": _text(head)})
+    if prose_at.get(0):
+        cells.append({"cell_type": "markdown", "metadata": {}, "source": _text("\n\n".join(prose_at[0]))})
+    raises = {it.line: it for it in example.items if it.raises}
+    for k, start in enumerate(bounds):
+        end = bounds[k + 1] if k + 1 < len(bounds) else len(lines) + 1
+        if start in prose_at and start != 0:
+            cells.append({"cell_type": "markdown", "metadata": {}, "source": _text("\n\n".join(prose_at[start]))})
+        code = [lines[n - 1] for n in range(start, end) if n not in skip and not _PROSE.match(lines[n - 1])]
+        if not "".join(code).strip():
+            continue
+        cell: dict[str, Any] = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": _src(code)}
+        _outputs(cell, [by_line[n] for n in range(start, end) if n in by_line], raises)
+        cells.append(cell)
+    for n, c in enumerate(cells, 1):
+        c["id"] = f"cell-{n}"
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def _outputs(cell: dict[str, Any], tlines: list[Mapping[str, Any]], raises: Mapping[int, Any]) -> None:
+    runs: list[tuple[int, int, str]] = []
+    later: list[str] = []
+    error: dict[str, Any] | None = None
+    for tl in tlines:
+        for rec in tl.get("records") or []:
+            if rec.get("output"):
+                runs.append((int(rec.get("hit") or 0), int(tl["line"]), str(rec["output"])))
+            exc = rec.get("exception")
+            if exc and int(tl["line"]) in raises and error is None:
+                error = {
+                    "output_type": "error",
+                    "ename": str(exc.get("type") or "Exception").rsplit(".", 1)[-1],
+                    "evalue": str(exc.get("message") or ""),
+                    "traceback": [],
+                }
+        if tl.get("output_later"):
+            later.append(str(tl["output_later"]))
+    text = "".join(t for _, _, t in sorted(runs)) + "".join(later)
+    if text:
+        cell["outputs"].append({"output_type": "stream", "name": "stdout", "text": _text_keep(text)})
+    last = tlines[-1] if tlines else None
+    if last is not None and error is None:
+        recs = last.get("records") or []
+        expr = [e for e in (recs[0].get("events") or []) if e.get("role") == "expr"] if recs else []
+        if expr and isinstance(expr[-1].get("value"), Mapping) and expr[-1]["value"].get("repr") is not None:
+            cell["outputs"].append(
+                {"output_type": "execute_result", "execution_count": None, "metadata": {}, "data": {"text/plain": _text(str(expr[-1]["value"]["repr"]))}}
+            )
+    if error is not None:
+        cell["outputs"].append(error)
+        cell["metadata"]["tags"] = ["raises-exception"]
+
+
+def _text_keep(text: str) -> list[str]:
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def notebook_json(example: Example, trace: Mapping[str, Any], source: str) -> str:
+    """The notebook as deterministic JSON text."""
+    return dumps(notebook(example, trace, source))

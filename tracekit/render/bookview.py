@@ -1,0 +1,241 @@
+"""Book pages: navigation around a page, chapter pages with embedded listings, the table of contents."""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from ..book import Book, Nav, Page
+from ..chapter import Chapter, Embed, Prose
+from ..markup import markup
+from ..source import Example
+from .page import build_view
+from .text import FIGURES_DIR
+from .view import PageView
+
+__all__ = ["ChapterPart", "Link", "NavView", "href_between", "nav_view", "render_chapter", "render_toc", "source_link_map"]
+
+
+def href_between(from_page: str, to: str) -> str:
+    """A relative link from the page at FROM_PAGE to TO (both relative to the output root)."""
+    from .html import _href
+
+    return _href(posixpath.relpath(to, posixpath.dirname(from_page) or "."))
+
+
+@dataclass
+class Link:
+    title: str
+    href: str
+    label: str = ""
+
+
+@dataclass
+class TocItem:
+    title: str
+    href: str
+    current: bool
+    status: str
+    minutes: int
+    kind: str
+    children: list[TocItem] = field(default_factory=list)
+
+
+@dataclass
+class TocPart:
+    title: str
+    intro: Markup
+    items: list[TocItem]
+
+
+@dataclass
+class NavView:
+    where: str  # "Part 2 · Section 5 of 11"
+    minutes: int
+    home: Link
+    part: str
+    up: Link | None
+    prev: Link | None
+    next: Link | None
+    toc: list[TocPart]
+    downloads: list[Link]
+
+
+def _toc(book: Book, here: str | None, page_href: Callable[[Page], str], link: Callable[[str], str]) -> list[TocPart]:
+    parts = []
+    for part in book.parts:
+        items = []
+        for p in part.sections:
+            kids = [TocItem(k.title, page_href(k), k.rel == here, k.status, book.minutes(k), k.kind) for k in (book.children(p) if p.kind == "chapter" else [])]
+            items.append(TocItem(p.title, page_href(p), p.rel == here, p.status, book.minutes(p), p.kind, kids))
+        parts.append(TocPart(part.title, markup(part.intro, link=link) if part.intro else Markup(""), items))
+    return parts
+
+
+def nav_view(book: Book, rel: str, *, site_title: str, downloads: list[tuple[str, str]] = ()) -> NavView:  # type: ignore[assignment]
+    """Where the page of REL is, with every link relative to that page. DOWNLOADS: (label, output path)."""
+    nav: Nav = book.nav(rel)
+    here = nav.page.html
+
+    def href(p: Page) -> str:
+        return href_between(here, p.html) if p.html else ""
+
+    def link(p: Page | None, label: str) -> Link | None:
+        return Link(p.title, href(p), label) if p is not None and p.html else None
+
+    where = f"Section {nav.section} of {nav.total}"
+    if nav.parts_with_titles and nav.part.title:
+        where = f"Part {nav.part.number} · {where}"
+    return NavView(
+        where=where,
+        minutes=nav.minutes,
+        home=Link(site_title, href_between(here, "index.html")),
+        part=nav.part.title,
+        up=link(nav.up, "Chapter"),
+        prev=link(nav.prev, "Previous"),
+        next=link(nav.next, "Next"),
+        toc=_toc(book, rel, href, source_link_map(book, rel)),
+        downloads=[Link(label, href_between(here, target)) for label, target in downloads],
+    )
+
+
+_EXTERNAL = re.compile(r"^[a-z][a-z0-9+.\-]*:|^//|^#", re.I)
+
+
+def source_link_map(book: Book, rel: str) -> Callable[[str], str]:
+    """Links in the prose of REL's page: ``x.py`` / ``x.md`` (relative to REL) → their pages."""
+    here = book.pages[rel].html if rel in book.pages else rel
+
+    def link(href: str) -> str:
+        if not href or _EXTERNAL.match(href):
+            return href
+        path, hash_, frag = href.partition("#")
+        if not path.endswith((".py", ".md")):
+            return href
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), path))
+        page = book.pages.get(target)
+        if page is None or not page.html:
+            return href
+        return href_between(here, page.html) + (hash_ + frag if hash_ else "")
+
+    return link
+
+
+@dataclass
+class ChapterPart:
+    kind: str  # "prose" | "listing" | "error"
+    html: Markup = Markup("")
+    prefix: str = ""
+    view: PageView | None = None
+    blocks: list[Any] = field(default_factory=list)
+    show_listing: bool = True
+    show_intro: bool = True
+    title: str = ""
+    page_href: str = ""
+    file_name: str = ""
+    caption: Markup = Markup("")
+    message: str = ""
+    line: int = 0
+
+
+def _in_ranges(block: Any, ranges: list[tuple[int, int]]) -> bool:
+    first = int(getattr(block, "number", None) or getattr(block, "start", 0) or 0)
+    last = int(getattr(block, "end_number", None) or getattr(block, "end", first) or first)
+    return any(first <= b and last >= a for a, b in ranges)
+
+
+def chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Example, Mapping[str, Any]] | str], html_rel: str) -> list[ChapterPart]:
+    """The chapter's prose and listings. EXAMPLES: embedded path → (example, trace), or why it cannot be shown."""
+    link = source_link_map(book, chapter.path)
+    parts: list[ChapterPart] = []
+    n = 0
+    for part in chapter.parts:
+        if isinstance(part, Prose):
+            parts.append(ChapterPart("prose", markup(part.text, link=link)))
+            continue
+        embed: Embed = part
+        got = examples.get(embed.target)
+        if not isinstance(got, tuple):
+            parts.append(ChapterPart("error", message=got or f"{embed.path}: not found", line=embed.line, file_name=embed.path))
+            continue
+        n += 1
+        example, trace = got
+        view = build_view(example, trace)
+        blocks = [b for b in view.blocks if _in_ranges(b, embed.lines)] if embed.lines else list(view.blocks)
+        page = book.pages.get(embed.target)
+        parts.append(
+            ChapterPart(
+                "listing",
+                prefix=f"x{n}-",
+                view=view,
+                blocks=blocks,
+                show_listing=not embed.hide_listing,
+                show_intro=not embed.hide_intro,
+                title=view.title,
+                page_href=href_between(html_rel, page.html) if page is not None and page.html else "",
+                file_name=view.file_name,
+                caption=markup(embed.caption, link=link) if embed.caption else Markup(""),
+                line=embed.line,
+            )
+        )
+    return parts
+
+
+def render_chapter(chapter: Chapter, parts: list[ChapterPart], nav: NavView | None, *, assets: Mapping[str, str], html_rel: str) -> str:
+    """The chapter's HTML page."""
+    from .html import _asset_href, _env, _norm_root
+
+    root = _norm_root("../" * html_rel.count("/"))
+    return (
+        _env()
+        .get_template("chapter.html")
+        .render(
+            chapter=chapter,
+            description=markup(chapter.description) if chapter.description else Markup(""),
+            parts=parts,
+            nav=nav,
+            css=_asset_href(assets, root, ".css"),
+            js=_asset_href(assets, root, ".js"),
+            fig_root=root + FIGURES_DIR + "/",
+            index_href=root + "index.html",
+        )
+    )
+
+
+def render_toc(book: Book, *, title: str, description: str, assets: Mapping[str, str]) -> str:
+    """index.html: the site's title and introduction, then the table of contents."""
+    from .html import _asset_href, _env
+
+    toc = _toc(book, None, lambda p: href_between("index.html", p.html) if p.html else "", lambda h: h)
+    counts: dict[str, int] = {}
+    for p in book.pages.values():
+        if p.kind == "example":
+            counts[p.status] = counts.get(p.status, 0) + 1
+    order = ["ok", "expected error", "failed", "skipped"]
+    summary = [(s, counts[s]) for s in order if s in counts]
+    chapters = sum(1 for p in book.pages.values() if p.kind == "chapter")
+    return (
+        _env()
+        .get_template("toc.html")
+        .render(
+            title=title,
+            description=markup(description, link=source_link_map(book, "index.md")) if description else Markup(""),
+            toc=toc,
+            sections=len(book.sections),
+            chapters=chapters,
+            total=sum(counts.values()),
+            summary=summary,
+            css=_asset_href(assets, "", ".css"),
+            js=_asset_href(assets, "", ".js"),
+        )
+    )
+
+
+def with_blocks(view: PageView, blocks: list[Any]) -> PageView:
+    return dataclasses.replace(view, blocks=blocks)

@@ -1,0 +1,161 @@
+"""The book stage of a build: chapters, navigation, downloads and the table of contents.
+
+It runs after the examples (never in a shard: a merge of the shards runs it) and runs nothing: an
+example's page is re-rendered from its page JSON with the navigation around it, a chapter's
+listings from the page JSON of the examples it embeds. Its key covers the chapters' text, the
+part headers, the site's title, description and order and every example's cache key, status and
+title, so adding, moving or removing a page, or editing a chapter, rewrites the book's pages (the
+changed ones only reach the disk) and re-runs no example.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..book import Book, Page, part_header
+from ..chapter import Chapter, ChapterError, parse_chapter
+from ..config import Config
+from .discover import _excluded, _skip_dir
+from .keys import _sha
+from .paths import _display, _page_paths
+from .results import Failure, Outcome
+
+DOWNLOADS = "downloads"  # source copies and notebooks: downloads/<example path>, downloads/<stem>.ipynb
+
+
+@dataclass
+class BookInputs:
+    """What the book stage reads besides the manifest: chapters and part headers."""
+
+    chapters: dict[str, bytes] = field(default_factory=dict)  # rel → text
+    headers: dict[str, bytes] = field(default_factory=dict)  # folder rel ("" for the top) → README.md
+
+
+def find_book_inputs(root: Path, config: Config, out: Path) -> BookInputs:
+    """Chapters (``*.md`` but README.md) and part headers (README.md of subfolders) under ROOT."""
+    found = BookInputs()
+    out_r = out.resolve()
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not _skip_dir(d) and (here / d).resolve() != out_r)
+        for name in sorted(files):
+            if not name.endswith(".md") or name.startswith(("_", ".")):
+                continue
+            rel = (here / name).relative_to(root).as_posix()
+            if _excluded(rel, config.exclude):
+                continue
+            try:
+                data = (here / name).read_bytes()
+            except OSError:
+                continue
+            if name == "README.md":
+                if "/" in rel:
+                    found.headers[rel.rsplit("/", 1)[0]] = data
+            else:
+                found.chapters[rel] = data
+    return found
+
+
+def chapter_html(rel: str) -> str:
+    return str(PurePosixPath(rel).with_suffix(".html"))
+
+
+def chapter_key(text_sha: str, embeds: list[str], examples: dict[str, dict], tool: Any) -> str:
+    """A chapter's key: its text and the keys (and statuses) of the examples it embeds."""
+    return _sha(json.dumps([text_sha, [(e, (examples.get(e) or {}).get("key"), (examples.get(e) or {}).get("status")) for e in embeds], tool]).encode())
+
+
+def book_key(examples: dict[str, dict], inputs: BookInputs, config: Config, env: dict) -> str:
+    """What the book's pages are made from (see the module docstring)."""
+    data = {
+        "examples": {rel: [rec.get("key"), rec.get("status"), rec.get("title"), rec.get("html")] for rel, rec in sorted(examples.items())},
+        "chapters": {rel: _sha(data) for rel, data in sorted(inputs.chapters.items())},
+        "headers": {rel: _sha(data) for rel, data in sorted(inputs.headers.items())},
+        "site": [config.title, config.description, list(config.order)],
+        "tool": env.get("tool"),
+    }
+    return _sha(json.dumps(data, sort_keys=True).encode())
+
+
+@dataclass
+class ChapterResult:
+    rel: str
+    chapter: Chapter | None
+    key: str
+    status: str  # ok | failed
+    failures: list[Failure]
+
+
+def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> dict[str, ChapterResult]:
+    """Parse every chapter and judge its embeds against the example records (no rendering)."""
+    pages = {rel: rec.get("html") for rel, rec in examples.items()}
+    out: dict[str, ChapterResult] = {}
+    taken = {_page_paths(rel)[0]: rel for rel in examples}
+    for rel, data in sorted(inputs.chapters.items()):
+        failures: list[Failure] = []
+        chapter: Chapter | None = None
+        try:
+            chapter = parse_chapter(rel, data.decode("utf-8"))
+        except UnicodeDecodeError as err:
+            failures.append(Failure(None, f"not UTF-8 text ({err.reason} at byte {err.start})"))
+        except ChapterError as err:
+            failures.append(Failure(err.line, err.message))
+        embeds = [e.target for e in chapter.embeds] if chapter else []
+        if chapter_html(rel) in taken:
+            failures.append(Failure(None, f"its page {chapter_html(rel)} would be that of {taken[chapter_html(rel)]}; rename one of them"))
+        for e in chapter.embeds if chapter else []:
+            rec = examples.get(e.target)
+            if rec is None:
+                failures.append(Failure(e.line, f"embeds {e.target}, which is not an example here (no such file, a helper, or excluded)"))
+            elif rec.get("status") == "failed":
+                why = next((str(f.get("message") or "") for f in rec.get("failures") or [] if isinstance(f, dict)), "failed")
+                failures.append(Failure(e.line, f"embeds {e.target}, which failed: {why.splitlines()[0] if why else 'failed'}"))
+            elif not pages.get(e.target):
+                failures.append(Failure(e.line, f"embeds {e.target}, which has no page ({rec.get('status')})"))
+        key = chapter_key(_sha(data), embeds, examples, env.get("tool"))
+        out[rel] = ChapterResult(rel, chapter, key, "failed" if failures else "ok", failures)
+    return out
+
+
+def chapter_outcomes(root: Path, results: dict[str, ChapterResult]) -> list[Outcome]:
+    return [Outcome(rel, _display(root / rel), r.status, cached=True, failures=r.failures) for rel, r in sorted(results.items())]
+
+
+def _words(example: dict) -> tuple[int, int]:
+    """(prose words, shown listing lines) of a page JSON's ``authored`` part."""
+    texts = [example.get("title") or "", example.get("intro") or ""]
+    for it in example.get("items") or []:
+        texts.append(it.get("prose") or "")
+        texts.extend(n.get("text") or "" for n in it.get("notes") or [])
+    words = sum(len(t.split()) for t in texts)
+    return words, len(example.get("listing") or [])
+
+
+def make_book(examples: dict[str, dict], authored: dict[str, dict], chapters: dict[str, ChapterResult], inputs: BookInputs, config: Config) -> Book:
+    """The book of these example records and chapters."""
+    from ..markup import plain_words
+
+    pages: list[Page] = []
+    for rel, rec in examples.items():
+        words, lines = _words(authored.get(rel) or {})
+        pages.append(Page(rel, str(rec.get("title") or PurePosixPath(rel).stem), rec.get("html") or "", "example", rec.get("status") or "failed", words, lines))
+    for rel, res in chapters.items():
+        ch = res.chapter
+        title = ch.title if ch else PurePosixPath(rel).stem
+        words = plain_words(ch.prose) if ch else 0
+        pages.append(
+            Page(rel, title, chapter_html(rel), "chapter", res.status, words, 0, ch.description if ch else "", [e.target for e in ch.embeds] if ch else [])
+        )
+    headers: dict[str, tuple[str, str]] = {}
+    for folder, data in inputs.headers.items():
+        headers[folder] = part_header(data.decode("utf-8", "replace"))
+    return Book(pages, order=config.order, headers=headers)
+
+
+def site_key(plan: Any, examples: dict[str, dict], env: dict) -> str:
+    """The book key a build would write now for PLAN (a ``_Plan``) and these example records."""
+    return book_key(examples, find_book_inputs(plan.root, plan.config, plan.out), plan.config, env)
