@@ -61,7 +61,7 @@ class Manifest:
             site = {p: s for p, s in (site_data.get("files") or {}).items() if _safe_rel(p) and isinstance(s, str)}
             imports = {k: v for k, v in (data.get("imports") or {}).items() if isinstance(v, list)}
             shards = {k: [r for r in v if isinstance(r, str)] for k, v in (data.get("shards") or {}).items() if isinstance(k, str) and isinstance(v, list)}
-                        chapters = {rel: rec for rel, rec in (site_data.get("chapters") or {}).items() if isinstance(rec, dict) and isinstance(rel, str)}
+            chapters = {rel: rec for rel, rec in (site_data.get("chapters") or {}).items() if isinstance(rec, dict) and isinstance(rel, str)}
             return cls(examples, site, site_data.get("index_of"), data.get("env") or {}, imports, shards, chapters)
         except (ValueError, AttributeError, TypeError) as e:
             return cls(problem=f"{MANIFEST_NAME} is not a tracekit manifest ({e}); nothing in the folder will be deleted")

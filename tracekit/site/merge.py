@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
+from .book_site import chapter_outcomes
 from .build_site import _prepare_output
 from .keys import _file_sha, _Imports, environment
 from .lock import _Lock
 from .manifest import Manifest
 from .pages import _Builder
 from .paths import LOCK_NAME, MANIFEST_NAME, _display, _is_inside
-from .book_site import chapter_outcomes
 from .plan import _drop_helpers, _in_scope, _plan, _resolve_config
 from .report import Reporter
 from .results import BuildError, BuildResult, Failure, Outcome
@@ -148,7 +148,7 @@ def merge(
             rec = _verified(shard, rel)
             if rel in records:
                 other = records[rel]
-                if other.get("key") != rec.get("key") or other.get("files") != rec.get("files"):
+                if other.get("key") != rec.get("key") or _data_files(other) != _data_files(rec):
                     raise BuildError(f"{rel} was built differently by shards {source[rel].display} and {shard.display} (different keys or pages)")
                 continue
             records[rel] = rec
@@ -167,11 +167,18 @@ def merge(
         if old.problem:
             raise BuildError(f"{_display(plan.out)}: {old.problem}")
         old_files = old.files()
+
+        def fresh(rel: str, file_rel: str, sha: str) -> bool:
+            """OUT/FILE_REL is the shard's file, or the page the book stage made of it last time."""
+            disk = _file_sha(plan.out / file_rel)
+            before = old.examples.get(rel) or {}
+            return disk == sha or (disk is not None and before.get("key") == records[rel].get("key") and (before.get("files") or {}).get(file_rel) == disk)
+
         copies = [
             (file_rel, source[rel].folder / file_rel)
             for rel in sorted(records)
             for file_rel, sha in sorted((records[rel].get("files") or {}).items())
-            if _file_sha(plan.out / file_rel) != sha
+            if not fresh(rel, file_rel, sha)
         ]
         blocked = [file_rel for file_rel, _ in copies if not builder.may_write(file_rel, old_files)]
         if blocked:  # checked before anything is written
@@ -200,6 +207,11 @@ def merge(
         for line in outcome.lines():
             reporter.warn(line)
     return result
+
+
+def _data_files(rec: dict[str, Any]) -> dict[str, str]:
+    """A record's files but its HTML page, which the book stage renders again with its navigation."""
+    return {k: v for k, v in (rec.get("files") or {}).items() if not k.endswith(".html")}
 
 
 def _outcome(builder: _Builder, rel: str, rec: dict[str, Any]) -> Outcome:
