@@ -15,10 +15,10 @@ from tracekit.render import (
     Card,
     asset_paths,
     build_view,
-    markdown,
     page_json,
     page_status,
     render_index,
+    render_markdown,
     render_page,
     write_assets,
 )
@@ -198,24 +198,24 @@ def test_placeholder_in_a_loop_uses_hit_one(descent):
     assert ">42.0000</span>" in descent.card(11).prose
 
 
-def test_markdown_subset():
-    assert markdown("a *b* **c** `d<e>` [f](https://x.org/?a=1&b=2)") == Markup(
+def test_markdown_is_commonmark_with_safe_links():
+    assert render_markdown("a *b* **c** `d<e>` [f](https://x.org/?a=1&b=2)") == Markup(
         '<p>a <em>b</em> <strong>c</strong> <code>d&lt;e&gt;</code> <a href="https://x.org/?a=1&amp;b=2">f</a></p>'
     )
-    assert markdown("one\ntwo\n\nthree") == "<p>one two</p><p>three</p>"
-    assert markdown("- a\n- b") == "<ul><li>a</li><li>b</li></ul>"
-    assert markdown("y = x**2 + 3*x and 2*3*4") == "<p>y = x**2 + 3*x and 2*3*4</p>"
-    assert markdown("snake_case_name and _em_") == "<p>snake_case_name and <em>em</em></p>"
-    assert markdown("[x](javascript:alert(1))").count("<a") == 0
-    assert markdown("[x](data:text/html,hi)").count("<a") == 0
-    assert markdown("see [page](other.html#top)") == '<p>see <a href="other.html#top">page</a></p>'
-    assert markdown("a & b <i>") == "<p>a &amp; b &lt;i&gt;</p>"
-    assert markdown("x", inline=True) == "x"
+    assert render_markdown("one\ntwo\n\nthree") == "<p>one\ntwo</p>\n<p>three</p>"
+    assert render_markdown("- a\n- b") == "<ul>\n<li>a</li>\n<li>b</li>\n</ul>"
+    assert render_markdown("y = `x**2 + 3*x` and $2 \\cdot 3$").startswith("<p>y = <code>x**2 + 3*x</code> and <span class=\"math\"")
+    assert render_markdown("snake_case_name and _em_") == "<p>snake_case_name and <em>em</em></p>"
+    assert render_markdown("[x](javascript:alert(1))") == "<p>[x](javascript:alert(1))</p>"
+    assert render_markdown("[x](data:text/html,hi)").count("<a") == 0
+    assert render_markdown("see [page](other.html#top)") == '<p>see <a href="other.html#top">page</a></p>'
+    assert render_markdown("a & b <i>") == "<p>a &amp; b &lt;i&gt;</p>"
+    assert render_markdown("x", inline=True) == "x"
 
 
 def test_placeholder_escaping_and_literals():
     probes = {"v": HOSTILE, "n:.2f": "3.14"}
-    out = markdown("v={v}, n={n:.2f}, keep {missing} and {{literal}}", probes)
+    out = render_markdown("v={v}, n={n:.2f}, keep {missing} and {{literal}}", probes=probes)
     assert "<script>" not in out
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in out
     assert '<span class="from-run" title="from the run: n:.2f">3.14</span>' in out

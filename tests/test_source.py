@@ -672,12 +672,10 @@ def test_prose_errors(tmp_path: Path, source: str, line: int, message: str) -> N
     assert message in error.message
 
 
-def test_latex_braces_must_be_doubled(tmp_path: Path) -> None:
-    # Undoubled, `\frac{a}{b}` reads as two placeholders; doubled, it is literal text.
-    assert read(tmp_path, "#: $\\frac{a}{b}$\nx = 1\n").probes == {2: ["a", "b"]}
-    example = read(tmp_path, "#: $\\frac{{a}}{{b}}$\nx = 1\n")
-    assert example.probes == {}
-    assert split_prose(example.items[0].prose) == ["$\\frac{a}{b}$"]
+def test_braces_in_math_and_fenced_code_are_not_placeholders(tmp_path: Path) -> None:
+    example = read(tmp_path, "#: $\\frac{a}{b}$ is {x}, and\n#: $$\n#: {c}\n#: $$\n#: ```\n#: {d}\n#: ```\nx = 1\n")
+    assert example.probes == {8: ["x"]}
+    assert example.items[0].prose.startswith("$\\frac{a}{b}$ is {x}")
 
 
 def test_placeholder_error_reports_column(tmp_path: Path) -> None:

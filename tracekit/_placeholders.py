@@ -6,9 +6,10 @@ so the page and the run agree on where an expression ends and its format spec be
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-__all__ = ["Placeholder", "parse_placeholder", "split_prose"]
+__all__ = ["Placeholder", "literal_spans", "parse_placeholder", "split_markdown_prose", "split_prose"]
 
 
 @dataclass(frozen=True)
@@ -125,3 +126,95 @@ def parse_placeholder(source: str) -> Placeholder:
     if end != len(source) + 2:
         raise _PlaceholderError(0, f"{{{source}}} is not a single placeholder")
     return placeholder
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def literal_spans(text: str, *, math: bool = True) -> list[tuple[int, int]]:
+    """Where braces in Markdown TEXT are text, not placeholders: fenced code blocks and, with
+    MATH, `$…$` and `$$…$$` (as markdown-it's dollarmath reads them). Sorted (start, end) pairs."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    fence = ""
+    fence_start = 0
+    for line in text.splitlines(keepends=True):
+        match = _FENCE.match(line)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence) and not line[match.end() :].strip():
+                spans.append((fence_start, pos + len(line)))
+                fence = ""
+        elif match and not (match.group(1)[0] == "`" and "`" in line[match.end() :]):
+            fence, fence_start = match.group(1), pos
+        pos += len(line)
+    if fence:
+        spans.append((fence_start, len(text)))
+    if math:
+        spans = sorted(spans + _math_spans(text, spans))
+    return spans
+
+
+def _math_spans(text: str, fenced: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`$$…$$` and `$…$` outside FENCED spans and code spans; `\\$` is a dollar sign."""
+    found: list[tuple[int, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        inside = next((end for start, end in fenced if start <= i < end), None)
+        if inside is not None:
+            i = inside
+            continue
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "`":
+            run = len(text[i:]) - len(text[i:].lstrip("`"))
+            close = text.find("`" * run, i + run)
+            i = close + run if close >= 0 else i + run
+            continue
+        if ch == "$":
+            if text.startswith("$$", i):
+                close = text.find("$$", i + 2)
+                if close >= 0:
+                    found.append((i, close + 2))
+                    i = close + 2
+                    continue
+            elif i + 1 < n and not text[i + 1].isspace() and not (i and text[i - 1].isdigit()):
+                # As dollarmath reads it (allow_space and allow_digits off): the next unescaped
+                # '$' closes, if no space precedes it and no digit follows it.
+                close = i + 1
+                while True:
+                    close = text.find("$", close)
+                    if close < 0 or not _escaped(text, close):
+                        break
+                    close += 1
+                valid = close > i + 1 and "\n\n" not in text[i:close]
+                if valid and not text[close - 1].isspace() and not text[close + 1 : close + 2].isdigit():
+                    found.append((i, close + 1))
+                    i = close + 1
+                    continue
+        i += 1
+    return found
+
+
+def _escaped(text: str, at: int) -> bool:
+    """True if an odd number of backslashes precede text[at]."""
+    count = 0
+    while at - count - 1 >= 0 and text[at - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1
+
+
+def split_markdown_prose(text: str) -> list[str | Placeholder]:
+    """split_prose for Markdown prose: braces in math and fenced code are text (kept as written)."""
+    parts: list[str | Placeholder] = []
+    pos = 0
+    for start, end in [*literal_spans(text), (len(text), len(text))]:
+        try:
+            parts.extend(split_prose(text[pos:start]))
+        except _PlaceholderError as error:
+            raise _PlaceholderError(error.column + pos, str(error)) from None
+        if end > start:
+            parts.append(text[start:end])
+        pos = end
+    return parts

@@ -14,7 +14,7 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from ._placeholders import Placeholder, _PlaceholderError, split_prose
+from ._placeholders import Placeholder, _PlaceholderError, split_markdown_prose, split_prose
 from .directives import DIRECTIVE_RE, split_words
 
 __all__ = [
@@ -619,7 +619,7 @@ class _Reader:
 
     def _prose(self, pending: _Pending) -> tuple[str, list[Note], list[str]]:
         """Prose Markdown, notes and placeholder sources from the pending `#:` lines."""
-        lines: list[str] = []
+        lines: list[tuple[int, str]] = []
         notes: list[Note] = []
         placeholders: list[str] = []
         last_note_line = -1
@@ -640,11 +640,31 @@ class _Reader:
                 last_note_line = index
                 found = self._placeholders(line, content)
             else:
-                lines.append(content.rstrip())
-                found = self._placeholders(line, content)
+                lines.append((line, content.rstrip()))
+                continue
             placeholders.extend(source for source in found if source not in placeholders)
         pending.prose = []
-        return "\n".join(lines).strip("\n"), notes, placeholders
+        found = self._markdown_placeholders(lines)
+        placeholders = [*found, *(source for source in placeholders if source not in found)]
+        return "\n".join(text for _, text in lines).strip("\n"), notes, placeholders
+
+    def _markdown_placeholders(self, lines: list[tuple[int, str]]) -> list[str]:
+        """The placeholder sources in prose LINES read as one Markdown text (math and fences have none)."""
+        text = "\n".join(content for _, content in lines)
+        try:
+            parts = split_markdown_prose(text)
+        except _PlaceholderError as error:
+            index = text.count("\n", 0, error.column)
+            line, content = lines[index]
+            column_in_line = error.column - (text.rfind("\n", 0, error.column) + 1)
+            at = self.lines[line - 1].find(content)
+            column = at + column_in_line + 1 if at >= 0 else None
+            raise AuthoringError(self.display, line, str(error), column) from None
+        found: list[str] = []
+        for part in parts:
+            if isinstance(part, Placeholder) and part.source not in found:
+                found.append(part.source)
+        return found
 
     def _placeholders(self, line: int, text: str) -> list[str]:
         """The placeholder sources in TEXT, from the `#:` line LINE; refuse malformed ones."""

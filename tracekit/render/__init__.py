@@ -4,7 +4,7 @@ Data flows one way: ``Example`` + trace → :func:`build_view` (``page``) → ``
 (``view``: plain dataclasses, every string still unescaped, rich text already rendered to
 ``Markup``) → Jinja2 templates (``html``, autoescape on). Templates hold no logic beyond loops
 and ifs. Below ``page``: ``entries`` (events of one hit → state entries), ``values`` (a recorded
-value → text, tags, tables, pictures), ``markdown`` (prose and docstrings), ``highlight``
+value → text, tags, tables, pictures), ``markup`` (Markdown, reStructuredText, math; docstring summaries), ``highlight``
 (Pygments), ``text`` (inert, bounded text).
 
 Public API::
@@ -15,7 +15,8 @@ Public API::
     render_index(entries, *, assets) -> str
     write_assets(out_dir) -> dict[str, str]
     asset_paths() -> dict[str, str]
-    markdown(text, probes=None) -> Markup
+    render_markdown(text, *, probes=None, inline=False) -> Rendered (Markup with headings, warnings)
+    render_rst(text) -> Rendered; render_rst_blocks(texts) -> list[Rendered]
     inert(text, limit=MAX_TEXT_CHARS) -> str
 
 Everything a run or an author supplies (values, printed output, prose, file names, titles) is
@@ -26,7 +27,7 @@ a visible "… (N more characters)" marker. The page JSON keeps everything the t
 """
 
 from .html import asset_paths, page_json, render_index, render_page, write_assets
-from .markdown import markdown
+from .markup import Heading, Rendered, render_markdown, render_rst, render_rst_blocks
 from .page import build_view, page_status
 from .text import MAX_TEXT_CHARS, inert
 from .view import Banner, Card, CodeLine, Entry, Figure, Fold, FoldGroup, Hit, ListingRow, PageView, Table, Tag
@@ -48,7 +49,11 @@ __all__ = [
     "asset_paths",
     "build_view",
     "inert",
-    "markdown",
+    "Heading",
+    "Rendered",
+    "render_markdown",
+    "render_rst",
+    "render_rst_blocks",
     "page_json",
     "page_status",
     "render_index",

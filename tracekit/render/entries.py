@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from ..source import Item, Note
 from ..trace import ErrorInfo, Event, Line, Record
-from .markdown import _doc_html, _doc_plain, markdown
+from .markup import doc_summary_html, doc_summary_text, render_markdown
 from .text import _clip
 from .values import _PRINT_CALLS, _is_builtin_call, _is_module, _is_none, _same_value, _text_entry, _value_entry
 from .view import GLYPHS, Entry
@@ -69,8 +69,8 @@ def _api_entry_from_call(ev: Event) -> Entry:
     return Entry(
         kind="api",
         name=_api_name(text, qual),
-        text=_doc_plain(ev.doc or ""),
-        rich=_doc_html(ev.doc or ""),
+        text=doc_summary_text(ev.doc or ""),
+        rich=doc_summary_html(ev.doc or ""),
         glyph=GLYPHS["api"],
         detail=_api_detail(text, qual, " ".join((ev.signature or "").split())),
     )
@@ -81,8 +81,8 @@ def _api_entry_from_module(name: str, v: Mapping[str, Any]) -> Entry:
     return Entry(
         kind="api",
         name=name,
-        text=_doc_plain(doc),
-        rich=_doc_html(doc) if doc else Markup("module"),
+        text=doc_summary_text(doc),
+        rich=doc_summary_html(doc) if doc else Markup("module"),
         glyph=GLYPHS["api"],
     )
 
@@ -93,7 +93,7 @@ def _authored_entry(note: Note, probes: Mapping[str, str] | None) -> Entry:
         kind=kind,
         name=note.name,
         text=note.text,
-        rich=markdown(note.text, probes, inline=True),
+        rich=render_markdown(note.text, probes=probes, inline=True),
         glyph=GLYPHS[kind],
         authored=True,
     )

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from .._jsonio import dumps
 from ..source import Example
-from .markdown import markdown
+from .markup import render_markdown
 from .page import _trace_dict, build_view
 from .text import FIGURES_DIR, MAX_TEXT_CHARS, inert
 
@@ -194,7 +194,7 @@ def render_index(entries: Iterable[Any], *, assets: Mapping[str, str]) -> str:
         rows.append(
             IndexEntry(
                 title=str(_get(e, "title", default="") or PurePosixPath(href).stem),
-                intro=markdown(first, inline=True),
+                intro=render_markdown(first, inline=True, placeholders=False),
                 href=href,
                 status=str(_get(e, "status", default="ok")),
                 path=path,

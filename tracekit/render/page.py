@@ -16,7 +16,7 @@ from ..trace import ErrorInfo, Line, Record, Trace
 from ..trace import Figure as TraceFigure
 from .entries import _api_entries, _authored_entry, _error_entry, _exception_matches, _final_entries, _header_code, _header_offset, _record_entries
 from .highlight import highlight_lines
-from .markdown import _markdown, markdown
+from .markup import render_markdown
 from .text import MAX_TEXT_CHARS, _clip
 from .values import _dim, _figure_file, _text_entry
 from .view import Banner, Card, CodeLine, Entry, Figure, Fold, FoldGroup, Frame, Hit, ListingRow, PageView
@@ -219,7 +219,9 @@ class PageBuilder:
         line = self.line_for(it)
         records = line.records if line is not None else []
         probes0 = dict(records[0].probes) if records else {}
-        prose, n_from_run = _markdown(it.prose or "", probes0, errors=self.probe_errors.get(it.line))
+        rendered = render_markdown(it.prose or "", probes=probes0, errors=self.probe_errors.get(it.line))
+        prose: Markup = rendered
+        n_from_run = rendered.from_run
         if n_from_run and prose.endswith("</p>"):
             prose = Markup(str(prose)[:-4] + ' <span class="run-tag">from the run</span></p>')
         self.has_from_run = self.has_from_run or n_from_run > 0
@@ -395,7 +397,7 @@ class PageBuilder:
             path=path,
             file_name=parts[-1] if parts else path,
             crumbs=list(parts[:-1]),
-            intro=markdown(self.example.intro or ""),
+            intro=render_markdown(self.example.intro or ""),
             status=self.status,
             banner=_banner(self.trace, self.status, self.line_map, self.item_at),
             blocks=blocks,

@@ -1,0 +1,96 @@
+"""Prose markup: Markdown and reStructuredText to safe HTML, math as MathML, placeholders kept out of math."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracekit._placeholders import Placeholder, literal_spans, split_markdown_prose
+from tracekit.render.markup import Heading, math_html, render_markdown, render_rst, render_rst_blocks
+
+MATHML = '<math xmlns="http://www.w3.org/1998/Math/MathML"'
+
+
+def test_markdown_math_becomes_mathml_and_braces_in_it_stay_tex() -> None:
+    out = render_markdown(r"The mean is $\frac{1}{n}\sum_i x_i$, here {m}.", probes={"m": "2.5", "1": "X", "n": "Y"})
+    assert MATHML + ' display="inline"><mrow><mfrac><mrow><mn>1</mn></mrow><mrow><mi>n</mi></mrow></mfrac>' in out
+    assert '<span class="from-run" title="from the run: m">2.5</span>' in out
+    assert "X" not in out and "Y" not in out
+    assert out.from_run == 1
+
+
+def test_display_math_and_fenced_code_keep_braces() -> None:
+    out = render_markdown("$$\n\\hat{y} = {w}x\n$$\n\n```\nd = {w}\n```\n\ncode `{w}`", probes={"w": "3"})
+    assert MATHML + ' display="block">' in out
+    assert "<pre><code>d = {w}\n</code></pre>" in out
+    assert '<code><span class="from-run" title="from the run: w">3</span></code>' in out
+
+
+def test_tables_headings_and_raw_html_off() -> None:
+    out = render_markdown("# Data\n\n## Columns\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<b>bold</b>")
+    assert '<h2 id="data">Data</h2>' in out and '<h3 id="columns">Columns</h3>' in out
+    assert "<td>1</td>" in out
+    assert "&lt;b&gt;bold&lt;/b&gt;" in out
+    assert out.headings == [Heading(2, "Data", "data"), Heading(3, "Columns", "columns")]
+
+
+def test_bad_tex_is_shown_as_text_and_warned() -> None:
+    out = render_markdown(r"see $\notacommand x$ and $\frac{1}{$")
+    assert r'<code class="math-source">\notacommand x</code>' in out
+    assert len(out.warnings) == 2
+    assert "could not be converted to MathML" in out.warnings[0]
+
+
+def test_math_html_label_is_the_tex() -> None:
+    assert 'aria-label="x^2"' in math_html("x^2")
+
+
+def test_literal_spans_cover_math_and_fences_only() -> None:
+    text = "a $x^{2}$ b `$c$`\n```\n{x}\n```\n$$\n{y}\n$$ {z} \\$5 and $6"
+    spans = [text[s:e] for s, e in literal_spans(text)]
+    assert spans == ["$x^{2}$", "```\n{x}\n```\n", "$$\n{y}\n$$"]
+    parts = split_markdown_prose("price $5 and {p:.2f} in $\\frac{1}{n}$")
+    assert [p.source for p in parts if isinstance(p, Placeholder)] == ["p:.2f"]
+
+
+def test_rst_roles_literals_math_and_notes() -> None:
+    out = render_rst(
+        "Use ``x.grad`` and :class:`~torch.Tensor`, see :ref:`the basics <basics>` and :doc:`intro/tensors`.\n\n"
+        ".. math::\n\n   y = w x + b\n\n.. note::\n   A *note*.\n\n.. code-block:: python\n\n   x = 1\n"
+    )
+    assert "<code>x.grad</code>" in out and "<code>Tensor</code>" in out
+    assert "<em>the basics</em>" in out and "<em>tensors</em>" in out
+    assert MATHML + ' display="block">' in out
+    assert 'class="admonition note"' in out and "<em>note</em>" in out
+    assert "x = 1</pre>" in out
+    assert ":class:" not in out and ":ref:" not in out and "``" not in out
+    assert out.warnings == []
+
+
+def test_rst_unknown_markup_is_text_and_warned() -> None:
+    out = render_rst("A :nosuchrole:`x` here.\n\n.. nosuchdirective::\n\n   body\n")
+    assert "<code>:nosuchrole:`x`</code>" in out
+    assert ".. nosuchdirective::\n\n   body" in out
+    assert out.warnings == [
+        'reStructuredText: line 1 of the text block: Unknown interpreted text role "nosuchrole"; shown as text',
+        'reStructuredText: line 3 of the text block: Unknown directive type "nosuchdirective"; shown as text',
+    ]
+
+
+def test_rst_raw_and_include_are_disabled() -> None:
+    out = render_rst(".. raw:: html\n\n   <script>alert(1)</script>\n\n.. include:: /etc/passwd\n")
+    assert "<script" not in out and "root:" not in out
+    assert len(out.warnings) == 2
+
+
+def test_rst_blocks_share_one_heading_hierarchy() -> None:
+    first, second, third = render_rst_blocks(["Title\n=====\n\nIntro.", "Part\n----\n\nText.", "Other\n=====\n\nMore."])
+    assert first.headings == [Heading(2, "Title", "title")]
+    assert second == '<h3 id="part">Part</h3><p>Text.</p>'
+    assert third.headings == [Heading(2, "Other", "other")]
+
+
+@pytest.mark.parametrize("directive", ["grid:: 2\n   :gutter: 1", "only:: html", "seealso::"])
+def test_rst_sphinx_layout_directives_show_their_content(directive: str) -> None:
+    out = render_rst(f".. {directive}\n\n   Inside text.\n")
+    assert "Inside text." in out
+    assert out.warnings == []

@@ -1,0 +1,608 @@
+"""Prose markup to safe HTML: Markdown (markdown-it-py) and reStructuredText (docutils), math as MathML.
+
+Public API::
+
+    render_markdown(text, *, probes=None, errors=None, inline=False, heading_shift=None) -> Rendered
+    render_rst(text, *, heading_shift=None) -> Rendered
+    render_rst_blocks(texts) -> list[Rendered]
+    math_html(tex, *, display=False, warnings=None) -> Markup
+
+A ``Rendered`` is ``Markup`` (usable wherever HTML is) that also carries what rendering found:
+``headings`` (level, text, anchor), ``warnings`` (messages for the build summary) and
+``from_run`` (how many placeholders were filled from the run). Nothing an author writes is
+silently dropped: unknown roles and directives, docutils warnings and TeX that cannot be
+converted are shown as literal text and listed in ``warnings``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import latex2mathml.converter
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from markupsafe import Markup, escape
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from .._placeholders import literal_spans
+from .text import MAX_DOC_CHARS, MAX_VALUE_CHARS, _clip, _visible, inert
+
+__all__ = [
+    "Heading",
+    "Rendered",
+    "doc_summary_html",
+    "doc_summary_text",
+    "math_html",
+    "render_markdown",
+    "render_rst",
+    "render_rst_blocks",
+    "slug",
+]
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading found in prose: its HTML level (2 = ``<h2>``), its text and its anchor id."""
+
+    level: int
+    text: str
+    anchor: str
+
+
+class Rendered(Markup):
+    """Safe HTML, plus the headings, warnings and filled placeholders found while rendering it."""
+
+    headings: list[Heading]
+    warnings: list[str]
+    from_run: int
+
+    def __new__(cls, html: str = "", headings: Sequence[Heading] = (), warnings: Sequence[str] = (), from_run: int = 0) -> Rendered:
+        """Wrap HTML that is already safe."""
+        self = super().__new__(cls, html)
+        self.headings = list(headings)
+        self.warnings = list(warnings)
+        self.from_run = from_run
+        return self
+
+
+def slug(text: str, taken: set[str] | None = None) -> str:
+    """An anchor id for a heading: lower-case words joined by '-', made unique within TAKEN."""
+    base = "-".join(re.findall(r"[\w]+", text.lower(), re.UNICODE))[:60].strip("-") or "section"
+    base = "s-" + base if base[0].isdigit() else base
+    anchor, n = base, 2
+    while taken is not None and anchor in taken:
+        anchor, n = f"{base}-{n}", n + 1
+    if taken is not None:
+        taken.add(anchor)
+    return anchor
+
+
+# ── math ─────────────────────────────────────────────────────────────────────
+
+_UNKNOWN_TEX = re.compile(r"<mi>\\[A-Za-z]+</mi>|<mo>\\[A-Za-z]+</mo>")
+
+
+def math_html(tex: str, *, display: bool = False, warnings: list[str] | None = None) -> Markup:
+    """TeX as static MathML; TeX that latex2mathml cannot convert is shown as code and warned about."""
+    source = tex.strip()
+    try:
+        mathml = latex2mathml.converter.convert(source, display="block" if display else "inline")
+        problem = _UNKNOWN_TEX.search(mathml)
+        if problem is not None:
+            raise ValueError(f"unknown command {problem.group(0)[4:-5]}")
+    except Exception as error:  # latex2mathml raises many types (IndexError, its own exceptions)
+        if warnings is not None:
+            why = str(error) or type(error).__name__
+            warnings.append(f"math {source!r} could not be converted to MathML ({why}); shown as TeX")
+        tag = "pre" if display else "code"
+        return Markup(f'<{tag} class="math-source">{escape(_visible(source))}</{tag}>')
+    label = escape(_visible(source))
+    if display:
+        return Markup(f'<div class="math" role="math" aria-label="{label}">{mathml}</div>')
+    return Markup(f'<span class="math" role="math" aria-label="{label}">{mathml}</span>')
+
+
+# ── placeholders ─────────────────────────────────────────────────────────────
+
+_SENT_A, _SENT_B = "\ue000", "\ue001"
+_SENTINEL = re.compile(_SENT_A + r"(\d+)" + _SENT_B)
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}\n]+)\}")
+
+
+class _Probes:
+    """Placeholder substitution for one piece of prose: sentinels in, values back after rendering."""
+
+    def __init__(self, probes: Mapping[str, str] | None, errors: Mapping[str, str] | None) -> None:
+        self.probes = dict(probes or {})
+        self.errors = dict(errors or {})
+        self.values: list[tuple[str, str, bool]] = []  # key, text, failed
+
+    def substitute(self, text: str, *, math: bool) -> str:
+        """Replace placeholders outside math and fenced code by sentinels; `{{`/`}}` become braces."""
+        text = text.replace(_SENT_A, "").replace(_SENT_B, "")
+        out: list[str] = []
+        pos = 0
+        for start, end in literal_spans(text, math=math):
+            out.append(_PLACEHOLDER.sub(self._one, text[pos:start]))
+            out.append(text[start:end])
+            pos = end
+        out.append(_PLACEHOLDER.sub(self._one, text[pos:]))
+        return "".join(out)
+
+    def _one(self, m: re.Match) -> str:
+        token = m.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        key = m.group(1)
+        if key in self.probes:
+            self.values.append((key, str(self.probes[key]), False))
+        elif key in self.errors:
+            self.values.append((key, str(self.errors[key]), True))
+        else:
+            return token
+        return f"{_SENT_A}{len(self.values) - 1}{_SENT_B}"
+
+    def restore(self, html: str) -> str:
+        """Put the run's values where the sentinels are, marked as coming from the run."""
+
+        def repl(m: re.Match) -> str:
+            key, value, failed = self.values[int(m.group(1))]
+            key = _visible(key)
+            if failed:
+                title = escape(inert(value, MAX_DOC_CHARS))
+                return f'<span class="probe-error" title="placeholder failed: {title}">{{{escape(key)}}}</span>'
+            return f'<span class="from-run" title="from the run: {escape(key)}">{escape(inert(value, MAX_VALUE_CHARS))}</span>'
+
+        return _SENTINEL.sub(repl, html)
+
+    @property
+    def filled(self) -> int:
+        """How many placeholders were filled with a value from the run."""
+        return sum(1 for _, _, failed in self.values if not failed)
+
+
+# ── Markdown ─────────────────────────────────────────────────────────────────
+
+_SAFE_URL = re.compile(r"^(?:https?://|mailto:|#|\.{0,2}/|[\w\-./]+(?:[#?].*)?$)", re.I)
+
+
+def _safe_url(url: str) -> bool:
+    """Links as before: http(s), mailto, fragments and relative paths; no other scheme."""
+    raw = url.strip()
+    if re.match(r"^[a-z][a-z0-9+.\-]*:", raw, re.I) and not re.match(r"^(https?|mailto):", raw, re.I):
+        return False
+    return bool(_SAFE_URL.match(raw))
+
+
+class _Renderer(RendererHTML):
+    """markdown-it's HTML renderer with MathML math and anchored, level-shifted headings."""
+
+    def math_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """`$…$`."""
+        return str(math_html(tokens[idx].content, warnings=env["warnings"]))
+
+    def math_inline_double(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """`$$…$$` inside a paragraph."""
+        return str(math_html(tokens[idx].content, display=True, warnings=env["warnings"]))
+
+    def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """`$$…$$` on lines of their own."""
+        return str(math_html(tokens[idx].content, display=True, warnings=env["warnings"])) + "\n"
+
+    def math_block_label(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """`$$…$$ (label)`: the label is not shown."""
+        return self.math_block(tokens, idx, options, env)
+
+    def heading_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """`<hN id=…>` with N shifted so the file's sections sit under the page title."""
+        token = tokens[idx]
+        text = tokens[idx + 1].content if idx + 1 < len(tokens) else ""
+        level = min(6, int(token.tag[1]) + env["shift"])
+        plain = _SENTINEL.sub("", text)
+        anchor = slug(plain, env["anchors"])
+        env["headings"].append(Heading(level, plain, anchor))
+        env["levels"].append(level)
+        return f'<h{level} id="{anchor}">'
+
+    def heading_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """The closing tag of a shifted heading."""
+        return f"</h{env['levels'].pop()}>\n"
+
+
+def _markdown_it() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}, renderer_cls=_Renderer)
+    md.enable("table")
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    for rule in ("math_inline", "math_inline_double", "math_block", "math_block_label"):
+        md.add_render_rule(rule, getattr(_Renderer, rule))  # the plugin's own rules print TeX
+    md.validateLink = _safe_url  # type: ignore[method-assign]
+    return md
+
+
+_MD = _markdown_it()
+_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)", re.M)
+
+
+def render_markdown(
+    text: str,
+    *,
+    probes: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    inline: bool = False,
+    heading_shift: int | None = None,
+    anchors: set[str] | None = None,
+    placeholders: bool = True,
+) -> Rendered:
+    """CommonMark plus tables and `$`/`$$` math → safe HTML, raw HTML shown as text.
+
+    ``{placeholders}`` found in PROBES are filled and marked ``class="from-run"`` (ERRORS: those
+    that failed), except inside math and fenced code; ``{{``/``}}`` are literal braces. With
+    PLACEHOLDERS false, braces are text. Headings get ids unique within ANCHORS; a ``#``
+    heading becomes ``<h{1 + heading_shift}>`` (default: the text's top level becomes ``<h2>``).
+    """
+    env: dict[str, Any] = {"warnings": [], "headings": [], "levels": [], "anchors": anchors if anchors is not None else set()}
+    source = inert(text or "")
+    p = _Probes(probes, errors)
+    if placeholders:
+        source = p.substitute(source, math=True)
+    if heading_shift is None:
+        levels = [len(m.group(1)) for m in _MD_HEADING.finditer(source)]
+        heading_shift = 2 - min(levels) if levels else 1
+    env["shift"] = heading_shift
+    if inline:
+        html = _MD.renderInline(" ".join(source.split("\n")).strip(), env)
+    else:
+        html = _MD.render(source, env)
+    return Rendered(p.restore(html).strip("\n"), env["headings"], env["warnings"], p.filled)
+
+
+# ── reStructuredText ─────────────────────────────────────────────────────────
+
+_SPLIT = "tracekit-block-separator"
+
+
+def _docutils() -> Any:
+    """Register the Sphinx fallbacks once and return the docutils modules used."""
+    from docutils import nodes
+    from docutils.parsers.rst import Directive, directives, roles
+
+    if getattr(_docutils, "ready", False):
+        return nodes
+
+    class AnyOptions(dict):
+        """An option_spec accepting every option (layout options of Sphinx extensions are ignored)."""
+
+        def __missing__(self, key: str) -> Any:
+            return directives.unchanged
+
+    any_options = AnyOptions(name=directives.unchanged)
+
+    def code_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None) -> Any:
+        """`:class:`, `:func:` …: the target as code (`~a.b.C` shows `C`, `Title <target>` shows `Title`)."""
+        shown = re.sub(r"\s*<[^<>]*>$", "", text) or text
+        if shown.startswith("~"):
+            shown = shown[1:].rsplit(".", 1)[-1]
+        shown = shown.lstrip("!")
+        return [nodes.literal(rawtext, shown)], []
+
+    def text_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None) -> Any:
+        """`:ref:`, `:doc:` …: the title as text (`a <target>` shows `a`, a bare target its last part)."""
+        match = re.match(r"^(.*?)\s*<([^<>]*)>$", text, re.S)
+        shown = match.group(1) if match and match.group(1) else text.rstrip("/").rsplit("/", 1)[-1]
+        return [nodes.emphasis(rawtext, shown)], []
+
+    def math_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None) -> Any:
+        """`:math:` as MathML."""
+        warnings = inliner.document.settings.tracekit_warnings
+        return [nodes.raw("", str(math_html(_unescape(text), warnings=warnings)), format="html")], []
+
+    for name in ("class", "func", "meth", "attr", "mod", "obj", "data", "exc", "const", "envvar", "option", "file", "command", "program", "samp", "kbd", "code"):
+        roles.register_local_role(name, code_role)
+        roles.register_local_role(f"py:{name}", code_role)
+    for name in ("ref", "doc", "term", "numref", "abbr", "guilabel", "menuselection", "download", "any", "eq"):
+        roles.register_local_role(name, text_role)
+    roles.register_local_role("math", math_role)
+
+    class MathDirective(Directive):
+        """`.. math::` as display MathML, one block per blank-line-separated equation."""
+
+        has_content = True
+        optional_arguments = 1
+        final_argument_whitespace = True
+        option_spec = {"label": directives.unchanged, "name": directives.unchanged, "nowrap": directives.flag, "class": directives.unchanged}
+
+        def run(self) -> list[Any]:
+            warnings = self.state.document.settings.tracekit_warnings
+            text = "\n".join(self.arguments + list(self.content))
+            parts = [part for part in re.split(r"\n\s*\n", text) if part.strip()]
+            return [nodes.raw("", str(math_html(part, display=True, warnings=warnings)), format="html") for part in parts]
+
+    class CodeBlock(Directive):
+        """Sphinx's `code-block`/`sourcecode`/`highlight`: a literal block."""
+
+        has_content = True
+        optional_arguments = 1
+        option_spec = {
+            "linenos": directives.flag,
+            "lineno-start": directives.unchanged,
+            "emphasize-lines": directives.unchanged,
+            "caption": directives.unchanged,
+            "name": directives.unchanged,
+            "class": directives.unchanged,
+            "dedent": directives.unchanged,
+            "force": directives.flag,
+        }
+
+        def run(self) -> list[Any]:
+            text = "\n".join(self.content)
+            block = nodes.literal_block(text, text)
+            if self.arguments:
+                block["classes"].append(f"language-{self.arguments[0]}")
+            return [block]
+
+    class Container(Directive):
+        """Layout directives (`grid`, `grid-item-card`, `only`, `tabs` …): their content, as is."""
+
+        has_content = True
+        optional_arguments = 1
+        final_argument_whitespace = True
+        option_spec = any_options
+
+        def run(self) -> list[Any]:
+            node = nodes.container()
+            if self.arguments and self.name.endswith("card"):
+                node += nodes.paragraph("", "", nodes.strong("", self.arguments[0]))
+            self.state.nested_parse(self.content, self.content_offset, node)
+            return [node]
+
+    class Admonition(Directive):
+        """Sphinx admonitions docutils lacks (`seealso`, `versionadded` …) as a titled box."""
+
+        has_content = True
+        optional_arguments = 1
+        final_argument_whitespace = True
+
+        def run(self) -> list[Any]:
+            title = self.name.replace("version", "version ").replace("seealso", "see also").capitalize()
+            node = nodes.admonition(classes=["admonition", self.name])
+            node += nodes.title("", title + (f" {self.arguments[0]}" if self.arguments else ""))
+            self.state.nested_parse(self.content, self.content_offset, node)
+            return [node]
+
+    class Dropped(Directive):
+        """Sphinx directives with nothing to show on a page (`toctree`, `index` …)."""
+
+        has_content = True
+        optional_arguments = 99
+        final_argument_whitespace = True
+        option_spec = any_options
+
+        def run(self) -> list[Any]:
+            return []
+
+    class Split(Directive):
+        """The separator between two text blocks parsed as one document."""
+
+        required_arguments = 1
+
+        def run(self) -> list[Any]:
+            return [nodes.raw("", f"<!--{_SPLIT} {self.arguments[0]}-->", format="html")]
+
+    class Figure(Directive):
+        """`figure`/`image`: shown by its alt text or caption (pictures under /_static are not copied)."""
+
+        has_content = True
+        required_arguments = 1
+        final_argument_whitespace = True
+        option_spec = any_options
+
+        def run(self) -> list[Any]:
+            alt = self.options.get("alt")
+            caption = "\n".join(self.content).strip()
+            text = caption or alt or self.arguments[0]
+            self.state.document.settings.tracekit_warnings.append(f"picture {self.arguments[0]} is not copied to the page; its caption or alt text is shown")
+            return [nodes.paragraph("", "", nodes.emphasis("", f"[{text}]"))]
+
+    directives.register_directive("math", MathDirective)
+    for name in ("code-block", "sourcecode", "code"):
+        directives.register_directive(name, CodeBlock)
+    for name in ("grid", "grid-item", "grid-item-card", "card", "only", "tabs", "tab", "tab-set", "tab-item", "centered", "rst-class", "container", "hlist"):
+        directives.register_directive(name, Container)
+    for name in ("seealso", "versionadded", "versionchanged", "deprecated", "todo"):
+        directives.register_directive(name, Admonition)
+    for name in ("toctree", "index", "highlight", "currentmodule", "module", "autosummary", "include", "raw", "customcarditem", "galleryitem", "minigallery", "literalinclude"):
+        directives.register_directive(name, Dropped)
+    for name in ("figure", "image"):
+        directives.register_directive(name, Figure)
+    directives.register_directive(_SPLIT, Split)
+    _docutils.ready = True  # type: ignore[attr-defined]
+    return nodes
+
+
+def _unescape(text: str) -> str:
+    """The text of a role as the author wrote it (docutils passes backslash-escapes through as NUL)."""
+    return text.replace("\x00", "\\")
+
+
+_DROPPED_WARN = {"include", "raw", "literalinclude"}
+
+
+def render_rst(text: str, *, heading_shift: int | None = None, anchors: set[str] | None = None) -> Rendered:
+    """One reStructuredText text → safe HTML (see render_rst_blocks)."""
+    return render_rst_blocks([text], heading_shift=heading_shift, anchors=anchors)[0]
+
+
+def render_rst_blocks(texts: Sequence[str], *, heading_shift: int | None = None, anchors: set[str] | None = None) -> list[Rendered]:
+    """Several RST text blocks of one file, parsed as one document so heading levels stay consistent.
+
+    raw and include are disabled; Sphinx roles and directives have fallbacks; anything else
+    unknown, and every docutils warning, is shown as literal text and listed in ``warnings``
+    (of the first block). Section titles become ``<h2>``/``<h3>``… with anchors.
+    """
+    nodes = _docutils()
+    from docutils.core import publish_doctree, publish_from_doctree
+    from docutils.utils import Reporter
+
+    if not texts:
+        return []
+    pieces: list[str] = []
+    starts: list[int] = []  # the document line each block starts on
+    for index, block in enumerate(texts):
+        if index:
+            pieces.append(f"\n\n.. {_SPLIT}:: {index}\n\n")
+        starts.append("".join(pieces).count("\n") + 1)
+        pieces.append(_visible(block or ""))
+    source = "".join(pieces)
+
+    def block_of(line: int) -> int:
+        return max((i for i, start in enumerate(starts) if start <= line), default=0)
+
+    warnings: list[str] = []
+    dropped = [m.group(1) for m in re.finditer(r"^\s*\.\. (include|raw|literalinclude)::", source, re.M)]
+    warnings += [f"reStructuredText: directive {name!r} is not supported; left out" for name in dropped if name in _DROPPED_WARN]
+    settings = {
+        "raw_enabled": False,
+        "file_insertion_enabled": False,
+        "doctitle_xform": False,
+        "sectsubtitle_xform": False,
+        "report_level": Reporter.SEVERE_LEVEL + 1,
+        "halt_level": Reporter.SEVERE_LEVEL + 1,
+        "warning_stream": False,
+        "input_encoding": "unicode",
+        "syntax_highlight": "none",
+        "math_output": "MathML",
+        "embed_stylesheet": False,
+        "tracekit_warnings": warnings,
+        "_disable_config": True,
+    }
+    document = publish_doctree(source, settings_overrides=settings)
+    per_block: list[list[str]] = [[] for _ in texts]
+    per_block[0] += warnings
+    for message in list(document.findall(nodes.system_message)):
+        line = message.get("line")
+        if message["level"] >= Reporter.WARNING_LEVEL:
+            text = " ".join(message.children[0].astext().split()) if message.children else "docutils warning"
+            index = block_of(line) if line else 0
+            where = f"line {line - starts[index] + 1} of the text block: " if line else ""
+            per_block[index].append(f"reStructuredText: {where}{text.rstrip('.')}; shown as text")
+        shown = [child for child in message.children if isinstance(child, nodes.literal_block)]
+        if shown:  # an unknown directive: its source, as text
+            message.replace_self(shown)
+        else:
+            message.parent.remove(message)
+    for problem in list(document.findall(nodes.problematic)):
+        problem.replace_self(nodes.literal(problem.rawsource, problem.astext()))
+    headings = _flatten_sections(nodes, document, heading_shift, anchors if anchors is not None else set())
+    parts = publish_from_doctree(document, writer="html5", settings_overrides={**settings, "tracekit_warnings": []})
+    body = parts.decode("utf-8") if isinstance(parts, bytes) else parts
+    match = re.search(r'<main>\s*(.*?)\s*</main>|<div class="document"[^>]*>\s*(.*?)\s*</div>\s*</body>', body, re.S)
+    html = next((g for g in match.groups() if g is not None), "") if match else ""
+    chunks = re.split(rf"<!--{_SPLIT} \d+-->", html)
+    found: list[list[Heading]] = [[] for _ in chunks]
+    for index, heading in headings:
+        found[min(index, len(chunks) - 1)].append(heading)
+    out = [Rendered(_tidy(chunk), found[i], per_block[i] if i < len(per_block) else []) for i, chunk in enumerate(chunks)]
+    return out + [Rendered("") for _ in range(len(texts) - len(out))]
+
+
+def _flatten_sections(nodes: Any, document: Any, heading_shift: int | None, anchors: set[str]) -> list[tuple[int, Heading]]:
+    """Replace each section by a heading and its body, so each block's HTML stands alone."""
+
+    def depth(node: Any) -> int:
+        count = 0
+        while node is not None:
+            count += isinstance(node, nodes.section)
+            node = node.parent
+        return count
+
+    sections = list(document.findall(nodes.section))
+    if not sections:
+        return []
+    shift = 1 if heading_shift is None else heading_shift
+    for section in sections:
+        title = section.next_node(nodes.title)
+        level = max(1, min(6, depth(section) + shift))
+        text = title.astext() if title is not None else ""
+        anchor = slug(text, anchors)
+        inner = "".join(_inline_html(child) for child in title.children) if title is not None else ""
+        heading = nodes.raw("", f'<h{level} id="{anchor}">{inner}</h{level}>', format="html")
+        heading["tracekit_heading"] = (level, text, anchor)
+        if title is not None:
+            title.parent.remove(title)
+        section.insert(0, heading)
+    # Unwrap sections innermost-first, so every body element ends up at the top level.
+    for section in reversed(sections):
+        section.replace_self(section.children)
+    headings: list[tuple[int, Heading]] = []
+    index = 0
+    for node in document.findall(nodes.raw):
+        text = node.astext()
+        if text.startswith(f"<!--{_SPLIT} "):
+            index = int(text[len(_SPLIT) + 5 :].split("-")[0])
+        elif node.get("tracekit_heading"):
+            headings.append((index, Heading(*node["tracekit_heading"])))
+    return headings
+
+
+def _inline_html(node: Any) -> str:
+    """Inline RST nodes of a title as HTML (text, literals, emphasis, raw math)."""
+    from docutils import nodes
+
+    if isinstance(node, nodes.Text):
+        return str(escape(node.astext()))
+    if isinstance(node, nodes.raw):
+        return node.astext()
+    inner = "".join(_inline_html(child) for child in node.children)
+    tag = {nodes.literal: "code", nodes.emphasis: "em", nodes.strong: "strong"}.get(type(node))
+    return f"<{tag}>{inner}</{tag}>" if tag else inner
+
+
+def _tidy(html: str) -> str:
+    """Docutils' HTML with its internal classes on literals dropped."""
+    html = re.sub(r'<span class="pre">([^<]*)</span>', r"\1", html)
+    html = re.sub(r'<span class="docutils literal"(?: id="[^"]*")?>([^<]*)</span>', r"<code>\1</code>", html)
+    html = html.replace('<code class="docutils literal">', "<code>")
+    return html.strip()
+
+
+# ── docstring summaries (API notes) ──────────────────────────────────────────
+
+_RST_ROLE = re.compile(r":[a-z]+(?::[a-z]+)?:`~?([^`]+)`")
+_RST_LITERAL = re.compile(r"``([^`]+)``|`([^`]+)`")
+_RST_RULE = re.compile(r"(?:^|\s)[=\-~^*#]{3,}(?=\s|$)")
+_DOC_MARKUP = re.compile(_RST_ROLE.pattern + "|" + _RST_LITERAL.pattern)
+
+
+def _doc_clean(doc: str) -> str:
+    """Whitespace collapsed, RST heading rules (``NumPy =====``) dropped, control characters visible."""
+    return _visible(" ".join(_RST_RULE.sub(" ", _clip(doc or "")).split()))
+
+
+def _doc_inner(m: re.Match) -> str:
+    inner = next((g for g in m.groups() if g), "")
+    return inner.rstrip("/").rsplit("/", 1)[-1] if m.group(0).startswith(":doc:") else inner
+
+
+def doc_summary_text(doc: str) -> str:
+    """A docstring's first sentence with its RST roles and literals reduced to their text."""
+    return _DOC_MARKUP.sub(_doc_inner, _doc_clean(doc))
+
+
+def doc_summary_html(doc: str) -> Markup:
+    """A docstring's first sentence (plain text with RST bits) → safe HTML with code spans."""
+    doc = _doc_clean(doc)
+    if len(doc) > MAX_DOC_CHARS:
+        doc = doc[: MAX_DOC_CHARS - 1].rstrip() + "…"
+    parts: list[str] = []
+    pos = 0
+    for m in _DOC_MARKUP.finditer(doc):
+        parts.append(str(escape(doc[pos : m.start()])))
+        parts.append(f"<code>{escape(_doc_inner(m))}</code>")
+        pos = m.end()
+    parts.append(str(escape(doc[pos:])))
+    return Markup("".join(parts))
