@@ -7,8 +7,8 @@ ranked by its best page; pages at the top of the examples folder form a part wit
 A folder's ``README.md`` is its header (first heading: the title; the rest: the intro), not a
 chapter. An example embedded in a chapter is listed under that chapter, not as a section.
 
-Reading time: words ÷ 200 plus listing lines ÷ 10 minutes, rounded up, at least 1 minute (a
-line of code is read about as slowly as 20 words of prose). A chapter counts its embedded
+Reading time: words ÷ 200 plus listing lines ÷ 20 minutes, rounded up, at least 1 minute (a
+line of code is read about as slowly as 10 words of prose). A chapter counts its embedded
 examples' prose and shown lines too.
 """
 
@@ -24,7 +24,7 @@ from pathlib import PurePosixPath
 __all__ = ["Book", "Nav", "Page", "Part", "natural_key", "part_header", "reading_minutes"]
 
 WORDS_PER_MINUTE = 200
-LINES_PER_MINUTE = 10
+LINES_PER_MINUTE = 20
 
 
 def natural_key(path: str) -> tuple:
