@@ -204,7 +204,7 @@ def test_markdown_is_commonmark_with_safe_links():
     )
     assert render_markdown("one\ntwo\n\nthree") == "<p>one\ntwo</p>\n<p>three</p>"
     assert render_markdown("- a\n- b") == "<ul>\n<li>a</li>\n<li>b</li>\n</ul>"
-    assert render_markdown("y = `x**2 + 3*x` and $2 \\cdot 3$").startswith("<p>y = <code>x**2 + 3*x</code> and <span class=\"math\"")
+    assert render_markdown("y = `x**2 + 3*x` and $2 \\cdot 3$").startswith('<p>y = <code>x**2 + 3*x</code> and <span class="math"')
     assert render_markdown("snake_case_name and _em_") == "<p>snake_case_name and <em>em</em></p>"
     assert render_markdown("[x](javascript:alert(1))") == "<p>[x](javascript:alert(1))</p>"
     assert render_markdown("[x](data:text/html,hi)").count("<a") == 0

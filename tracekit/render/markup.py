@@ -301,7 +301,25 @@ def _docutils() -> Any:
         warnings = inliner.document.settings.tracekit_warnings
         return [nodes.raw("", str(math_html(_unescape(text), warnings=warnings)), format="html")], []
 
-    for name in ("class", "func", "meth", "attr", "mod", "obj", "data", "exc", "const", "envvar", "option", "file", "command", "program", "samp", "kbd", "code"):
+    for name in (
+        "class",
+        "func",
+        "meth",
+        "attr",
+        "mod",
+        "obj",
+        "data",
+        "exc",
+        "const",
+        "envvar",
+        "option",
+        "file",
+        "command",
+        "program",
+        "samp",
+        "kbd",
+        "code",
+    ):
         roles.register_local_role(name, code_role)
         roles.register_local_role(f"py:{name}", code_role)
     for name in ("ref", "doc", "term", "numref", "abbr", "guilabel", "menuselection", "download", "any", "eq"):
@@ -415,7 +433,20 @@ def _docutils() -> Any:
         directives.register_directive(name, Container)
     for name in ("seealso", "versionadded", "versionchanged", "deprecated", "todo"):
         directives.register_directive(name, Admonition)
-    for name in ("toctree", "index", "highlight", "currentmodule", "module", "autosummary", "include", "raw", "customcarditem", "galleryitem", "minigallery", "literalinclude"):
+    for name in (
+        "toctree",
+        "index",
+        "highlight",
+        "currentmodule",
+        "module",
+        "autosummary",
+        "include",
+        "raw",
+        "customcarditem",
+        "galleryitem",
+        "minigallery",
+        "literalinclude",
+    ):
         directives.register_directive(name, Dropped)
     for name in ("figure", "image"):
         directives.register_directive(name, Figure)

@@ -94,7 +94,8 @@ def check(
                 elif on_disk != sha:
                     problems.append(Problem("stale", _display(out / file_rel), "changed since tracekit wrote it (edited by hand?)"))
             inputs = find_book_inputs(plan.root, plan.config, out)
-            chapters = read_chapters(inputs, manifest.examples, env)
+            now = {rel: {**rec, "key": keyed[rel].key} if rel in keyed else rec for rel, rec in manifest.examples.items()}
+            chapters = read_chapters(inputs, now, env)  # with the examples' keys as they are now
             for rel, res in sorted(chapters.items()):
                 display = _display(plan.root / rel)
                 rec = manifest.chapters.get(rel)
