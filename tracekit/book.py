@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 
-__all__ = ["Book", "Nav", "Page", "Part", "natural_key", "part_header", "reading_minutes"]
+__all__ = ["Book", "Nav", "Page", "Part", "count_words", "natural_key", "part_header", "reading_minutes"]
 
 WORDS_PER_MINUTE = 200
 LINES_PER_MINUTE = 20
@@ -38,6 +38,11 @@ def natural_key(path: str) -> tuple:
 def reading_minutes(words: int, lines: int) -> int:
     """Minutes to read WORDS of prose and LINES of code (see the module docstring)."""
     return max(1, math.ceil(words / WORDS_PER_MINUTE + lines / LINES_PER_MINUTE))
+
+
+def count_words(text: str) -> int:
+    """Words a reader reads in Markdown TEXT (a formula counts as its words)."""
+    return len([w for w in (text or "").split() if any(c.isalnum() for c in w)])
 
 
 def humanise(name: str) -> str:

@@ -13,13 +13,18 @@ from markupsafe import Markup
 
 from ..book import Book, Nav, Page
 from ..chapter import Chapter, Embed, Prose
-from ..markup import markup
 from ..source import Example
+from .markup import render_markdown
 from .page import build_view
 from .text import FIGURES_DIR
 from .view import PageView
 
 __all__ = ["ChapterPart", "Link", "NavView", "href_between", "nav_view", "render_chapter", "render_toc", "source_link_map"]
+
+
+def markup(text: str, *, link: Callable[[str], str] | None = None, anchors: set[str] | None = None) -> Markup:
+    """Book prose (chapters, part intros, the site's description): Markdown where braces are text."""
+    return render_markdown(text, placeholders=False, link=link, anchors=anchors)
 
 
 def href_between(from_page: str, to: str) -> str:
@@ -153,11 +158,12 @@ def _in_ranges(block: Any, ranges: list[tuple[int, int]]) -> bool:
 def chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Example, Mapping[str, Any]] | str], html_rel: str) -> list[ChapterPart]:
     """The chapter's prose and listings. EXAMPLES: embedded path → (example, trace), or why it cannot be shown."""
     link = source_link_map(book, chapter.path)
+    anchors: set[str] = set()  # heading ids, unique on the page (listing ids start with x<N>-)
     parts: list[ChapterPart] = []
     n = 0
     for part in chapter.parts:
         if isinstance(part, Prose):
-            parts.append(ChapterPart("prose", markup(part.text, link=link)))
+            parts.append(ChapterPart("prose", markup(part.text, link=link, anchors=anchors)))
             continue
         embed: Embed = part
         got = examples.get(embed.target)

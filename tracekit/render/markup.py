@@ -17,7 +17,7 @@ converted are shown as literal text and listed in ``warnings``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,6 +198,12 @@ class _Renderer(RendererHTML):
         """`$$…$$ (label)`: the label is not shown."""
         return self.math_block(tokens, idx, options, env)
 
+    def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        """``<a href=…>``, the target rewritten by the caller's ``link`` (a source file → its page)."""
+        if env.get("link") is not None:
+            tokens[idx].attrSet("href", env["link"](str(tokens[idx].attrGet("href") or "")))
+        return self.renderToken(tokens, idx, options, env)
+
     def heading_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         """`<hN id=…>` with N shifted so the file's sections sit under the page title."""
         token = tokens[idx]
@@ -237,15 +243,16 @@ def render_markdown(
     heading_shift: int | None = None,
     anchors: set[str] | None = None,
     placeholders: bool = True,
+    link: Callable[[str], str] | None = None,
 ) -> Rendered:
     """CommonMark plus tables and `$`/`$$` math → safe HTML, raw HTML shown as text.
 
     ``{placeholders}`` found in PROBES are filled and marked ``class="from-run"`` (ERRORS: those
     that failed), except inside math and fenced code; ``{{``/``}}`` are literal braces. With
-    PLACEHOLDERS false, braces are text. Headings get ids unique within ANCHORS; a ``#``
+    PLACEHOLDERS false, braces are text. LINK rewrites each link's target. Headings get ids unique within ANCHORS; a ``#``
     heading becomes ``<h{1 + heading_shift}>`` (default: the text's top level becomes ``<h2>``).
     """
-    env: dict[str, Any] = {"warnings": [], "headings": [], "levels": [], "anchors": anchors if anchors is not None else set()}
+    env: dict[str, Any] = {"warnings": [], "headings": [], "levels": [], "anchors": anchors if anchors is not None else set(), "link": link}
     source = inert(text or "")
     p = _Probes(probes, errors)
     if placeholders:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..book import Book, Page, part_header
+from ..book import Book, Page, count_words, part_header
 from ..chapter import Chapter, ChapterError, parse_chapter
 from ..config import Config
 from .discover import _excluded, _skip_dir
@@ -137,8 +137,6 @@ def _words(example: dict) -> tuple[int, int]:
 
 def make_book(examples: dict[str, dict], authored: dict[str, dict], chapters: dict[str, ChapterResult], inputs: BookInputs, config: Config) -> Book:
     """The book of these example records and chapters."""
-    from ..markup import plain_words
-
     pages: list[Page] = []
     for rel, rec in examples.items():
         words, lines = _words(authored.get(rel) or {})
@@ -146,7 +144,7 @@ def make_book(examples: dict[str, dict], authored: dict[str, dict], chapters: di
     for rel, res in chapters.items():
         ch = res.chapter
         title = ch.title if ch else PurePosixPath(rel).stem
-        words = plain_words(ch.prose) if ch else 0
+        words = count_words(ch.prose) if ch else 0
         pages.append(
             Page(rel, title, chapter_html(rel), "chapter", res.status, words, 0, ch.description if ch else "", [e.target for e in ch.embeds] if ch else [])
         )
