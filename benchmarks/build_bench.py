@@ -3,7 +3,11 @@
 cold:  `tracekit build examples -j 2 -o TMP --force` with a fresh TRACEKIT_CACHE_DIR, wall time
        ÷ running each example once with plain `python`, one after another      (target <= 1.0)
 no-op: `tracekit build examples -o TMP` when nothing changed (median of N)
-       ÷ one plain `python -c pass` start (median of N, interleaved)          (target <= 3.0)
+       ÷ one plain `python -c pass` start (median of N, interleaved)          (target <= 2.0)
+
+The no-op is timed as a developer meets it: more than two seconds after the build wrote its
+files (a build trusts no file mtime younger than that), so it takes the command line's
+standard-library fast path.
 
 Usage: python benchmarks/build_bench.py [--repeat N] [--examples DIR] [--keep-env]
 By default the timed commands run with Python's bytecode cache enabled (PYTHONDONTWRITEBYTECODE
@@ -65,6 +69,7 @@ def main() -> int:
         shutil.rmtree(env["TRACEKIT_CACHE_DIR"], ignore_errors=True)
         cold = _time(tk + ["build", str(examples), "-j", "2", "-o", str(out), "--force", "-q"], env, ROOT, check=False)
 
+        time.sleep(2.1)  # files written in the last two seconds are never trusted by their mtime
         _time(tk + ["build", str(examples), "-o", str(out), "-q"], env, ROOT, check=False)  # settle
         starts, noops = [], []
         for _ in range(opts.repeat):
@@ -75,7 +80,7 @@ def main() -> int:
     print(f"{'measure':58} {'seconds':>9} {'ratio':>7} {'target':>7}")
     rows = [
         (f"cold build -j 2 ({len(scripts)} examples) / plain python, sequential", cold, plain, 1.0),
-        ("no-op rebuild / python -c pass (medians)", noop, start, 3.0),
+        ("no-op rebuild / python -c pass (medians)", noop, start, 2.0),
     ]
     for name, a, b, target in rows:
         ratio = a / b

@@ -196,3 +196,9 @@ def test_the_ci_workflow_uses_only_the_command_line() -> None:
     commands = [line.split("tracekit ", 1)[1].split()[0] for line in text.splitlines() if line.strip().startswith("- run: tracekit ")]
     assert commands == ["check", "build", "merge", "check"]
     assert set(commands) <= set(cli.commands)
+
+
+def test_site_names_are_the_functions_whatever_is_imported_first() -> None:
+    code = "import tracekit.site.discover, tracekit.site.merge_site, tracekit.site.uptodate, types\nfrom tracekit.site import discover, merge, build, check\nassert all(isinstance(f, types.FunctionType) for f in (discover, merge, build, check))\n"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

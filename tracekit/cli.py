@@ -1,317 +1,96 @@
-"""The command line: a thin click layer over tracekit's Python API."""
+"""The command line. `main` answers a build or check with nothing to do from the standard library
+alone (no click, libcst, Jinja2 or Markdown: such a no-op costs little more than python's start);
+everything else goes to the click commands in tracekit.commands."""
 
 from __future__ import annotations
 
-import os
 import sys
+from collections.abc import Sequence
+from typing import Any
 
-import click
+__all__ = ["main"]  # and `cli`, the click group, loaded on first use
 
-from ._version import __version__
-
-__all__ = ["main"]
-
-DEVICES = ("cpu", "cuda", "mps", "auto")
+#: set (to anything) to always take the click path, e.g. to compare the two
+SLOW_PATH_VAR = "TRACEKIT_NO_FAST_PATH"
 
 
-def _device(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
+def _simple(argv: Sequence[str]) -> tuple[str, list[str], str | None, bool] | None:
+    """(command, paths, output, quiet) for `build|check [PATHS…] [-o DIR] [-q]`; None for anything else."""
+    if not argv or argv[0] not in ("build", "check"):
         return None
-    if value in DEVICES or (value.startswith("cuda:") and value[5:].isdigit()):
-        return value
-    raise click.BadParameter(f"{value!r} is not one of cpu, cuda, cuda:N, mps, auto")
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="tracekit")
-def cli() -> None:
-    """Turn example scripts into annotated, line-by-line execution-state pages."""
-
-
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
-@click.option("--trace", "trace_path", type=click.Path(dir_okay=False), help="Write the trace JSON here.")
-@click.option("--device", callback=_device, help="cpu, cuda, cuda:N, mps or auto: torch's default device.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for random, numpy and torch.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Kill the script after this many seconds.")
-@click.option("--hits", type=click.IntRange(min=1), default=3, show_default=True, help="Hits of each line recorded in full.")
-@click.option("--figures", "figures_dir", type=click.Path(file_okay=False), help="Write captured figures (PNG) into this folder.")
-@click.argument("script", type=click.Path(exists=True, dir_okay=False))
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-@click.pass_context
-def run(
-    ctx: click.Context,
-    trace_path: str | None,
-    device: str | None,
-    seed: int,
-    timeout: float | None,
-    hits: int,
-    figures_dir: str | None,
-    script: str,
-    args: tuple[str, ...],
-) -> None:
-    """Run SCRIPT as `python SCRIPT ARGS...` would, recording a trace.
-
-    tracekit's options go before SCRIPT; everything after it is the script's. As a convenience,
-    a run of tracekit options that starts with --trace and ends the command line is read too.
-    """
-    from .run import DeviceUnavailable, trace_file
-
-    args, late = _trailing_options(ctx, args)
-    trace_path = late.get("trace_path", trace_path)
-    device = late.get("device", device)
-    seed = late.get("seed", seed)
-    timeout = late.get("timeout", timeout)
-    hits = late.get("hits", hits)
-    figures_dir = late.get("figures_dir", figures_dir)
-
-    try:
-        result = trace_file(script, args, trace_path=trace_path, device=device, seed=seed, timeout=timeout, hits=hits, figures_dir=figures_dir)
-    except DeviceUnavailable as e:
-        click.echo(f"tracekit: {e}", err=True)
-        sys.exit(2)
-    code = result.exit_status
-    error = result.trace.get("error") or {}
-    if error.get("type") == "ReservedNameError":
-        click.echo(f"tracekit: {script}:{error['line']}:{error.get('column') or 1}: {error['message']}", err=True)
-        sys.exit(2)
-    if code < 0:
-        # Die of the same signal, so the caller sees exactly what python would have shown.
-        import signal
-
-        sys.stdout.flush()
-        signal.signal(-code, signal.SIG_DFL)
-        os.kill(os.getpid(), -code)
-    sys.exit(code)
-
-
-def _trailing_options(ctx: click.Context, args: tuple[str, ...]) -> tuple[tuple[str, ...], dict]:
-    """Split `SCRIPT ARGS… --trace FILE [--seed N …]` into the script's ARGS and tracekit's options.
-
-    Only a suffix that starts with --trace and holds nothing but run's own options is taken, so
-    a script's own `--seed` or `--device` (common in training scripts) still reaches the script.
-    """
-    options = {name: p for p in ctx.command.params if isinstance(p, click.Option) for name in p.opts}
-    for start, token in enumerate(args):
-        if token.partition("=")[0] != "--trace":
-            continue
-        found: dict = {}
-        i = start
-        while i < len(args):
-            name, eq, value = args[i].partition("=")
-            param = options.get(name)
-            if param is None or (not eq and i + 1 >= len(args)):
-                break
-            if not eq:
-                value = args[i + 1]
-            i += 1 if eq else 2
-            converted = param.type.convert(value, param, ctx)
-            found[param.name] = param.callback(ctx, param, converted) if param.callback else converted
+    paths: list[str] = []
+    output: str | None = None
+    quiet = False
+    args = list(argv[1:])
+    while args:
+        arg = args.pop(0)
+        if arg in ("-o", "--output") and args and not args[0].startswith("-"):
+            output = args.pop(0)
+        elif arg.startswith("--output=") and len(arg) > len("--output="):
+            output = arg[len("--output=") :]
+        elif arg in ("-q", "--quiet"):
+            quiet = True
+        elif arg and not arg.startswith("-"):
+            paths.append(arg)
         else:
-            return args[:start], found
-    return args, {}
+            return None
+    return argv[0], paths, output, quiet
 
 
-@cli.command()
-@click.option("--hits", type=click.IntRange(min=1), default=3, show_default=True)
-@click.argument("script", type=click.Path(exists=True, dir_okay=False))
-def instrument(hits: int, script: str) -> None:
-    """Print the instrumented source of SCRIPT (for debugging)."""
-    from .instrument import describe_syntax_error, instrumented_source
+def _fast(argv: Sequence[str]) -> int | None:
+    """The exit status of a build with nothing to do or of a passing check; None: take the click path."""
+    import os
 
-    with open(script, "rb") as f:
-        source = f.read()
+    if os.environ.get(SLOW_PATH_VAR):
+        return None
+    form = _simple(argv)
+    if form is None:
+        return None
+    command, paths, output, quiet = form
     try:
-        click.echo(instrumented_source(source, script, hits), nl=False)
-    except SyntaxError as e:
-        click.echo(f"tracekit: {describe_syntax_error(e, script)}", err=True)
-        sys.exit(1)
-    except ValueError as e:  # e.g. null bytes, in Pythons that report them so
-        click.echo(f"tracekit: {script}: {e}", err=True)
-        sys.exit(1)
+        if command == "build":
+            from . import _noop
 
+            message = _noop.answer(argv)
+            if message is None:
+                from .site.report import up_to_date_line
+                from .site.uptodate import noop_build
 
-# ── build, check, serve: thin wrappers over tracekit.site and tracekit.serve ──
+                done = noop_build(paths, output)
+                if done is None:
+                    return None
+                message = up_to_date_line(done[0], done[1])
+                _noop.remember(argv, done[2], done[3], message)
+            if not quiet:
+                sys.stdout.write(message + "\n")
+                sys.stdout.flush()
+            return 0
+        from .site.check_site import check, report
 
-
-def _run_options(f):  # type: ignore[no-untyped-def]
-    """Options that change what a page shows (they are part of every cache key)."""
-    for option in reversed(
-        [
-            click.option("--device", help="cpu, cuda, cuda:N, mps or auto (config: device)."),
-            click.option("--seed", type=click.IntRange(min=0), help="Seed for random, numpy and torch (config: seed)."),
-            click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds an example may run (config: timeout)."),
-            click.option("--hits", type=click.IntRange(min=1), help="Hits of each line recorded in full (config: hits)."),
-            click.option("--memory", help="Memory limit of an example, e.g. 2G (config: memory)."),
-            click.option("--max-output", help="Characters an example may print, e.g. 1M (config: max_output)."),
-            click.option("--exclude", multiple=True, help="Glob of example paths to leave out (repeatable; config: exclude)."),
-            click.option("-o", "--output", type=click.Path(file_okay=False), help="Output folder (config: output)."),
-            click.option("-q", "--quiet", is_flag=True, help="Only errors."),
-            click.option("-v", "--verbose", count=True, help="More detail."),
-            click.argument("paths", nargs=-1, type=click.Path()),
-        ]
-    ):
-        f = option(f)
-    return f
-
-
-def _fail(message: str, status: int) -> None:
-    click.echo(f"tracekit: {message}", err=True)
-    sys.exit(status)
-
-
-def _run_api(call):  # type: ignore[no-untyped-def]
-    """Call CALL, turning tracekit's usage errors and interrupts into a message and an exit status."""
-    from .config import ConfigError
-    from .site import BuildError, BuildInterrupted
-
-    try:
-        return call()
-    except (ConfigError, BuildError) as e:
-        _fail(str(e), 2)
-    except BuildInterrupted as e:
-        _fail(str(e), e.exit_status)
+        result = check(paths, output=output)
+        if result.problems:
+            return None  # the click path reports them, with every detail
+        return report(result, quiet=quiet)
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
-
-
-@cli.command()
-@_run_options
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Examples run at once (default: CPU count; config: jobs).")
-@click.option("--force", is_flag=True, help="Run every example again, ignoring the cache.")
-@click.option("--fail-fast", is_flag=True, help="Stop at the first failing example.")
-@click.option("--retry-failed", is_flag=True, help="Run examples that failed last time again, though unchanged.")
-@click.option("--shard", metavar="I/N", help="Build only the I-th of N shares of the examples.")
-@click.option("--index-only", is_flag=True, help="Only write index.html and assets/ from the manifest (after sharded builds).")
-def build(
-    paths: tuple[str, ...],
-    output: str | None,
-    quiet: bool,
-    verbose: int,
-    jobs: int | None,
-    force: bool,
-    fail_fast: bool,
-    retry_failed: bool,
-    shard: str | None,
-    index_only: bool,
-    **options: object,
-) -> None:
-    """Build pages for the examples in PATHS (default: the configured examples folder)."""
-    from .site import Reporter
-    from .site import build as build_site
-
-    reporter = Reporter(verbosity=-1 if quiet else verbose)
-    result = _run_api(
-        lambda: build_site(
-            paths,
-            output=output,
-            jobs=jobs,
-            force=force,
-            fail_fast=fail_fast,
-            retry_failed=retry_failed,
-            shard=shard,
-            index_only=index_only,
-            reporter=reporter,
-            **_given(options),
-        )
-    )
-    sys.exit(result.exit_status)
-
-
-@cli.command()
-@_run_options
-def check(paths: tuple[str, ...], output: str | None, quiet: bool, verbose: int, **options: object) -> None:
-    """Exit 0 only if every page is what a build would write now and every example passes."""
-    from .site import check as check_site
-    from .site.paths import _display
-
-    result = _run_api(lambda: check_site(paths, output=output, **_given(options)))
-    if not quiet:
-        for problem in result.problems:
-            click.echo(str(problem))
-        if verbose:
-            for note in result.notes:
-                click.echo(f"note: {note}")
-    if result.problems:
-        kinds: dict[str, int] = {}
-        for problem in result.problems:
-            kinds[problem.kind] = kinds.get(problem.kind, 0) + 1
-        summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-        hint = "; run `tracekit build`" if set(kinds) - {"failing"} else "; fix the failing examples"
-        _fail(f"check failed for {_display(result.output)}: {summary}{hint}", 1)
-    if not quiet:
-        click.echo(f"{result.examples} example(s): every page in {_display(result.output)} is up to date")
-
-
-@cli.command()
-@click.argument("shards", nargs=-1, required=True, type=click.Path(file_okay=False))
-@click.option("-o", "--output", type=click.Path(file_okay=False), help="The merged site's folder (config: output).")
-@click.option("--examples", "examples", multiple=True, type=click.Path(), help="Examples the shards were built from (default: the configured examples folder).")
-@click.option("--exclude", multiple=True, help="Glob of example paths to leave out, as the shards' builds did (config: exclude).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
-@click.option("-v", "--verbose", count=True, help="More detail.")
-def merge(shards: tuple[str, ...], output: str | None, examples: tuple[str, ...], exclude: tuple[str, ...], quiet: bool, verbose: int) -> None:
-    """Merge the output folders SHARDS of `tracekit build --shard i/n` into one site with its index.
-
-    Refuses, writing nothing, shards that do not fit together: an example built differently by two
-    shards, shards built in different environments, a missing shard, a listed file missing or edited.
-    """
-    from .site import Reporter
-    from .site import merge as merge_site
-
-    reporter = Reporter(verbosity=-1 if quiet else verbose)
-    result = _run_api(lambda: merge_site(shards, output=output, paths=examples, exclude=exclude or None, reporter=reporter))
-    sys.exit(result.exit_status)
-
-
-@cli.command()
-@click.argument("directory", required=False, type=click.Path(file_okay=False))
-@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True)
-@click.option("--watch", multiple=True, type=click.Path(exists=True), help="Rebuild when files under these paths change (default: the examples folder).")
-@click.option("--no-build", is_flag=True, help="Serve only; do not build or watch.")
-@click.option("-v", "--verbose", count=True, help="Log requests and every example.")
-def serve(directory: str | None, port: int, watch: tuple[str, ...], no_build: bool, verbose: int) -> None:
-    """Serve the site on 127.0.0.1 and rebuild what changed when a source changes."""
-    from pathlib import Path
-
-    from .config import load_config
-    from .serve import serve as serve_site
-    from .site import BuildError, BuildInterrupted, Reporter
-    from .site import build as build_site
-
-    config = _run_api(load_config)
-    out = Path(directory) if directory else config.output
-    watched = [Path(p) for p in watch] or ([config.examples] if config.examples.is_dir() else [])
-
-    def rebuild() -> None:
-        try:
-            build_site(watched, output=out, config=config, reporter=Reporter(verbosity=verbose))
-        except BuildInterrupted as e:
-            raise KeyboardInterrupt from e  # Ctrl-C during a rebuild stops the server too
-        except BuildError as e:
-            click.echo(f"tracekit: {e}", err=True)
-
-    try:
-        if not no_build and watched:
-            rebuild()
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
-    try:
-        serve_site(
-            out,
-            port=port,
-            watch=[] if no_build else watched,
-            rebuild=None if no_build else rebuild,
-            echo=lambda m: click.echo(f"tracekit: {m}", err=True),
-            verbose=bool(verbose),
-        )
-    except OSError as e:
-        _fail(f"cannot serve on 127.0.0.1:{port}: {e.strerror}", 2)
-
-
-def _given(options: dict) -> dict:
-    return {k: v for k, v in options.items() if v is not None and v != ()}
+        sys.stderr.write("tracekit: interrupted\n")
+        return 130
+    except Exception:  # anything unusual (a configuration error, a locked folder): the click path says it
+        return None
 
 
 def main() -> None:
     """Console-script entry point."""
+    status = _fast(sys.argv[1:])
+    if status is not None:
+        sys.exit(status)
+    from .commands import cli
+
     cli(prog_name="tracekit")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "cli":  # the click group, loaded on first use
+        from .commands import cli
+
+        return cli
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

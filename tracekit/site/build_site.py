@@ -10,16 +10,18 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config, parse_shard
-from .book_site import chapter_outcomes, site_key
+from .book_site import chapter_outcomes
 from .execute import _BUILD_TOKEN_VAR, _kill_children, _run_example
 from .keys import _Imports, _StatCache, environment
 from .lock import _Lock
 from .manifest import Manifest
 from .pages import _Builder
 from .paths import LOCK_NAME, _display
-from .plan import _drop_helpers, _files_intact, _in_scope, _Keyed, _keys, _plan, _resolve_config
-from .report import Reporter
+from .plan import _drop_helpers, _Keyed, _keys, _plan, _resolve_config
+from .report import Reporter, up_to_date_line
 from .results import BuildError, BuildInterrupted, BuildResult, Failure, Outcome
+from .uptodate import needs_run, site_fresh
+from .uptodate import orphans as find_orphans
 
 # ─────────────────────────────────────────────────────────────────────────────
 # The build
@@ -110,20 +112,10 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retr
     builder.imports = _Imports(plan.root, manifest.imports)
     helpers = _drop_helpers(plan, builder.imports)
     keyed = _keys(plan, env, plan.examples, builder.imports)
-    todo: list[str] = []
-    for rel in plan.examples:
-        rec = manifest.examples.get(rel)
-        if (
-            builder.force
-            or rec is None
-            or rec.get("key") != keyed[rel].key
-            or rec.get("status") == "skipped"
-            or not rec.get("html")  # no page was written (the output folder refused it): try again
-            or (retry_failed and rec.get("status") == "failed")
-            or not _files_intact(out, rec.get("files") or {}, builder.stats)
-        ):
-            todo.append(rel)
-    orphans = [rel for rel in manifest.examples if _in_scope(rel, plan.scope) and rel not in set(plan.all_examples)]
+    todo = [
+        rel for rel in plan.examples if needs_run(manifest.examples.get(rel), keyed[rel], out, builder.stats, force=builder.force, retry_failed=retry_failed)
+    ]
+    orphans = find_orphans(plan, manifest)
     for rel in orphans:
         builder.updates[rel] = None
         builder.unlisted.update(manifest.examples[rel].get("files") or {})
@@ -143,13 +135,7 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retr
     site_ok = (
         (manifest.shards.get(builder.shard[0]) == plan.examples)
         if builder.shard is not None
-        else (
-            not builder.force
-            and manifest.site
-            and manifest.index_of == site_key(plan, manifest.examples, env)
-            and _files_intact(out, manifest.site, builder.stats)
-            and manifest.env == env
-        )
+        else (not builder.force and site_fresh(plan, manifest, env, out, builder.stats))
     )
     if not todo and not orphans and site_ok:
         chapters = [
@@ -166,7 +152,7 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retr
         if result.failed:
             reporter.summary(result)  # unchanged failures are not run again, but still reported
         else:
-            reporter.info(f"{len(plan.examples)} example(s) up to date → {_display(out)}")
+            reporter.info(up_to_date_line(len(plan.examples), out))
         return result
 
     interrupted: BuildInterrupted | None = None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from ..config import Config
 from .book_site import book_key, chapter_html, find_book_inputs, read_chapters
@@ -131,3 +132,27 @@ def _stale_reason(rec: dict, k: _Keyed, old_env: dict, env: dict) -> str:
     if diffs:
         return "built with " + ", ".join(diffs)
     return "built with other options (seed, hits, device, timeout, memory or max_output)"
+
+
+def report(result: CheckResult, *, quiet: bool = False, verbose: int = 0, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Print RESULT as `tracekit check` does (problems on stdout, the verdict on stderr); return the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    if not quiet:
+        for problem in result.problems:
+            print(problem, file=out)
+        if verbose:
+            for note in result.notes:
+                print(f"note: {note}", file=out)
+    if result.problems:
+        kinds: dict[str, int] = {}
+        for problem in result.problems:
+            kinds[problem.kind] = kinds.get(problem.kind, 0) + 1
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        hint = "; run `tracekit build`" if set(kinds) - {"failing"} else "; fix the failing examples"
+        out.flush()
+        print(f"tracekit: check failed for {_display(result.output)}: {summary}{hint}", file=err)
+        return 1
+    if not quiet:
+        print(f"{result.examples} example(s): every page in {_display(result.output)} is up to date", file=out)
+    return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from .paths import _display
@@ -13,6 +14,11 @@ from .results import BuildResult, Outcome
 # ─────────────────────────────────────────────────────────────────────────────
 # Progress
 # ─────────────────────────────────────────────────────────────────────────────
+
+
+def up_to_date_line(examples: int, out: Path | str) -> str:
+    """What a build with nothing to do says (also remembered by the command line's fast path)."""
+    return f"{examples} example(s) up to date → {_display(out)}"
 
 
 class Reporter:

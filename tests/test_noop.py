@@ -1,0 +1,113 @@
+"""A build or check with nothing to do answers from the standard library, the same as the click path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("click", "libcst", "jinja2", "markdown_it", "docutils", "pygments")
+
+
+def _imported(stderr: str) -> set[str]:
+    """Top-level names of the modules `python -X importtime` reported."""
+    names = set()
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "imported package":
+                names.add(name.split(".")[0])
+    return names
+
+
+def tk(cwd: Path, *args: str, slow: bool = False, importtime: bool = False) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "TRACEKIT_NO_FAST_PATH"}
+    if slow:
+        env["TRACEKIT_NO_FAST_PATH"] = "1"
+    cmd = [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "tracekit", *args]
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def _age(folder: Path, seconds: float = 60) -> None:
+    """Date every file under FOLDER back, as if it had been written a minute ago."""
+    then = time.time() - seconds
+    for p in [folder, *folder.rglob("*")]:
+        os.utime(p, (then, then))
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TRACEKIT_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "pyproject.toml").write_text('[tool.tracekit]\nexamples = "examples"\noutput = "site"\n')
+    ex = tmp_path / "examples"
+    ex.mkdir()
+    (ex / "one.py").write_text('"""One"""\nx = 1\n#: x is {x}.\ny = x + 1\nprint(y)\n')
+    (ex / "two.py").write_text('"""Two"""\nfrom _lib import K\nz = K * 2\n')
+    (ex / "_lib.py").write_text("K = 3\n")
+    proc = tk(tmp_path, "build")
+    assert proc.returncode == 0, proc.stderr
+    _age(tmp_path)
+    return tmp_path
+
+
+def test_a_noop_build_imports_no_heavy_module_and_says_what_the_click_path_says(project: Path) -> None:
+    slow = tk(project, "build", slow=True)
+    assert (slow.returncode, slow.stdout, slow.stderr) == (0, "2 example(s) up to date → site\n", "")
+    for _ in range(2):  # the first answer is worked out (and remembered), the second remembered
+        fast = tk(project, "build", importtime=True)
+        assert (fast.returncode, fast.stdout) == (slow.returncode, slow.stdout)
+        assert _imported(fast.stderr) & set(HEAVY) == set()
+    assert "tracekit.site" not in fast.stderr  # the remembered answer loads no build code at all
+    quiet = tk(project, "build", "-q", "-o", "site", importtime=True)
+    assert (quiet.returncode, quiet.stdout) == (0, "")
+    assert _imported(quiet.stderr) & set(HEAVY) == set()
+
+
+def test_a_passing_check_imports_no_heavy_module_and_says_what_the_click_path_says(project: Path) -> None:
+    slow = tk(project, "check", "examples", "-o", "site", slow=True)
+    fast = tk(project, "check", "examples", "-o", "site", importtime=True)
+    assert (fast.returncode, fast.stdout) == (slow.returncode, slow.stdout) == (0, "2 example(s): every page in site is up to date\n")
+    assert _imported(fast.stderr) & set(HEAVY) == set()
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["edit an example", "edit a helper", "add an example", "edit a page", "edit the configuration"],
+)
+def test_a_remembered_noop_is_forgotten_when_anything_it_read_changes(project: Path, change: str) -> None:
+    assert tk(project, "build").returncode == 0  # remembered
+    assert "tracekit.site" not in tk(project, "build", importtime=True).stderr
+    if change == "edit an example":
+        (project / "examples" / "one.py").write_text('"""One"""\nx = 5\n#: x is {x}.\ny = x + 1\nprint(y)\n')
+    elif change == "edit a helper":
+        (project / "examples" / "_lib.py").write_text("K = 4\n")
+    elif change == "add an example":
+        (project / "examples" / "three.py").write_text('"""Three"""\nw = 0\n')
+    elif change == "edit a page":
+        (project / "site" / "one.html").write_text("edited")
+    else:
+        (project / "pyproject.toml").write_text('[tool.tracekit]\nexamples = "examples"\noutput = "site"\nhits = 2\n')
+    fast = tk(project, "build")
+    assert fast.returncode == 0, fast.stderr
+    assert " run, " in fast.stdout.splitlines()[-1]  # e.g. "3 example(s): 1 run, 2 up to date (3 ok) → site"
+    slow = tk(project, "build", slow=True)
+    assert slow.stdout.splitlines()[-1].endswith("up to date → site")
+
+
+def test_work_and_other_forms_take_the_click_path_with_the_same_result(project: Path) -> None:
+    (project / "examples" / "one.py").write_text('"""One"""\nraise ValueError("no")\n')
+    fast, slow = tk(project, "check"), tk(project, "check", slow=True)
+    assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr)
+    assert fast.returncode == 1 and "stale" in fast.stdout
+    built = tk(project, "build", importtime=True)
+    assert built.returncode == 1 and "click" in _imported(built.stderr)
+    again, again_slow = tk(project, "build"), tk(project, "build", slow=True)  # a cached failure is still reported
+    assert (again.returncode, again.stdout) == (again_slow.returncode, again_slow.stdout)
+    assert again.returncode == 1 and "ValueError" in again.stdout + again.stderr
+    for args in (["build", "-j", "1"], ["build", "--output"], ["check", "-v"], ["build", "nowhere"]):
+        fast, slow = tk(project, *args), tk(project, *args, slow=True)
+        assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr), args

@@ -1,0 +1,97 @@
+"""A build with nothing to do, remembered so that the same command can say so again from the
+standard library alone.
+
+When a `tracekit build` finds nothing to do, the command line records what that answer was read
+from: the size and mtime of every file under the examples folder and tracekit's package, of the
+configuration file(s), of the manifest and every file it lists, of the folders on sys.path (an
+installed or upgraded torch changes them), and the command, folder, interpreter and environment
+variables that matter. The next identical command compares those first; only when they are all
+the same is the remembered answer given, without loading the rest of tracekit. Like git's index
+(and the stat cache of the build itself), a file changed within two seconds of being recorded is
+not trusted, so no record is made then. `tracekit check` never uses this: it always reads the files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+
+FORMAT = 1
+SLACK_NS = 2_000_000_000  # mtimes this close to the record are not trusted (coarse clocks, racing edits)
+_ENV_PREFIXES = ("TRACEKIT_", "CUDA_", "XDG_CACHE_HOME", "HOME")  # PYTHONPATH counts through sys.path
+
+
+def _context(command: Sequence[str]) -> list:
+    env = sorted((k, v) for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES))
+    return [FORMAT, list(command), os.getcwd(), sys.executable, sys.version, sys.flags.optimize, env, sys.path]
+
+
+def _record_path(context: list) -> str:
+    from ._codecache import cache_dir
+
+    name = hashlib.sha256(json.dumps(context[1:4]).encode()).hexdigest()[:24]
+    return os.path.join(cache_dir(), "noop", f"{name}.json")
+
+
+def _stat(path: str) -> list | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _signature(watch: dict) -> tuple[str, int]:
+    """(sha256 over the sizes and mtimes of everything WATCH names, the newest mtime seen)."""
+    h = hashlib.sha256()
+    newest = 0
+    for tree in watch.get("trees", []):
+        for folder, dirs, files in os.walk(tree):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in [".", *sorted(files)]:
+                path = os.path.join(folder, name)
+                st = _stat(path)
+                h.update(f"{path}\0{st}\0".encode())
+                if st is not None:
+                    newest = max(newest, st[1])
+    for path in [*watch.get("files", []), *watch.get("dirs", [])]:
+        st = _stat(path)
+        h.update(f"{path}\0{st}\0".encode())
+        if st is not None:
+            newest = max(newest, st[1])
+    return h.hexdigest(), newest
+
+
+def answer(command: Sequence[str]) -> str | None:
+    """The remembered message of COMMAND when nothing it depends on changed since; else None."""
+    context = _context(command)
+    try:
+        with open(_record_path(context), "rb") as f:
+            record = json.loads(f.read())
+        if record.get("context") != json.loads(json.dumps(context)):
+            return None
+        if _signature(record["watch"])[0] != record["signature"]:
+            return None
+        return str(record["message"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def remember(command: Sequence[str], trees: Iterable[str], files: Iterable[str], message: str) -> None:
+    """Record that COMMAND had nothing to do, reading TREES and FILES, and said MESSAGE."""
+    context = _context(command)
+    watch = {"trees": sorted(set(trees)), "files": sorted(set(files)), "dirs": [p or "." for p in sys.path]}
+    signature, newest = _signature(watch)
+    if newest > time.time_ns() - SLACK_NS:
+        return  # something changed just now: its mtime cannot tell a later edit apart
+    record = {"context": context, "watch": watch, "signature": signature, "message": message}
+    try:
+        from ._jsonio import atomic_write
+
+        atomic_write(_record_path(context), json.dumps(record).encode())
+    except OSError:
+        pass

@@ -1,0 +1,83 @@
+"""Is there anything to do? The decisions a build makes before running anything, and a whole
+no-op build that imports nothing beyond the standard library (the command line's fast path)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from .keys import _Imports, _StatCache, environment
+from .lock import _Lock
+from .manifest import Manifest
+from .paths import LOCK_NAME, MANIFEST_NAME
+from .plan import _drop_helpers, _files_intact, _in_scope, _Keyed, _keys, _Plan, _plan, _resolve_config
+
+
+def needs_run(rec: dict | None, keyed: _Keyed, out: Path, stats: _StatCache | None, *, force: bool = False, retry_failed: bool = False) -> bool:
+    """Must this example run again, given its manifest record REC?"""
+    return (
+        force
+        or rec is None
+        or rec.get("key") != keyed.key
+        or rec.get("status") == "skipped"
+        or not rec.get("html")  # no page was written (the output folder refused it): try again
+        or (retry_failed and rec.get("status") == "failed")
+        or not _files_intact(out, rec.get("files") or {}, stats)
+    )
+
+
+def orphans(plan: _Plan, manifest: Manifest) -> list[str]:
+    """Examples in the manifest, within the build's scope, that no longer exist."""
+    present = set(plan.all_examples)
+    return [rel for rel in manifest.examples if _in_scope(rel, plan.scope) and rel not in present]
+
+
+def site_fresh(plan: _Plan, manifest: Manifest, env: dict, out: Path, stats: _StatCache | None) -> bool:
+    """Are the index, book pages and assets what a build would write now for MANIFEST's examples?"""
+    from .book_site import site_key
+
+    return bool(
+        manifest.site and manifest.index_of == site_key(plan, manifest.examples, env) and _files_intact(out, manifest.site, stats) and manifest.env == env
+    )
+
+
+def noop_build(paths: Sequence[str | os.PathLike] = (), output: str | os.PathLike | None = None) -> tuple[int, Path, list[str], list[str]] | None:
+    """(examples, output folder, folders and files the answer was read from) when `build PATHS
+    -o OUTPUT` with the configured options has nothing to do and no failure to report; None when
+    it has, or when anything is unusual (the full build then decides and reports)."""
+    from ..config import find_pyproject
+    from .keys import _PACKAGE
+
+    config = _resolve_config(None, {})
+    plan = _plan(config, paths, output, None)
+    if not plan.out.is_dir():
+        return None
+    with _Lock(plan.out / LOCK_NAME):
+        manifest = Manifest.load(plan.out)
+        if manifest.problem:
+            return None
+        stats = _StatCache.for_output(plan.out)
+        try:
+            env = environment(stats)
+            imports = _Imports(plan.root, manifest.imports)
+            _drop_helpers(plan, imports)
+            keyed = _keys(plan, env, plan.examples, imports)
+            for rel in plan.examples:
+                rec = manifest.examples.get(rel)
+                if needs_run(rec, keyed[rel], plan.out, stats) or (rec or {}).get("status") not in ("ok", "expected error"):
+                    return None
+            if any(rec.get("status") == "failed" for rec in manifest.chapters.values()):
+                return None
+            if orphans(plan, manifest) or not site_fresh(plan, manifest, env, plan.out, stats):
+                return None
+        finally:
+            stats.save()
+    # what this answer was read from: a later identical command may trust their sizes and mtimes
+    found = find_pyproject()
+    here = Path.cwd().resolve()
+    configs = [str(folder / "pyproject.toml") for folder in (here, *here.parents)]
+    if found is not None:
+        configs = configs[: configs.index(str(found.resolve())) + 1] if str(found.resolve()) in configs else [*configs, str(found)]
+    files = [*configs, str(plan.out / MANIFEST_NAME), *(str(plan.out / rel) for rel in manifest.files())]
+    return len(plan.examples), plan.out, [str(plan.root), str(_PACKAGE)], files
