@@ -252,14 +252,20 @@ def merge(shards: tuple[str, ...], output: str | None, examples: tuple[str, ...]
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True)
-@click.option("--watch", multiple=True, type=click.Path(exists=True), help="Rebuild when files under these paths change (default: the examples folder).")
+@click.option(
+    "--watch",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="Rebuild when files under these paths change (default: the examples folder); open pages reload themselves after each rebuild.",
+)
 @click.option("--no-build", is_flag=True, help="Serve only; do not build or watch.")
 @click.option("-v", "--verbose", count=True, help="Log requests and every example.")
 def serve(directory: str | None, port: int, watch: tuple[str, ...], no_build: bool, verbose: int) -> None:
     """Serve the site on 127.0.0.1 and rebuild what changed when a source changes."""
     from pathlib import Path
 
-    from .config import load_config
+    from .config import ConfigError, load_config
+    from .livereload import LiveState
     from .serve import serve as serve_site
     from .site import BuildError, BuildInterrupted, Reporter
     from .site import build as build_site
@@ -273,12 +279,15 @@ def serve(directory: str | None, port: int, watch: tuple[str, ...], no_build: bo
             build_site(watched, output=out, config=config, reporter=Reporter(verbosity=verbose))
         except BuildInterrupted as e:
             raise KeyboardInterrupt from e  # Ctrl-C during a rebuild stops the server too
-        except BuildError as e:
-            click.echo(f"tracekit: {e}", err=True)
 
+    live = LiveState() if not no_build and watched else None
     try:
-        if not no_build and watched:
-            rebuild()
+        if live is not None:
+            try:
+                rebuild()
+            except (BuildError, ConfigError) as e:  # served anyway: the pages show the error
+                click.echo(f"tracekit: {e}", err=True)
+                live.rebuilt(str(e))
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     try:
@@ -289,6 +298,7 @@ def serve(directory: str | None, port: int, watch: tuple[str, ...], no_build: bo
             rebuild=None if no_build else rebuild,
             echo=lambda m: click.echo(f"tracekit: {m}", err=True),
             verbose=bool(verbose),
+            live=live,
         )
     except OSError as e:
         _fail(f"cannot serve on 127.0.0.1:{port}: {e.strerror}", 2)

@@ -8,16 +8,20 @@ modification times of the watched files every half second and calls REBUILD when
 from __future__ import annotations
 
 import functools
+import io
 import os
 import threading
 from collections.abc import Callable, Iterable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+
+from .livereload import ENDPOINT, LiveState, inject
 
 __all__ = ["Server", "serve", "snapshot"]
 
 POLL_SECONDS = 0.5
-_WATCHED_SUFFIXES = (".py", ".toml", ".csv", ".json", ".txt")
+_WATCHED_SUFFIXES = (".py", ".md", ".toml", ".csv", ".json", ".txt")
 
 
 def snapshot(paths: Iterable[Path], skip: Iterable[Path] = ()) -> dict[str, tuple[int, int]]:
@@ -52,6 +56,31 @@ def _walk(base: Path, skipped: set[Path]) -> Iterable[Path]:
 
 class _Handler(SimpleHTTPRequestHandler):
     quiet = True
+    live: LiveState | None = None  # with --watch: pages get the reload script, and its endpoint answers
+
+    def send_head(self) -> Any:
+        if self.live is None:
+            return super().send_head()
+        if self.path.split("?", 1)[0] == ENDPOINT:
+            return self._send(self.live.to_json(), "application/json")
+        path = self.translate_path(self.path)
+        if os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
+            path = os.path.join(path, "index.html")
+        if not path.endswith(".html") or not os.path.isfile(path):
+            return super().send_head()
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            return super().send_head()
+        return self._send(inject(data), "text/html; charset=utf-8")
+
+    def _send(self, data: bytes, ctype: str) -> io.BytesIO:
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        return io.BytesIO(data)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
         if not self.quiet:
@@ -66,8 +95,8 @@ class _Handler(SimpleHTTPRequestHandler):
 class Server:
     """The HTTP server for DIRECTORY on HOST:PORT (PORT 0 picks a free one), in a daemon thread."""
 
-    def __init__(self, directory: Path, port: int = 8000, host: str = "127.0.0.1", verbose: bool = False) -> None:
-        handler = functools.partial(type("Handler", (_Handler,), {"quiet": not verbose}), directory=str(directory))
+    def __init__(self, directory: Path, port: int = 8000, host: str = "127.0.0.1", verbose: bool = False, live: LiveState | None = None) -> None:
+        handler = functools.partial(type("Handler", (_Handler,), {"quiet": not verbose, "live": live}), directory=str(directory))
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="tracekit-serve", daemon=True)
@@ -96,11 +125,13 @@ def serve(
     echo: Callable[[str], None] = print,
     verbose: bool = False,
     stop: threading.Event | None = None,
+    live: LiveState | None = None,
 ) -> None:
-    """Serve DIRECTORY until interrupted (or STOP is set); call REBUILD when a watched file changes."""
+    """Serve DIRECTORY until interrupted (or STOP is set); call REBUILD when a watched file changes.
+    With LIVE, served pages reload themselves after each rebuild (or show why it failed)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    server = Server(directory, port, host, verbose).start()
+    server = Server(directory, port, host, verbose, live).start()
     echo(f"serving {directory} at {server.url} (Ctrl-C stops)")
     watch = [Path(p) for p in watch]
     stop = stop or threading.Event()
@@ -116,6 +147,11 @@ def serve(
                     rebuild()
                 except Exception as e:  # a broken rebuild must not stop the server
                     echo(f"rebuild failed: {e}")
+                    if live is not None:
+                        live.rebuilt(str(e))
+                else:
+                    if live is not None:
+                        live.rebuilt()
                 now = snapshot(watch, skip=[directory])  # what the build itself may have touched
             before = now
     except KeyboardInterrupt:

@@ -391,9 +391,10 @@ class _Builder:
         return site, book_key(manifest.examples, inputs, self.plan.config, env)
 
     def _write_book(self, manifest: Manifest, env: dict, inputs: Any, assets: dict[str, str], put: Any) -> dict[str, str]:
+        from ..chapter import Chapter
         from ..notebook import notebook_json
         from ..render import render_page
-        from ..render.bookview import chapter_parts, nav_view, render_chapter, render_toc
+        from ..render.bookview import ChapterPart, chapter_parts, nav_view, render_chapter, render_toc
         from ..source import Example
         from .book_site import DOWNLOADS, chapter_html, make_book, read_chapters
 
@@ -444,13 +445,16 @@ class _Builder:
             if (rec.get("files") or {}).get(html_rel) != sha:
                 self.updates[rel] = {**rec, "files": dict(sorted({**rec["files"], html_rel: sha}.items()))}
         for rel, res in chapters.items():
-            if res.chapter is None:
-                continue
             html_rel = chapter_html(rel)
             if html_rel in {_page_paths(r)[0] for r in manifest.examples}:
                 continue
-            parts = chapter_parts(res.chapter, book, {t: loaded.get(t) or "" for t in {e.target for e in res.chapter.embeds}} | _missing(res), html_rel)  # type: ignore[operator]
-            html = render_chapter(res.chapter, parts, nav_view(book, rel, site_title=cfg.title), assets=assets, html_rel=html_rel)
+            if res.chapter is None:  # unreadable: its page says why, rather than an old page staying up
+                chapter = Chapter(rel, book.pages[rel].title, "", {})
+                parts = [ChapterPart("error", message=f"{rel}:{f.line}: {f.message}" if f.line else f"{rel}: {f.message}") for f in res.failures]
+            else:
+                chapter = res.chapter
+                parts = chapter_parts(chapter, book, {t: loaded.get(t) or "" for t in {e.target for e in chapter.embeds}} | _missing(res), html_rel)  # type: ignore[operator]
+            html = render_chapter(chapter, parts, nav_view(book, rel, site_title=cfg.title), assets=assets, html_rel=html_rel)
             site[html_rel] = put(html_rel, html.encode("utf-8"))
         index = render_toc(book, title=cfg.title, description=cfg.description, assets=assets).encode("utf-8")
         site["index.html"] = put("index.html", index)

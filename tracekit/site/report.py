@@ -123,14 +123,20 @@ class Reporter:
             for r in rows:
                 self.out.write(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}".rstrip() + "\n")
         if self.verbosity >= 0:
+            examples = [o for o in result.outcomes if not o.path.endswith(".md")]
+            chapters = len(result.outcomes) - len(examples)
             counts: dict[str, int] = {}
-            for o in result.outcomes:
+            for o in examples:
                 counts[o.status] = counts.get(o.status, 0) + 1
-            cached = sum(1 for o in result.outcomes if o.cached)
+            cached = sum(1 for o in examples if o.cached)
             bits = [f"{n} {s}" for s, n in sorted(counts.items())]
-            ran = len(result.outcomes) - cached
-            head = f"{len(result.outcomes)} example(s): {ran} run, {cached} up to date"
-            self.out.write(f"{head}" + (f" ({', '.join(bits)})" if bits else "") + f" → {_display(result.output)}\n")
+            ran = len(examples) - cached
+            head = f"{len(examples)} example(s): {ran} run, {cached} up to date"
+            tail = ""
+            if chapters:
+                failing = sum(1 for o in result.outcomes if o.path.endswith(".md") and o.status == "failed")
+                tail = f"; {chapters} chapter(s)" + (f", {failing} failed" if failing else "")
+            self.out.write(f"{head}" + (f" ({', '.join(bits)})" if bits else "") + f"{tail} → {_display(result.output)}\n")
             self.out.flush()
         for o in result.outcomes:
             if o.status == "skipped":
