@@ -60,19 +60,17 @@ def descent():
 
 def test_blocks_follow_the_listing(fg):
     kinds = [(type(b).__name__, b.number if isinstance(b, Card) else b.start) for b in fg.blocks]
+    # blank lines make no folds; the unexplained print on line 9 is shown, not folded
     assert kinds == [
         ("Card", 1),
-        ("Fold", 2),
         ("Card", 3),
         ("Card", 4),
         ("Card", 5),
-        ("Fold", 6),
         ("Card", 7),
         ("Card", 8),
-        ("Fold", 9),
+        ("Section", 9),
         ("Card", 11),
         ("Card", 12),
-        ("Fold", 13),
         ("Card", 14),
         ("Card", 15),
         ("Card", 16),
@@ -147,38 +145,35 @@ def test_comment_rows(fg):
 # ── folds ────────────────────────────────────────────────────────────────────
 
 
-def test_fold_counts(fg):
-    assert [(f.start, f.end, f.count) for f in fg.folds] == [(2, 2, 1), (6, 6, 1), (9, 10, 2), (13, 13, 1)]
-    assert fg.unexplained == 5
-    assert [f.summary for f in fg.folds][:3] == ["1 line without explanation", "1 line without explanation", "2 lines without explanation"]
+def test_blank_lines_never_fold(fg, descent):
+    assert fg.folds == [] and fg.unexplained == 0
+    assert [(f.start, f.end, f.count) for f in descent.folds] == [(1, 1, 1), (6, 6, 1), (8, 8, 1), (12, 13, 2), (15, 15, 1)]
+    assert descent.unexplained == 6
+    assert [f.summary for f in descent.folds][:2] == ["1 line without explanation", "1 line without explanation"]
 
 
 def test_fold_count_matches_the_chapter():
-    """The chapter's first listing says "11 lines without explanation": blank lines and the
-    lines after the first of a multi-line statement count, one line per explained item does not."""
+    """Blank lines and the continuation lines of an explained statement are not "without explanation"."""
     view = build_view(chapter_example(), {"schema": 1, "status": "ok", "lines": []})
-    assert view.unexplained == 11
-    assert [(f.start, f.count) for f in view.folds] == [(3, 1), (8, 1), (13, 1), (17, 1), (21, 1), (26, 1), (29, 5)]
+    assert view.unexplained == 0 and view.folds == []
     assert len(view.cards) == 23
-    assert "5 lines without explanation" in page_text(
-        render_page(chapter_example(), {"schema": 1, "status": "ok", "lines": []}, assets=ASSETS, root_rel="", json_name="x.json")
-    )
 
 
-def test_folded_statement_keeps_its_automatic_state(fg):
-    fold = next(f for f in fg.folds if f.start == 9)
-    first, blank = fold.groups
-    assert [ln.number for ln in first.lines] == [9] and not first.plain
-    assert texts(first.entries) == ["output = tensor(11., grad_fn=<AddBackward0>)"]
-    assert [ln.number for ln in blank.lines] == [10] and blank.plain and not blank.entries
+def test_an_unexplained_statement_that_prints_is_shown_open(fg):
+    (shown,) = fg.sections
+    assert shown.kind == "shown" and (shown.start, shown.end) == (9, 9) and not shown.prose
+    (group,) = shown.groups
+    assert [ln.number for ln in group.lines] == [9]
+    assert texts(group.entries) == ["output = tensor(11., grad_fn=<AddBackward0>)"]
+    page = render("first_gradient")
+    assert '<article class="card card-shown" id="line-9" data-first="9" data-last="9">' in page
+    assert "tensor(11., grad_fn=&lt;AddBackward0&gt;)" in page.split('id="line-9"')[1].split("</article>")[0]
 
 
-def test_continuation_lines_fold_with_a_note(descent):
-    fold = next(f for f in descent.folds if f.start == 4)
-    assert fold.count == 3
-    cont, stmt = fold.groups
-    assert [ln.number for ln in cont.lines] == [4, 5] and cont.note == "continues line 3"
-    assert texts(stmt.entries) == ["⬆ result: x = tensor([1., 2., 3.])", "⬆ result: y = tensor([3., 6., 9.])"]
+def test_continuation_lines_belong_to_their_statement(descent):
+    card = descent.card(3)
+    assert [ln.number for ln in card.code_lines] == [3, 4, 5]
+    assert not any(f.start <= 4 <= f.end for f in descent.folds)
 
 
 # ── prose: Markdown subset and placeholders ───────────────────────────────────
@@ -371,7 +366,6 @@ def test_page_text(fg):
         "⬇ arg 1 = 2.0",
         "⬆ result: x = tensor(2., requires_grad=True)",
         "Execution state",
-        "2 lines without explanation",
         "The forward pass: y = 11 at x = 2",
         "Generated from a real run · device cpu · Python 3.11.7 · torch 2.13.0 · numpy 2.4.6 · seed 0 · trace JSON",
     ]:
@@ -380,7 +374,7 @@ def test_page_text(fg):
     for n in range(1, 17):
         assert f'id="L{n}"' in page
     assert '<span class="row row-explained" id="L4" data-href="#line-4"><a class="ln" href="#line-4">4</a>' in page
-    assert 'id="L9" data-href="#f-9"' in page and 'id="f-9"' in page
+    assert 'id="L9" data-href="#f-9"' in page and 'id="f-9"' in page and "without explanation" not in page_text(page)
     assert '<article class="card card-code" id="line-8" data-first="8" data-last="8">' in page
 
 
@@ -703,7 +697,7 @@ def test_figures_on_unexplained_lines_hidden_lines_and_outside_any_line():
         ],
     )
     view = build_view(ex, tr)
-    (group,) = [g for g in view.folds[0].groups if g.figures]
+    (group,) = [g for g in view.sections[0].groups if g.figures]
     assert [f.caption for f in group.figures] == ["Figure 1 (hit 1)", "Figure 2 (hit 2)", "Figure 3 (captured in a later hit)"]
     assert [(f.file, f.caption) for f in view.other_figures] == [("dddddddddddddddd.png", "Figure 4: At exit"), ("eeeeeeeeeeeeeeee.png", "Figure 5")]
     assert [f.file[0] for f in view.figures] == list("abcde")

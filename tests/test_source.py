@@ -176,7 +176,7 @@ def test_trailing_directive_after_plain_comment_keeps_the_comment(tmp_path: Path
 
 
 def test_shebang_and_encoding_cookie_are_not_shown(tmp_path: Path) -> None:
-    example = read(tmp_path, "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n# kept\nx = 1\n")
+    example = read(tmp_path, "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n# kept\nx = 1\n# tracekit: prose=authored\n")
     assert shown(example) == [(1, 3, "# kept"), (2, 4, "x = 1")]
     assert [item.kind for item in example.items] == ["comment", "code"]
 
@@ -201,6 +201,7 @@ def test_items_for_simple_and_multiline_statements(tmp_path: Path) -> None:
             [3.0, 4.0],
         ])
         a = 1; b = 2
+        # tracekit: prose=authored
         """,
     )
     assert spans(example) == [
@@ -236,6 +237,7 @@ def test_compound_statements_cover_only_their_header(tmp_path: Path) -> None:
         ) as f:
             pass
         while False: pass
+        # tracekit: prose=authored
         """,
     )
     assert [(kind, line, end, number, code) for kind, line, end, number, _, code in spans(example)] == [
@@ -430,6 +432,7 @@ def test_hide_a_compound_statement_hides_its_body(tmp_path: Path) -> None:
             return 1  # tracekit: raises
         # after
         x = helper()
+        # tracekit: prose=authored
         """,
     )
     assert shown(example) == [(1, 1, "import os"), (2, 7, "# after"), (3, 8, "x = helper()")]

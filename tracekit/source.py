@@ -16,6 +16,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ._placeholders import Placeholder, _PlaceholderError, split_markdown_prose, split_prose
 from .directives import DIRECTIVE_RE, split_words
+from .prose import MARKUPS, SOURCES, CommentLine, Statement, TextBlock, detect_source, text_blocks, title_and_intro
 
 __all__ = [
     "AuthoringError",
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 STATEMENT_KEYS = frozenset({"hide", "raises", "rows", "cols", "image"})
-FILE_KEYS = frozenset({"device", "seed", "timeout", "hits", "memory"})
+FILE_KEYS = frozenset({"device", "seed", "timeout", "hits", "memory", "prose", "markup"})
 
 # `# tracekit: …` anywhere in a trailing comment; at the start for a comment line of its own.
 _DIRECTIVE_RE = DIRECTIVE_RE
@@ -110,6 +111,9 @@ class Example:
     items: list[Item]
     probes: dict[int, list[str]] = field(default_factory=dict)
     hidden: list[tuple[int, int]] = field(default_factory=list)  # original spans of hidden statements
+    prose_source: str = "authored"  # authored | gallery | comments (tracekit.prose)
+    markup: str = "markdown"  # markdown | rst: how intro and text blocks are written
+    texts: list[TextBlock] = field(default_factory=list)  # text blocks of gallery and comments scripts
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Example:
@@ -124,6 +128,9 @@ class Example:
             items=items,
             probes={int(k): list(v) for k, v in (d.get("probes") or {}).items()},
             hidden=[(int(a), int(b)) for a, b in d.get("hidden") or []],
+            prose_source=d.get("prose_source") or "authored",
+            markup=d.get("markup") or "markdown",
+            texts=[TextBlock(**t) for t in d.get("texts") or []],
         )
 
 
@@ -312,6 +319,11 @@ def _directive_value(display: str, line: int, key: str, value: str | None) -> An
         shown = "no value" if value is None else f"{value!r}"
         return AuthoringError(display, line, f"bad value for {key}: {shown}; expected {expected}")
 
+    if key in ("prose", "markup"):
+        choices = SOURCES if key == "prose" else MARKUPS
+        if value not in choices:
+            raise bad(" or ".join(choices))
+        return value
     if key in ("hide", "image"):
         if value is not None:
             raise bad("no value")
@@ -410,6 +422,10 @@ class _Reader:
         self.probes: dict[int, list[str]] = {}
         self.hidden: list[tuple[int, int]] = []
         self.waiting_probes: list[tuple[int, list[str]]] = []  # comment line, placeholders
+        self.source = "authored"
+        self.markup = "markdown"
+        self.texts: list[TextBlock] = []
+        self.text_lines: set[int] = set()
 
     def error(self, line: int, message: str) -> AuthoringError:
         """An AuthoringError for LINE of this file."""
@@ -417,7 +433,10 @@ class _Reader:
 
     def read(self) -> Example:
         """Build the Example, or raise the first AuthoringError found."""
+        self._prose_source()
         title, intro = self._docstring()
+        if self.source != "authored":
+            self._text_blocks()
         trailing = self._trailing_directives()
         events: list[tuple[int, int, Any]] = [(c.line, 0, c) for c in self.skeleton.comments if c.standalone]
         events += [(u.first, 1, u) for u in self.skeleton.units]
@@ -450,7 +469,9 @@ class _Reader:
             for _, found in self.waiting_probes:
                 self._probe(code[-1].line, found)
         listing = self._listing()
-        return Example(self.display, title, intro, self.options, listing, self.items, self.probes, self.hidden)
+        example = Example(self.display, title, intro, self.options, listing, self.items, self.probes, self.hidden)
+        example.prose_source, example.markup, example.texts = self.source, self.markup, self.texts
+        return example
 
     # ─ docstring ─
 
@@ -466,8 +487,46 @@ class _Reader:
         for unit in self.skeleton.units:
             if unit.first == node.lineno:
                 unit.docstring = True
-        title, _, intro = docstring.strip().partition("\n")
-        return (title.strip() or _humanise(self.stem)), intro.strip("\n")
+        return title_and_intro(docstring, self.stem, self.markup)
+
+    # ─ where the prose comes from ─
+
+    def _prose_source(self) -> None:
+        """Decide authored / gallery / comments and the markup, from directives or the comments."""
+        forced: dict[str, Any] = {}
+        for comment in self.skeleton.comments:
+            if comment.standalone and _DIRECTIVE_RE.match(comment.text):
+                values = _parse_directive(self.display, comment.line, comment.text)
+                forced.update({k: v for k, v in values.items() if k in ("prose", "markup")})
+        comments = self._comment_lines()
+        self.source = forced.get("prose") or detect_source(comments)
+        self.markup = forced.get("markup") or ("rst" if self.source == "gallery" else "markdown")
+
+    def _comment_lines(self) -> list[CommentLine]:
+        """Comments on lines of their own, with their indentation."""
+        out = []
+        for comment in self.skeleton.comments:
+            if comment.standalone:
+                raw = self.lines[comment.line - 1]
+                out.append(CommentLine(comment.line, comment.text, len(raw) - len(raw.lstrip())))
+        return out
+
+    def _text_blocks(self) -> None:
+        """Find the text blocks of a gallery or comments script; their lines make no items."""
+        skip = set()
+        for comment in self.skeleton.comments:
+            text, line = comment.text, comment.line
+            if _DIRECTIVE_RE.match(text) or (line == 1 and text.startswith("#!")) or (line <= 2 and _COOKIE_RE.match(text)):
+                skip.add(line)
+        statements = []
+        for unit in self.skeleton.units:
+            if unit.docstring or unit.clause:
+                continue
+            raw = self.lines[unit.first - 1]
+            statements.append(Statement(unit.first, unit.end, len(raw) - len(raw.lstrip())))
+        self.texts = text_blocks(self.source, self._comment_lines(), statements, self.lines, skip)
+        for block in self.texts:
+            self.text_lines.update(range(block.line, block.end_line + 1))
 
     # ─ comments inside statements ─
 
@@ -530,6 +589,8 @@ class _Reader:
         if pending.directives:
             message = f"statement directive must be directly above a statement, not above the comment on line {line}"
             raise self.error(pending.directives[0][0], message)
+        if self.source != "authored" and not pending.prose:
+            return  # text block lines, and comments that stay in the code (listing only)
         prose, notes, placeholders = self._prose(pending)
         self._add_item("comment", line, line, prose, notes, {})
         if placeholders:
@@ -543,6 +604,8 @@ class _Reader:
     def _file_options(self, line: int, values: dict[str, Any]) -> None:
         """Store the file keys among VALUES, refusing one set twice."""
         for key, value in values.items():
+            if key in ("prose", "markup"):
+                continue  # read once, before anything else (_prose_source)
             if key in FILE_KEYS:
                 if key in self.options:
                     first = self.option_lines[key]
@@ -697,6 +760,9 @@ class _Reader:
         listing = [ListingLine(number, line, text) for number, (line, text) in enumerate(kept, 1)]
         number_of = {entry.line: entry.number for entry in listing}
         text_of = {entry.line: entry.text for entry in listing}
+        for block in self.texts:
+            shown = [number_of[k] for k in range(block.line, max(block.end_line, block.code_last) + 1) if k in number_of]
+            block.number, block.end_number = (shown[0], shown[-1]) if shown else (0, 0)
         for item in self.items:
             item.number = number_of[item.line]
             item.end_number = number_of[item.end_line]
@@ -714,8 +780,9 @@ def peek_docstring(text: str, stem: str) -> tuple[str, str, int]:
     if docstring is None:
         return _humanise(stem), "", 0
     node = tree.body[0]
-    title, _, intro = docstring.strip().partition("\n")
-    return (title.strip() or _humanise(stem)), intro.strip("\n"), node.end_lineno or node.lineno
+    markup = "rst" if re.search(r"^# ?%%|^#{20,}", text, re.M) else "markdown"
+    title, intro = title_and_intro(docstring, stem, markup)
+    return title, intro, node.end_lineno or node.lineno
 
 
 def read_example(path: Path, root: Path | None = None) -> Example:

@@ -16,10 +16,10 @@ from ..trace import ErrorInfo, Line, Record, Trace
 from ..trace import Figure as TraceFigure
 from .entries import _api_entries, _authored_entry, _error_entry, _exception_matches, _final_entries, _header_code, _header_offset, _record_entries
 from .highlight import highlight_lines
-from .markup import render_markdown
+from .markup import Rendered, render_markdown, render_rst_blocks
 from .text import MAX_TEXT_CHARS, _clip
 from .values import _dim, _figure_file, _text_entry
-from .view import Banner, Card, CodeLine, Entry, Figure, Fold, FoldGroup, Frame, Hit, ListingRow, PageView
+from .view import Banner, Card, CodeLine, Entry, Figure, Fold, FoldGroup, Frame, Hit, ListingRow, PageView, Section
 
 # ─────────────────────────────────────────────────────────────────────────────
 # Page view
@@ -171,6 +171,20 @@ class PageBuilder:
         self.err_number = self.line_map.get(self.err_line) if self.err_line is not None else None
         self.has_from_run = False
         self.unexplained = 0
+        self.intro, self.text_html = prose_html(example)
+        # text blocks: where each starts, and which listing lines belong to one
+        self.text_at = {t.number: (t, self.text_html[i]) for i, t in enumerate(example.texts) if t.number}
+        self.section_of: dict[int, str] = {}
+        self.text_lines: set[int] = set()
+        for t in example.texts:
+            if not t.number:
+                continue
+            owned = t.text.strip() and t.code_first
+            for ll in self.listing:
+                if t.line <= ll.line <= t.end_line:
+                    self.text_lines.add(ll.number)
+                if owned and t.line <= ll.line <= max(t.end_line, t.code_last):
+                    self.section_of[ll.number] = f"line-{t.number}"
 
     # ── lookups ──
     def line_for(self, it: Item) -> Line | None:
@@ -330,20 +344,61 @@ class PageBuilder:
         self.unexplained += len(run)
         return Fold(run[0], run[-1], len(run), f"fold-{run[0]}", groups, open=has_error or raised)
 
-    def blocks(self) -> list[Card | Fold]:
-        blocks: list[Card | Fold] = []
+    def shows_output(self, it: Item) -> bool:
+        """True if an unexplained statement printed or drew something: it is shown, not folded."""
+        line = self.line_for(it)
+        if line is None:
+            return False
+        return bool(line.output_later or line.figures_later or any(r.output or r.figures for r in line.records))
+
+    def section(self, number: int) -> Section:
+        """A text block with each statement it explains and that statement's state."""
+        block, html = self.text_at[number]
+        items = [it for it in self.items if it.kind == "code" and block.code_first <= it.line <= block.code_last]
+        groups = []
+        for it in items:
+            span = [n for n in range(it.number, max(it.end_number, it.number) + 1) if n in self.hl_by_number]
+            groups.append(self.statement_group(it, span))
+        return Section(block.number, block.end_number, f"line-{block.number}", html, groups)
+
+    def blocks(self) -> list[Card | Fold | Section]:
+        blocks: list[Card | Fold | Section] = []
         run: list[int] = []
-        for ll in self.listing:
-            it = self.explained_start.get(ll.number)
-            if it is None:
-                run.append(ll.number)
-                continue
+        blank = {ll.number for ll in self.listing if not ll.text.strip()}
+
+        def flush() -> None:
             if run:
-                blocks.append(self.fold(run))
-                run = []
-            blocks.append(self.card(it))
-        if run:
-            blocks.append(self.fold(run))
+                blocks.append(self.fold(list(run)))
+                run.clear()
+
+        skip_to = 0
+        for ll in self.listing:
+            n = ll.number
+            if n <= skip_to or n in blank:
+                continue  # inside a section or card already shown; blank lines never fold
+            if n in self.text_at and n in self.section_of:
+                flush()
+                section = self.section(n)
+                blocks.append(section)
+                skip_to = section.end
+                continue
+            if n in self.text_lines:
+                continue  # a cell marker or a text block explaining no code
+            it = self.explained_start.get(n)
+            if it is not None:
+                flush()
+                blocks.append(self.card(it))
+                skip_to = max(it.end_number, it.number)
+                continue
+            it = self.item_at.get(n)
+            if it is not None and it.number == n and it.kind == "code" and self.shows_output(it):
+                flush()
+                span = [k for k in range(n, max(it.end_number, n) + 1) if k in self.hl_by_number]
+                blocks.append(Section(n, span[-1], f"line-{n}", Markup(""), [self.statement_group(it, span)], kind="shown"))
+                skip_to = span[-1]
+                continue
+            run.append(n)
+        flush()
         return blocks
 
     # ── the listing and the run's facts ──
@@ -352,7 +407,9 @@ class PageBuilder:
         rows: list[ListingRow] = []
         for ll in self.listing:
             it = self.item_at.get(ll.number)
-            if ll.number in self.explained_start:
+            if ll.number in self.section_of:
+                href, kind = "#" + self.section_of[ll.number], "explained"
+            elif ll.number in self.explained_start:
                 href, kind = f"#line-{ll.number}", "explained"
             elif it is not None and _explained(it):
                 href, kind = f"#line-{it.number}", "continued"
@@ -397,7 +454,7 @@ class PageBuilder:
             path=path,
             file_name=parts[-1] if parts else path,
             crumbs=list(parts[:-1]),
-            intro=render_markdown(self.example.intro or ""),
+            intro=self.intro,
             status=self.status,
             banner=_banner(self.trace, self.status, self.line_map, self.item_at),
             blocks=blocks,
@@ -410,6 +467,26 @@ class PageBuilder:
             other_figures=self.figs.rest(self.line_map),
             ran=not (self.err is not None and self.err.reason in NOT_RUN_REASONS),
         )
+
+
+def prose_html(example: Example) -> tuple[Rendered, list[Rendered]]:
+    """The intro and each text block of EXAMPLE as HTML, in its markup (RST: one document)."""
+    if example.markup == "rst":
+        rendered = render_rst_blocks([example.intro or "", *(t.text for t in example.texts)])
+        return rendered[0], rendered[1:]
+    anchors: set[str] = set()
+    intro = render_markdown(example.intro or "", anchors=anchors)
+    texts = [render_markdown(t.text, anchors=anchors, placeholders=False) for t in example.texts]
+    return intro, texts
+
+
+def prose_warnings(example: Example) -> list[str]:
+    """What rendering the intro and text blocks warned about, each naming the file and line."""
+    intro, texts = prose_html(example)
+    out = [f"{example.path}: docstring: {w}" for w in intro.warnings]
+    for block, html in zip(example.texts, texts, strict=True):
+        out += [f"{example.path}:{block.line}: {w}" for w in html.warnings]
+    return out
 
 
 _REASONS = {

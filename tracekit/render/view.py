@@ -255,6 +255,19 @@ class Fold:
 
 
 @dataclass
+class Section:
+    """A text block and the statements it explains, each with its state; or, without text, one
+    unexplained statement that printed or drew something (shown, never folded)."""
+
+    start: int
+    end: int
+    anchor: str
+    prose: Markup
+    groups: list[FoldGroup]
+    kind: str = "section"
+
+
+@dataclass
 class ListingRow:
     number: int
     html: Markup
@@ -312,7 +325,7 @@ class PageView:
     intro: Markup
     status: str  # ok | expected error | failed
     banner: Banner | None
-    blocks: list[Card | Fold]
+    blocks: list[Card | Fold | Section]
     listing: list[ListingRow]
     meta: list[tuple[str, str]]
     run_line: str
@@ -349,11 +362,15 @@ class PageView:
         return [b for b in self.blocks if isinstance(b, Fold)]
 
     @property
+    def sections(self) -> list[Section]:
+        return [b for b in self.blocks if isinstance(b, Section)]
+
+    @property
     def figures(self) -> list[Figure]:
         """Every figure and image on the page, in page order."""
         out: list[Figure] = []
         for b in self.blocks:
-            groups = b.groups if isinstance(b, Fold) else []
+            groups = b.groups if isinstance(b, (Fold, Section)) else []
             entries = [e for g in groups for e in g.entries]
             if isinstance(b, Card):
                 entries = b.api + b.derived + [e for h in b.hits for e in h.all] + b.final + b.later

@@ -1,0 +1,262 @@
+"""Where a script's prose comes from: `#:` prose, sphinx-gallery cells, or plain comment blocks.
+
+A script is read as text blocks and code, from one of three sources (detected per file, or
+forced with `# tracekit: prose=authored|gallery|comments`):
+
+- authored: the file has `#:` prose (read by tracekit.source as before);
+- gallery: sphinx-gallery cells (`# %%`, or a line of 20 or more `#`) with comment blocks,
+  written in reStructuredText;
+- comments: runs of plain `#` comment lines on lines of their own, written in Markdown.
+
+Each text block explains the code after it: in a gallery, up to the next text block; from
+comments, up to the next blank line, text block or dedent.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["SOURCES", "MARKUPS", "TextBlock", "detect_source", "looks_like_code", "text_blocks", "title_and_intro"]
+
+SOURCES = ("authored", "gallery", "comments")
+MARKUPS = ("markdown", "rst")
+
+#: sphinx-gallery's cell markers: `# %%` (with anything after it) or a line of 20 or more `#`
+_CELL = re.compile(r"^# ?%%.*$|^#{20,}.*$")
+#: a comment line that is only a rule: `# -----`, `# =====`, `#####`, `# ─────`
+_RULE = re.compile(r"^#+\s*(?:[-=~*#_^+─━═]{3,})?\s*$")
+#: an RST nav line such as `` `Learn the Basics <intro.html>`_ || **Tensors** || ... ``
+_NAV = re.compile(r"`[^`]+<[^<>`]+>`_+\s*\|\||\|\|\s*`[^`]+<[^<>`]+>`_")
+_RST_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+:.<>_])\1{2,}\s*$")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+_SHEBANG_OR_COOKIE = re.compile(r"^#!|^#.*coding[:=]")
+
+
+@dataclass
+class TextBlock:
+    """A text block: its comment lines, its text, and the code lines it explains."""
+
+    line: int  # first line of the block (its cell marker, if any)
+    end_line: int  # last comment line of the block
+    text: str
+    code_first: int = 0  # first and last line of the code it explains (0: none)
+    code_last: int = 0
+    number: int = 0  # display numbers, filled in with the listing
+    end_number: int = 0
+
+
+@dataclass(frozen=True)
+class CommentLine:
+    """A comment on a line of its own: its line, its text (from `#`) and its indentation."""
+
+    line: int
+    text: str
+    indent: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement's first line, last line and indentation."""
+
+    first: int
+    end: int
+    indent: int
+
+
+def detect_source(comments: Sequence[CommentLine]) -> str:
+    """authored if any comment is `#:` prose, gallery if any top-level comment is a cell marker, else comments."""
+    if any(c.text.startswith("#:") for c in comments):
+        return "authored"
+    if any(c.indent == 0 and _CELL.match(c.text) for c in comments):
+        return "gallery"
+    return "comments"
+
+
+# Statements that make a comment block commented-out code. A lone name (`# Setup`), a
+# constant, or an annotation without a value (`# Note: this`) parse too but are words.
+_CODE_NODES = (
+    ast.Assign,
+    ast.AugAssign,
+    ast.Import,
+    ast.ImportFrom,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.For,
+    ast.While,
+    ast.If,
+    ast.With,
+    ast.Try,
+    ast.Return,
+    ast.Raise,
+    ast.Assert,
+    ast.Delete,
+    ast.Global,
+    ast.Nonlocal,
+    ast.Pass,
+    ast.Break,
+    ast.Continue,
+)
+
+
+def looks_like_code(text: str) -> bool:
+    """True if TEXT (a comment block without its `#`) is commented-out code, not prose.
+
+    Stricter than "parses as Python": it must parse, and every statement must be code-like
+    (an assignment, a call, an import, a definition, a keyword statement, an annotated
+    assignment with a value); `# Setup`, `# loss` or `# TODO: later` stay prose.
+    """
+    import textwrap
+
+    source = textwrap.dedent(text).strip()
+    if not source:
+        return False
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    if not tree.body:
+        return False
+    for node in tree.body:
+        if isinstance(node, _CODE_NODES):
+            continue
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Call, ast.Await, ast.Yield)):
+            continue
+        return False
+    return True
+
+
+def _strip(text: str) -> str:
+    """A comment line's text without `#` and one space."""
+    body = text[1:]
+    return body[1:] if body.startswith(" ") else body
+
+
+def text_blocks(source: str, comments: Sequence[CommentLine], statements: Sequence[Statement], lines: Sequence[str], skip: set[int]) -> list[TextBlock]:
+    """The text blocks of a gallery or comments script, each with the code it explains.
+
+    SKIP: comment lines that are not prose (directives, shebang, encoding cookie).
+    """
+    if source == "gallery":
+        blocks = _gallery_blocks(comments, skip)
+        for index, block in enumerate(blocks):
+            stop = blocks[index + 1].line if index + 1 < len(blocks) else len(lines) + 1
+            _attach(block, [s for s in statements if s.indent == 0 and block.end_line < s.first < stop])
+        return blocks
+    blocks = _comment_blocks(comments, skip)
+    starts = sorted(b.line for b in blocks)
+    for block in blocks:
+        indent = next((c.indent for c in comments if c.line == block.end_line), 0)
+        stop = next((line for line in starts if line > block.end_line), len(lines) + 1)
+        chosen: list[Statement] = []
+        for s in statements:
+            if s.first <= block.end_line or s.first >= stop:
+                continue
+            if chosen and s.first <= chosen[-1].end:
+                continue  # nested in a statement already chosen
+            if s.indent < indent or (s.indent > indent and not chosen):
+                break  # a dedent leaves the compound statement the text stands in
+            previous = chosen[-1].end if chosen else block.end_line
+            if any(not lines[k - 1].strip() for k in range(previous + 1, s.first)):
+                break  # a blank line ends the block
+            chosen.append(s)
+        _attach(block, chosen)
+    return blocks
+
+
+def _attach(block: TextBlock, statements: Sequence[Statement]) -> None:
+    if statements:
+        block.code_first = statements[0].first
+        block.code_last = max(s.end for s in statements)
+
+
+def _gallery_blocks(comments: Sequence[CommentLine], skip: set[int]) -> list[TextBlock]:
+    """sphinx-gallery's cells: a marker line, then the consecutive top-level comment lines after it."""
+    top = {c.line: c for c in comments if c.indent == 0 and c.line not in skip}
+    blocks: list[TextBlock] = []
+    for line in sorted(top):
+        if not _CELL.match(top[line].text):
+            continue
+        if blocks and blocks[-1].line < line <= blocks[-1].end_line:
+            continue
+        end = line
+        body: list[str] = []
+        while end + 1 in top and not _CELL.match(top[end + 1].text):
+            end += 1
+            body.append(_strip(top[end].text))
+        blocks.append(TextBlock(line, end, "\n".join(body).strip("\n")))
+    return blocks
+
+
+def _comment_blocks(comments: Sequence[CommentLine], skip: set[int]) -> list[TextBlock]:
+    """Runs of consecutive comment lines with one indentation that read as prose."""
+    runs: list[list[CommentLine]] = []
+    for c in comments:
+        if c.line in skip or c.text.startswith("#:"):
+            continue
+        if runs and runs[-1][-1].line == c.line - 1 and runs[-1][-1].indent == c.indent:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    blocks: list[TextBlock] = []
+    for run in runs:
+        kept = [_strip(c.text) for c in run if not _RULE.match(c.text)]
+        text = "\n".join(kept).strip("\n")
+        if looks_like_code(text):
+            continue
+        blocks.append(TextBlock(run[0].line, run[-1].line, text))
+    return blocks
+
+
+def title_and_intro(docstring: str | None, stem: str, markup: str) -> tuple[str, str]:
+    """Title: the docstring's first heading (Markdown `#` or RST underline), else its first line
+    (an RST nav line is skipped), else the humanised file name. Intro: the rest of the docstring."""
+    fallback = _humanise(stem)
+    if not docstring or not docstring.strip():
+        return fallback, ""
+    paragraphs = re.split(r"\n\s*\n", docstring.strip("\n"))
+    kept = [p for p in paragraphs if not (_NAV.search(p) or ("||" in p and re.search(r"<[^<>`]+>`_", p)))]
+    lines = "\n\n".join(kept).split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    for index in range(len(lines)):
+        heading = _heading_at(lines, index, markup)
+        if heading is not None:
+            title, used = heading
+            rest = lines[:index] + lines[index + used :]
+            return _plain_title(title) or fallback, "\n".join(rest).strip("\n")
+    if not lines:
+        return fallback, ""
+    return _plain_title(lines[0].strip()) or fallback, "\n".join(lines[1:]).strip("\n")
+
+
+def _heading_at(lines: list[str], index: int, markup: str) -> tuple[str, int] | None:
+    """(heading text, lines it takes) if a heading starts at LINES[index]."""
+    line = lines[index]
+    if markup != "rst":
+        match = _MD_HEADING.match(line)
+        if match:
+            return match.group(1), 1
+    text = line.strip()
+    following = lines[index + 1] if index + 1 < len(lines) else ""
+    if text and not _RST_UNDERLINE.match(line) and _RST_UNDERLINE.match(following) and len(following.strip()) >= len(text):
+        return text, 2
+    if _RST_UNDERLINE.match(line) and index + 2 < len(lines) and _RST_UNDERLINE.match(lines[index + 2]):
+        return lines[index + 1].strip(), 3
+    return None
+
+
+def _plain_title(title: str) -> str:
+    """A title without inline markup characters (``literals``, *emphasis*)."""
+    return re.sub(r"`{1,2}([^`]+)`{1,2}_?|\*{1,2}([^*]+)\*{1,2}", lambda m: m.group(1) or m.group(2), title).strip()
+
+
+def _humanise(stem: str) -> str:
+    """`first_gradient` → `First gradient`."""
+    words = re.sub(r"[_\-\s]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else stem
