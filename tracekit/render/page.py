@@ -179,7 +179,7 @@ class PageBuilder:
         for t in example.texts:
             if not t.number:
                 continue
-            owned = t.text.strip() and t.code_first
+            owned = bool(t.text.strip())
             for ll in self.listing:
                 if t.line <= ll.line <= t.end_line:
                     self.text_lines.add(ll.number)

@@ -274,12 +274,15 @@ class _Builder:
             }
             return outcome
         from ..render import page_json, render_page
+        from ..render.page import prose_warnings
 
         depth = rel.count("/")
         render: dict[str, Any] = dict(assets=self.load_assets(), root_rel="../" * depth, json_name=PurePosixPath(json_rel).name)
         try:
             html = render_page(example, trace, **render)
             page = page_json(example, dict(trace, build={"cache_key": keyed.key}))
+            for warning in prose_warnings(example):  # markup shown as text: the author should know
+                self.reporter.warn(warning)
         except Exception as e:  # one example's page must never sink the build
             trace = _unreadable_trace(rel, trace, f"its page could not be rendered: {type(e).__name__}: {e}")
             status, failures = _classify(None, trace)
