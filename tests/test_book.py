@@ -393,3 +393,28 @@ def test_introduction_to_pytorch_chapter_shows_the_runs_numbers(tmp_path: Path) 
     for number in ("1.0081", "1.6204", "1.7839"):
         assert number in text
     assert "<mfrac>" in html and "<table>" in html
+
+
+def test_readme_first_screen_shows_this_repositorys_book() -> None:
+    from tracekit.site import discover
+    from tracekit.source import peek_docstring
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- book:")[1].split("<!-- /book -->")[0]
+    assert text.index("<!-- book:") < text.index("## Set-up")  # on the first screen
+    lines = block.split("```text\n")[1].split("```")[0].rstrip("\n").split("\n")
+    cfg = load_config(pyproject=ROOT / "pyproject.toml")
+    pages = []
+    for rel in discover(cfg.examples, exclude=cfg.exclude):
+        title = peek_docstring((cfg.examples / rel).read_text(encoding="utf-8"), Path(rel).stem)[0]
+        pages.append(Page(rel, title, rel[:-3] + ".html", "example"))
+    for md in sorted(cfg.examples.glob("*.md")):
+        ch = parse_chapter(md.name, md.read_text(encoding="utf-8"))
+        pages.append(Page(md.name, ch.title, md.stem + ".html", "chapter", embeds=[e.target for e in ch.embeds]))
+    book = Book(pages, order=cfg.order)
+    expected = [cfg.title]
+    for n, p in enumerate(book.sections, 1):
+        kids = book.children(p) if p.kind == "chapter" else []
+        expected.append(f"  {n}. {p.title}" + (f"  chapter, {len(kids)} listings" if p.kind == "chapter" else ""))
+        expected.extend(f"       {k.title}" for k in kids)
+    assert [" ".join(line.split()) for line in lines] == [" ".join(line.split()) for line in expected]
