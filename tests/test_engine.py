@@ -528,3 +528,13 @@ def test_interpreter_options_reach_the_script(tmp_path: Path) -> None:
         traced = subprocess.run([sys.executable, *flags, "-m", "tracekit", "run", str(script)], capture_output=True, text=True)
         assert (traced.stdout, traced.returncode) == (plain.stdout, plain.returncode)
         assert traced.stderr == plain.stderr
+
+
+def test_a_format_spec_error_names_the_placeholder_and_suggests_doubled_braces(tmp_path: Path) -> None:
+    script = tmp_path / "p.py"
+    script.write_text("x = 1.5\n")
+    t = trace_file(script, probes={1: ["x:d"]}, capture=True).trace
+    (error,) = t["placeholder_errors"]
+    assert error["placeholder"] == "x:d"
+    assert error["error"].startswith("ValueError: format spec 'd' in {x:d}: Unknown format code 'd' for object of type 'float'")
+    assert error["error"].endswith("to show braces as text write {{ and }}")

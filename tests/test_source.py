@@ -666,7 +666,7 @@ def test_directive_errors(tmp_path: Path, source: str, line: int, message: str) 
         ("#: Value {x:{w}}.\nx = 1\n", 1, "nested placeholders"),
         ("#: Value {x)}.\nx = 1\n", 1, "unbalanced ')'"),
         ("#: → a = {import os}\nx = 1\n", 1, "is not a Python expression"),
-        ("#: About {x}.\n# only a comment\n", 2, "no statement to evaluate it after"),
+        ("#: About {__name__}.\n# only a comment\n", 2, "no statement to evaluate it after"),
     ],
 )
 def test_prose_errors(tmp_path: Path, source: str, line: int, message: str) -> None:
@@ -877,3 +877,22 @@ def test_example_runs_deterministically_and_its_probes_evaluate(path: Path) -> N
     missing = [source for sources in example.probes.values() for source in sources if source not in evaluated]
     assert not missing, f"placeholders never evaluated: {missing}"
     assert dumps(runs[0].trace) == dumps(runs[1].trace)
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "message"),
+    [
+        ("#: One is {1}.\nx = 1\n", 1, "placeholder {1} is a constant, not a value from the run; to show braces as text write {{1}}"),
+        ("#: Text\n#: with {n} in it.\nx = 1\n", 2, "placeholder {n}: 'n' is never bound in this file; to show braces as text write {{n}}"),
+        ("#: → note = {'a'.upper()}\nx = 1\n", 1, "placeholder {'a'.upper()} is a constant"),
+    ],
+)
+def test_constant_placeholders_suggest_doubled_braces(tmp_path: Path, source: str, line: int, message: str) -> None:
+    error = fails(tmp_path, source)
+    assert error.line == line
+    assert message in error.message
+
+
+def test_placeholders_may_name_builtins_and_names_bound_later(tmp_path: Path) -> None:
+    example = read(tmp_path, "#: {len(xs)} items, the last {last}.\nxs = [1, 2]\nfor last in xs:\n    pass\n")
+    assert example.probes == {2: ["len(xs)", "last"]}

@@ -638,4 +638,9 @@ def _format_placeholder(parsed: Any, globs: dict, locs: Any) -> str:
         value = str(value)
     elif parsed.conversion == "a":
         value = ascii(value)
-    return _ADDRESS.sub("0x…", format(value, parsed.spec))
+    try:
+        text = format(value, parsed.spec)
+    except (ValueError, TypeError) as e:
+        # Often prose meant literal braces, e.g. a set or dict written in the text.
+        raise ValueError(f"format spec {parsed.spec!r} in {{{parsed.source}}}: {e}; to show braces as text write {{{{ and }}}}") from None
+    return _ADDRESS.sub("0x…", text)

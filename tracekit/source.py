@@ -426,6 +426,7 @@ class _Reader:
         self.markup = "markdown"
         self.texts: list[TextBlock] = []
         self.text_lines: set[int] = set()
+        self.bound: set[str] | None = None  # names the module binds anywhere, and the builtins
 
     def error(self, line: int, message: str) -> AuthoringError:
         """An AuthoringError for LINE of this file."""
@@ -726,8 +727,22 @@ class _Reader:
         found: list[str] = []
         for part in parts:
             if isinstance(part, Placeholder) and part.source not in found:
+                at = next((n for n, content in lines if "{" + part.source in content), lines[0][0])
+                self._check_not_constant(at, part)
                 found.append(part.source)
         return found
+
+    def _check_not_constant(self, line: int, placeholder: Placeholder) -> None:
+        """Refuse a placeholder that cannot show anything from the run: `{1}`, `{n}` with n never bound."""
+        names = {node.id for node in ast.walk(ast.parse(f"({placeholder.expr}\n)", mode="eval")) if isinstance(node, ast.Name)}
+        hint = f"; to show braces as text write {{{{{placeholder.source}}}}}"
+        if not names:
+            raise self.error(line, f"placeholder {{{placeholder.source}}} is a constant, not a value from the run{hint}")
+        if self.bound is None:
+            self.bound = _bound_names(self.tree)
+        unknown = sorted(name for name in names if name not in self.bound)
+        if unknown and "*" not in self.bound:
+            raise self.error(line, f"placeholder {{{placeholder.source}}}: {unknown[0]!r} is never bound in this file{hint}")
 
     def _placeholders(self, line: int, text: str) -> list[str]:
         """The placeholder sources in TEXT, from the `#:` line LINE; refuse malformed ones."""
@@ -737,7 +752,10 @@ class _Reader:
             at = self.lines[line - 1].find(text)
             column = at + error.column + 1 if at >= 0 else None
             raise AuthoringError(self.display, line, str(error), column) from None
-        return [part.source for part in parts if isinstance(part, Placeholder)]
+        found = [part for part in parts if isinstance(part, Placeholder)]
+        for part in found:
+            self._check_not_constant(line, part)
+        return [part.source for part in found]
 
     # ─ listing ─
 
@@ -768,6 +786,32 @@ class _Reader:
             item.end_number = number_of[item.end_line]
             item.code = "\n".join(text_of[line] for line in range(item.line, item.end_line + 1))
         return listing
+
+
+def _bound_names(tree: ast.Module) -> set[str]:
+    """Every name TREE binds anywhere (any scope), plus the builtins; "*" if it star-imports."""
+    import builtins
+
+    names = set(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+    return names
 
 
 def peek_docstring(text: str, stem: str) -> tuple[str, str, int]:
