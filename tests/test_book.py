@@ -418,3 +418,23 @@ def test_readme_first_screen_shows_this_repositorys_book() -> None:
         expected.append(f"  {n}. {p.title}" + (f"  chapter, {len(kids)} listings" if p.kind == "chapter" else ""))
         expected.extend(f"       {k.title}" for k in kids)
     assert [" ".join(line.split()) for line in lines] == [" ".join(line.split()) for line in expected]
+
+
+def test_the_small_book_in_the_authoring_guide_builds(tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    section = text[text.index("### A complete small book") : text.index("### Chapter files")]
+    files = re.findall(r"^`([\w./-]+)`:\n\n(`{3,4})\w*\n(.*?)^\2$", section, re.S | re.M)
+    assert len(files) == 7
+    for rel, _, body in files:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(body, encoding="utf-8")
+    result = build(config=load_config(pyproject=tmp_path / "pyproject.toml"), reporter=QUIET)
+    assert result.exit_status == 0, [o.lines() for o in result.failed]
+    index = (tmp_path / "site" / "index.html").read_text()
+    main = index.split('<main class="toc toc-index"')[1]
+    assert re.findall(r'<a href="[^"]+">([^<]+)</a>', main) == ["Why gradients?", "The Slope at w = 1", "One Step Downhill", "Some Points", "The Loop"]
+    assert '<h2 class="toc-pt">Training</h2>' in main and "From one step to a loop." in main
+    chapter = (tmp_path / "site" / "1-why_gradients.html").read_text()
+    assert "The slope is about <span" in chapter and "-4.000</span>" in chapter
+    assert "One step moves w to <span" in chapter and "Section 1 of 3" in chapter
+    assert "2.9654" in (tmp_path / "site" / "2-training" / "10-loop.html").read_text()
