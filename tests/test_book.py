@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from tracekit.book import Book, Page, natural_key, part_header, reading_minutes
 from tracekit.chapter import ChapterError, front_matter, parse_chapter
@@ -18,7 +19,6 @@ from tracekit.render.bookview import markup
 from tracekit.site import MANIFEST_NAME, Reporter, build, check, merge
 
 QUIET = Reporter(verbosity=-1)
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def write(folder: Path, files: dict[str, str]) -> None:

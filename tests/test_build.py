@@ -19,16 +19,14 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import ROOT, invoke
 
 from tracekit import site as build_mod
-from tracekit.cli import cli
 from tracekit.site import MANIFEST_NAME, BuildError, Reporter, build, check, discover, local_dependencies
 from tracekit.site import keys as keys_mod
 from tracekit.site import paths as paths_mod
 
 QUIET = Reporter(verbosity=-1)
-ROOT = Path(__file__).resolve().parent.parent
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────
@@ -72,17 +70,6 @@ def do_build(examples: Path, out: Path, **kw) -> build_mod.BuildResult:
     kw.setdefault("jobs", 4)
     kw.setdefault("reporter", QUIET)
     return build([examples], output=out, **kw)
-
-
-def invoke(*args: str, cwd: Path | None = None):
-    runner = CliRunner()
-    old = os.getcwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
 
 
 @pytest.fixture

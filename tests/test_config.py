@@ -4,23 +4,16 @@ exit with status 2 and one line on stderr, never a traceback."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 
-from tracekit.cli import cli
 from tracekit.config import Config, ConfigError, find_pyproject, load_config, parse_memory, parse_shard
 
 
-def run_cli(cwd: Path, *args: str):
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
+def run_cli(cwd: Path, *args: str):  # type: ignore[no-untyped-def]
+    return invoke(*args, cwd=cwd)
 
 
 def project(tmp_path: Path, table: str = "", examples: dict[str, str] | None = None) -> Path:

@@ -18,7 +18,6 @@ are marked `slow` (deselect with `-m "not slow"`).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import sys
@@ -26,14 +25,9 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from helpers import semantics_harness
 
-_HARNESS = Path(__file__).resolve().parent / "semantics" / "harness.py"
-H = sys.modules.get("tracekit_semantics_harness")
-if H is None:
-    _spec = importlib.util.spec_from_file_location("tracekit_semantics_harness", _HARNESS)
-    H = importlib.util.module_from_spec(_spec)
-    sys.modules[_spec.name] = H
-    _spec.loader.exec_module(H)
+H = semantics_harness()
 
 TEST_DIR = Path(sysconfig.get_paths()["stdlib"]) / "test"
 

@@ -9,33 +9,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import TRACE_SCHEMA as SCHEMA
+from helpers import line, run_traced
 
 from tracekit import trace as trace_mod
 from tracekit.instrument import ReservedNameError, instrument, instrumented_source
 from tracekit.run import DeviceUnavailable, trace_file
 
-try:
-    import jsonschema
-except ImportError:  # pragma: no cover
-    jsonschema = None
-
-SCHEMA = json.loads(trace_mod.SCHEMA_PATH.read_text())
-
 
 def run_script(tmp_path: Path, code: str, *args: str, **kw: object) -> dict:
-    script = tmp_path / "script.py"
-    script.write_text(textwrap.dedent(code))
-    result = trace_file(script, args, capture=True, **kw)
-    if jsonschema is not None:
-        jsonschema.validate(result.trace, SCHEMA)
-    return result.trace
-
-
-def line(trace: dict, number: int) -> dict:
-    for ln in trace["lines"]:
-        if ln["line"] == number:
-            return ln
-    raise AssertionError(f"line {number} not in trace")
+    return run_traced(tmp_path, code, *args, **kw).trace
 
 
 def events(trace: dict, number: int, hit: int = 0) -> list[tuple[str, str, str | None]]:

@@ -10,34 +10,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import ROOT as REPO
+from helpers import line, run_traced, validate_trace
 
-from tracekit import trace as trace_mod
 from tracekit.run import RunResult, figure_files, trace_file
-
-try:
-    import jsonschema
-except ImportError:  # pragma: no cover
-    jsonschema = None
-
-SCHEMA = json.loads(trace_mod.SCHEMA_PATH.read_text())
-REPO = Path(__file__).resolve().parent.parent
 
 
 def run(tmp_path: Path, code: str, name: str = "script.py", **kw: object) -> RunResult:
-    script = tmp_path / name
-    script.write_text(textwrap.dedent(code))
-    result = trace_file(script, capture=True, cwd=tmp_path, **kw)
-    if jsonschema is not None:
-        jsonschema.validate(result.trace, SCHEMA)
+    result: RunResult = run_traced(tmp_path, code, name=name, cwd=tmp_path, **kw)
     assert set(result.figures) == set(figure_files(result.trace))
     return result
-
-
-def line(trace: dict, number: int) -> dict:
-    for ln in trace["lines"]:
-        if ln["line"] == number:
-            return ln
-    raise AssertionError(f"line {number} not in trace")
 
 
 def where(trace: dict) -> list[tuple[int | None, int | None]]:
@@ -372,8 +354,7 @@ def test_backend_is_non_interactive_and_output_matches_python(tmp_path: Path) ->
     assert plain.stdout.splitlines()[0].lower() == "agg"
     t = json.loads((tmp_path / "t.json").read_text())
     assert t["status"] == "ok"
-    if jsonschema is not None:
-        jsonschema.validate(t, SCHEMA)
+    validate_trace(t)
 
 
 @pytest.mark.parametrize("name", ["image_grid.py", "training_loop.py"])
@@ -386,8 +367,7 @@ def test_examples_show_their_figures(tmp_path: Path, name: str) -> None:
     ex = read_example(REPO / "examples" / name, REPO / "examples")
     result = trace_file(REPO / "examples" / name, capture=True, cwd=tmp_path, probes=ex.probes, image_lines=[i.line for i in ex.items if i.image], timeout=120)
     t = result.trace
-    if jsonschema is not None:
-        jsonschema.validate(t, SCHEMA)
+    validate_trace(t)
     assert t["status"] == "ok" and not t.get("placeholder_errors")
     assert len(t["figures"]) == 1
     show_line = [i.line for i in ex.items if i.code.strip() == "plt.show()"][0]

@@ -15,14 +15,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import ASSETS, ROOT, page_text
 
 from tracekit.render import MAX_TEXT_CHARS, page_json, render_page, write_assets
 from tracekit.run import trace_file
 from tracekit.source import read_example
 
-ASSETS = {"tracekit.css": "assets/tracekit.0123abcd.css", "tracekit.js": "assets/tracekit.4567ef01.js"}
 OWN_SCRIPT = '<script src="assets/tracekit.4567ef01.js" defer></script>'
-ROOT = Path(__file__).resolve().parents[1]
+
 CHROMIUM = "/usr/bin/chromium"
 
 HOSTILE_SCRIPT = '''\
@@ -51,13 +51,6 @@ sys.stdout.flush()
 s = b"\\xff\\xfe bad".decode("utf-8", "surrogateescape")
 print(repr(s))
 '''
-
-
-def page_text(page: str) -> str:
-    body = page.split("<body", 1)[-1]
-    body = re.sub(r"<svg.*?</svg>", " ", body, flags=re.S)
-    body = re.sub(r"<[^>]+>", "", body)
-    return " ".join(html.unescape(body).split())
 
 
 def build(tmp_path: Path, name: str, code: str, **kw) -> tuple[dict, str, str]:

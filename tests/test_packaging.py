@@ -10,11 +10,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from tracekit import _codecache
 from tracekit.site import keys
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "tracekit"
 
 

@@ -13,8 +13,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from helpers import ROOT as REPO
 
-REPO = Path(__file__).resolve().parent.parent
 # TRACEKIT_TEST_OUTPUT points the tests at another build of the examples (while iterating).
 OUTPUT = Path(os.environ.get("TRACEKIT_TEST_OUTPUT", REPO / "output"))
 CHAPTER = ["numpy_to_pytorch", "pytorch_operations", "first_gradient", "neuron_comparison", "one_step_of_learning"]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import html
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import page_text as shared_page_text
 
 from tracekit import protocol
 from tracekit.cli import cli
@@ -26,10 +25,7 @@ TRACE_SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
 def page_text(page: str) -> str:
-    body = page.split("<body", 1)[-1]
-    body = re.sub(r"<svg.*?</svg>", " ", body, flags=re.S)
-    body = re.sub(r"<[^>]+>", " ", body)
-    return " ".join(html.unescape(body).split())
+    return shared_page_text(page, tag=" ")
 
 
 def build_one(tmp_path: Path, name: str, source: str) -> tuple[dict, str, object]:

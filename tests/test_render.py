@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fixtures import CASES, FIGURE_CASES, FIGURES, chapter_example, load_case
+from helpers import ASSETS, page_text
 from markupsafe import Markup
 
 from tracekit.render import (
@@ -24,20 +25,11 @@ from tracekit.render import (
 )
 from tracekit.render.highlight import highlight_lines
 
-ASSETS = {"tracekit.css": "assets/tracekit.0123abcd.css", "tracekit.js": "assets/tracekit.4567ef01.js"}
 HOSTILE = "</script><script>alert(1)</script>"
 
 
 def texts(entries) -> list[str]:
     return [e.as_text() for e in entries]
-
-
-def page_text(page: str) -> str:
-    """Visible-ish text of a page: tags dropped, entities decoded, whitespace collapsed."""
-    body = page.split("<body", 1)[-1]
-    body = re.sub(r"<svg.*?</svg>", " ", body, flags=re.S)
-    body = re.sub(r"<[^>]+>", "", body)
-    return " ".join(html.unescape(body).split())
 
 
 def render(name: str, root_rel: str = "../") -> str:

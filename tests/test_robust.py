@@ -28,20 +28,13 @@ import tokenize
 from pathlib import Path
 
 import pytest
+from helpers import ROOT as REPO
+from helpers import semantics_harness, validate_trace
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from tracekit import trace as trace_mod
 from tracekit._runtime import Recorder
 from tracekit.instrument import ReservedNameError, instrument
-
-try:
-    import jsonschema
-except ImportError:  # pragma: no cover
-    jsonschema = None
-
-REPO = Path(__file__).resolve().parent.parent
-SCHEMA = json.loads(trace_mod.SCHEMA_PATH.read_text())
 
 # The stdlib benchmark is a script, not a package module: load it by path.
 _BENCH = REPO / "benchmarks" / "stdlib_instrument.py"
@@ -524,13 +517,7 @@ def test_grammar_generated_sources_instrument_and_compile(source: str) -> None:
 # Subprocess helpers: `python SCRIPT` against `python -m tracekit run --trace T SCRIPT`
 # ----------------------------------------------------------------------------------------
 
-_HARNESS = REPO / "tests" / "semantics" / "harness.py"
-H = sys.modules.get("tracekit_semantics_harness")
-if H is None:
-    _hspec = importlib.util.spec_from_file_location("tracekit_semantics_harness", _HARNESS)
-    H = importlib.util.module_from_spec(_hspec)
-    sys.modules[_hspec.name] = H
-    _hspec.loader.exec_module(H)
+H = semantics_harness()
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
@@ -555,8 +542,7 @@ def _collapse(text: str) -> str:
 
 def check_trace(trace: dict, data: bytes, plain: subprocess.CompletedProcess) -> None:
     """The trace is schema-valid, agrees with the plain run, and quotes the script's own text."""
-    if jsonschema is not None:
-        jsonschema.validate(trace, SCHEMA)
+    validate_trace(trace)
     assert trace["exit_status"] == plain.returncode
     assert trace["stdout"] == plain.stdout.decode("utf-8", "replace")
     lines = _source_lines(data)
@@ -874,8 +860,7 @@ def test_invalid_python_fails_exactly_like_python(tmp_path: Path, case: str) -> 
     assert plain.returncode == 1 and b"Error" in plain.stderr
     assert_same(plain, traced)
     assert trace is not None
-    if jsonschema is not None:
-        jsonschema.validate(trace, SCHEMA)
+    validate_trace(trace)
     assert trace["status"] == "error" and trace["exit_status"] == 1 and trace["lines"] == []
     m = re.search(rb'File "[^"]*bad\.py", line (\d+)', plain.stderr)
     if m:

@@ -19,12 +19,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import semantics_harness
 
-_HARNESS = Path(__file__).resolve().parent / "semantics" / "harness.py"
-_spec = importlib.util.spec_from_file_location("tracekit_semantics_harness", _HARNESS)
-H = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = H
-_spec.loader.exec_module(H)
+H = semantics_harness()
 
 PROGRAMS = H.discover()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import ROOT
 
 from tracekit.source import (
     AuthoringError,
@@ -20,7 +21,6 @@ from tracekit.source import (
     split_prose,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 CHAPTER = ["numpy_to_pytorch", "pytorch_operations", "first_gradient", "neuron_comparison", "one_step_of_learning"]
 
