@@ -162,7 +162,7 @@ EXAMPLE_A = '''
 A loop that adds up.
 """
 total = 0
-#: Each pass adds `i`; the total is printed.
+#: Each pass adds `i`; the total is printed. [The chapter](../1-intro.md) embeds this.
 for i in range(3):
     total += i
     print(total)
@@ -244,6 +244,7 @@ def test_chapter_page_embeds_listings_with_unique_ids(book_dir: Path) -> None:
     assert "<mfrac>" in html and "<table>" in html and "{braces}" in html
     assert '<a href="part/a.html">link</a>' in html  # a link to a source goes to its page
     assert '<a href="part/a.html">a.py</a>' in html  # the listing header links the example's page
+    assert '<a href="1-intro.html">The chapter</a>' in html  # the embedded example's own prose link, from here
     # :lines: 1-2 of b.py (the page's line numbers): not line 3, which raises
     second = html.split('id="x2-listing"')[1]
     assert "Two times" in second and "This line raises on purpose" not in second
@@ -266,6 +267,7 @@ def test_example_pages_have_navigation_and_downloads(book_dir: Path) -> None:
     out = book_dir / "out"
     page = (out / "part" / "a.html").read_text()
     assert "Section 1 of 2" in page
+    assert '<a href="../1-intro.html">The chapter</a>' in page  # a link to a .md in an example's prose
     assert '<a href="../1-intro.html">A tiny book</a>' in page  # up to the chapter
     assert 'rel="next" href="../b.html"' in page and 'rel="prev" href="../1-intro.html"' in page
     assert 'href="../downloads/part/a.py" download' in page and 'href="../downloads/part/a.ipynb" download' in page

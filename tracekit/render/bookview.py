@@ -14,7 +14,7 @@ from markupsafe import Markup
 from ..book import Book, Nav, Page
 from ..chapter import Chapter, Embed, Prose
 from ..source import Example
-from .markup import render_markdown
+from .markup import links, render_markdown
 from .page import build_view
 from .text import FIGURES_DIR
 from .view import PageView
@@ -113,9 +113,10 @@ def nav_view(book: Book, rel: str, *, site_title: str, downloads: list[tuple[str
 _EXTERNAL = re.compile(r"^[a-z][a-z0-9+.\-]*:|^//|^#", re.I)
 
 
-def source_link_map(book: Book, rel: str) -> Callable[[str], str]:
-    """Links in the prose of REL's page: ``x.py`` / ``x.md`` (relative to REL) → their pages."""
-    here = book.pages[rel].html if rel in book.pages else rel
+def source_link_map(book: Book, rel: str, at: str | None = None) -> Callable[[str], str]:
+    """Links in the prose of REL: ``x.py`` / ``x.md`` (relative to REL) → their pages, as seen from
+    the page AT (default: REL's own page; a chapter shows an embedded example's prose)."""
+    here = at or (book.pages[rel].html if rel in book.pages else rel)
 
     def link(href: str) -> str:
         if not href or _EXTERNAL.match(href):
@@ -172,7 +173,8 @@ def chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Exa
             continue
         n += 1
         example, trace = got
-        view = build_view(example, trace)
+        with links(source_link_map(book, embed.target, at=html_rel)):
+            view = build_view(example, trace)
         blocks = [b for b in view.blocks if _in_ranges(b, embed.lines)] if embed.lines else list(view.blocks)
         page = book.pages.get(embed.target)
         parts.append(

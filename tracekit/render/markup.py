@@ -17,7 +17,9 @@ converted are shown as literal text and listed in ``warnings``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,6 +233,22 @@ def _markdown_it() -> MarkdownIt:
 
 
 _MD = _markdown_it()
+
+# The book stage renders a page's prose knowing where every source file's page is; the renderers
+# below it (cards, notes, intros) need not pass that along: `links()` sets it for one page.
+_LINK: ContextVar[Callable[[str], str] | None] = ContextVar("tracekit_link", default=None)
+
+
+@contextmanager
+def links(mapper: Callable[[str], str]) -> Iterator[None]:
+    """Within the block, Markdown links are rewritten by MAPPER (e.g. ``x.py`` → ``x.html``)."""
+    token = _LINK.set(mapper)
+    try:
+        yield
+    finally:
+        _LINK.reset(token)
+
+
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)", re.M)
 
 
@@ -252,7 +270,7 @@ def render_markdown(
     PLACEHOLDERS false, braces are text. LINK rewrites each link's target. Headings get ids unique within ANCHORS; a ``#``
     heading becomes ``<h{1 + heading_shift}>`` (default: the text's top level becomes ``<h2>``).
     """
-    env: dict[str, Any] = {"warnings": [], "headings": [], "levels": [], "anchors": anchors if anchors is not None else set(), "link": link}
+    env: dict[str, Any] = {"warnings": [], "headings": [], "levels": [], "anchors": anchors if anchors is not None else set(), "link": link or _LINK.get()}
     source = inert(text or "")
     p = _Probes(probes, errors)
     if placeholders:

@@ -397,7 +397,8 @@ class _Builder:
         from ..chapter import Chapter
         from ..notebook import notebook_json
         from ..render import render_page
-        from ..render.bookview import ChapterPart, chapter_parts, nav_view, render_chapter, render_toc
+        from ..render.bookview import ChapterPart, chapter_parts, nav_view, render_chapter, render_toc, source_link_map
+        from ..render.markup import links
         from ..source import Example
         from .book_site import DOWNLOADS, chapter_html, make_book, read_chapters
 
@@ -443,7 +444,8 @@ class _Builder:
                     site[nb_rel] = put(nb_rel, nb)
                     downloads.append(("Notebook (.ipynb)", nb_rel))
             nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)
-            html = render_page(example, trace, assets=assets, root_rel="../" * rel.count("/"), json_name=PurePosixPath(json_rel).name, nav=nav)
+            with links(source_link_map(book, rel)):
+                html = render_page(example, trace, assets=assets, root_rel="../" * rel.count("/"), json_name=PurePosixPath(json_rel).name, nav=nav)
             sha = put(html_rel, html.encode("utf-8"))
             if (rec.get("files") or {}).get(html_rel) != sha:
                 self.updates[rel] = {**rec, "files": dict(sorted({**rec["files"], html_rel: sha}.items()))}
