@@ -94,3 +94,13 @@ def test_rst_sphinx_layout_directives_show_their_content(directive: str) -> None
     out = render_rst(f".. {directive}\n\n   Inside text.\n")
     assert "Inside text." in out
     assert out.warnings == []
+
+
+def test_rst_warnings_name_the_block_and_line_they_are_in() -> None:
+    first, second = render_rst_blocks(["Fine.", "Text.\n\n.. figure:: /_static/x.png\n   :alt: a graph\n\nSee :math:`\\notatex`."])
+    assert first.warnings == []
+    assert (
+        second.warnings[0] == "reStructuredText: line 3 of the text block: picture /_static/x.png is not copied to the page; its caption or alt text is shown"
+    )
+    assert "could not be converted to MathML" in second.warnings[1] and second.warnings[1].startswith("reStructuredText: line 6 of the text block")
+    assert "<em>[a graph]</em>" in second

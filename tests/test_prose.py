@@ -136,3 +136,9 @@ def test_prose_that_parses_is_still_prose(text: str) -> None:
 )
 def test_titles(doc: str, markup: str, title: str, intro: str) -> None:
     assert title_and_intro(doc, "my_example", markup) == (title, intro)
+
+
+def test_a_commented_script_with_an_rst_docstring_is_read_as_rst(tmp_path: Path) -> None:
+    example = read(tmp_path, '"""\nWarm-up\n-------\n\nFits :math:`y = x^2`.\n"""\nimport math\n\n# Uses :func:`math.sqrt`.\nr = math.sqrt(4)\n')
+    assert (example.prose_source, example.markup, example.title) == ("comments", "rst", "Warm-up")
+    assert example.texts[0].text == "Uses :func:`math.sqrt`."

@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["SOURCES", "MARKUPS", "TextBlock", "detect_source", "looks_like_code", "text_blocks", "title_and_intro"]
+__all__ = ["SOURCES", "MARKUPS", "TextBlock", "detect_source", "looks_like_code", "looks_like_rst", "text_blocks", "title_and_intro"]
 
 SOURCES = ("authored", "gallery", "comments")
 MARKUPS = ("markdown", "rst")
@@ -64,6 +64,19 @@ class Statement:
     first: int
     end: int
     indent: int
+
+
+_RST_SIGNS = re.compile(r":(?:math|ref|class|func|meth|doc|mod|attr):`|^\s*\.\. [\w-]+::|`[^`]+ <[^<>`]+>`_", re.M)
+
+
+def looks_like_rst(docstring: str | None) -> bool:
+    """True if a docstring is written in reStructuredText: roles, directives, RST links or underlined headings."""
+    if not docstring:
+        return False
+    if _RST_SIGNS.search(docstring):
+        return True
+    lines = docstring.strip("\n").split("\n")
+    return any(_heading_at(lines, index, "rst") is not None for index in range(len(lines)))
 
 
 def detect_source(comments: Sequence[CommentLine]) -> str:

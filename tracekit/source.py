@@ -16,7 +16,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ._placeholders import Placeholder, _PlaceholderError, split_markdown_prose, split_prose
 from .directives import DIRECTIVE_RE, split_words
-from .prose import MARKUPS, SOURCES, CommentLine, Statement, TextBlock, detect_source, text_blocks, title_and_intro
+from .prose import MARKUPS, SOURCES, CommentLine, Statement, TextBlock, detect_source, looks_like_rst, text_blocks, title_and_intro
 
 __all__ = [
     "AuthoringError",
@@ -501,7 +501,9 @@ class _Reader:
                 forced.update({k: v for k, v in values.items() if k in ("prose", "markup")})
         comments = self._comment_lines()
         self.source = forced.get("prose") or detect_source(comments)
-        self.markup = forced.get("markup") or ("rst" if self.source == "gallery" else "markdown")
+        # sphinx-gallery's own scripts without cells (a docstring and comments) are RST too
+        rst = self.source == "gallery" or (self.source == "comments" and looks_like_rst(ast.get_docstring(self.tree)))
+        self.markup = forced.get("markup") or ("rst" if rst else "markdown")
 
     def _comment_lines(self) -> list[CommentLine]:
         """Comments on lines of their own, with their indentation."""

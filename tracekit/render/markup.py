@@ -323,8 +323,9 @@ def _docutils() -> Any:
 
     def math_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None) -> Any:
         """`:math:` as MathML."""
-        warnings = inliner.document.settings.tracekit_warnings
-        return [nodes.raw("", str(math_html(_unescape(text), warnings=warnings)), format="html")], []
+        warnings: list[str] = []
+        html = str(math_html(_unescape(text), warnings=warnings))
+        return [nodes.raw("", html, format="html")], [inliner.reporter.warning(w, line=lineno) for w in warnings]
 
     for name in (
         "class",
@@ -360,10 +361,11 @@ def _docutils() -> Any:
         option_spec = {"label": directives.unchanged, "name": directives.unchanged, "nowrap": directives.flag, "class": directives.unchanged}
 
         def run(self) -> list[Any]:
-            warnings = self.state.document.settings.tracekit_warnings
+            warnings: list[str] = []
             text = "\n".join(self.arguments + list(self.content))
             parts = [part for part in re.split(r"\n\s*\n", text) if part.strip()]
-            return [nodes.raw("", str(math_html(part, display=True, warnings=warnings)), format="html") for part in parts]
+            shown = [nodes.raw("", str(math_html(part, display=True, warnings=warnings)), format="html") for part in parts]
+            return shown + [self.reporter.warning(w, line=self.lineno) for w in warnings]
 
     class CodeBlock(Directive):
         """Sphinx's `code-block`/`sourcecode`/`highlight`: a literal block."""
@@ -448,8 +450,8 @@ def _docutils() -> Any:
             alt = self.options.get("alt")
             caption = "\n".join(self.content).strip()
             text = caption or alt or self.arguments[0]
-            self.state.document.settings.tracekit_warnings.append(f"picture {self.arguments[0]} is not copied to the page; its caption or alt text is shown")
-            return [nodes.paragraph("", "", nodes.emphasis("", f"[{text}]"))]
+            why = f"picture {self.arguments[0]} is not copied to the page; its caption or alt text is shown"
+            return [nodes.paragraph("", "", nodes.emphasis("", f"[{text}]")), self.reporter.warning(why, line=self.lineno)]
 
     directives.register_directive("math", MathDirective)
     for name in ("code-block", "sourcecode", "code"):
@@ -533,7 +535,6 @@ def render_rst_blocks(texts: Sequence[str], *, heading_shift: int | None = None,
         "syntax_highlight": "none",
         "math_output": "MathML",
         "embed_stylesheet": False,
-        "tracekit_warnings": warnings,
         "_disable_config": True,
     }
     document = publish_doctree(source, settings_overrides=settings)
@@ -545,7 +546,7 @@ def render_rst_blocks(texts: Sequence[str], *, heading_shift: int | None = None,
             text = " ".join(message.children[0].astext().split()) if message.children else "docutils warning"
             index = block_of(line) if line else 0
             where = f"line {line - starts[index] + 1} of the text block: " if line else ""
-            per_block[index].append(f"reStructuredText: {where}{text.rstrip('.')}; shown as text")
+            per_block[index].append(f"reStructuredText: {where}{text.rstrip('.')}" + ("" if "shown" in text else "; shown as text"))
         shown = [child for child in message.children if isinstance(child, nodes.literal_block)]
         if shown:  # an unknown directive: its source, as text
             message.replace_self(shown)
@@ -554,7 +555,7 @@ def render_rst_blocks(texts: Sequence[str], *, heading_shift: int | None = None,
     for problem in list(document.findall(nodes.problematic)):
         problem.replace_self(nodes.literal(problem.rawsource, problem.astext()))
     headings = _flatten_sections(nodes, document, heading_shift, anchors if anchors is not None else set())
-    parts = publish_from_doctree(document, writer="html5", settings_overrides={**settings, "tracekit_warnings": []})
+    parts = publish_from_doctree(document, writer="html5", settings_overrides=settings)
     body = parts.decode("utf-8") if isinstance(parts, bytes) else parts
     match = re.search(r'<main>\s*(.*?)\s*</main>|<div class="document"[^>]*>\s*(.*?)\s*</div>\s*</body>', body, re.S)
     html = next((g for g in match.groups() if g is not None), "") if match else ""
