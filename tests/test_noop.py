@@ -11,6 +11,13 @@ from pathlib import Path
 import pytest
 
 HEAVY = ("click", "libcst", "jinja2", "markdown_it", "docutils", "pygments")
+#: what python itself may load at start-up besides the standard library (site hooks of this venv)
+STARTUP = {"__main__", "_distutils_hack", "sitecustomize", "usercustomize"}
+STDLIB_PROBES = {"org"}  # the standard library's copy module tries `org.python.core` (Jython)
+
+
+def _not_stdlib(names: set[str]) -> set[str]:
+    return {n for n in names - set(sys.stdlib_module_names) - STARTUP - STDLIB_PROBES - {"tracekit"} if not n.startswith("__editable__")}
 
 
 def _imported(stderr: str) -> set[str]:
@@ -68,6 +75,7 @@ def test_a_noop_build_imports_no_heavy_module_and_says_what_the_click_path_says(
         fast = tk(project, "build", importtime=True)
         assert (fast.returncode, fast.stdout) == (slow.returncode, slow.stdout)
         assert _imported(fast.stderr) & set(HEAVY) == set()
+        assert _not_stdlib(_imported(fast.stderr)) == set()
     assert "tracekit.site" not in fast.stderr  # the remembered answer loads no build code at all
     quiet = tk(project, "build", "-q", "-o", "site", importtime=True)
     assert (quiet.returncode, quiet.stdout) == (0, "")

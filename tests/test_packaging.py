@@ -78,3 +78,17 @@ def test_editing_the_protocol_invalidates_cached_code(tmp_path: Path, monkeypatc
     real = _codecache._generator_source
     monkeypatch.setattr(_codecache, "_generator_source", lambda: real() + b"# a new hook name\n")
     assert _codecache._key(str(src), b"x = 1\n", 3, frozenset()) != key
+
+
+def test_the_child_imports_only_the_standard_library_and_its_own_modules(tmp_path: Path) -> None:
+    script = tmp_path / "probe.py"
+    script.write_text(
+        "import sys\n"
+        "mods = sorted(m for m in sys.modules if m.split('.')[0] not in sys.stdlib_module_names)\n"
+        "print(' '.join(m for m in mods if m != '__main__' and not m.startswith(('__editable__', '_distutils_hack'))))\n"
+    )
+    proc = subprocess.run([sys.executable, "-m", "tracekit", "run", str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    loaded = set(proc.stdout.split())
+    child = {"tracekit", "tracekit._child", "tracekit._runtime", "tracekit._figures", "tracekit._jsonio", "tracekit._version", "tracekit.protocol"}
+    assert loaded <= child | {"tracekit._placeholders"}, loaded - child
