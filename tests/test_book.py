@@ -177,7 +177,8 @@ Twice a number.
 """
 #: Two times {n}.
 n = 21
-print(n * 2)
+base = 2  # tracekit: hide
+print(n * base)
 #: This line raises on purpose.
 # tracekit: raises=ZeroDivisionError
 1 / 0
@@ -285,8 +286,9 @@ def test_example_pages_have_navigation_and_downloads(book_dir: Path) -> None:
     assert any(c.cell_type == "markdown" and "Two times 21." in c.source for c in cells)
     raising = [c for c in cells if c.cell_type == "code" and "1 / 0" in c.source]
     assert raising[0].metadata.tags == ["raises-exception"] and raising[0].outputs[-1].ename == "ZeroDivisionError"
-    printed = [c for c in cells if c.cell_type == "code" and "print(n * 2)" in c.source]
+    printed = [c for c in cells if c.cell_type == "code" and "print(n * base)" in c.source]
     assert printed[0].outputs[0].text == "42\n"
+    assert "base = 2  # tracekit: hide" in printed[0].source  # hidden on the page, needed by the code
     nb_a = nbformat.read(out / "downloads/part/a.ipynb", as_version=4)
     nbformat.validate(nb_a)
     loop = [c for c in nb_a.cells if c.cell_type == "code" and "for i" in c.source][0]
@@ -440,3 +442,14 @@ def test_the_small_book_in_the_authoring_guide_builds(tmp_path: Path) -> None:
     assert "The slope is about <span" in chapter and "-4.000</span>" in chapter
     assert "One step moves w to <span" in chapter and "Section 1 of 3" in chapter
     assert "2.9654" in (tmp_path / "site" / "2-training" / "10-loop.html").read_text()
+
+
+def test_shards_sharing_a_folder_get_the_book_from_index_only(book_dir: Path) -> None:
+    cfg = load_config(pyproject=book_dir / "pyproject.toml")
+    for i in (1, 2):
+        build(config=cfg, shard=f"{i}/2", reporter=QUIET)
+    assert not (book_dir / "out" / "1-intro.html").exists()
+    result = build(config=cfg, index_only=True, reporter=QUIET)
+    assert result.exit_status == 0 and "1-intro.md" in [o.path for o in result.outcomes]
+    assert "Section 1 of 2" in (book_dir / "out" / "1-intro.html").read_text()
+    assert _check(book_dir).problems == []
