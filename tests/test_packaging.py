@@ -80,7 +80,7 @@ def test_editing_the_protocol_invalidates_cached_code(tmp_path: Path, monkeypatc
     assert _codecache._key(str(src), b"x = 1\n", 3, frozenset()) != key
 
 
-def test_the_child_imports_only_the_standard_library_and_its_own_modules(tmp_path: Path) -> None:
+def test_the_child_imports_only_the_standard_library_and_modules_the_code_cache_covers(tmp_path: Path) -> None:
     script = tmp_path / "probe.py"
     script.write_text(
         "import sys\n"
@@ -92,3 +92,5 @@ def test_the_child_imports_only_the_standard_library_and_its_own_modules(tmp_pat
     loaded = set(proc.stdout.split())
     child = {"tracekit", "tracekit._child", "tracekit._runtime", "tracekit._figures", "tracekit._jsonio", "tracekit._version", "tracekit.protocol"}
     assert loaded <= child | {"tracekit._placeholders"}, loaded - child
+    covered = {"tracekit." + name.removesuffix(".py") for name in _codecache.GENERATOR_MODULES}
+    assert loaded - {"tracekit"} <= covered, (loaded - {"tracekit"}) - covered  # editing one re-instruments cached code

@@ -2,8 +2,9 @@
 
 The key covers the script's bytes and path, the hits limit, the probed lines, the Python
 version, tracekit's version and location, and the source of every module the generated code
-depends on (the instrumenter and the protocol's hook names: ``GENERATOR_MODULES``; a test checks
-that it lists every tracekit module ``instrument.py`` imports). Each entry is a
+depends on or is run with (``GENERATOR_MODULES``: the instrumenter, the protocol's hook names,
+and every module of the child that boots it and reads its tables; a test checks that it lists
+every tracekit module ``instrument.py`` imports and every one the child loads). Each entry is a
 `.pyc` (run directly as the child's main program) and a `.tables` file (statement and
 expression tables, compile warnings), both written atomically.
 """
@@ -35,8 +36,8 @@ def cache_dir() -> str:
     return os.path.join(base, "tracekit")
 
 
-#: tracekit's modules whose source decides the instrumented code
-GENERATOR_MODULES = ("instrument.py", "protocol.py")
+#: tracekit's modules whose source decides the instrumented code or runs with it in the child
+GENERATOR_MODULES = ("instrument.py", "protocol.py", "_child.py", "_runtime.py", "_placeholders.py", "_figures.py", "_jsonio.py", "_version.py")
 
 
 def _generator_source() -> bytes:
