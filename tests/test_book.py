@@ -267,7 +267,7 @@ def test_example_pages_have_navigation_and_downloads(book_dir: Path) -> None:
     _build(book_dir)
     out = book_dir / "out"
     page = (out / "part" / "a.html").read_text()
-    assert "Section 1 of 2" in page
+    assert "Section 1 of 2 · listing 1 of 2" in page
     assert '<a href="../1-intro.html">The chapter</a>' in page  # a link to a .md in an example's prose
     assert '<a href="../1-intro.html">A tiny book</a>' in page  # up to the chapter
     assert 'rel="next" href="../b.html"' in page and 'rel="prev" href="../1-intro.html"' in page

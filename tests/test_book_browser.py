@@ -49,8 +49,10 @@ def seed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in SEED:
         shutil.copy(ROOT / "examples" / f"{name}.py", folder / "ex")
     shutil.copy(ROOT / "examples" / "introduction_to_pytorch.md", folder / "ex")
-    shutil.copy(ROOT / "examples" / "training_loop.py", folder / "ex")
-    (folder / "pyproject.toml").write_text('[tool.tracekit]\nexamples = "ex"\noutput = "out"\ntitle = "PyTorch, line by line"\n')
+    shutil.copy(ROOT / "examples" / "backward_twice.py", folder / "ex")
+    (folder / "pyproject.toml").write_text(
+        '[tool.tracekit]\nexamples = "ex"\noutput = "out"\ntitle = "PyTorch, line by line"\norder = ["introduction_to_pytorch.md"]\n'
+    )
     result = build(config=load_config(pyproject=folder / "pyproject.toml"), reporter=QUIET)
     assert result.exit_status == 0
     return folder / "out"
@@ -132,7 +134,7 @@ def test_contents_and_previous_next_resolve(browser, seed_site: Path) -> None:
         assert "Section 1 of 2" in p.locator(".where").inner_text()
         p.locator("a.pager-next").click()
         p.wait_for_load_state("load")
-        assert p.url.endswith("/training_loop.html")
+        assert p.url.endswith("/backward_twice.html")
         p.locator("a.pager-prev").click()
         p.wait_for_load_state("load")
         assert p.url.endswith("/introduction_to_pytorch.html")

@@ -97,6 +97,9 @@ def nav_view(book: Book, rel: str, *, site_title: str, downloads: list[tuple[str
     where = f"Section {nav.section} of {nav.total}"
     if nav.parts_with_titles and nav.part.title:
         where = f"Part {nav.part.number} · {where}"
+    if nav.up is not None:  # an embedded example: which of its chapter's listings it is
+        siblings = book.children(nav.up)
+        where += f" · listing {siblings.index(nav.page) + 1} of {len(siblings)}"
     return NavView(
         where=where,
         minutes=nav.minutes,
