@@ -342,7 +342,9 @@ def test_instrument_command_prints_source(tmp_path: Path) -> None:
     script = tmp_path / "s.py"
     script.write_text("x = 1\n")
     out = subprocess.run([sys.executable, "-m", "tracekit", "instrument", str(script)], capture_output=True, text=True)
-    assert out.returncode == 0 and "__tk_s__(0)" in out.stdout and out.stdout == instrumented_source("x = 1\n", str(script))
+    assert (
+        out.returncode == 0 and "__tk_s__(0, True)" in out.stdout and "__tk_d__(0)" in out.stdout and out.stdout == instrumented_source("x = 1\n", str(script))
+    )
     compile(out.stdout, "s.py", "exec")
 
 

@@ -406,7 +406,7 @@ def boot() -> None:
     with open(spec["tables"], "rb") as tables:
         stmts, exprs, compile_warnings, rebinds_builtins = marshal.load(tables)
     probes = {int(k): v for k, v in spec.get("probes", {}).items()}
-    rec = Recorder(stmts, exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000), spec.get("image_lines", ()))
+    rec = Recorder(stmts, exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000), spec.get("image_lines", ()), spec.get("graph_lines", ()))
     run.recorder = rec
     _install_figures(run, spec, finder.hooks)
     if spec.get("stop_on_limit"):

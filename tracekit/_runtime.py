@@ -9,6 +9,8 @@ import re
 import sys
 import types as _types
 
+from . import _autograd, _changes
+
 TYPE_CHECKING = False  # `typing` is not imported at run time: this module starts every child
 if TYPE_CHECKING:
     from typing import Any
@@ -315,7 +317,9 @@ class _Tee:
 class Recorder:
     """Holds the statement tables and what the hooks recorded; assembles the trace's lines."""
 
-    def __init__(self, stmts: list, exprs: list, filename: str, hits: int, probes: dict[int, list[str]], max_output: int, image_lines: Any = ()) -> None:
+    def __init__(
+        self, stmts: list, exprs: list, filename: str, hits: int, probes: dict[int, list[str]], max_output: int, image_lines: Any = (), graph_lines: Any = ()
+    ) -> None:
         self.stmts = stmts
         self.exprs = exprs
         self.filename = filename
@@ -353,6 +357,9 @@ class Recorder:
         # statements on lines marked `# tracekit: image`: their tensor/array values become images
         image_lines = frozenset(image_lines)
         self.image_stmts = frozenset(s for s, st in enumerate(stmts) if st[0] in image_lines)
+        # statements on lines marked `# tracekit: graph`: the autograd graph of what they bind or return
+        graph_lines = frozenset(graph_lines)
+        self.graph_stmts = frozenset(s for s, st in enumerate(stmts) if st[0] in graph_lines)
         self.figures_later: dict[int, list[str]] = {}  # figures captured during unrecorded hits
         self.exit_seen: tuple | None = None  # (code, innermost line, id) of the last SystemExit
 
@@ -370,15 +377,37 @@ class Recorder:
         b["__tk_h__"] = self.header_exception
         b["__tk_e__"] = self.loop_end
         b["__tk_p__"] = self.probe
+        b["__tk_d__"] = self.done
         # sys.__stdout__ too, so `sys.stdout is sys.__stdout__` holds as it does under python.
         sys.stdout = sys.__stdout__ = _Tee(sys.stdout, self, "stdout")  # type: ignore[misc,assignment]
         sys.stderr = sys.__stderr__ = _Tee(sys.stderr, self, "stderr")  # type: ignore[misc,assignment]
 
-    def start(self, s: int) -> bool:
-        rec = {"hit": len(self.records[s]), "events": []}
+    def start(self, s: int, changes: bool = False) -> bool:
+        """Start a recorded hit of S; CHANGES: fingerprint the frame, for done() to list what S changed."""
+        rec: dict[str, Any] = {"hit": len(self.records[s]), "events": []}
         self.records[s].append(rec)
-        self.current[(s, id(self._getframe(1)))] = rec
+        frame = self._getframe(1)
+        self.current[(s, id(frame))] = rec
+        if changes:
+            try:
+                rec["_before"] = _changes.fingerprint(frame)
+            except Exception:
+                pass
         return True
+
+    def done(self, s: int) -> None:
+        """Recorded hit of simple statement S ran to its end: record what it changed."""
+        self._changed(s, self._getframe(1))
+
+    def _changed(self, s: int, frame: Any) -> None:
+        rec = self.current.get((s, id(frame)))
+        fp = rec.pop("_before", None) if rec is not None else None
+        if fp is None:
+            return
+        try:
+            rec["events"] += [(None, ev) for ev in _changes.changes(fp, frame, snapshot)]
+        except Exception:
+            pass
 
     def value(self, k: int, v: Any) -> Any:
         s, role, _text, _extra = self.exprs[k]
@@ -386,14 +415,58 @@ class Recorder:
         # Skipped: an expression statement's None, and `np.random` on the way to `np.random.rand`.
         if rec is not None and not (role == "expr" and v is None) and not (role == "value" and type(v) is _ModuleType):
             rec["events"].append((k, snapshot(v, s in self.image_stmts)))
+            if (s in self.graph_stmts and role in ("bind", "expr", "return")) or (
+                role == "arg" and "_graph_call" in rec and _extra.get("index") == 0 and _extra.get("call") == rec["_graph_call"]
+            ):
+                self._value_graph(rec, self._getframe(1), v, _text)
         return v
+
+    def _value_graph(self, rec: dict, frame: Any, v: Any, text: str) -> None:
+        """The autograd graph of V (or of the first tensor of a sequence V) on this record."""
+        rec.pop("_graph_call", None)
+        torch = sys.modules.get("torch")
+        if torch is None:
+            return
+        try:
+            if type(v) in (list, tuple) and v:
+                v = v[0]
+            if isinstance(v, torch.Tensor) and v.grad_fn is not None:
+                self._graph_event(rec, frame, v, text)
+        except Exception:
+            pass
 
     def callee(self, k: int, f: Any) -> Any:
         s = self.exprs[k][0]
-        rec = self.current.get((s, id(self._getframe(1))))
+        frame = self._getframe(1)
+        rec = self.current.get((s, id(frame)))
         if rec is not None:
             rec["events"].append((k, self._describe(f)))
+            torch = sys.modules.get("torch")
+            if torch is not None:
+                try:
+                    self._autograd_call(torch, k, f, rec, frame)
+                except Exception:
+                    pass
         return f
+
+    def _autograd_call(self, torch: Any, k: int, f: Any, rec: dict, frame: Any) -> None:
+        """`t.backward()`: record t's graph now, before backward frees it; `torch.autograd.grad(…)`
+        and `torch.autograd.backward(…)`: record the graph of their first argument when it comes."""
+        if type(f) is _types.MethodType:
+            if getattr(f, "__func__", None) is torch.Tensor.backward:
+                text = self.exprs[k][2]
+                self._graph_event(rec, frame, f.__self__, text[: -len(".backward")] if text.endswith(".backward") else text)
+        elif f is torch.autograd.grad or f is torch.autograd.backward:
+            rec["_graph_call"] = self.exprs[k][2]
+
+    def _graph_event(self, rec: dict, frame: Any, t: Any, label: str) -> None:
+        fp = rec.get("_before")
+        if fp is None:
+            fp = _changes.fingerprint(frame)
+        names = {id(e[2]()): path for path, e in fp.entries.items() if e[0] == "t"} if fp is not None else {}
+        g = _autograd.walk(t, label, names)
+        if g is not None:
+            rec["events"].append((None, {"role": "graph", "text": label, "graph": g, "value": snapshot(t)}))
 
     def _describe(self, f: Any) -> dict:
         d: dict[str, Any] = {}
@@ -425,6 +498,7 @@ class Recorder:
         rec = self.current.get((s, id(frame if frame is not None else self._getframe(1))))
         if rec is not None and rec.get("exception") is None and self._running_recorded(s, rec):
             rec["exception"] = info
+            self._changed(s, frame if frame is not None else self._getframe(1))
         else:
             later = self.exc_later.setdefault(s, [])
             if len(later) < self.hits_limit:
@@ -595,7 +669,7 @@ class Recorder:
             entry["_figures_later"] += self.figures_later.get(s, [])
             for rec in self.records[s]:
                 merged = entry["records"].setdefault(rec["hit"], {"hit": rec["hit"], "events": [], "output": "", "exception": None, "probes": {}})
-                merged["events"] += [self._event(k, v) for k, v in rec["events"]]
+                merged["events"] += [self._event(k, v) if k is not None else v for k, v in rec["events"]]
                 merged["output"] += _ADDRESS.sub("0x…", "".join(rec.get("output", ())))
                 if rec.get("exception") and merged["exception"] is None:
                     merged["exception"] = rec["exception"]

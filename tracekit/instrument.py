@@ -4,7 +4,9 @@ Each simple statement S becomes::
 
     try:
         if __tk_n__(__tk_c__[S]) < N:        # next() on S's counter: true for the first N hits
-            __tk_s__(S); <S with sub-expressions wrapped in __tk_v__>; <bound names recorded>
+            __tk_s__(S, True)                # True: fingerprint the frame (what may change)
+            <S with sub-expressions wrapped in __tk_v__>; <bound names recorded>
+            __tk_d__(S)                      # what S changed, before → after
         else:
             <S unchanged>
     except __tk_R__:                          # RecursionError passes untouched
@@ -557,9 +559,15 @@ class _Instrumenter:
             after = self.record_names(s, [(a.asname or a.name) for a in rec.names if a.name != "*"])
         else:
             w.generic_visit(rec)
+        # What the line changed is read before its placeholders run. Statements that leave the
+        # block (`return`, `raise`, `break`, `continue`) would never reach that: they list no changes.
+        changes = not isinstance(node, (ast.Return, ast.Raise, ast.Break, ast.Continue, ast.Pass))
+        if changes:
+            after.append(ast.Expr(value=_call("__tk_d__", _const(s))))
         if node.lineno in self.probe_lines:
             after.append(ast.Expr(value=_call("__tk_p__", _const(s))))
-        return self.guarded(s, node, prefix + [self.start(s), rec] + after, [node])
+        start = ast.Expr(value=_call("__tk_s__", _const(s), _const(True))) if changes else self.start(s)
+        return self.guarded(s, node, prefix + [start, rec] + after, [node])
 
     def visit_top(self, w: _Wrap, value: ast.expr) -> ast.expr:
         """Visit a statement's top-level expression without recording it as a sub-expression."""

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     Status = Literal["ok", "error", "timeout", "crashed", "limit"]
     Reason = Literal["exception", "exit", "syntax", "instrument", "timeout", "signal", "output", "memory", "placeholder", "authoring", "trace"]
-    Role = Literal["bind", "call", "arg", "result", "value", "expr", "test", "iter", "return", "yield"]
+    Role = Literal["bind", "call", "arg", "result", "value", "expr", "test", "iter", "return", "yield", "change", "graph"]
 
 SCHEMA_VERSION = 1
 
@@ -35,7 +35,7 @@ AUTHOR_REASONS = frozenset({"syntax", "exit", "placeholder"})
 NOT_RUN_REASONS = frozenset({"authoring", "syntax", "instrument", "trace"})
 
 #: roles of recorded events (lines[].records[].events[].role)
-ROLES: tuple[str, ...] = ("bind", "call", "arg", "result", "value", "expr", "test", "iter", "return", "yield")
+ROLES: tuple[str, ...] = ("bind", "call", "arg", "result", "value", "expr", "test", "iter", "return", "yield", "change", "graph")
 
 # ── exit statuses ───────────────────────────────────────────────────────────
 #: the child could not use the requested device (it printed why; the parent says nothing more)
@@ -79,6 +79,7 @@ SPEC_KEYS = frozenset(
         "max_figures",
         "figure_max_size",
         "image_lines",
+        "graph_lines",
         "pkg_parent",
         "fault_log",
     }
@@ -98,6 +99,7 @@ HOOKS = {
     "recursion_error": "__tk_R__",
     "loop_end": "__tk_e__",
     "placeholders": "__tk_p__",
+    "done": "__tk_d__",
 }
 
 

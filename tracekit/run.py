@@ -131,6 +131,7 @@ def trace_file(
     env: dict | None = None,
     stdin: Any = None,
     image_lines: Iterable[int] | None = None,
+    graph_lines: Iterable[int] | None = None,
     figures_dir: str | os.PathLike | None = None,
     figure_dpi: Any = _UNSET,
     max_figures: Any = _UNSET,
@@ -148,7 +149,9 @@ def trace_file(
     FIGURE_DPI and scaled down to fit FIGURE_MAX_SIZE pixels); values on the lines in
     IMAGE_LINES (lines marked ``# tracekit: image``) that are tensors or arrays shaped like
     images become small PNGs, as PIL images always do. The PNGs come back in
-    ``RunResult.figures``, and are also written to FIGURES_DIR when it is given.
+    ``RunResult.figures``, and are also written to FIGURES_DIR when it is given. Values bound
+    or returned on GRAPH_LINES (lines marked ``# tracekit: graph``) that have a ``grad_fn`` get
+    their autograd graph recorded, as the tensor on a ``.backward()`` line always does.
     """
     given = dict(
         device=device,
@@ -183,6 +186,7 @@ def trace_file(
         "stop_on_limit": capture,
         "figures_dir": str(Path(tmpdir) / "figures"),
         "image_lines": sorted({int(n) for n in (image_lines or ())}),
+        "graph_lines": sorted({int(n) for n in (graph_lines or ())}),
     }
     from ._codecache import PKG_PARENT, prepare
     from .instrument import InstrumentError, ReservedNameError

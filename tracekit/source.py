@@ -31,7 +31,7 @@ __all__ = [
     "split_prose",
 ]
 
-STATEMENT_KEYS = frozenset({"hide", "raises", "rows", "cols", "image"})
+STATEMENT_KEYS = frozenset({"hide", "raises", "rows", "cols", "image", "graph"})
 FILE_KEYS = frozenset({"device", "seed", "timeout", "hits", "memory", "prose", "markup"})
 
 # `# tracekit: …` anywhere in a trailing comment; at the start for a comment line of its own.
@@ -97,6 +97,7 @@ class Item:
     rows: list[str] | None = None
     cols: list[str] | None = None
     image: bool = False
+    graph: bool = False  # show the autograd graph of what the statement binds or returns
 
 
 @dataclass
@@ -324,7 +325,7 @@ def _directive_value(display: str, line: int, key: str, value: str | None) -> An
         if value not in choices:
             raise bad(" or ".join(choices))
         return value
-    if key in ("hide", "image"):
+    if key in ("hide", "image", "graph"):
         if value is not None:
             raise bad("no value")
         return True
@@ -680,6 +681,7 @@ class _Reader:
                 rows=directives.get("rows"),
                 cols=directives.get("cols"),
                 image=bool(directives.get("image", False)),
+                graph=bool(directives.get("graph", False)),
             )
         )
 

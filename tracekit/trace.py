@@ -15,6 +15,11 @@ Schema changelog (bump SCHEMA_VERSION on any change a reader could notice):
      hits are its calls); error.reason "authoring" (the file could not be read as an example)
      and "trace" (the child's trace was unreadable); a failed placeholder makes status "error"
      with reason "placeholder" (it was "ok" beside the error before).
+  1  (compatible additions) event role "change" (what a recorded hit changed: `change`, `value`
+     after, optional `before` and `summary`) and role "graph" (the autograd graph walked from a
+     value: `graph` {nodes, edges, text, omitted}); lines[].last: the last hit was recorded by a
+     second run (records then hold hits 0..N-1 and the last); top-level `last_hit` says why
+     last-hit records were dropped.
 """
 
 from __future__ import annotations
@@ -110,6 +115,23 @@ def check_value(v: Any, where: str) -> dict:
     return v
 
 
+def _check_graph(g: Any, where: str) -> dict:
+    """An autograd graph: nodes {id, name, leaf?, shape?}, edges [from, to], its text, what was left out."""
+    g = _obj(g, where)
+    for i, n in enumerate(_items(g, "nodes", where)):
+        nw = f"{where}.nodes[{i}]"
+        n = _obj(n, nw)
+        _want(n, "id", int, nw)
+        _want(n, "name", str, nw)
+        _want(n, "leaf", bool, nw)
+    for i, edge in enumerate(_items(g, "edges", where)):
+        if not (isinstance(edge, list) and len(edge) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in edge)):
+            raise TraceError(f"{where}.edges[{i}]: expected [from, to]")
+    _want(g, "text", str, where)
+    _want(g, "omitted", int, where)
+    return g
+
+
 def _check_error(e: Any, where: str) -> dict | None:
     if e is None:
         return None
@@ -144,6 +166,10 @@ class Event:
     qualname: str | None = None  # call: the callee's qualified name
     doc: str | None = None  # call: the first sentence of its docstring
     signature: str | None = None  # call: its signature
+    change: str | None = None  # change: what happened (changed, zeroed, created, cleared, grew, summary, …)
+    summary: str | None = None  # change: a line about it ("largest |Δ| 0.05", "4 parameters changed; …")
+    before: Value | None = None  # change: the value before the line, where it was cheap to keep
+    graph: dict | None = None  # graph: the autograd graph walked from the value
     extra: dict = field(default_factory=dict)  # keys this version does not know, kept as they are
 
     _OPTIONAL: ClassVar[tuple[tuple[str, type], ...]] = (
@@ -153,6 +179,8 @@ class Event:
         ("qualname", str),
         ("doc", str),
         ("signature", str),
+        ("change", str),
+        ("summary", str),
     )
 
     @classmethod
@@ -160,15 +188,22 @@ class Event:
         e = _obj(e, where)
         value = check_value(e["value"], f"{where}.value") if "value" in e else None
         known = {name: _want(e, name, typ, where, nullable=True) for name, typ in cls._OPTIONAL}
+        before = check_value(e["before"], f"{where}.before") if e.get("before") is not None else None
+        graph = _check_graph(e["graph"], f"{where}.graph") if e.get("graph") is not None else None
         # unknown keys, and known ones written as null, are kept as they are
-        extra = {k: v for k, v in e.items() if k not in ("role", "text", "value") and (k not in known or v is None)}
-        return cls(_want(e, "role", str, where, ""), _want(e, "text", str, where, ""), value, extra=extra, **known)
+        own = ("role", "text", "value", "before", "graph")
+        extra = {k: v for k, v in e.items() if (k not in own or (k in ("before", "graph") and v is None)) and (k not in known or v is None)}
+        return cls(_want(e, "role", str, where, ""), _want(e, "text", str, where, ""), value, before=before, graph=graph, extra=extra, **known)
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"role": self.role, "text": self.text, **self.extra}
         for name, _typ in self._OPTIONAL:
             if getattr(self, name) is not None:
                 d[name] = getattr(self, name)
+        if self.before is not None:
+            d["before"] = self.before
+        if self.graph is not None:
+            d["graph"] = self.graph
         if self.value is not None:
             d["value"] = self.value
         return d

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from ..source import Item, Note
 from ..trace import ErrorInfo, Event, Line, Record
+from .graph import graph_svg
 from .markup import doc_summary_html, doc_summary_text, render_markdown
 from .text import _clip
 from .values import _PRINT_CALLS, _is_builtin_call, _is_module, _is_none, _same_value, _text_entry, _value_entry
@@ -183,6 +184,14 @@ def _record_entries(record: Record, item: Item | None) -> tuple[list[Entry], lis
             entries.append(_value_entry("test", text, v, item, label="test"))
         elif role == "iter":
             entries.append(_value_entry("iter", text, v, item, label="iter"))
+        elif role == "change":
+            entries.append(_change_entry(ev, item))
+        elif role == "graph" and ev.graph is not None:
+            entries.append(_graph_entry(ev))
+
+    # A name the line changed in place is shown before → after; its rebinding row would repeat it.
+    changed = {e.name for e in entries if e.kind == "changed"}
+    entries = [e for e in entries if not (e.kind == "result" and e.label == "result" and e.name in changed)]
 
     tail: list[Entry] = []
     out = record.output
@@ -204,6 +213,32 @@ def _record_entries(record: Record, item: Item | None) -> tuple[list[Entry], lis
             )
         )
     return entries, tail
+
+
+def _change_entry(ev: Event, item: Item | None) -> Entry:
+    """✎ what a line changed: ``W.grad`` None → tensor(…); a module's summary in words."""
+    word = ev.change or "changed"
+    if word == "summary":
+        return Entry(kind="changed", name=" ".join(ev.text.split()), text=ev.summary or "", label="changed", glyph=GLYPHS["changed"])
+    e = _value_entry("changed", " ".join(ev.text.split()), ev.value, item, label=word)
+    e.tags = [t for t in e.tags if t.kind in ("shape", "len")]
+    if ev.before is not None:
+        e.before = _value_entry("changed", "", ev.before, item)
+    e.detail = ev.summary or ""
+    return e
+
+
+def _graph_entry(ev: Event) -> Entry:
+    """The autograd graph walked back from a tensor: an SVG, with the same path as text."""
+    graph = ev.graph or {}
+    text = str(graph.get("text") or "")
+    omitted = graph.get("omitted")
+    if isinstance(omitted, int) and omitted > 0:
+        text += f" (and {omitted} more node{'s' if omitted != 1 else ''}, not drawn)"
+    name = " ".join(ev.text.split())
+    return Entry(
+        kind="graph", name=name, text=_clip(text), label="backward path", glyph=GLYPHS["graph"], svg=graph_svg(graph, f"Autograd graph of {name}: {text}")
+    )
 
 
 _HEADER = re.compile(r"^\s*(?:async\s+)?(def|for|with|except|lambda)\b")

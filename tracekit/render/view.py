@@ -69,7 +69,7 @@ class Entry:
     """One row of an EXECUTION STATE block.
 
     kind: api | arg | result | value | return | yield | test | iter | derived | output
-          | exception | final | later
+          | exception | final | later | changed (before → after) | graph (an autograd graph)
     glyph: the chapter's glyph (📚 ⬇ ⬆ →), kept as hidden text so copied text reads like the
            chapter; the visible icon is an inline SVG chosen by ``kind``.
     label: a small word before the name ("arg 1", "result", "after the loop").
@@ -94,6 +94,8 @@ class Entry:
     of: str = ""  # for arguments, when a line makes several calls: the callee ("torch.dot()")
     image: Figure | None = None  # the value drawn as a small picture (``value.image``)
     wrap: bool = False  # one very long line: shown in a scrolling box, wrapped
+    before: Entry | None = None  # changed: the value before the line ran (shown "before → after")
+    svg: Markup | None = None  # graph: the autograd graph drawn as an inline SVG
 
     @property
     def icon(self) -> str:
@@ -107,6 +109,10 @@ class Entry:
         body = self.text
         if self.table is not None and not body:
             body = "[" + "; ".join(", ".join(r) for r in self.table.rows) + "]"
+        if self.before is not None:
+            body = f"{self.before.text} → {body}"
+        if self.detail and self.kind == "changed":
+            body += f" ({self.detail})"
         return f"{head}{label}{self.name} = {body}".replace("  ", " ").strip()
 
 
@@ -124,6 +130,8 @@ ICONS = {
     "later": "i-output",
     "exception": "i-error",
     "final": "i-final",
+    "changed": "i-changed",
+    "graph": "i-graph",
 }
 
 GLYPHS = {
@@ -135,6 +143,8 @@ GLYPHS = {
     "derived": "→",
     "final": "⏹",
     "exception": "⚠",
+    "changed": "✎",
+    "graph": "⤺",
 }
 
 

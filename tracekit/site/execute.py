@@ -48,10 +48,13 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
                 return _Ran("authoring", error=e, seconds=time.monotonic() - started)
         options = plan.config.run_options().merged(example.options or {})
         image_lines = [item.line for item in example.items if item.image]
+        graph_lines = [item.line for item in example.items if item.graph]
         if cancel.is_set():
             return None
         try:
-            result = trace_file(path, options=options, capture=True, probes=example.probes, cwd=str(plan.root), env=env_vars, image_lines=image_lines)
+            result = trace_file(
+                path, options=options, capture=True, probes=example.probes, cwd=str(plan.root), env=env_vars, image_lines=image_lines, graph_lines=graph_lines
+            )
         except DeviceUnavailable as e:
             return _Ran("skipped", example=example, message=str(e), device=options.device, seconds=time.monotonic() - started)
         return _Ran("ran", example=example, result=result, device=options.device, seconds=time.monotonic() - started)

@@ -1,0 +1,214 @@
+"""What a line changed (before → after) and the autograd path, as the trace records them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tracekit import trace as trace_mod
+from tracekit.render.entries import _record_entries
+from tracekit.render.graph import graph_svg
+from tracekit.run import trace_file
+
+jsonschema = pytest.importorskip("jsonschema")
+SCHEMA = json.loads(trace_mod.SCHEMA_PATH.read_text())
+
+
+def run_script(tmp_path: Path, code: str, **kw: object) -> dict:
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(code))
+    result = trace_file(script, capture=True, **kw)
+    jsonschema.validate(result.trace, SCHEMA)
+    return result.trace
+
+
+def changes(trace: dict, number: int, hit: int = 0) -> list[tuple]:
+    for ln in trace["lines"]:
+        if ln["line"] == number:
+            rec = ln["records"][hit]
+            return [
+                (e["text"], e["change"], (e.get("before") or {}).get("repr"), e["value"]["repr"], e.get("summary"))
+                for e in rec["events"]
+                if e["role"] == "change"
+            ]
+    raise AssertionError(f"line {number} not in trace")
+
+
+def test_in_place_changes_grads_and_containers_are_listed_before_and_after(tmp_path: Path) -> None:
+    t = run_script(
+        tmp_path,
+        """\
+        import torch
+        W = torch.tensor([[1.0, 2.0]], requires_grad=True)
+        loss = (W * W).sum()
+        loss.backward()
+        with torch.no_grad():
+            W -= 0.25 * W.grad
+        W.grad.zero_()
+        xs = []
+        xs.append(3)
+        d = {"a": 1}
+        d["b"] = 2
+        d = {}
+        """,
+    )
+    assert changes(t, 4) == [("W.grad", "created", "None", "tensor([[2., 4.]])", None)]
+    assert changes(t, 6) == [("W", "changed", "tensor([[1., 2.]])", "tensor([[0.5000, 1.0000]])", "largest |Δ| 1")]
+    assert changes(t, 7) == [("W.grad", "zeroed", "tensor([[2., 4.]])", "tensor([[0., 0.]])", None)]
+    assert changes(t, 9) == [("xs", "grew", "[]", "[3]", "len 0 → 1")]
+    assert changes(t, 11) == [("d", "grew", "{'a': 1}", "{'a': 1, 'b': 2}", "len 1 → 2")]
+    # Rebinding a name is not a change of the object: the line's result shows it.
+    assert changes(t, 12) == []
+    # Reading .grad of a non-leaf (loss) would print a warning: it is never read.
+    assert t["stderr"] == ""
+
+
+def test_module_parameters_are_named_and_summarised(tmp_path: Path) -> None:
+    t = run_script(
+        tmp_path,
+        """\
+        import torch
+        import torch.nn as nn
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        model(torch.ones(4, 2)).sum().backward()
+        opt.step()
+        opt.zero_grad()
+        """,
+    )
+    step = changes(t, 7)
+    assert step[0][:2] == ("model", "summary")
+    assert step[0][4].startswith("4 parameters changed; largest |Δ| ")
+    assert [c[0] for c in step[1:]] == ["model.0.weight", "model.0.bias", "model.1.weight", "model.1.bias"]
+    assert all(c[1] == "changed" and c[4].startswith("largest |Δ| ") for c in step[1:])
+    zero = changes(t, 8)
+    assert zero[0][4] == "4 gradients cleared"
+    assert [(c[0], c[1], c[3]) for c in zero[1:]] == [(f"model.{p}.grad", "cleared", "None") for p in ("0.weight", "0.bias", "1.weight", "1.bias")]
+
+
+def test_only_recorded_hits_list_changes_and_the_run_is_unchanged(tmp_path: Path) -> None:
+    code = """\
+        import torch
+        acc = torch.zeros(2)
+        for i in range(5):
+            acc += i
+        print(acc)
+        """
+    t = run_script(tmp_path, code, hits=2)
+    loop = next(ln for ln in t["lines"] if ln["line"] == 4)
+    assert loop["hits"] == 5 and len(loop["records"]) == 2
+    assert changes(t, 4, 1) == [("acc", "changed", "tensor([0., 0.])", "tensor([1., 1.])", "largest |Δ| 1")]
+    script = tmp_path / "script.py"
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert t["stdout"] == plain.stdout == "tensor([10., 10.])\n"
+
+
+def test_backward_records_the_graph_it_walks_before_freeing_it(tmp_path: Path) -> None:
+    t = run_script(
+        tmp_path,
+        """\
+        import torch
+        W = torch.tensor([[0.5, -0.5]], requires_grad=True)
+        b = torch.tensor([0.1], requires_grad=True)
+        x = torch.tensor([[1.0], [2.0]])
+        loss = torch.sigmoid(W @ x + b).sum()
+        loss.backward()
+        y = (W * 2).sum()  # tracekit: graph
+        g, = torch.autograd.grad((W * 3).sum(), [W])
+        """,
+        graph_lines=[7],
+    )
+    graphs = {ln["line"]: [e for r in ln["records"] for e in r["events"] if e["role"] == "graph"] for ln in t["lines"]}
+    (g6,) = graphs[6]
+    assert g6["text"] == "loss"
+    assert g6["graph"]["text"] == "loss → SumBackward0 → SigmoidBackward0 → AddBackward0 → MmBackward0 → W, b"
+    leaves = [n for n in g6["graph"]["nodes"] if n.get("leaf")]
+    assert [(n["name"], n["shape"]) for n in leaves] == [("W", [1, 2]), ("b", [1])]
+    assert graphs[7][0]["graph"]["text"] == "y → SumBackward0 → MulBackward0 → W"
+    assert graphs[8][0]["graph"]["text"] == "(W * 3).sum() → SumBackward0 → MulBackward0 → W"
+
+
+def test_a_graph_past_the_limit_is_cut_and_says_how_much(tmp_path: Path) -> None:
+    t = run_script(
+        tmp_path,
+        """\
+        import torch
+        x = torch.ones(1, requires_grad=True)
+        y = x
+        for _ in range(100):
+            y = y * 1.01
+        y.sum().backward()
+        """,
+    )
+    (ev,) = [e for ln in t["lines"] if ln["line"] == 6 for r in ln["records"] for e in r["events"] if e["role"] == "graph"]
+    assert len(ev["graph"]["nodes"]) == 60 and ev["graph"]["omitted"] == 43  # root, sum, 100 products, x: 103 nodes
+
+
+def test_change_and_graph_entries_read_as_the_chapter_writes_them() -> None:
+    rec = trace_mod.Record.from_dict(
+        {
+            "hit": 0,
+            "events": [
+                {
+                    "role": "change",
+                    "text": "W.grad",
+                    "change": "created",
+                    "before": {"type": "NoneType", "repr": "None"},
+                    "value": {"type": "torch.Tensor", "repr": "tensor([0.2741])"},
+                },
+                {
+                    "role": "change",
+                    "text": "model",
+                    "change": "summary",
+                    "summary": "2 parameters changed; largest |Δ| 0.05 in w",
+                    "value": {"type": "M", "repr": "M()"},
+                },
+            ],
+        }
+    )
+    entries, _tail = _record_entries(rec, None)
+    assert [e.as_text() for e in entries] == ["✎ created: W.grad = None → tensor([0.2741])", "✎ changed: model = 2 parameters changed; largest |Δ| 0.05 in w"]
+
+
+def test_graph_svg_draws_every_node_in_layers() -> None:
+    graph = {
+        "nodes": [
+            {"id": 0, "name": "loss"},
+            {"id": 1, "name": "AddBackward0"},
+            {"id": 2, "name": "W", "leaf": True, "shape": [1, 3]},
+            {"id": 3, "name": "b<", "leaf": True, "shape": [1]},
+        ],
+        "edges": [[0, 1], [1, 2], [1, 3]],
+        "text": "loss → AddBackward0 → W, b<",
+    }
+    svg = str(graph_svg(graph, "Autograd graph of loss"))
+    assert svg.count("<rect") == 4 and svg.count("<line") == 3
+    assert ">W (1, 3)</text>" in svg and ">b&lt; (1,)</text>" in svg
+    assert "<title>Autograd graph of loss</title>" in svg
+
+
+def test_fingerprints_hold_no_reference_that_python_would_not(tmp_path: Path) -> None:
+    code = """\
+        import sys
+        import torch
+        class T:
+            pass
+        def f(x):
+            t = T()
+            box = [t, x]
+            box.append(t)
+            print(sys.getrefcount(t), sys.getrefcount(x), sys.getrefcount(box))
+        w = torch.zeros(2)
+        f(w)
+        print(sys.getrefcount(w))
+        """
+    t = run_script(tmp_path, code)
+    plain = subprocess.run([sys.executable, str(tmp_path / "script.py")], capture_output=True, text=True)
+    assert t["stdout"] == plain.stdout
+    assert changes(t, 8)[0][:2] == ("box", "grew")

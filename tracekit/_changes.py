@@ -1,0 +1,388 @@
+"""What a recorded hit changed: cheap fingerprints before the line, before → after once it ran.
+
+Standard library only; torch is found through ``sys.modules`` when the script imported it.
+Before a recorded hit, the names of the running frame are fingerprinted at most two levels
+deep: ids, tensor version counters, ``.grad`` identity and version, container lengths. Modules,
+classes and functions are never walked, except an ``nn.Module``'s parameters. A before value is
+copied only where that is cheap (tensors up to MAX_CLONE elements, containers up to MAX_CLONE
+items). After the line, whatever moved becomes a ``change`` event.
+"""
+
+from __future__ import annotations
+
+import sys
+import types as _types
+from weakref import ref as _weakref
+
+TYPE_CHECKING = False  # `typing` is not imported at run time; mypy reads the import below
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = ["Fingerprints", "fingerprint", "changes"]
+
+MAX_CLONE = 1000  # tensor elements / container items whose before value is copied
+MAX_LISTED = 4  # parameters (or gradients) of one module listed before the rest are summarised
+MAX_NAMES = 300  # names of one frame looked at
+MAX_INNER = 16  # items of a container or attributes of an object looked at (the second level)
+
+_SKIP = (
+    _types.ModuleType,
+    _types.FunctionType,
+    _types.BuiltinFunctionType,
+    _types.MethodType,
+    _types.MethodWrapperType,
+    _types.WrapperDescriptorType,
+    _types.MethodDescriptorType,
+    _types.ClassMethodDescriptorType,
+    _types.GeneratorType,
+    _types.CoroutineType,
+    _types.FrameType,
+    _types.CodeType,
+    type,
+)
+_CONTAINERS = (list, dict, set, bytearray)
+_CO_OPTIMIZED = 0x1
+
+
+class Fingerprints:
+    """Fingerprints of one frame's names, keyed by path, holding no strong reference to the program's
+    objects (reference counts stay python's): tensors and modules by weakref, the rest by id."""
+
+    __slots__ = ("entries", "roots", "modules")
+
+    def __init__(self) -> None:
+        # path -> (kind, root, where, a, b, before copy or None); `where` is a weakref (tensors)
+        # or the (root name, attribute or key) that finds a container again after the line
+        self.entries: dict[str, tuple] = {}
+        self.roots: dict[str, int] = {}  # root name -> id of the object it named
+        self.modules: dict[str, str] = {}  # parameter path -> module path (for summaries)
+
+
+# Code that can reach its own frame's locals dict: that dict is left as python left it.
+_INTROSPECTION = frozenset({"locals", "vars", "exec", "eval", "dir", "_getframe", "currentframe", "getframeinfo", "stack", "f_locals"})
+
+
+def _names(frame: Any) -> dict | None:
+    """The frame's names: a function's locals and the globals its code reads, or a module's globals.
+
+    None for class bodies and exec'd namespaces: reading them could run the program's code.
+    """
+    code = frame.f_code
+    if code.co_flags & _CO_OPTIMIZED:
+        loc = frame.f_locals
+        ns = dict(loc)
+        if not _INTROSPECTION.intersection(code.co_names):
+            # Reading f_locals leaves a dict on the frame that holds every local: emptied again, so
+            # that reference counts (and the moment objects are freed) stay python's.
+            loc.clear()
+        g = frame.f_globals
+        for n in code.co_names:
+            if n in g and n not in ns:
+                ns[n] = g[n]
+        return ns
+    if frame.f_locals is frame.f_globals:
+        return frame.f_globals
+    return None
+
+
+def _version(torch: Any, t: Any) -> int:
+    try:
+        return int(t._version)
+    except Exception:  # inference tensors have no version counter
+        return -1
+
+
+def _grad_of(t: Any) -> Any:
+    """A leaf's (or a retains_grad tensor's) .grad; reading it on other tensors would warn."""
+    try:
+        if t.is_leaf or t.retains_grad:
+            return t.grad
+    except Exception:
+        pass
+    return None
+
+
+def _clone(torch: Any, t: Any) -> Any:
+    try:
+        if t.numel() <= MAX_CLONE and t.layout == torch.strided and t.device.type != "meta":
+            return t.detach().clone()
+    except Exception:
+        pass
+    return None
+
+
+def _ref(v: Any) -> Any:
+    try:
+        return _weakref(v)
+    except TypeError:
+        return None
+
+
+def _add_tensor(fp: Fingerprints, torch: Any, path: str, root: str, t: Any, seen: set) -> None:
+    if id(t) in seen:
+        return
+    seen.add(id(t))
+    ref = _ref(t)
+    if ref is None:
+        return
+    fp.entries[path] = ("t", root, ref, _version(torch, t), None, _clone(torch, t))
+    g = _grad_of(t)
+    if g is not None or (t.requires_grad and t.is_leaf):
+        gv = _version(torch, g) if g is not None else None
+        fp.entries[path + ".grad"] = ("g", root, ref, _ref(g) if g is not None else None, gv, _clone(torch, g) if g is not None else None)
+
+
+_PRIMITIVE = (int, float, str, bool, type(None), bytes, complex)
+
+
+def _items_of(c: Any) -> list:
+    """A container's items as python iterates it (dicts: key, value pairs)."""
+    if type(c) is dict:
+        return list(c.items())
+    return list(c)
+
+
+def _contents(c: Any) -> tuple[Any, Any]:
+    """(ids of the items, a copy of them or None): the copy only where every item is a plain
+    number, string or None, so that keeping it holds no reference to the program's objects."""
+    if type(c) is bytearray:
+        b = bytes(c)
+        return b, b
+    items = _items_of(c)
+    if type(c) is dict:
+        ids = [(id(k), id(v)) for k, v in items]
+        safe = all(type(k) in _PRIMITIVE and type(v) in _PRIMITIVE for k, v in items)
+    else:
+        ids = [id(x) for x in items]
+        safe = all(type(x) in _PRIMITIVE for x in items)
+    return ids, (items if safe else None)
+
+
+def _add_container(fp: Fingerprints, path: str, root: str, where: tuple, c: Any, deep: bool) -> None:
+    n = len(c)
+    ids, copy = _contents(c) if deep and n <= MAX_CLONE else (None, None)
+    fp.entries[path] = ("c", root, where, (id(c), n), ids, copy)
+
+
+def fingerprint(frame: Any) -> Fingerprints | None:
+    """Cheap fingerprints of what the frame's names reach, at most two levels deep."""
+    ns = _names(frame)
+    if ns is None:
+        return None
+    mods = sys.modules
+    torch = mods.get("torch")
+    tensor = torch.Tensor if torch is not None else None
+    mm = mods.get("torch.nn.modules.module")
+    module_t = mm.Module if mm is not None else None
+    fp = Fingerprints()
+    seen: set[int] = set()
+    inner: list[tuple[str, Any]] = []
+    for i, (name, v) in enumerate(ns.items()):
+        if i >= MAX_NAMES:
+            break
+        if type(name) is not str or name.startswith("__"):
+            continue
+        t = type(v)
+        if t in _SKIP or issubclass(t, type):
+            continue
+        if tensor is not None and issubclass(t, tensor):
+            fp.roots[name] = id(v)
+            _add_tensor(fp, torch, name, name, v, seen)
+        elif t in _CONTAINERS:
+            fp.roots[name] = id(v)
+            _add_container(fp, name, name, (name, None), v, True)
+            inner.append((name, v))
+        elif module_t is not None and issubclass(t, module_t):
+            fp.roots[name] = id(v)
+            if id(v) in seen:
+                continue
+            seen.add(id(v))
+            try:
+                for pname, p in v.named_parameters():
+                    _add_tensor(fp, torch, f"{name}.{pname}", name, p, seen)
+                    fp.modules[f"{name}.{pname}"] = name
+                    fp.modules[f"{name}.{pname}.grad"] = name
+            except Exception:
+                pass
+        elif _attrs(v) is not None:
+            fp.roots[name] = id(v)
+            inner.append((name, v))
+    # The second level: tensors in small lists and dicts; tensors and containers held by plain objects.
+    for name, v in inner:
+        if type(v) in _CONTAINERS:
+            if type(v) not in (list, dict) or len(v) > MAX_INNER:
+                continue
+            for k, item in list(v.items()) if type(v) is dict else list(enumerate(v)):
+                if tensor is not None and issubclass(type(item), tensor):
+                    _add_tensor(fp, torch, f"{name}[{k!r}]", name, item, seen)
+            continue
+        attrs = _attrs(v)
+        if attrs is None:
+            continue
+        for j, (an, av) in enumerate(list(attrs.items())):
+            if j >= MAX_INNER:
+                break
+            if type(an) is not str or an.startswith("_"):
+                continue
+            at = type(av)
+            if tensor is not None and issubclass(at, tensor):
+                _add_tensor(fp, torch, f"{name}.{an}", name, av, seen)
+            elif at in _CONTAINERS and id(av) not in seen:
+                seen.add(id(av))
+                _add_container(fp, f"{name}.{an}", name, (name, an), av, False)
+    return fp
+
+
+def _attrs(v: Any) -> dict | None:
+    """A plain object's instance dict, when reading it runs none of the program's code."""
+    t = type(v)
+    if t in _SKIP or issubclass(t, type) or t.__module__ == "builtins":
+        return None
+    for k in t.__mro__:
+        attrs = k.__dict__
+        if type(attrs.get("__getattribute__")) is _types.FunctionType:
+            return None
+    try:
+        d = object.__getattribute__(v, "__dict__")
+    except Exception:
+        return None
+    return d if type(d) is dict else None
+
+
+def _find(ns: dict, where: tuple) -> Any:
+    """The container at WHERE ((name, None) or (name, attribute)) after the line; None if gone."""
+    name, attr = where
+    v = ns.get(name)
+    if attr is None:
+        return v
+    d = _attrs(v) if v is not None else None
+    return d.get(attr) if d is not None else None
+
+
+# ----------------------------------------------------------------------------------------
+# After the line
+# ----------------------------------------------------------------------------------------
+
+
+def _max_delta(torch: Any, before: Any, after: Any) -> float | None:
+    try:
+        if before is None or after is None or before.shape != after.shape or not (before.is_floating_point() or before.is_complex()):
+            return None
+        if before.numel() == 0:
+            return 0.0
+        return float((after.detach() - before).abs().max().item())
+    except Exception:
+        return None
+
+
+def _is_zero(t: Any) -> bool:
+    try:
+        return t.numel() > 0 and not bool(t.detach().any().item())
+    except Exception:
+        return False
+
+
+def changes(fp: Fingerprints, frame: Any, snapshot: Any) -> list[dict]:
+    """The change events: what moved since FP was taken, as {role, text, change, value, before?, summary?}."""
+    ns = _names(frame)
+    if ns is None:
+        return []
+    torch = sys.modules.get("torch")
+    out: list[dict] = []
+    deltas: dict[str, float] = {}
+    rebound = {r for r, rid in fp.roots.items() if id(ns.get(r)) != rid}
+    for path, (kind, root, where, a, b, copy) in fp.entries.items():
+        if root in rebound:
+            continue  # the line bound the name anew: its result says so
+        ev = None
+        if kind == "t":
+            obj = where()
+            if obj is None or _version(torch, obj) == a:
+                continue
+            ev = {"change": "zeroed" if _is_zero(obj) else "changed"}
+            after = obj.detach()
+            ev["value"] = snapshot(after)
+            if copy is not None:
+                ev["before"] = snapshot(copy)
+                d = _max_delta(torch, copy, after)
+                if d is not None:
+                    deltas[path] = d
+                    ev["summary"] = f"largest |Δ| {d:.4g}"
+        elif kind == "g":
+            obj = where()
+            if obj is None:
+                continue
+            g = _grad_of(obj)
+            old = a() if a is not None else None
+            if a is None and g is None:
+                continue
+            if g is not None and g is old and _version(torch, g) == b:
+                continue
+            if g is None:
+                ev = {"change": "cleared", "value": snapshot(None)}
+            elif a is None:
+                ev = {"change": "zeroed" if _is_zero(g) else "created", "value": snapshot(g.detach())}
+            else:
+                word = "zeroed" if _is_zero(g) else ("accumulated" if g is old else "replaced")
+                ev = {"change": word, "value": snapshot(g.detach())}
+            if a is None:
+                ev["before"] = snapshot(None)
+            elif copy is not None:
+                ev["before"] = snapshot(copy)
+        elif kind == "c":
+            obj = _find(ns, where)
+            cid, n0 = a
+            if obj is None or id(obj) != cid or type(obj) not in _CONTAINERS:
+                continue
+            n = len(obj)
+            if n == n0:
+                if b is None or _contents(obj)[0] == b:
+                    continue
+                ev = {"change": "changed"}
+            else:
+                ev = {"change": "grew" if n > n0 else "shrank", "summary": f"len {n0} → {n}"}
+            ev["value"] = snapshot(obj)
+            if copy is not None:
+                t = type(obj)
+                ev["before"] = snapshot(dict(copy) if t is dict else (bytearray(copy) if t is bytearray else t(copy)))
+        if ev is not None:
+            out.append({"role": "change", "text": path, **ev})
+    return _summarise(out, fp, deltas, snapshot, ns)
+
+
+def _summarise(events: list[dict], fp: Fingerprints, deltas: dict[str, float], snapshot: Any, ns: dict) -> list[dict]:
+    """Per module: a summary ("4 parameters changed; largest |Δ| 0.05 in hidden.weight") and the first few."""
+    groups: dict[tuple[str, bool], list[dict]] = {}
+    order: list[Any] = []
+    for ev in events:
+        mod = fp.modules.get(ev["text"])
+        if mod is None:
+            order.append(ev)
+            continue
+        key = (mod, ev["text"].endswith(".grad"))
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(ev)
+    out: list[dict] = []
+    for item in order:
+        if isinstance(item, dict):
+            out.append(item)
+            continue
+        mod, grads = item
+        evs = groups[item]
+        if len(evs) > 1:
+            n = len(evs)
+            if grads:
+                words = {e["change"] for e in evs}
+                word = words.pop() if len(words) == 1 else "changed"
+                text = f"{n} gradients {word}"
+            else:
+                text = f"{n} parameters changed"
+                known = [(deltas[e["text"]], e["text"]) for e in evs if e["text"] in deltas]
+                if known:
+                    d, where = max(known)
+                    text += f"; largest |Δ| {d:.4g} in {where[len(mod) + 1 :]}"
+            out.append({"role": "change", "text": mod, "change": "summary", "summary": text, "value": snapshot(ns.get(mod))})
+        out += evs[:MAX_LISTED]
+    return out
