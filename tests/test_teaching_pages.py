@@ -77,7 +77,7 @@ def test_backward_shows_the_gradients_it_filled_and_the_path_it_walked(site: Pat
     text = card_text(site, "one_step_of_learning", "loss.backward()")
     assert "✎ created: W.grad (1×3)\n= None\n→\n40.727" in text
     assert "✎ created: b.grad\n= None\n→ tensor([0.2741])" in text
-    assert f"⤺ backward path: loss\n= " in text and path in text
+    assert "⤺ backward path: loss\n= " in text and path in text
     html = (site / "one_step_of_learning.html").read_text(encoding="utf-8")
     svg = re.search(r'<svg class="ag".*?</svg>', html, flags=re.S)
     assert svg is not None and ">W (1, 3)</text>" in svg.group(0) and ">b (1,)</text>" in svg.group(0)
