@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 
-FORMAT = 1
+FORMAT = 2
 SLACK_NS = 2_000_000_000  # mtimes this close to the record are not trusted (coarse clocks, racing edits)
 _ENV_PREFIXES = ("TRACEKIT_", "CUDA_", "XDG_CACHE_HOME", "HOME")  # PYTHONPATH counts through sys.path
 
@@ -66,8 +66,8 @@ def _signature(watch: dict) -> tuple[str, int]:
     return h.hexdigest(), newest
 
 
-def answer(command: Sequence[str]) -> str | None:
-    """The remembered message of COMMAND when nothing it depends on changed since; else None."""
+def answer(command: Sequence[str]) -> tuple[str, str, int] | None:
+    """(stdout, stderr, exit status) COMMAND gave when nothing it depends on has changed since; else None."""
     context = _context(command)
     try:
         with open(_record_path(context), "rb") as f:
@@ -76,19 +76,20 @@ def answer(command: Sequence[str]) -> str | None:
             return None
         if _signature(record["watch"])[0] != record["signature"]:
             return None
-        return str(record["message"])
+        out, err, status = record["said"]
+        return str(out), str(err), int(status)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def remember(command: Sequence[str], trees: Iterable[str], files: Iterable[str], message: str) -> None:
-    """Record that COMMAND had nothing to do, reading TREES and FILES, and said MESSAGE."""
+def remember(command: Sequence[str], trees: Iterable[str], files: Iterable[str], said: tuple[str, str, int]) -> None:
+    """Record that COMMAND had nothing to do, reading TREES and FILES, and SAID (stdout, stderr, exit status)."""
     context = _context(command)
     watch = {"trees": sorted(set(trees)), "files": sorted(set(files)), "dirs": [p or "." for p in sys.path]}
     signature, newest = _signature(watch)
     if newest > time.time_ns() - SLACK_NS:
         return  # something changed just now: its mtime cannot tell a later edit apart
-    record = {"context": context, "watch": watch, "signature": signature, "message": message}
+    record = {"context": context, "watch": watch, "signature": signature, "said": list(said)}
     try:
         from ._jsonio import atomic_write
 

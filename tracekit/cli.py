@@ -1,6 +1,7 @@
-"""The command line. `main` answers a build or check with nothing to do from the standard library
-alone (no click, libcst, Jinja2 or Markdown: such a no-op costs little more than python's start);
-everything else goes to the click commands in tracekit.commands."""
+"""The command line. `main` answers a build with nothing to do (reporting its cached failures) or
+a passing check from the standard library alone (no click, libcst, Jinja2 or Markdown: such a
+no-op costs little more than python's start); everything else goes to the click commands in
+tracekit.commands."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def _simple(argv: Sequence[str]) -> tuple[str, list[str], str | None, bool] | No
 
 
 def _fast(argv: Sequence[str]) -> int | None:
-    """The exit status of a build with nothing to do or of a passing check; None: take the click path."""
+    """The exit status of a build with nothing to do (its failures reported again) or of a passing
+    check; None: take the click path."""
     import os
 
     if os.environ.get(SLOW_PATH_VAR):
@@ -51,26 +53,31 @@ def _fast(argv: Sequence[str]) -> int | None:
         if command == "build":
             from . import _noop
 
-            message = _noop.answer(argv)
-            if message is None:
-                from .site.report import up_to_date_line
-                from .site.uptodate import noop_build
+            said = _noop.answer(argv)
+            if said is None:
+                import io
+
+                from .site.report import Reporter
+                from .site.uptodate import noop_build, report_noop
 
                 done = noop_build(paths, output)
                 if done is None:
                     return None
-                message = up_to_date_line(done[0], done[1])
-                _noop.remember(argv, done[2], done[3], message)
-            if not quiet:
-                sys.stdout.write(message + "\n")
-                sys.stdout.flush()
-            return 0
+                result, examples, trees, files = done
+                out, err = io.StringIO(), io.StringIO()
+                report_noop(result, examples, Reporter(verbosity=-1 if quiet else 0, out=out, err=err, tty=False))
+                said = (out.getvalue(), err.getvalue(), result.exit_status)
+                _noop.remember(argv, trees, files, said)
+            for stream, text in ((sys.stdout, said[0]), (sys.stderr, said[1])):
+                stream.write(text)
+                stream.flush()
+            return said[2]
         from .site.check_site import check, report
 
-        result = check(paths, output=output)
-        if result.problems:
+        checked = check(paths, output=output)
+        if checked.problems:
             return None  # the click path reports them, with every detail
-        return report(result, quiet=quiet)
+        return report(checked, quiet=quiet)
     except KeyboardInterrupt:
         sys.stderr.write("tracekit: interrupted\n")
         return 130

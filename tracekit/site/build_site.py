@@ -18,9 +18,9 @@ from .manifest import Manifest
 from .pages import _Builder
 from .paths import LOCK_NAME, _display
 from .plan import _drop_helpers, _Keyed, _keys, _plan, _resolve_config
-from .report import Reporter, up_to_date_line
+from .report import Reporter
 from .results import BuildError, BuildInterrupted, BuildResult, Failure, Outcome
-from .uptodate import needs_run, site_fresh
+from .uptodate import cached_chapters, cached_outcome, needs_run, report_noop, site_fresh
 from .uptodate import orphans as find_orphans
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -123,8 +123,7 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retr
     for rel in plan.examples:
         if rel not in todo:
             rec = manifest.examples[rel]
-            failures = [Failure(f.get("line"), str(f.get("message") or "")) for f in rec.get("failures") or [] if isinstance(f, dict)]
-            outcomes[rel] = Outcome(rel, builder.display(rel), rec.get("status") or "ok", cached=True, hits=rec.get("hits"), failures=failures)
+            outcomes[rel] = cached_outcome(rel, builder.display(rel), rec)
             reporter.cached(outcomes[rel])
     if helpers and todo:
         reporter.info(f"helper module(s), imported by examples and without prose, get no page: {', '.join(helpers)}")
@@ -138,21 +137,8 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retr
         else (not builder.force and site_fresh(plan, manifest, env, out, builder.stats))
     )
     if not todo and not orphans and site_ok:
-        chapters = [
-            Outcome(
-                rel,
-                builder.display(rel),
-                str(r.get("status")),
-                cached=True,
-                failures=[Failure(f.get("line"), str(f.get("message"))) for f in r.get("failures") or []],
-            )
-            for rel, r in sorted(manifest.chapters.items())
-        ]
-        result = BuildResult(out, [outcomes[rel] for rel in plan.examples] + chapters)
-        if result.failed:
-            reporter.summary(result)  # unchanged failures are not run again, but still reported
-        else:
-            reporter.info(up_to_date_line(len(plan.examples), out))
+        result = BuildResult(out, [outcomes[rel] for rel in plan.examples] + cached_chapters(manifest, builder.display))
+        report_noop(result, len(plan.examples), reporter)
         return result
 
     interrupted: BuildInterrupted | None = None

@@ -4,14 +4,16 @@ no-op build that imports nothing beyond the standard library (the command line's
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .keys import _Imports, _StatCache, environment
 from .lock import _Lock
 from .manifest import Manifest
-from .paths import LOCK_NAME, MANIFEST_NAME
+from .paths import LOCK_NAME, MANIFEST_NAME, _display
 from .plan import _drop_helpers, _files_intact, _in_scope, _Keyed, _keys, _Plan, _plan, _resolve_config
+from .report import Reporter, up_to_date_line
+from .results import BuildResult, Failure, Outcome
 
 
 def needs_run(rec: dict | None, keyed: _Keyed, out: Path, stats: _StatCache | None, *, force: bool = False, retry_failed: bool = False) -> bool:
@@ -42,10 +44,32 @@ def site_fresh(plan: _Plan, manifest: Manifest, env: dict, out: Path, stats: _St
     )
 
 
-def noop_build(paths: Sequence[str | os.PathLike] = (), output: str | os.PathLike | None = None) -> tuple[int, Path, list[str], list[str]] | None:
-    """(examples, output folder, folders and files the answer was read from) when `build PATHS
-    -o OUTPUT` with the configured options has nothing to do and no failure to report; None when
-    it has, or when anything is unusual (the full build then decides and reports)."""
+def cached_outcome(rel: str, display: str, rec: dict) -> Outcome:
+    """What a build reports for an example it does not run again: its recorded status and failures."""
+    failures = [Failure(f.get("line"), str(f.get("message") or "")) for f in rec.get("failures") or [] if isinstance(f, dict)]
+    return Outcome(rel, display, rec.get("status") or "ok", cached=True, hits=rec.get("hits"), failures=failures)
+
+
+def cached_chapters(manifest: Manifest, display: Callable[[str], str]) -> list[Outcome]:
+    """What a build reports for the chapters when the book stage has nothing to do."""
+    return [
+        Outcome(rel, display(rel), str(r.get("status")), cached=True, failures=[Failure(f.get("line"), str(f.get("message"))) for f in r.get("failures") or []])
+        for rel, r in sorted(manifest.chapters.items())
+    ]
+
+
+def report_noop(result: BuildResult, examples: int, reporter: Reporter) -> None:
+    """What a build with nothing to do says: that all is up to date, or the failures it still has."""
+    if result.failed:
+        reporter.summary(result)  # unchanged failures are not run again, but still reported
+    else:
+        reporter.info(up_to_date_line(examples, result.output))
+
+
+def noop_build(paths: Sequence[str | os.PathLike] = (), output: str | os.PathLike | None = None) -> tuple[BuildResult, int, list[str], list[str]] | None:
+    """(result, examples, folders and files the answer was read from) when `build PATHS -o
+    OUTPUT` with the configured options has nothing to do; None when it has work, or when
+    anything is unusual (the full build then decides and reports)."""
     from ..config import find_pyproject
     from .keys import _PACKAGE
 
@@ -63,16 +87,15 @@ def noop_build(paths: Sequence[str | os.PathLike] = (), output: str | os.PathLik
             imports = _Imports(plan.root, manifest.imports)
             _drop_helpers(plan, imports)
             keyed = _keys(plan, env, plan.examples, imports)
-            for rel in plan.examples:
-                rec = manifest.examples.get(rel)
-                if needs_run(rec, keyed[rel], plan.out, stats) or (rec or {}).get("status") not in ("ok", "expected error"):
-                    return None
-            if any(rec.get("status") == "failed" for rec in manifest.chapters.values()):
+            if any(needs_run(manifest.examples.get(rel), keyed[rel], plan.out, stats) for rel in plan.examples):
                 return None
             if orphans(plan, manifest) or not site_fresh(plan, manifest, env, plan.out, stats):
                 return None
         finally:
             stats.save()
+    display = lambda rel: _display(plan.root / rel)  # noqa: E731 - as the build names them
+    outcomes = [cached_outcome(rel, display(rel), manifest.examples[rel]) for rel in plan.examples]
+    result = BuildResult(plan.out, outcomes + cached_chapters(manifest, display))
     # what this answer was read from: a later identical command may trust their sizes and mtimes
     found = find_pyproject()
     here = Path.cwd().resolve()
@@ -80,4 +103,4 @@ def noop_build(paths: Sequence[str | os.PathLike] = (), output: str | os.PathLik
     if found is not None:
         configs = configs[: configs.index(str(found.resolve())) + 1] if str(found.resolve()) in configs else [*configs, str(found)]
     files = [*configs, str(plan.out / MANIFEST_NAME), *(str(plan.out / rel) for rel in manifest.files())]
-    return len(plan.examples), plan.out, [str(plan.root), str(_PACKAGE)], files
+    return result, len(plan.examples), [str(plan.root), str(_PACKAGE)], files
