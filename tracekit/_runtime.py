@@ -543,18 +543,50 @@ class Recorder:
         rec = self.current.get((s, id(frame)))
         line = self.stmts[s][0]
         results = {}
-        for placeholder in self.probes.get(line, ()):  # authored {expr:spec} texts
-            try:
-                results[placeholder] = _format_placeholder(self.parse_placeholder(placeholder), frame.f_globals, frame.f_locals)
-            except BaseException as e:
-                if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                    raise
-                err = {"line": line, "placeholder": placeholder, "error": f"{type(e).__name__}: {_safe_str(e)}"}
-                if err not in self.probe_errors:
-                    self.probe_errors.append(err)
+        placeholders = self.probes.get(line, ())
+        if not placeholders:
+            return passthrough
+        # Evaluating must not change the run: random states are put back afterwards, and the
+        # script's code that a placeholder calls runs unrecorded and uncounted.
+        randoms = _random_states()
+        quiet = self._quiet(frame.f_globals)
+        try:
+            for placeholder in placeholders:  # authored {expr:spec} texts
+                try:
+                    results[placeholder] = _format_placeholder(self.parse_placeholder(placeholder), frame.f_globals, frame.f_locals)
+                except BaseException as e:
+                    if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                        raise
+                    err = {"line": line, "placeholder": placeholder, "error": f"{type(e).__name__}: {_safe_str(e)}"}
+                    if err not in self.probe_errors:
+                        self.probe_errors.append(err)
+        finally:
+            self._loud(quiet)
+            _restore_random(randoms)
         if rec is not None:
             rec.setdefault("probes", {}).update(results)
         return passthrough
+
+    def _quiet(self, globs: dict) -> list[tuple[dict, str, Any]]:
+        """Swap in hooks under which instrumented code counts and records nothing; the old ones.
+
+        Every gate reads a counter that always says "past the recorded hits" (and counts nothing),
+        and exceptions are not reported. Hooks copied into the module's globals are swapped too.
+        """
+        frozen = [itertools.repeat(self.hits_limit)] * len(self.counters)
+        quiet = {"__tk_c__": frozen, "__tk_x__": _ignore, "__tk_h__": _ignore}
+        saved = []
+        for ns in (builtins.__dict__, globs):
+            for name, hook in quiet.items():
+                if name in ns:
+                    saved.append((ns, name, ns[name]))
+                    ns[name] = hook
+        return saved
+
+    @staticmethod
+    def _loud(saved: list[tuple[dict, str, Any]]) -> None:
+        for ns, name, hook in saved:
+            ns[name] = hook
 
     # output -------------------------------------------------------------------------------
     def count(self, s: int) -> int:
@@ -701,6 +733,41 @@ class Recorder:
     def text(self, stream: str) -> str:
         """All a stream printed, with memory addresses normalised so that runs compare equal."""
         return _ADDRESS.sub("0x…", "".join(self.out[stream]))
+
+
+def _ignore(*_args: Any) -> None:
+    """A hook that does nothing (exceptions inside a placeholder's evaluation are not the run's)."""
+
+
+def _random_states() -> list[tuple[Any, Any]]:
+    """(setter, state) of every random generator a placeholder could draw from: Python's random,
+    NumPy's global generator, torch's CPU generator and, once CUDA is in use, its generators."""
+    mods = sys.modules
+    out: list[tuple[Any, Any]] = []
+    try:
+        random = mods.get("random")
+        if random is not None:
+            out.append((random.setstate, random.getstate()))
+        nprandom = mods.get("numpy.random")
+        if nprandom is not None:
+            out.append((nprandom.set_state, nprandom.get_state(legacy=False)))
+        torch = mods.get("torch")
+        if torch is not None and hasattr(torch, "get_rng_state"):
+            out.append((torch.set_rng_state, torch.get_rng_state()))
+            cuda = getattr(torch, "cuda", None)
+            if cuda is not None and cuda.is_initialized():
+                out.append((cuda.set_rng_state_all, cuda.get_rng_state_all()))
+    except Exception:
+        pass
+    return out
+
+
+def _restore_random(states: list[tuple[Any, Any]]) -> None:
+    for setter, state in states:
+        try:
+            setter(state)
+        except Exception:
+            pass
 
 
 def _format_placeholder(parsed: Any, globs: dict, locs: Any) -> str:
