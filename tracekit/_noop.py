@@ -27,7 +27,11 @@ _ENV_PREFIXES = ("TRACEKIT_", "CUDA_", "XDG_CACHE_HOME", "HOME")  # PYTHONPATH c
 
 def _context(command: Sequence[str]) -> list:
     env = sorted((k, v) for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES))
-    return [FORMAT, list(command), os.getcwd(), sys.executable, sys.version, sys.flags.optimize, env, sys.path]
+    try:  # a CUDA device appearing changes the key of a `device=auto` example
+        gpus = sorted(n for n in os.listdir("/dev") if n.startswith("nvidia") and n[6:].isdigit())
+    except OSError:
+        gpus = []
+    return [FORMAT, list(command), os.getcwd(), sys.executable, sys.version, sys.flags.optimize, env, sys.path, gpus]
 
 
 def _record_path(context: list) -> str:
