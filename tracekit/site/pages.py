@@ -420,35 +420,48 @@ class _Builder:
         self.chapter_results = chapters
         book = make_book(manifest.examples, authored, chapters, inputs, cfg)
         site: dict[str, str] = {}
+        read = self.stats.sha if self.stats is not None else _file_sha
         for rel, (example, trace) in loaded.items():
             rec = manifest.examples[rel]
             html_rel, json_rel = _page_paths(rel)
-            downloads: list[tuple[str, str]] = []
             try:
-                source = (self.plan.root / rel).read_bytes()
+                source: bytes | None = (self.plan.root / rel).read_bytes()
             except OSError:
                 source = None
+            # a copy would be found as an example where the output and examples folders overlap:
+            # link the source itself then
+            src_rel = Path(os.path.relpath(self.plan.root / rel, self.out)).as_posix() if self.plan.overlap else f"{DOWNLOADS}/{rel}"
+            nb_rel = f"{DOWNLOADS}/{PurePosixPath(rel).with_suffix('.ipynb')}"
+            copies = [] if source is None else ([nb_rel] if self.plan.overlap else [src_rel, nb_rel])
+            downloads = [] if source is None else [(PurePosixPath(rel).name, src_rel), ("Notebook (.ipynb)", nb_rel)]
+            nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)
+            # An unchanged run whose navigation did not change keeps its page and downloads: a
+            # chapter edit re-renders that chapter, not every page of the book.
+            page_key = _sha(json.dumps([rec.get("key"), _sha(source or b""), repr(nav), assets, env.get("tool")]).encode())
+            old_html = (rec.get("files") or {}).get(html_rel)
+            if (
+                rec.get("page_key") == page_key
+                and old_html is not None
+                and read(self.out / html_rel) == old_html
+                and all(manifest.site.get(r) is not None and read(self.out / r) == manifest.site[r] for r in copies)
+            ):
+                site.update({r: manifest.site[r] for r in copies})
+                continue
             if source is not None:
-                if self.plan.overlap:  # a copy would be found as an example: link the source itself
-                    src_rel = Path(os.path.relpath(self.plan.root / rel, self.out)).as_posix()
-                else:
-                    src_rel = f"{DOWNLOADS}/{rel}"
+                if not self.plan.overlap:
                     site[src_rel] = put(src_rel, source)
-                downloads.append((PurePosixPath(rel).name, src_rel))
-                nb_rel = f"{DOWNLOADS}/{PurePosixPath(rel).with_suffix('.ipynb')}"
                 try:
                     nb = notebook_json(example, trace, source.decode("utf-8", "replace")).encode("utf-8")
                 except Exception as e:  # a notebook that cannot be made costs the download, not the page
                     self.reporter.warn(f"{self.display(rel)}: no notebook: {type(e).__name__}: {e}")
+                    downloads.pop()
+                    nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)
                 else:
                     site[nb_rel] = put(nb_rel, nb)
-                    downloads.append(("Notebook (.ipynb)", nb_rel))
-            nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)
             with links(source_link_map(book, rel)):
                 html = render_page(example, trace, assets=assets, root_rel="../" * rel.count("/"), json_name=PurePosixPath(json_rel).name, nav=nav)
             sha = put(html_rel, html.encode("utf-8"))
-            if (rec.get("files") or {}).get(html_rel) != sha:
-                self.updates[rel] = {**rec, "files": dict(sorted({**rec["files"], html_rel: sha}.items()))}
+            self.updates[rel] = {**rec, "files": dict(sorted({**rec["files"], html_rel: sha}.items())), "page_key": page_key}
         for rel, res in chapters.items():
             html_rel = chapter_html(rel)
             if html_rel in {_page_paths(r)[0] for r in manifest.examples}:
