@@ -149,6 +149,7 @@ def _contents(c: Any) -> tuple[Any, Any]:
         b = bytes(c)
         return b, b
     items = _items_of(c)
+    ids: list[Any]
     if type(c) is dict:
         ids = [(id(k), id(v)) for k, v in items]
         safe = all(type(k) in _PRIMITIVE and type(v) in _PRIMITIVE for k, v in items)

@@ -402,7 +402,7 @@ class Recorder:
     def _changed(self, s: int, frame: Any) -> None:
         rec = self.current.get((s, id(frame)))
         fp = rec.pop("_before", None) if rec is not None else None
-        if fp is None:
+        if fp is None or rec is None:
             return
         try:
             rec["events"] += [(None, ev) for ev in _changes.changes(fp, frame, snapshot)]
