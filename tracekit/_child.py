@@ -190,7 +190,7 @@ class _Run:
         status = self.status
         if rec is not None and rec.out_exceeded and status == "ok":
             status = "limit"
-            self.error = error_record("OutputLimit", f"{rec.out_exceeded} exceeded {rec.max_output} characters", reason="output")
+            self.error = error_record("OutputLimit", f"{rec.out_exceeded} exceeded {rec.max_output} bytes", reason="output")
         if rec is not None:
             rec.uncalled_probes()
         if rec is not None and rec.probe_errors and self.error is None and status == "ok":
@@ -525,10 +525,10 @@ def _stop_for_output(run: _Run) -> None:
     run.exit_status = 1
     frame = sys._getframe(3)
     run.error = error_record(
-        "OutputLimit", f"{rec.out_exceeded} passed the output limit of {rec.max_output} characters", line=rec.current_line(frame), reason="output"
+        "OutputLimit", f"{rec.out_exceeded} passed the output limit of {rec.max_output} bytes", line=rec.current_line(frame), reason="output"
     )
     try:
-        _stderr().write(f"tracekit: {run.spec['display_path']}: output limit of {rec.max_output} characters reached\n")
+        _stderr().write(f"tracekit: {run.spec['display_path']}: output limit of {rec.max_output} bytes reached\n")
         run.write()
     finally:
         os._exit(1)

@@ -605,7 +605,8 @@ class Recorder:
         return n == rec["hit"] + 1
 
     def output(self, stream: str, text: str) -> None:
-        size = self.out_size[stream] + len(text)
+        # The limit is in bytes, as the supervisor counts what reaches fds 1 and 2.
+        size = self.out_size[stream] + (len(text) if text.isascii() else len(text.encode("utf-8", "replace")))
         self.out_size[stream] = size
         if size > self.max_output:
             if self.out_exceeded is None:

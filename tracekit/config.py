@@ -42,7 +42,7 @@ KEYS: dict[str, str] = {
     "helpers": "a list of glob patterns (strings): modules that never get a page",
     "pages": "a list of glob patterns (strings): modules that always get a page, even when imported",
     "memory": "a size such as 512M or 2G, or a number of bytes",
-    "max_output": "a size such as 1M: characters an example may print before it is stopped",
+    "max_output": "a size such as 1M: bytes an example and the processes it starts may write to stdout and stderr before it is stopped",
     "title": "a string: the site's title, shown on the table of contents",
     "description": "a string (Markdown): the introduction under the site's title",
     "order": "a list of glob patterns (strings): pages matching earlier patterns come first",
@@ -60,7 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "helpers": [],
     "pages": [],
     "memory": None,
-    "max_output": None,  # tracekit.run's default, 10M characters
+    "max_output": None,  # tracekit.run's default, 10M bytes
     "title": "Examples",
     "description": "",
 }

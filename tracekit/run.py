@@ -224,48 +224,15 @@ def trace_file(
     if syntax_error is None:
         cmd.append(str(spec_path))
     cmd += [] if syntax_error is None else list(args)
-    own_group = capture or not _stdin_is_tty()
-    out_file = err_file = None
-    if capture:
-        out_file = open(Path(tmpdir) / "stdout", "w+b")
-        err_file = open(Path(tmpdir) / "stderr", "w+b")
     started = time.monotonic()
-    proc = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        env=env,
-        stdin=stdin if stdin is not None else (subprocess.DEVNULL if capture else None),
-        stdout=out_file,
-        stderr=err_file,
-        start_new_session=own_group,
-    )
-    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN) if not capture else None
-    killed_for_time = False
-    try:
-        try:
-            code = proc.wait(timeout=(timeout + _GRACE) if timeout else None)
-        except subprocess.TimeoutExpired:
-            killed_for_time = True
-            _kill(proc, own_group)
-            code = proc.wait()
-        if capture:
-            _kill_group(proc.pid)  # nothing the example started may outlive it
-    except BaseException:
-        _kill(proc, own_group)
-        proc.wait()
-        raise
-    finally:
-        if old_int is not None:
-            signal.signal(signal.SIGINT, old_int)
+    supervised: dict[str, Any] | None = None
+    if capture:
+        code, stdout, stderr, supervised = _run_supervised(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=max_output)
+        killed_for_time = supervised.get("ended_by") == "timeout"
+    else:
+        code, killed_for_time = _run_attached(cmd, cwd=cwd, env=env, stdin=stdin, timeout=timeout)
+        stdout = stderr = ""
     seconds = time.monotonic() - started
-    stdout = stderr = ""
-    if out_file is not None and err_file is not None:
-        out_file.seek(0)
-        err_file.seek(0)
-        stdout = out_file.read().decode("utf-8", "replace")
-        stderr = err_file.read().decode("utf-8", "replace")
-        out_file.close()
-        err_file.close()
     device_error = Path(str(child_trace) + DEVICE_ERROR_SUFFIX)
     if code == EXIT_UNAVAILABLE and not child_trace.exists() and device_error.exists():
         message = device_error.read_text(encoding="utf-8", errors="replace").strip()
@@ -316,6 +283,8 @@ def trace_file(
                 script, sha, status="timeout", exit_status=EXIT_TIMEOUT, message=f"timed out after {timeout:g} s", reason="timeout", **common
             )
             code = EXIT_TIMEOUT
+        elif supervised is not None and supervised.get("ended_by") == "limit":
+            data = _fallback_trace(script, sha, status="limit", exit_status=code, message=_cut_message(max_output), reason="output", **common)
         elif code < 0:
             data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=f"killed by {_describe_signal(code)}", reason="signal", **common)
             data["error"]["line"] = _crash_line(fault_log, os.path.abspath(script))
@@ -329,6 +298,10 @@ def trace_file(
                 reason="exit",
                 **common,
             )
+    if supervised is not None and supervised.get("cut") and data.get("status") in ("ok", "error", "crashed"):
+        # Output the script's processes wrote past the limit was not kept: the page says so.
+        data["status"] = "limit"
+        data["error"] = error_record("OutputLimit", _cut_message(max_output), reason="output")
     figures = _collect_figures(data, Path(spec["figures_dir"]))
     if figures_dir is not None and figures:
         folder = Path(figures_dir)
@@ -341,6 +314,105 @@ def trace_file(
         trace_mod.write_json(out_path, data)
     _cleanup(tmpdir)
     return RunResult(exit_status=code, trace=data, trace_path=Path(trace_path) if trace_path is not None else None, seconds=seconds, figures=figures)
+
+
+def _cut_message(limit: int) -> str:
+    return f"output passed the limit of {limit} bytes (written to stdout and stderr by the script and the processes it started); the rest was not kept"
+
+
+_SUPERVISOR = str(Path(__file__).with_name("_supervisor.py"))
+
+
+def _run_supervised(
+    cmd: list[str], tmpdir: str, *, cwd: Any, env: dict | None, stdin: Any, timeout: float | None, max_output: int
+) -> tuple[int, str, str, dict[str, Any]]:
+    """Run CMD under a supervisor process (tracekit._supervisor) that leaves nothing behind.
+
+    Returns the exit status, the output kept (at most MAX_OUTPUT bytes of fds 1 and 2
+    together) and the supervisor's result. The supervisor holds the read end of a pipe whose
+    write end only this process holds: if this process dies, even by SIGKILL, the supervisor
+    sees EOF and kills everything the script started.
+    """
+    watch_r, watch_w = os.pipe()
+    folder = Path(tmpdir)
+    config = {
+        "cmd": cmd,
+        "cwd": os.fspath(cwd) if cwd is not None else None,
+        "capture": {"stdout": str(folder / "stdout"), "stderr": str(folder / "stderr")},
+        "limit": max_output,
+        "stop_on_limit": True,
+        "kill_after": (timeout + _GRACE) if timeout else None,
+        "watch_fd": watch_r,
+        "result": str(folder / "supervisor.json"),
+        "cleanup": tmpdir,
+    }
+    (folder / "supervisor-config.json").write_text(json.dumps(config), encoding="utf-8")
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", _SUPERVISOR, str(folder / "supervisor-config.json")],
+            cwd=cwd,
+            env=env,
+            stdin=stdin if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(watch_r,),
+            start_new_session=True,
+        )
+    finally:
+        os.close(watch_r)
+    try:
+        # The supervisor ends the script at TIMEOUT + grace itself; this wait is the backstop.
+        try:
+            proc.wait(timeout=(timeout + 2 * _GRACE + 10) if timeout else None)
+        except subprocess.TimeoutExpired:
+            _stop_supervisor(proc)
+    except BaseException:
+        _stop_supervisor(proc)
+        raise
+    finally:
+        os.close(watch_w)
+    try:
+        result = json.loads((folder / "supervisor.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        result = {"code": proc.returncode if proc.returncode is not None else -signal.SIGKILL, "ended_by": None, "cut": False}
+    code = result.get("code")
+    if not isinstance(code, int):
+        code = -signal.SIGKILL
+    out = (folder / "stdout").read_bytes()[:max_output] if (folder / "stdout").exists() else b""
+    err = (folder / "stderr").read_bytes()[:max_output] if (folder / "stderr").exists() else b""
+    return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), result
+
+
+def _stop_supervisor(proc: subprocess.Popen) -> None:
+    """Ask the supervisor to kill everything and finish; kill it if it does not."""
+    try:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        _kill_group(proc.pid)
+        proc.wait()
+
+
+def _run_attached(cmd: list[str], *, cwd: Any, env: dict | None, stdin: Any, timeout: float | None) -> tuple[int, bool]:
+    """Run CMD sharing this process's terminal and streams, as python would run the script."""
+    own_group = not _stdin_is_tty()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=stdin, start_new_session=own_group)
+    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    killed_for_time = False
+    try:
+        try:
+            code = proc.wait(timeout=(timeout + _GRACE) if timeout else None)
+        except subprocess.TimeoutExpired:
+            killed_for_time = True
+            _kill(proc, own_group)
+            code = proc.wait()
+    except BaseException:
+        _kill(proc, own_group)
+        proc.wait()
+        raise
+    finally:
+        signal.signal(signal.SIGINT, old_int)
+    return code, killed_for_time
 
 
 def figure_files(trace: dict) -> list[str]:

@@ -64,8 +64,11 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
 
 
 def _kill_children(token: str) -> None:
-    """SIGKILL the process groups of the children this build started (marked by TOKEN in their
-    environment). Linux /proc; elsewhere the children end by their own timeout."""
+    """End the children this build started (marked by TOKEN in their environment).
+
+    Each is the supervisor of one example: SIGTERM makes it kill everything its example
+    started and exit. Linux /proc; elsewhere the children end by their own timeout.
+    """
     import signal
 
     me = os.getpid()
@@ -84,9 +87,8 @@ def _kill_children(token: str) -> None:
             with open(f"/proc/{pid}/environ", "rb") as f:
                 if marker not in f.read().split(b"\0"):
                     continue
-            if os.getpgid(pid) == pid:
-                os.killpg(pid, signal.SIGKILL)
-            else:
-                os.kill(pid, signal.SIGKILL)
+            # Not its process group: a supervisor killed outright would leave its example's
+            # detached processes to init.
+            os.kill(pid, signal.SIGTERM)
         except (OSError, ValueError, IndexError):
             continue

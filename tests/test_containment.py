@@ -1,0 +1,122 @@
+"""Containment: nothing an example starts outlives it, its output is bounded in bytes, and
+nothing it prints can drive the terminal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from test_hardening import alive, wait_gone
+
+from tracekit.run import trace_file
+
+DAEMONS = """\
+import os, subprocess, sys, time
+marker = {marker!r}
+# a double-forked daemon in a session of its own
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(60)", marker + "-daemon"])
+    os._exit(0)
+os.wait()
+# and a process in a new session, never waited for
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", marker + "-session"], start_new_session=True)
+time.sleep({sleep})
+"""
+
+
+def _runs_left(cache: Path) -> list[str]:
+    runs = cache / "runs"
+    return sorted(p.name for p in runs.iterdir()) if runs.is_dir() else []
+
+
+def _cleanup(marker: str) -> None:
+    for pid in alive(marker):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+@pytest.fixture(params=["cgroup", "subreaper"])
+def containment(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "subreaper":
+        monkeypatch.setenv("TRACEKIT_NO_CGROUP", "1")
+    return str(request.param)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="containment by subreaper and cgroup is Linux's")
+@pytest.mark.parametrize("sleep, timeout", [(0, None), (60, 2)])
+def test_daemons_are_gone_when_the_example_ends_or_times_out(tmp_path: Path, containment: str, sleep: int, timeout: float | None) -> None:
+    marker = f"contain-{os.getpid()}-{containment}-{sleep}"
+    script = tmp_path / "daemons.py"
+    script.write_text(DAEMONS.format(marker=marker, sleep=sleep))
+    try:
+        result = trace_file(script, capture=True, timeout=timeout, cwd=tmp_path)
+        assert result.trace["status"] == ("ok" if timeout is None else "timeout")
+        assert alive(marker) == []  # gone when trace_file returns, not some time later
+    finally:
+        _cleanup(marker)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="containment by subreaper and cgroup is Linux's")
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+def test_everything_is_gone_after_the_build_is_killed(tmp_path: Path, containment: str, signum: int) -> None:
+    marker = f"contain-{os.getpid()}-{containment}-{signum}"
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    (examples / "daemons.py").write_text(DAEMONS.format(marker=marker, sleep=60))
+    cache = tmp_path / "cache"
+    env = dict(os.environ, TRACEKIT_CACHE_DIR=str(cache))
+    build = subprocess.Popen(
+        [sys.executable, "-m", "tracekit", "build", "examples", "-o", "site"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(alive(marker)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(alive(marker)) == 2, "the example did not start its processes"
+        build.send_signal(signum)
+        build.wait(timeout=20)
+        assert wait_gone(marker, 5) == []
+        assert wait_gone(str(examples / "daemons.py"), 5) == []
+        deadline = time.monotonic() + 5
+        while _runs_left(cache) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _runs_left(cache) == []
+    finally:
+        build.kill()
+        _cleanup(marker)
+        _cleanup(str(examples / "daemons.py"))
+
+
+def test_the_output_limit_counts_bytes_written_to_the_descriptors(tmp_path: Path) -> None:
+    script = tmp_path / "loud.py"
+    script.write_text(
+        textwrap.dedent("""\
+        import os, subprocess, sys
+        os.write(1, b"x" * 3_000_000)
+        subprocess.run([sys.executable, "-c", "import os; os.write(2, b'y' * 3_000_000)"])
+        print("done")
+        """)
+    )
+    result = trace_file(script, capture=True, max_output=100_000, cwd=tmp_path)
+    assert result.trace["status"] == "limit"
+    assert result.trace["error"]["reason"] == "output"
+    assert "100000 bytes" in result.trace["error"]["message"]
+    assert len(result.trace["stdout"]) + len(result.trace["stderr"]) <= 100_000 + 200
+
+
+def test_output_within_the_limit_reaches_the_trace_of_a_fallback(tmp_path: Path) -> None:
+    script = tmp_path / "crash.py"
+    script.write_text("import os, sys\nos.write(1, b'from fd one\\n')\nos.write(2, b'from fd two\\n')\nos.kill(os.getpid(), 9)\n")
+    result = trace_file(script, capture=True, cwd=tmp_path)
+    assert result.trace["status"] == "crashed"
+    assert result.trace["stdout"] == "from fd one\n" and result.trace["stderr"] == "from fd two\n"

@@ -1,0 +1,348 @@
+"""Supervisor of one example in a build: runs the script's process and leaves nothing behind.
+
+Run as ``python -I -S _supervisor.py CONFIG`` by tracekit.run (standard library only, so it
+starts in milliseconds). It
+
+* becomes a child subreaper (Linux ``PR_SET_CHILD_SUBREAPER``), so every process the script
+  starts and orphans, double-forked daemons and new sessions included, is reparented to it
+  rather than to init; the script itself is not the subreaper, so its own ``os.wait()`` never
+  collects them;
+* puts the script in a cgroup of its own when the cgroup v2 hierarchy is delegated and
+  writable here, and kills it whole with ``cgroup.kill`` (a fork storm cannot outrun that);
+* reads the script's fds 1 and 2 through pipes and keeps at most ``limit`` bytes of both
+  together, draining the rest;
+* when the script ends, times out, or the build goes away (EOF on the watch pipe, whose
+  write end only the build holds) or sends SIGTERM: kills every descendant and reaps them
+  until none is left, then writes its result (the script's exit status, whether it was cut)
+  as JSON. When the build went away it also removes the run folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+_PR_SET_CHILD_SUBREAPER = 36
+_CHUNK = 1 << 16
+_LIMIT_GRACE = 1.0  # seconds a script past the output limit gets to stop itself (and write its trace)
+
+
+def _become_subreaper() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except Exception:
+        return False
+
+
+def _cgroup2_mount() -> str | None:
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as f:
+            for line in f:
+                left, _, right = line.partition(" - ")
+                if right.split(" ", 1)[0] == "cgroup2":
+                    return left.split()[4]
+    except OSError:
+        pass
+    return None
+
+
+def _make_cgroup() -> str | None:
+    """A new cgroup below this process's own, when that one is delegated to us (writable)."""
+    if os.environ.get("TRACEKIT_NO_CGROUP") or not sys.platform.startswith("linux"):
+        return None
+    mount = _cgroup2_mount()
+    if mount is None:
+        return None
+    try:
+        with open("/proc/self/cgroup", encoding="utf-8") as f:
+            own = next((ln.strip()[3:] for ln in f if ln.startswith("0::")), None)
+    except OSError:
+        return None
+    if own is None:
+        return None
+    base = os.path.join(mount, own.lstrip("/"))
+    if not os.path.exists(os.path.join(base, "cgroup.kill")) and not os.path.exists(os.path.join(mount, "cgroup.controllers")):
+        return None
+    path = os.path.join(base, f"tracekit-{os.getpid()}")
+    try:
+        os.mkdir(path)
+    except OSError:
+        return None
+    if not os.path.exists(os.path.join(path, "cgroup.kill")):
+        _remove_cgroup(path)
+        return None
+    return path
+
+
+def _remove_cgroup(path: str) -> None:
+    for _ in range(100):
+        try:
+            os.rmdir(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.01)
+
+
+def _children_of(me: int) -> list[int]:
+    """Every live descendant of ME, from /proc (empty where there is no /proc)."""
+    parent: dict[int, int] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return []
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+            fields = stat.rsplit(b")", 1)[1].split()
+            if fields[0] == b"Z":
+                continue
+            parent[int(name)] = int(fields[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found: list[int] = []
+    frontier = [me]
+    while frontier:
+        nxt = [pid for pid, ppid in parent.items() if ppid in frontier]
+        found += nxt
+        frontier = nxt
+    return found
+
+
+class Supervisor:
+    """One script's process, its descendants, its output and its end."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.subreaper = _become_subreaper()
+        self.cgroup = _make_cgroup()
+        self.proc: subprocess.Popen | None = None
+        self.code: int | None = None
+        self.ended_by: str | None = None  # timeout | limit | cancelled | orphaned
+        self.limit: int | None = config.get("limit")
+        self.kept = {"stdout": 0, "stderr": 0}
+        self.seen = 0
+        self.cut_at: float | None = None
+        self.files: dict[int, Any] = {}
+        self.names: dict[int, str] = {}
+
+    # starting ---------------------------------------------------------------------------
+    def start(self) -> None:
+        cfg = self.config
+        capture = cfg.get("capture")
+        out = err = None
+        if capture:
+            out_r, out_w = os.pipe()
+            err_r, err_w = os.pipe()
+            out, err = out_w, err_w
+            for fd, name in ((out_r, "stdout"), (err_r, "stderr")):
+                self.files[fd] = open(capture[name], "wb")
+                self.names[fd] = name
+                os.set_blocking(fd, False)
+        cgroup = self.cgroup
+
+        def enter() -> None:
+            if cgroup is not None:
+                try:
+                    with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                        f.write("0")
+                except OSError:
+                    pass
+            # The script starts with the signal dispositions python gives a fresh process.
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, signal.SIG_DFL)
+
+        self.proc = subprocess.Popen(cfg["cmd"], cwd=cfg.get("cwd"), stdout=out, stderr=err, preexec_fn=enter, restore_signals=True)
+        if capture:
+            os.close(out)  # type: ignore[arg-type]
+            os.close(err)  # type: ignore[arg-type]
+
+    # output -----------------------------------------------------------------------------
+    def _read(self, fd: int) -> bool:
+        """Read what FD has; False at EOF."""
+        try:
+            data = os.read(fd, _CHUNK)
+        except BlockingIOError:
+            return True
+        except OSError:
+            data = b""
+        if not data:
+            self.files.pop(fd).close()
+            return False
+        self.seen += len(data)
+        room = len(data) if self.limit is None else max(0, self.limit - sum(self.kept.values()))
+        if room:
+            self.files[fd].write(data[:room])
+            self.kept[self.names[fd]] += min(room, len(data))
+        if self.limit is not None and self.seen > self.limit and self.cut_at is None:
+            self.cut_at = time.monotonic()
+        return True
+
+    # the loop ---------------------------------------------------------------------------
+    def run(self, watch: int | None) -> None:
+        assert self.proc is not None
+        pid = self.proc.pid
+        pidfd = None
+        try:
+            pidfd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            pass
+        kill_after = self.config.get("kill_after")
+        deadline = time.monotonic() + kill_after if kill_after else None
+        while self.code is None:
+            wait_for = list(self.files) + ([watch] if watch is not None else []) + ([pidfd] if pidfd is not None else [])
+            now = time.monotonic()
+            tick = 0.05 if pidfd is None else 1.0
+            if deadline is not None:
+                tick = max(0.0, min(tick, deadline - now))
+            if self.cut_at is not None:
+                tick = max(0.0, min(tick, self.cut_at + _LIMIT_GRACE - now))
+            try:
+                ready, _, _ = select.select(wait_for, [], [], tick)
+            except InterruptedError:
+                ready = []
+            for fd in ready:
+                if fd in self.files:
+                    self._read(fd)
+                elif fd == watch:
+                    self.ended_by = "orphaned"
+                    return
+            self._reap(pid)
+            if self.code is not None:
+                break
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                self.ended_by = "timeout"
+                return
+            if self.cut_at is not None and self.config.get("stop_on_limit") and now >= self.cut_at + _LIMIT_GRACE:
+                self.ended_by = "limit"
+                return
+        if pidfd is not None:
+            os.close(pidfd)
+
+    def _reap(self, script: int) -> None:
+        """Collect every child that has ended; note the script's exit status."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid == script and self.code is None:
+                self.code = os.waitstatus_to_exitcode(status)
+                assert self.proc is not None
+                self.proc.returncode = self.code
+
+    # ending -----------------------------------------------------------------------------
+    def kill_all(self) -> None:
+        """Kill every descendant and reap them all, until none is left."""
+        assert self.proc is not None
+        me = os.getpid()
+        if self.cgroup is not None:
+            try:
+                with open(os.path.join(self.cgroup, "cgroup.kill"), "w") as f:
+                    f.write("1")
+            except OSError:
+                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        for _ in range(10_000):
+            pids = _children_of(me)
+            if self.code is None and self.proc.pid not in pids:
+                pids.append(self.proc.pid)
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            self._reap(self.proc.pid)
+            try:
+                pid, status = os.waitpid(-1, 0 if pids else os.WNOHANG)
+                if pid == self.proc.pid and self.code is None:
+                    self.code = os.waitstatus_to_exitcode(status)
+                    self.proc.returncode = self.code
+                if pid:
+                    continue
+            except ChildProcessError:
+                if not _children_of(me):
+                    break
+            if not pids:
+                break
+        if self.cgroup is not None:
+            _remove_cgroup(self.cgroup)
+
+    def drain(self) -> None:
+        """Read what the (now dead) writers left in the pipes."""
+        end = time.monotonic() + 1.0
+        while self.files and time.monotonic() < end:
+            ready, _, _ = select.select(list(self.files), [], [], 0.1)
+            for fd in ready:
+                self._read(fd)
+        for fd in list(self.files):
+            self.files.pop(fd).close()
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "ended_by": self.ended_by,
+            "cut": self.limit is not None and self.seen > self.limit,
+            "bytes": self.seen,
+            "contained": "cgroup" if self.cgroup else ("subreaper" if self.subreaper else "process group"),
+        }
+
+
+def main(argv: list[str]) -> int:
+    with open(argv[1], encoding="utf-8") as f:
+        config = json.load(f)
+    watch = config.get("watch_fd")
+    sup = Supervisor(config)
+
+    def on_term(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build decides what Ctrl-C ends
+    try:
+        sup.start()
+        sup.run(watch)
+    except KeyboardInterrupt:
+        sup.ended_by = "cancelled"
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if sup.proc is not None:
+            sup.kill_all()
+            sup.drain()
+        if sup.cgroup is not None:
+            _remove_cgroup(sup.cgroup)
+    if sup.ended_by == "orphaned":
+        import shutil
+
+        shutil.rmtree(config.get("cleanup") or "", ignore_errors=True)
+        return 0
+    tmp = config["result"] + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(sup.result(), f)
+    os.replace(tmp, config["result"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
