@@ -454,3 +454,14 @@ def test_shards_sharing_a_folder_get_the_book_from_index_only(book_dir: Path) ->
     assert result.exit_status == 0 and "1-intro.md" in [o.path for o in result.outcomes]
     assert "Section 1 of 2" in (book_dir / "out" / "1-intro.html").read_text()
     assert _check(book_dir).problems == []
+
+
+def test_a_skipped_embedded_example_is_noted_not_failed(book_dir: Path) -> None:
+    b = book_dir / "ex/b.py"
+    b.write_text("# tracekit: device=cuda:7\n" + b.read_text())
+    result = _build(book_dir)
+    statuses = {o.path: o.status for o in result.outcomes}
+    if statuses["b.py"] != "skipped":
+        pytest.skip("this machine has that device")
+    assert statuses["1-intro.md"] == "ok" and result.exit_status == 0
+    assert "b.py was skipped: the device it needs is not available" in (book_dir / "out/1-intro.html").read_text()

@@ -88,6 +88,7 @@ class ChapterResult:
     key: str
     status: str  # ok | failed
     failures: list[Failure]
+    skipped: dict[str, str] = field(default_factory=dict)  # embedded example → why it is not shown (not a failure)
 
 
 def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> dict[str, ChapterResult]:
@@ -97,6 +98,7 @@ def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> d
     taken = {_page_paths(rel)[0]: rel for rel in examples}
     for rel, data in sorted(inputs.chapters.items()):
         failures: list[Failure] = []
+        skipped: dict[str, str] = {}
         chapter: Chapter | None = None
         try:
             chapter = parse_chapter(rel, data.decode("utf-8"))
@@ -114,10 +116,12 @@ def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> d
             elif rec.get("status") == "failed":
                 why = next((str(f.get("message") or "") for f in rec.get("failures") or [] if isinstance(f, dict)), "failed")
                 failures.append(Failure(e.line, f"embeds {e.target}, which failed: {why.splitlines()[0] if why else 'failed'}"))
+            elif rec.get("status") == "skipped":  # its device is not here: the chapter says so, and passes
+                skipped[e.target] = f"{e.target} was skipped: the device it needs is not available where this site was built"
             elif not pages.get(e.target):
                 failures.append(Failure(e.line, f"embeds {e.target}, which has no page ({rec.get('status')})"))
         key = chapter_key(_sha(data), embeds, examples, env.get("tool"))
-        out[rel] = ChapterResult(rel, chapter, key, "failed" if failures else "ok", failures)
+        out[rel] = ChapterResult(rel, chapter, key, "failed" if failures else "ok", failures, skipped)
     return out
 
 

@@ -482,7 +482,7 @@ class _Builder:
 
 def _missing(res: Any) -> dict[str, str]:
     """Why each embed of RES that cannot be shown is not shown (its failure's message)."""
-    out: dict[str, str] = {}
+    out: dict[str, str] = dict(res.skipped)
     for e in res.chapter.embeds:
         for f in res.failures:
             if f.line == e.line and "failed:" not in f.message:
