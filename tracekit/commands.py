@@ -142,7 +142,7 @@ def _run_options(f):  # type: ignore[no-untyped-def]
             click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds an example may run (config: timeout)."),
             click.option("--hits", type=click.IntRange(min=1), help="Hits of each line recorded in full (config: hits)."),
             click.option("--memory", help="Memory limit of an example, e.g. 2G (config: memory)."),
-            click.option("--max-output", help="Characters an example may print, e.g. 1M (config: max_output)."),
+            click.option("--max-output", help="Bytes an example and its subprocesses may write to stdout and stderr, e.g. 1M (config: max_output)."),
             click.option("--exclude", multiple=True, help="Glob of example paths to leave out (repeatable; config: exclude)."),
             click.option("-o", "--output", type=click.Path(file_okay=False), help="Output folder (config: output)."),
             click.option("-q", "--quiet", is_flag=True, help="Only errors."),
