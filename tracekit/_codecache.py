@@ -2,9 +2,9 @@
 
 The key covers the script's bytes and path, the hits limit, the probed lines, the Python
 version, tracekit's version and location, and the source of every module the generated code
-depends on or is run with (``GENERATOR_MODULES``: the instrumenter, the protocol's hook names,
-and every module of the child that boots it and reads its tables; a test checks that it lists
-every tracekit module ``instrument.py`` imports and every one the child loads). Each entry is a
+depends on or is run with (``GENERATOR_MODULES``: every module of the top-level package, so
+the instrumenter, the protocol's hook names and every module of the child; a test checks that
+the instrumenter and the child import no module outside it). Each entry is a
 `.pyc` (run directly as the child's main program) and a `.tables` file (statement and
 expression tables, compile warnings), both written atomically.
 """
@@ -36,16 +36,21 @@ def cache_dir() -> str:
     return os.path.join(base, "tracekit")
 
 
-#: tracekit's modules whose source decides the instrumented code or runs with it in the child
-GENERATOR_MODULES = ("instrument.py", "protocol.py", "_child.py", "_runtime.py", "_placeholders.py", "_figures.py", "_jsonio.py", "_version.py")
+#: tracekit's modules whose source decides the instrumented code or runs with it in the child:
+#: every module of the top-level package (no list to keep up to date as the child grows)
+GENERATOR_MODULES = tuple(sorted(name for name in os.listdir(_HERE) if name.endswith(".py")))
+_generator_cache: bytes | None = None
 
 
 def _generator_source() -> bytes:
-    parts = []
-    for name in GENERATOR_MODULES:
-        with open(os.path.join(_HERE, name), "rb") as f:
-            parts.append(name.encode() + b"\0" + f.read())
-    return b"\0".join(parts)
+    global _generator_cache
+    if _generator_cache is None:
+        parts = []
+        for name in GENERATOR_MODULES:
+            with open(os.path.join(_HERE, name), "rb") as f:
+                parts.append(name.encode() + b"\0" + hashlib.sha256(f.read()).digest())
+        _generator_cache = b"\0".join(parts)
+    return _generator_cache
 
 
 def _key(path: str, source: bytes, hits: int, probe_lines: frozenset) -> str:
