@@ -23,7 +23,8 @@ from .pages import _Builder
 from .paths import LOCK_NAME, MANIFEST_NAME, _display, _is_inside
 from .plan import _drop_helpers, _in_scope, _plan, _resolve_config
 from .report import Reporter
-from .results import BuildError, BuildResult, Failure, Outcome
+from .results import BuildError, BuildResult
+from .uptodate import cached_outcome
 
 
 @dataclass(eq=False)
@@ -199,7 +200,7 @@ def merge(
         merged = builder.commit(env)
         site, index_of = builder.write_site(merged, env)
         builder.commit(env, site=site, index_of=index_of)
-    outcomes = [_outcome(builder, rel, records[rel]) for rel in sorted(records)]
+    outcomes = [cached_outcome(rel, builder.display(rel), records[rel]) for rel in sorted(records)]
     outcomes += chapter_outcomes(plan.root, builder.chapter_results)  # chapters are written here, not in the shards
     result = BuildResult(plan.out, outcomes, builder.written, builder.deleted, builder.kept, index_written=True)
     reporter.info(f"{len(outcomes)} example(s) from {len(shards)} shard(s) → {_display(plan.out)}")
@@ -212,8 +213,3 @@ def merge(
 def _data_files(rec: dict[str, Any]) -> dict[str, str]:
     """A record's files but its HTML page, which the book stage renders again with its navigation."""
     return {k: v for k, v in (rec.get("files") or {}).items() if not k.endswith(".html")}
-
-
-def _outcome(builder: _Builder, rel: str, rec: dict[str, Any]) -> Outcome:
-    failures = [Failure(f.get("line"), str(f.get("message") or "")) for f in rec.get("failures") or [] if isinstance(f, dict)]
-    return Outcome(rel, builder.display(rel), rec.get("status") or "failed", cached=True, hits=rec.get("hits"), failures=failures)
