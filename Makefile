@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/build_bench.py
 	$(BIN)/python benchmarks/soak.py
+	$(BIN)/python benchmarks/faults.py
 	$(BIN)/python benchmarks/stdlib_instrument.py
 
 clean:

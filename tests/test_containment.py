@@ -120,3 +120,26 @@ def test_output_within_the_limit_reaches_the_trace_of_a_fallback(tmp_path: Path)
     result = trace_file(script, capture=True, cwd=tmp_path)
     assert result.trace["status"] == "crashed"
     assert result.trace["stdout"] == "from fd one\n" and result.trace["stderr"] == "from fd two\n"
+
+
+def test_run_folders_of_dead_runs_are_removed_by_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracekit.run as run_mod
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TRACEKIT_CACHE_DIR", str(cache))
+    monkeypatch.setattr(run_mod, "_swept", False)
+    stale = cache / "runs" / "run-dead1234"
+    stale.mkdir(parents=True)
+    (stale / ".lock").write_text("")
+    (stale / "stdout").write_bytes(b"x" * 1000)
+    # a live run's folder: its lock is held (here by another open file description)
+    live = cache / "runs" / "run-live5678"
+    live.mkdir()
+    import fcntl
+
+    with open(live / ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        script = tmp_path / "s.py"
+        script.write_text("x = 1\n")
+        assert trace_file(script, capture=True, cwd=tmp_path).trace["status"] == "ok"
+        assert sorted(p.name for p in (cache / "runs").iterdir()) == ["run-live5678"]

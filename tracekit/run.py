@@ -479,20 +479,77 @@ def _interpreter_flags() -> list[str]:
         return []
 
 
+_held: dict[str, int] = {}  # run folder → the fd of its lock, held while the run lasts
+_swept = False
+_STALE_UNLOCKED = 60.0  # seconds after which a run folder without a lock file is another crash's
+
+
 def _run_folder() -> str:
     """A private folder for one run's spec, trace and captured output.
 
     It lives in tracekit's cache folder rather than in /tmp, where a script listing its
-    working folder would see it.
+    working folder would see it. This process holds a lock on it while the run lasts, so the
+    first run of a later process can tell the folders of runs whose process died (SIGKILL
+    before the supervisor started, or after it finished) and removes them.
     """
     from ._codecache import cache_dir
 
     base = os.path.join(cache_dir(), "runs")
     try:
         os.makedirs(base, exist_ok=True)
-        return tempfile.mkdtemp(prefix="run-", dir=base)
+        folder = tempfile.mkdtemp(prefix="run-", dir=base)
     except OSError:
         return tempfile.mkdtemp(prefix="tracekit-")
+    try:
+        import fcntl
+
+        fd = os.open(os.path.join(folder, ".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _held[folder] = fd
+    except (ImportError, OSError):
+        pass
+    global _swept
+    if not _swept:
+        _swept = True
+        _sweep_runs(base)
+    return folder
+
+
+def _sweep_runs(base: str) -> None:
+    """Remove the run folders no living process holds."""
+    import shutil
+
+    try:
+        import fcntl
+    except ImportError:
+        return
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return
+    for name in names:
+        folder = os.path.join(base, name)
+        if not name.startswith("run-") or folder in _held:
+            continue
+        try:
+            fd = os.open(os.path.join(folder, ".lock"), os.O_RDONLY)
+        except FileNotFoundError:
+            try:
+                if time.time() - os.stat(folder).st_mtime > _STALE_UNLOCKED:
+                    shutil.rmtree(folder, ignore_errors=True)
+            except OSError:
+                pass
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a live run's
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(fd)
 
 
 def _stdin_is_tty() -> bool:
@@ -522,3 +579,6 @@ def _cleanup(tmpdir: str) -> None:
     import shutil
 
     shutil.rmtree(tmpdir, ignore_errors=True)
+    fd = _held.pop(tmpdir, None)
+    if fd is not None:
+        os.close(fd)
