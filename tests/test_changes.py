@@ -212,3 +212,18 @@ def test_fingerprints_hold_no_reference_that_python_would_not(tmp_path: Path) ->
     plain = subprocess.run([sys.executable, str(tmp_path / "script.py")], capture_output=True, text=True)
     assert t["stdout"] == plain.stdout
     assert changes(t, 8)[0][:2] == ("box", "grew")
+
+
+def test_a_big_tensor_changed_in_place_shows_its_value_after_and_a_summary(tmp_path: Path) -> None:
+    t = run_script(
+        tmp_path,
+        """\
+        import torch
+        big = torch.zeros(2000)
+        big[0] = 5.0
+        """,
+    )
+    ((name, change, before, after, summary),) = changes(t, 3)
+    assert (name, change, before) == ("big", "changed", None)
+    assert after.startswith("tensor([5., 0., 0.,")
+    assert summary == "changed in place; 2,000 elements, too many to keep the value before"

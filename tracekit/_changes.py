@@ -71,9 +71,10 @@ def _names(frame: Any) -> dict | None:
     if code.co_flags & _CO_OPTIMIZED:
         loc = frame.f_locals
         ns = dict(loc)
-        if not _INTROSPECTION.intersection(code.co_names):
-            # Reading f_locals leaves a dict on the frame that holds every local: emptied again, so
-            # that reference counts (and the moment objects are freed) stay python's.
+        if type(loc) is dict and not _INTROSPECTION.intersection(code.co_names):
+            # Up to 3.12, reading f_locals leaves a dict on the frame that holds every local:
+            # emptied again, so that reference counts (and the moment objects are freed) stay
+            # python's. (From 3.13 f_locals is a write-through proxy that holds nothing: left alone.)
             loc.clear()
         g = frame.f_globals
         for n in code.co_names:
@@ -276,6 +277,13 @@ def _max_delta(torch: Any, before: Any, after: Any) -> float | None:
         return None
 
 
+def _numel(t: Any) -> int:
+    try:
+        return int(t.numel())
+    except Exception:
+        return 0
+
+
 def _is_zero(t: Any) -> bool:
     try:
         return t.numel() > 0 and not bool(t.detach().any().item())
@@ -303,7 +311,9 @@ def changes(fp: Fingerprints, frame: Any, snapshot: Any) -> list[dict]:
             ev = {"change": "zeroed" if _is_zero(obj) else "changed"}
             after = obj.detach()
             ev["value"] = snapshot(after)
-            if copy is not None:
+            if copy is None:
+                ev["summary"] = f"changed in place; {_numel(obj):,} elements, too many to keep the value before"
+            else:
                 ev["before"] = snapshot(copy)
                 d = _max_delta(torch, copy, after)
                 if d is not None:
