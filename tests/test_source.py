@@ -896,3 +896,9 @@ def test_constant_placeholders_suggest_doubled_braces(tmp_path: Path, source: st
 def test_placeholders_may_name_builtins_and_names_bound_later(tmp_path: Path) -> None:
     example = read(tmp_path, "#: {len(xs)} items, the last {last}.\nxs = [1, 2]\nfor last in xs:\n    pass\n")
     assert example.probes == {2: ["len(xs)", "last"]}
+
+
+def test_names_a_placeholder_binds_itself_are_its_own(tmp_path: Path) -> None:
+    source = "#: {sum(p * 2 for p in xs)}, {list(map(lambda k: k + n, xs))}, {[y := len(xs), y]}\nxs = [1, 2]\nn = 1\n"
+    assert read(tmp_path, source).probes == {2: ["sum(p * 2 for p in xs)", "list(map(lambda k: k + n, xs))", "[y := len(xs), y]"]}
+    assert "'q' is never bound" in fails(tmp_path, "#: {sum(q for p in xs)}\nxs = [1]\n").message

@@ -738,7 +738,11 @@ class _Reader:
 
     def _check_not_constant(self, line: int, placeholder: Placeholder) -> None:
         """Refuse a placeholder that cannot show anything from the run: `{1}`, `{n}` with n never bound."""
-        names = {node.id for node in ast.walk(ast.parse(f"({placeholder.expr}\n)", mode="eval")) if isinstance(node, ast.Name)}
+        expr = ast.parse(f"({placeholder.expr}\n)", mode="eval")
+        # names the placeholder binds itself (comprehension targets, lambda parameters, :=) are its own
+        own = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        own |= {n.arg for n in ast.walk(expr) if isinstance(n, ast.arg)}
+        names = {node.id for node in ast.walk(expr) if isinstance(node, ast.Name) and node.id not in own}
         hint = f"; to show braces as text write {{{{{placeholder.source}}}}}"
         if not names:
             raise self.error(line, f"placeholder {{{placeholder.source}}} is a constant, not a value from the run{hint}")
