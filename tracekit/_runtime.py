@@ -346,6 +346,7 @@ class Recorder:
         self.out_size = {"stdout": 0, "stderr": 0}
         self.out_exceeded: str | None = None
         self.probe_errors: list[dict] = []
+        self.block_results: dict[int, dict[str, str]] = {}  # line → a `#::` block's placeholders
         self.line_stmt: dict[int, int] = {}
         for s, (line, end, kind, *_rest) in enumerate(stmts):
             if kind in ("stmt", "header"):
@@ -378,6 +379,7 @@ class Recorder:
         b["__tk_e__"] = self.loop_end
         b["__tk_p__"] = self.probe
         b["__tk_d__"] = self.done
+        b["__tk_q__"] = self.block_probe
         # sys.__stdout__ too, so `sys.stdout is sys.__stdout__` holds as it does under python.
         sys.stdout = sys.__stdout__ = _Tee(sys.stdout, self, "stdout")  # type: ignore[misc,assignment]
         sys.stderr = sys.__stderr__ = _Tee(sys.stderr, self, "stderr")  # type: ignore[misc,assignment]
@@ -530,6 +532,12 @@ class Recorder:
                 calls[line] = calls.get(line, 0) + self.count(s)
             elif kind == "define":
                 defined[line] = defined.get(line, 0) + self.count(s)
+        for line, _end, kind, _fn, *_shared in self.stmts:
+            if kind == "blockend" and line not in self.block_results:
+                for placeholder in self.probes.get(-line, ()):
+                    err = {"line": line, "placeholder": placeholder, "error": "never evaluated: the block's last statement never completed"}
+                    if err not in self.probe_errors:
+                        self.probe_errors.append(err)
         for line, n in sorted(defined.items()):
             if n and not calls.get(line):
                 for placeholder in self.probes.get(line, ()):
@@ -542,16 +550,29 @@ class Recorder:
         frame = self._getframe(1)
         rec = self.current.get((s, id(frame)))
         line = self.stmts[s][0]
-        results = {}
         placeholders = self.probes.get(line, ())
         if not placeholders:
             return passthrough
+        results = self._evaluate(placeholders, line, frame)
+        if rec is not None:
+            rec.setdefault("probes", {}).update(results)
+        return passthrough
+
+    def block_probe(self, s: int) -> None:
+        """Evaluate a `#::` block's placeholders once, the first time its last statement completes."""
+        line = self.stmts[s][0]
+        if line not in self.block_results:
+            self.block_results[line] = self._evaluate(self.probes.get(-line, ()), line, self._getframe(1))
+
+    def _evaluate(self, placeholders: Any, line: int, frame: Any) -> dict[str, str]:
+        """The authored {expr:spec} texts PLACEHOLDERS formatted in FRAME; failures go to probe_errors."""
+        results: dict[str, str] = {}
         # Evaluating must not change the run: random states are put back afterwards, and the
         # script's code that a placeholder calls runs unrecorded and uncounted.
         randoms = _random_states()
         quiet = self._quiet(frame.f_globals)
         try:
-            for placeholder in placeholders:  # authored {expr:spec} texts
+            for placeholder in placeholders:
                 try:
                     results[placeholder] = _format_placeholder(self.parse_placeholder(placeholder), frame.f_globals, frame.f_locals)
                 except BaseException as e:
@@ -563,9 +584,7 @@ class Recorder:
         finally:
             self._loud(quiet)
             _restore_random(randoms)
-        if rec is not None:
-            rec.setdefault("probes", {}).update(results)
-        return passthrough
+        return results
 
     def _quiet(self, globs: dict) -> list[tuple[dict, str, Any]]:
         """Swap in hooks under which instrumented code counts and records nothing; the old ones.
@@ -683,6 +702,10 @@ class Recorder:
                 }
             if kind == "loopend":
                 entry["final"] += self.finals.get(s, [])
+                continue
+            if kind == "blockend":
+                if line in self.block_results:
+                    entry["block_probes"] = self.block_results[line]
                 continue
             if kind == "define":
                 defined = self.count(s)

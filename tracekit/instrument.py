@@ -463,7 +463,17 @@ class _Instrumenter:
                 out.append(_loc(ast.If(test=self.gate(p), body=recorded, orelse=[]), where))
         for st in rest:
             out += self.stmt(st)
+            if -st.lineno in self.probe_lines:
+                out.append(self.block_end(st))
         return out
+
+    def block_end(self, node: ast.stmt) -> ast.stmt:
+        """`__tk_q__(S)` after NODE has completed (a loop: all of it): a `#::` block's placeholders.
+
+        The probe set holds the statement's line negated for these, apart from its own prose's.
+        """
+        s = self.add_stmt(node, "blockend", line=node.lineno, end_line=node.lineno)
+        return _loc(ast.Expr(value=_call("__tk_q__", _const(s))), node)
 
     def is_simple(self, node: ast.stmt) -> bool:
         return not hasattr(self, "do_" + type(node).__name__) and not isinstance(node, (ast.Global, ast.Nonlocal))

@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["SOURCES", "MARKUPS", "TextBlock", "detect_source", "looks_like_code", "looks_like_rst", "text_blocks", "title_and_intro"]
+__all__ = ["SOURCES", "MARKUPS", "TextBlock", "detect_source", "looks_like_code", "looks_like_rst", "statements_after", "text_blocks", "title_and_intro"]
 
 SOURCES = ("authored", "gallery", "comments")
 MARKUPS = ("markdown", "rst")
@@ -46,6 +46,7 @@ class TextBlock:
     code_last: int = 0
     number: int = 0  # display numbers, filled in with the listing
     end_number: int = 0
+    after: int = 0  # a `#::` block with placeholders: the line of its last statement (else 0)
 
 
 @dataclass(frozen=True)
@@ -166,20 +167,26 @@ def text_blocks(source: str, comments: Sequence[CommentLine], statements: Sequen
     for block in blocks:
         indent = next((c.indent for c in comments if c.line == block.end_line), 0)
         stop = next((line for line in starts if line > block.end_line), len(lines) + 1)
-        chosen: list[Statement] = []
-        for s in statements:
-            if s.first <= block.end_line or s.first >= stop:
-                continue
-            if chosen and s.first <= chosen[-1].end:
-                continue  # nested in a statement already chosen
-            if s.indent < indent or (s.indent > indent and not chosen):
-                break  # a dedent leaves the compound statement the text stands in
-            previous = chosen[-1].end if chosen else block.end_line
-            if any(not lines[k - 1].strip() for k in range(previous + 1, s.first)):
-                break  # a blank line ends the block
-            chosen.append(s)
-        _attach(block, chosen)
+        _attach(block, statements_after(block.end_line, indent, statements, lines, stop))
     return blocks
+
+
+def statements_after(end_line: int, indent: int, statements: Sequence[Statement], lines: Sequence[str], stop: int) -> list[Statement]:
+    """The statements a text block ending on END_LINE explains: those after it at its INDENT, up to
+    a blank line, a dedent (it never leaves the compound statement it stands in) or line STOP."""
+    chosen: list[Statement] = []
+    for s in statements:
+        if s.first <= end_line or s.first >= stop:
+            continue
+        if chosen and s.first <= chosen[-1].end:
+            continue  # nested in a statement already chosen
+        if s.indent < indent or (s.indent > indent and not chosen):
+            break  # a dedent leaves the compound statement the text stands in
+        previous = chosen[-1].end if chosen else end_line
+        if any(not lines[k - 1].strip() for k in range(previous + 1, s.first)):
+            break  # a blank line ends the block
+        chosen.append(s)
+    return chosen
 
 
 def _attach(block: TextBlock, statements: Sequence[Statement]) -> None:

@@ -100,6 +100,7 @@ HOOKS = {
     "loop_end": "__tk_e__",
     "placeholders": "__tk_p__",
     "done": "__tk_d__",
+    "block_placeholders": "__tk_q__",
 }
 
 

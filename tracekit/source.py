@@ -16,7 +16,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ._placeholders import Placeholder, _PlaceholderError, split_markdown_prose, split_prose
 from .directives import DIRECTIVE_RE, split_words
-from .prose import MARKUPS, SOURCES, CommentLine, Statement, TextBlock, detect_source, looks_like_rst, text_blocks, title_and_intro
+from .prose import MARKUPS, SOURCES, CommentLine, Statement, TextBlock, detect_source, looks_like_rst, statements_after, text_blocks, title_and_intro
 
 __all__ = [
     "AuthoringError",
@@ -375,8 +375,8 @@ def _directive_value(display: str, line: int, key: str, value: str | None) -> An
 
 
 def _prose_text(comment: str) -> str:
-    """The Markdown of one `#:` line: drop the marker and one space."""
-    text = comment[2:]
+    """The Markdown of one `#:` (or `#::`) line: drop the marker and one space."""
+    text = comment[3:] if comment.startswith("#::") else comment[2:]
     return text[1:] if text.startswith(" ") else text
 
 
@@ -402,6 +402,16 @@ class _Pending:
 
     prose: list[tuple[int, str]] = field(default_factory=list)
     directives: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    block: list[tuple[int, str]] = field(default_factory=list)  # `#::` lines
+
+
+@dataclass
+class _BlockProse:
+    """`#::` lines: block prose explaining the statements below them (see _Reader._blocks)."""
+
+    lines: list[tuple[int, str]]
+    indent: int
+    statement: int  # the first line of the statement right below
 
 
 class _Reader:
@@ -428,6 +438,7 @@ class _Reader:
         self.texts: list[TextBlock] = []
         self.text_lines: set[int] = set()
         self.bound: set[str] | None = None  # names the module binds anywhere, and the builtins
+        self.block_prose: list[_BlockProse] = []
 
     def error(self, line: int, message: str) -> AuthoringError:
         """An AuthoringError for LINE of this file."""
@@ -460,6 +471,9 @@ class _Reader:
             raise self.error(line, "statement directive with no statement below it")
         if pending.prose:
             raise self.error(pending.prose[0][0], "'#:' prose with no statement or comment below it")
+        if pending.block:
+            raise self.error(pending.block[0][0], "'#::' block with no statement below it")
+        self._blocks()
         if self.waiting_probes:
             # Comments after the last statement: everything has run by then, so their
             # placeholders are evaluated after the last statement instead.
@@ -570,9 +584,22 @@ class _Reader:
     def _comment_line(self, comment: _Comment, pending: _Pending, hidden_until: int) -> None:
         """Handle a comment on a line of its own: prose, directive, or a plain comment item."""
         line, text = comment.line, comment.text
+        if text.startswith("#::"):
+            if line <= hidden_until:
+                raise self.error(line, "'#::' block inside a hidden statement is never shown")
+            if pending.prose:
+                raise self.error(line, f"'#::' block directly below '#:' prose (line {pending.prose[0][0]}); separate them")
+            if pending.block and pending.block[-1][0] != line - 1:
+                raise self.error(pending.block[0][0], "'#::' block with no statement below it")
+            pending.block.append((line, _prose_text(text)))
+            self.removed.add(line)
+            return
         if text.startswith("#:"):
             if line <= hidden_until:
                 raise self.error(line, "'#:' prose inside a hidden statement is never shown")
+            if pending.block:
+                message = "'#:' prose directly below a '#::' block: the block would explain no statement"
+                raise self.error(pending.block[0][0], message)
             pending.prose.append((line, _prose_text(text)))
             self.removed.add(line)
             return
@@ -634,6 +661,15 @@ class _Reader:
                 directives[key] = value
         anchor = (pending.directives + trailing)[0][0] if directives else unit.first
         pending.directives = []
+        if pending.block:
+            if unit.docstring or directives.get("hide") or unit.clause:
+                raise self.error(pending.block[0][0], "'#::' block must be directly above a shown statement")
+            raw = self.lines[pending.block[0][0] - 1]
+            indent = len(raw) - len(raw.lstrip())
+            if indent != len(self.lines[unit.first - 1]) - len(self.lines[unit.first - 1].lstrip()):
+                raise self.error(pending.block[0][0], "'#::' block must be indented like the statement below it")
+            self.block_prose.append(_BlockProse(pending.block, indent, unit.first))
+            pending.block = []
         if unit.docstring:
             if pending.prose:
                 message = "'#:' prose above the module docstring; write it in the docstring"
@@ -658,6 +694,30 @@ class _Reader:
         self.waiting_probes = []
         self._probe(unit.first, placeholders)
         return 0
+
+    def _blocks(self) -> None:
+        """Turn `#::` block prose into text blocks, each explaining the statements below it at its
+        indentation, up to a blank line, a dedent or the next prose; its placeholders are evaluated
+        once, after the last of those statements (a loop: all of it) first completes."""
+        if not self.block_prose:
+            return
+        statements = []
+        for unit in self.skeleton.units:
+            if not (unit.docstring or unit.clause):
+                raw = self.lines[unit.first - 1]
+                statements.append(Statement(unit.first, unit.end, len(raw) - len(raw.lstrip())))
+        prose_lines = sorted(c.line for c in self.skeleton.comments if c.standalone and c.text.startswith("#:"))
+        for block in self.block_prose:
+            first, last = block.lines[0][0], block.lines[-1][0]
+            stop = next((line for line in prose_lines if line > last), len(self.lines) + 1)
+            # blank lines between the block and its first statement are allowed, as for '#:' prose
+            chosen = statements_after(block.statement - 1, block.indent, statements, self.lines, stop)
+            found = self._markdown_placeholders(block.lines)
+            text = "\n".join(content.rstrip() for _, content in block.lines).strip("\n")
+            after = chosen[-1].first if found else 0
+            self.texts.append(TextBlock(first, last, text, chosen[0].first, max(s.end for s in chosen), after=after))
+            if found:
+                self.probes[-after] = list(found)
 
     def _probe(self, line: int, found: list[str]) -> None:
         """Add placeholder sources to be evaluated after the statement on LINE."""

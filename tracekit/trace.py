@@ -20,6 +20,8 @@ Schema changelog (bump SCHEMA_VERSION on any change a reader could notice):
      value: `graph` {nodes, edges, text, omitted}); lines[].last: the last hit was recorded by a
      second run (records then hold hits 0..N-1 and the last); top-level `last_hit` says why
      last-hit records were dropped.
+  1  (compatible addition) lines[].block_probes: a `#::` block's placeholders, evaluated once
+     after the block's last statement (starting on this line) first completed.
 """
 
 from __future__ import annotations
@@ -285,6 +287,7 @@ class Line:
     exceptions_later: list[dict] = field(default_factory=list)
     figures_later: list[str] = field(default_factory=list)  # figures captured during later hits
     defined: int = 0  # a def line: how many times the def statement ran (its hits are its calls)
+    block_probes: dict[str, str] = field(default_factory=dict)  # a `#::` block ending here: its placeholders
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "line") -> Line:
@@ -317,15 +320,21 @@ class Line:
             later,
         )
         line.defined = _want(d, "defined", int, where, 0)
+        block = _want(d, "block_probes", dict, where, {})
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in block.items()):
+            raise TraceError(f"{where}.block_probes: expected strings")
+        line.block_probes = dict(block)
         return line
 
     def to_dict(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("records", "figures_later", "defined")}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("records", "figures_later", "defined", "block_probes")}
         d["records"] = [r.to_dict() for r in self.records]
         if self.figures_later:
             d["figures_later"] = list(self.figures_later)
         if self.defined:
             d["defined"] = self.defined
+        if self.block_probes:
+            d["block_probes"] = dict(self.block_probes)
         return d
 
 

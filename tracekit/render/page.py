@@ -354,6 +354,14 @@ class PageBuilder:
     def section(self, number: int) -> Section:
         """A text block with each statement it explains and that statement's state."""
         block, html = self.text_at[number]
+        if block.after:
+            # a `#::` block: its placeholders, evaluated once after its last statement completed
+            line = self.by_line.get(block.after)
+            values = line.block_probes if line is not None else {}
+            index = self.example.texts.index(block)
+            taken = {h.anchor for r in (self.intro, *self.text_html[:index]) for h in r.headings}
+            html = render_markdown(block.text, probes=values, errors=self.probe_errors.get(block.after), anchors=taken)
+            self.has_from_run = self.has_from_run or html.from_run > 0
         items = [it for it in self.items if it.kind == "code" and block.code_first <= it.line <= block.code_last]
         groups = []
         for it in items:
@@ -476,7 +484,9 @@ def prose_html(example: Example) -> tuple[Rendered, list[Rendered]]:
         return rendered[0], rendered[1:]
     anchors: set[str] = set()
     intro = render_markdown(example.intro or "", anchors=anchors)
-    texts = [render_markdown(t.text, anchors=anchors, placeholders=False) for t in example.texts]
+    # gallery and comments text has no placeholders: braces there are text; `#::` blocks have them
+    authored = example.prose_source == "authored"
+    texts = [render_markdown(t.text, anchors=anchors, placeholders=authored) for t in example.texts]
     return intro, texts
 
 
