@@ -104,8 +104,9 @@ def walk(root: Any, label: str, names: dict[int, str], limit: int = MAX_NODES) -
     return out
 
 
-def layers(nodes: list[dict], edges: list[list[int]]) -> list[list[int]]:
-    """Node ids by layer: the longest path from node 0; every leaf on the last layer."""
+def layers(nodes: list[dict], edges: list[list[int]], leaves_last: bool = True) -> list[list[int]]:
+    """Node ids by layer: the longest path from node 0; with LEAVES_LAST every leaf on the last
+    layer (the text's order), else each just below its deepest parent (short edges in a drawing)."""
     depth = {0: 0}
     children: dict[int, list[int]] = {}
     for a, b in edges:
@@ -120,9 +121,10 @@ def layers(nodes: list[dict], edges: list[list[int]]) -> list[list[int]]:
         if not moved:
             break
     leaves = [n["id"] for n in nodes if n.get("leaf")]
-    inner = max((d for i, d in depth.items() if i not in leaves), default=0)
-    for i in leaves:
-        depth[i] = inner + 1
+    if leaves_last:
+        inner = max((d for i, d in depth.items() if i not in leaves), default=0)
+        for i in leaves:
+            depth[i] = inner + 1
     out: list[list[int]] = [[] for _ in range(max(depth.values(), default=0) + 1)]
     for n in nodes:
         if n["id"] in depth:

@@ -1,6 +1,7 @@
 """The autograd graph of a recorded value as a small static SVG: a layered layout of our own.
 
-Layers come from the longest path from the tensor (node 0); every leaf sits on the last layer.
+Layers come from the longest path from the tensor (node 0); a leaf sits just below its deepest
+parent, so that no edge crosses a layer.
 Within a layer, nodes keep the order of the walk, centred; edges are straight lines from the
 bottom of a node to the top of the next. Good for the 60 nodes a trace keeps at most.
 """
@@ -31,12 +32,32 @@ def _label(node: Mapping[str, Any]) -> str:
     return name
 
 
+def _ordered(rows: list[list[int]], edges: list[list[int]]) -> list[list[int]]:
+    """Each layer sorted by the mean place of its nodes' parents (fewer crossing edges)."""
+    parents: dict[int, list[int]] = {}
+    for a, b in edges:
+        parents.setdefault(b, []).append(a)
+    place: dict[int, float] = {}
+    out: list[list[int]] = []
+    for row in rows:
+
+        def key(i: int, row: list[int] = row) -> tuple[float, int]:
+            known = [place[p] for p in parents.get(i, []) if p in place]
+            return (sum(known) / len(known) if known else 0.0, row.index(i))
+
+        row = sorted(row, key=key)
+        for j, i in enumerate(row):
+            place[i] = (j + 0.5) / len(row)
+        out.append(row)
+    return out
+
+
 def graph_svg(graph: Mapping[str, Any], title: str) -> Markup:
     """An inline SVG of GRAPH ({nodes, edges, text}); TITLE names it for screen readers."""
     nodes = [dict(n) for n in graph.get("nodes") or [] if isinstance(n, Mapping) and isinstance(n.get("id"), int)]
     edges = [e for e in graph.get("edges") or [] if isinstance(e, list) and len(e) == 2]
     by_id = {n["id"]: n for n in nodes}
-    rows = layers(nodes, edges)
+    rows = _ordered(layers(nodes, edges, leaves_last=False), edges)
     boxes: dict[int, tuple[float, float, float]] = {}  # id -> (x, y, width)
     widths = [sum(len(_label(by_id[i])) * CHAR_W + 16 for i in row) + GAP_X * (len(row) - 1) for row in rows]
     total_w = max(widths, default=0) + 2 * PAD
