@@ -465,3 +465,18 @@ def test_a_skipped_embedded_example_is_noted_not_failed(book_dir: Path) -> None:
         pytest.skip("this machine has that device")
     assert statuses["1-intro.md"] == "ok" and result.exit_status == 0
     assert "b.py was skipped: the device it needs is not available" in (book_dir / "out/1-intro.html").read_text()
+
+
+def test_a_foreign_file_in_the_way_of_the_book_stops_it_and_loses_nothing(book_dir: Path) -> None:
+    from tracekit.site import BuildError
+
+    foreign = book_dir / "out" / "downloads" / "b.py"
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text("mine\n")
+    with pytest.raises(BuildError, match="refusing to overwrite .*downloads/b.py"):
+        _build(book_dir)
+    assert foreign.read_text() == "mine\n"
+    manifest = json.loads((book_dir / "out" / MANIFEST_NAME).read_text())
+    assert manifest["site"]["index_of"] is None and "downloads/b.py" not in manifest["files"]
+    foreign.unlink()
+    assert _build(book_dir).exit_status == 0 and _check(book_dir).problems == []

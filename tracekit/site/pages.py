@@ -381,9 +381,18 @@ class _Builder:
                     self.write(rel, data)
                 return sha
 
+            index = self.out / "index.html"
+            if os.path.lexists(index) and not self.may_write("index.html", old_files):  # before writing anything
+                raise BuildError(f"refusing to overwrite {_display(index)}, which tracekit did not write")
             for rel in sorted(self.asset_files):
                 site[rel] = put(rel, self.asset_files[rel])
-            site.update(self._write_book(manifest, env, inputs, assets, put))
+            try:
+                self._write_book(manifest, env, inputs, assets, put, site)
+            except BuildError:
+                # What was written is recorded (so it is tracekit's to replace or delete later),
+                # with no book key, so the next build writes the book again.
+                self.commit(env, site={**manifest.site, **site}, index_of=None)
+                raise
             for rel, sha in manifest.site.items():
                 if rel not in site:
                     self.unlisted[rel] = sha
@@ -393,7 +402,8 @@ class _Builder:
 
         return site, book_key(manifest.examples, inputs, self.plan.config, env)
 
-    def _write_book(self, manifest: Manifest, env: dict, inputs: Any, assets: dict[str, str], put: Any) -> dict[str, str]:
+    def _write_book(self, manifest: Manifest, env: dict, inputs: Any, assets: dict[str, str], put: Any, site: dict[str, str]) -> None:
+        """Write the book's pages into the output, recording each in SITE as it is written."""
         from ..chapter import Chapter
         from ..notebook import notebook_json
         from ..render import render_page
@@ -419,7 +429,6 @@ class _Builder:
         chapters = read_chapters(inputs, manifest.examples, env)
         self.chapter_results = chapters
         book = make_book(manifest.examples, authored, chapters, inputs, cfg)
-        site: dict[str, str] = {}
         read = self.stats.sha if self.stats is not None else _file_sha
         for rel, (example, trace) in loaded.items():
             rec = manifest.examples[rel]
@@ -477,7 +486,6 @@ class _Builder:
         index = render_toc(book, title=cfg.title, description=cfg.description, assets=assets).encode("utf-8")
         site["index.html"] = put("index.html", index)
         self.chapters_record = {rel: {"key": r.key, "status": r.status, "failures": [f.to_dict() for f in r.failures]} for rel, r in chapters.items()}
-        return site
 
 
 def _missing(res: Any) -> dict[str, str]:
