@@ -143,3 +143,31 @@ def test_run_folders_of_dead_runs_are_removed_by_the_next_run(tmp_path: Path, mo
         script.write_text("x = 1\n")
         assert trace_file(script, capture=True, cwd=tmp_path).trace["status"] == "ok"
         assert sorted(p.name for p in (cache / "runs").iterdir()) == ["run-live5678"]
+
+
+OVERWRITE = """\
+import json, os, time
+spec = json.load(open(open("/proc/self/cmdline", "rb").read().split(b"\\0")[-2]))
+x = 1
+if os.fork() == 0:  # waits for tracekit to write the trace, then spoils it
+    while not os.path.exists(spec["trace"]):
+        time.sleep(0.0005)
+    with open(spec["trace"], "w") as f:
+        f.write({payload!r})
+    os.kill(os.getpid(), 9)
+time.sleep(0.05)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds its spec through /proc")
+@pytest.mark.parametrize("payload", ["not json {", "[1, 2]", '{"schema": 1, "status": "ok", "lines": "spoiled", "stdout": 5}'])
+def test_an_example_that_spoils_its_own_trace_fails_alone(tmp_path: Path, payload: str) -> None:
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    (examples / "a_spoiler.py").write_text(OVERWRITE.format(payload=payload))
+    (examples / "b_fine.py").write_text('"""Fine."""\ny = 2\n')
+    result = subprocess.run([sys.executable, "-m", "tracekit", "build", "examples", "-o", "site"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "a_spoiler.py" in result.stderr and "trace" in result.stderr
+    assert (tmp_path / "site" / "b_fine.html").is_file() and (tmp_path / "site" / "a_spoiler.html").is_file()

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -238,10 +239,28 @@ def trace_file(
         message = device_error.read_text(encoding="utf-8", errors="replace").strip()
         _cleanup(tmpdir)
         raise DeviceUnavailable(message or f"device {device!r} is not available")
-    if child_trace.exists():
-        with open(child_trace, encoding="utf-8") as f:
-            data = json.load(f)
+    child_data, unreadable = _read_child_trace(child_trace)
+    if child_data is not None:
+        data = child_data
         _reconcile(data, code)
+    elif unreadable is not None:
+        # The script (or a process it started) can reach the trace file: what it holds is
+        # untrusted input, and one that does not read as a trace fails this example only.
+        data = _fallback_trace(
+            script,
+            sha,
+            status="crashed",
+            exit_status=code,
+            message=f"the trace it wrote is not valid: {unreadable}",
+            reason="trace",
+            hits=hits,
+            seed=seed,
+            timeout=timeout,
+            device=device,
+            stdout=stdout,
+            stderr=stderr,
+        )
+        data["error"]["type"] = "TraceError"
     elif isinstance(syntax_error, InstrumentError):
         data = _fallback_trace(
             script,
@@ -461,12 +480,33 @@ def _crash_line(fault_log: Path, script: str) -> int | None:
     return None
 
 
+def _read_child_trace(path: Path) -> tuple[dict | None, str | None]:
+    """(the child's trace, None) when it reads as a trace; (None, why) when it does not; (None, None) when absent."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        return None, None
+    except OSError as e:
+        return None, f"cannot read it ({e.strerror})"
+    try:
+        data = json.loads(raw)
+        trace_mod.Trace.from_dict(data)  # typed and strict about types, lenient about missing parts
+    except trace_mod.TraceError as e:
+        return None, str(e)
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as e:
+        return None, f"not a trace ({type(e).__name__})"
+    if not isinstance(data, dict):
+        return None, "not a trace object"
+    return data, None
+
+
 def _reconcile(data: dict, code: int) -> None:
     """Make the child's trace agree with the exit status the parent saw."""
     data["exit_status"] = code
-    if code == 0 and data["status"] == "error" and (data.get("error") or {}).get("reason") == "exit":
+    if code == 0 and data.get("status") == "error" and (data.get("error") or {}).get("reason") == "exit":
         data["status"], data["error"] = "ok", None
-    elif code != 0 and data["status"] == "ok":
+    elif code != 0 and data.get("status") == "ok":
         data["status"] = "error"
         data["error"] = error_record("SystemExit", f"exit status {code}", reason="exit")
 
@@ -481,6 +521,7 @@ def _interpreter_flags() -> list[str]:
 
 _held: dict[str, int] = {}  # run folder → the fd of its lock, held while the run lasts
 _swept = False
+_sweep_lock = threading.Lock()
 _STALE_UNLOCKED = 60.0  # seconds after which a run folder without a lock file is another crash's
 
 
@@ -503,15 +544,18 @@ def _run_folder() -> str:
     try:
         import fcntl
 
-        fd = os.open(os.path.join(folder, ".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+        # Locked before it gets its name: a sweep never sees an unlocked lock file of a live run.
+        fd = os.open(os.path.join(folder, ".lock-new"), os.O_WRONLY | os.O_CREAT, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
+        os.rename(os.path.join(folder, ".lock-new"), os.path.join(folder, ".lock"))
         _held[folder] = fd
     except (ImportError, OSError):
         pass
     global _swept
-    if not _swept:
-        _swept = True
-        _sweep_runs(base)
+    with _sweep_lock:
+        if not _swept:
+            _swept = True
+            _sweep_runs(base)
     return folder
 
 
