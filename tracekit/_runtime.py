@@ -314,6 +314,32 @@ class _Tee:
         return self._real.__exit__(*exc)
 
 
+class _LastHit:
+    """A statement's hit counter in a last-hit run: the gate opens on hit TARGET only.
+
+    ``next()`` returns 0 (below the gate's limit) on that hit and PAST (at the limit) on every
+    other; its repr is ``count(N)`` like itertools.count's, so Recorder.count reads it the same way.
+    """
+
+    __slots__ = ("n", "target", "past")
+
+    def __init__(self, target: int, past: int) -> None:
+        self.n = 0
+        self.target = target
+        self.past = past
+
+    def __iter__(self) -> _LastHit:
+        return self
+
+    def __next__(self) -> int:
+        n = self.n
+        self.n = n + 1
+        return 0 if n == self.target else self.past
+
+    def __repr__(self) -> str:
+        return f"count({self.n})"
+
+
 class Recorder:
     """Holds the statement tables and what the hooks recorded; assembles the trace's lines."""
 
@@ -342,6 +368,7 @@ class Recorder:
         self.later: dict[int, list] = {}
         self.later_size: dict[int, int] = {}
         self.past_recording: set[int] = set()  # statements hit more often than recorded
+        self.last_mode = False  # a second run recording the last hit of lines hit often (aim_at_last)
         self.out: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self.out_size = {"stdout": 0, "stderr": 0}
         self.out_exceeded: str | None = None
@@ -384,9 +411,24 @@ class Recorder:
         sys.stdout = sys.__stdout__ = _Tee(sys.stdout, self, "stdout")  # type: ignore[misc,assignment]
         sys.stderr = sys.__stderr__ = _Tee(sys.stderr, self, "stderr")  # type: ignore[misc,assignment]
 
+    def aim_at_last(self, line_hits: dict[int, int]) -> None:
+        """Record only the last hit of the lines in LINE_HITS (line → its hit count in a first run).
+
+        Each statement counting the hits of such a line gets a counter that opens the gate on
+        exactly that hit; every other statement records its first hits as usual.
+        """
+        self.last_mode = True
+        for s, st in enumerate(self.stmts):
+            if self.count_of[s] != s or st[2] in ("loopend", "define", "classdef"):
+                continue
+            hits = line_hits.get(st[0], 0)
+            if hits > self.hits_limit:
+                self.counters[s] = _LastHit(hits - 1, self.hits_limit)  # type: ignore[call-overload]
+
     def start(self, s: int, changes: bool = False) -> bool:
         """Start a recorded hit of S; CHANGES: fingerprint the frame, for done() to list what S changed."""
-        rec: dict[str, Any] = {"hit": len(self.records[s]), "events": []}
+        hit = self.count(s) - 1 if self.last_mode else len(self.records[s])
+        rec: dict[str, Any] = {"hit": hit, "events": []}
         self.records[s].append(rec)
         frame = self._getframe(1)
         self.current[(s, id(frame))] = rec
@@ -617,7 +659,7 @@ class Recorder:
         if s in self.past_recording:
             return False
         n = self.count(s)
-        if n > self.hits_limit:
+        if n > self.hits_limit and not self.last_mode:
             # No recorded hit can be the running one any more: skip reading the counter from now on.
             self.past_recording.add(s)
             return False

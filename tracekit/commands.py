@@ -141,6 +141,11 @@ def _run_options(f):  # type: ignore[no-untyped-def]
             click.option("--seed", type=click.IntRange(min=0), help="Seed for random, numpy and torch (config: seed)."),
             click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds an example may run (config: timeout)."),
             click.option("--hits", type=click.IntRange(min=1), help="Hits of each line recorded in full (config: hits)."),
+            click.option(
+                "--last-hit/--no-last-hit",
+                default=None,
+                help="Also record the last hit of lines hit more often than --hits, by a second run (config: last_hit).",
+            ),
             click.option("--memory", help="Memory limit of an example, e.g. 2G (config: memory)."),
             click.option("--max-output", help="Bytes an example and its subprocesses may write to stdout and stderr, e.g. 1M (config: max_output)."),
             click.option("--exclude", multiple=True, help="Glob of example paths to leave out (repeatable; config: exclude)."),

@@ -38,6 +38,7 @@ KEYS: dict[str, str] = {
     "timeout": "a positive number of seconds",
     "jobs": "a positive integer",
     "hits": "a positive integer",
+    "last_hit": "true or false: also record the last hit of lines hit more often than hits (a second, seeded run)",
     "exclude": "a list of glob patterns (strings)",
     "helpers": "a list of glob patterns (strings): modules that never get a page",
     "pages": "a list of glob patterns (strings): modules that always get a page, even when imported",
@@ -56,6 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "timeout": DEFAULT_TIMEOUT,
     "jobs": None,  # os.cpu_count()
     "hits": 3,
+    "last_hit": True,
     "exclude": [],
     "helpers": [],
     "pages": [],
@@ -85,6 +87,7 @@ class Config:
     timeout: float | None = DEFAULT_TIMEOUT
     jobs: int | None = None
     hits: int = 3
+    last_hit: bool = True
     exclude: tuple[str, ...] = ()
     helpers: tuple[str, ...] = ()
     pages: tuple[str, ...] = ()
@@ -98,7 +101,14 @@ class Config:
 
     def run_options(self) -> RunOptions:
         """The run options this configuration sets (tracekit's defaults for the others)."""
-        given = {"device": self.device, "timeout": self.timeout, "hits": self.hits, "memory": self.memory, "max_output": self.max_output}
+        given = {
+            "device": self.device,
+            "timeout": self.timeout,
+            "hits": self.hits,
+            "last_hit": self.last_hit,
+            "memory": self.memory,
+            "max_output": self.max_output,
+        }
         return RunOptions(seed=self.seed).merged(given)
 
     def with_options(self, **options: Any) -> Config:
@@ -226,6 +236,10 @@ def _validate(key: str, value: Any, where: str, *, base: Path) -> Any:
             else:
                 raise bad()
         if value < (0 if key == "seed" else 1):
+            raise bad()
+        return value
+    if key == "last_hit":
+        if not isinstance(value, bool):
             raise bad()
         return value
     if key == "timeout":

@@ -19,6 +19,7 @@ class RunOptions:
     seed: int | None = 0
     timeout: float | None = None
     hits: int = DEFAULT_HITS
+    last_hit: bool = True  # a second, seeded run records the last hit of lines hit more than `hits` times
     memory: int | None = None
     max_output: int = DEFAULT_MAX_OUTPUT
     figure_dpi: float = DEFAULT_FIGURE_DPI
@@ -26,7 +27,7 @@ class RunOptions:
     figure_max_size: tuple[int, int] = DEFAULT_FIGURE_MAX_SIZE
 
     #: the options that change what a page shows: part of every cache key
-    KEYED = ("device", "seed", "hits", "timeout", "memory", "max_output")
+    KEYED = ("device", "seed", "hits", "last_hit", "timeout", "memory", "max_output")
 
     def merged(self, overrides: Mapping[str, Any]) -> RunOptions:
         """A copy with the OVERRIDES that name a field of this class and are not None."""

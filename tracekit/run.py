@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -132,6 +132,7 @@ def trace_file(
     env: dict | None = None,
     stdin: Any = None,
     image_lines: Iterable[int] | None = None,
+    last_hits: Mapping[int, int] | None = None,
     graph_lines: Iterable[int] | None = None,
     figures_dir: str | os.PathLike | None = None,
     figure_dpi: Any = _UNSET,
@@ -153,6 +154,8 @@ def trace_file(
     ``RunResult.figures``, and are also written to FIGURES_DIR when it is given. Values bound
     or returned on GRAPH_LINES (lines marked ``# tracekit: graph``) that have a ``grad_fn`` get
     their autograd graph recorded, as the tensor on a ``.backward()`` line always does.
+    LAST_HITS ({line: its hit count in an earlier run of the same script}) makes a run that
+    records only the last hit of those lines (see tracekit.lasthit).
     """
     given = dict(
         device=device,
@@ -187,6 +190,7 @@ def trace_file(
         "stop_on_limit": capture,
         "figures_dir": str(Path(tmpdir) / "figures"),
         "image_lines": sorted({int(n) for n in (image_lines or ())}),
+        "last_hits": {str(k): int(v) for k, v in (last_hits or {}).items()},
         "graph_lines": sorted({int(n) for n in (graph_lines or ())}),
     }
     from ._codecache import PKG_PARENT, prepare

@@ -17,9 +17,10 @@ Schema changelog (bump SCHEMA_VERSION on any change a reader could notice):
      with reason "placeholder" (it was "ok" beside the error before).
   1  (compatible additions) event role "change" (what a recorded hit changed: `change`, `value`
      after, optional `before` and `summary`) and role "graph" (the autograd graph walked from a
-     value: `graph` {nodes, edges, text, omitted}); lines[].last: the last hit was recorded by a
-     second run (records then hold hits 0..N-1 and the last); top-level `last_hit` says why
-     last-hit records were dropped.
+     value: `graph` {nodes, edges, text, omitted}); lines[].records[].last: true on a line's
+     last hit, recorded by a second seeded run that knew the hit counts (records then hold hits
+     0..N-1 and the last); top-level `last_hit`: {recorded: true, lines: [lines given their last
+     hit]}, or {recorded: false, reason} when the two runs disagreed and no last hit was kept.
   1  (compatible addition) lines[].block_probes: a `#::` block's placeholders, evaluated once
      after the block's last statement (starting on this line) first completed.
 """
@@ -244,6 +245,7 @@ class Record:
     exception: dict | None = None
     probes: dict = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)  # files of figures captured during this hit
+    last: bool = False  # the line's last hit, recorded by a second run (tracekit.lasthit)
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "record") -> Record:
@@ -263,12 +265,15 @@ class Record:
         figures = _items(d, "figures", where)
         if not all(isinstance(f, str) for f in figures):
             raise TraceError(f"{where}.figures: expected file names")
-        return cls(_want(d, "hit", int, where, 0), events, _want(d, "output", str, where, ""), exception, probes, figures)
+        last = _want(d, "last", bool, where, False)
+        return cls(_want(d, "hit", int, where, 0), events, _want(d, "output", str, where, ""), exception, probes, figures, last)
 
     def to_dict(self) -> dict:
         d = {"hit": self.hit, "events": [e.to_dict() for e in self.events], "output": self.output, "exception": self.exception, "probes": self.probes}
         if self.figures:
             d["figures"] = list(self.figures)
+        if self.last:
+            d["last"] = True
         return d
 
 
@@ -390,6 +395,7 @@ class Trace:
     placeholder_errors: list[dict] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     figure_limit: str | None = None
+    last_hit: dict | None = None  # {"recorded": true, "lines": [...]} or {"recorded": false, "reason": "…"}
 
     @classmethod
     def from_dict(cls, d: Any) -> Trace:
@@ -436,6 +442,13 @@ class Trace:
                     _want(f, "alt", str, fw, ""),
                 )
             )
+        last_hit = d.get("last_hit")
+        if last_hit is not None:
+            last_hit = _obj(last_hit, "last_hit")
+            _want(last_hit, "recorded", bool, "last_hit")
+            _want(last_hit, "reason", str, "last_hit")
+            if not all(type(n) is int for n in _items(last_hit, "lines", "last_hit")):
+                raise TraceError("last_hit.lines: expected line numbers")
         return cls(
             SCHEMA_VERSION,
             meta,
@@ -449,6 +462,7 @@ class Trace:
             placeholder_errors,
             figures,
             _want(d, "figure_limit", str, "trace", None, nullable=True),
+            last_hit,
         )
 
     def to_dict(self) -> dict:
@@ -469,6 +483,8 @@ class Trace:
             d["figures"] = [asdict(f) for f in self.figures]
         if self.figure_limit is not None:
             d["figure_limit"] = self.figure_limit
+        if self.last_hit is not None:
+            d["last_hit"] = self.last_hit
         return d
 
     def line(self, number: int) -> Line | None:

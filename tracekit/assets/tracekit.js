@@ -146,9 +146,18 @@
       var prev = stepper.querySelector('[data-step="-1"]');
       var next = stepper.querySelector('[data-step="1"]');
       var i = 0;
+      // the card's prose, with the numbers of the hit shown (one <template> per recorded hit)
+      var card = box.closest(".card");
+      var prose = card ? card.querySelector(".prose") : null;
+      function showProse(hitIndex) {
+        if (!prose) return;
+        var tpl = card.querySelector('template.hit-prose[data-hit="' + hitIndex + '"]');
+        if (tpl) prose.innerHTML = tpl.innerHTML;
+      }
       function show(k) {
         i = Math.max(0, Math.min(panels.length - 1, k));
         panels.forEach(function (p, j) { p.hidden = j !== i; });
+        showProse(panels[i].getAttribute("data-hit"));
         var hit = +panels[i].getAttribute("data-hit") + 1;
         pos.textContent = (box.getAttribute("data-unit") || "hit") + " " + hit + " of " + total;
         prev.disabled = i === 0;

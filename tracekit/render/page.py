@@ -260,7 +260,9 @@ class PageBuilder:
         card.derived = [_authored_entry(n, probes0) for n in it.notes if n.icon != "api"]
         for rec in records:
             ents, tail = _record_entries(rec, it)
-            card.hits.append(Hit(rec.hit, ents, tail, dict(rec.probes), self.hit_figures(rec, line.line if line is not None else it.line)))
+            fig_line = line.line if line is not None else it.line
+            card.hits.append(Hit(rec.hit, ents, tail, dict(rec.probes), self.hit_figures(rec, fig_line), last=rec.last))
+        card.hit_prose = self.hit_prose(it, records, prose)
         if line is not None:
             card.hit_count = line.hits
             card.final = _final_entries(line, it)
@@ -289,6 +291,20 @@ class PageBuilder:
                 card.hits.append(Hit(0, [], [exc_entry]))
             card.not_run = ""
         return card
+
+    def hit_prose(self, it: Item, records: list[Record], first: Markup) -> list[tuple[int, Markup]]:
+        """The prose of a line hit several times, once per recorded hit with that hit's numbers
+        (the first hit's is the card's own prose: it shows without JavaScript)."""
+        if len(records) < 2 or not any(r.probes for r in records[1:]):
+            return []
+        out = [(records[0].hit, first)]
+        for rec in records[1:]:
+            rendered = render_markdown(it.prose or "", probes=dict(rec.probes), errors=self.probe_errors.get(it.line))
+            html = Markup(rendered)
+            if rendered.from_run and html.endswith("</p>"):
+                html = Markup(str(html)[:-4] + ' <span class="run-tag">from the run</span></p>')
+            out.append((rec.hit, html))
+        return out
 
     # ── folds ──
     def fold_groups(self, numbers: list[int]) -> list[FoldGroup]:
@@ -472,6 +488,7 @@ class PageBuilder:
             unexplained=self.unexplained,
             has_from_run=self.has_from_run,
             figure_limit=self.trace.figure_limit or "",
+            last_hit_note=str((self.trace.last_hit or {}).get("reason") or "") if not (self.trace.last_hit or {}).get("recorded", True) else "",
             other_figures=self.figs.rest(self.line_map),
             ran=not (self.err is not None and self.err.reason in NOT_RUN_REASONS),
         )

@@ -157,6 +157,7 @@ class Hit:
     tail: list[Entry]
     probes: dict[str, str] = field(default_factory=dict)
     figures: list[Figure] = field(default_factory=list)  # figures captured during this hit
+    last: bool = False  # the line's last hit (recorded by a second run)
 
     @property
     def all(self) -> list[Entry]:
@@ -201,10 +202,37 @@ class Card:
     raises: str | None = None
     figures_later: list[Figure] = field(default_factory=list)  # captured during later hits
     is_def: bool = False  # a ``def`` line: its hits are calls
+    hit_prose: list[tuple[int, Markup]] = field(default_factory=list)  # (hit, prose with that hit's numbers)
 
     @property
     def unit(self) -> str:
         return "call" if self.is_def else "hit"
+
+    @property
+    def recorded_note(self) -> str:
+        """Which hits were recorded, when not all: "first 3 recorded", "hits 1–3 and 300 of 300 recorded"."""
+        if self.recorded >= self.hit_count:
+            return ""
+        firsts = [h.index + 1 for h in self.hits if not h.last]
+        lasts = [h.index + 1 for h in self.hits if h.last]
+        if not lasts:
+            return f"first {self.recorded} recorded"
+        span = f"{firsts[0]}–{firsts[-1]}" if len(firsts) > 1 else (str(firsts[0]) if firsts else "")
+        return f"{self.unit}s {span} and {lasts[-1]} of {self.hit_count} recorded" if span else f"{self.unit} {lasts[-1]} of {self.hit_count} recorded"
+
+    @property
+    def more_label(self) -> str:
+        """The summary of the folded hits after the first: "Hits 2–3", "Hits 2–3 and 300"."""
+        rest = self.hits[1:]
+        if not rest:
+            return ""
+        firsts = [h.index + 1 for h in rest if not h.last]
+        lasts = [h.index + 1 for h in rest if h.last]
+        unit = self.unit.capitalize()
+        if not firsts:
+            return f"{unit} {lasts[0]}"
+        head = f"{unit} {firsts[0]}" if len(firsts) == 1 else f"{unit}s {firsts[0]}–{firsts[-1]}"
+        return head + (f" and {lasts[0]}" if lasts else "")
 
     @property
     def multi(self) -> bool:
@@ -342,6 +370,7 @@ class PageView:
     unexplained: int
     has_from_run: bool = False
     figure_limit: str = ""  # the trace's figure_limit: why some figures are missing
+    last_hit_note: str = ""  # why the last hits of lines hit often are not shown (the runs disagreed)
     other_figures: list[Figure] = field(default_factory=list)  # figures no shown line made
     ran: bool = True  # False when the code never started (authoring or syntax error)
 

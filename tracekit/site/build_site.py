@@ -53,6 +53,7 @@ def build(
     seed: int | None = None,
     timeout: float | None = None,
     hits: int | None = None,
+    last_hit: bool | None = None,
     memory: Any = None,
     max_output: Any = None,
     exclude: Sequence[str] | None = None,
@@ -65,7 +66,7 @@ def build(
     cfg = _resolve_config(
         config,
         dict(
-            device=device, seed=seed, timeout=timeout, hits=hits, memory=memory, max_output=max_output, jobs=jobs, exclude=tuple(exclude) if exclude else None
+            device=device, seed=seed, timeout=timeout, hits=hits, last_hit=last_hit, memory=memory, max_output=max_output, jobs=jobs, exclude=tuple(exclude) if exclude else None
         ),
     )
     if isinstance(shard, str):

@@ -28,6 +28,7 @@ class _Ran:
     message: str = ""
     device: str | None = None
     seconds: float = 0.0
+    last_seconds: float = 0.0  # of these, the second run that recorded the last hits
 
 
 def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event, running: set, running_lock: threading.Lock) -> _Ran | None:
@@ -51,13 +52,31 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
         graph_lines = [item.line for item in example.items if item.graph]
         if cancel.is_set():
             return None
+        last_seconds = 0.0
         try:
             result = trace_file(
                 path, options=options, capture=True, probes=example.probes, cwd=str(plan.root), env=env_vars, image_lines=image_lines, graph_lines=graph_lines
             )
+            if options.last_hit:
+                from ..lasthit import with_last_hits
+
+                def rerun(line_hits: dict[int, int]) -> Any:
+                    return trace_file(
+                        path,
+                        options=options,
+                        capture=True,
+                        probes=example.probes,
+                        cwd=str(plan.root),
+                        env=env_vars,
+                        image_lines=image_lines,
+                        graph_lines=graph_lines,
+                        last_hits=line_hits,
+                    )
+
+                last_seconds = with_last_hits(result, options.hits, rerun)
         except DeviceUnavailable as e:
             return _Ran("skipped", example=example, message=str(e), device=options.device, seconds=time.monotonic() - started)
-        return _Ran("ran", example=example, result=result, device=options.device, seconds=time.monotonic() - started)
+        return _Ran("ran", example=example, result=result, device=options.device, seconds=time.monotonic() - started, last_seconds=last_seconds)
     finally:
         with running_lock:
             running.discard(rel)
