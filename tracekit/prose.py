@@ -209,7 +209,9 @@ def _gallery_blocks(comments: Sequence[CommentLine], skip: set[int]) -> list[Tex
         while end + 1 in top and not _CELL.match(top[end + 1].text):
             end += 1
             body.append(_strip(top[end].text))
-        blocks.append(TextBlock(line, end, "\n".join(body).strip("\n")))
+        # a cell holding only a rule (an RST transition such as `# ------`) has no text
+        rules = all(not text.strip() or _RST_UNDERLINE.match(text.strip()) for text in body)
+        blocks.append(TextBlock(line, end, "" if rules else "\n".join(body).strip("\n")))
     return blocks
 
 
@@ -225,12 +227,18 @@ def _comment_blocks(comments: Sequence[CommentLine], skip: set[int]) -> list[Tex
             runs.append([c])
     blocks: list[TextBlock] = []
     for run in runs:
-        kept = [_strip(c.text) for c in run if not _RULE.match(c.text)]
-        text = "\n".join(kept).strip("\n")
-        if looks_like_code(text):
+        if looks_like_code(_joined(run)):
             continue
-        blocks.append(TextBlock(run[0].line, run[-1].line, text))
+        # words, then commented-out code (`# Zero the gradients` over `#a.grad = None`): the
+        # words are the text block, the code stays code
+        cut = next((k for k in range(1, len(run)) if looks_like_code(_joined(run[k:]))), len(run))
+        blocks.append(TextBlock(run[0].line, run[cut - 1].line, _joined(run[:cut])))
     return blocks
+
+
+def _joined(run: Sequence[CommentLine]) -> str:
+    """The text of a run of comment lines, without their `#` and without rule lines."""
+    return "\n".join(_strip(c.text) for c in run if not _RULE.match(c.text)).strip("\n")
 
 
 def title_and_intro(docstring: str | None, stem: str, markup: str) -> tuple[str, str]:

@@ -378,12 +378,11 @@ class PageBuilder:
             taken = {h.anchor for r in (self.intro, *self.text_html[:index]) for h in r.headings}
             html = render_markdown(block.text, probes=values, errors=self.probe_errors.get(block.after), anchors=taken)
             self.has_from_run = self.has_from_run or html.from_run > 0
-        items = [it for it in self.items if it.kind == "code" and block.code_first <= it.line <= block.code_last]
-        groups = []
-        for it in items:
-            span = [n for n in range(it.number, max(it.end_number, it.number) + 1) if n in self.hl_by_number]
-            groups.append(self.statement_group(it, span))
-        return Section(block.number, block.end_number, f"line-{block.number}", html, groups)
+        # every line of its code, in order: statements with their state, and the comments between
+        # them (sphinx-gallery shows those as code too), but not the block's own text or blank lines
+        own = range(block.line, block.end_line + 1)
+        numbers = [ll.number for ll in self.listing if block.number <= ll.number <= block.end_number and ll.line not in own and ll.text.strip()]
+        return Section(block.number, block.end_number, f"line-{block.number}", html, self.fold_groups(numbers))
 
     def blocks(self) -> list[Card | Fold | Section]:
         blocks: list[Card | Fold | Section] = []

@@ -1,0 +1,85 @@
+"""What a gallery or comments section shows: comments inside its code stay in the card, a cell
+holding only a rule makes no card, and commented-out code after a comment's words stays code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.helpers import page_text
+from tracekit import build
+from tracekit.source import read_example
+
+GALLERY = '''"""
+Cells
+=====
+
+Squares and a root.
+"""
+import math
+
+# %%
+# Squares
+# -------
+#
+# Two squares.
+
+# the first square
+a = 3 ** 2
+b = 4 ** 2
+
+######################################################################
+# ----------
+#
+
+# %%
+# The root: :math:`\\\\sqrt{a + b}`.
+c = math.sqrt(a + b)
+print(c)
+'''
+
+COMMENTS = """total = 0
+for i in range(3):
+    # Add the square.
+    #total = None
+    #print(total)
+    total += i * i
+print(total)
+"""
+
+
+def build_page(tmp_path: Path, name: str, text: str) -> str:
+    (tmp_path / name).write_text(text)
+    build([tmp_path / name], output=tmp_path / "out", jobs=1)
+    return (tmp_path / "out" / name.replace(".py", ".html")).read_text()
+
+
+def sections(page: str) -> list[str]:
+    return re.findall(r'<article class="card card-section".*?</article>', page, re.S)
+
+
+def test_comment_inside_a_cell_stays_in_its_card(tmp_path: Path) -> None:
+    page = build_page(tmp_path, "cells.py", GALLERY)
+    squares = next(s for s in sections(page) if "Two squares." in s)
+    text = page_text(squares)
+    assert "# the first square" in text
+    assert text.index("# the first square") < text.index("a = 3 ** 2") < text.index("b = 4 ** 2")
+
+
+def test_a_cell_holding_only_a_rule_makes_no_card(tmp_path: Path) -> None:
+    page = build_page(tmp_path, "cells.py", GALLERY)
+    assert [page_text(s, " ").split(" ")[0] for s in sections(page)] == ["Squares", "The"]
+    assert "<hr" not in page.split('class="cards"', 1)[1].split('class="listing', 1)[0]
+    texts = read_example(tmp_path / "cells.py", tmp_path).texts
+    assert [t.text[:7] for t in texts] == ["Squares", "", "The roo"]
+
+
+def test_words_then_commented_out_code_split(tmp_path: Path) -> None:
+    (tmp_path / "loop.py").write_text(COMMENTS)
+    [block] = read_example(tmp_path / "loop.py", tmp_path).texts
+    assert (block.line, block.end_line, block.text) == (3, 3, "Add the square.")
+    page = build_page(tmp_path, "loop.py", COMMENTS)
+    [section] = sections(page)
+    text = page_text(section)
+    assert text.startswith("Add the square.")
+    assert "#total = None" in text and "#print(total)" in text
