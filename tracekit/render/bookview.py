@@ -50,6 +50,7 @@ class TocItem:
     minutes: int
     kind: str
     children: list[TocItem] = field(default_factory=list)
+    intro: Markup = Markup("")  # the first paragraph of a section's introduction (index only)
 
 
 @dataclass
@@ -78,7 +79,8 @@ def _toc(book: Book, here: str | None, page_href: Callable[[Page], str], link: C
         items = []
         for p in part.sections:
             kids = [TocItem(k.title, page_href(k), k.rel == here, k.status, book.minutes(k), k.kind) for k in (book.children(p) if p.kind == "chapter" else [])]
-            items.append(TocItem(p.title, page_href(p), p.rel == here, p.status, book.minutes(p), p.kind, kids))
+            intro = markup(p.intro.split("\n\n", 1)[0], link=link) if p.intro and here is None else Markup("")
+            items.append(TocItem(p.title, page_href(p), p.rel == here, p.status, book.minutes(p), p.kind, kids, intro))
         parts.append(TocPart(part.title, markup(part.intro, link=link) if part.intro else Markup(""), items))
     return parts
 

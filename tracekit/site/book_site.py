@@ -144,7 +144,8 @@ def make_book(examples: dict[str, dict], authored: dict[str, dict], chapters: di
     pages: list[Page] = []
     for rel, rec in examples.items():
         words, lines = _words(authored.get(rel) or {})
-        pages.append(Page(rel, str(rec.get("title") or PurePosixPath(rel).stem), rec.get("html") or "", "example", rec.get("status") or "failed", words, lines))
+        title = str(rec.get("title") or PurePosixPath(rel).stem)
+        pages.append(Page(rel, title, rec.get("html") or "", "example", rec.get("status") or "failed", words, lines, str(rec.get("intro") or "")))
     for rel, res in chapters.items():
         ch = res.chapter
         title = ch.title if ch else PurePosixPath(rel).stem
