@@ -83,3 +83,19 @@ def test_words_then_commented_out_code_split(tmp_path: Path) -> None:
     text = page_text(section)
     assert text.startswith("Add the square.")
     assert "#total = None" in text and "#print(total)" in text
+
+
+def test_ref_to_a_label_in_the_same_file_links_to_its_heading() -> None:
+    from tracekit.render.markup import render_rst_blocks
+
+    intro, bridge = render_rst_blocks(
+        [
+            "See :ref:`bridge-label`, :ref:`the bridge <bridge-label>` and :ref:`elsewhere-label`.",
+            ".. _bridge-label:\n\nBridge with NumPy\n~~~~~~~~~~~~~~~~~\nText.",
+        ]
+    )
+    assert str(intro) == (
+        '<p>See <a class="reference external" href="#bridge-with-numpy">Bridge with NumPy</a>, '
+        '<a class="reference external" href="#bridge-with-numpy">the bridge</a> and <em>elsewhere-label</em>.</p>'
+    )
+    assert str(bridge) == '<h2 id="bridge-with-numpy">Bridge with NumPy</h2><p>Text.</p>'

@@ -319,7 +319,11 @@ def _docutils() -> Any:
         """`:ref:`, `:doc:` …: the title as text (`a <target>` shows `a`, a bare target its last part)."""
         match = re.match(r"^(.*?)\s*<([^<>]*)>$", text, re.S)
         shown = match.group(1) if match and match.group(1) else text.rstrip("/").rsplit("/", 1)[-1]
-        return [nodes.emphasis(rawtext, shown)], []
+        node = nodes.emphasis(rawtext, shown)
+        if name == "ref":  # resolved to a link when the label is in the same file (_resolve_refs)
+            node["tracekit_ref"] = nodes.fully_normalize_name(match.group(2) if match else text)
+            node["tracekit_titled"] = bool(match and match.group(1))
+        return [node], []
 
     def math_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None) -> Any:
         """`:math:` as MathML."""
@@ -554,7 +558,9 @@ def render_rst_blocks(texts: Sequence[str], *, heading_shift: int | None = None,
             message.parent.remove(message)
     for problem in list(document.findall(nodes.problematic)):
         problem.replace_self(nodes.literal(problem.rawsource, problem.astext()))
-    headings = _flatten_sections(nodes, document, heading_shift, anchors if anchors is not None else set())
+    labels: dict[str, Heading] = {}
+    headings = _flatten_sections(nodes, document, heading_shift, anchors if anchors is not None else set(), labels)
+    _resolve_refs(nodes, document, labels)
     parts = publish_from_doctree(document, writer="html5", settings_overrides=settings)
     body = parts.decode("utf-8") if isinstance(parts, bytes) else parts
     match = re.search(r'<main>\s*(.*?)\s*</main>|<div class="document"[^>]*>\s*(.*?)\s*</div>\s*</body>', body, re.S)
@@ -567,8 +573,22 @@ def render_rst_blocks(texts: Sequence[str], *, heading_shift: int | None = None,
     return out + [Rendered("") for _ in range(len(texts) - len(out))]
 
 
-def _flatten_sections(nodes: Any, document: Any, heading_shift: int | None, anchors: set[str]) -> list[tuple[int, Heading]]:
-    """Replace each section by a heading and its body, so each block's HTML stands alone."""
+def _resolve_refs(nodes: Any, document: Any, labels: Mapping[str, Heading]) -> None:
+    """`:ref:` to a label of a section in the same file: a link to its heading, titled like Sphinx."""
+    for node in list(document.findall(nodes.emphasis)):
+        heading = labels.get(node.get("tracekit_ref", ""))
+        if heading is not None:
+            shown = node.astext() if node.get("tracekit_titled") else heading.text
+            node.replace_self(nodes.reference(node.rawsource, shown, refuri="#" + heading.anchor))
+
+
+def _flatten_sections(
+    nodes: Any, document: Any, heading_shift: int | None, anchors: set[str], labels: dict[str, Heading] | None = None
+) -> list[tuple[int, Heading]]:
+    """Replace each section by a heading and its body, so each block's HTML stands alone.
+
+    LABELS gets each section's names (its title and `.. _label:` targets before it) → its heading.
+    """
 
     def depth(node: Any) -> int:
         count = 0
@@ -589,6 +609,9 @@ def _flatten_sections(nodes: Any, document: Any, heading_shift: int | None, anch
         inner = "".join(_inline_html(child) for child in title.children) if title is not None else ""
         heading = nodes.raw("", f'<h{level} id="{anchor}">{inner}</h{level}>', format="html")
         heading["tracekit_heading"] = (level, text, anchor)
+        if labels is not None:
+            for label in section.get("names", ()):
+                labels.setdefault(label, Heading(level, text, anchor))
         if title is not None:
             title.parent.remove(title)
         section.insert(0, heading)
