@@ -66,7 +66,15 @@ def build(
     cfg = _resolve_config(
         config,
         dict(
-            device=device, seed=seed, timeout=timeout, hits=hits, last_hit=last_hit, memory=memory, max_output=max_output, jobs=jobs, exclude=tuple(exclude) if exclude else None
+            device=device,
+            seed=seed,
+            timeout=timeout,
+            hits=hits,
+            last_hit=last_hit,
+            memory=memory,
+            max_output=max_output,
+            jobs=jobs,
+            exclude=tuple(exclude) if exclude else None,
         ),
     )
     if isinstance(shard, str):
