@@ -157,6 +157,9 @@ class Supervisor:
         cgroup = self.cgroup
 
         def enter() -> None:
+            # A process group of its own: where there is no /proc (macOS), killing the group is
+            # what reaches the script's children.
+            os.setpgid(0, 0)
             if cgroup is not None:
                 try:
                     with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
