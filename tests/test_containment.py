@@ -171,3 +171,19 @@ def test_an_example_that_spoils_its_own_trace_fails_alone(tmp_path: Path, payloa
     assert "Traceback" not in result.stderr
     assert "a_spoiler.py" in result.stderr and "trace" in result.stderr
     assert (tmp_path / "site" / "b_fine.html").is_file() and (tmp_path / "site" / "a_spoiler.html").is_file()
+
+
+def test_a_subprocess_flooding_stdout_leaves_a_bounded_page_that_says_it_was_cut(tmp_path: Path) -> None:
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    (examples / "flood.py").write_text(
+        '"""Floods."""\nimport subprocess, sys\nsubprocess.run([sys.executable, \'-c\', \'import sys\\nwhile True: sys.stdout.write("y" * 65536)\'])\n'
+    )
+    (tmp_path / "pyproject.toml").write_text('[tool.tracekit]\nmax_output = "1M"\ntimeout = 30\n')
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "tracekit", "build", "examples", "-o", "site"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert time.monotonic() - started < 25  # ended about a second after the limit, not by the timeout
+    assert result.returncode == 1
+    assert "output passed the limit of 1048576 bytes" in result.stderr
+    assert (tmp_path / "site" / "flood.json").stat().st_size < 1_200_000
+    assert "the rest was not kept" in (tmp_path / "site" / "flood.html").read_text(encoding="utf-8")
