@@ -115,3 +115,20 @@ def test_the_optimizer_step_shows_the_parameters_it_moved(site: Path) -> None:
     # the first step has no gradients to clear yet; the second clears the four
     assert zero[0] == "✎ changed: model = 4 gradients cleared"
     assert zero[1].startswith("✎ cleared: model.hidden.weight.grad = tensor([[-0.0530],") and zero[1].endswith(" → None")
+
+
+def test_the_loop_steps_to_step_300_and_shows_what_it_changed(site: Path) -> None:
+    built(site, "training_loop")
+    trace = json.loads((site / "training_loop.json").read_text(encoding="utf-8"))
+    step_line = next(
+        ln
+        for ln in trace["lines"]
+        if ln["hits"] == 300 and any(e.get("change") == "summary" for r in ln["records"] for e in r["events"] if "parameters" in (e.get("summary") or ""))
+    )
+    assert [r["hit"] for r in step_line["records"]] == [0, 1, 2, 299]
+    text = card_text(site, "training_loop", "optimizer.step()")
+    assert "Ran 300 times · hits 1–3 and 300 of 300 recorded" in text
+    last = text[text.index("Hit 300 of 300") :]
+    assert re.match(r"Hit 300 of 300\n✎ changed: model\n= 4 parameters changed; largest \|Δ\| 0\.00\d+ in \w+\.\w+\n✎ changed: model\.hidden\.weight", last)
+    lines = state(site, "training_loop", "optimizer.step()")
+    assert sum(line.startswith("✎ changed: model = 4 parameters changed") for line in lines) == 4  # hits 1, 2, 3 and 300
