@@ -74,6 +74,7 @@ def _make_cgroup() -> str | None:
     base = os.path.join(mount, own.lstrip("/"))
     if not os.path.exists(os.path.join(base, "cgroup.kill")) and not os.path.exists(os.path.join(mount, "cgroup.controllers")):
         return None
+    _sweep_cgroups(base)
     path = os.path.join(base, f"tracekit-{os.getpid()}")
     try:
         os.mkdir(path)
@@ -83,6 +84,26 @@ def _make_cgroup() -> str | None:
         _remove_cgroup(path)
         return None
     return path
+
+
+def _sweep_cgroups(base: str) -> None:
+    """Remove the cgroups of supervisors that are gone (killed before they could)."""
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith("tracekit-") or not name[9:].isdigit():
+            continue
+        try:
+            os.kill(int(name[9:]), 0)
+        except ProcessLookupError:
+            try:
+                os.rmdir(os.path.join(base, name))  # fails, harmlessly, while processes are in it
+            except OSError:
+                pass
+        except OSError:
+            pass
 
 
 def _remove_cgroup(path: str) -> None:
