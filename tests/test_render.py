@@ -314,11 +314,11 @@ def test_timeout_banner():
 def test_matrix_table_with_labels(descent):
     result = descent.card(3).state()[-1]
     assert result.name == "data (3×2)"
-    assert result.table.rows == [["1.0", "3.0"], ["2.0", "6.0"], ["3.0", "9.0"]]
+    assert result.table.rows == [["1.", "3."], ["2.", "6."], ["3.", "9."]]
     assert result.table.row_labels == ["s1", "s2", "s3"] and result.table.col_labels == ["x", "y"]
     page = render("descent")
     assert '<th scope="col">x</th><th scope="col">y</th>' in page
-    assert '<tr><th scope="row">s1</th><td>1.0</td><td>3.0</td></tr>' in page
+    assert '<tr><th scope="row">s1</th><td>1.</td><td>3.</td></tr>' in page
 
 
 def test_hidden_lines_are_left_out(descent):

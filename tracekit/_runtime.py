@@ -69,6 +69,78 @@ def _doc_subject(f: Any) -> Any:
     return f
 
 
+def _own_attr(t: type, name: str) -> Any:
+    """NAME as the first class in T's MRO defines it (no descriptor is run), else None."""
+    for k in t.__mro__:
+        if name in k.__dict__:
+            return k.__dict__[name]
+    return None
+
+
+def _param_names(f: Any, sig: str | None) -> list[str] | None:
+    """The positional parameter names of callee F, ``*name`` for its ``*args``; None if unknown.
+
+    Python functions are read from their code object (bound methods and classes without their
+    ``self``; a module called runs its ``forward``); builtins from the signature their docstring
+    or ``__text_signature__`` gives. Nothing of the program runs."""
+    t = type(f)
+    target: Any = None
+    drop = 0
+    if t is _types.FunctionType:
+        target = f
+    elif t is _types.MethodType:
+        target, drop = f.__func__, 1
+    elif issubclass(t, type):
+        target, drop = _own_attr(f, "__init__"), 1
+    elif t not in _DOC_TYPES:
+        target, drop = _own_attr(t, "forward") or _own_attr(t, "__call__"), 1
+    if type(target) is _types.FunctionType:
+        code = target.__code__
+        n = code.co_argcount
+        names = list(code.co_varnames[:n])[drop:]
+        if code.co_flags & 0x04:  # CO_VARARGS
+            names.append("*" + code.co_varnames[n + code.co_kwonlyargcount])
+        if names != ["*args"] or type(sig) is not str:
+            return names
+        # a generic wrapper (torch's boolean_dispatch): its documented signature says more
+    text = sig if type(sig) is str else getattr(f, "__text_signature__", None) if t in _DOC_TYPES else None
+    if type(text) is not str or "(" not in text:
+        return None
+    inner = text[text.index("(") + 1 :]
+    depth, part, parts = 0, "", []
+    for ch in inner:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(part)
+            part = ""
+        else:
+            part += ch
+    parts.append(part)
+    out: list[str] = []
+    defaults = False
+    for p in parts:
+        name = p.split("=", 1)[0].split(":", 1)[0].strip()
+        if name in ("", "/") or name.startswith("$"):
+            continue
+        if name == "*" or name.startswith("**"):
+            break
+        if not (name.lstrip("*").isidentifier()):
+            return None
+        if "=" in p:
+            defaults = True
+        elif defaults and not name.startswith("*"):
+            return None  # `arange(start=0, end, …)`: overloads in one line, positions are ambiguous
+        out.append(name)
+        if name.startswith("*"):
+            break
+    return out
+
+
 def _type_name(t: type) -> str:
     mod = getattr(t, "__module__", None) or "?"
     name = str(getattr(t, "__qualname__", None) or getattr(t, "__name__", "?"))
@@ -525,6 +597,9 @@ class Recorder:
                 d["doc"] = doc
             if sig:
                 d["signature"] = sig
+            params = _param_names(f, sig)
+            if params is not None:
+                d["params"] = params
         except Exception:
             pass
         return d

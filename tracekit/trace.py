@@ -169,6 +169,7 @@ class Event:
     qualname: str | None = None  # call: the callee's qualified name
     doc: str | None = None  # call: the first sentence of its docstring
     signature: str | None = None  # call: its signature
+    params: list | None = None  # call: its positional parameter names ("*args" for its *args)
     change: str | None = None  # change: what happened (changed, zeroed, created, cleared, grew, summary, …)
     summary: str | None = None  # change: a line about it ("largest |Δ| 0.05", "4 parameters changed; …")
     before: Value | None = None  # change: the value before the line, where it was cheap to keep
@@ -184,6 +185,7 @@ class Event:
         ("signature", str),
         ("change", str),
         ("summary", str),
+        ("params", list),
     )
 
     @classmethod
@@ -191,6 +193,8 @@ class Event:
         e = _obj(e, where)
         value = check_value(e["value"], f"{where}.value") if "value" in e else None
         known = {name: _want(e, name, typ, where, nullable=True) for name, typ in cls._OPTIONAL}
+        if known.get("params") is not None and not all(isinstance(p, str) for p in known["params"]):
+            raise TraceError(f"{where}.params: expected parameter names")
         before = check_value(e["before"], f"{where}.before") if e.get("before") is not None else None
         graph = _check_graph(e["graph"], f"{where}.graph") if e.get("graph") is not None else None
         # unknown keys, and known ones written as null, are kept as they are

@@ -123,6 +123,7 @@ def _record_entries(record: Record, item: Item | None) -> tuple[list[Entry], lis
         v = ev.value or {}
         return (" ".join(ev.text.split()), str(v.get("type")), str(v.get("repr")))
 
+    params_of = {e.text: e.params for e in calls if e.params is not None}
     later_terminal = [(i, e.value) for i, e in enumerate(events) if e.role in ("bind", "expr", "return", "yield", "iter")]
     later_args = [(i, vkey(e)) for i, e in enumerate(events) if e.role == "arg" and str(e.call) not in print_texts]
 
@@ -156,9 +157,9 @@ def _record_entries(record: Record, item: Item | None) -> tuple[list[Entry], lis
             if ev.keyword:
                 label, name = "", ev.keyword
             else:
-                label = f"arg {int(ev.index or 0) + 1}"
+                label = _param_label(params_of.get(call), int(ev.index or 0))
                 name = "" if text == str((v or {}).get("repr")) else text
-            of = f"{call}()" if len(arg_calls) > 1 and call else ""
+            of = _call_label(call, events) if len(arg_calls) > 1 and call else ""
             if key in seen and name:
                 continue
             seen.add(key)
@@ -166,6 +167,8 @@ def _record_entries(record: Record, item: Item | None) -> tuple[list[Entry], lis
         elif role == "bind":
             if _is_module(v):
                 continue  # shown as an API note
+            if text == "_":
+                continue  # a throwaway name (`a, *_ = …`)
             seen.add(key)
             kind, label = _bind_style(item)
             entries.append(_value_entry(kind, text, v, item, label=label))
@@ -239,6 +242,29 @@ def _graph_entry(ev: Event) -> Entry:
     return Entry(
         kind="graph", name=name, text=_clip(text), label="backward path", glyph=GLYPHS["graph"], svg=graph_svg(graph, f"Autograd graph of {name}: {text}")
     )
+
+
+def _param_label(params: list[str] | None, index: int) -> str:
+    """A positional argument's label: its parameter's name (``input``), ``*shape`` for one
+    gathered by ``*args``, else ``arg N``."""
+    if params:
+        for i, p in enumerate(params):
+            if p.startswith("*"):
+                return p if index >= i else params[index]
+        if index < len(params):
+            return params[index]
+    return f"arg {index + 1}"
+
+
+def _call_label(call: str, events: list[Event]) -> str:
+    """How an argument names its call when a line makes several: ``torch.dot()``, and for a
+    chained call its last link with its arguments (``.reshape(1, 1, 6, 6)``)."""
+    head, dot, attr = call.rpartition(".")
+    if not dot or not any(c in head for c in "()[]"):
+        return f"{call}()"
+    args = [e for e in events if e.role == "arg" and e.call == call]
+    texts = [f"{e.keyword}={' '.join(e.text.split())}" if e.keyword else " ".join(e.text.split()) for e in args]
+    return _clip(f".{attr}({', '.join(texts)})", 60)
 
 
 _HEADER = re.compile(r"^\s*(?:async\s+)?(def|for|with|except|lambda)\b")

@@ -87,11 +87,39 @@ def _table(v: Mapping[str, Any], item: Item | None) -> Table | None:
     rows = v.get("rows")
     if not rows or not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
         return None
-    cells = [[_fmt_num(c) for c in r] for r in rows]
+    cells = _repr_cells(str(v.get("repr") or ""), len(rows), [len(r) for r in rows]) or [[_fmt_num(c) for c in r] for r in rows]
     ncols = max((len(r) for r in rows), default=0)
     row_labels = item.rows if item is not None and item.rows and len(item.rows) == len(rows) else None
     col_labels = item.cols if item is not None and item.cols and len(item.cols) == ncols else None
     return Table(cells, row_labels, col_labels)
+
+
+_REPR_ROW = re.compile(r"\[([^\[\]]*)\]")
+FIGURE_SPACE = "\u2007"  # as wide as a digit: pads cells so that a column aligns on its decimal point
+
+
+def _repr_cells(text: str, nrows: int, widths: list[int]) -> list[list[str]] | None:
+    """The cells of a 2-D value as its repr printed them (the library's print options: precision,
+    sci mode, trailing zeros), each column padded to align on its decimal point; None when the
+    repr does not hold exactly NROWS rows of WIDTHS cells."""
+    start, end = text.find("[["), text.rfind("]]")
+    if start < 0 or end < start:
+        return None
+    rows = _REPR_ROW.findall(text[start + 1 : end + 1])
+    cells = [[c.strip() for c in (r.split(",") if "," in r else r.split())] for r in rows]
+    cells = [[c for c in row if c] for row in cells]
+    if len(cells) != nrows or [len(r) for r in cells] != widths or any("..." in c for r in cells for c in r):
+        return None
+    for j in range(max(widths, default=0)):
+        column = [row[j] for row in cells if j < len(row)]
+        tails = [len(c) - c.index(".") if "." in c and "e" not in c.lower() else 0 for c in column]
+        longest = max(tails, default=0)
+        for row in cells:
+            if j < len(row):
+                c = row[j]
+                tail = len(c) - c.index(".") if "." in c and "e" not in c.lower() else 0
+                row[j] = c + FIGURE_SPACE * (longest - tail)
+    return cells
 
 
 def _text_entry(kind: str, name: str, text: str, **kw: Any) -> Entry:
