@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python benchmarks/build_bench.py
 	$(BIN)/python benchmarks/soak.py
 	$(BIN)/python benchmarks/faults.py
+	$(BIN)/python benchmarks/faults.py --into-examples --builds 25
 	$(BIN)/python benchmarks/stdlib_instrument.py
 
 clean:

@@ -19,12 +19,15 @@ import hashlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+SUMMARY = re.compile(r"(\d+) example\(s\): (\d+) run")
 
 DAEMON = """\
 \"\"\"Starts processes that try to outlive it.\"\"\"
@@ -92,7 +95,7 @@ def manifest_problems(out: Path) -> list[str]:
             problems.append(f"listed with another hash: {rel}")
     for path in out.rglob("*"):
         rel = path.relative_to(out).as_posix()
-        if path.is_file() and rel not in listed and not rel.startswith(".tracekit") and rel != "filler":
+        if path.is_file() and rel not in listed and not rel.startswith(".tracekit") and rel != "filler" and not path.suffix == ".py":
             problems.append(f"not listed: {rel}")
     return problems
 
@@ -108,22 +111,26 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--builds", type=int, default=50)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--into-examples", action="store_true", help="build with -o examples (pages beside the sources)")
     opts = parser.parse_args()
     rng = random.Random(opts.seed)
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="faults-") as tmp:
         root = Path(tmp)
         marker = f"faults-daemon-{os.getpid()}"
-        examples, out, cache = root / "examples", root / "site", root / "cache"
+        # -o examples: the output folder is the examples folder, as in a project's own docs
+        examples, cache = root / "examples", root / "cache"
+        out = examples if opts.into_examples else root / "site"
         examples.mkdir()
         (examples / "daemon.py").write_text(DAEMON.format(marker=marker))
         for i in range(5):
             (examples / f"ex_{i}.py").write_text(PLAIN.format(i=i))
         env = dict(os.environ, TRACEKIT_CACHE_DIR=str(cache), TRACEKIT_NO_FAST_PATH="1")
-        cmd = [sys.executable, "-m", "tracekit", "build", "examples", "-o", "site", "-j", "2"]
+        cmd = [sys.executable, "-m", "tracekit", "build", "examples", "-o", out.name, "-j", "2"]
         sources = sorted(examples.glob("*.py"))
         outcomes = {"SIGKILL": 0, "SIGTERM": 0, "finished": 0}
-        blocked, waits, slow = 0, [], 0
+        blocked, waits, slow, checks = 0, [], 0, 0
+        check_cmd = [sys.executable, "-m", "tracekit", "check", "examples", "-o", out.name]
         started = time.monotonic()
         for n in range(opts.builds):
             for path in rng.sample(sources, rng.randint(1, 3)):
@@ -147,6 +154,18 @@ def main() -> int:
             else:
                 waits.append(waited)
                 slow += waited > 2.0
+            if action != "finished" and n % 5 == 4:
+                # Is check truthful about the folder an interrupted build left? A build then
+                # shows whether there was work to do.
+                verdict = subprocess.run(check_cmd, cwd=root, env=env, capture_output=True, text=True)
+                after = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+                m = SUMMARY.search(after.stdout + after.stderr)
+                ran = int(m.group(2)) if m else -1
+                checks += 1
+                if verdict.returncode == 0 and ran != 0:
+                    problems.append(f"build {n}: check said up to date, then a build ran {ran} example(s)")
+                if verdict.returncode != 0 and ran == 0 and after.returncode == 0:
+                    problems.append(f"build {n}: check said out of date, then a build had nothing to do: {verdict.stdout + verdict.stderr}")
         loop_seconds = time.monotonic() - started
         if blocked:
             problems.append(f"{blocked} build(s) refused to run after an interrupted one")
@@ -164,9 +183,10 @@ def main() -> int:
         left = processes(marker)
         temps = temporaries(out, cache)
         mismatch = manifest_problems(out)
-        check = subprocess.run([sys.executable, "-m", "tracekit", "check", "examples", "-o", "site"], cwd=root, env=env, capture_output=True, text=True)
+        check = subprocess.run(check_cmd, cwd=root, env=env, capture_output=True, text=True)
         (examples / "ex_0.py").write_text((examples / "ex_0.py").read_text() + "edited = True\n")
-        stale = subprocess.run([sys.executable, "-m", "tracekit", "check", "examples", "-o", "site"], cwd=root, env=env, capture_output=True, text=True)
+        stale = subprocess.run(check_cmd, cwd=root, env=env, capture_output=True, text=True)
+        print(f"check compared with the next build after {checks} interrupted build(s)")
         print(f"after the final build: {len(left)} process(es), {len(temps)} temporary file(s), {len(mismatch)} manifest mismatch(es)")
         print(f"check: exit {check.returncode} when up to date, exit {stale.returncode} after an edit")
         if left:
