@@ -99,3 +99,11 @@ def test_ref_to_a_label_in_the_same_file_links_to_its_heading() -> None:
         '<a class="reference external" href="#bridge-with-numpy">the bridge</a> and <em>elsewhere-label</em>.</p>'
     )
     assert str(bridge) == '<h2 id="bridge-with-numpy">Bridge with NumPy</h2><p>Text.</p>'
+
+
+def test_a_loop_in_a_section_shows_what_every_hit_printed(tmp_path: Path) -> None:
+    page = build_page(tmp_path, "count.py", "# Count to five.\nfor i in range(5):\n    print('step', i)\n")
+    [section] = sections(page)
+    text = page_text(section, " ")
+    assert "output of all 5 hits" in text
+    assert "step 0 step 1 step 2 step 3 step 4" in " ".join(text.split())

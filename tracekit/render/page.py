@@ -336,6 +336,11 @@ class PageBuilder:
         error = False
         if records:
             e0, t0 = _record_entries(records[0], it)
+            everything = _all_output(line, records) if line is not None and line.hits > 1 else ""
+            if line is not None and everything and everything != records[0].output:
+                # what every hit printed, as sphinx-gallery shows a cell's output: a loop's prints
+                t0 = [t for t in t0 if t.kind != "output"]
+                t0.insert(0, _text_entry("output", f"output of all {line.hits} hits", everything[:-1] if everything.endswith("\n") else everything))
             ents = _api_entries(it, records[:1]) + e0 + t0
             error = any(t.kind == "exception" and not t.expected for t in t0)
         line_no = line.line if line is not None else it.line
@@ -491,6 +496,11 @@ class PageBuilder:
             other_figures=self.figs.rest(self.line_map),
             ran=not (self.err is not None and self.err.reason in NOT_RUN_REASONS),
         )
+
+
+def _all_output(line: Line, records: list[Record]) -> str:
+    """Everything LINE printed, in order: its recorded hits, then the later ones."""
+    return "".join(r.output for r in records if not r.last) + line.output_later
 
 
 def prose_html(example: Example) -> tuple[Rendered, list[Rendered]]:
