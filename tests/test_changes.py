@@ -227,3 +227,27 @@ def test_a_big_tensor_changed_in_place_shows_its_value_after_and_a_summary(tmp_p
     assert (name, change, before) == ("big", "changed", None)
     assert after.startswith("tensor([5., 0., 0.,")
     assert summary == "changed in place; 2,000 elements, too many to keep the value before"
+
+
+def test_the_graph_directive_draws_any_grad_fn_value_on_the_page(tmp_path: Path) -> None:
+    from tracekit.site import build
+
+    examples = tmp_path / "ex"
+    examples.mkdir()
+    (examples / "g.py").write_text(
+        textwrap.dedent(
+            """\
+            import torch
+            w = torch.ones(2, requires_grad=True)
+            #: The loss remembers how it was made.
+            loss = (w * 3).sum()  # tracekit: graph
+            #: Without the directive, no graph.
+            other = (w * 2).sum()
+            """
+        )
+    )
+    result = build([examples], output=tmp_path / "out", jobs=1)
+    assert result.exit_status == 0
+    html = (tmp_path / "out" / "g.html").read_text(encoding="utf-8")
+    assert html.count('<svg class="ag"') == 1
+    assert "loss → SumBackward0 → MulBackward0 → w" in html
