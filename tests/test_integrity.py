@@ -62,13 +62,13 @@ def site(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("target, when", [("s2.html", "after"), ("s2.json", "before"), ("index.html", "after")])
 def test_a_build_killed_while_replacing_pages_blocks_no_later_build(site: Path, target: str, when: str) -> None:
-    (site / "ex" / "s2.py").write_text(S2.replace("y = 2", "y = 3"))
+    (site / "ex" / "s2.py").write_text(S2.replace("y = 2", "y = 3").replace("Second", "Second, edited"))  # the index changes too
     r = killed(target, when, "build", "ex", "-o", "ex", cwd=site)
     assert r.returncode == -9, r.stderr
     again = tracekit("build", "ex", "-o", "ex", cwd=site)
     assert again.returncode == 0, again.stderr
     assert "refusing" not in again.stderr
-    assert "y = 3" in (site / "ex" / "s2.html").read_text()
+    assert '"y = 3"' in (site / "ex" / "s2.json").read_text()
     assert temporaries(site / "ex") == []
     checked = tracekit("check", "ex", "-o", "ex", cwd=site)
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -89,7 +89,7 @@ def test_an_examples_files_are_replaced_together_after_a_kill_between_them(site:
     again = tracekit("build", "ex", "-o", "ex", cwd=site)
     assert again.returncode == 0, again.stderr
     page = json.loads((site / "ex" / "s2.json").read_text())
-    assert "y = 5" in json.dumps(page) and "y = 5" in (site / "ex" / "s2.html").read_text()
+    assert '"y = 5"' in json.dumps(page) and page["build"]["cache_key"] in (site / "ex" / ".tracekit-manifest.json").read_text()
 
 
 def test_check_reports_leftover_temporaries_and_the_next_build_removes_them(site: Path) -> None:
@@ -113,3 +113,35 @@ def test_a_temporary_of_a_running_build_is_not_removed(site: Path) -> None:
     mine.write_text("in progress")
     assert tracekit("build", "ex", "-o", "ex", cwd=site).returncode == 0
     assert mine.exists()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A 1 MB tmpfs (root only)."""
+    disk = tmp_path / "out"
+    disk.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_full_disk_is_one_line_exit_1_and_leaves_the_previous_pages(tmp_path: Path, small_disk: Path) -> None:
+    ex = tmp_path / "ex"
+    ex.mkdir()
+    (ex / "s1.py").write_text(S1)
+    (ex / "s2.py").write_text(S2)
+    assert tracekit("build", "ex", "-o", "out", "--max-output", "4M", cwd=tmp_path).returncode == 0
+    before = {p.name: p.read_bytes() for p in small_disk.iterdir() if p.is_file()}
+    (ex / "s2.py").write_text(S2 + 'print("x" * 700_000)\n')  # its page and JSON cannot both fit
+    r = tracekit("build", "ex", "-o", "out", "--max-output", "4M", cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert f"the disk holding out (mounted at {small_disk}) is full" in r.stderr
+    after = {p.name: p.read_bytes() for p in small_disk.iterdir() if p.is_file()}
+    assert after == before  # s2's page and JSON, the index and the manifest: all as they were
+    assert temporaries(small_disk) == []
+    checked = tracekit("check", "ex", "-o", "out", "--max-output", "4M", cwd=tmp_path)
+    assert checked.stdout == "stale     ex/s2.py: the example changed since its page was built\n"

@@ -172,7 +172,7 @@ def _run_api(call):  # type: ignore[no-untyped-def]
     try:
         return call()
     except (ConfigError, BuildError) as e:
-        _fail(str(e), 2)
+        _fail(str(e), getattr(e, "exit_status", 2))
     except BuildInterrupted as e:
         _fail(str(e), e.exit_status)
     except KeyboardInterrupt:

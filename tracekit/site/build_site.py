@@ -12,6 +12,7 @@ from typing import Any
 from ..config import Config, parse_shard
 from .book_site import chapter_outcomes
 from .execute import _BUILD_TOKEN_VAR, _kill_children, _run_example
+from .journal import DiskFull
 from .keys import _Imports, _StatCache, environment
 from .lock import _Lock
 from .manifest import Manifest
@@ -93,7 +94,7 @@ def build(
             handlers[signum] = signal.signal(signum, builder._on_signal)
     try:
         with _Lock(plan.out / LOCK_NAME, shared=shard is not None):
-            manifest = Manifest.load(plan.out)
+            manifest = builder.reconcile()
             if manifest.problem:
                 reporter.warn(manifest.problem)
             stats = _StatCache.for_output(plan.out)
@@ -157,6 +158,8 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retr
             abort = _run_all(builder, todo, keyed, manifest, env, outcomes)
     except BuildInterrupted as e:
         interrupted = e
+    except DiskFull as e:  # what finished before is merged; the rest stays as it was
+        abort = e
     # merge what was finished, even when interrupted or aborted
     builder.signal, saved = None, builder.signal
     merged = builder.commit(env)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from ..config import Config
 from .book_site import book_key, chapter_html, find_book_inputs, read_chapters
+from .journal import dead_journals, leftovers
 from .keys import _file_sha, _Imports, environment
 from .lock import _Lock
 from .manifest import Manifest
@@ -58,6 +60,7 @@ def check(
         manifest = Manifest.load(out)
         if manifest.problem:
             problems.append(Problem("stale", _display(out / MANIFEST_NAME), manifest.problem))
+        problems += _leftovers(out, manifest)
         env = environment()
         imports = _Imports(plan.root, manifest.imports)
         _drop_helpers(plan, imports)
@@ -128,6 +131,17 @@ def check(
                     )
                 )
     return CheckResult(out, len(plan.examples), problems, notes)
+
+
+def _leftovers(out: Path, manifest: Manifest) -> list[Problem]:
+    """What interrupted builds left in OUT: journals, temporaries, files no record lists."""
+    found = [Problem("leftover", _display(j), "journal of an interrupted build; the next build finishes its files") for j in dead_journals(out)]
+    found += [Problem("leftover", _display(t), "temporary file of an interrupted build; the next build removes it") for t in leftovers(out)]
+    listed = manifest.files()
+    for rel in sorted(manifest.loose):
+        if rel not in listed:
+            found.append(Problem("leftover", _display(out / rel), "written by an interrupted build and no page's; the next build removes it"))
+    return found
 
 
 def _stale_reason(rec: dict, k: _Keyed, old_env: dict, env: dict) -> str:

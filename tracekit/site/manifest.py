@@ -38,6 +38,7 @@ class Manifest:
     imports: dict[str, list] = field(default_factory=dict)  # file sha256 → its import names
     shards: dict[str, list[str]] = field(default_factory=dict)  # "i/n" → the examples that shard built here
     chapters: dict[str, dict] = field(default_factory=dict)  # chapter rel → {key, status, failures}
+    loose: dict[str, str] = field(default_factory=dict)  # files an interrupted build wrote, no record lists yet
     problem: str = ""  # why an existing manifest could not be read
 
     @classmethod
@@ -62,7 +63,8 @@ class Manifest:
             imports = {k: v for k, v in (data.get("imports") or {}).items() if isinstance(v, list)}
             shards = {k: [r for r in v if isinstance(r, str)] for k, v in (data.get("shards") or {}).items() if isinstance(k, str) and isinstance(v, list)}
             chapters = {rel: rec for rel, rec in (site_data.get("chapters") or {}).items() if isinstance(rec, dict) and isinstance(rel, str)}
-            return cls(examples, site, site_data.get("index_of"), data.get("env") or {}, imports, shards, chapters)
+            loose = {p: s for p, s in (data.get("loose") or {}).items() if _safe_rel(p) and isinstance(s, str)}
+            return cls(examples, site, site_data.get("index_of"), data.get("env") or {}, imports, shards, chapters, loose)
         except (ValueError, AttributeError, TypeError) as e:
             return cls(problem=f"{MANIFEST_NAME} is not a tracekit manifest ({e}); nothing in the folder will be deleted")
 
@@ -73,6 +75,10 @@ class Manifest:
             out.update(rec.get("files") or {})
         out.update(self.site)
         return out
+
+    def owned(self) -> dict[str, str]:
+        """Every file tracekit wrote as it is now: the listed ones, and what interrupted builds left."""
+        return {**self.files(), **self.loose}
 
     def prune_imports(self) -> None:
         """Keep the import names of the files the records refer to, and only those."""
@@ -92,6 +98,8 @@ class Manifest:
             "site": {"files": self.site, "index_of": self.index_of, "chapters": self.chapters},
             "files": self.files(),
         }
+        if self.loose:
+            data["loose"] = self.loose
         if self.shards:  # only in the output of sharded builds, for `tracekit merge`
             data["shards"] = self.shards
         return dumps(data).encode("utf-8")

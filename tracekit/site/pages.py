@@ -12,6 +12,7 @@ from .._version import __version__
 from ..protocol import DEFAULT_HITS, error_record, meta_record, trace_record
 from ..trace import Trace, TraceError
 from .execute import _Ran
+from .journal import Journal, disk_error, reconcile
 from .keys import _file_sha, _Imports, _sha, _StatCache
 from .lock import _Lock
 from .manifest import Manifest, _safe_rel
@@ -132,6 +133,7 @@ class _Builder:
         self.shard: tuple[str, list[str]] | None = None  # ("i/n", its examples) in a sharded build
         self.chapter_results: dict[str, Any] = {}  # the book stage's chapters (rel → ChapterResult)
         self.chapters_record: dict[str, dict] | None = None
+        self.journal = Journal(self.out)
 
     # signals: the handler raises unless a write is in progress; then it is raised right after
     def _on_signal(self, signum: int, frame: Any) -> None:
@@ -152,7 +154,8 @@ class _Builder:
 
     # writing
     def may_write(self, rel: str, manifest_files: dict[str, str]) -> bool:
-        """May OUT/REL be replaced? Only if it is missing or tracekit wrote it (it is in the manifest).
+        """May OUT/REL be replaced? Only if it is missing or tracekit wrote it (MANIFEST_FILES: the
+        manifest's `owned()`, which counts what interrupted builds left).
 
         Where the output and examples folders overlap, the file must also still hold what tracekit
         wrote: a source that happens to share a page's name is never overwritten.
@@ -166,9 +169,34 @@ class _Builder:
         return not self.plan.overlap or written == _file_sha(target)
 
     def write(self, rel: str, data: bytes) -> str:
-        atomic_write(self.out / rel, data)
-        self.written.append(rel)
-        return _sha(data)
+        return self.write_all({rel: data})[rel]
+
+    def write_all(self, files: dict[str, bytes]) -> dict[str, str]:
+        """Replace FILES (rel → bytes) together, through the journal; rel → sha256."""
+        shas = self.journal.put(files)
+        self.written.extend(files)
+        return shas
+
+    def reconcile(self) -> Manifest:
+        """Finish what interrupted builds journaled and make the files they wrote tracekit's again
+        (so that none is refused as foreign); their temporaries go. Returns the manifest."""
+        with _Lock(self.out / MANIFEST_LOCK_NAME, blocking=True):
+            manifest = Manifest.load(self.out)
+            adopted = reconcile(self.out, lambda found: self._adopt(manifest, found))
+            if adopted:
+                self.reporter.detail(f"{len(adopted)} file(s) an interrupted build wrote are tracekit's again")
+            return manifest
+
+    def _adopt(self, manifest: Manifest, found: dict[str, str]) -> None:
+        listed = manifest.files()
+        new = {rel: sha for rel, sha in found.items() if listed.get(rel) != sha and manifest.loose.get(rel) != sha}
+        if not new or manifest.problem:
+            return
+        manifest.loose.update(new)
+        try:
+            atomic_write(self.out / MANIFEST_NAME, manifest.to_bytes())
+        except OSError as e:
+            raise disk_error(e, self.out) from None
 
     def delete(self, rel: str, sha: str) -> None:
         """Delete OUT/REL if it still holds what tracekit wrote (SHA); never anything else."""
@@ -248,7 +276,7 @@ class _Builder:
             detail = "\n".join(str(trace.get("stderr") or "").rstrip().splitlines()[-20:])
         html_rel, json_rel = _page_paths(rel)
         outcome = Outcome(rel, display, status, seconds=ran.seconds, hits=hits, failures=failures, detail=detail if failures else "")
-        manifest_files = manifest.files()
+        manifest_files = manifest.owned()
         figures = {}
         if ran.kind == "ran":
             for name, data in sorted((getattr(ran.result, "figures", None) or {}).items()):
@@ -301,14 +329,10 @@ class _Builder:
         }
         self._enter()
         try:
-            files = {}
-            for fig_rel, data in figures.items():  # first the figures, then the pages showing them
-                sha = _sha(data)
-                if _file_sha(self.out / fig_rel) != sha:
-                    self.write(fig_rel, data)
-                files[fig_rel] = sha
-            files[html_rel] = self.write(html_rel, html.encode("utf-8"))
-            files[json_rel] = self.write(json_rel, page.encode("utf-8"))
+            files = {fig_rel: _sha(data) for fig_rel, data in figures.items()}
+            changed = {fig_rel: data for fig_rel, data in figures.items() if _file_sha(self.out / fig_rel) != files[fig_rel]}
+            # the figures, the page and its JSON replace the old ones together, or none does
+            files.update(self.write_all({**changed, html_rel: html.encode("utf-8"), json_rel: page.encode("utf-8")}))
             record["files"] = dict(sorted(files.items()))
             self.updates[rel] = record
             for stale_rel, sha in ((old or {}).get("files") or {}).items():
@@ -349,6 +373,13 @@ class _Builder:
                     if rel not in listed:
                         self.delete(rel, sha)
                 self.unlisted = {}
+                # What interrupted builds left: listed now, or rewritten, or (a whole build) gone
+                for rel, sha in sorted(current.loose.items()):
+                    if listed.get(rel) == sha or rel in self.written:
+                        del current.loose[rel]
+                    elif rel not in listed and self.shard is None:
+                        self.delete(rel, sha)
+                        del current.loose[rel]
                 data = current.to_bytes()
                 path = self.out / MANIFEST_NAME
                 try:
@@ -356,7 +387,11 @@ class _Builder:
                 except OSError:
                     same = False
                 if not same:
-                    atomic_write(path, data)
+                    try:
+                        atomic_write(path, data)
+                    except OSError as e:
+                        raise disk_error(e, self.out) from None
+                self.journal.close()  # the manifest lists everything it recorded
                 return current
         finally:
             self._leave()
@@ -368,7 +403,7 @@ class _Builder:
 
         assets = self.load_assets()
         site: dict[str, str] = {}
-        old_files = manifest.files()
+        old_files = manifest.owned()
         inputs = find_book_inputs(self.plan.root, self.plan.config, self.out)
         self._enter()
         try:

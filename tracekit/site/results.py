@@ -90,7 +90,7 @@ class BuildResult:
 
 @dataclass(eq=False)
 class Problem:
-    kind: str  # stale | missing | orphaned | failing
+    kind: str  # stale | missing | orphaned | failing | leftover
     path: str  # what it is about, as the user names it
     detail: str
 

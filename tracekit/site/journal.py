@@ -1,0 +1,185 @@
+"""The intent journal: files written together or not at all, and what an interrupted build left.
+
+A build stages a group of files (one example's pages and figures) as temporaries, appends the
+group to its own journal (`.tracekit-journal.PID`), then renames them into place. A build killed
+between the renames leaves a journal that the next start reconciles: the staged files still there
+are renamed (the group is finished), and every file that holds what the journal says becomes
+tracekit's in the manifest, so that no later build refuses to replace it.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .keys import _file_sha, _sha
+from .manifest import _safe_rel
+from .paths import _display
+from .results import BuildError
+
+JOURNAL_PREFIX = ".tracekit-journal."
+
+#: the temporaries of tracekit's atomic writes: .NAME.PID.tmp
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
+_JOURNAL = re.compile(r"^\.tracekit-journal\.(\d+)$")
+
+
+class DiskFull(BuildError):
+    """The disk holding the output folder is full (exit status 1); nothing half-written stays."""
+
+    exit_status = 1
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def _mount_point(path: Path) -> Path:
+    path = path.resolve()
+    try:
+        dev = path.stat().st_dev
+    except OSError:
+        return path
+    while path.parent != path:
+        try:
+            if path.parent.stat().st_dev != dev:
+                break
+        except OSError:
+            break
+        path = path.parent
+    return path
+
+
+def disk_error(e: OSError, out: Path) -> BuildError:
+    """A one-line error for an OSError met writing into OUT."""
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(f"the disk holding {_display(out)} (mounted at {_mount_point(out)}) is full: {e.strerror}; earlier pages are left as they were")
+    return BuildError(f"cannot write into {_display(out)}: {e.strerror or e}")
+
+
+def _temp_name(target: Path) -> Path:
+    return target.parent / f".{target.name}.{os.getpid()}.tmp"
+
+
+class Journal:
+    """This process's journal in OUT."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.path = out / f"{JOURNAL_PREFIX}{os.getpid()}"
+
+    def put(self, files: dict[str, bytes]) -> dict[str, str]:
+        """Write FILES (rel → bytes) into OUT together: staged, journaled, renamed; rel → sha256."""
+        staged: list[tuple[str, Path, str]] = []
+        try:
+            for rel, data in files.items():
+                target = self.out / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = _temp_name(target)
+                staged.append((rel, tmp, _sha(data)))
+                with open(tmp, "wb") as f:
+                    f.write(data)
+            line = json.dumps({"files": [[rel, tmp.name, sha] for rel, tmp, sha in staged]}) + "\n"
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line.encode("utf-8"))
+            finally:
+                os.close(fd)
+        except BaseException as e:
+            for _, tmp, _ in staged:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+            if isinstance(e, OSError):
+                raise disk_error(e, self.out) from None
+            raise
+        for rel, tmp, _ in staged:
+            os.replace(tmp, self.out / rel)
+        return {rel: sha for rel, _, sha in staged}
+
+    def close(self) -> None:
+        """The manifest now lists what this journal recorded: forget it."""
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+
+def _entries(path: Path) -> Iterator[tuple[str, str, str]]:
+    try:
+        text = path.read_text("utf-8", "replace")
+    except OSError:
+        return
+    for line in text.splitlines():
+        try:
+            files = json.loads(line)["files"]
+        except (ValueError, KeyError, TypeError):
+            continue  # the line a kill cut short: its renames never began
+        for item in files if isinstance(files, list) else []:
+            if isinstance(item, list) and len(item) == 3 and all(isinstance(s, str) for s in item) and _safe_rel(item[0]) and "/" not in item[1]:
+                yield item[0], item[1], item[2]
+
+
+def dead_journals(out: Path) -> list[Path]:
+    """Journals of builds that are no longer running."""
+    try:
+        names = os.listdir(out)
+    except OSError:
+        return []
+    return sorted(out / n for n in names if (m := _JOURNAL.match(n)) and not _alive(int(m.group(1))))
+
+
+def leftovers(out: Path) -> list[Path]:
+    """Temporaries of tracekit's writes whose process is gone (symlinked folders not followed)."""
+    found = []
+    for folder, _dirs, files in os.walk(out):
+        for name in files:
+            m = _TEMPORARY.match(name)
+            if m and not _alive(int(m.group(1))):
+                found.append(Path(folder) / name)
+    return sorted(found)
+
+
+def reconcile(out: Path, adopt: Callable[[dict[str, str]], None]) -> dict[str, str]:
+    """Finish the groups dead builds journaled, pass ADOPT the files they wrote that still hold
+    what they wrote (rel → sha256; it records them in the manifest), then remove their temporaries
+    and journals; return those files."""
+    adopted: dict[str, str] = {}
+    journals = dead_journals(out)
+    for journal in journals:
+        for rel, tmp_name, sha in _entries(journal):
+            target = out / rel
+            tmp = target.parent / tmp_name
+            if _TEMPORARY.match(tmp_name) and _file_sha(tmp) == sha:
+                try:
+                    os.replace(tmp, target)
+                except OSError:
+                    pass
+            if _file_sha(target) == sha:
+                adopted[rel] = sha
+    if adopted:
+        adopt(adopted)
+    for tmp in leftovers(out):
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+    for journal in journals:
+        try:
+            journal.unlink()
+        except OSError:
+            pass
+    return adopted
