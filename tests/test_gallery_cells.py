@@ -68,7 +68,8 @@ def test_comment_inside_a_cell_stays_in_its_card(tmp_path: Path) -> None:
 
 def test_a_cell_holding_only_a_rule_makes_no_card(tmp_path: Path) -> None:
     page = build_page(tmp_path, "cells.py", GALLERY)
-    assert [page_text(s, " ").split(" ")[0] for s in sections(page)] == ["Squares", "The"]
+    # the code before the first cell (line 1, `import math`), then the two cells with text
+    assert [page_text(s, " ").split(" ")[0] for s in sections(page)] == ["1", "Squares", "The"]
     assert "<hr" not in page.split('class="cards"', 1)[1].split('class="listing', 1)[0]
     texts = read_example(tmp_path / "cells.py", tmp_path).texts
     assert [t.text[:7] for t in texts] == ["Squares", "", "The roo"]
@@ -107,3 +108,12 @@ def test_a_loop_in_a_section_shows_what_every_hit_printed(tmp_path: Path) -> Non
     text = page_text(section, " ")
     assert "output of all 5 hits" in text
     assert "step 0 step 1 step 2 step 3 step 4" in " ".join(text.split())
+
+
+def test_the_code_before_the_first_cell_is_shown_under_the_intro(tmp_path: Path) -> None:
+    text = '"""\nLead\n====\n\nThe code below makes two numbers.\n"""\na = 1\nb = a + 1\n\n# %%\n# Then a third.\nc = b + 1\n'
+    page = build_page(tmp_path, "lead.py", text)
+    first = sections(page)[0]
+    assert 'data-first="1" data-last="2"' in first
+    assert "a = 1" in page_text(first) and "b = a + 1" in page_text(first)
+    assert '<details class="fold"' not in page

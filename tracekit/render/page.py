@@ -400,6 +400,13 @@ class PageBuilder:
                 run.clear()
 
         skip_to = 0
+        first_text = min((t.number for t in self.example.texts if t.number), default=0)
+        if self.example.prose_source == "gallery" and first_text:
+            # sphinx-gallery's first cell: the code after the docstring, which the intro explains
+            lead = [ll.number for ll in self.listing if ll.number < first_text and ll.number not in blank]
+            if lead:
+                blocks.append(Section(lead[0], lead[-1], f"line-{lead[0]}", Markup(""), self.fold_groups(lead)))
+                skip_to = lead[-1]
         for ll in self.listing:
             n = ll.number
             if n <= skip_to or n in blank:
