@@ -40,6 +40,8 @@ arr = np.array([[1.0, 2.5], [3.12345, 4.0]])
 torch.set_printoptions(sci_mode=True, precision=3)
 #: In scientific notation.
 s = torch.tensor([[1.0, 0.00002]])
+#: Flattened.
+flat = img.flatten()
 '''
 
 
@@ -110,3 +112,33 @@ def test_parameter_names_come_from_code_or_documented_signatures() -> None:
     assert _param_names(print, "sigmoid(input, *, out=None) -> Tensor") == ["input"]
     assert _param_names(print, "arange(start=0, end, step=1, *, out=None) -> Tensor") is None
     assert _param_names(Path(".").exists, None) == []
+
+
+def api_notes(page: str) -> list[str]:
+    out = []
+    for m in re.finditer(r'<div class="st st-api\b.*?</div>', page, re.S):
+        text = re.sub(r"<math\b.*?</math>", "[math]", m.group(0), flags=re.S)
+        out.append(" ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split()))
+    return out
+
+
+def test_api_notes_render_math_follow_pointers_and_name_the_public_function(page: str) -> None:
+    notes = api_notes(page)
+    arange = next(n for n in notes if n.startswith("📚 torch.arange()"))
+    assert arange.startswith("📚 torch.arange() = Returns a 1-D tensor of size [math] with values from the interval [start, end)")
+    assert "\\frac" not in arange and "<mfrac><mrow><mtext>end</mtext>" in page  # MathML, no raw TeX
+    assert "torch.arange(start=0, end, step=1" in arange and "_VariableFunctionsClass" not in page
+    # "See torch.flatten" and "Alias for torch.special.expit." are followed to what they point at
+    assert "📚 .flatten() = Flattens input by reshaping it into a one-dimensional tensor. Tensor.flatten(start_dim=0, end_dim=-1) -> Tensor" in notes
+    assert any(n.startswith("📚 torch.sigmoid() = Computes the expit (also known as the logistic sigmoid function)") for n in notes)
+    # boolean_dispatch's wrapper is shown as the public function with its documented signature
+    assert any("torch.nn.functional.max_pool2d(input, kernel_size, stride=None" in n for n in notes)
+    assert "<locals>" not in page
+
+
+def test_math_in_summaries_reads_as_text_where_no_markup_is_possible() -> None:
+    from tracekit.render.markup import doc_summary_text, tex_text
+
+    doc = r"Returns a 1-D tensor of size :math:`\left\lceil \frac{\text{end} - \text{start}}{\text{step}} \right\rceil` with ``[start, end)``."
+    assert doc_summary_text(doc) == "Returns a 1-D tensor of size ⌈ (end - start)/step ⌉ with [start, end)."
+    assert tex_text(r"\sigma(x) = \frac{1}{1 + e^{-x}}") == "σ(x) = 1/(1 + e^(-x))"

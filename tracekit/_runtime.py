@@ -24,7 +24,10 @@ MAX_OUTPUT_PER_HIT = 20_000
 MAX_OUTPUT_LATER = 4_000
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 _COUNT = re.compile(r"\((\d+)\)")
-_ROLE = re.compile(r":\w+:`~?([^`<]+?)(?:\s*<[^>]*>)?`")  # Sphinx roles in docstrings: :func:`x` -> x
+# Sphinx roles in docstrings: :func:`x` -> x (:math: is kept, for the page to render as math)
+_ROLE = re.compile(r":(?!math:)\w+:`~?([^`<]+?)(?:\s*<[^>]*>)?`")
+# a summary that only points elsewhere: "See torch.flatten", "Alias for torch.special.expit."
+_POINTER = re.compile(r"^(?:See|Alias for)\s+~?([A-Za-z_][\w.]*[A-Za-z0-9_])(?:\(\))?\.?$")
 
 # Set by the child when figures are recorded (tracekit._figures.Figures.image): called as
 # _IMAGER(value, marked) for a value that may be an image, returns {"file", "width", "height"}
@@ -67,6 +70,44 @@ def _doc_subject(f: Any) -> Any:
         if any(isinstance(attrs.get(n), property) for n in ("__doc__", "__qualname__", "__module__", "__name__")):
             return t
     return f
+
+
+def _public_name(f: Any, mod: Any, qn: str) -> str:
+    """The name the library documents for F: ``torch.arange`` rather than
+    ``torch._VariableFunctionsClass.arange``, ``torch.nn.functional.max_pool2d`` rather than
+    ``boolean_dispatch.<locals>.fn``, ``torch.Tensor.flatten`` rather than ``TensorBase.flatten``."""
+    if qn.startswith("TensorBase.") and mod is None:
+        return "torch.Tensor." + qn[len("TensorBase.") :]
+    if type(mod) is not str or mod in ("builtins", "__main__"):
+        return qn
+    name = getattr(f, "__name__", None)
+    hidden = "<locals>" in qn or any(part.startswith("_") and not part.startswith("__") for part in qn.split(".")[:-1])
+    if hidden and type(name) is str and name.isidentifier():
+        module = sys.modules.get(mod)
+        if module is not None and module.__dict__.get(name) is f:
+            return f"{mod}.{name}"
+    return f"{mod}.{qn}"
+
+
+def _resolve(dotted: str) -> Any:
+    """The object a dotted name in a docstring names, found through imported modules only
+    (attributes of modules and classes read from their ``__dict__``: no code runs)."""
+    parts = dotted.split(".")
+    obj: Any = sys.modules.get(parts[0])
+    if obj is None and parts[0] == "Tensor" and "torch" in sys.modules:
+        obj = sys.modules["torch"].__dict__.get("Tensor")
+    for part in parts[1:]:
+        if obj is None:
+            return None
+        found = None
+        if type(obj) is _ModuleType:
+            found = obj.__dict__.get(part)
+            if found is None:
+                found = sys.modules.get(f"{obj.__name__}.{part}")
+        elif isinstance(obj, type):
+            found = _own_attr(obj, part)
+        obj = found
+    return obj
 
 
 def _own_attr(t: type, name: str) -> Any:
@@ -591,8 +632,15 @@ class Recorder:
             mod = getattr(subject, "__module__", None)
             qn = getattr(subject, "__qualname__", None) or getattr(subject, "__name__", None)
             if type(qn) is str:
-                d["qualname"] = f"{mod}.{qn}" if type(mod) is str and mod not in ("builtins", "__main__") else qn
+                d["qualname"] = _public_name(subject, mod, qn)
             sig, doc = _first_sentence(getattr(subject, "__doc__", None))
+            pointer = _POINTER.match(doc or "")
+            if pointer is not None:
+                target = _resolve(pointer.group(1))
+                if target is not None:
+                    _sig, followed = _first_sentence(getattr(target, "__doc__", None))
+                    if followed and not _POINTER.match(followed):
+                        doc = followed
             if doc:
                 d["doc"] = doc
             if sig:

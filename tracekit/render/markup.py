@@ -669,8 +669,40 @@ def _doc_inner(m: re.Match) -> str:
 
 
 def doc_summary_text(doc: str) -> str:
-    """A docstring's first sentence with its RST roles and literals reduced to their text."""
-    return _DOC_MARKUP.sub(_doc_inner, _doc_clean(doc))
+    """A docstring's first sentence with its RST roles and literals reduced to their text (math too)."""
+    return _DOC_MARKUP.sub(lambda m: tex_text(_doc_inner(m)) if m.group(0).startswith(":math:") else _doc_inner(m), _doc_clean(doc))
+
+
+_TEX_SYMBOLS = {
+    "lceil": "⌈", "rceil": "⌉", "lfloor": "⌊", "rfloor": "⌋", "times": "×", "cdot": "·", "cdots": "⋯", "ldots": "…",
+    "dots": "…", "infty": "∞", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "neq": "≠", "ne": "≠", "approx": "≈",
+    "in": "∈", "sum": "Σ", "prod": "Π", "partial": "∂", "nabla": "∇", "pm": "±", "to": "→", "rightarrow": "→",
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η", "theta": "θ", "lambda": "λ",
+    "mu": "μ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "omega": "ω", "Sigma": "Σ", "Delta": "Δ",
+    "quad": " ", "qquad": " ", ",": " ", ";": " ", "!": "", "left": "", "right": "", "big": "", "Big": "",
+}  # fmt: skip
+_TEX_FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_TEX_WRAP = re.compile(r"\\(?:text|mathrm|mathbf|mathit|operatorname|textbf|mathcal|mathbb)\s*\{([^{}]*)\}")
+_TEX_SQRT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]+|[,;!])")
+
+
+def tex_text(tex: str) -> str:
+    """TeX reduced to readable text for a one-line summary: ``\\frac{a}{b}`` → ``(a)/(b)``,
+    ``\\lceil`` → ``⌈``, ``\\text{end}`` → ``end``; commands it does not know lose their backslash."""
+    out = tex
+    for _ in range(6):  # innermost groups first, nested ones on later rounds
+        before = out
+        out = _TEX_WRAP.sub(r"\1", out)
+        out = _TEX_FRAC.sub(lambda m: f"({m.group(1).strip()})/({m.group(2).strip()})", out)
+        out = _TEX_SQRT.sub(r"√(\1)", out)
+        out = re.sub(r"([_^])\{([^{}]*)\}", lambda m: m.group(1) + (m.group(2) if len(m.group(2)) == 1 else f"({m.group(2)})"), out)
+        if out == before:
+            break
+    out = _TEX_COMMAND.sub(lambda m: _TEX_SYMBOLS.get(m.group(1), m.group(1)), out)
+    out = out.replace("{", "").replace("}", "")
+    out = re.sub(r"/\(([\w.]+)\)", r"/\1", re.sub(r"\(([\w.]+)\)/", r"\1/", out))
+    return " ".join(out.split())
 
 
 def doc_summary_html(doc: str) -> Markup:
@@ -682,7 +714,12 @@ def doc_summary_html(doc: str) -> Markup:
     pos = 0
     for m in _DOC_MARKUP.finditer(doc):
         parts.append(str(escape(doc[pos : m.start()])))
-        parts.append(f"<code>{escape(_doc_inner(m))}</code>")
+        if m.group(0).startswith(":math:"):
+            warnings: list[str] = []
+            html = math_html(_doc_inner(m), warnings=warnings)
+            parts.append(str(html) if not warnings else f"<code>{escape(tex_text(_doc_inner(m)))}</code>")
+        else:
+            parts.append(f"<code>{escape(_doc_inner(m))}</code>")
         pos = m.end()
     parts.append(str(escape(doc[pos:])))
     return Markup("".join(parts))
