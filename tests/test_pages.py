@@ -110,7 +110,7 @@ def test_index_lists_every_example_with_its_status() -> None:
     for name in examples:
         assert (OUTPUT / f"{name}.html").is_file(), name
     assert "backward_twice" in (OUTPUT / "index.html").read_text(encoding="utf-8")
-    assert "11 examples · 10 ok · 1 expected error" in text
+    assert f"{len(examples)} examples · {len(examples) - 1} ok · 1 expected error" in text
 
 
 def test_every_page_json_validates_against_the_shipped_page_schema() -> None:
