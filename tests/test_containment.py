@@ -187,3 +187,16 @@ def test_a_subprocess_flooding_stdout_leaves_a_bounded_page_that_says_it_was_cut
     assert "output passed the limit of 1048576 bytes" in result.stderr
     assert (tmp_path / "site" / "flood.json").stat().st_size < 1_200_000
     assert "the rest was not kept" in (tmp_path / "site" / "flood.html").read_text(encoding="utf-8")
+
+
+def test_a_run_that_cannot_start_raises_and_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACEKIT_CACHE_DIR", str(tmp_path / "cache"))
+    script = tmp_path / "s.py"
+    script.write_text("x = 1\n")
+    with pytest.raises(FileNotFoundError):
+        trace_file(script, capture=True, cwd=tmp_path / "missing")
+    fds = len(os.listdir("/proc/self/fd")) if sys.platform.startswith("linux") else 0
+    with pytest.raises(FileNotFoundError):
+        trace_file(script, capture=True, cwd=tmp_path / "missing")
+    assert (len(os.listdir("/proc/self/fd")) if sys.platform.startswith("linux") else 0) == fds
+    assert list((tmp_path / "cache" / "runs").iterdir()) == []

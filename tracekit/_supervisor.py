@@ -344,9 +344,14 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build decides what Ctrl-C ends
+    start_error = None
     try:
-        sup.start()
-        sup.run(watch)
+        try:
+            sup.start()
+        except OSError as e:  # the script's process could not start (its folder is gone, …)
+            start_error = {"errno": e.errno, "message": e.strerror or str(e), "filename": e.filename}
+        else:
+            sup.run(watch)
     except KeyboardInterrupt:
         sup.ended_by = "cancelled"
     finally:
@@ -363,7 +368,7 @@ def main(argv: list[str]) -> int:
         return 0
     tmp = config["result"] + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(sup.result(), f)
+        json.dump(dict(sup.result(), start_error=start_error), f)
     os.replace(tmp, config["result"])
     return 0
 

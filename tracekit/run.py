@@ -231,12 +231,16 @@ def trace_file(
     cmd += [] if syntax_error is None else list(args)
     started = time.monotonic()
     supervised: dict[str, Any] | None = None
-    if capture:
-        code, stdout, stderr, supervised = _run_supervised(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=max_output)
-        killed_for_time = supervised.get("ended_by") == "timeout"
-    else:
-        code, killed_for_time = _run_attached(cmd, cwd=cwd, env=env, stdin=stdin, timeout=timeout)
-        stdout = stderr = ""
+    try:
+        if capture:
+            code, stdout, stderr, supervised = _run_supervised(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=max_output)
+            killed_for_time = supervised.get("ended_by") == "timeout"
+        else:
+            code, killed_for_time = _run_attached(cmd, cwd=cwd, env=env, stdin=stdin, timeout=timeout)
+            stdout = stderr = ""
+    except BaseException:
+        _cleanup(tmpdir)
+        raise
     seconds = time.monotonic() - started
     device_error = Path(str(child_trace) + DEVICE_ERROR_SUFFIX)
     if code == EXIT_UNAVAILABLE and not child_trace.exists() and device_error.exists():
@@ -371,16 +375,20 @@ def _run_supervised(
     }
     (folder / "supervisor-config.json").write_text(json.dumps(config), encoding="utf-8")
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", _SUPERVISOR, str(folder / "supervisor-config.json")],
-            cwd=cwd,
-            env=env,
-            stdin=stdin if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=(watch_r,),
-            start_new_session=True,
-        )
+        with open(folder / "supervisor.log", "wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", _SUPERVISOR, str(folder / "supervisor-config.json")],
+                cwd=cwd,
+                env=env,
+                stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                pass_fds=(watch_r,),
+                start_new_session=True,
+            )
+    except BaseException:
+        os.close(watch_w)
+        raise
     finally:
         os.close(watch_r)
     try:
@@ -397,7 +405,12 @@ def _run_supervised(
     try:
         result = json.loads((folder / "supervisor.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        result = {"code": proc.returncode if proc.returncode is not None else -signal.SIGKILL, "ended_by": None, "cut": False}
+        # The supervisor itself failed: say how, rather than blame the script.
+        said = (folder / "supervisor.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        raise RuntimeError(f"the supervisor of the run ended with status {proc.returncode}: {said[-1] if said else 'no message'}") from None
+    failed = result.get("start_error")
+    if isinstance(failed, dict):
+        raise OSError(failed.get("errno"), failed.get("message"), failed.get("filename"))
     code = result.get("code")
     if not isinstance(code, int):
         code = -signal.SIGKILL
