@@ -145,3 +145,64 @@ def test_a_full_disk_is_one_line_exit_1_and_leaves_the_previous_pages(tmp_path: 
     assert temporaries(small_disk) == []
     checked = tracekit("check", "ex", "-o", "out", "--max-output", "4M", cwd=tmp_path)
     assert checked.stdout == "stale     ex/s2.py: the example changed since its page was built\n"
+
+
+def test_control_characters_from_an_example_are_shown_not_sent_to_the_terminal(tmp_path: Path) -> None:
+    ex = tmp_path / "ex"
+    ex.mkdir()
+    (ex / "esc.py").write_text('"""Escapes."""\nraise ValueError("\\x1b]0;pwned\\x07\\x1b[2J gone")\n')
+    (ex / "forged\nok             ex.py").write_text('"""Newline in the name."""\nraise ValueError("no")\n')
+    r = tracekit("build", "ex", "-o", "out", cwd=tmp_path)
+    assert r.returncode == 1
+    both = r.stdout + r.stderr
+    assert "\x1b" not in both and "\x07" not in both
+    assert "ValueError: <U+001B>]0;pwned<U+0007><U+001B>[2J gone" in both
+    assert "ex/forged<U+000A>ok             ex.py" in both
+    assert not any(line.startswith("ok ") for line in both.splitlines())
+    checked = tracekit("check", "ex", "-o", "out", cwd=tmp_path)
+    assert "\x1b" not in checked.stdout and "ex/forged<U+000A>ok" in checked.stdout
+
+
+def _get(server: object, path: str, host: str | None = None) -> tuple[int, bytes]:
+    import http.client
+
+    h, port = server.httpd.server_address[:2]  # type: ignore[attr-defined]
+    conn = http.client.HTTPConnection(h, port, timeout=5)
+    conn.putrequest("GET", path, skip_host=True)
+    conn.putheader("Host", host if host is not None else f"127.0.0.1:{port}")
+    conn.endheaders()
+    r = conn.getresponse()
+    body = r.read()
+    conn.close()
+    return r.status, body
+
+
+def test_serve_serves_only_regular_files_inside_the_folder_to_local_hosts(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
+    from tracekit.serve import Server
+
+    site = tmp_path / "site"
+    (site / "sub").mkdir(parents=True)
+    (site / "index.html").write_text("<p>home</p>")
+    (site / "sub" / "page.html").write_text("<p>page</p>")
+    (site / ".tracekit-manifest.json").write_text('{"files": {}}')
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "passwd").write_text("root:x:0:0")
+    (site / "etclink").symlink_to(secret)
+    (site / "filelink.html").symlink_to(secret / "passwd")
+    server = Server(site, port=0).start()
+    port = server.httpd.server_address[1]
+    try:
+        assert _get(server, "/") == (200, b"<p>home</p>")
+        assert _get(server, "/sub/page.html", host=f"localhost:{port}") == (200, b"<p>page</p>")
+        assert _get(server, "/etclink/passwd")[0] == 404
+        assert _get(server, "/filelink.html")[0] == 404
+        assert _get(server, "/sub/")[0] == 404  # no listing
+        assert _get(server, "/.tracekit-manifest.json")[0] == 404
+        assert _get(server, "/index.html%00.png")[0] == 404
+        assert _get(server, "/", host="evil.example:80")[0] == 403
+        assert _get(server, "/", host=f"127.0.0.1:{port + 1}")[0] == 403
+        assert _get(server, "/", host="")[0] == 403
+    finally:
+        server.stop()
+    assert "Traceback" not in capfd.readouterr().err

@@ -160,7 +160,9 @@ def _run_options(f):  # type: ignore[no-untyped-def]
 
 
 def _fail(message: str, status: int) -> None:
-    click.echo(f"tracekit: {message}", err=True)
+    from .site.paths import visible
+
+    click.echo(f"tracekit: {visible(message)}", err=True)
     sys.exit(status)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .livereload import ENDPOINT, LiveState, inject
+from .site.paths import visible
 
 __all__ = ["Server", "serve", "snapshot"]
 
@@ -59,21 +60,62 @@ class _Handler(SimpleHTTPRequestHandler):
     live: LiveState | None = None  # with --watch: pages get the reload script, and its endpoint answers
 
     def send_head(self) -> Any:
-        if self.live is None:
-            return super().send_head()
-        if self.path.split("?", 1)[0] == ENDPOINT:
+        """Only regular files inside the folder once links are resolved, none of tracekit's own
+        dotfiles (the manifest, the journal, temporaries), no listings, and only to a request
+        naming this server as 127.0.0.1 or localhost with its port (no DNS rebinding)."""
+        address = self.server.server_address
+        port = address[1] if isinstance(address, tuple) else None
+        if self.headers.get("Host", "").strip().lower() not in {f"127.0.0.1:{port}", f"localhost:{port}"}:
+            self.send_error(403, "Forbidden")
+            return None
+        url_path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if self.live is not None and url_path == ENDPOINT:
             return self._send(self.live.to_json(), "application/json")
-        path = self.translate_path(self.path)
-        if os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
-            path = os.path.join(path, "index.html")
-        if not path.endswith(".html") or not os.path.isfile(path):
-            return super().send_head()
+        file = self._file(url_path)
+        if file is None:
+            self.send_error(404, "File not found")
+            return None
+        if self.live is not None and file.endswith(".html"):
+            try:
+                with open(file, "rb") as f:
+                    data = f.read()
+            except OSError:
+                self.send_error(404, "File not found")
+                return None
+            return self._send(inject(data), "text/html; charset=utf-8")
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            f = open(file, "rb")  # noqa: SIM115 - copyfile streams it, then the base class closes it
+            size = os.fstat(f.fileno()).st_size
         except OSError:
-            return super().send_head()
-        return self._send(inject(data), "text/html; charset=utf-8")
+            self.send_error(404, "File not found")
+            return None
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(file))
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        return f
+
+    def _file(self, url_path: str) -> str | None:
+        """The regular file URL_PATH names inside the served folder, or None."""
+        from urllib.parse import unquote
+
+        path = unquote(url_path, errors="replace") if "%" in url_path else url_path
+        if "\x00" in path or "\\" in path:
+            return None
+        root = os.path.realpath(self.directory)
+        parts = [p for p in path.split("/") if p]
+        if any(p.startswith(".") for p in parts):  # dotfiles and .. alike
+            return None
+        target = os.path.join(root, *parts)
+        if url_path.endswith("/") or not parts:
+            target = os.path.join(target, "index.html")
+        try:
+            real = os.path.realpath(target)
+        except (OSError, ValueError):
+            return None
+        if real != target or not os.path.isfile(real):  # a link anywhere on the way, or not a file
+            return None
+        return real
 
     def _send(self, data: bytes, ctype: str) -> io.BytesIO:
         self.send_response(200)
@@ -141,7 +183,7 @@ def serve(
             now = snapshot(watch, skip=[directory])
             if now != before and rebuild is not None:
                 changed = sorted(set(now.items()) ^ set(before.items()))
-                names = sorted({os.path.relpath(p) for p, _ in changed})
+                names = sorted({visible(os.path.relpath(p), newlines=False) for p, _ in changed})
                 echo(f"changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}; rebuilding")
                 try:
                     rebuild()

@@ -14,7 +14,7 @@ from .journal import dead_journals, leftovers
 from .keys import _file_sha, _Imports, environment
 from .lock import _Lock
 from .manifest import Manifest
-from .paths import LOCK_NAME, MANIFEST_NAME, _display, _page_paths
+from .paths import LOCK_NAME, MANIFEST_NAME, _display, _page_paths, visible
 from .plan import _drop_helpers, _in_scope, _Keyed, _keys, _plan, _resolve_config
 from .results import CheckResult, Problem
 
@@ -165,10 +165,10 @@ def report(result: CheckResult, *, quiet: bool = False, verbose: int = 0, out: T
     err = err or sys.stderr
     if not quiet:
         for problem in result.problems:
-            print(problem, file=out)
+            print(visible(str(problem), newlines=False), file=out)
         if verbose:
             for note in result.notes:
-                print(f"note: {note}", file=out)
+                print(visible(f"note: {note}", newlines=False), file=out)
     if result.problems:
         kinds: dict[str, int] = {}
         for problem in result.problems:

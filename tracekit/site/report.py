@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .paths import _display
+from .paths import _display, visible
 from .results import BuildResult, Outcome
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -59,7 +59,7 @@ class Reporter:
                 text = text[: max(width - 1, 0)] + "…"
             if self._live and text == self._shown:
                 return
-            self.out.write("\r\033[K" + text)
+            self.out.write("\r\033[K" + visible(text, newlines=False))
             self.out.flush()
             self._live = True
             self._shown = text
@@ -68,7 +68,7 @@ class Reporter:
         if self.verbosity >= 0:
             with self._lock:
                 self._clear()
-                self.out.write(text + "\n")
+                self.out.write(visible(text) + "\n")
                 self.out.flush()
 
     def detail(self, text: str) -> None:
@@ -78,7 +78,7 @@ class Reporter:
     def warn(self, text: str) -> None:
         with self._lock:
             self._clear()
-            self.err.write(f"tracekit: {text}\n")
+            self.err.write(f"tracekit: {visible(text)}\n")
             self.err.flush()
 
     def plan(self, to_run: int, cached: int) -> None:
@@ -97,7 +97,7 @@ class Reporter:
             with self._lock:
                 self._clear()
                 for line in outcome.detail.rstrip().splitlines():
-                    self.err.write(f"    {line}\n")
+                    self.err.write(f"    {visible(line)}\n")
                 self.err.flush()
 
     def cached(self, outcome: Outcome) -> None:
@@ -121,7 +121,7 @@ class Reporter:
                 )
             widths = [max(len(r[i]) for r in rows) for i in range(4)]
             for r in rows:
-                self.out.write(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}".rstrip() + "\n")
+                self.out.write(visible(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}".rstrip(), newlines=False) + "\n")
         if self.verbosity >= 0:
             examples = [o for o in result.outcomes if not o.path.endswith(".md")]
             chapters = len(result.outcomes) - len(examples)
@@ -148,7 +148,7 @@ class Reporter:
             with self._lock:
                 for o in result.failed:
                     for line in o.lines() or [f"{o.display}: failed"]:
-                        self.err.write(f"  {line}\n")
+                        self.err.write(f"  {visible(line, newlines=False)}\n")
                 self.err.flush()
 
 
