@@ -14,8 +14,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-browser:
+browser: node_modules/axe-core/axe.min.js
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+# axe-core (pinned in package.json and package-lock.json) checks every page against WCAG 2 A/AA
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq npm >/dev/null)
+	npm ci --no-audit --no-fund --silent
+	touch $@
 
 build: install
 	$(BIN)/tracekit build examples -o output
@@ -41,4 +47,4 @@ bench: install
 	$(BIN)/python benchmarks/stdlib_instrument.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache test-artifacts node_modules

@@ -44,3 +44,20 @@ class Tab:
 
     def close(self) -> None:
         self.ctx.close()
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(tab: Tab) -> list[str]:
+    """axe-core's WCAG 2 A and AA violations on the tab's page: "rule: selector (summary)" each."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make browser` (npm ci) to install axe-core")
+    tab.page.add_script_tag(path=str(AXE))
+    result = tab.page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            return r.violations.map(v => v.nodes.map(n => v.id + ': ' + n.target.join(' ') + ' (' + (n.failureSummary || '').split('\\n').slice(1, 2).join('').trim() + ')')).flat();
+        }"""
+    )
+    return list(result)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-from browser_support import BROWSER_MARKS, ROOT, SHOTS, Tab, browser  # noqa: F401 (fixture)
+from browser_support import BROWSER_MARKS, ROOT, SHOTS, Tab, axe_violations, browser  # noqa: F401 (fixture)
 
 pytestmark = BROWSER_MARKS
 
-OUTPUT = ROOT / "output"
+# TRACEKIT_TEST_OUTPUT points the tests at another build of the examples (while iterating).
+OUTPUT = Path(os.environ.get("TRACEKIT_TEST_OUTPUT", ROOT / "output"))
 PAGES = sorted(p.relative_to(OUTPUT).as_posix() for p in OUTPUT.rglob("*.html"))
 
 
@@ -42,6 +44,17 @@ def test_page_loads_clean_offline_and_is_screenshotted(browser, rel: str) -> Non
                 assert out.stat().st_size > 0
             finally:
                 tab.close()
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_no_wcag_violations_light_or_dark(browser, rel: str) -> None:
+    for scheme in ("light", "dark"):
+        tab = open_page(browser, rel, width=1280, scheme=scheme)
+        try:
+            violations = axe_violations(tab)
+            assert violations == [], (scheme, len(violations), violations[:8])
+        finally:
+            tab.close()
 
 
 def test_clicking_a_listing_line_shows_its_state(browser) -> None:

@@ -502,6 +502,7 @@ def test_probes_keyed_by_statement_line(tmp_path: Path) -> None:
         for i in range(3):
             #: Step {i}.
             total = i
+        x = d = f = a = b = None
         """,
     )
     assert example.probes == {

@@ -804,7 +804,7 @@ class _Reader:
         own |= {n.arg for n in ast.walk(expr) if isinstance(n, ast.arg)}
         names = {node.id for node in ast.walk(expr) if isinstance(node, ast.Name) and node.id not in own}
         hint = f"; to show braces as text write {{{{{placeholder.source}}}}}"
-        if not names:
+        if not names and not own:
             raise self.error(line, f"placeholder {{{placeholder.source}}} is a constant, not a value from the run{hint}")
         if self.bound is None:
             self.bound = _bound_names(self.tree)

@@ -93,6 +93,24 @@
       if (history.replaceState) history.replaceState(null, "", "#" + (hit.line ? prefix + "f-" + hit.line : hit.block.id));
     }
 
+    // The side listing follows the reader: the rows of the first card or fold in view are marked
+    // and scrolled into the listing's view, so the listing column is never an empty band.
+    if (pane && "IntersectionObserver" in window) {
+      var blocks = all(".card, .fold", root);
+      var inView = blocks.map(function () { return false; });
+      var observer = new IntersectionObserver(function (entries) {
+        entries.forEach(function (e) { inView[blocks.indexOf(e.target)] = e.isIntersecting; });
+        if (!paneIsSide()) return;
+        var top = blocks[inView.indexOf(true)];
+        if (!top) return;
+        all(".row.is-inview", root).forEach(function (r) { r.classList.remove("is-inview"); });
+        var rows = rowsOf(+top.getAttribute("data-first"), +top.getAttribute("data-last"));
+        rows.forEach(function (r) { r.classList.add("is-inview"); });
+        revealRow(rows[0]);
+      }, { rootMargin: "-10% 0px -55% 0px" });
+      blocks.forEach(function (b) { observer.observe(b); });
+    }
+
     // listing → card
     if (pane) {
       pane.addEventListener("click", function (ev) {
