@@ -153,3 +153,17 @@ def test_a_page_says_when_the_runs_disagreed(tmp_path: Path) -> None:
     )
     assert "Only the first hits are shown. The last hits are not shown: a second run disagreed (line 7 ran 5 times, then 6 times)." in text
     assert "Ran 5 times · first 3 recorded" in text
+
+
+def test_the_build_reports_what_the_last_hit_run_cost(tmp_path: Path) -> None:
+    src = tmp_path / "examples"
+    src.mkdir()
+    (src / "steps.py").write_text(STEPS)
+    (src / "once.py").write_text('"""Once"""\nx = 1\n')
+    run = subprocess.run(
+        [sys.executable, "-m", "tracekit", "build", "-j", "1", "-o", str(tmp_path / "out"), str(src)], capture_output=True, text=True, check=True
+    )
+    steps = next(line for line in run.stdout.splitlines() if "steps.py" in line)
+    once = next(line for line in run.stdout.splitlines() if "once.py" in line)
+    assert re.search(r"steps\.py \d+\.\d\ds \(\d+\.\d\ds of it the last-hit run\), \d+ hits$", steps)
+    assert "last-hit" not in once  # no line ran more than `hits` times: no second run

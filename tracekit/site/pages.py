@@ -275,7 +275,9 @@ class _Builder:
             hits = sum(int(line.get("hits") or 0) for line in trace.get("lines") or [])
             detail = "\n".join(str(trace.get("stderr") or "").rstrip().splitlines()[-20:])
         html_rel, json_rel = _page_paths(rel)
-        outcome = Outcome(rel, display, status, seconds=ran.seconds, hits=hits, failures=failures, detail=detail if failures else "")
+        outcome = Outcome(
+            rel, display, status, seconds=ran.seconds, last_seconds=ran.last_seconds, hits=hits, failures=failures, detail=detail if failures else ""
+        )
         manifest_files = manifest.owned()
         figures = {}
         if ran.kind == "ran":
