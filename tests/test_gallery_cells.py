@@ -117,3 +117,18 @@ def test_the_code_before_the_first_cell_is_shown_under_the_intro(tmp_path: Path)
     assert 'data-first="1" data-last="2"' in first
     assert "a = 1" in page_text(first) and "b = a + 1" in page_text(first)
     assert '<details class="fold"' not in page
+
+
+def test_a_cell_of_commented_out_code_is_shown_in_its_card(tmp_path: Path) -> None:
+    text = '"""Doc"""\nx = 1\n\n# %%\n# To draw the graph:\n\n#   import torchviz\n#   torchviz.make_dot(x)\n\n# %%\n# Next.\ny = x + 1\n'
+    [drawn, _] = read_example(write_file(tmp_path, "viz.py", text), tmp_path).texts
+    assert (drawn.code_first, drawn.code_last) == (7, 8)
+    page = build_page(tmp_path, "viz.py", text)
+    card = next(s for s in sections(page) if "To draw the graph" in s)
+    assert "#   torchviz.make_dot(x)" in card and "# torchviz.make_dot(x)" in page_text(card)
+    assert '<details class="fold"' not in page
+
+
+def write_file(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / name).write_text(text)
+    return tmp_path / name

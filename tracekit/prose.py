@@ -161,6 +161,11 @@ def text_blocks(source: str, comments: Sequence[CommentLine], statements: Sequen
         for index, block in enumerate(blocks):
             stop = blocks[index + 1].line if index + 1 < len(blocks) else len(lines) + 1
             _attach(block, [s for s in statements if s.indent == 0 and block.end_line < s.first < stop])
+            # comments in the cell's code (commented-out examples too) are part of it, as in sphinx-gallery
+            code = [k for k in range(block.end_line + 1, stop) if lines[k - 1].strip() and k not in skip]
+            if code and block.text:
+                block.code_first = min(block.code_first or code[0], code[0])
+                block.code_last = max(block.code_last, code[-1])
         return blocks
     blocks = _comment_blocks(comments, skip)
     starts = sorted(b.line for b in blocks)
