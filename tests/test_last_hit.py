@@ -167,3 +167,15 @@ def test_the_build_reports_what_the_last_hit_run_cost(tmp_path: Path) -> None:
     once = next(line for line in run.stdout.splitlines() if "once.py" in line)
     assert re.search(r"steps\.py \d+\.\d\ds \(\d+\.\d\ds of it the last-hit run\), \d+ hits$", steps)
     assert "last-hit" not in once  # no line ran more than `hits` times: no second run
+
+
+def test_a_notebook_prints_the_loop_s_output_once(tmp_path: Path) -> None:
+    from tracekit.notebook import notebook
+    from tracekit.source import read_example
+
+    code = '"""Loop"""\n#: Each step prints.\nfor i in range(5):\n    print("step", i)\n'
+    t, _s = _traced(tmp_path, code)
+    script = tmp_path / "loop.py"
+    nb = notebook(read_example(script, tmp_path), t, script.read_text())
+    printed = "".join("".join(o["text"]) for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    assert printed == "".join(f"step {i}\n" for i in range(5))

@@ -131,7 +131,7 @@ def _outputs(cell: dict[str, Any], tlines: list[Mapping[str, Any]], raises: Mapp
     error: dict[str, Any] | None = None
     for tl in tlines:
         for rec in tl.get("records") or []:
-            if rec.get("output"):
+            if rec.get("output") and not rec.get("last"):  # a last hit's output is in output_later
                 runs.append((int(rec.get("hit") or 0), int(tl["line"]), str(rec["output"])))
             exc = rec.get("exception")
             if exc and int(tl["line"]) in raises and error is None:
