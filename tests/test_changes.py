@@ -251,3 +251,20 @@ def test_the_graph_directive_draws_any_grad_fn_value_on_the_page(tmp_path: Path)
     html = (tmp_path / "out" / "g.html").read_text(encoding="utf-8")
     assert html.count('<svg class="ag"') == 1
     assert "loss → SumBackward0 → MulBackward0 → w" in html
+
+
+def test_a_line_that_raises_still_lists_what_it_changed(tmp_path: Path) -> None:
+    t = run_script(
+        tmp_path,
+        """\
+        def grow(xs):
+            xs.append(1)
+            raise ValueError("after appending")
+        xs = []
+        try:
+            grow(xs)
+        except ValueError:
+            pass
+        """,
+    )
+    assert changes(t, 6) == [("xs", "grew", "[]", "[1]", "len 0 → 1")]
