@@ -95,3 +95,15 @@ def test_block_that_never_completes_fails_its_page(tmp_path: Path) -> None:
     trace = json.loads((out / "blocks.json").read_text())
     assert trace["status"] == "error"
     assert trace["placeholder_errors"] == [{"line": 4, "placeholder": "y", "error": "never evaluated: the block's last statement never completed"}]
+
+
+def test_block_text_is_the_notebook_cell_above_its_statements(tmp_path: Path) -> None:
+    write(tmp_path, BLOCK)
+    out = tmp_path / "out"
+    build([tmp_path / "blocks.py"], output=out, jobs=1)
+    cells = json.loads((out / "downloads" / "blocks.ipynb").read_text())["cells"]
+    sources = ["".join(c["source"]) for c in cells]
+    at = sources.index("## Summing\n\nThe loop adds up 3 numbers; at the end `total` is 6.")
+    assert cells[at + 1]["cell_type"] == "code"
+    assert sources[at + 1].startswith("total = 0\nfor x in xs:")
+    assert "#::" not in "".join(sources)

@@ -3,7 +3,7 @@
 Cells follow the source: the title and intro are the first Markdown cell; every top-level
 statement with prose starts a new code cell, its prose (placeholders filled in from the run, as
 on the page) in a Markdown cell just above. Prose of statements inside a block goes into the
-Markdown cell above the block. Hidden lines stay in the code, since it needs them; ``#:`` prose
+Markdown cell above the block; a ``#::`` block's text is the Markdown cell above its statements. Hidden lines stay in the code, since it needs them; ``#:`` prose
 lines and the module docstring are left out (they are the Markdown). A cell's outputs are what
 its lines printed, in the order they ran (first recorded hits, then later output), and the value
 of a last expression statement. A cell with a line that is expected to raise gets Jupyter's
@@ -78,20 +78,22 @@ def notebook(example: Example, trace: Mapping[str, Any], source: str) -> dict[st
         recs = (by_line.get(line) or {}).get("records") or []
         return dict(recs[0].get("probes") or {}) if recs else {}
 
-    # cell starts: top-level items with prose (a cell never splits a block)
+    # cell starts: top-level items with prose, and `#::` blocks (a cell never splits a block)
     starts: list[int] = []
     prose_at: dict[int, list[str]] = {}
-    for it in sorted(example.items, key=lambda it: it.line):
-        if not it.prose.strip():
-            continue
-        text = _fill(it.prose, probes(it.line))
-        top = it.line <= len(lines) and not lines[it.line - 1][:1].isspace()
+    texts = [(it.line, it.number, _fill(it.prose, probes(it.line))) for it in example.items if it.prose.strip()]
+    if example.prose_source == "authored":  # `#::` blocks: their placeholders are the block's
+        for t in example.texts:
+            block = dict((by_line.get(t.after) or {}).get("block_probes") or {})
+            texts.append((t.code_first, t.number, _fill(t.text, block)))
+    for line, number, text in sorted(texts, key=lambda entry: entry[0]):
+        top = line <= len(lines) and not lines[line - 1][:1].isspace()
         if top:
-            starts.append(it.line)
-            prose_at.setdefault(it.line, []).append(text)
+            starts.append(line)
+            prose_at.setdefault(line, []).append(text)
         else:
-            anchor = max((s for s in starts if s <= it.line), default=0)
-            prose_at.setdefault(anchor, []).append(f"*Line {it.number}:* {text}")
+            anchor = max((s for s in starts if s <= line), default=0)
+            prose_at.setdefault(anchor, []).append(f"*Line {number}:* {text}")
     first_code = next((n for n in range(1, len(lines) + 1) if n not in skip and lines[n - 1].strip() and not _PROSE.match(lines[n - 1])), 1)
     bounds = sorted({first_code, *[s for s in starts if s >= first_code]})
     cells: list[dict[str, Any]] = []
