@@ -132,3 +132,11 @@ def test_a_cell_of_commented_out_code_is_shown_in_its_card(tmp_path: Path) -> No
 def write_file(tmp_path: Path, name: str, text: str) -> Path:
     (tmp_path / name).write_text(text)
     return tmp_path / name
+
+
+def test_a_short_underline_makes_the_heading_once_and_a_warning() -> None:
+    from tracekit.render.markup import render_rst_blocks
+
+    [html] = render_rst_blocks(["Attributes of a Tensor\n~~~~~~~~~~~~~~\n\nText."])
+    assert str(html) == '<h2 id="attributes-of-a-tensor">Attributes of a Tensor</h2><p>Text.</p>'
+    assert html.warnings == ["reStructuredText: line 2 of the text block: Title underline too short; the heading is shown"]

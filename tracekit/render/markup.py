@@ -546,12 +546,15 @@ def render_rst_blocks(texts: Sequence[str], *, heading_shift: int | None = None,
     per_block[0] += warnings
     for message in list(document.findall(nodes.system_message)):
         line = message.get("line")
+        text = " ".join(message.children[0].astext().split()) if message.children else "docutils warning"
+        # a short underline still makes the heading (as in Sphinx): repeating its source is noise
+        titled = text.startswith(("Title underline too short", "Title overline too short"))
         if message["level"] >= Reporter.WARNING_LEVEL:
-            text = " ".join(message.children[0].astext().split()) if message.children else "docutils warning"
             index = block_of(line) if line else 0
             where = f"line {line - starts[index] + 1} of the text block: " if line else ""
-            per_block[index].append(f"reStructuredText: {where}{text.rstrip('.')}" + ("" if "shown" in text else "; shown as text"))
-        shown = [child for child in message.children if isinstance(child, nodes.literal_block)]
+            said = "; the heading is shown" if titled else "" if "shown" in text else "; shown as text"
+            per_block[index].append(f"reStructuredText: {where}{text.rstrip('.')}{said}")
+        shown = [] if titled else [child for child in message.children if isinstance(child, nodes.literal_block)]
         if shown:  # an unknown directive: its source, as text
             message.replace_self(shown)
         else:
