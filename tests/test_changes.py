@@ -268,3 +268,25 @@ def test_a_line_that_raises_still_lists_what_it_changed(tmp_path: Path) -> None:
         """,
     )
     assert changes(t, 6) == [("xs", "grew", "[]", "[1]", "len 0 → 1")]
+
+
+def test_changes_are_not_listed_while_other_threads_run(tmp_path: Path) -> None:
+    t = run_script(
+        tmp_path,
+        """\
+        import threading
+        import time
+        seen = []
+        def fill():
+            for i in range(3):
+                seen.append(i)
+                time.sleep(0.01)
+        worker = threading.Thread(target=fill)
+        worker.start()
+        time.sleep(0.1)
+        worker.join()
+        seen.append("main")
+        """,
+    )
+    assert changes(t, 10) == []  # the worker appended while this line slept: not its doing
+    assert changes(t, 12) == [("seen", "grew", "[0, 1, 2]", "[0, 1, 2, 'main']", "len 3 → 4")]

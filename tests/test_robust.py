@@ -555,6 +555,8 @@ def check_trace(trace: dict, data: bytes, plain: subprocess.CompletedProcess) ->
         header = _collapse(" ".join(lines[first - 1 : last + 20]))
         for rec in entry["records"]:
             for ev in rec["events"]:
+                if ev["role"] == "change":
+                    continue  # names the object the line changed (model.out.bias), which it need not mention
                 text = ev["text"].lstrip("*")
                 if text.endswith("…"):  # cut to the text limit
                     text = text[:-1]

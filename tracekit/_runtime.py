@@ -545,7 +545,7 @@ class Recorder:
         self.records[s].append(rec)
         frame = self._getframe(1)
         self.current[(s, id(frame))] = rec
-        if changes:
+        if changes and _alone():
             try:
                 rec["_before"] = _changes.fingerprint(frame)
             except Exception:
@@ -559,8 +559,8 @@ class Recorder:
     def _changed(self, s: int, frame: Any) -> None:
         rec = self.current.get((s, id(frame)))
         fp = rec.pop("_before", None) if rec is not None else None
-        if fp is None or rec is None:
-            return
+        if fp is None or rec is None or not _alone():
+            return  # another thread may have changed things meanwhile: not this line's doing
         try:
             rec["events"] += [(None, ev) for ev in _changes.changes(fp, frame, snapshot)]
         except Exception:
@@ -957,6 +957,15 @@ def _restore_random(states: list[tuple[Any, Any]]) -> None:
             setter(state)
         except Exception:
             pass
+
+
+def _alone() -> bool:
+    """Is the main thread the only Python thread? Only then is what changed during a hit the hit's doing."""
+    threading = sys.modules.get("threading")
+    try:
+        return threading is None or threading.active_count() <= 1
+    except Exception:
+        return False
 
 
 def _format_placeholder(parsed: Any, globs: dict, locs: Any) -> str:
