@@ -83,8 +83,22 @@ def test_block_page_shows_the_values_after_the_block(tmp_path: Path) -> None:
     assert '<h2 id="summing">Summing</h2>' in page
     assert "The loop adds up 3 numbers; at the end total is 6." in page_text(page)
     assert "Twice the total: 12." in page_text(page)
-    texts = json.loads((out / "blocks.json").read_text())["authored"]["texts"]
-    assert [(t["code_first"], t["code_last"], t["after"]) for t in texts] == [(7, 9, 8)]
+    data = json.loads((out / "blocks.json").read_text())
+    assert [(t["code_first"], t["code_last"], t["after"]) for t in data["authored"]["texts"]] == [(7, 9, 8)]
+    assert line(data, 8)["block_probes"] == {"len(xs)": "3", "total": "6"}
+    assert_valid_page(data)
+
+
+def assert_valid_page(data: dict) -> None:
+    """DATA validates against the shipped page schema (and the trace schema it refers to)."""
+    import jsonschema
+    from referencing import Registry, Resource
+
+    from tracekit.trace import PAGE_SCHEMA_PATH, SCHEMA_PATH
+
+    schemas = [json.loads(path.read_text(encoding="utf-8")) for path in (SCHEMA_PATH, PAGE_SCHEMA_PATH)]
+    registry = Registry().with_resources([(s["$id"], Resource.from_contents(s)) for s in schemas])
+    assert [e.message for e in jsonschema.Draft202012Validator(schemas[1], registry=registry).iter_errors(data)] == []
 
 
 def test_block_that_never_completes_fails_its_page(tmp_path: Path) -> None:
