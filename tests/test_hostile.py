@@ -67,7 +67,10 @@ def assert_inert(page: str, page_json_text: str) -> None:
     """Only the page's own script; no markup from the run; no raw control characters; UTF-8; JSON parses."""
     assert re.findall(r"<script\b[^>]*>", page, re.I) == [OWN_SCRIPT.removesuffix("</script>")]
     assert page.count("</script>") == 1
-    assert not re.search(r"<(?:img|iframe|object|embed|style|link(?! rel=\"stylesheet\" href=\"assets/))\b", page, re.I)
+    # The only links: the stylesheet under assets/, and an empty data: icon, which keeps the browser
+    # from requesting /favicon.ico (a page requests nothing outside the output folder).
+    assert re.findall(r"<link\b[^>]*>", page, re.I) == ['<link rel="icon" href="data:,">', f'<link rel="stylesheet" href="{ASSETS["tracekit.css"]}">']
+    assert not re.search(r"<(?:img|iframe|object|embed|style)\b", page, re.I)
     assert not re.search(r"<[^>]*\son\w+\s*=", page, re.I)  # no event handler attribute anywhere
     assert "javascript:" not in page.lower().replace("javascript:alert(6)", "")  # the link text stays text
     assert not re.search(r'href="javascript:', page, re.I)
