@@ -21,6 +21,8 @@ Schema changelog (bump SCHEMA_VERSION on any change a reader could notice):
      last hit, recorded by a second seeded run that knew the hit counts (records then hold hits
      0..N-1 and the last); top-level `last_hit`: {recorded: true, lines: [lines given their last
      hit]}, or {recorded: false, reason} when the two runs disagreed and no last hit was kept.
+  1  (compatible addition) call events' params: the callee's positional parameter names
+     ("*name" for its *args), where its code or documented signature gives them.
   1  (compatible addition) lines[].block_probes: a `#::` block's placeholders, evaluated once
      after the block's last statement (starting on this line) first completed.
 """
