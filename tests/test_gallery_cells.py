@@ -140,3 +140,12 @@ def test_a_short_underline_makes_the_heading_once_and_a_warning() -> None:
     [html] = render_rst_blocks(["Attributes of a Tensor\n~~~~~~~~~~~~~~\n\nText."])
     assert str(html) == '<h2 id="attributes-of-a-tensor">Attributes of a Tensor</h2><p>Text.</p>'
     assert html.warnings == ["reStructuredText: line 2 of the text block: Title underline too short; the heading is shown"]
+
+
+def test_every_link_of_a_page_with_nested_blocks_has_its_target(tmp_path: Path) -> None:
+    text = "# Sum the squares.\ntotal = 0\nfor i in range(3):\n    # Add the square.\n    total += i * i\nprint(total)\n"
+    page = build_page(tmp_path, "nested.py", text)
+    ids = set(re.findall(r' id="([^"]+)"', page))
+    targets = set(re.findall(r' href="#([^"]+)"', page))
+    assert "line-1" in targets
+    assert targets - ids == set()

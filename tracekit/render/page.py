@@ -184,7 +184,7 @@ class PageBuilder:
                 if t.line <= ll.line <= t.end_line:
                     self.text_lines.add(ll.number)
                 if owned and t.line <= ll.line <= max(t.end_line, t.code_last):
-                    self.section_of[ll.number] = f"line-{t.number}"
+                    self.section_of.setdefault(ll.number, f"line-{t.number}")  # a nested block is part of the outer one
 
     # ── lookups ──
     def line_for(self, it: Item) -> Line | None:
