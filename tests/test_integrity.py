@@ -206,3 +206,58 @@ def test_serve_serves_only_regular_files_inside_the_folder_to_local_hosts(tmp_pa
     finally:
         server.stop()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_fifo_among_the_examples_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    ex = tmp_path / "ex"
+    ex.mkdir()
+    (ex / "s1.py").write_text(S1)
+    os.mkfifo(ex / "f.py")
+    r = tracekit("build", "ex", "-o", "out", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "tracekit: ex/f.py is not a regular file; skipped" in r.stderr
+    assert not (tmp_path / "out" / "f.html").exists()
+    assert tracekit("check", "ex", "-o", "out", cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("value", ["0.0000001K", "0.4"])
+def test_limits_that_round_to_zero_bytes_are_rejected(value: str) -> None:
+    from tracekit.config import parse_memory
+
+    with pytest.raises(ValueError):
+        parse_memory(value)
+
+
+def test_an_empty_output_folder_is_rejected(tmp_path: Path) -> None:
+    ex = tmp_path / "ex"
+    ex.mkdir()
+    (ex / "s1.py").write_text(S1)
+    r = tracekit("build", "ex", "-o", "", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "tracekit: the output folder is empty" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ex"]
+
+
+def test_a_symlinked_output_subfolder_leading_out_is_refused(tmp_path: Path) -> None:
+    ex = tmp_path / "ex"
+    (ex / "sub").mkdir(parents=True)
+    (ex / "sub" / "s1.py").write_text(S1)
+    (ex / "s2.py").write_text(S2)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "sub").symlink_to(elsewhere)
+    r = tracekit("build", "ex", "-o", "out", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "refusing to write out/sub/s1.html: out/sub leads outside the output folder" in r.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert (tmp_path / "out" / "s2.html").is_file()
+
+
+def test_instrument_refuses_a_device_and_a_huge_source(tmp_path: Path) -> None:
+    r = tracekit("instrument", "/dev/zero", cwd=tmp_path)
+    assert r.returncode == 1 and r.stderr == "tracekit: /dev/zero is not a regular file\n"
+    big = tmp_path / "big.py"
+    big.write_bytes(b"x = 1\n" * 2_000_000)
+    r = tracekit("instrument", "big.py", cwd=tmp_path)
+    assert r.returncode == 1 and r.stderr == "tracekit: big.py is 12,000,000 bytes; tracekit reads sources up to 10,000,000\n"

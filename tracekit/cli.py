@@ -25,7 +25,7 @@ def _simple(argv: Sequence[str]) -> tuple[str, list[str], str | None, bool] | No
     args = list(argv[1:])
     while args:
         arg = args.pop(0)
-        if arg in ("-o", "--output") and args and not args[0].startswith("-"):
+        if arg in ("-o", "--output") and args and args[0] and not args[0].startswith("-"):
             output = args.pop(0)
         elif arg.startswith("--output=") and len(arg) > len("--output="):
             output = arg[len("--output=") :]

@@ -116,10 +116,22 @@ def _trailing_options(ctx: click.Context, args: tuple[str, ...]) -> tuple[tuple[
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
 def instrument(hits: int, script: str) -> None:
     """Print the instrumented source of SCRIPT (for debugging)."""
-    from .instrument import describe_syntax_error, instrumented_source
+    import os
+    import stat
 
+    from .instrument import describe_syntax_error, instrumented_source
+    from .protocol import MAX_SOURCE_BYTES
+
+    try:
+        st = os.stat(script)
+    except OSError as e:
+        _fail(f"{script}: {e.strerror}", 1)
+    if not stat.S_ISREG(st.st_mode):
+        _fail(f"{script} is not a regular file", 1)
+    if st.st_size > MAX_SOURCE_BYTES:
+        _fail(f"{script} is {st.st_size:,} bytes; tracekit reads sources up to {MAX_SOURCE_BYTES:,}", 1)
     with open(script, "rb") as f:
-        source = f.read()
+        source = f.read(MAX_SOURCE_BYTES + 1)
     try:
         click.echo(instrumented_source(source, script, hits), nl=False)
     except SyntaxError as e:

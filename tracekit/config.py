@@ -291,7 +291,10 @@ def parse_memory(value: Any) -> int:
     match = _MEMORY_RE.fullmatch(value.strip())
     if not match or float(match.group(1)) <= 0:
         raise ValueError(value)
-    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+    size = int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+    if size <= 0:  # rounds to no byte at all: it would mean no limit
+        raise ValueError(value)
+    return size
 
 
 def parse_shard(value: str) -> tuple[int, int]:

@@ -47,6 +47,10 @@ EXIT_TIMEOUT = 124
 
 # ── defaults shared by config, CLI, run and child ───────────────────────────
 DEFAULT_HITS = 3
+
+#: sources larger than this are refused (`tracekit instrument`): a device or a huge file would
+#: otherwise be read until memory runs out
+MAX_SOURCE_BYTES = 10_000_000
 DEFAULT_TIMEOUT = 60.0
 #: characters (trace) an example may print before it is stopped
 DEFAULT_MAX_OUTPUT = 10_000_000

@@ -369,7 +369,7 @@ def _directive_value(display: str, line: int, key: str, value: str | None) -> An
             raise bad("a positive number of seconds")
         return seconds
     match = _MEMORY_RE.fullmatch(value)  # key == "memory"
-    if not match or float(match.group(1)) <= 0:
+    if not match or int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).upper()]) <= 0:  # 0.0000001K: no byte
         raise bad("a size such as 512M or 2G")
     return int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).upper()])
 

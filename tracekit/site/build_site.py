@@ -84,6 +84,8 @@ def build(
         raise BuildError("--shard and --index-only do not go together")
     plan = _plan(cfg, paths, output, shard)
     _prepare_output(plan.out)
+    for path in plan.irregular:
+        reporter.warn(f"{_display(path)} is not a regular file; skipped")
     builder = _Builder(plan, reporter, force=force, fail_fast=fail_fast, jobs=cfg.jobs or os.cpu_count() or 1)
     if shard is not None:
         builder.shard = (f"{shard[0]}/{shard[1]}", [])

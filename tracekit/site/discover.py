@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,7 +42,16 @@ def _refuse_outside_link(path: Path, root: Path) -> None:
         raise BuildError(f"{_display(path)} is a symlink to {path.resolve()}, outside the examples folder {_display(root)}: refused")
 
 
-def discover(root: Path, paths: Sequence[Path] = (), *, exclude: Sequence[str] = (), skip: Sequence[Path] = ()) -> list[str]:
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def discover(
+    root: Path, paths: Sequence[Path] = (), *, exclude: Sequence[str] = (), skip: Sequence[Path] = (), irregular: list[Path] | None = None
+) -> list[str]:
     """Examples under ROOT (or under PATHS inside it) as sorted POSIX paths relative to ROOT.
 
     A file or folder whose name starts with `_` (or `.`) is a helper, not an example; EXCLUDE
@@ -68,6 +78,10 @@ def discover(root: Path, paths: Sequence[Path] = (), *, exclude: Sequence[str] =
                 if not name.endswith(".py") or name.startswith(("_", ".")):
                     continue
                 _refuse_outside_link(here / name, root)
+                if not _regular(here / name):  # a FIFO would block the build reading it
+                    if irregular is not None:
+                        irregular.append(here / name)
+                    continue
                 rel = (here / name).relative_to(root).as_posix()
                 if not any(part.startswith(("_", ".")) for part in rel.split("/")):
                     found.add(rel)

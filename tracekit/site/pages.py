@@ -168,11 +168,28 @@ class _Builder:
             return False
         return not self.plan.overlap or written == _file_sha(target)
 
+    def leads_out(self, rel: str) -> str | None:
+        """The folder (as shown) on the way to OUT/REL that is a link out of the output folder, or None."""
+        root = self.out.resolve()
+        folder = self.out / rel
+        for _ in rel.split("/")[:-1]:
+            folder = folder.parent
+            try:
+                if folder.is_symlink() and not _is_inside(folder.resolve(), root):
+                    return _display(folder)
+            except OSError:
+                return _display(folder)
+        return None
+
     def write(self, rel: str, data: bytes) -> str:
         return self.write_all({rel: data})[rel]
 
     def write_all(self, files: dict[str, bytes]) -> dict[str, str]:
         """Replace FILES (rel → bytes) together, through the journal; rel → sha256."""
+        for rel in files:
+            folder = self.leads_out(rel)
+            if folder is not None:
+                raise BuildError(f"refusing to write {_display(self.out / rel)}: {folder} leads outside the output folder")
         shas = self.journal.put(files)
         self.written.extend(files)
         return shas
@@ -288,10 +305,15 @@ class _Builder:
         blocked += [p for p, data in figures.items() if _file_sha(self.out / p) != _sha(data) and not self.may_write(p, manifest_files)]
         if html_rel == "index.html":
             blocked = [html_rel]
-        if blocked:
+        outside = [(p, folder) for p in (*figures, html_rel, json_rel) if (folder := self.leads_out(p)) is not None]
+        if blocked or outside:
             outcome.status = "failed"
-            what = "the site index" if html_rel == "index.html" else f"{_display(self.out / blocked[0])}, which tracekit did not write"
-            outcome.failures = [Failure(None, f"refusing to overwrite {what}; rename the example or choose another output folder")]
+            what = "the site index" if html_rel == "index.html" else f"{_display(self.out / blocked[0])}, which tracekit did not write" if blocked else ""
+            outcome.failures = [
+                Failure(None, f"refusing to overwrite {what}; rename the example or choose another output folder")
+                if blocked
+                else Failure(None, f"refusing to write {_display(self.out / outside[0][0])}: {outside[0][1]} leads outside the output folder")
+            ]
             self.updates[rel] = {
                 **record_base,
                 "status": "failed",

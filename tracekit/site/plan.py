@@ -28,6 +28,7 @@ class _Plan:
     all_examples: list[str]
     examples: list[str]  # this shard's share
     overlap: bool  # output and examples folders overlap: never overwrite foreign files
+    irregular: list[Path]  # .py names that are not regular files (FIFOs, devices): skipped
 
 
 def _choose_root(paths: Sequence[Path], configured: Path) -> Path:
@@ -51,6 +52,8 @@ def _plan(config: Config, paths: Sequence[str | os.PathLike], output: str | os.P
         where = f" (set `examples` in [tool.tracekit] of {_display(config.pyproject)})" if config.pyproject else ""
         raise BuildError(f"examples folder {_display(config.examples)} does not exist{where}")
     root = _choose_root(given, config.examples).resolve()
+    if output is not None and not os.fspath(output).strip():
+        raise BuildError("the output folder is empty; name one with -o DIR")
     out = Path(output).expanduser().resolve() if output is not None else config.output.resolve()
     if out.exists() and not out.is_dir():
         raise BuildError(f"output {_display(out)} is not a folder")
@@ -61,12 +64,13 @@ def _plan(config: Config, paths: Sequence[str | os.PathLike], output: str | os.P
     if not given:
         scope = [""]
     overlap = _is_inside(out, root) or _is_inside(root, out)
-    all_examples = discover(root, given, exclude=config.exclude, skip=[out])
+    irregular: list[Path] = []
+    all_examples = discover(root, given, exclude=config.exclude, skip=[out], irregular=irregular)
     examples = all_examples
     if shard is not None:
         i, n = shard
         examples = [rel for k, rel in enumerate(all_examples) if k % n == i - 1]
-    return _Plan(config, root, out, scope, all_examples, examples, overlap)
+    return _Plan(config, root, out, scope, all_examples, examples, overlap, irregular)
 
 
 def _drop_helpers(plan: _Plan, imports: _Imports) -> list[str]:
