@@ -200,3 +200,26 @@ def test_a_run_that_cannot_start_raises_and_leaves_no_folder(tmp_path: Path, mon
         trace_file(script, capture=True, cwd=tmp_path / "missing")
     assert (len(os.listdir("/proc/self/fd")) if sys.platform.startswith("linux") else 0) == fds
     assert list((tmp_path / "cache" / "runs").iterdir()) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="containment by subreaper and cgroup is Linux's")
+def test_tracekit_run_ends_what_the_script_started_on_timeout_and_leaves_it_otherwise(tmp_path: Path) -> None:
+    marker = f"contain-{os.getpid()}-run"
+    script = tmp_path / "daemons.py"
+    try:
+        script.write_text(DAEMONS.format(marker=marker + "-t", sleep=60))
+        timed = subprocess.run(
+            [sys.executable, "-m", "tracekit", "run", "--timeout", "2", str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+        assert timed.returncode == 124 and "timed out after 2 s" in timed.stderr
+        assert alive(marker + "-t") == []
+        # a script that ends by itself leaves its detached processes running, as under python
+        script.write_text(DAEMONS.format(marker=marker + "-e", sleep=0))
+        # (the processes keep its stdout and stderr open, so those are not pipes here)
+        ended = subprocess.run(
+            [sys.executable, "-m", "tracekit", "run", str(script)], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60
+        )
+        assert ended.returncode == 0
+        assert len(alive(marker + "-e")) == 2
+    finally:
+        _cleanup(marker)

@@ -180,7 +180,9 @@ class Supervisor:
         def enter() -> None:
             # A process group of its own: where there is no /proc (macOS), killing the group is
             # what reaches the script's children.
-            os.setpgid(0, 0)
+            # Under `tracekit run` it stays in the terminal's foreground group instead.
+            if capture:
+                os.setpgid(0, 0)
             if cgroup is not None:
                 try:
                     with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
@@ -345,6 +347,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build decides what Ctrl-C ends
     start_error = None
+    started = time.monotonic()
     try:
         try:
             sup.start()
@@ -352,6 +355,9 @@ def main(argv: list[str]) -> int:
             start_error = {"errno": e.errno, "message": e.strerror or str(e), "filename": e.filename}
         else:
             sup.run(watch)
+            timed_out = config.get("timeout") is not None and sup.code == config.get("timeout_code") and time.monotonic() - started >= config["timeout"]
+            if sup.ended_by is None and not timed_out and not config.get("reap_on_exit", True):
+                sup.proc = None  # the script ended by itself: leave what it started, as python does
     except KeyboardInterrupt:
         sup.ended_by = "cancelled"
     finally:

@@ -236,7 +236,7 @@ def trace_file(
             code, stdout, stderr, supervised = _run_supervised(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=max_output)
             killed_for_time = supervised.get("ended_by") == "timeout"
         else:
-            code, killed_for_time = _run_attached(cmd, cwd=cwd, env=env, stdin=stdin, timeout=timeout)
+            code, killed_for_time = _run_attached(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout)
             stdout = stderr = ""
     except BaseException:
         _cleanup(tmpdir)
@@ -351,7 +351,7 @@ _SUPERVISOR = str(Path(__file__).with_name("_supervisor.py"))
 
 
 def _run_supervised(
-    cmd: list[str], tmpdir: str, *, cwd: Any, env: dict | None, stdin: Any, timeout: float | None, max_output: int
+    cmd: list[str], tmpdir: str, *, cwd: Any, env: dict | None, stdin: Any, timeout: float | None, max_output: int | None, attached: bool = False
 ) -> tuple[int, str, str, dict[str, Any]]:
     """Run CMD under a supervisor process (tracekit._supervisor) that leaves nothing behind.
 
@@ -365,10 +365,15 @@ def _run_supervised(
     config = {
         "cmd": cmd,
         "cwd": os.fspath(cwd) if cwd is not None else None,
-        "capture": {"stdout": str(folder / "stdout"), "stderr": str(folder / "stderr")},
-        "limit": max_output,
-        "stop_on_limit": True,
+        "capture": None if attached else {"stdout": str(folder / "stdout"), "stderr": str(folder / "stderr")},
+        "limit": None if attached else max_output,
+        "stop_on_limit": not attached,
+        # `tracekit run` leaves what a script started when it ends by itself, as python does.
+        "reap_on_exit": not attached,
         "kill_after": (timeout + _GRACE) if timeout else None,
+        # the child's own watchdog ends it with this status at TIMEOUT: a timeout too
+        "timeout": timeout,
+        "timeout_code": EXIT_TIMEOUT,
         "watch_fd": watch_r,
         "result": str(folder / "supervisor.json"),
         "cleanup": tmpdir,
@@ -380,11 +385,12 @@ def _run_supervised(
                 [sys.executable, "-I", "-S", _SUPERVISOR, str(folder / "supervisor-config.json")],
                 cwd=cwd,
                 env=env,
-                stdin=stdin if stdin is not None else subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
+                stdin=stdin if stdin is not None or attached else subprocess.DEVNULL,
+                stdout=None if attached else subprocess.DEVNULL,
+                stderr=None if attached else log,
                 pass_fds=(watch_r,),
-                start_new_session=True,
+                # Under `tracekit run` with a terminal, the script stays in its foreground group.
+                start_new_session=not attached or not _stdin_is_tty(),
             )
     except BaseException:
         os.close(watch_w)
@@ -414,8 +420,9 @@ def _run_supervised(
     code = result.get("code")
     if not isinstance(code, int):
         code = -signal.SIGKILL
-    out = (folder / "stdout").read_bytes()[:max_output] if (folder / "stdout").exists() else b""
-    err = (folder / "stderr").read_bytes()[:max_output] if (folder / "stderr").exists() else b""
+    keep = max_output if max_output is not None else 0
+    out = (folder / "stdout").read_bytes()[:keep] if (folder / "stdout").exists() else b""
+    err = (folder / "stderr").read_bytes()[:keep] if (folder / "stderr").exists() else b""
     return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), result
 
 
@@ -425,30 +432,23 @@ def _stop_supervisor(proc: subprocess.Popen) -> None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
     except (OSError, subprocess.TimeoutExpired):
-        _kill_group(proc.pid)
+        _kill(proc, True)
         proc.wait()
 
 
-def _run_attached(cmd: list[str], *, cwd: Any, env: dict | None, stdin: Any, timeout: float | None) -> tuple[int, bool]:
-    """Run CMD sharing this process's terminal and streams, as python would run the script."""
-    own_group = not _stdin_is_tty()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=stdin, start_new_session=own_group)
+def _run_attached(cmd: list[str], tmpdir: str, *, cwd: Any, env: dict | None, stdin: Any, timeout: float | None) -> tuple[int, bool]:
+    """Run CMD sharing this process's terminal and streams, as python would run the script.
+
+    Under a supervisor too, so that a timeout, or this process dying, ends everything the
+    script started; a script that ends by itself leaves its detached processes running, as
+    under python.
+    """
     old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    killed_for_time = False
     try:
-        try:
-            code = proc.wait(timeout=(timeout + _GRACE) if timeout else None)
-        except subprocess.TimeoutExpired:
-            killed_for_time = True
-            _kill(proc, own_group)
-            code = proc.wait()
-    except BaseException:
-        _kill(proc, own_group)
-        proc.wait()
-        raise
+        code, _, _, result = _run_supervised(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=None, attached=True)
     finally:
         signal.signal(signal.SIGINT, old_int)
-    return code, killed_for_time
+    return code, result.get("ended_by") == "timeout"
 
 
 def figure_files(trace: dict) -> list[str]:
