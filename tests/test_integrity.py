@@ -261,3 +261,25 @@ def test_instrument_refuses_a_device_and_a_huge_source(tmp_path: Path) -> None:
     big.write_bytes(b"x = 1\n" * 2_000_000)
     r = tracekit("instrument", "big.py", cwd=tmp_path)
     assert r.returncode == 1 and r.stderr == "tracekit: big.py is 12,000,000 bytes; tracekit reads sources up to 10,000,000\n"
+
+
+@pytest.mark.parametrize("damage", ["malformed", "huge"])
+def test_a_damaged_manifest_is_rebuilt_from_the_files_tracekit_wrote(site: Path, damage: str) -> None:
+    out = site / "ex"
+    manifest = out / ".tracekit-manifest.json"
+    if damage == "malformed":
+        manifest.write_text('{"format": 1, "examples": ')
+    else:
+        with open(manifest, "wb") as f:
+            f.truncate(70 * 1024 * 1024)  # sparse: read it and tracekit would spend a minute on it
+    mine = out / "notes.html"
+    mine.write_text("<p>my own page</p>")
+    (out / "s1.py").write_text(S1.replace("x = 1", "x = 10"))
+    stuck = tracekit("build", "ex", "-o", "ex", cwd=site)
+    assert stuck.returncode == 2
+    assert "run `tracekit build --rebuild-manifest`" in stuck.stderr
+    r = tracekit("build", "ex", "-o", "ex", "--rebuild-manifest", cwd=site)
+    assert r.returncode == 0, r.stderr
+    assert '"x = 10"' in (out / "s1.json").read_text()
+    assert mine.read_text() == "<p>my own page</p>"
+    assert tracekit("check", "ex", "-o", "ex", cwd=site).returncode == 0

@@ -201,6 +201,7 @@ def _run_api(call):  # type: ignore[no-untyped-def]
 @click.option("--retry-failed", is_flag=True, help="Run examples that failed last time again, though unchanged.")
 @click.option("--shard", metavar="I/N", help="Build only the I-th of N shares of the examples.")
 @click.option("--index-only", is_flag=True, help="Only write index.html and assets/ from the manifest (after sharded builds).")
+@click.option("--rebuild-manifest", is_flag=True, help="Make a new manifest from the files tracekit wrote (recognised by content), e.g. when it is damaged.")
 def build(
     paths: tuple[str, ...],
     output: str | None,
@@ -212,6 +213,7 @@ def build(
     retry_failed: bool,
     shard: str | None,
     index_only: bool,
+    rebuild_manifest: bool,
     **options: object,
 ) -> None:
     """Build pages for the examples in PATHS (default: the configured examples folder)."""
@@ -229,6 +231,7 @@ def build(
             retry_failed=retry_failed,
             shard=shard,
             index_only=index_only,
+            rebuild_manifest=rebuild_manifest,
             reporter=reporter,
             **_given(options),
         )

@@ -49,6 +49,7 @@ def build(
     shard: str | tuple[int, int] | None = None,
     index_only: bool = False,
     retry_failed: bool = False,
+    rebuild_manifest: bool = False,
     reporter: Reporter | None = None,
     device: str | None = None,
     seed: int | None = None,
@@ -61,7 +62,8 @@ def build(
 ) -> BuildResult:
     """Build the pages of the examples under PATHS (default: the configured examples folder)
     into OUTPUT. An unchanged example is not run again, whether it passed or failed (its failure
-    is reported again); RETRY_FAILED runs the failed ones again. Raises ConfigError/BuildError
+    is reported again); RETRY_FAILED runs the failed ones again; REBUILD_MANIFEST makes a new
+    manifest from the files in OUTPUT that are tracekit's by their content. Raises ConfigError/BuildError
     (exit status 2) and BuildInterrupted (130/143)."""
     reporter = reporter or Reporter()
     cfg = _resolve_config(
@@ -96,7 +98,7 @@ def build(
             handlers[signum] = signal.signal(signum, builder._on_signal)
     try:
         with _Lock(plan.out / LOCK_NAME, shared=shard is not None):
-            manifest = builder.reconcile()
+            manifest = builder.reconcile(rebuild_manifest)
             if manifest.problem:
                 reporter.warn(manifest.problem)
             stats = _StatCache.for_output(plan.out)

@@ -183,3 +183,50 @@ def reconcile(out: Path, adopt: Callable[[dict[str, str]], None]) -> dict[str, s
         except OSError:
             pass
     return adopted
+
+
+_GENERATOR = b'<meta name="generator" content="tracekit">'
+_FIGURE = re.compile(r"^[0-9a-f]{16}\.png$")
+_ASSET = re.compile(r"^tracekit\.[0-9a-f]+\.(css|js)$")
+
+
+def recognised(out: Path, root: Path) -> dict[str, str]:
+    """Files in OUT that are tracekit's by their content (rel → sha256), for a manifest that was
+    lost: pages carrying tracekit's generator tag, page JSON, assets and figures named by their
+    hash, and downloads equal to their source. Anything else is left alone."""
+    found: dict[str, str] = {}
+    for folder, dirs, files in os.walk(out):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+        here = Path(folder)
+        for name in files:
+            path = here / name
+            rel = path.relative_to(out).as_posix()
+            top = rel.split("/", 1)[0]
+            if name.startswith(".") or not _safe_rel(rel) or path.is_symlink():
+                continue
+            try:
+                if path.stat().st_size > 256 * 1024 * 1024:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if name.endswith(".html"):
+                ours = _GENERATOR in data[:4096]
+            elif name.endswith(".json"):
+                try:
+                    page = json.loads(data)
+                except ValueError:
+                    continue
+                ours = isinstance(page, dict) and "authored" in page and "build" in page
+            elif top == "figures":
+                ours = bool(_FIGURE.match(name)) and _sha(data).startswith(name[:16])
+            elif top == "assets":
+                ours = bool(_ASSET.match(name))
+            elif top == "downloads" and "/" in rel:
+                source = root / rel.split("/", 1)[1]
+                ours = _file_sha(source) == _sha(data) or (name.endswith(".ipynb") and _file_sha(source.with_suffix(".py")) is not None)
+            else:
+                ours = False
+            if ours:
+                found[rel] = _sha(data)
+    return found

@@ -19,6 +19,11 @@ from .paths import MANIFEST_NAME, _page_paths
 #: the manifest's own format version (docs/internals.md describes it)
 MANIFEST_FORMAT = 1
 
+#: a manifest larger than this is not read (a site of ~30,000 examples): it would take minutes
+MAX_MANIFEST_BYTES = 32 * 1024 * 1024
+
+_RECOVER = "; run `tracekit build --rebuild-manifest` to make a new one from the files tracekit wrote"
+
 
 def _safe_rel(rel: Any) -> bool:
     """A manifest path tracekit may touch: relative, POSIX, no `..`, not a Python file."""
@@ -45,6 +50,9 @@ class Manifest:
     def load(cls, out: Path) -> Manifest:
         path = out / MANIFEST_NAME
         try:
+            size = path.stat().st_size
+            if size > MAX_MANIFEST_BYTES:
+                return cls(problem=f"{MANIFEST_NAME} is {size:,} bytes, more than tracekit reads ({MAX_MANIFEST_BYTES:,}){_RECOVER}")
             raw = path.read_bytes()
         except FileNotFoundError:
             return cls()
@@ -66,7 +74,7 @@ class Manifest:
             loose = {p: s for p, s in (data.get("loose") or {}).items() if _safe_rel(p) and isinstance(s, str)}
             return cls(examples, site, site_data.get("index_of"), data.get("env") or {}, imports, shards, chapters, loose)
         except (ValueError, AttributeError, TypeError) as e:
-            return cls(problem=f"{MANIFEST_NAME} is not a tracekit manifest ({e}); nothing in the folder will be deleted")
+            return cls(problem=f"{MANIFEST_NAME} is not a tracekit manifest ({e}); nothing in the folder will be deleted{_RECOVER}")
 
     def files(self) -> dict[str, str]:
         """Every file listed: relative path → sha256."""

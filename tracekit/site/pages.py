@@ -12,7 +12,7 @@ from .._version import __version__
 from ..protocol import DEFAULT_HITS, error_record, meta_record, trace_record
 from ..trace import Trace, TraceError
 from .execute import _Ran
-from .journal import Journal, disk_error, reconcile
+from .journal import Journal, disk_error, recognised, reconcile
 from .keys import _file_sha, _Imports, _sha, _StatCache
 from .lock import _Lock
 from .manifest import Manifest, _safe_rel
@@ -194,11 +194,21 @@ class _Builder:
         self.written.extend(files)
         return shas
 
-    def reconcile(self) -> Manifest:
+    def reconcile(self, rebuild: bool = False) -> Manifest:
         """Finish what interrupted builds journaled and make the files they wrote tracekit's again
-        (so that none is refused as foreign); their temporaries go. Returns the manifest."""
+        (so that none is refused as foreign); their temporaries go. Returns the manifest. REBUILD:
+        a new manifest, listing as tracekit's the files recognised as such by their content."""
         with _Lock(self.out / MANIFEST_LOCK_NAME, blocking=True):
             manifest = Manifest.load(self.out)
+            if rebuild:
+                old = manifest.problem
+                manifest = Manifest(loose=recognised(self.out, self.plan.root))
+                try:
+                    atomic_write(self.out / MANIFEST_NAME, manifest.to_bytes())
+                except OSError as e:
+                    raise disk_error(e, self.out) from None
+                why = " (it was unreadable)" if old else ""
+                self.reporter.info(f"new manifest{why}: {len(manifest.loose)} file(s) in {_display(self.out)} recognised as tracekit's")
             adopted = reconcile(self.out, lambda found: self._adopt(manifest, found))
             if adopted:
                 self.reporter.detail(f"{len(adopted)} file(s) an interrupted build wrote are tracekit's again")
