@@ -149,3 +149,13 @@ def test_every_link_of_a_page_with_nested_blocks_has_its_target(tmp_path: Path) 
     targets = set(re.findall(r' href="#([^"]+)"', page))
     assert "line-1" in targets
     assert targets - ids == set()
+
+
+def test_every_listing_line_links_to_something_on_the_page(tmp_path: Path) -> None:
+    page = build_page(tmp_path, "cells.py", GALLERY)
+    ids = set(re.findall(r' id="([^"]+)"', page))
+    rows = re.findall(r'<span class="row row-(\w+)[^"]*" id="L(\d+)" data-href="#([^"]+)">', page)
+    assert len(rows) == 20
+    assert [(number, href) for _, number, href in rows if href not in ids] == []
+    # the blank line after `import math` (listing line 2) leads to the cell below it
+    assert dict((number, href) for _, number, href in rows)["2"] == "line-3"

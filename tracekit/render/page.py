@@ -171,6 +171,7 @@ class PageBuilder:
         self.err_number = self.line_map.get(self.err_line) if self.err_line is not None else None
         self.has_from_run = False
         self.unexplained = 0
+        self.code_ids: set[int] = set()  # listing numbers shown as a code line with id f-N
         self.intro, self.text_html = prose_html(example)
         # text blocks: where each starts, and which listing lines belong to one
         self.text_at = {t.number: (t, self.text_html[i]) for i, t in enumerate(example.texts) if t.number}
@@ -326,6 +327,7 @@ class PageBuilder:
             else:
                 groups.append(FoldGroup([code_line], note=note, plain=True))
             i += 1
+        self.code_ids.update(line.number for group in groups for line in group.lines)
         return groups
 
     def statement_group(self, it: Item, span: list[int]) -> FoldGroup:
@@ -356,6 +358,7 @@ class PageBuilder:
                 ents.append(_error_entry(self.err, expected=self.status == "expected error"))
                 note = ""
         lines = [CodeLine(k, self.hl_by_number.get(k, Markup(""))) for k in span]
+        self.code_ids.update(span)
         return FoldGroup(lines, ents, hits, note, error, figures=group_figs)
 
     def fold(self, run: list[int]) -> Fold:
@@ -456,6 +459,12 @@ class PageBuilder:
                 lo, hi = (eit.number, max(eit.end_number, eit.number)) if eit else (self.err_number, self.err_number)
                 err_row = lo <= ll.number <= hi
             rows.append(ListingRow(ll.number, self.hl_by_number[ll.number], href, kind, err_row))
+        # a blank line or a cell marker is shown nowhere else: it links where the next line does
+        valid = [r.href for r in rows if r.kind != "folded" or int(r.href[3:]) in self.code_ids]
+        for index, row in enumerate(rows):
+            if row.kind == "folded" and int(row.href[3:]) not in self.code_ids:
+                later = (r.href for r in rows[index + 1 :] if r.kind != "folded" or int(r.href[3:]) in self.code_ids)
+                row.href = next(later, valid[-1] if valid else "#cards")
         return rows
 
     def meta(self) -> tuple[list[tuple[str, str]], str]:
