@@ -104,3 +104,9 @@ def test_rst_warnings_name_the_block_and_line_they_are_in() -> None:
     )
     assert "could not be converted to MathML" in second.warnings[1] and second.warnings[1].startswith("reStructuredText: line 6 of the text block")
     assert "<em>[a graph]</em>" in second
+
+
+def test_a_docutils_warning_keeps_what_it_rendered_without_repeating_the_source() -> None:
+    out = render_rst("Attributes of a Tensor\n~~~~~~~~~~~~~~~~~\n\nText.")
+    assert out == '<h2 id="attributes-of-a-tensor">Attributes of a Tensor</h2><p>Text.</p>'
+    assert out.warnings == ["reStructuredText: line 2 of the text block: Title underline too short; the heading is shown"]

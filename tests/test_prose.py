@@ -142,3 +142,8 @@ def test_a_commented_script_with_an_rst_docstring_is_read_as_rst(tmp_path: Path)
     example = read(tmp_path, '"""\nWarm-up\n-------\n\nFits :math:`y = x^2`.\n"""\nimport math\n\n# Uses :func:`math.sqrt`.\nr = math.sqrt(4)\n')
     assert (example.prose_source, example.markup, example.title) == ("comments", "rst", "Warm-up")
     assert example.texts[0].text == "Uses :func:`math.sqrt`."
+
+
+def test_a_gallery_cell_holding_only_a_rule_is_no_text(tmp_path: Path) -> None:
+    example = read(tmp_path, '"""T\n=\n"""\nx = 1\n\n' + "#" * 30 + "\n# --------------\n#\n\ny = 2\n")
+    assert [(t.text, t.code_first) for t in example.texts] == [("", 10)]

@@ -555,7 +555,7 @@ def render_rst_blocks(texts: Sequence[str], *, heading_shift: int | None = None,
             said = "; the heading is shown" if titled else "" if "shown" in text else "; shown as text"
             per_block[index].append(f"reStructuredText: {where}{text.rstrip('.')}{said}")
         shown = [] if titled else [child for child in message.children if isinstance(child, nodes.literal_block)]
-        if shown:  # an unknown directive: its source, as text
+        if shown and message["level"] >= Reporter.ERROR_LEVEL:  # an unknown directive: its source, as text
             message.replace_self(shown)
         else:
             message.parent.remove(message)
