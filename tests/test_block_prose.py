@@ -121,3 +121,14 @@ def test_block_text_is_the_notebook_cell_above_its_statements(tmp_path: Path) ->
     assert cells[at + 1]["cell_type"] == "code"
     assert sources[at + 1].startswith("total = 0\nfor x in xs:")
     assert "#::" not in "".join(sources)
+
+
+def test_block_ending_in_return_is_evaluated_just_before_it(tmp_path: Path) -> None:
+    text = "def double(x):\n    #:: Doubling {x} gives {y}.\n    y = x * 2\n    return y\n\n\nprint(double(21))\n"
+    write(tmp_path, text)
+    out = tmp_path / "out"
+    build([tmp_path / "blocks.py"], output=out, jobs=1)
+    data = json.loads((out / "blocks.json").read_text())
+    assert data["status"] == "ok"
+    assert line(data, 4)["block_probes"] == {"x": "21", "y": "42"}
+    assert "Doubling 21 gives 42." in page_text((out / "blocks.html").read_text())

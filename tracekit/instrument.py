@@ -462,6 +462,11 @@ class _Instrumenter:
                 where = rest[0] if rest else pro[0]
                 out.append(_loc(ast.If(test=self.gate(p), body=recorded, orelse=[]), where))
         for st in rest:
+            if -st.lineno in self.probe_lines and isinstance(st, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+                # nothing runs after a jump: a block ending in one is evaluated just before it
+                out.append(self.block_end(st))
+                out += self.stmt(st)
+                continue
             out += self.stmt(st)
             if -st.lineno in self.probe_lines:
                 out.append(self.block_end(st))
