@@ -283,3 +283,29 @@ def test_a_damaged_manifest_is_rebuilt_from_the_files_tracekit_wrote(site: Path,
     assert '"x = 10"' in (out / "s1.json").read_text()
     assert mine.read_text() == "<p>my own page</p>"
     assert tracekit("check", "ex", "-o", "ex", cwd=site).returncode == 0
+
+
+SABOTEUR = '''"""Rewrites the trace file its run writes."""
+import os
+real_replace = os.replace
+def replace(src, dst, *args, **kwargs):
+    if os.fspath(dst).endswith(".json"):
+        with open(src, "wb") as f:
+            f.write(b'{"status": "ok", "lines": {"1": "many"}, "stdout": "sabotaged"}')
+    return real_replace(src, dst, *args, **kwargs)
+os.replace = replace
+print("hello")
+'''
+
+
+def test_an_example_that_overwrites_its_own_trace_file_fails_alone(tmp_path: Path) -> None:
+    ex = tmp_path / "ex"
+    ex.mkdir()
+    (ex / "a_saboteur.py").write_text(SABOTEUR)
+    (ex / "b_fine.py").write_text(S1)
+    r = tracekit("build", "ex", "-o", "out", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    assert "ex/a_saboteur.py: crashed: the trace it wrote is not valid" in r.stderr
+    assert "ok             ex/b_fine.py" in r.stdout
+    assert (tmp_path / "out" / "a_saboteur.html").is_file() and (tmp_path / "out" / "index.html").is_file()
