@@ -309,3 +309,22 @@ def test_an_example_that_overwrites_its_own_trace_file_fails_alone(tmp_path: Pat
     assert "ex/a_saboteur.py: crashed: the trace it wrote is not valid" in r.stderr
     assert "ok             ex/b_fine.py" in r.stdout
     assert (tmp_path / "out" / "a_saboteur.html").is_file() and (tmp_path / "out" / "index.html").is_file()
+
+
+def test_a_forged_journal_takes_no_file_of_the_users(site: Path) -> None:
+    out = site / "ex"
+    mine = out / "notes.html"
+    mine.write_text("<p>mine</p>")
+    import hashlib
+
+    sha = hashlib.sha256(b"<p>mine</p>").hexdigest()
+    (out / ".notes.html.999999998.tmp").write_text("<p>replaced</p>")
+    forged = hashlib.sha256(b"<p>replaced</p>").hexdigest()
+    (out / ".tracekit-journal.999999998").write_text(
+        json.dumps({"files": [["notes.html", ".notes.html.999999998.tmp", forged], ["notes.html", "x", sha]]}) + "\n"
+    )
+    assert tracekit("build", "ex", "-o", "ex", cwd=site).returncode == 0
+    assert mine.read_text() == "<p>mine</p>"
+    assert tracekit("build", "ex", "-o", "ex", "--force", cwd=site).returncode == 0
+    assert mine.read_text() == "<p>mine</p>"
+    assert not (out / ".tracekit-journal.999999998").exists() and temporaries(out) == []

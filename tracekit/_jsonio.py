@@ -28,7 +28,11 @@ def atomic_write(path: str | os.PathLike, payload: bytes) -> None:
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as f:
+        try:
+            os.unlink(tmp)  # a stale one, or a link planted there: never written through
+        except FileNotFoundError:
+            pass
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644), "wb") as f:
             f.write(payload)
         os.replace(tmp, path)
     except BaseException:

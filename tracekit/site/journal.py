@@ -88,8 +88,13 @@ class Journal:
                 target = self.out / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = _temp_name(target)
+                try:
+                    os.unlink(tmp)  # a stale one, or a link planted there: never written through
+                except FileNotFoundError:
+                    pass
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
                 staged.append((rel, tmp, _sha(data)))
-                with open(tmp, "wb") as f:
+                with open(fd, "wb") as f:
                     f.write(data)
             line = json.dumps({"files": [[rel, tmp.name, sha] for rel, tmp, sha in staged]}) + "\n"
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -153,22 +158,28 @@ def leftovers(out: Path) -> list[Path]:
     return sorted(found)
 
 
-def reconcile(out: Path, adopt: Callable[[dict[str, str]], None]) -> dict[str, str]:
+def reconcile(out: Path, root: Path, owned: dict[str, str], adopt: Callable[[dict[str, str]], None]) -> dict[str, str]:
     """Finish the groups dead builds journaled, pass ADOPT the files they wrote that still hold
     what they wrote (rel → sha256; it records them in the manifest), then remove their temporaries
-    and journals; return those files."""
+    and journals; return those files. A journal is only believed about files that are tracekit's:
+    in OWNED (the manifest's) or so by their content (`ours`), so a forged one can take nothing."""
     adopted: dict[str, str] = {}
     journals = dead_journals(out)
+
+    def tracekits(rel: str) -> bool:
+        disk = _file_sha(out / rel)
+        return disk is None or owned.get(rel) == disk or ours(out / rel, rel, root)
+
     for journal in journals:
         for rel, tmp_name, sha in _entries(journal):
             target = out / rel
             tmp = target.parent / tmp_name
-            if _TEMPORARY.match(tmp_name) and _file_sha(tmp) == sha:
+            if _TEMPORARY.match(tmp_name) and _file_sha(tmp) == sha and not tmp.is_symlink() and tracekits(rel):
                 try:
                     os.replace(tmp, target)
                 except OSError:
                     pass
-            if _file_sha(target) == sha:
+            if _file_sha(target) == sha and not target.is_symlink() and (rel in owned or ours(target, rel, root)):
                 adopted[rel] = sha
     if adopted:
         adopt(adopted)
@@ -190,43 +201,48 @@ _FIGURE = re.compile(r"^[0-9a-f]{16}\.png$")
 _ASSET = re.compile(r"^tracekit\.[0-9a-f]+\.(css|js)$")
 
 
+def ours(path: Path, rel: str, root: Path) -> bool:
+    """Is PATH (OUT/REL) tracekit's by its content? Pages carrying tracekit's generator tag, page
+    JSON, assets and figures named by their hash, downloads equal to their source (ROOT/…)."""
+    name = path.name
+    top = rel.split("/", 1)[0]
+    if name.startswith(".") or not _safe_rel(rel) or path.is_symlink():
+        return False
+    try:
+        if path.stat().st_size > 256 * 1024 * 1024:
+            return False
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if name.endswith(".html"):
+        return _GENERATOR in data[:4096]
+    if name.endswith(".json"):
+        try:
+            page = json.loads(data)
+        except ValueError:
+            return False
+        return isinstance(page, dict) and "authored" in page and "build" in page
+    if top == "figures":
+        return bool(_FIGURE.match(name)) and _sha(data).startswith(name[:16])
+    if top == "assets":
+        return bool(_ASSET.match(name))
+    if top == "downloads" and "/" in rel:
+        source = root / rel.split("/", 1)[1]
+        return _file_sha(source) == _sha(data) or (name.endswith(".ipynb") and _file_sha(source.with_suffix(".py")) is not None)
+    return False
+
+
 def recognised(out: Path, root: Path) -> dict[str, str]:
     """Files in OUT that are tracekit's by their content (rel → sha256), for a manifest that was
-    lost: pages carrying tracekit's generator tag, page JSON, assets and figures named by their
-    hash, and downloads equal to their source. Anything else is left alone."""
+    lost. Anything else is left alone."""
     found: dict[str, str] = {}
     for folder, dirs, files in os.walk(out):
         dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
-        here = Path(folder)
         for name in files:
-            path = here / name
+            path = Path(folder) / name
             rel = path.relative_to(out).as_posix()
-            top = rel.split("/", 1)[0]
-            if name.startswith(".") or not _safe_rel(rel) or path.is_symlink():
-                continue
-            try:
-                if path.stat().st_size > 256 * 1024 * 1024:
-                    continue
-                data = path.read_bytes()
-            except OSError:
-                continue
-            if name.endswith(".html"):
-                ours = _GENERATOR in data[:4096]
-            elif name.endswith(".json"):
-                try:
-                    page = json.loads(data)
-                except ValueError:
-                    continue
-                ours = isinstance(page, dict) and "authored" in page and "build" in page
-            elif top == "figures":
-                ours = bool(_FIGURE.match(name)) and _sha(data).startswith(name[:16])
-            elif top == "assets":
-                ours = bool(_ASSET.match(name))
-            elif top == "downloads" and "/" in rel:
-                source = root / rel.split("/", 1)[1]
-                ours = _file_sha(source) == _sha(data) or (name.endswith(".ipynb") and _file_sha(source.with_suffix(".py")) is not None)
-            else:
-                ours = False
-            if ours:
-                found[rel] = _sha(data)
+            if ours(path, rel, root):
+                sha = _file_sha(path)
+                if sha is not None:
+                    found[rel] = sha
     return found

@@ -209,7 +209,7 @@ class _Builder:
                     raise disk_error(e, self.out) from None
                 why = " (it was unreadable)" if old else ""
                 self.reporter.info(f"new manifest{why}: {len(manifest.loose)} file(s) in {_display(self.out)} recognised as tracekit's")
-            adopted = reconcile(self.out, lambda found: self._adopt(manifest, found))
+            adopted = reconcile(self.out, self.plan.root, manifest.owned(), lambda found: self._adopt(manifest, found))
             if adopted:
                 self.reporter.detail(f"{len(adopted)} file(s) an interrupted build wrote are tracekit's again")
             return manifest
