@@ -107,14 +107,15 @@ def _sweep_cgroups(base: str) -> None:
 
 
 def _remove_cgroup(path: str) -> None:
-    for _ in range(100):
+    """Remove the (emptied) cgroup; the kernel may take a moment to see its last process gone."""
+    for attempt in range(200):
         try:
             os.rmdir(path)
             return
         except FileNotFoundError:
             return
         except OSError:
-            time.sleep(0.01)
+            time.sleep(0.001 if attempt < 50 else 0.01)
 
 
 def _children_of(me: int) -> list[int]:
