@@ -223,3 +223,44 @@ def test_tracekit_run_ends_what_the_script_started_on_timeout_and_leaves_it_othe
         assert len(alive(marker + "-e")) == 2
     finally:
         _cleanup(marker)
+
+
+def _at_a_terminal(argv: list[str], cwd: Path) -> tuple[int, str]:
+    """Run ARGV on a new pseudo-terminal: answer its prompt, then press Ctrl-C; (exit status, screen)."""
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover (the child)
+        os.chdir(cwd)
+        os.execv(argv[0], argv)
+    screen = b""
+
+    def until(text: bytes, seconds: float = 30) -> None:
+        nonlocal screen
+        end = time.monotonic() + seconds
+        while text not in screen and time.monotonic() < end:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    screen += os.read(fd, 4096)
+                except OSError:
+                    return
+
+    until(b"name? ")
+    os.write(fd, b"alice\n")
+    until(b"got alice")
+    time.sleep(0.3)
+    os.write(fd, b"\x03")
+    until(b"KeyboardInterrupt", 10)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), screen.decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pseudo-terminal test")
+@pytest.mark.parametrize("timeout", [[], ["--timeout", "30"]])
+def test_tracekit_run_at_a_terminal_reads_stdin_and_ctrl_c_interrupts_the_script(tmp_path: Path, timeout: list[str]) -> None:
+    (tmp_path / "ask.py").write_text('import time\nname = input("name? ")\nprint("got", name)\ntime.sleep(30)\n')
+    code, screen = _at_a_terminal([sys.executable, "-m", "tracekit", "run", *timeout, "ask.py"], tmp_path)
+    assert "got alice" in screen and "KeyboardInterrupt" in screen
+    assert code == -signal.SIGINT  # as python itself ends

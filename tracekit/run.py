@@ -439,16 +439,31 @@ def _stop_supervisor(proc: subprocess.Popen) -> None:
 def _run_attached(cmd: list[str], tmpdir: str, *, cwd: Any, env: dict | None, stdin: Any, timeout: float | None) -> tuple[int, bool]:
     """Run CMD sharing this process's terminal and streams, as python would run the script.
 
-    Under a supervisor too, so that a timeout, or this process dying, ends everything the
-    script started; a script that ends by itself leaves its detached processes running, as
-    under python.
+    With a TIMEOUT, under a supervisor too, so that the timeout, or this process dying, ends
+    everything the script started; a script that ends by itself leaves its detached processes
+    running, as under python. Without one, tracekit never ends the script, so it starts it
+    directly (a supervisor costs one more interpreter start).
     """
+    if timeout:
+        old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor gives the script its default
+        try:
+            code, _, _, result = _run_supervised(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=None, attached=True)
+        finally:
+            signal.signal(signal.SIGINT, old_int)
+        return code, result.get("ended_by") == "timeout"
+    own_group = not _stdin_is_tty()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=stdin, start_new_session=own_group)
+    # Ignored here only after the start: the script must not inherit the ignoring (Ctrl-C is its).
     old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        code, _, _, result = _run_supervised(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=None, attached=True)
+        try:
+            return proc.wait(), False
+        except BaseException:
+            _kill(proc, own_group)
+            proc.wait()
+            raise
     finally:
         signal.signal(signal.SIGINT, old_int)
-    return code, result.get("ended_by") == "timeout"
 
 
 def figure_files(trace: dict) -> list[str]:
