@@ -164,7 +164,7 @@ def merge(
     _prepare_output(plan.out)
     builder = _Builder(plan, reporter, force=False, fail_fast=False, jobs=1)
     with _Lock(plan.out / LOCK_NAME):
-        old = Manifest.load(plan.out)
+        old = builder.reconcile()  # what an interrupted build or merge left is finished first
         if old.problem:
             raise BuildError(f"{_display(plan.out)}: {old.problem}")
         old_files = old.files()
