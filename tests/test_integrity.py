@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -328,3 +329,54 @@ def test_a_forged_journal_takes_no_file_of_the_users(site: Path) -> None:
     assert tracekit("build", "ex", "-o", "ex", "--force", cwd=site).returncode == 0
     assert mine.read_text() == "<p>mine</p>"
     assert not (out / ".tracekit-journal.999999998").exists() and temporaries(out) == []
+
+
+def test_the_no_op_fast_path_does_not_skip_what_a_killed_build_left(tmp_path: Path) -> None:
+    import time
+
+    ex = tmp_path / "ex"
+    ex.mkdir()
+    (ex / "s1.py").write_text(S1)
+    fast = dict(os.environ)
+    fast.pop("TRACEKIT_NO_FAST_PATH", None)
+
+    def build() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "tracekit", "build", "ex", "-o", "out"], cwd=tmp_path, capture_output=True, text=True, env=fast)
+
+    assert build().returncode == 0
+    time.sleep(2.2)  # files this fresh are never trusted by the remembered answer
+    assert build().stdout == "1 example(s) up to date → out\n"
+    assert build().stdout == "1 example(s) up to date → out\n"  # from memory now
+    # a --force build killed with s1's files staged, none renamed yet, leaves its temporaries
+    assert killed("s1.html", "before", "build", "ex", "-o", "out", "--force", cwd=tmp_path).returncode == -9
+    assert temporaries(tmp_path / "out")
+    r = build()
+    assert r.returncode == 0 and temporaries(tmp_path / "out") == []
+    assert tracekit("check", "ex", "-o", "out", cwd=tmp_path).returncode == 0
+
+
+def test_an_interrupt_a_library_wraps_while_rendering_is_no_cached_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    import tracekit.render as render
+    from tracekit.site import BuildInterrupted, Reporter, build
+
+    ex, out = tmp_path / "ex", tmp_path / "out"
+    ex.mkdir()
+    (ex / "s1.py").write_text(S1)
+    real = render.render_page
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+        except BuildInterrupted as e:  # as pygments does with an exception inside its regex compiler
+            raise ValueError(f"uncompilable regex: {e}") from e
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(render, "render_page", interrupted)
+    with pytest.raises(BuildInterrupted):
+        build([ex], output=out, reporter=Reporter(verbosity=-1))
+    monkeypatch.setattr(render, "render_page", real)
+    result = build([ex], output=out, reporter=Reporter(verbosity=-1))
+    assert [(o.status, o.cached) for o in result.outcomes] == [("ok", False)]

@@ -346,6 +346,8 @@ class _Builder:
             for warning in prose_warnings(example):  # markup shown as text: the author should know
                 self.reporter.warn(warning)
         except Exception as e:  # one example's page must never sink the build
+            if self.signal is not None:  # the interrupt itself, wrapped by a library (pygments: ValueError)
+                raise BuildInterrupted(self.signal) from None
             trace = _unreadable_trace(rel, trace, f"its page could not be rendered: {type(e).__name__}: {e}")
             status, failures = _classify(None, trace)
             outcome.status, outcome.failures = status, failures
@@ -531,6 +533,8 @@ class _Builder:
                 try:
                     nb = notebook_json(example, trace, source.decode("utf-8", "replace")).encode("utf-8")
                 except Exception as e:  # a notebook that cannot be made costs the download, not the page
+                    if self.signal is not None:  # the interrupt itself, wrapped by a library
+                        raise BuildInterrupted(self.signal) from None
                     self.reporter.warn(f"{self.display(rel)}: no notebook: {type(e).__name__}: {e}")
                     downloads.pop()
                     nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)

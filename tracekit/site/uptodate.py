@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .journal import dead_journals, leftovers
 from .keys import _Imports, _StatCache, environment
 from .lock import _Lock
 from .manifest import Manifest
@@ -79,8 +80,8 @@ def noop_build(paths: Sequence[str | os.PathLike] = (), output: str | os.PathLik
         return None
     with _Lock(plan.out / LOCK_NAME):
         manifest = Manifest.load(plan.out)
-        if manifest.problem:
-            return None
+        if manifest.problem or manifest.loose or dead_journals(plan.out) or leftovers(plan.out):
+            return None  # an interrupted build left something: the full build finishes it
         stats = _StatCache.for_output(plan.out)
         try:
             env = environment(stats)
@@ -103,4 +104,6 @@ def noop_build(paths: Sequence[str | os.PathLike] = (), output: str | os.PathLik
     if found is not None:
         configs = configs[: configs.index(str(found.resolve())) + 1] if str(found.resolve()) in configs else [*configs, str(found)]
     files = [*configs, str(plan.out / MANIFEST_NAME), *(str(plan.out / rel) for rel in manifest.files())]
+    # the folders tracekit writes in: a journal or temporary appearing there changes their mtime
+    files += sorted({str((plan.out / rel).parent) for rel in manifest.files()} | {str(plan.out)})
     return result, len(plan.examples), [str(plan.root), str(_PACKAGE)], files
