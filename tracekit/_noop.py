@@ -62,6 +62,12 @@ def _signature(watch: dict) -> tuple[str, int]:
                 h.update(f"{path}\0{st}\0".encode())
                 if st is not None:
                     newest = max(newest, st[1])
+    for folder in watch.get("clean", []):
+        try:
+            names = sorted(n for n in os.listdir(folder) if n.endswith(".tmp") or n.startswith(".tracekit-journal."))
+        except OSError:
+            names = []
+        h.update(f"{folder}\0{names}\0".encode())
     for path in [*watch.get("files", []), *watch.get("dirs", [])]:
         st = _stat(path)
         h.update(f"{path}\0{st}\0".encode())
@@ -86,10 +92,11 @@ def answer(command: Sequence[str]) -> tuple[str, str, int] | None:
         return None
 
 
-def remember(command: Sequence[str], trees: Iterable[str], files: Iterable[str], said: tuple[str, str, int]) -> None:
-    """Record that COMMAND had nothing to do, reading TREES and FILES, and SAID (stdout, stderr, exit status)."""
+def remember(command: Sequence[str], trees: Iterable[str], files: Iterable[str], said: tuple[str, str, int], clean: Iterable[str] = ()) -> None:
+    """Record that COMMAND had nothing to do, reading TREES and FILES, and SAID (stdout, stderr,
+    exit status); CLEAN: folders where an interrupted build's journal or temporary voids it."""
     context = _context(command)
-    watch = {"trees": sorted(set(trees)), "files": sorted(set(files)), "dirs": [p or "." for p in sys.path]}
+    watch = {"trees": sorted(set(trees)), "files": sorted(set(files)), "dirs": [p or "." for p in sys.path], "clean": sorted(set(clean))}
     signature, newest = _signature(watch)
     if newest > time.time_ns() - SLACK_NS:
         return  # something changed just now: its mtime cannot tell a later edit apart

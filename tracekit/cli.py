@@ -63,11 +63,11 @@ def _fast(argv: Sequence[str]) -> int | None:
                 done = noop_build(paths, output)
                 if done is None:
                     return None
-                result, examples, trees, files = done
+                result, examples, trees, files, clean = done
                 out, err = io.StringIO(), io.StringIO()
                 report_noop(result, examples, Reporter(verbosity=-1 if quiet else 0, out=out, err=err, tty=False))
                 said = (out.getvalue(), err.getvalue(), result.exit_status)
-                _noop.remember(argv, trees, files, said)
+                _noop.remember(argv, trees, files, said, clean)
             for stream, text in ((sys.stdout, said[0]), (sys.stderr, said[1])):
                 stream.write(text)
                 stream.flush()

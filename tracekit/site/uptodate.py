@@ -67,7 +67,9 @@ def report_noop(result: BuildResult, examples: int, reporter: Reporter) -> None:
         reporter.info(up_to_date_line(examples, result.output))
 
 
-def noop_build(paths: Sequence[str | os.PathLike] = (), output: str | os.PathLike | None = None) -> tuple[BuildResult, int, list[str], list[str]] | None:
+def noop_build(
+    paths: Sequence[str | os.PathLike] = (), output: str | os.PathLike | None = None
+) -> tuple[BuildResult, int, list[str], list[str], list[str]] | None:
     """(result, examples, folders and files the answer was read from) when `build PATHS -o
     OUTPUT` with the configured options has nothing to do; None when it has work, or when
     anything is unusual (the full build then decides and reports)."""
@@ -104,6 +106,6 @@ def noop_build(paths: Sequence[str | os.PathLike] = (), output: str | os.PathLik
     if found is not None:
         configs = configs[: configs.index(str(found.resolve())) + 1] if str(found.resolve()) in configs else [*configs, str(found)]
     files = [*configs, str(plan.out / MANIFEST_NAME), *(str(plan.out / rel) for rel in manifest.files())]
-    # the folders tracekit writes in: a journal or temporary appearing there changes their mtime
-    files += sorted({str((plan.out / rel).parent) for rel in manifest.files()} | {str(plan.out)})
-    return result, len(plan.examples), [str(plan.root), str(_PACKAGE)], files
+    # the folders tracekit writes in: a journal or temporary appearing there voids the answer
+    clean = sorted({str((plan.out / rel).parent) for rel in manifest.files()} | {str(plan.out)})
+    return result, len(plan.examples), [str(plan.root), str(_PACKAGE)], files, clean
