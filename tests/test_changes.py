@@ -290,3 +290,21 @@ def test_changes_are_not_listed_while_other_threads_run(tmp_path: Path) -> None:
     )
     assert changes(t, 10) == []  # the worker appended while this line slept: not its doing
     assert changes(t, 12) == [("seen", "grew", "[0, 1, 2]", "[0, 1, 2, 'main']", "len 3 → 4")]
+
+
+def test_a_locals_dict_the_program_holds_is_left_as_python_leaves_it(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        """\
+        def f(w):
+            out = locals()
+            del out["w"]
+            return out
+        print(f(42))
+        """
+    )
+    script = tmp_path / "loc.py"
+    script.write_text(code)
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    traced = trace_file(script, capture=True)
+    assert plain.stdout == "{}\n"
+    assert traced.trace["stdout"] == plain.stdout

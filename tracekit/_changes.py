@@ -69,9 +69,14 @@ def _names(frame: Any) -> dict | None:
     """
     code = frame.f_code
     if code.co_flags & _CO_OPTIMIZED:
+        if _INTROSPECTION.intersection(code.co_names):
+            # Up to 3.12 reading f_locals refreshes the very dict locals() gave the program (a
+            # key it deleted comes back): such code is watched through its globals only.
+            g = frame.f_globals
+            return {n: g[n] for n in code.co_names if n in g}
         loc = frame.f_locals
         ns = dict(loc)
-        if type(loc) is dict and not _INTROSPECTION.intersection(code.co_names):
+        if type(loc) is dict:
             # Up to 3.12, reading f_locals leaves a dict on the frame that holds every local:
             # emptied again, so that reference counts (and the moment objects are freed) stay
             # python's. (From 3.13 f_locals is a write-through proxy that holds nothing: left alone.)
