@@ -380,3 +380,12 @@ def test_an_interrupt_a_library_wraps_while_rendering_is_no_cached_failure(tmp_p
     monkeypatch.setattr(render, "render_page", real)
     result = build([ex], output=out, reporter=Reporter(verbosity=-1))
     assert [(o.status, o.cached) for o in result.outcomes] == [("ok", False)]
+
+
+def test_a_users_own_tmp_file_beside_the_pages_stays(site: Path) -> None:
+    out = site / "ex"
+    (out / ".backup.2023.tmp").write_text("mine")
+    (out / "s1.py").write_text(S1.replace("x = 1", "x = 7"))
+    assert tracekit("build", "ex", "-o", "ex", cwd=site).returncode == 0
+    assert (out / ".backup.2023.tmp").read_text() == "mine"
+    assert tracekit("check", "ex", "-o", "ex", cwd=site).returncode == 0

@@ -23,8 +23,9 @@ from .results import BuildError
 
 JOURNAL_PREFIX = ".tracekit-journal."
 
-#: the temporaries of tracekit's atomic writes: .NAME.PID.tmp
-_TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
+#: the temporaries of tracekit's atomic writes: .NAME.PID.tmp, NAME of a kind tracekit writes
+#: (a user's .backup.2023.tmp beside the pages is no temporary of tracekit's)
+_TEMPORARY = re.compile(r"^\..+\.(?:html|json|png|css|js|ipynb|py)\.(\d{1,10})\.tmp$")
 _JOURNAL = re.compile(r"^\.tracekit-journal\.(\d+)$")
 
 
