@@ -480,3 +480,19 @@ def test_a_foreign_file_in_the_way_of_the_book_stops_it_and_loses_nothing(book_d
     assert manifest["site"]["index_of"] is None and "downloads/b.py" not in manifest["files"]
     foreign.unlink()
     assert _build(book_dir).exit_status == 0 and _check(book_dir).problems == []
+
+
+def test_the_contents_render_a_gallery_introduction_as_restructuredtext(tmp_path: Path) -> None:
+    ex, out = tmp_path / "ex", tmp_path / "out"
+    write(
+        ex,
+        {
+            "gallery.py": '"""\nSoftmax\n=======\n\nChecked against :func:`torch.softmax` and ``sum``.\n"""\n\n# %%\n# Compute.\nx = 1\n',
+            "plain.py": '"""Plain.\n\nUses `code` and *emphasis*.\n"""\nx = 1\n',
+        },
+    )
+    build([ex], output=out, reporter=Reporter(verbosity=-1))
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert ":func:" not in index and "``" not in index
+    assert "<code>torch.softmax</code>" in index and "<code>sum</code>" in index
+    assert "<code>code</code>" in index and "<em>emphasis</em>" in index

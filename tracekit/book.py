@@ -71,6 +71,7 @@ class Page:
     words: int = 0
     lines: int = 0
     intro: str = ""
+    intro_markup: str = "markdown"  # "rst" for a sphinx-gallery example's introduction
     embeds: list[str] = field(default_factory=list)  # a chapter's embedded examples, in order
 
 

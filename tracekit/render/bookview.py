@@ -14,7 +14,7 @@ from markupsafe import Markup
 from ..book import Book, Nav, Page
 from ..chapter import Chapter, Embed, Prose
 from ..source import Example
-from .markup import links, render_markdown
+from .markup import links, render_markdown, render_rst
 from .page import build_view
 from .text import FIGURES_DIR
 from .view import PageView
@@ -79,7 +79,10 @@ def _toc(book: Book, here: str | None, page_href: Callable[[Page], str], link: C
         items = []
         for p in part.sections:
             kids = [TocItem(k.title, page_href(k), k.rel == here, k.status, book.minutes(k), k.kind) for k in (book.children(p) if p.kind == "chapter" else [])]
-            intro = markup(p.intro.split("\n\n", 1)[0], link=link) if p.intro and here is None else Markup("")
+            intro = Markup("")
+            if p.intro and here is None:
+                first = p.intro.split("\n\n", 1)[0]
+                intro = render_rst(first, heading_shift=None) if p.intro_markup == "rst" else markup(first, link=link)
             items.append(TocItem(p.title, page_href(p), p.rel == here, p.status, book.minutes(p), p.kind, kids, intro))
         parts.append(TocPart(part.title, markup(part.intro, link=link) if part.intro else Markup(""), items))
     return parts

@@ -145,13 +145,16 @@ def make_book(examples: dict[str, dict], authored: dict[str, dict], chapters: di
     for rel, rec in examples.items():
         words, lines = _words(authored.get(rel) or {})
         title = str(rec.get("title") or PurePosixPath(rel).stem)
-        pages.append(Page(rel, title, rec.get("html") or "", "example", rec.get("status") or "failed", words, lines, str(rec.get("intro") or "")))
+        intro, intro_markup = str(rec.get("intro") or ""), "rst" if rec.get("intro_markup") == "rst" else "markdown"
+        pages.append(Page(rel, title, rec.get("html") or "", "example", rec.get("status") or "failed", words, lines, intro, intro_markup))
     for rel, res in chapters.items():
         ch = res.chapter
         title = ch.title if ch else PurePosixPath(rel).stem
         words = count_words(ch.prose) if ch else 0
         pages.append(
-            Page(rel, title, chapter_html(rel), "chapter", res.status, words, 0, ch.description if ch else "", [e.target for e in ch.embeds] if ch else [])
+            Page(
+                rel, title, chapter_html(rel), "chapter", res.status, words, 0, ch.description if ch else "", embeds=[e.target for e in ch.embeds] if ch else []
+            )
         )
     headers: dict[str, tuple[str, str]] = {}
     for folder, data in inputs.headers.items():

@@ -359,6 +359,7 @@ class _Builder:
             "status": status,
             "title": example.title,
             "intro": " ".join(intro.split("\n\n", 1)[0].split()) if intro else "",  # the first paragraph
+            "intro_markup": getattr(example, "markup", "markdown"),
             "html": html_rel,
             "hits": hits,
             "failures": [f.to_dict() for f in failures],
