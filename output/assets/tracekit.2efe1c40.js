@@ -5,15 +5,20 @@
 
   var doc = document;
   doc.documentElement.classList.add("js");
+  var lastSelected = null; // the card or fold selected last, in any listing (for j / k)
 
   function all(sel, el) { return Array.prototype.slice.call((el || doc).querySelectorAll(sel)); }
   function motion() {
     return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
   }
 
-  function init() {
-    var cards = all(".card");
-    var pane = doc.querySelector(".listing-pane");
+  // One page may hold several listings (a chapter): each lives in a .tkl element whose ids start
+  // with its data-prefix, and everything below works within one of them.
+  function initListing(root) {
+    var prefix = root.getAttribute("data-prefix") || "";
+    function byId(id) { return doc.getElementById(prefix + id); }
+    var cards = all(".card", root);
+    var pane = root.querySelector(".listing-pane");
     var scroller = pane && pane.querySelector(".listing-s");
     var current = null;
 
@@ -22,13 +27,13 @@
     }
 
     function clear() {
-      all(".is-active").forEach(function (el) { el.classList.remove("is-active"); });
+      all(".is-active", root).forEach(function (el) { el.classList.remove("is-active"); });
     }
 
     function rowsOf(first, last) {
       var out = [];
       for (var n = first; n <= last; n++) {
-        var r = doc.getElementById("L" + n);
+        var r = byId("L" + n);
         if (r) out.push(r);
       }
       return out;
@@ -51,22 +56,23 @@
       opts = opts || {};
       clear();
       current = block;
+      lastSelected = block;
       block.classList.add("is-active");
       var first = +block.getAttribute("data-first"), last = +block.getAttribute("data-last");
       var lines = opts.line ? [opts.line, opts.line] : [first, last];
       var rows = rowsOf(lines[0], lines[1]);
       rows.forEach(function (r) { r.classList.add("is-active"); });
       if (opts.line) {
-        var fl = doc.getElementById("f-" + opts.line);
+        var fl = byId("f-" + opts.line);
         if (fl) fl.classList.add("is-active");
       }
       revealRow(rows[0]);
-      if (opts.scroll) scrollToBlock(opts.line && doc.getElementById("f-" + opts.line) ? doc.getElementById("f-" + opts.line) : block);
+      if (opts.scroll) scrollToBlock(opts.line && byId("f-" + opts.line) ? byId("f-" + opts.line) : block);
       if (opts.hash && history.replaceState) history.replaceState(null, "", "#" + block.id);
     }
 
     function blockForLine(n) {
-      var row = doc.getElementById("L" + n);
+      var row = byId("L" + n);
       if (!row) return null;
       var href = row.getAttribute("data-href") || "";
       var id = href.charAt(0) === "#" ? href.slice(1) : href;
@@ -84,7 +90,25 @@
       if (!hit) return;
       if (hit.block.tagName === "DETAILS") hit.block.open = true;
       select(hit.block, { line: hit.line, scroll: scroll, hash: false });
-      if (history.replaceState) history.replaceState(null, "", "#" + (hit.line ? "f-" + hit.line : hit.block.id));
+      if (history.replaceState) history.replaceState(null, "", "#" + (hit.line ? prefix + "f-" + hit.line : hit.block.id));
+    }
+
+    // The side listing follows the reader: the rows of the first card or fold in view are marked
+    // and scrolled into the listing's view, so the listing column is never an empty band.
+    if (pane && "IntersectionObserver" in window) {
+      var blocks = all(".card, .fold", root);
+      var inView = blocks.map(function () { return false; });
+      var observer = new IntersectionObserver(function (entries) {
+        entries.forEach(function (e) { inView[blocks.indexOf(e.target)] = e.isIntersecting; });
+        if (!paneIsSide()) return;
+        var top = blocks[inView.indexOf(true)];
+        if (!top) return;
+        all(".row.is-inview", root).forEach(function (r) { r.classList.remove("is-inview"); });
+        var rows = rowsOf(+top.getAttribute("data-first"), +top.getAttribute("data-last"));
+        rows.forEach(function (r) { r.classList.add("is-inview"); });
+        revealRow(rows[0]);
+      }, { rootMargin: "-10% 0px -55% 0px" });
+      blocks.forEach(function (b) { observer.observe(b); });
     }
 
     // listing → card
@@ -94,12 +118,12 @@
         if (!row) return;
         if (String(window.getSelection && window.getSelection()) && !ev.target.closest(".ln")) return;
         ev.preventDefault();
-        selectLine(+row.id.slice(1), true);
+        selectLine(+row.id.slice(prefix.length + 1), true);
       });
     }
 
     // card → listing
-    doc.addEventListener("click", function (ev) {
+    root.addEventListener("click", function (ev) {
       var block = ev.target.closest(".card, .fold");
       if (!block) return;
       var num = ev.target.closest("a.num");
@@ -116,40 +140,20 @@
       select(block, { hash: true });
     });
 
-    // j / k between cards
-    function indexNearTop() {
-      for (var i = 0; i < cards.length; i++) {
-        if (cards[i].getBoundingClientRect().bottom > 24) return i;
-      }
-      return cards.length - 1;
-    }
-    doc.addEventListener("keydown", function (ev) {
-      if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
-      var t = ev.target;
-      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
-      if (ev.key !== "j" && ev.key !== "k") return;
-      if (!cards.length) return;
-      var i = current ? cards.indexOf(current) : -1;
-      if (i < 0) i = indexNearTop() - (ev.key === "j" ? 1 : 0);
-      i = ev.key === "j" ? Math.min(cards.length - 1, i + 1) : Math.max(0, i - 1);
-      select(cards[i], { scroll: true, hash: true });
-      ev.preventDefault();
-    });
-
     // expand / collapse all
-    var bar = doc.querySelector(".toolbar");
+    var bar = root.querySelector(".toolbar");
     if (bar) {
       bar.hidden = false;
       bar.addEventListener("click", function (ev) {
         var b = ev.target.closest("[data-action]");
         if (!b) return;
         var open = b.getAttribute("data-action") === "expand";
-        all("details").forEach(function (d) { if (!d.classList.contains("hit-more")) d.open = open; });
+        all("details", root).forEach(function (d) { if (!d.classList.contains("hit-more")) d.open = open; });
       });
     }
 
     // stepping through hits
-    all(".hits").forEach(function (box) {
+    all(".hits", root).forEach(function (box) {
       var panels = all(".hit", box);
       var stepper = box.querySelector(".stepper");
       if (!stepper || panels.length < 1) return;
@@ -160,9 +164,18 @@
       var prev = stepper.querySelector('[data-step="-1"]');
       var next = stepper.querySelector('[data-step="1"]');
       var i = 0;
+      // the card's prose, with the numbers of the hit shown (one <template> per recorded hit)
+      var card = box.closest(".card");
+      var prose = card ? card.querySelector(".prose") : null;
+      function showProse(hitIndex) {
+        if (!prose) return;
+        var tpl = card.querySelector('template.hit-prose[data-hit="' + hitIndex + '"]');
+        if (tpl) prose.innerHTML = tpl.innerHTML;
+      }
       function show(k) {
         i = Math.max(0, Math.min(panels.length - 1, k));
         panels.forEach(function (p, j) { p.hidden = j !== i; });
+        showProse(panels[i].getAttribute("data-hit"));
         var hit = +panels[i].getAttribute("data-hit") + 1;
         pos.textContent = (box.getAttribute("data-unit") || "hit") + " " + hit + " of " + total;
         prev.disabled = i === 0;
@@ -175,18 +188,46 @@
       show(0);
     });
 
+    root.tkSelect = select;
+
     // arriving with a fragment
-    var m = /^#(?:L|f-)(\d+)$/.exec(location.hash);
+    var m = /^#(.*?)(?:L|f-)(\d+)$/.exec(location.hash);
+    if (m && m[1] !== prefix) m = null;
     var target = location.hash && location.hash.length > 1 ? doc.getElementById(location.hash.slice(1)) : null;
     if (m) {
-      var hit = blockForLine(+m[1]);
+      var hit = blockForLine(+m[2]);
       if (hit) {
         if (hit.block.tagName === "DETAILS") hit.block.open = true;
         select(hit.block, { line: hit.line });
       }
-    } else if (target && (target.classList.contains("card") || target.classList.contains("fold"))) {
+    } else if (target && root.contains(target) && (target.classList.contains("card") || target.classList.contains("fold"))) {
       select(target, {});
     }
+  }
+
+  function init() {
+    all(".tkl").forEach(initListing);
+    var cards = all(".card");
+    // j / k between cards, across every listing on the page
+    function indexNearTop() {
+      for (var i = 0; i < cards.length; i++) {
+        if (cards[i].getBoundingClientRect().bottom > 24) return i;
+      }
+      return cards.length - 1;
+    }
+    doc.addEventListener("keydown", function (ev) {
+      if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      var t = ev.target;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      if (ev.key !== "j" && ev.key !== "k") return;
+      if (!cards.length) return;
+      var i = lastSelected ? cards.indexOf(lastSelected) : -1;
+      if (i < 0) i = indexNearTop() - (ev.key === "j" ? 1 : 0);
+      i = ev.key === "j" ? Math.min(cards.length - 1, i + 1) : Math.max(0, i - 1);
+      var root = cards[i].closest(".tkl");
+      if (root && root.tkSelect) root.tkSelect(cards[i], { scroll: true, hash: true });
+      ev.preventDefault();
+    });
   }
 
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
