@@ -248,6 +248,7 @@ def trace_file(
         _cleanup(tmpdir)
         raise DeviceUnavailable(message or f"device {device!r} is not available")
     child_data, unreadable = _read_child_trace(child_trace)
+    common: dict[str, Any] = dict(hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
     if child_data is not None:
         data = child_data
         _reconcile(data, code)
@@ -261,12 +262,7 @@ def trace_file(
             exit_status=code,
             message=f"the trace it wrote is not valid: {unreadable}",
             reason="trace",
-            hits=hits,
-            seed=seed,
-            timeout=timeout,
-            device=device,
-            stdout=stdout,
-            stderr=stderr,
+            **common,
         )
         data["error"]["type"] = "TraceError"
     elif isinstance(syntax_error, InstrumentError):
@@ -277,12 +273,7 @@ def trace_file(
             exit_status=code,
             message=str(syntax_error),
             reason="instrument",
-            hits=hits,
-            seed=seed,
-            timeout=timeout,
-            device=device,
-            stdout=stdout,
-            stderr=stderr,
+            **common,
         )
         data["error"]["type"] = "InstrumentError"
     elif syntax_error is not None:
@@ -293,16 +284,10 @@ def trace_file(
             exit_status=code,
             message=str(syntax_error.msg),
             reason="syntax",
-            hits=hits,
-            seed=seed,
-            timeout=timeout,
-            device=device,
-            stdout=stdout,
-            stderr=stderr,
+            **common,
         )
         data["error"].update(type=type(syntax_error).__name__, line=syntax_error.lineno or 1, column=syntax_error.offset)
     else:
-        common = dict(hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
         # The child's own watchdog exits with EXIT_TIMEOUT; it may not get to write the trace
         # (a limit so short the recorder is not up yet, or a stack too deep to write from).
         if killed_for_time or (code == EXIT_TIMEOUT and timeout is not None):
