@@ -74,11 +74,13 @@ def test_a_noop_build_imports_no_heavy_module_and_says_what_the_click_path_says(
     for _ in range(2):  # the first answer is worked out (and remembered), the second remembered
         fast = tk(project, "build", importtime=True)
         assert (fast.returncode, fast.stdout) == (slow.returncode, slow.stdout)
+        assert "tracekit" in _imported(fast.stderr)  # the import report was read
         assert _imported(fast.stderr) & set(HEAVY) == set()
         assert _not_stdlib(_imported(fast.stderr)) == set()
     assert "tracekit.site" not in fast.stderr  # the remembered answer loads no build code at all
     quiet = tk(project, "build", "-q", "-o", "site", importtime=True)
     assert (quiet.returncode, quiet.stdout) == (0, "")
+    assert "tracekit" in _imported(quiet.stderr)
     assert _imported(quiet.stderr) & set(HEAVY) == set()
 
 
@@ -86,6 +88,7 @@ def test_a_passing_check_imports_no_heavy_module_and_says_what_the_click_path_sa
     slow = tk(project, "check", "examples", "-o", "site", slow=True)
     fast = tk(project, "check", "examples", "-o", "site", importtime=True)
     assert (fast.returncode, fast.stdout) == (slow.returncode, slow.stdout) == (0, "2 example(s): every page in site is up to date\n")
+    assert "tracekit" in _imported(fast.stderr)
     assert _imported(fast.stderr) & set(HEAVY) == set()
 
 
