@@ -25,8 +25,8 @@ MAX_LISTED = 4  # parameters (or gradients) of one module listed before the rest
 MAX_NAMES = 300  # names of one frame looked at
 MAX_INNER = 16  # items of a container or attributes of an object looked at (the second level)
 
-_SKIP = (
-    _types.ModuleType,
+#: callables whose attributes (__doc__, __qualname__) can be read without running user code
+CALLABLE_TYPES = (
     _types.FunctionType,
     _types.BuiltinFunctionType,
     _types.MethodType,
@@ -34,6 +34,11 @@ _SKIP = (
     _types.WrapperDescriptorType,
     _types.MethodDescriptorType,
     _types.ClassMethodDescriptorType,
+)
+#: never walked for changes: modules, callables, code, frames, generators and classes
+_SKIP = (
+    _types.ModuleType,
+    *CALLABLE_TYPES,
     _types.GeneratorType,
     _types.CoroutineType,
     _types.FrameType,

@@ -41,16 +41,7 @@ _IMAGER: Any = None
 
 
 _ModuleType = _types.ModuleType
-# Callables whose attributes (__doc__, __qualname__) can be read without running user code.
-_DOC_TYPES = (
-    _types.FunctionType,
-    _types.BuiltinFunctionType,
-    _types.MethodType,
-    _types.MethodWrapperType,
-    _types.WrapperDescriptorType,
-    _types.MethodDescriptorType,
-    _types.ClassMethodDescriptorType,
-)
+_DOC_TYPES = _changes.CALLABLE_TYPES
 
 
 def _doc_subject(f: Any) -> Any:
@@ -568,14 +559,15 @@ class Recorder:
 
     def value(self, k: int, v: Any) -> Any:
         s, role, _text, _extra = self.exprs[k]
-        rec = self.current.get((s, id(self._getframe(1))))
+        frame = self._getframe(1)
+        rec = self.current.get((s, id(frame)))
         # Skipped: an expression statement's None, and `np.random` on the way to `np.random.rand`.
         if rec is not None and not (role == "expr" and v is None) and not (role == "value" and type(v) is _ModuleType):
             rec["events"].append((k, snapshot(v, s in self.image_stmts)))
             if (s in self.graph_stmts and role in ("bind", "expr", "return")) or (
                 role == "arg" and "_graph_call" in rec and _extra.get("index") == 0 and _extra.get("call") == rec["_graph_call"]
             ):
-                self._value_graph(rec, self._getframe(1), v, _text)
+                self._value_graph(rec, frame, v, _text)
         return v
 
     def _value_graph(self, rec: dict, frame: Any, v: Any, text: str) -> None:
