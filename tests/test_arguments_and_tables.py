@@ -142,3 +142,10 @@ def test_math_in_summaries_reads_as_text_where_no_markup_is_possible() -> None:
     doc = r"Returns a 1-D tensor of size :math:`\left\lceil \frac{\text{end} - \text{start}}{\text{step}} \right\rceil` with ``[start, end)``."
     assert doc_summary_text(doc) == "Returns a 1-D tensor of size ⌈ (end - start)/step ⌉ with [start, end)."
     assert tex_text(r"\sigma(x) = \frac{1}{1 + e^{-x}}") == "σ(x) = 1/(1 + e^(-x))"
+
+
+def test_a_summary_after_a_note_directive_is_the_first_sentence() -> None:
+    from tracekit._runtime import _first_sentence
+
+    doc = "\nmean(input, *, dtype=None) -> Tensor\n\n.. note::\n    If the `input` is empty it returns ``nan``.\n\n\nReturns the mean value of all elements. Input must be floating point.\n"
+    assert _first_sentence(doc) == ("mean(input, *, dtype=None) -> Tensor", "Returns the mean value of all elements.")

@@ -193,7 +193,8 @@ def _first_sentence(doc: object) -> tuple[str | None, str | None]:
     """(signature, first sentence) from a docstring; torch puts the signature on its first line."""
     if type(doc) is not str:
         return None, None
-    paras = [p.strip() for p in doc.strip().split("\n\n") if p.strip()]
+    # An RST directive or comment (".. note::") is not the summary: torch.mean's comes after one.
+    paras = [p.strip() for p in doc.strip().split("\n\n") if p.strip() and not p.lstrip().startswith("..")]
     if not paras:
         return None, None
     sig = None
