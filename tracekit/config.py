@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .options import RunOptions
+from .protocol import DEFAULT_HITS, DEFAULT_TIMEOUT
 
 __all__ = [
     "Config",
@@ -27,7 +28,6 @@ __all__ = [
     "parse_shard",
 ]
 
-DEFAULT_TIMEOUT = 60.0
 
 #: key → (description of a good value, default)
 KEYS: dict[str, str] = {
@@ -56,7 +56,7 @@ DEFAULTS: dict[str, Any] = {
     "seed": 0,
     "timeout": DEFAULT_TIMEOUT,
     "jobs": None,  # os.cpu_count()
-    "hits": 3,
+    "hits": DEFAULT_HITS,
     "last_hit": True,
     "exclude": [],
     "helpers": [],
@@ -86,7 +86,7 @@ class Config:
     seed: int | None = 0
     timeout: float | None = DEFAULT_TIMEOUT
     jobs: int | None = None
-    hits: int = 3
+    hits: int = DEFAULT_HITS
     last_hit: bool = True
     exclude: tuple[str, ...] = ()
     helpers: tuple[str, ...] = ()

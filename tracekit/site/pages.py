@@ -9,7 +9,7 @@ from typing import Any
 
 from .._jsonio import atomic_write
 from .._version import __version__
-from ..protocol import DEFAULT_HITS, error_record, meta_record, trace_record
+from ..protocol import AUTHOR_REASONS, DEFAULT_HITS, error_record, meta_record, trace_record
 from ..trace import Trace, TraceError
 from .execute import _Ran
 from .journal import Journal, disk_error, recognised, reconcile
@@ -45,7 +45,7 @@ def _classify(example: Any, trace: dict) -> tuple[str, list[Failure]]:
         else:
             etype = str(err.get("type") or "error")
             text = f"{etype}: {first}" if first else etype
-            if kind == "error" and err.get("reason") not in ("syntax", "exit", "placeholder"):
+            if kind == "error" and err.get("reason") not in AUTHOR_REASONS:
                 text += " (unexpected exception; mark the line `# tracekit: raises=" + etype.rsplit(".", 1)[-1] + "` if it is meant to raise)"
         line = err.get("line")
         if err.get("reason") != "placeholder" or not trace.get("placeholder_errors"):  # else listed below, each once
