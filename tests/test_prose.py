@@ -89,7 +89,8 @@ def test_comment_blocks_attach_up_to_a_blank_line_and_stay_in_their_body(tmp_pat
     assert (example.prose_source, example.markup) == ("comments", "markdown")
     texts = [(t.line, t.text, t.code_first, t.code_last) for t in example.texts]
     assert texts == [(3, "Two numbers.\nThe **second** is bigger.", 5, 6), (11, "Inside the loop.", 12, 13)]
-    assert all(i.kind == "code" for i in example.items)
+    # every item is code: the comments became text, and `# print(a)` is no comment item of its own
+    assert [(i.kind, i.line) for i in example.items] == [("code", n) for n in (1, 5, 6, 8, 10, 12, 13, 14)]
 
 
 def test_directives_force_the_source_and_markup(tmp_path: Path) -> None:
