@@ -72,7 +72,8 @@ def test_block_placeholders_are_evaluated_once_after_the_loop(tmp_path: Path) ->
     result = run_traced(tmp_path, BLOCK, probes={-8: ["len(xs)", "total"]})
     assert line(result.trace, 8)["block_probes"] == {"len(xs)": "3", "total": "6"}
     # the loop header's own records have no such values
-    assert all(not r["probes"] for r in line(result.trace, 8)["records"])
+    records = line(result.trace, 8)["records"]
+    assert records and all(not r["probes"] for r in records)
 
 
 def test_block_page_shows_the_values_after_the_block(tmp_path: Path) -> None:
