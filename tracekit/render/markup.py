@@ -423,13 +423,10 @@ def _docutils() -> Any:
             self.state.nested_parse(self.content, self.content_offset, node)
             return [node]
 
-    class Dropped(Directive):
-        """Sphinx directives with nothing to show on a page (`toctree`, `index` …)."""
+    class Dropped(Container):
+        """Sphinx directives with nothing to show on a page (`toctree`, `index` …): a container's arguments, kept from view."""
 
-        has_content = True
         optional_arguments = 99
-        final_argument_whitespace = True
-        option_spec = any_options
 
         def run(self) -> list[Any]:
             return []
