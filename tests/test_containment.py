@@ -28,6 +28,20 @@ if os.fork() == 0:
 os.wait()
 # and a process in a new session, never waited for
 subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", marker + "-session"], start_new_session=True)
+# say how many of the two are running, once both are (or after 10 s)
+def running():
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            args = open(f"/proc/{{pid}}/cmdline", "rb").read().split(b"\\0")
+        except OSError:
+            continue
+        found |= {{a for a in args if a in (marker.encode() + b"-daemon", marker.encode() + b"-session")}}
+    return len(found)
+end = time.monotonic() + 10
+while running() < 2 and time.monotonic() < end:
+    time.sleep(0.05)
+print("running:", running(), flush=True)
 time.sleep({sleep})
 """
 
@@ -61,6 +75,7 @@ def test_daemons_are_gone_when_the_example_ends_or_times_out(tmp_path: Path, con
     try:
         result = trace_file(script, capture=True, timeout=timeout, cwd=tmp_path)
         assert result.trace["status"] == ("ok" if timeout is None else "timeout")
+        assert result.trace["stdout"] == "running: 2\n", "the example did not start its processes"
         assert alive(marker) == []  # gone when trace_file returns, not some time later
     finally:
         _cleanup(marker)
