@@ -67,18 +67,7 @@ def build(
     (exit status 2) and BuildInterrupted (130/143)."""
     reporter = reporter or Reporter()
     cfg = _resolve_config(
-        config,
-        dict(
-            device=device,
-            seed=seed,
-            timeout=timeout,
-            hits=hits,
-            last_hit=last_hit,
-            memory=memory,
-            max_output=max_output,
-            jobs=jobs,
-            exclude=tuple(exclude) if exclude else None,
-        ),
+        config, exclude, device=device, seed=seed, timeout=timeout, hits=hits, last_hit=last_hit, memory=memory, max_output=max_output, jobs=jobs
     )
     if isinstance(shard, str):
         shard = parse_shard(shard)

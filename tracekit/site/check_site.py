@@ -39,19 +39,7 @@ def check(
 ) -> CheckResult:
     """Is every page in OUTPUT what a build would write now, and does every example pass?
     Runs nothing: compares cache keys, and the files on disk with the manifest's hashes."""
-    cfg = _resolve_config(
-        config,
-        dict(
-            device=device,
-            seed=seed,
-            timeout=timeout,
-            hits=hits,
-            last_hit=last_hit,
-            memory=memory,
-            max_output=max_output,
-            exclude=tuple(exclude) if exclude else None,
-        ),
-    )
+    cfg = _resolve_config(config, exclude, device=device, seed=seed, timeout=timeout, hits=hits, last_hit=last_hit, memory=memory, max_output=max_output)
     plan = _plan(cfg, paths, output, None)
     out = plan.out
     problems: list[Problem] = []

@@ -122,7 +122,7 @@ def merge(
     reporter = reporter or Reporter()
     if not shard_dirs:
         raise BuildError("no shard folders given")
-    cfg = _resolve_config(config, dict(exclude=tuple(exclude) if exclude else None))
+    cfg = _resolve_config(config, exclude)
     plan = _plan(cfg, paths, output, None)
     folders = [Path(d).expanduser().resolve() for d in shard_dirs]
     for folder in folders:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..config import Config, load_config
 from ..directives import requested_devices
@@ -130,6 +131,7 @@ def _files_intact(out: Path, files: dict[str, str], stats: _StatCache | None = N
     return all(read(out / rel) == sha for rel, sha in files.items())
 
 
-def _resolve_config(config: Config | None, options: dict) -> Config:
+def _resolve_config(config: Config | None, exclude: Sequence[str] | None = None, **options: Any) -> Config:
+    """CONFIG (default: the configured one) with the command-line OPTIONS (None: not given) on top."""
     cfg = config if config is not None else load_config()
-    return cfg.with_options(**options)
+    return cfg.with_options(exclude=tuple(exclude or ()), **options)

@@ -76,7 +76,7 @@ def noop_build(
     from ..config import find_pyproject
     from .keys import _PACKAGE
 
-    config = _resolve_config(None, {})
+    config = _resolve_config(None)
     plan = _plan(config, paths, output, None)
     if not plan.out.is_dir():
         return None
