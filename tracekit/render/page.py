@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -520,16 +521,23 @@ def _all_output(line: Line, records: list[Record]) -> str:
 
 
 def prose_html(example: Example) -> tuple[Rendered, list[Rendered]]:
-    """The intro and each text block of EXAMPLE as HTML, in its markup (RST: one document)."""
-    if example.markup == "rst":
-        rendered = render_rst_blocks([example.intro or "", *(t.text for t in example.texts)])
-        return rendered[0], rendered[1:]
-    anchors: set[str] = set()
-    intro = render_markdown(example.intro or "", anchors=anchors)
+    """The intro and each text block of EXAMPLE as HTML, in its markup (RST: one document).
+
+    A page and its build warnings both need this; the rendering is done once per text."""
     # gallery and comments text has no placeholders: braces there are text; `#::` blocks have them
     authored = example.prose_source == "authored"
-    texts = [render_markdown(t.text, anchors=anchors, placeholders=authored) for t in example.texts]
-    return intro, texts
+    intro, texts = _prose_html(example.markup, example.intro or "", tuple(t.text for t in example.texts), authored)
+    return intro, list(texts)
+
+
+@lru_cache(maxsize=4)
+def _prose_html(markup: str, intro: str, texts: tuple[str, ...], authored: bool) -> tuple[Rendered, tuple[Rendered, ...]]:
+    if markup == "rst":
+        rendered = render_rst_blocks([intro, *texts])
+        return rendered[0], tuple(rendered[1:])
+    anchors: set[str] = set()
+    first = render_markdown(intro, anchors=anchors)
+    return first, tuple(render_markdown(t, anchors=anchors, placeholders=authored) for t in texts)
 
 
 def prose_warnings(example: Example) -> list[str]:
