@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import posixpath
 import re
 from collections.abc import Callable, Mapping
@@ -251,7 +250,3 @@ def render_toc(book: Book, *, title: str, description: str, assets: Mapping[str,
             js=_asset_href(assets, "", ".js"),
         )
     )
-
-
-def with_blocks(view: PageView, blocks: list[Any]) -> PageView:
-    return dataclasses.replace(view, blocks=blocks)
