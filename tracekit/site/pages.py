@@ -111,6 +111,11 @@ def _authoring_page(rel: str, path: Path, error: Any, env: dict, options: dict) 
     return example, trace
 
 
+def _pageless_record(base: dict, rel: str, status: str, hits: int | None, failures: list, files: dict) -> dict:
+    """The manifest record of an example that has no page (skipped, or refused a place to write)."""
+    return {**base, "status": status, "title": PurePosixPath(rel).stem, "intro": "", "html": None, "hits": hits, "failures": failures, "files": files}
+
+
 class _Builder:
     def __init__(self, plan: _Plan, reporter: Reporter, *, force: bool, fail_fast: bool, jobs: int) -> None:
         self.plan = plan
@@ -276,16 +281,7 @@ class _Builder:
         if ran.kind == "skipped":
             outcome = Outcome(rel, display, "skipped", seconds=ran.seconds, note=ran.message)
             if old is None:
-                self.updates[rel] = {
-                    **record_base,
-                    "status": "skipped",
-                    "title": PurePosixPath(rel).stem,
-                    "intro": "",
-                    "html": None,
-                    "hits": None,
-                    "failures": [],
-                    "files": {},
-                }
+                self.updates[rel] = _pageless_record(record_base, rel, "skipped", None, [], {})
             return outcome
         if ran.kind == "authoring":
             err = ran.error
@@ -324,16 +320,7 @@ class _Builder:
                 if blocked
                 else Failure(None, f"refusing to write {_display(self.out / outside[0][0])}: {outside[0][1]} leads outside the output folder")
             ]
-            self.updates[rel] = {
-                **record_base,
-                "status": "failed",
-                "title": PurePosixPath(rel).stem,
-                "intro": "",
-                "html": None,
-                "hits": hits,
-                "failures": [f.to_dict() for f in outcome.failures],
-                "files": (old or {}).get("files", {}) if old else {},
-            }
+            self.updates[rel] = _pageless_record(record_base, rel, "failed", hits, [f.to_dict() for f in outcome.failures], (old or {}).get("files", {}))
             return outcome
         from ..render import page_json, render_page
         from ..render.page import prose_warnings
