@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install build test lint bench check clean browser
+.PHONY: install build test test-fast lint bench check clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,9 +34,14 @@ lint: install
 	$(BIN)/ruff format --check tracekit tests benchmarks
 	$(BIN)/mypy
 
+# Every test; a test skipped for a missing browser, torch or CPython test source fails instead.
 test: install browser lint
-	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider tests
+	TRACEKIT_REQUIRE_ALL=1 $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider tests
 	$(BIN)/tracekit check examples -o output
+
+# The tests that need no browser, no torch run and no slow case: a quick check while editing.
+test-fast: install
+	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not browser and not torch and not slow" tests
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -26,7 +26,7 @@ def _package_files() -> set[str]:
     }
 
 
-def test_a_wheel_installs_every_package_file(tmp_path: Path) -> None:
+def test_a_wheel_installs_every_package_file_and_builds_without_warnings(tmp_path: Path) -> None:
     # built from a copy, so that no stale build/ folder of the checkout can hide a missing file
     src = tmp_path / "src"
     src.mkdir()
@@ -34,10 +34,12 @@ def test_a_wheel_installs_every_package_file(tmp_path: Path) -> None:
         shutil.copy(ROOT / name, src / name)
     shutil.copytree(PACKAGE, src / "tracekit", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
     wheels = tmp_path / "wheels"
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(src)], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(wheels), str(src)], capture_output=True, text=True, timeout=600)
     if proc.returncode != 0 and "Could not find a version" in proc.stderr:
         pytest.skip("no package index to build a wheel with")
     assert proc.returncode == 0, proc.stderr[-2000:]
+    warnings = [line.strip() for line in (proc.stdout + proc.stderr).splitlines() if "Warning:" in line]
+    assert warnings == [], warnings  # the build backend has nothing to say about our metadata
     (wheel,) = wheels.glob("tracekit-*.whl")
     names = {n for n in zipfile.ZipFile(wheel).namelist() if n.startswith("tracekit/")}
     assert names == _package_files(), f"missing: {sorted(_package_files() - names)}; extra: {sorted(names - _package_files())}"
