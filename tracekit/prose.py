@@ -293,3 +293,101 @@ def _humanise(stem: str) -> str:
     """`first_gradient` → `First gradient`."""
     words = re.sub(r"[_\-\s]+", " ", stem).strip()
     return words[:1].upper() + words[1:] if words else stem
+
+
+# ── plain comments, as typed ─────────────────────────────────────────────────
+
+#: a break after a line shorter than this was typed on purpose (prose wraps much wider)
+_SHORT_LINE = 40
+_TYPED_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+#: lines that start a Markdown block of their own: headings, list items, quotes, table rows
+_BLOCK_START = re.compile(r"^\s{0,3}(?:#{1,6}(?:\s|$)|[-*+]\s|\d{1,9}[.)]\s|>|\|)")
+#: spans whose characters Markdown keeps: code spans, `$…$` math, autolinks, bare URLs, link targets
+_KEPT = re.compile(r"(`+).*?(?<!`)\1(?!`)|\$\$.*?\$\$|\$[^\s$](?:[^$]*?[^\s$])?\$|<[a-z][\w+.-]*:[^\s<>]*>|https?://\S+|\]\([^()\s]*\)", re.I)
+#: `*word*` or `**some words**` standing between spaces or punctuation: emphasis as plain text writes it
+_EMPHASIS = re.compile(r"(?<![\w*\\])(\*{1,2})(?=[^\s*])([^*]*?[^\s*])\1(?![\w*])")
+_FORMULA_SIGNS = frozenset("0123456789+-*/^=<>()[]{}|%")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def formula_like(line: str) -> bool:
+    """True if LINE reads as a formula or a value rather than a sentence: it has `=` and few words,
+    or at least a quarter of its characters are digits, operators or brackets."""
+    signs = [ch for ch in line if not ch.isspace()]
+    if not signs:
+        return False
+    if "=" in line and len(_WORD.findall(line)) < 6:
+        return True
+    return sum(ch in _FORMULA_SIGNS for ch in signs) * 4 >= len(signs)
+
+
+def as_typed(text: str) -> str:
+    """Markdown that shows a plain comment block as its author typed it (docs/authoring.md).
+
+    `_` is always a character, `*` only emphasis around words (`*this*`, `**this**`, never in a
+    formula-like line); a line keeps its break unless it was wrapped: at least 40 characters long,
+    neither it nor the next line formula-like, and the next line's first word would not have fit
+    on it within the block's longest line. Code spans, math, links and fenced code are untouched.
+    """
+    lines = text.split("\n")
+    fenced: set[int] = set()
+    fence = ""
+    for index, line in enumerate(lines):
+        match = _TYPED_FENCE.match(line)
+        if fence or match:
+            fenced.add(index)
+        if match and not fence:
+            fence = match.group(1)
+        elif match and fence and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+            fence = ""
+    width = max((len(line.rstrip()) for line in lines), default=0)
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        if index in fenced:
+            out.append(line)
+            continue
+        shown = _escape_typed(line.rstrip())
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if index + 1 not in fenced and line.strip() and following.strip() and not _BLOCK_START.match(following) and not _MD_HEADING.match(line):
+            if line.lstrip()[:1] != "|" and not _wrapped(line.rstrip(), following.strip(), width):
+                shown += "  "  # a hard break: the author ended the line here
+        out.append(shown)
+    return "\n".join(out)
+
+
+def _wrapped(line: str, following: str, width: int) -> bool:
+    """True if LINE was cut only because FOLLOWING's first word would not fit on it."""
+    if len(line.strip()) < _SHORT_LINE or formula_like(line) or formula_like(following):
+        return False
+    return len(line) + 1 + len(following.split()[0]) > width
+
+
+def _escape_typed(line: str) -> str:
+    """LINE with `_` and every `*` that is not word emphasis escaped, outside kept spans."""
+    parts: list[str] = []
+    at = 0
+    bullet = re.match(r"\s{0,3}\*\s", line)
+    if bullet:  # a `* item` bullet keeps its star
+        parts.append(line[: bullet.end()])
+        at = bullet.end()
+    formula = formula_like(line)
+    for match in _KEPT.finditer(line, at):
+        parts.append(_escape_plain(line[at : match.start()], formula))
+        parts.append(match.group(0))
+        at = match.end()
+    parts.append(_escape_plain(line[at:], formula))
+    return "".join(parts)
+
+
+def _escape_plain(text: str, formula: bool) -> str:
+    text = text.replace("_", "\\_")
+    if formula:
+        return text.replace("*", "\\*")
+    pieces: list[str] = []
+    at = 0
+    for match in _EMPHASIS.finditer(text):
+        pieces.append(text[at : match.start()].replace("*", "\\*"))
+        pieces.append(match.group(0))
+        at = match.end()
+    pieces.append(text[at:].replace("*", "\\*"))
+    return "".join(pieces)

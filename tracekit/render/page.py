@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..prose import as_typed
 from ..protocol import NOT_RUN_REASONS
 from ..source import Example, Item
 from ..trace import ErrorInfo, Line, Record, Trace
@@ -526,18 +527,19 @@ def prose_html(example: Example) -> tuple[Rendered, list[Rendered]]:
     A page and its build warnings both need this; the rendering is done once per text."""
     # gallery and comments text has no placeholders: braces there are text; `#::` blocks have them
     authored = example.prose_source == "authored"
-    intro, texts = _prose_html(example.markup, example.intro or "", tuple(t.text for t in example.texts), authored)
+    typed = example.prose_source == "comments"  # plain comments show as typed (prose.as_typed)
+    intro, texts = _prose_html(example.markup, example.intro or "", tuple(t.text for t in example.texts), authored, typed)
     return intro, list(texts)
 
 
 @lru_cache(maxsize=4)
-def _prose_html(markup: str, intro: str, texts: tuple[str, ...], authored: bool) -> tuple[Rendered, tuple[Rendered, ...]]:
+def _prose_html(markup: str, intro: str, texts: tuple[str, ...], authored: bool, typed: bool = False) -> tuple[Rendered, tuple[Rendered, ...]]:
     if markup == "rst":
         rendered = render_rst_blocks([intro, *texts])
         return rendered[0], tuple(rendered[1:])
     anchors: set[str] = set()
     first = render_markdown(intro, anchors=anchors)
-    return first, tuple(render_markdown(t, anchors=anchors, placeholders=authored) for t in texts)
+    return first, tuple(render_markdown(as_typed(t) if typed else t, anchors=anchors, placeholders=authored) for t in texts)
 
 
 def prose_warnings(example: Example) -> list[str]:
