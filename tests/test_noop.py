@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -77,7 +78,10 @@ def test_a_noop_build_imports_no_heavy_module_and_says_what_the_click_path_says(
         assert "tracekit" in _imported(fast.stderr)  # the import report was read
         assert _imported(fast.stderr) & set(HEAVY) == set()
         assert _not_stdlib(_imported(fast.stderr)) == set()
-    assert "tracekit.site" not in fast.stderr  # the remembered answer loads no build code at all
+    # the remembered answer plans nothing: it reads the manifest, as the report's source
+    loaded = {line.rsplit("|", 1)[1].strip() for line in fast.stderr.splitlines() if line.startswith("import time:") and "|" in line}
+    assert "tracekit.site.manifest" in loaded
+    assert {"tracekit.site.uptodate", "tracekit.site.plan", "tracekit.config"} & loaded == set()
     quiet = tk(project, "build", "-q", "-o", "site", importtime=True)
     assert (quiet.returncode, quiet.stdout) == (0, "")
     assert "tracekit" in _imported(quiet.stderr)
@@ -98,7 +102,7 @@ def test_a_passing_check_imports_no_heavy_module_and_says_what_the_click_path_sa
 )
 def test_a_remembered_noop_is_forgotten_when_anything_it_read_changes(project: Path, change: str) -> None:
     assert tk(project, "build").returncode == 0  # remembered
-    assert "tracekit.site" not in tk(project, "build", importtime=True).stderr
+    assert "tracekit.site.uptodate" not in tk(project, "build", importtime=True).stderr
     if change == "edit an example":
         (project / "examples" / "one.py").write_text('"""One"""\nx = 5\n#: x is {x}.\ny = x + 1\nprint(y)\n')
     elif change == "edit a helper":
@@ -132,3 +136,19 @@ def test_work_and_other_forms_take_the_click_path_with_the_same_result(project: 
     for args in (["build", "-j", "1"], ["build", "--output"], ["check", "-v"], ["build", "nowhere"]):
         fast, slow = tk(project, *args), tk(project, *args, slow=True)
         assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr), args
+
+
+def test_a_forged_noop_record_says_nothing_of_its_own(project: Path) -> None:
+    (project / "examples" / "one.py").write_text('"""One"""\nraise ValueError("no")\n')
+    assert tk(project, "build").returncode == 1
+    _age(project)
+    assert tk(project, "build").returncode == 1  # worked out and remembered
+    [record_path] = (project / "cache" / "noop").glob("*.json")
+    record = json.loads(record_path.read_text())
+    # what a record that kept the text to print would be made to say: anything, and "all is well"
+    record["said"] = ["\x1b]0;owned\x07\x1b[2JFORGED: 2 example(s) up to date\n", "", 0]
+    record_path.write_text(json.dumps(record))
+    fast, slow = tk(project, "build"), tk(project, "build", slow=True)
+    assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr)
+    assert fast.returncode == 1 and "examples/one.py:2: ValueError: no" in fast.stderr
+    assert "FORGED" not in fast.stdout + fast.stderr and "\x1b" not in fast.stdout + fast.stderr

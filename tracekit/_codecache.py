@@ -21,19 +21,85 @@ from typing import Any
 from ._jsonio import atomic_write
 from ._version import __version__
 
-__all__ = ["cache_dir", "prepare"]
+__all__ = ["CacheError", "cache_dir", "prepare"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 PKG_PARENT = os.path.dirname(_HERE)
 
 
-def cache_dir() -> str:
-    """The cache folder: $TRACEKIT_CACHE_DIR, else $XDG_CACHE_HOME/tracekit, else ~/.cache/tracekit."""
+class CacheError(Exception):
+    """The cache folder is one that others could write to: tracekit will not use it."""
+
+    exit_status = 2
+
+
+def _cache_path() -> str:
     env = os.environ.get("TRACEKIT_CACHE_DIR")
     if env:
         return env
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "tracekit")
+
+
+_checked: dict[str, tuple] = {}
+
+
+def cache_dir() -> str:
+    """The cache folder ($TRACEKIT_CACHE_DIR, else $XDG_CACHE_HOME/tracekit, else
+    ~/.cache/tracekit), made 0700 when missing; CacheError when it is not the user's own."""
+    path = _cache_path()
+    try:
+        os.makedirs(path, mode=0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return path  # cannot be made (a read-only home): nothing is read from it and writes fall back
+    try:
+        st = os.lstat(path)
+    except OSError as e:
+        raise CacheError(f"cache folder {path}: cannot be read: {e.strerror}") from None
+    seen = (st.st_dev, st.st_ino, st.st_mode, st.st_uid)
+    if _checked.get(path) != seen:
+        _check(path, st)
+        _checked[path] = seen
+    return path
+
+
+def _check(path: str, st: os.stat_result) -> None:
+    """What ssh asks of a key's folder: the cache and every folder above it are the user's (or
+    root's) and nobody else can write to them, since a .pyc found there is run as the user."""
+    import stat
+
+    me = os.geteuid()
+    fix = "make it yours (chown, chmod 700) or set TRACEKIT_CACHE_DIR to a folder of your own"
+    if stat.S_ISLNK(st.st_mode):
+        if st.st_uid not in (me, 0):
+            raise CacheError(f"cache folder {path} is a link owned by uid {st.st_uid}: tracekit will not use it; {fix}")
+        try:
+            st = os.stat(path)
+        except OSError as e:
+            raise CacheError(f"cache folder {path}: cannot be read: {e.strerror}") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise CacheError(f"cache folder {path} is not a folder: tracekit will not use it; {fix}")
+    if st.st_uid != me:
+        raise CacheError(f"cache folder {path} is owned by uid {st.st_uid}, not by you (uid {me}): tracekit will not use it; {fix}")
+    if st.st_mode & 0o022:
+        mode = stat.S_IMODE(st.st_mode)
+        raise CacheError(f"cache folder {path} can be written by others (mode {mode:04o}): tracekit will not use it; run chmod 700 {path}")
+    folder = os.path.dirname(os.path.realpath(path))
+    while True:
+        try:
+            up = os.stat(folder)
+        except OSError as e:
+            raise CacheError(f"cache folder {path}: cannot read {folder}: {e.strerror}") from None
+        if up.st_uid not in (me, 0):
+            raise CacheError(f"cache folder {path}: {folder} above it is owned by uid {up.st_uid}: tracekit will not use it; {fix}")
+        if up.st_mode & 0o022 and not up.st_mode & stat.S_ISVTX:  # /tmp is fine: sticky, nobody renames what is ours
+            raise CacheError(f"cache folder {path}: {folder} above it can be written by others: tracekit will not use it; {fix}")
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return
+        folder = parent
 
 
 #: tracekit's modules whose source decides the instrumented code or runs with it in the child:

@@ -5,8 +5,10 @@ When a `tracekit build` finds nothing to do, the command line records what that 
 from: the size and mtime of every file under the examples folder and tracekit's package, of the
 configuration file(s), of the manifest and every file it lists, of the folders on sys.path (an
 installed or upgraded torch changes them), and the command, folder, interpreter and environment
-variables that matter. The next identical command compares those first; only when they are all
-the same is the remembered answer given, without loading the rest of tracekit. Like git's index
+variables that matter, and where the answer comes from (the output folder, the examples folder
+and the examples in scope). The next identical command compares those first; only when they are
+all the same is the answer given again, rebuilt from the manifest as the build would (the record
+keeps no text to print, so a forged one cannot make tracekit say anything). Like git's index
 (and the stat cache of the build itself), a file changed within two seconds of being recorded is
 not trusted, so no record is made then. `tracekit check` never uses this: it always reads the files.
 """
@@ -20,7 +22,7 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 
-FORMAT = 2
+FORMAT = 3
 SLACK_NS = 2_000_000_000  # mtimes this close to the record are not trusted (coarse clocks, racing edits)
 _ENV_PREFIXES = ("TRACEKIT_", "CUDA_", "XDG_CACHE_HOME", "HOME")  # PYTHONPATH counts through sys.path
 
@@ -76,8 +78,9 @@ def _signature(watch: dict) -> tuple[str, int]:
     return h.hexdigest(), newest
 
 
-def answer(command: Sequence[str]) -> tuple[str, str, int] | None:
-    """(stdout, stderr, exit status) COMMAND gave when nothing it depends on has changed since; else None."""
+def answer(command: Sequence[str]) -> tuple[str, str, list[str]] | None:
+    """(output folder, examples folder, examples in scope) of COMMAND's no-op answer when nothing
+    it depends on has changed since it was recorded; else None."""
     context = _context(command)
     try:
         with open(_record_path(context), "rb") as f:
@@ -86,21 +89,26 @@ def answer(command: Sequence[str]) -> tuple[str, str, int] | None:
             return None
         if _signature(record["watch"])[0] != record["signature"]:
             return None
-        out, err, status = record["said"]
-        return str(out), str(err), int(status)
+        output, root, examples = record["from"]
+        if not (isinstance(output, str) and isinstance(root, str) and isinstance(examples, list)):
+            return None
+        if not all(isinstance(rel, str) for rel in examples):
+            return None
+        return output, root, examples
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def remember(command: Sequence[str], trees: Iterable[str], files: Iterable[str], said: tuple[str, str, int], clean: Iterable[str] = ()) -> None:
-    """Record that COMMAND had nothing to do, reading TREES and FILES, and SAID (stdout, stderr,
-    exit status); CLEAN: folders where an interrupted build's journal or temporary voids it."""
+def remember(command: Sequence[str], trees: Iterable[str], files: Iterable[str], source: tuple[str, str, list[str]], clean: Iterable[str] = ()) -> None:
+    """Record that COMMAND had nothing to do, reading TREES and FILES; SOURCE: the output folder,
+    examples folder and examples its answer is rebuilt from; CLEAN: folders where an interrupted
+    build's journal or temporary voids it."""
     context = _context(command)
     watch = {"trees": sorted(set(trees)), "files": sorted(set(files)), "dirs": [p or "." for p in sys.path], "clean": sorted(set(clean))}
     signature, newest = _signature(watch)
     if newest > time.time_ns() - SLACK_NS:
         return  # something changed just now: its mtime cannot tell a later edit apart
-    record = {"context": context, "watch": watch, "signature": signature, "said": list(said)}
+    record = {"context": context, "watch": watch, "signature": signature, "from": list(source)}
     try:
         from ._jsonio import atomic_write
 

@@ -50,28 +50,34 @@ def _fast(argv: Sequence[str]) -> int | None:
         return None
     command, paths, output, quiet = form
     try:
+        from ._codecache import cache_dir
+
+        cache_dir()  # a cache others can write to is refused, by the click path's message
         if command == "build":
+            import io
+
             from . import _noop
+            from .site.report import Reporter, report_noop
 
-            said = _noop.answer(argv)
-            if said is None:
-                import io
-
-                from .site.report import Reporter
-                from .site.uptodate import noop_build, report_noop
+            remembered = _noop.answer(argv)
+            result = _rebuilt(*remembered) if remembered is not None else None
+            if result is None:
+                from .site.uptodate import noop_build
 
                 done = noop_build(paths, output)
                 if done is None:
                     return None
-                result, examples, trees, files, clean = done
-                out, err = io.StringIO(), io.StringIO()
-                report_noop(result, examples, Reporter(verbosity=-1 if quiet else 0, out=out, err=err, tty=False))
-                said = (out.getvalue(), err.getvalue(), result.exit_status)
-                _noop.remember(argv, trees, files, said, clean)
-            for stream, text in ((sys.stdout, said[0]), (sys.stderr, said[1])):
+                result, source, trees, files, clean = done
+                _noop.remember(argv, trees, files, source, clean)
+                examples = len(source[2])
+            else:
+                examples = len(remembered[2])  # type: ignore[index]
+            out, err = io.StringIO(), io.StringIO()  # all said, or nothing (the click path then says it)
+            report_noop(result, examples, Reporter(verbosity=-1 if quiet else 0, out=out, err=err, tty=False))
+            for stream, text in ((sys.stdout, out.getvalue()), (sys.stderr, err.getvalue())):
                 stream.write(text)
                 stream.flush()
-            return said[2]
+            return result.exit_status
         from .site.check_site import check, report
 
         checked = check(paths, output=output)
@@ -83,6 +89,19 @@ def _fast(argv: Sequence[str]) -> int | None:
         return 130
     except Exception:  # anything unusual (a configuration error, a locked folder): the click path says it
         return None
+
+
+def _rebuilt(output: str, root: str, examples: list[str]) -> Any:
+    """The BuildResult of a remembered no-op, from the manifest in OUTPUT; None when it does not fit."""
+    from pathlib import Path
+
+    from .site.manifest import Manifest
+    from .site.results import noop_result
+
+    manifest = Manifest.load(Path(output))
+    if manifest.problem or not all(rel in manifest.examples for rel in examples):
+        return None
+    return noop_result(Path(output), Path(root), examples, manifest)
 
 
 def main() -> None:

@@ -54,7 +54,13 @@ def run(
     tracekit's options go before SCRIPT; everything after it is the script's. As a convenience,
     a run of tracekit options that starts with --trace and ends the command line is read too.
     """
+    from ._codecache import CacheError, cache_dir
     from .run import DeviceUnavailable, trace_file
+
+    try:
+        cache_dir()
+    except CacheError as e:
+        _fail(str(e), e.exit_status)
 
     args, late = _trailing_options(ctx, args)
     trace_path = late.get("trace_path", trace_path)
@@ -180,12 +186,14 @@ def _fail(message: str, status: int) -> None:
 
 def _run_api(call):  # type: ignore[no-untyped-def]
     """Call CALL, turning tracekit's usage errors and interrupts into a message and an exit status."""
+    from ._codecache import CacheError, cache_dir
     from .config import ConfigError
     from .site import BuildError, BuildInterrupted
 
     try:
+        cache_dir()  # refused before anything is read from it or run
         return call()
-    except (ConfigError, BuildError) as e:
+    except (ConfigError, BuildError, CacheError) as e:
         _fail(str(e), getattr(e, "exit_status", 2))
     except BuildInterrupted as e:
         _fail(str(e), e.exit_status)

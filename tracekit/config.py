@@ -162,7 +162,8 @@ def load_config(start: Path | None = None, pyproject: Path | None = None) -> Con
 
 def _read_table(path: Path) -> dict[str, Any]:
     """The `[tool.tracekit]` table of PATH. Parsed tables are remembered in tracekit's cache
-    folder by the sha256 of the file, so that a no-op build does not pay for tomllib."""
+    folder by the sha256 of the file, so that a no-op build does not pay for tomllib; an entry
+    is believed only when it names that same sha256 (one for other text is not this file's)."""
     try:
         raw = path.read_bytes()
     except OSError as e:
@@ -173,13 +174,14 @@ def _read_table(path: Path) -> dict[str, Any]:
     import json
 
     cached: Path | None = None
+    sha = hashlib.sha256(raw).hexdigest()
     try:
         from ._codecache import cache_dir
 
-        cached = Path(cache_dir()) / "config" / (hashlib.sha256(raw).hexdigest() + ".json")
-        table = json.loads(cached.read_bytes())
-        if isinstance(table, dict):
-            return table
+        cached = Path(cache_dir()) / "config" / (sha + ".json")
+        entry = json.loads(cached.read_bytes())
+        if isinstance(entry, dict) and entry.get("sha256") == sha and isinstance(entry.get("table"), dict):
+            return entry["table"]
     except Exception:
         pass
     import tomllib
@@ -196,7 +198,7 @@ def _read_table(path: Path) -> dict[str, Any]:
         try:
             from ._jsonio import atomic_write
 
-            atomic_write(cached, json.dumps(table, sort_keys=True).encode())
+            atomic_write(cached, json.dumps({"sha256": sha, "table": table}, sort_keys=True).encode())
         except (OSError, TypeError, ValueError):
             pass  # TOML dates are not JSON; an unwritable cache only costs speed
     return table

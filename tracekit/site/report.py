@@ -21,6 +21,14 @@ def up_to_date_line(examples: int, out: Path | str) -> str:
     return f"{examples} example(s) up to date → {_display(out)}"
 
 
+def report_noop(result: BuildResult, examples: int, reporter: Reporter) -> None:
+    """What a build with nothing to do says: that all is up to date, or the failures it still has."""
+    if result.failed:
+        reporter.summary(result)  # unchanged failures are not run again, but still reported
+    else:
+        reporter.info(up_to_date_line(examples, result.output))
+
+
 class Reporter:
     """Progress and summary. On a TTY: a live line and a final table; otherwise one plain line
     per example. verbosity: -1 quiet (errors only), 0 normal, 1 verbose. Errors go to stderr."""

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .paths import _display
+
+if TYPE_CHECKING:
+    from .manifest import Manifest
 
 
 class BuildError(Exception):
@@ -109,3 +116,24 @@ class CheckResult:
     @property
     def exit_status(self) -> int:
         return 1 if self.problems else 0
+
+
+def cached_outcome(rel: str, display: str, rec: dict) -> Outcome:
+    """What a build reports for an example it does not run again: its recorded status and failures."""
+    failures = [Failure(f.get("line"), str(f.get("message") or "")) for f in rec.get("failures") or [] if isinstance(f, dict)]
+    return Outcome(rel, display, rec.get("status") or "ok", cached=True, hits=rec.get("hits"), failures=failures)
+
+
+def cached_chapters(manifest: Manifest, display: Callable[[str], str]) -> list[Outcome]:
+    """What a build reports for the chapters when the book stage has nothing to do."""
+    return [
+        Outcome(rel, display(rel), str(r.get("status")), cached=True, failures=[Failure(f.get("line"), str(f.get("message"))) for f in r.get("failures") or []])
+        for rel, r in sorted(manifest.chapters.items())
+    ]
+
+
+def noop_result(out: Path, root: Path, examples: Sequence[str], manifest: Manifest) -> BuildResult:
+    """What a build with nothing to do reports for EXAMPLES (under ROOT) and the chapters, from MANIFEST."""
+    display = lambda rel: _display(root / rel)  # noqa: E731 - as the build names them
+    outcomes = [cached_outcome(rel, display(rel), manifest.examples[rel]) for rel in examples]
+    return BuildResult(out, outcomes + cached_chapters(manifest, display))

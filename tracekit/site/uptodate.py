@@ -4,17 +4,19 @@ no-op build that imports nothing beyond the standard library (the command line's
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from .journal import dead_journals, leftovers
 from .keys import _Imports, _StatCache, environment
 from .lock import _Lock
 from .manifest import Manifest
-from .paths import LOCK_NAME, MANIFEST_NAME, _display
+from .paths import LOCK_NAME, MANIFEST_NAME
 from .plan import _drop_helpers, _files_intact, _in_scope, _Keyed, _keys, _Plan, _plan, _resolve_config
-from .report import Reporter, up_to_date_line
-from .results import BuildResult, Failure, Outcome
+from .report import report_noop
+from .results import BuildResult, cached_chapters, cached_outcome, noop_result
+
+__all__ = ["cached_chapters", "cached_outcome", "needs_run", "noop_build", "orphans", "report_noop", "site_fresh"]
 
 
 def needs_run(rec: dict | None, keyed: _Keyed, out: Path, stats: _StatCache | None, *, force: bool = False, retry_failed: bool = False) -> bool:
@@ -45,34 +47,13 @@ def site_fresh(plan: _Plan, manifest: Manifest, env: dict, out: Path, stats: _St
     )
 
 
-def cached_outcome(rel: str, display: str, rec: dict) -> Outcome:
-    """What a build reports for an example it does not run again: its recorded status and failures."""
-    failures = [Failure(f.get("line"), str(f.get("message") or "")) for f in rec.get("failures") or [] if isinstance(f, dict)]
-    return Outcome(rel, display, rec.get("status") or "ok", cached=True, hits=rec.get("hits"), failures=failures)
-
-
-def cached_chapters(manifest: Manifest, display: Callable[[str], str]) -> list[Outcome]:
-    """What a build reports for the chapters when the book stage has nothing to do."""
-    return [
-        Outcome(rel, display(rel), str(r.get("status")), cached=True, failures=[Failure(f.get("line"), str(f.get("message"))) for f in r.get("failures") or []])
-        for rel, r in sorted(manifest.chapters.items())
-    ]
-
-
-def report_noop(result: BuildResult, examples: int, reporter: Reporter) -> None:
-    """What a build with nothing to do says: that all is up to date, or the failures it still has."""
-    if result.failed:
-        reporter.summary(result)  # unchanged failures are not run again, but still reported
-    else:
-        reporter.info(up_to_date_line(examples, result.output))
-
-
 def noop_build(
     paths: Sequence[str | os.PathLike] = (), output: str | os.PathLike | None = None
-) -> tuple[BuildResult, int, list[str], list[str], list[str]] | None:
-    """(result, examples, folders and files the answer was read from) when `build PATHS -o
-    OUTPUT` with the configured options has nothing to do; None when it has work, or when
-    anything is unusual (the full build then decides and reports)."""
+) -> tuple[BuildResult, tuple[str, str, list[str]], list[str], list[str], list[str]] | None:
+    """(result, (output folder, examples folder, examples) it was rebuilt from, folders and
+    files the answer was read from) when `build PATHS -o OUTPUT` with the configured options has
+    nothing to do; None when it has work, or when anything is unusual (the full build then
+    decides and reports)."""
     from ..config import find_pyproject
     from .keys import _PACKAGE
 
@@ -96,9 +77,7 @@ def noop_build(
                 return None
         finally:
             stats.save()
-    display = lambda rel: _display(plan.root / rel)  # noqa: E731 - as the build names them
-    outcomes = [cached_outcome(rel, display(rel), manifest.examples[rel]) for rel in plan.examples]
-    result = BuildResult(plan.out, outcomes + cached_chapters(manifest, display))
+    result = noop_result(plan.out, plan.root, plan.examples, manifest)
     # what this answer was read from: a later identical command may trust their sizes and mtimes
     found = find_pyproject()
     here = Path.cwd().resolve()
@@ -108,4 +87,5 @@ def noop_build(
     files = [*configs, str(plan.out / MANIFEST_NAME), *(str(plan.out / rel) for rel in manifest.files())]
     # the folders tracekit writes in: a journal or temporary appearing there voids the answer
     clean = sorted({str((plan.out / rel).parent) for rel in manifest.files()} | {str(plan.out)})
-    return result, len(plan.examples), [str(plan.root), str(_PACKAGE)], files, clean
+    source = (str(plan.out), str(plan.root), list(plan.examples))
+    return result, source, [str(plan.root), str(_PACKAGE)], files, clean
