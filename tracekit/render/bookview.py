@@ -16,6 +16,7 @@ from ..source import Example
 from .markup import links, render_markdown, render_rst
 from .page import build_view
 from .text import FIGURES_DIR
+from .urls import site_depth
 from .view import PageView
 
 __all__ = ["ChapterPart", "Link", "NavView", "href_between", "nav_view", "render_chapter", "render_toc", "source_link_map"]
@@ -72,7 +73,12 @@ class NavView:
     downloads: list[Link]
 
 
-def _toc(book: Book, here: str | None, page_href: Callable[[Page], str], link: Callable[[str], str]) -> list[TocPart]:
+def _toc(book: Book, here: str | None, page_href: Callable[[Page], str], link: Callable[[str], str], depth: int = 0) -> list[TocPart]:
+    with site_depth(depth):
+        return _toc_parts(book, here, page_href, link)
+
+
+def _toc_parts(book: Book, here: str | None, page_href: Callable[[Page], str], link: Callable[[str], str]) -> list[TocPart]:
     parts = []
     for part in book.parts:
         items = []
@@ -112,7 +118,7 @@ def nav_view(book: Book, rel: str, *, site_title: str, downloads: list[tuple[str
         up=link(nav.up, "Chapter"),
         prev=link(nav.prev, "Previous"),
         next=link(nav.next, "Next"),
-        toc=_toc(book, rel, href, source_link_map(book, rel)),
+        toc=_toc(book, rel, href, source_link_map(book, rel), here.count("/")),
         downloads=[Link(label, href_between(here, target)) for label, target in downloads],
     )
 
@@ -165,6 +171,11 @@ def _in_ranges(block: Any, ranges: list[tuple[int, int]]) -> bool:
 
 def chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Example, Mapping[str, Any]] | str], html_rel: str) -> list[ChapterPart]:
     """The chapter's prose and listings. EXAMPLES: embedded path → (example, trace), or why it cannot be shown."""
+    with site_depth(html_rel.count("/")):
+        return _chapter_parts(chapter, book, examples, html_rel)
+
+
+def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Example, Mapping[str, Any]] | str], html_rel: str) -> list[ChapterPart]:
     link = source_link_map(book, chapter.path)
     anchors: set[str] = set()  # heading ids, unique on the page (listing ids start with x<N>-)
     parts: list[ChapterPart] = []
@@ -180,7 +191,8 @@ def chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Exa
             continue
         n += 1
         example, trace = got
-        with links(source_link_map(book, embed.target, at=html_rel)):
+        # its prose's links are the author's, relative to the example's own folder
+        with links(source_link_map(book, embed.target, at=html_rel)), site_depth(embed.target.count("/")):
             view = build_view(example, trace)
         blocks = [b for b in view.blocks if _in_ranges(b, embed.lines)] if embed.lines else list(view.blocks)
         page = book.pages.get(embed.target)
@@ -202,6 +214,14 @@ def chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Exa
     return parts
 
 
+def _at(html_rel: str, text: str, link: Callable[[str], str] | None = None) -> Markup:
+    """Book prose for the page at HTML_REL, its links checked against that page's place."""
+    if not text:
+        return Markup("")
+    with site_depth(html_rel.count("/")):
+        return markup(text, link=link)
+
+
 def render_chapter(chapter: Chapter, parts: list[ChapterPart], nav: NavView | None, *, assets: Mapping[str, str], html_rel: str) -> str:
     """The chapter's HTML page."""
     from .html import _asset_href, _env, _norm_root
@@ -212,7 +232,7 @@ def render_chapter(chapter: Chapter, parts: list[ChapterPart], nav: NavView | No
         .get_template("chapter.html")
         .render(
             chapter=chapter,
-            description=markup(chapter.description) if chapter.description else Markup(""),
+            description=_at(html_rel, chapter.description),
             parts=parts,
             nav=nav,
             css=_asset_href(assets, root, ".css"),
@@ -240,7 +260,7 @@ def render_toc(book: Book, *, title: str, description: str, assets: Mapping[str,
         .get_template("toc.html")
         .render(
             title=title,
-            description=markup(description, link=source_link_map(book, "index.md")) if description else Markup(""),
+            description=_at("index.html", description, link=source_link_map(book, "index.md")),
             toc=toc,
             sections=len(book.sections),
             chapters=chapters,

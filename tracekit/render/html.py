@@ -20,6 +20,7 @@ from ..source import Example
 from .markup import render_markdown
 from .page import _trace_dict, build_view
 from .text import FIGURES_DIR, MAX_TEXT_CHARS, inert
+from .urls import site_depth
 
 HERE = Path(__file__).resolve().parent.parent
 
@@ -106,8 +107,9 @@ def render_page(
     """The example's HTML page. ``assets`` maps logical names to paths relative to the output
     root (see :func:`write_assets`); ``root_rel`` leads from the page's folder to that root
     ("" or "../"); ``json_name`` is the page's JSON file, relative to the page."""
-    view = build_view(example, trace)
     root = _norm_root(root_rel)
+    with site_depth(root.count("../")):  # the page's relative links may not climb out of the site
+        view = build_view(example, trace)
     page = (
         _env()
         .get_template("page.html")

@@ -32,7 +32,9 @@ from markupsafe import Markup, escape
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from .._placeholders import literal_spans
-from .text import MAX_DOC_CHARS, MAX_VALUE_CHARS, _clip, _visible, inert
+from .mathml import clean_mathml
+from .text import MAX_DOC_CHARS, MAX_PROSE_CHARS, MAX_VALUE_CHARS, _clip, _visible, inert
+from .urls import allowed
 
 __all__ = [
     "Heading",
@@ -89,18 +91,31 @@ def slug(text: str, taken: set[str] | None = None) -> str:
 _UNKNOWN_TEX = re.compile(r"<mi>\\[A-Za-z]+</mi>|<mo>\\[A-Za-z]+</mo>")
 
 
-def math_html(tex: str, *, display: bool = False, warnings: list[str] | None = None) -> Markup:
-    """TeX as static MathML; TeX that latex2mathml cannot convert is shown as code and warned about."""
+#: how much of a formula a warning quotes (the place it names says where the rest is)
+MAX_QUOTED_TEX = 60
+
+
+def _quoted(tex: str) -> str:
+    """TEX for a warning: one line, at most MAX_QUOTED_TEX characters."""
+    one = " ".join(tex.split())
+    return repr(one if len(one) <= MAX_QUOTED_TEX else one[: MAX_QUOTED_TEX - 1] + "…")
+
+
+def math_html(tex: str, *, display: bool = False, warnings: list[str] | None = None, where: str = "") -> Markup:
+    """TeX as static MathML, rebuilt from the MathML allowlist (render/mathml.py); TeX that
+    latex2mathml cannot convert is shown as code and warned about (WHERE: "line N of the text")."""
     source = tex.strip()
     try:
         mathml = latex2mathml.converter.convert(source, display="block" if display else "inline")
         problem = _UNKNOWN_TEX.search(mathml)
         if problem is not None:
-            raise ValueError(f"unknown command {problem.group(0)[4:-5]}")
+            raise ValueError(f"unknown command {problem.group(0)[4:-5][:MAX_QUOTED_TEX]}")
+        mathml = clean_mathml(mathml)
     except Exception as error:  # latex2mathml raises many types (IndexError, its own exceptions)
         if warnings is not None:
-            why = str(error) or type(error).__name__
-            warnings.append(f"math {source!r} could not be converted to MathML ({why}); shown as TeX")
+            why = " ".join((str(error) or type(error).__name__).split())[:200]
+            at = f" on {where}" if where else ""
+            warnings.append(f"math {_quoted(source)}{at} could not be converted to MathML ({why}); shown as TeX")
         tag = "pre" if display else "code"
         return Markup(f'<{tag} class="math-source">{escape(_visible(source))}</{tag}>')
     label = escape(_visible(source))
@@ -170,31 +185,53 @@ class _Probes:
 
 # ── Markdown ─────────────────────────────────────────────────────────────────
 
-_SAFE_URL = re.compile(r"^(?:https?://|mailto:|#|\.{0,2}/|[\w\-./]+(?:[#?].*)?$)", re.I)
+
+def _cut(text: str, limit: int) -> tuple[str, str]:
+    """TEXT cut to LIMIT characters (at a line end where one is near), with a visible marker as a
+    paragraph of its own, and the warning saying so ("" when nothing was cut)."""
+    if len(text) <= limit:
+        return text, ""
+    end = text.rfind("\n", max(0, limit - 1000), limit)
+    kept = text[: end + 1 if end > 0 else limit]
+    more = len(text) - len(kept)
+    warning = f"prose is shown up to {MAX_PROSE_CHARS:,} characters per file; {more:,} more characters are left out"
+    return f"{kept}\n\n… ({more:,} more characters not shown)\n", warning
 
 
-def _safe_url(url: str) -> bool:
-    """Links as before: http(s), mailto, fragments and relative paths; no other scheme."""
-    raw = url.strip()
-    if re.match(r"^[a-z][a-z0-9+.\-]*:", raw, re.I) and not re.match(r"^(https?|mailto):", raw, re.I):
-        return False
-    return bool(_SAFE_URL.match(raw))
+def _where(env: EnvType) -> str:
+    """The line of the text being rendered, for a warning ("" when not known)."""
+    return f"line {env['line']} of the text" if env.get("line") else ""
 
 
 class _Renderer(RendererHTML):
     """markdown-it's HTML renderer with MathML math and anchored, level-shifted headings."""
 
+    def render(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
+        """markdown-it's own loop, noting each block's first line so a warning can name it."""
+        out: list[str] = []
+        for i, token in enumerate(tokens):
+            if token.map:
+                env["line"] = token.map[0] + 1
+            if token.type == "inline":
+                if token.children:
+                    out.append(self.renderInline(token.children, options, env))
+            elif token.type in self.rules:
+                out.append(self.rules[token.type](tokens, i, options, env))
+            else:
+                out.append(self.renderToken(tokens, i, options, env))
+        return "".join(out)
+
     def math_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         """`$…$`."""
-        return str(math_html(tokens[idx].content, warnings=env["warnings"]))
+        return str(math_html(tokens[idx].content, warnings=env["warnings"], where=_where(env)))
 
     def math_inline_double(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         """`$$…$$` inside a paragraph."""
-        return str(math_html(tokens[idx].content, display=True, warnings=env["warnings"]))
+        return str(math_html(tokens[idx].content, display=True, warnings=env["warnings"], where=_where(env)))
 
     def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         """`$$…$$` on lines of their own."""
-        return str(math_html(tokens[idx].content, display=True, warnings=env["warnings"])) + "\n"
+        return str(math_html(tokens[idx].content, display=True, warnings=env["warnings"], where=_where(env))) + "\n"
 
     def math_block_label(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         """`$$…$$ (label)`: the label is not shown."""
@@ -228,7 +265,7 @@ def _markdown_it() -> MarkdownIt:
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     for rule in ("math_inline", "math_inline_double", "math_block", "math_block_label"):
         md.add_render_rule(rule, getattr(_Renderer, rule))  # the plugin's own rules print TeX
-    md.validateLink = _safe_url  # type: ignore[method-assign]
+    md.validateLink = allowed  # type: ignore[method-assign]  # render/urls.py: the one URL policy
     return md
 
 
@@ -262,6 +299,7 @@ def render_markdown(
     anchors: set[str] | None = None,
     placeholders: bool = True,
     link: Callable[[str], str] | None = None,
+    limit: int = MAX_PROSE_CHARS,
 ) -> Rendered:
     """CommonMark plus tables and `$`/`$$` math → safe HTML, raw HTML shown as text.
 
@@ -269,9 +307,12 @@ def render_markdown(
     that failed), except inside math and fenced code; ``{{``/``}}`` are literal braces. With
     PLACEHOLDERS false, braces are text. LINK rewrites each link's target. Headings get ids unique within ANCHORS; a ``#``
     heading becomes ``<h{1 + heading_shift}>`` (default: the text's top level becomes ``<h2>``).
+    Text past LIMIT characters is left out, with a visible marker and a warning.
     """
     env: dict[str, Any] = {"warnings": [], "headings": [], "levels": [], "anchors": anchors if anchors is not None else set(), "link": link or _LINK.get()}
-    source = inert(text or "")
+    source, cut = _cut(_visible(text or ""), limit)
+    if cut:
+        env["warnings"].append(cut)
     p = _Probes(probes, errors)
     if placeholders:
         source = p.substitute(source, math=True)
@@ -496,8 +537,12 @@ def render_rst(text: str, *, heading_shift: int | None = None, anchors: set[str]
     return render_rst_blocks([text], heading_shift=heading_shift, anchors=anchors)[0]
 
 
-def render_rst_blocks(texts: Sequence[str], *, heading_shift: int | None = None, anchors: set[str] | None = None) -> list[Rendered]:
+def render_rst_blocks(
+    texts: Sequence[str], *, heading_shift: int | None = None, anchors: set[str] | None = None, limit: int = MAX_PROSE_CHARS
+) -> list[Rendered]:
     """Several RST text blocks of one file, parsed as one document so heading levels stay consistent.
+
+    Past LIMIT characters in all, the text is left out with a visible marker and a warning.
 
     raw and include are disabled; Sphinx roles and directives have fallbacks; anything else
     unknown, and every docutils warning, is shown as literal text and listed in ``warnings``
@@ -511,11 +556,17 @@ def render_rst_blocks(texts: Sequence[str], *, heading_shift: int | None = None,
         return []
     pieces: list[str] = []
     starts: list[int] = []  # the document line each block starts on
+    per_block: list[list[str]] = [[] for _ in texts]
+    budget = limit  # for the file: its blocks are one document
     for index, block in enumerate(texts):
         if index:
             pieces.append(f"\n\n.. {_SPLIT}:: {index}\n\n")
         starts.append("".join(pieces).count("\n") + 1)
-        pieces.append(_visible(block or ""))
+        kept, cut = _cut(_visible(block or ""), max(budget, 0))
+        budget -= len(kept)
+        if cut:
+            per_block[index].append(cut)
+        pieces.append(kept)
     source = "".join(pieces)
 
     def block_of(line: int) -> int:
@@ -539,7 +590,6 @@ def render_rst_blocks(texts: Sequence[str], *, heading_shift: int | None = None,
         "_disable_config": True,
     }
     document = publish_doctree(source, settings_overrides=settings)
-    per_block: list[list[str]] = [[] for _ in texts]
     per_block[0] += warnings
     for message in list(document.findall(nodes.system_message)):
         line = message.get("line")
@@ -558,6 +608,12 @@ def render_rst_blocks(texts: Sequence[str], *, heading_shift: int | None = None,
             message.parent.remove(message)
     for problem in list(document.findall(nodes.problematic)):
         problem.replace_self(nodes.literal(problem.rawsource, problem.astext()))
+    for at_line, target in _refuse_links(nodes, document):
+        index = block_of(at_line) if at_line else 0
+        at = f"line {at_line - starts[index] + 1} of the text block: " if at_line else ""
+        per_block[index].append(
+            f"reStructuredText: {at}link target {_quoted(target)} is not allowed (only http, https, mailto and relative links within the site); shown as text"
+        )
     labels: dict[str, Heading] = {}
     headings = _flatten_sections(nodes, document, heading_shift, anchors if anchors is not None else set(), labels)
     _resolve_refs(nodes, document, labels)
@@ -571,6 +627,25 @@ def render_rst_blocks(texts: Sequence[str], *, heading_shift: int | None = None,
         found[min(index, len(chunks) - 1)].append(heading)
     out = [Rendered(_tidy(chunk), found[i], per_block[i] if i < len(per_block) else []) for i, chunk in enumerate(chunks)]
     return out + [Rendered("") for _ in range(len(texts) - len(out))]
+
+
+def _refuse_links(nodes: Any, document: Any) -> list[tuple[int | None, str]]:
+    """References whose target the URL policy (render/urls.py) refuses become their text; the
+    line and target of each, for the warning."""
+    refused: list[tuple[int | None, str]] = []
+    for node in list(document.findall(nodes.Element)):
+        target = node.get("refuri") if isinstance(node, (nodes.reference, nodes.target)) else node.get("uri")
+        if target is None or allowed(str(target), image="uri" in node.attributes):
+            continue
+        if isinstance(node, nodes.target):  # its references are refused (and named) themselves
+            node.parent.remove(node)
+            continue
+        line, up = None, node
+        while line is None and up is not None:
+            line, up = up.line, up.parent
+        refused.append((line, str(target)))
+        node.replace_self(nodes.inline(node.rawsource, "", *node.children))
+    return refused
 
 
 def _resolve_refs(nodes: Any, document: Any, labels: Mapping[str, Heading]) -> None:

@@ -19,7 +19,8 @@ from ..trace import Figure as TraceFigure
 from .entries import _api_entries, _authored_entry, _error_entry, _exception_matches, _final_entries, _header_code, _header_offset, _record_entries
 from .highlight import highlight_lines
 from .markup import Rendered, render_markdown, render_rst_blocks
-from .text import MAX_TEXT_CHARS, _clip
+from .text import MAX_PROSE_CHARS, MAX_TEXT_CHARS, _clip
+from .urls import current_depth
 from .values import _dim, _figure_file, _text_entry
 from .view import Banner, Card, CodeLine, Entry, Figure, Fold, FoldGroup, Frame, Hit, ListingRow, PageView, Section
 
@@ -528,24 +529,34 @@ def prose_html(example: Example) -> tuple[Rendered, list[Rendered]]:
     # gallery and comments text has no placeholders: braces there are text; `#::` blocks have them
     authored = example.prose_source == "authored"
     typed = example.prose_source == "comments"  # plain comments show as typed (prose.as_typed)
-    intro, texts = _prose_html(example.markup, example.intro or "", tuple(t.text for t in example.texts), authored, typed)
+    texts_of = tuple(t.text for t in example.texts)
+    intro, texts = _prose_html(example.markup, example.intro or "", texts_of, authored, typed, current_depth())
     return intro, list(texts)
 
 
 @lru_cache(maxsize=4)
-def _prose_html(markup: str, intro: str, texts: tuple[str, ...], authored: bool, typed: bool = False) -> tuple[Rendered, tuple[Rendered, ...]]:
+def _prose_html(
+    markup: str, intro: str, texts: tuple[str, ...], authored: bool, typed: bool = False, depth: int | None = None
+) -> tuple[Rendered, tuple[Rendered, ...]]:
+    """The rendering behind prose_html; DEPTH (the page's, for its links) is part of the cache key."""
     if markup == "rst":
         rendered = render_rst_blocks([intro, *texts])
         return rendered[0], tuple(rendered[1:])
     anchors: set[str] = set()
     first = render_markdown(intro, anchors=anchors)
-    return first, tuple(render_markdown(as_typed(t) if typed else t, anchors=anchors, placeholders=authored) for t in texts)
+    budget = MAX_PROSE_CHARS - len(intro)  # for the file, as RST's one document has
+    rest: list[Rendered] = []
+    for text in texts:
+        rest.append(render_markdown(as_typed(text) if typed else text, anchors=anchors, placeholders=authored, limit=max(budget, 0)))
+        budget -= len(text)
+    return first, tuple(rest)
 
 
 def prose_warnings(example: Example) -> list[str]:
     """What rendering the intro and text blocks warned about, each naming the file and line."""
     intro, texts = prose_html(example)
     out = [f"{example.path}: docstring: {w}" for w in intro.warnings]
+    out += [f"{example.path}:{line}: {w}" for line, w in example.warnings]
     for block, html in zip(example.texts, texts, strict=True):
         out += [f"{example.path}:{block.line}: {w}" for w in html.warnings]
     return out

@@ -14,6 +14,11 @@ MAX_DOC_CHARS = 320
 #: page shows; the rest is replaced by "… (N more characters)"
 MAX_TEXT_CHARS = 20_000
 
+#: the most characters of a file's prose (Markdown or reStructuredText: its docstring and text
+#: blocks, or a chapter) rendered on a page; the rest is left out with a marker and a build
+#: warning. Far above a long chapter (~50,000 characters), far below a page nobody can open.
+MAX_PROSE_CHARS = 1_000_000
+
 #: single-line texts longer than this are shown in a scrolling box, wrapped
 LONG_LINE_CHARS = 400
 
