@@ -3,6 +3,7 @@ Jupyter notebooks, and plain comments shown as typed."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import pytest
 
 from tests.helpers import page_text
 from tracekit import build
-from tracekit.prose import as_typed
+from tracekit.prose import as_typed, cell_marker
+from tracekit.site.report import Reporter
+from tracekit.source import read_example
 
 COMMENTS = """\
 import numpy as np
@@ -36,11 +39,63 @@ w = 1
 """
 
 
-def build_pages(tmp_path: Path, files: dict[str, str]) -> dict[str, str]:
+PERCENT = """\
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       format_name: percent
+#   kernelspec:
+#     name: python3
+# title: Steps downhill
+# ---
+
+# %% [markdown]
+# ## Gradient descent
+#
+# Each step moves $w$ by $-\\eta g$, where $\\eta$ is the *learning rate*.
+#
+# | step | what happens |
+# |------|--------------|
+# | 1    | compute g    |
+# | 2    | move w       |
+
+# %%
+# %matplotlib inline
+import numpy as np
+
+# %% Setting the rate
+eta = 0.5
+w = np.array([1.0, -2.0])
+
+# %% [raw]
+# {{ template text that is not Python }}
+
+#%% [md]
+# One step, with $g = w$.
+w = w - eta * w
+print(w)
+"""
+
+GALLERY_TITLES = '''"""
+Titled cells
+============
+"""
+# %% The first number
+a = 1
+
+# %% The second number
+# It is one more than the first.
+b = a + 1
+'''
+
+
+def build_pages(tmp_path: Path, files: dict[str, str], err: io.StringIO | None = None) -> dict[str, str]:
     """Build FILES (name → text) in one build; the pages' HTML by name."""
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    build([tmp_path / name for name in files], output=tmp_path / "out", jobs=1)
+    reporter = Reporter(out=io.StringIO(), err=err or io.StringIO(), tty=False)
+    build([tmp_path / name for name in files], output=tmp_path / "out", jobs=1, reporter=reporter)
     return {name: (tmp_path / "out" / re.sub(r"\.\w+$", ".html", name)).read_text() for name in files}
 
 
@@ -91,3 +146,87 @@ def test_authored_prose_keeps_full_markdown(comments_page: dict[str, str]) -> No
 )
 def test_as_typed_markdown(typed: str, markdown: str) -> None:
     assert as_typed(typed) == markdown
+
+
+# ── percent files ────────────────────────────────────────────────────────────
+
+
+@pytest.fixture(scope="module")
+def percent(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], str]:
+    err = io.StringIO()
+    pages = build_pages(tmp_path_factory.mktemp("percent"), {"percent.py": PERCENT, "titles.py": GALLERY_TITLES}, err)
+    return pages, err.getvalue()
+
+
+def cards(page: str) -> str:
+    return page.split('id="cards"', 1)[1].split('class="listing', 1)[0]
+
+
+def test_markdown_cells_are_markdown(percent: tuple[dict[str, str], str]) -> None:
+    page = percent[0]["percent.py"]
+    html = section_html(page, "Gradient descent")
+    assert '<h2 id="gradient-descent">Gradient descent</h2>' in html
+    assert "##" not in page_text(cards(page))
+    assert "<mi>η</mi>" in html and "\\eta" not in page_text(html)
+    assert "<th>step</th>\n<th>what happens</th>" in html and "<td>move w</td>" in html
+    assert "<em>learning rate</em>" in html
+    assert "One step, with" in page_text(section_html(page, "One step"))
+
+
+def test_a_cell_title_is_its_heading(percent: tuple[dict[str, str], str]) -> None:
+    html = section_html(percent[0]["percent.py"], "Setting the rate")
+    assert '<h2 id="setting-the-rate">Setting the rate</h2>' in html
+    assert "eta = 0.5" in page_text(html)
+
+
+def test_the_jupytext_header_is_the_title_and_never_shown(percent: tuple[dict[str, str], str]) -> None:
+    page = percent[0]["percent.py"]
+    assert "<title>Steps downhill" in page
+    assert "jupytext" not in page and "format_name" not in page and "kernelspec" not in page
+
+
+def test_a_raw_cell_is_left_out_with_a_warning(percent: tuple[dict[str, str], str]) -> None:
+    pages, err = percent
+    assert "template text" not in pages["percent.py"]
+    assert "percent.py:29: raw cell (lines 29-30) left out: it is neither Python nor prose" in err
+
+
+def test_a_magic_is_shown_as_written_and_not_run(percent: tuple[dict[str, str], str]) -> None:
+    text = page_text(cards(percent[0]["percent.py"]), " ")
+    assert "% matplotlib inline IPython magic: not run" in " ".join(text.split())
+
+
+def test_gallery_cell_titles_are_headings_and_gallery_stays_rst(percent: tuple[dict[str, str], str]) -> None:
+    page = percent[0]["titles.py"]
+    assert '<h2 id="the-first-number">The first number</h2>' in section_html(page, "The first number")
+    second = section_html(page, "The second number")
+    assert '<h2 id="the-second-number">The second number</h2>' in second and "<p>It is one more than the first.</p>" in second
+
+
+def test_bare_cells_keep_sphinx_gallery_rules(tmp_path: Path) -> None:
+    (tmp_path / "bare.py").write_text("# %%\n# Some *text*.\nx = 1\n")
+    example = read_example(tmp_path / "bare.py", tmp_path)
+    assert (example.prose_source, example.markup, [t.text for t in example.texts]) == ("gallery", "rst", ["Some *text*."])
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "title"),
+    [
+        ("# %%", "code", ""),
+        ("#%%", "code", ""),
+        ("# %% Setting the rate", "code", "Setting the rate"),
+        ("# %% [markdown]", "markdown", ""),
+        ("# %% [md]", "markdown", ""),
+        ('# %% Notes [markdown] tags=["hide"]', "markdown", "Notes"),
+        ("# %% [raw]", "raw", ""),
+        ("#" * 30, "code", ""),
+    ],
+)
+def test_cell_markers(line: str, kind: str, title: str) -> None:
+    marker = cell_marker(line)
+    assert marker is not None and (marker.kind, marker.title) == (kind, title)
+
+
+@pytest.mark.parametrize("line", ["# %%time", "# %matplotlib inline", "# 100%% sure", "# %"])
+def test_not_cell_markers(line: str) -> None:
+    assert cell_marker(line) is None

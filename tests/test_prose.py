@@ -97,7 +97,7 @@ def test_directives_force_the_source_and_markup(tmp_path: Path) -> None:
     example = read(tmp_path, "# tracekit: prose=comments markup=rst\n# Some ``text``.\nx = 1\n")
     assert (example.prose_source, example.markup) == ("comments", "rst")
     assert example.options == {}
-    with pytest.raises(AuthoringError, match="bad value for prose: 'notes'; expected authored or gallery or comments"):
+    with pytest.raises(AuthoringError, match="bad value for prose: 'notes'; expected authored or gallery or percent or comments"):
         read(tmp_path, "# tracekit: prose=notes\nx = 1\n")
 
 

@@ -15,7 +15,7 @@ import sys
 import time
 import types
 
-from . import _figures, _jsonio, _runtime
+from . import _figures, _jsonio, _runtime, _written
 from ._version import __version__
 from .protocol import DEVICE_ERROR_SUFFIX, EXIT_UNAVAILABLE, HOOK_PREFIX, error_record, meta_record, trace_record
 
@@ -121,14 +121,14 @@ def _check_device(requested: str) -> tuple[str | None, str | None]:
     return None, f"unknown device {requested!r} (expected cpu, cuda, cuda:N, mps or auto)"
 
 
-def _tb_entries(tb: Any) -> list[dict]:
+def _tb_entries(tb: Any, root: str) -> list[dict]:
     import traceback
 
     out = []
     for fs in traceback.extract_tb(tb, limit=-50):
         path = fs.filename
         try:
-            rel = os.path.relpath(path)
+            rel = os.path.relpath(path, root)
             path = rel if not rel.startswith("..") else path
         except ValueError:
             pass
@@ -150,7 +150,10 @@ class _Run:
         self.device_name: str | None = None
         self.recorder: Any = None
         self.fault_file: Any = None
-        self.cwd = os.getcwd()
+        # Paths under this folder are written relative to it: the examples root in a build,
+        # else the folder the run started in.
+        self.cwd = spec.get("root") or os.getcwd()
+        self.watch: Any = None  # tracekit._written.Watch when the build asks which files the script wrote
         self.figures: Any = None  # tracekit._figures.Figures when figures are recorded
         self.started = time.monotonic()
 
@@ -169,6 +172,8 @@ class _Run:
                 pass
 
         rec = self.recorder
+        if self.watch is not None:
+            self.watch.write(self.spec["written"])
         figures = self.figures
         if figures is not None and self.status not in ("timeout", "limit"):
             # Figures still open (and changed) at the end; not from the watchdog thread or
@@ -239,9 +244,9 @@ class _Run:
         if value is not None:
             _safe_str, _type_name = _runtime._safe_str, _runtime._type_name
 
-            entries = _tb_entries(getattr(sys, "last_traceback", None))
+            entries = _tb_entries(getattr(sys, "last_traceback", None), self.cwd)
             script = os.path.realpath(self.spec["script"])
-            lines = [e["line"] for e in entries if os.path.realpath(e["path"]) == script]
+            lines = [e["line"] for e in entries if os.path.realpath(os.path.join(self.cwd, e["path"])) == script]
             self.status = "error"
             self.exit_status = -2 if isinstance(value, KeyboardInterrupt) else 1
             self.error = error_record(_type_name(type(value)), _safe_str(value), line=lines[-1] if lines else None, reason="exception", traceback=entries)
@@ -411,6 +416,8 @@ def boot() -> None:
     if spec.get("last_hits"):
         rec.aim_at_last({int(k): int(v) for k, v in spec["last_hits"].items()})
     _install_figures(run, spec, finder.hooks)
+    if spec.get("cells"):
+        _figures.gate_cells(rec, spec["cells"], lambda: run.figures)
     if spec.get("stop_on_limit"):
         rec.on_limit = lambda: _stop_for_output(run)
     if spec.get("memory"):
@@ -440,6 +447,10 @@ def boot() -> None:
         # A crash (segfault, abort) dumps the stack here, so the parent can name the line.
         run.fault_file = open(spec["fault_log"], "w")
         faulthandler.enable(file=run.fault_file, all_threads=False)
+    if spec.get("written") and spec.get("root"):
+        # Last before the script runs: tracekit's own files are not the script's.
+        run.watch = _written.Watch(spec["root"], os.path.dirname(script), os.path.dirname(spec["trace"]))
+        run.watch.install()
     rec.install()
     if rebinds_builtins:
         # Functions take their builtins from __builtins__ as it is when they are defined; a script
@@ -488,6 +499,7 @@ def _install_figures(run: _Run, spec: dict, hooks: dict) -> None:
     def patch(method: str) -> Any:
         def hook(mod: Any) -> None:
             try:  # never break the script's import
+            run.figures.cells = bool(spec.get("cells"))
                 getattr(figures(), method)(mod)
             except Exception:
                 pass

@@ -1,15 +1,17 @@
-"""Where a script's prose comes from: `#:` prose, sphinx-gallery cells, or plain comment blocks.
+"""Where a script's prose comes from: `#:` prose, cells (sphinx-gallery or Jupytext percent), or plain comment blocks.
 
-A script is read as text blocks and code, from one of three sources (detected per file, or
-forced with `# tracekit: prose=authored|gallery|comments`):
+A script is read as text blocks and code, from one of four sources (detected per file, or
+forced with `# tracekit: prose=authored|gallery|percent|comments`):
 
 - authored: the file has `#:` prose (read by tracekit.source as before);
+- percent: Jupytext / VS Code percent cells (`# %% [markdown]`, `# %% [md]`, `# %% [raw]`, or a
+  Jupytext `# ---` header): Markdown cells are the text, code cells the code;
 - gallery: sphinx-gallery cells (`# %%`, or a line of 20 or more `#`) with comment blocks,
   written in reStructuredText;
 - comments: runs of plain `#` comment lines on lines of their own, written in Markdown.
 
-Each text block explains the code after it: in a gallery, up to the next text block; from
-comments, up to the next blank line, text block or dedent.
+Each text block explains the code after it: in cells, up to the next cell; from comments, up to
+the next blank line, text block or dedent. `# %% Title` makes Title the cell's heading.
 """
 
 from __future__ import annotations
@@ -21,11 +23,17 @@ from dataclasses import dataclass
 
 __all__ = ["SOURCES", "MARKUPS", "TextBlock", "detect_source", "looks_like_code", "looks_like_rst", "statements_after", "text_blocks", "title_and_intro"]
 
-SOURCES = ("authored", "gallery", "comments")
+SOURCES = ("authored", "gallery", "percent", "comments")
 MARKUPS = ("markdown", "rst")
 
-#: sphinx-gallery's cell markers: `# %%` (with anything after it) or a line of 20 or more `#`
-_CELL = re.compile(r"^# ?%%.*$|^#{20,}.*$")
+#: the one cell marker: `# %%` or `#%%` (then a space, `[` or the line's end: `# %%time` is an
+#: IPython magic), an optional title, Jupytext's `[markdown]`/`[md]`/`[raw]` cell type and
+#: `key="value"` metadata; or sphinx-gallery's line of 20 or more `#`
+_CELL = re.compile(r"^#\s?%%(?=\s|\[|$)(?P<rest>.*)$|^#{20,}.*$")
+_CELL_KIND = re.compile(r"\[(markdown|md|raw)\]")
+_CELL_META = re.compile(r"""\s[\w.-]+=(?:"[^"]*"|'[^']*'|\S+)""")
+#: IPython's line and cell magics and shell escapes, as Jupytext comments them out in a script
+MAGIC = re.compile(r"^\s*(?:[\w.]+\s*=\s*)?(?:%%?[A-Za-z]|!)")
 #: a comment line that is only a rule: `# -----`, `# =====`, `#####`, `# ─────`
 _RULE = re.compile(r"^#+\s*(?:[-=~*#_^+─━═]{3,})?\s*$")
 #: an RST nav line such as `` `Learn the Basics <intro.html>`_ || **Tensors** || ... ``
@@ -47,6 +55,67 @@ class TextBlock:
     number: int = 0  # display numbers, filled in with the listing
     end_number: int = 0
     after: int = 0  # a `#::` block with placeholders: the line of its last statement (else 0)
+
+
+@dataclass(frozen=True)
+class CellMarker:
+    """A cell marker line: its cell type (code, markdown, raw) and its title."""
+
+    kind: str
+    title: str
+
+
+def cell_marker(text: str) -> CellMarker | None:
+    """The cell marker on a comment line of TEXT, or None if it is not one."""
+    match = _CELL.match(text)
+    if match is None:
+        return None
+    rest = match.group("rest")
+    if rest is None:  # a line of `#`
+        return CellMarker("code", "")
+    kind = _CELL_KIND.search(rest)
+    title = _CELL_META.sub(" ", " " + (rest[: kind.start()] + " " + rest[kind.end() :] if kind else rest)).strip()
+    return CellMarker({"md": "markdown"}.get(kind.group(1), kind.group(1)) if kind else "code", title)
+
+
+def magic_note(text: str) -> str:
+    """What a page says of a listing line holding an IPython magic or shell command ("" if none)."""
+    if not MAGIC.match(text):
+        return ""
+    return "shell command: not run" if "!" in text.split("%", 1)[0] else "IPython magic: not run"
+
+
+@dataclass(frozen=True)
+class Header:
+    """A Jupytext YAML header: its first and last line, and the title it gives (or "")."""
+
+    first: int
+    last: int
+    title: str
+
+
+def jupytext_header(lines: Sequence[str]) -> Header | None:
+    """The `# ---` … `# ---` YAML header at the top of a percent script (after a shebang or
+    encoding line), if any. Only its top-level `title:` is read; `jupyter:`/`jupytext:` are Jupyter's."""
+    start = 0
+    while start < min(len(lines), 2) and _SHEBANG_OR_COOKIE.match(lines[start]):
+        start += 1
+    if start >= len(lines) or lines[start].rstrip() != "# ---":
+        return None
+    title = ""
+    keys = 0
+    for index in range(start + 1, len(lines)):
+        text = lines[index].rstrip()
+        if text == "# ---":
+            return Header(start + 1, index + 1, title) if keys else None
+        if not text.startswith("#"):
+            return None
+        key = re.match(r"^# ([A-Za-z_][\w-]*):(.*)$", text)
+        if key:
+            keys += 1
+            if key.group(1) == "title":
+                title = key.group(2).strip().strip("'\"").strip()
+    return None
 
 
 @dataclass(frozen=True)
@@ -80,11 +149,16 @@ def looks_like_rst(docstring: str | None) -> bool:
     return any(_heading_at(lines, index, "rst") is not None for index in range(len(lines)))
 
 
-def detect_source(comments: Sequence[CommentLine]) -> str:
-    """authored if any comment is `#:` prose, gallery if any top-level comment is a cell marker, else comments."""
+def detect_source(comments: Sequence[CommentLine], lines: Sequence[str] = ()) -> str:
+    """authored if any comment is `#:` prose; percent if a top-level cell marker is a Markdown or
+    raw cell, or LINES open with a Jupytext header; gallery if any top-level comment is a cell
+    marker; else comments."""
     if any(c.text.startswith("#:") for c in comments):
         return "authored"
-    if any(c.indent == 0 and _CELL.match(c.text) for c in comments):
+    markers = [m for m in (cell_marker(c.text) for c in comments if c.indent == 0) if m is not None]
+    if any(m.kind != "code" for m in markers) or jupytext_header(lines) is not None:
+        return "percent"
+    if markers:
         return "gallery"
     return "comments"
 
@@ -151,15 +225,19 @@ def _strip(text: str) -> str:
     return body[1:] if body.startswith(" ") else body
 
 
-def text_blocks(source: str, comments: Sequence[CommentLine], statements: Sequence[Statement], lines: Sequence[str], skip: set[int]) -> list[TextBlock]:
-    """The text blocks of a gallery or comments script, each with the code it explains.
+def text_blocks(
+    source: str, comments: Sequence[CommentLine], statements: Sequence[Statement], lines: Sequence[str], skip: set[int], markup: str = "markdown"
+) -> list[TextBlock]:
+    """The text blocks of a gallery, percent or comments script, each with the code it explains.
 
-    SKIP: comment lines that are not prose (directives, shebang, encoding cookie).
+    SKIP: comment lines that are not prose (directives, shebang, encoding cookie, a Jupytext
+    header). A percent script's raw cells are left out (see `raw_cells`).
     """
-    if source == "gallery":
-        blocks = _gallery_blocks(comments, skip)
-        for index, block in enumerate(blocks):
-            stop = blocks[index + 1].line if index + 1 < len(blocks) else len(lines) + 1
+    if source in ("gallery", "percent"):
+        blocks = _gallery_blocks(comments, skip, markup) if source == "gallery" else _percent_blocks(comments, lines, skip, markup)
+        cells = sorted({b.line for b in blocks} | {first for first, _ in raw_cells(comments, lines, skip)} | {len(lines) + 1})
+        for block in blocks:
+            stop = next(line for line in cells if line > block.line)
             _attach(block, [s for s in statements if s.indent == 0 and block.end_line < s.first < stop])
             # comments in the cell's code (commented-out examples too) are part of it, as in sphinx-gallery
             code = [k for k in range(block.end_line + 1, stop) if lines[k - 1].strip() and k not in skip]
@@ -200,12 +278,13 @@ def _attach(block: TextBlock, statements: Sequence[Statement]) -> None:
         block.code_last = max(s.end for s in statements)
 
 
-def _gallery_blocks(comments: Sequence[CommentLine], skip: set[int]) -> list[TextBlock]:
+def _gallery_blocks(comments: Sequence[CommentLine], skip: set[int], markup: str) -> list[TextBlock]:
     """sphinx-gallery's cells: a marker line, then the consecutive top-level comment lines after it."""
     top = {c.line: c for c in comments if c.indent == 0 and c.line not in skip}
     blocks: list[TextBlock] = []
     for line in sorted(top):
-        if not _CELL.match(top[line].text):
+        marker = cell_marker(top[line].text)
+        if marker is None:
             continue
         if blocks and blocks[-1].line < line <= blocks[-1].end_line:
             continue
@@ -216,8 +295,54 @@ def _gallery_blocks(comments: Sequence[CommentLine], skip: set[int]) -> list[Tex
             body.append(_strip(top[end].text))
         # a cell holding only a rule (an RST transition such as `# ------`) has no text
         rules = all(not text.strip() or _RST_UNDERLINE.match(text.strip()) for text in body)
-        blocks.append(TextBlock(line, end, "" if rules else "\n".join(body).strip("\n")))
+        blocks.append(TextBlock(line, end, _titled(marker.title, "" if rules else "\n".join(body).strip("\n"), markup)))
     return blocks
+
+
+def _percent_blocks(comments: Sequence[CommentLine], lines: Sequence[str], skip: set[int], markup: str) -> list[TextBlock]:
+    """Jupytext's percent cells: a Markdown cell's text is its comment lines up to the next cell;
+    a code cell is a text block of its title alone (or none); raw cells are left out."""
+    blocks: list[TextBlock] = []
+    for c in comments:
+        marker = cell_marker(c.text) if c.indent == 0 and c.line not in skip else None
+        if marker is None or marker.kind == "raw":
+            continue
+        end = c.line
+        if marker.kind == "markdown":
+            end = _cell_text_end(c.line, lines)
+        body = "\n".join(_strip(lines[k - 1].rstrip()) for k in range(c.line + 1, end + 1)).strip("\n")
+        blocks.append(TextBlock(c.line, end, _titled(marker.title, body, markup)))
+    return blocks
+
+
+def _cell_text_end(line: int, lines: Sequence[str]) -> int:
+    """The last line of the comment text of the cell whose marker is on LINE: its top-level
+    comment lines, blank lines between them included, up to the next cell or code line."""
+    end = line
+    for k in range(line + 1, len(lines) + 1):
+        text = lines[k - 1].rstrip()
+        if _CELL.match(text) or (text and not text.startswith("#")):
+            break
+        if text:
+            end = k
+    return end
+
+
+def raw_cells(comments: Sequence[CommentLine], lines: Sequence[str], skip: set[int]) -> list[tuple[int, int]]:
+    """(first, last line) of each raw cell of a percent script: not Python and not prose."""
+    return [
+        (c.line, _cell_text_end(c.line, lines))
+        for c in comments
+        if c.indent == 0 and c.line not in skip and (cell_marker(c.text) or CellMarker("", "")).kind == "raw"
+    ]
+
+
+def _titled(title: str, text: str, markup: str) -> str:
+    """TEXT under the cell title TITLE as a heading, in MARKUP."""
+    if not title:
+        return text
+    heading = f"{title}\n{'-' * len(title)}" if markup == "rst" else f"# {title}"
+    return f"{heading}\n\n{text}" if text else heading
 
 
 def _comment_blocks(comments: Sequence[CommentLine], skip: set[int]) -> list[TextBlock]:

@@ -71,6 +71,13 @@ class RunResult:
     seconds: float
     figures: dict[str, bytes] = field(default_factory=dict)
 
+    #: files the script wrote under ROOT, when ``trace_file`` was given a ROOT (paths relative to
+    #: it, POSIX; a folder it made and left empty ends in ``/``): through Python, or inside a
+    #: folder it made
+    written: list[str] = field(default_factory=list)
+    #: other files new or changed in the script's folder while it ran (written by native code,
+    #: or by another process working there at the same time)
+    written_found: list[str] = field(default_factory=list)
 
 def _display_path(script: str) -> str:
     try:
@@ -139,6 +146,8 @@ def trace_file(
     max_figures: Any = _UNSET,
     figure_max_size: Any = _UNSET,
 ) -> RunResult:
+    root: str | os.PathLike | None = None,
+    cells: Iterable[int] | None = None,
     """Run SCRIPT with ARGS in a child process, recording it; return its exit status and trace.
 
     OPTIONS (a RunOptions, e.g. ``Config.run_options()``) gives every run option at once; the
@@ -157,6 +166,13 @@ def trace_file(
     LAST_HITS ({line: its hit count in an earlier run of the same script}) makes a run that
     records only the last hit of those lines (see tracekit.lasthit).
     """
+
+    The script runs in CWD (default: this process's folder) with ``sys.argv[0]`` its path from
+    there, as ``cd CWD && python SCRIPT`` would. With ROOT (the examples root of a build), paths
+    under ROOT are written relative to it in the trace (else relative to CWD), and
+    ``RunResult.written`` lists the files the script wrote under ROOT. CELLS: the first line of
+    every cell after the first (a script read as cells); each cell's changed figures are
+    captured when it ends.
     given = dict(
         device=device,
         seed=seed,
@@ -179,7 +195,7 @@ def trace_file(
     child_trace = Path(tmpdir) / "child-trace.json"
     spec = {
         "script": os.path.abspath(script),
-        "argv0": script,
+        "argv0": _argv0(script, cwd),
         "args": list(args),
         "display_path": _display_path(script),
         "sha256": sha,
@@ -193,7 +209,10 @@ def trace_file(
         "last_hits": {str(k): int(v) for k, v in (last_hits or {}).items()},
         "graph_lines": sorted({int(n) for n in (graph_lines or ())}),
     }
+        "cells": sorted({int(n) for n in (cells or ())}),
     from ._codecache import PKG_PARENT, prepare
+    if root is not None:
+        spec.update(root=os.path.realpath(root), written=str(Path(tmpdir) / "written.json"))
     from .instrument import InstrumentError, ReservedNameError
 
     pyc: str | None
@@ -325,12 +344,45 @@ def trace_file(
     if trace_path is not None:
         trace_mod.write_json(out_path, data)
     _cleanup(tmpdir)
-    return RunResult(exit_status=code, trace=data, trace_path=Path(trace_path) if trace_path is not None else None, seconds=seconds, figures=figures)
+    return RunResult(
+        exit_status=code,
+        trace=data,
+        trace_path=Path(trace_path) if trace_path is not None else None,
+        seconds=seconds,
+        figures=figures,
+        written=written.get("claimed", []),
+        written_found=written.get("found", []),
+    )
+
+
+def _argv0(script: str, cwd: str | os.PathLike | None) -> str:
+    """SCRIPT as typed to python run in CWD: its path from CWD when it lies below it."""
+    if cwd is None:
+        return script
+    rel = os.path.relpath(os.path.abspath(script), os.path.abspath(cwd))
+    return rel if not rel.startswith("..") else os.path.abspath(script)
+
+
+def _read_written(path: Path) -> dict[str, list[str]]:
+    """The child's lists of files the script wrote (untrusted: only plain relative paths are believed)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    out: dict[str, list[str]] = {}
+    for key in ("claimed", "found"):
+        paths = data.get(key)
+        if isinstance(paths, list):
+            out[key] = [p for p in paths if isinstance(p, str) and p and not p.startswith("/") and ".." not in p.split("/")][:1000]
+    return out
 
 
 def _cut_message(limit: int) -> str:
     return f"output passed the limit of {limit} bytes (written to stdout and stderr by the script and the processes it started); the rest was not kept"
 
+    written = _read_written(Path(tmpdir) / "written.json") if root is not None else {}
 
 _SUPERVISOR = str(Path(__file__).with_name("_supervisor.py"))
 

@@ -16,7 +16,21 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ._placeholders import Placeholder, _PlaceholderError, split_markdown_prose, split_prose
 from .directives import DIRECTIVE_RE, split_words
-from .prose import MARKUPS, SOURCES, CommentLine, Statement, TextBlock, detect_source, looks_like_rst, statements_after, text_blocks, title_and_intro
+from .prose import (
+    MAGIC,
+    MARKUPS,
+    SOURCES,
+    CommentLine,
+    Statement,
+    TextBlock,
+    detect_source,
+    jupytext_header,
+    looks_like_rst,
+    raw_cells,
+    statements_after,
+    text_blocks,
+    title_and_intro,
+)
 
 __all__ = [
     "AuthoringError",
@@ -115,6 +129,7 @@ class Example:
     prose_source: str = "authored"  # authored | gallery | comments (tracekit.prose)
     markup: str = "markdown"  # markdown | rst: how intro and text blocks are written
     texts: list[TextBlock] = field(default_factory=list)  # text blocks of gallery and comments scripts
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # (line, what was left out and why) for the build
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Example:
@@ -132,6 +147,7 @@ class Example:
             prose_source=d.get("prose_source") or "authored",
             markup=d.get("markup") or "markdown",
             texts=[TextBlock(**t) for t in d.get("texts") or []],
+            warnings=[(int(line), str(text)) for line, text in d.get("warnings") or []],
         )
 
 
@@ -439,6 +455,8 @@ class _Reader:
         self.text_lines: set[int] = set()
         self.bound: set[str] | None = None  # names the module binds anywhere, and the builtins
         self.block_prose: list[_BlockProse] = []
+        self.warnings: list[tuple[int, str]] = []
+        self.header = jupytext_header(self.lines)
 
     def error(self, line: int, message: str) -> AuthoringError:
         """An AuthoringError for LINE of this file."""
@@ -450,6 +468,8 @@ class _Reader:
         title, intro = self._docstring()
         if self.source != "authored":
             self._text_blocks()
+        if self.source == "percent":
+            title, intro = self._percent_title(title, intro)
         trailing = self._trailing_directives()
         events: list[tuple[int, int, Any]] = [(c.line, 0, c) for c in self.skeleton.comments if c.standalone]
         events += [(u.first, 1, u) for u in self.skeleton.units]
@@ -487,6 +507,7 @@ class _Reader:
         listing = self._listing()
         example = Example(self.display, title, intro, self.options, listing, self.items, self.probes, self.hidden)
         example.prose_source, example.markup, example.texts = self.source, self.markup, self.texts
+        example.warnings = self.warnings
         return example
 
     # ─ docstring ─
@@ -515,7 +536,7 @@ class _Reader:
                 values = _parse_directive(self.display, comment.line, comment.text)
                 forced.update({k: v for k, v in values.items() if k in ("prose", "markup")})
         comments = self._comment_lines()
-        self.source = forced.get("prose") or detect_source(comments)
+        self.source = forced.get("prose") or detect_source(comments, self.lines)
         # sphinx-gallery's own scripts without cells (a docstring and comments) are RST too
         rst = self.source == "gallery" or (self.source == "comments" and looks_like_rst(ast.get_docstring(self.tree)))
         self.markup = forced.get("markup") or ("rst" if rst else "markdown")
@@ -536,15 +557,52 @@ class _Reader:
             text, line = comment.text, comment.line
             if _DIRECTIVE_RE.match(text) or (line == 1 and text.startswith("#!")) or (line <= 2 and _COOKIE_RE.match(text)):
                 skip.add(line)
+        if self.source == "percent" and self.header is not None:
+            # Jupytext's YAML header is metadata (its title is read by _percent_title), never shown
+            header = range(self.header.first, self.header.last + 1)
+            skip.update(header)
+            self.removed.update(header)
         statements = []
         for unit in self.skeleton.units:
             if unit.docstring or unit.clause:
                 continue
             raw = self.lines[unit.first - 1]
             statements.append(Statement(unit.first, unit.end, len(raw) - len(raw.lstrip())))
-        self.texts = text_blocks(self.source, self._comment_lines(), statements, self.lines, skip)
+        comments = self._comment_lines()
+        self.texts = text_blocks(self.source, comments, statements, self.lines, skip, self.markup)
         for block in self.texts:
             self.text_lines.update(range(block.line, block.end_line + 1))
+        if self.source != "percent":
+            return
+        for first, last in raw_cells(comments, self.lines, skip):
+            self.removed.update(range(first, last + 1))
+            self.warnings.append((first, f"raw cell (lines {first}-{last}) left out: it is neither Python nor prose"))
+        for c in comments:
+            body = c.text[1:].lstrip(" ")
+            if c.line not in self.text_lines and c.line not in skip and MAGIC.match(body):
+                # Jupytext comments magics out; the page shows them as written, marked not run
+                self.shown[c.line] = " " * c.indent + body
+
+    def _percent_title(self, title: str, intro: str) -> tuple[str, str]:
+        """A percent script's title: the Jupytext header's `title`, else (without a docstring) the
+        `# Heading` opening its first Markdown cell, when that cell comes before any code."""
+        if self.header is not None and self.header.title:
+            if title != self.header.title and ast.get_docstring(self.tree) is not None:
+                intro = f"{title}\n\n{intro}".strip("\n")  # the docstring's first line is text then
+            return self.header.title, intro
+        if ast.get_docstring(self.tree) is not None or not self.texts:
+            return title, intro
+        first = self.texts[0]
+        code = [u.first for u in self.skeleton.units if not u.docstring]
+        heading = re.match(r"#\s+(.+?)\s*#*\s*(?:\n|$)", first.text)
+        if heading is None or (code and code[0] < first.line):
+            return title, intro
+        self.texts.pop(0)
+        rest = first.text[heading.end() :].strip("\n")
+        if first.code_first:  # the cell also explains code: keep it as a block without its heading
+            self.texts.insert(0, TextBlock(first.line, first.end_line, rest, first.code_first, first.code_last))
+            rest = ""
+        return heading.group(1), rest
 
     # ─ comments inside statements ─
 
@@ -884,6 +942,9 @@ def _bound_names(tree: ast.Module) -> set[str]:
 
 def peek_docstring(text: str, stem: str) -> tuple[str, str, int]:
     """Title, intro and last line of the module docstring of TEXT, even when TEXT is not a valid example."""
+    header = jupytext_header(_NEWLINE_RE.split(text))
+    if header is not None and header.title:
+        return header.title, "", 0
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):

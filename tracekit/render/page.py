@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..prose import as_typed
+from ..prose import as_typed, magic_note
 from ..protocol import NOT_RUN_REASONS
 from ..source import Example, Item
 from ..trace import ErrorInfo, Line, Record, Trace
@@ -172,6 +172,9 @@ class PageBuilder:
             for n in range(it.number, max(it.end_number, it.number) + 1):
                 self.item_at.setdefault(n, it)
         self.err_number = self.line_map.get(self.err_line) if self.err_line is not None else None
+        # a percent script's magics and shell commands are shown as written, and were not run
+        percent = example.prose_source == "percent"
+        self.magic = {ll.number: magic_note(ll.text) for ll in self.listing if percent and magic_note(ll.text)}
         self.has_from_run = False
         self.unexplained = 0
         self.code_ids: set[int] = set()  # listing numbers shown as a code line with id f-N
@@ -322,7 +325,7 @@ class PageBuilder:
                 groups.append(self.statement_group(it, span))
                 i += len(span)
                 continue
-            note = f"continues line {it.number}" if it is not None and it.number != n else ""
+            note = f"continues line {it.number}" if it is not None and it.number != n else self.magic.get(n, "")
             code_line = CodeLine(n, self.hl_by_number.get(n, Markup("")))
             prev = groups[-1] if groups else None
             if prev is not None and prev.plain and prev.note == note:
