@@ -407,3 +407,96 @@ def test_run_command_writes_figures_where_asked(tmp_path: Path) -> None:
     (figure,) = trace["figures"]
     assert figure["line"] == 4 and figure["alt"] == "rising"
     assert (tmp_path / "figs" / figure["file"]).read_bytes().startswith(b"\x89PNG")
+
+
+CELLS = '''\
+"""
+Five figures
+============
+
+One figure per cell, shown once at the end.
+"""
+import matplotlib.pyplot as plt
+
+
+def draw(values):
+    plt.plot(values)
+
+
+# %%
+# First figure.
+f1 = plt.figure()
+draw([1, 2, 3])
+
+# %%
+# Second figure, saved in its own cell.
+f2 = plt.figure()
+plt.plot([3, 2, 1])
+f2.savefig("second.png")
+
+# %%
+# Third figure.
+f3 = plt.figure()
+plt.bar([1, 2], [2, 1])
+
+# %%
+# The first figure again, and a fourth.
+f1.axes[0].set_title("first, again")
+f4 = plt.figure()
+plt.plot([0, 0, 1])
+
+# %%
+# Fifth figure, then show.
+f5 = plt.figure()
+plt.plot([5, 5])
+plt.show()
+print(plt.get_fignums())
+'''
+
+
+def test_each_cell_shows_the_figures_it_changed(tmp_path: Path) -> None:
+    import re
+
+    from tracekit import build
+
+    (tmp_path / "ex").mkdir()
+    (tmp_path / "ex" / "cells.py").write_text(CELLS)
+    build([tmp_path / "ex" / "cells.py"], output=tmp_path / "out", jobs=1)
+    t = json.loads((tmp_path / "out" / "cells.json").read_text())
+    assert t["status"] == "ok" and t["stdout"] == "[1, 2, 3, 4, 5]\n"  # nothing closed on the script's behalf
+    # drawn by a function of the first cell: shown in the cell that called it (line 17);
+    # savefig shows the second where it was saved, not again at the cell's end
+    assert where(t) == [(17, 0), (23, 0), (28, 0), (32, 0), (34, 0), (40, 0)]
+    assert [f["alt"] for f in t["figures"]] == ["Figure 1", "Figure 2", "Figure 3", "first, again", "Figure 4", "Figure 5"]
+    assert len({f["file"] for f in t["figures"]}) == 6
+    page = (tmp_path / "out" / "cells.html").read_text()
+    cards = re.findall(r'<article class="card card-section".*?</article>', page, re.S)
+    # the code before the first cell, then the five cells; only the fifth figure is under plt.show()
+    assert [c.count('<figure class="fig"') for c in cards] == [0, 1, 1, 1, 2, 1]
+    assert page.count('<figure class="fig"') == 6
+
+
+def test_a_cell_ends_at_the_first_statement_of_the_next(tmp_path: Path) -> None:
+    r = run(
+        tmp_path,
+        """\
+        import matplotlib.pyplot as plt
+        for i in range(2):
+            plt.plot([0, i])
+        # %%
+        # Show the earlier figure, then a new one.
+        plt.show()
+        plt.figure()
+        plt.plot([1, 0])
+        plt.show()
+        """,
+        cells=[4],
+    )
+    # the loop's figure is captured when line 6 starts (on its last hit of line 3), so plt.show()
+    # on line 6 has nothing left to show; line 9 shows the figure drawn in its own cell
+    assert where(r.trace) == [(3, 1), (9, 0)]
+
+
+def test_without_cells_show_collects_every_changed_figure(tmp_path: Path) -> None:
+    r = run(tmp_path, CELLS)
+    assert where(r.trace) == [(23, 0), (40, 0), (40, 0), (40, 0), (40, 0)]

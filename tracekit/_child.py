@@ -493,13 +493,13 @@ def _install_figures(run: _Run, spec: dict, hooks: dict) -> None:
                 max_figures=spec.get("max_figures", _figures.DEFAULT_MAX_FIGURES),
                 max_size=spec.get("figure_max_size") or _figures.DEFAULT_MAX_SIZE,
             )
+            run.figures.cells = bool(spec.get("cells"))
             _runtime._IMAGER = run.figures.image
         return run.figures
 
     def patch(method: str) -> Any:
         def hook(mod: Any) -> None:
             try:  # never break the script's import
-            run.figures.cells = bool(spec.get("cells"))
                 getattr(figures(), method)(mod)
             except Exception:
                 pass

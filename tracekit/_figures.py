@@ -7,7 +7,13 @@ matplotlib figures are captured as PNG files on the script line that completes t
 - ``fig.savefig(...)`` / ``plt.savefig(...)``: that figure, on the line that called it, after the
   real savefig;
 - closing a figure (``plt.close``) or the end of the script: a figure changed since its last
-  capture, on the last script line that drew on it (no later line touched it).
+  capture, on the last script line that drew on it (no later line touched it);
+- the end of a cell (in a script read as cells: gallery, percent or comment sections), when
+  the next cell's first statement starts: every open figure changed since its last capture.
+
+In a script with cells, a figure captured at the end of a cell, on closing or at the end of the
+script is shown on the last line *of the module's own code* that drew on it, so that a figure
+drawn by a function defined in an earlier cell stays in the cell that called it.
 
 A figure "changes" when it becomes stale (matplotlib marks a figure stale whenever anything on it
 changes); the line running at that moment is remembered as the last line that drew on it.
@@ -37,7 +43,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-__all__ = ["Figures"]
+__all__ = ["Figures", "gate_cells"]
 
 DEFAULT_DPI = DEFAULT_FIGURE_DPI
 DEFAULT_MAX_SIZE = DEFAULT_FIGURE_MAX_SIZE
@@ -57,12 +63,13 @@ def _png_size(data: bytes) -> tuple[int, int]:
 class _State:
     """What is known of one figure: the last script line that drew on it, and whether it changed."""
 
-    __slots__ = ("line", "stmt", "record", "dirty", "last")
+    __slots__ = ("line", "stmt", "record", "top", "dirty", "last")
 
     def __init__(self) -> None:
         self.line: int | None = None
         self.stmt: int | None = None
         self.record: dict | None = None
+        self.top: tuple | None = None  # (line, statement, record) in the module's own code (scripts with cells)
         self.dirty = True
         self.last: str | None = None  # file of its last capture
 
@@ -115,6 +122,7 @@ class Figures:
         self.images = 0
         self._savefig: Any = None  # the real Figure.savefig
         self._gcf: Any = None  # matplotlib._pylab_helpers.Gcf, once pyplot is imported
+        self.cells = False  # the script is read as cells: captures not on a show/savefig line go to the module's line
 
     # import hooks: run right after the script imports matplotlib.figure / matplotlib.pyplot ---
     def patch_figure(self, mod: Any) -> None:
@@ -221,6 +229,8 @@ class Figures:
         line, s, record = self.rec.locate(frame)
         if line is not None:  # a change from outside the script keeps the last script line
             st.line, st.stmt, st.record = line, s, record
+            if self.cells:
+                st.top = self.rec.locate(_module_frame(frame, self.rec.filename))
         st.dirty = True
 
     def _open_figures(self) -> list:
@@ -250,9 +260,17 @@ class Figures:
             st = self.state.get(fig)
             if st is None or not st.dirty:
                 return  # never drawn on: nothing to show
-            self._capture(fig, st.line, st.stmt, st.record)
+            if self.cells and st.top is not None:
+                self._capture(fig, *st.top)
+            else:
+                self._capture(fig, st.line, st.stmt, st.record)
         except Exception:
             pass
+
+    def cell_end(self) -> None:
+        """A cell ended: capture every open figure changed in it, in it."""
+        for fig in self._open_figures():
+            self._capture_last(fig)
 
     def finish(self) -> None:
         """End of the script: capture every open figure changed since its last capture."""
@@ -394,6 +412,72 @@ class Figures:
         if self.skipped:
             out["figure_limit"] = f"{len(self.entries)} figures captured; {self.skipped} more were not"
         return out
+
+
+def _module_frame(frame: Any, filename: str) -> Any:
+    """The outermost frame of the script's own file on FRAME's stack (its module code)."""
+    found = None
+    while frame is not None:
+        if frame.f_code.co_filename == filename:
+            found = frame
+        frame = frame.f_back
+    return found
+
+
+class _CellGate:
+    """Stands in for the hit counter of a cell's first statement: its first ``next()`` ends the
+    cell before (END), then it puts the real counter back, so the statement costs as before."""
+
+    __slots__ = ("counters", "index", "real", "end")
+
+    def __init__(self, counters: list, index: int, end: Any) -> None:
+        self.counters = counters
+        self.index = index
+        self.real = counters[index]
+        self.end = end
+
+    def __iter__(self) -> _CellGate:
+        return self
+
+    def __next__(self) -> int:
+        self.counters[self.index] = self.real
+        try:
+            self.end()
+        except Exception:
+            pass
+        return next(self.real)
+
+    def __repr__(self) -> str:
+        return repr(self.real)
+
+
+def gate_cells(rec: Any, starts: list, figures: Any) -> None:
+    """End a cell when the first module-level statement of the next one starts.
+
+    STARTS: the first line of every cell after the first (its marker or text block). FIGURES()
+    gives the run's Figures, or None while the script has not imported matplotlib.
+    """
+    bounds = sorted({int(n) for n in starts})
+    stmts = rec.stmts
+    chosen: dict[int, int] = {}  # cell start → its first statement
+    for s, st in enumerate(stmts):
+        line, kind, fn = st[0], st[2], st[3]
+        if fn is not None or kind in ("loopend", "blockend") or rec.count_of[s] != s:
+            continue
+        for i, start in enumerate(bounds):
+            stop = bounds[i + 1] if i + 1 < len(bounds) else None
+            if line >= start and (stop is None or line < stop):
+                if start not in chosen or line < stmts[chosen[start]][0]:
+                    chosen[start] = s
+                break
+
+    def end() -> None:
+        figs = figures()
+        if figs is not None:
+            figs.cell_end()
+
+    for s in chosen.values():
+        rec.counters[s] = _CellGate(rec.counters, s, end)
 
 
 def _as_image_array(v: Any) -> Any:

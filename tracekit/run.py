@@ -70,7 +70,6 @@ class RunResult:
     trace_path: Path | None
     seconds: float
     figures: dict[str, bytes] = field(default_factory=dict)
-
     #: files the script wrote under ROOT, when ``trace_file`` was given a ROOT (paths relative to
     #: it, POSIX; a folder it made and left empty ends in ``/``): through Python, or inside a
     #: folder it made
@@ -78,6 +77,7 @@ class RunResult:
     #: other files new or changed in the script's folder while it ran (written by native code,
     #: or by another process working there at the same time)
     written_found: list[str] = field(default_factory=list)
+
 
 def _display_path(script: str) -> str:
     try:
@@ -145,9 +145,9 @@ def trace_file(
     figure_dpi: Any = _UNSET,
     max_figures: Any = _UNSET,
     figure_max_size: Any = _UNSET,
-) -> RunResult:
     root: str | os.PathLike | None = None,
     cells: Iterable[int] | None = None,
+) -> RunResult:
     """Run SCRIPT with ARGS in a child process, recording it; return its exit status and trace.
 
     OPTIONS (a RunOptions, e.g. ``Config.run_options()``) gives every run option at once; the
@@ -165,7 +165,6 @@ def trace_file(
     their autograd graph recorded, as the tensor on a ``.backward()`` line always does.
     LAST_HITS ({line: its hit count in an earlier run of the same script}) makes a run that
     records only the last hit of those lines (see tracekit.lasthit).
-    """
 
     The script runs in CWD (default: this process's folder) with ``sys.argv[0]`` its path from
     there, as ``cd CWD && python SCRIPT`` would. With ROOT (the examples root of a build), paths
@@ -173,6 +172,7 @@ def trace_file(
     ``RunResult.written`` lists the files the script wrote under ROOT. CELLS: the first line of
     every cell after the first (a script read as cells); each cell's changed figures are
     captured when it ends.
+    """
     given = dict(
         device=device,
         seed=seed,
@@ -208,11 +208,11 @@ def trace_file(
         "image_lines": sorted({int(n) for n in (image_lines or ())}),
         "last_hits": {str(k): int(v) for k, v in (last_hits or {}).items()},
         "graph_lines": sorted({int(n) for n in (graph_lines or ())}),
-    }
         "cells": sorted({int(n) for n in (cells or ())}),
-    from ._codecache import PKG_PARENT, prepare
+    }
     if root is not None:
         spec.update(root=os.path.realpath(root), written=str(Path(tmpdir) / "written.json"))
+    from ._codecache import PKG_PARENT, prepare
     from .instrument import InstrumentError, ReservedNameError
 
     pyc: str | None
@@ -343,6 +343,7 @@ def trace_file(
                 trace_mod.atomic_write(target, payload)
     if trace_path is not None:
         trace_mod.write_json(out_path, data)
+    written = _read_written(Path(tmpdir) / "written.json") if root is not None else {}
     _cleanup(tmpdir)
     return RunResult(
         exit_status=code,
@@ -382,7 +383,6 @@ def _read_written(path: Path) -> dict[str, list[str]]:
 def _cut_message(limit: int) -> str:
     return f"output passed the limit of {limit} bytes (written to stdout and stderr by the script and the processes it started); the rest was not kept"
 
-    written = _read_written(Path(tmpdir) / "written.json") if root is not None else {}
 
 _SUPERVISOR = str(Path(__file__).with_name("_supervisor.py"))
 

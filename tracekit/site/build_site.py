@@ -149,6 +149,7 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retr
     try:
         if todo:
             abort = _run_all(builder, todo, keyed, manifest, env, outcomes)
+            builder.name_found_written()
     except BuildInterrupted as e:
         interrupted = e
     except DiskFull as e:  # what finished before is merged; the rest stays as it was

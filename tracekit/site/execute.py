@@ -38,8 +38,12 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
         running.add(rel)
     started = time.monotonic()
     try:
+        from .._orphans import adopt
         from ..run import DeviceUnavailable, trace_file
         from ..source import AuthoringError, read_example
+
+        # What an example's killed supervisor leaves is reparented to the build, which ends it.
+        adopt()
 
         path = plan.root / rel
         with _parse_lock:
@@ -50,12 +54,16 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
         options = plan.config.run_options().merged(example.options or {})
         image_lines = [item.line for item in example.items if item.image]
         graph_lines = [item.line for item in example.items if item.graph]
+        cells = cell_starts(example, path)
+        # As `cd its_folder && python its_file.py` would run it; paths in the trace stay
+        # relative to the examples root, and files it writes there are named.
+        where: dict[str, Any] = dict(cwd=str(path.parent), root=str(plan.root), cells=cells)
         if cancel.is_set():
             return None
         last_seconds = 0.0
         try:
             result = trace_file(
-                path, options=options, capture=True, probes=example.probes, cwd=str(plan.root), env=env_vars, image_lines=image_lines, graph_lines=graph_lines
+                path, options=options, capture=True, probes=example.probes, env=env_vars, image_lines=image_lines, graph_lines=graph_lines, **where
             )
             if options.last_hit:
                 from ..lasthit import with_last_hits
@@ -66,11 +74,11 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
                         options=options,
                         capture=True,
                         probes=example.probes,
-                        cwd=str(plan.root),
                         env=env_vars,
                         image_lines=image_lines,
                         graph_lines=graph_lines,
                         last_hits=line_hits,
+                        **where,
                     )
 
                 last_seconds = with_last_hits(result, options.hits, rerun)
@@ -80,6 +88,18 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
     finally:
         with running_lock:
             running.discard(rel)
+
+
+def cell_starts(example: Any, path: Any) -> list[int]:
+    """The first line of every cell after the first, in a script read as cells: each text block
+    at the top level (gallery and percent cells, comment sections). `#:` prose makes no cells."""
+    if getattr(example, "prose_source", "authored") == "authored" or not example.texts:
+        return []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    return sorted({t.line for t in example.texts if 0 < t.line <= len(lines) and not lines[t.line - 1][:1].isspace()})
 
 
 def _kill_children(token: str) -> None:

@@ -21,6 +21,8 @@ from .plan import _Keyed, _options, _Plan
 from .report import Reporter
 from .results import BuildError, BuildInterrupted, Failure, Outcome
 
+MAX_WRITTEN_NAMED = 10  # files an example wrote, named one a line; the rest are counted
+
 # ─────────────────────────────────────────────────────────────────────────────
 # Turning a run into pages
 # ─────────────────────────────────────────────────────────────────────────────
@@ -120,6 +122,10 @@ class _Builder:
     def __init__(self, plan: _Plan, reporter: Reporter, *, force: bool, fail_fast: bool, jobs: int) -> None:
         self.plan = plan
         self.out = plan.out
+        # files found changed in an example's folder, not written through Python by it: named
+        # at the end of the runs, when every example's own files are known
+        self.found_written: dict[str, list[str]] = {}
+        self.claimed_written: set[str] = set()
         self.reporter = reporter
         self.force = force
         self.fail_fast = fail_fast
@@ -273,6 +279,36 @@ class _Builder:
                     self.asset_files[rel] = (Path(tmp) / rel).read_bytes()
         return self.assets
 
+    def _name_written(self, display: str, result: Any) -> None:
+        """Say which files the example wrote inside the examples folder: they are not part of the site."""
+        out = self.out.resolve()
+
+        def kept(paths: Any) -> list[str]:
+            return [p for p in paths or () if not _is_inside((self.plan.root / p).resolve(), out)]
+
+        paths = kept(getattr(result, "written", None))
+        self.claimed_written.update(paths)
+        self._say_written(display, paths)
+        for p in kept(getattr(result, "written_found", None)):
+            self.found_written.setdefault(p, []).append(display)
+
+    def name_found_written(self) -> None:
+        """After the runs: name the files found changed in examples' folders that no example wrote through Python."""
+        by_writers: dict[str, list[str]] = {}
+        for p, displays in sorted(self.found_written.items()):
+            if p not in self.claimed_written:
+                by_writers.setdefault(" or ".join(sorted(set(displays))), []).append(p)
+        for who, paths in sorted(by_writers.items()):
+            self._say_written(who, paths)
+        self.found_written = {}
+
+    def _say_written(self, who: str, paths: list[str]) -> None:
+        root = self.plan.root
+        for p in paths[:MAX_WRITTEN_NAMED]:
+            self.reporter.warn(f"{who} wrote {_display(root / p)}{'/' if p.endswith('/') else ''} (not part of the site)")
+        if len(paths) > MAX_WRITTEN_NAMED:
+            self.reporter.warn(f"{who} wrote {len(paths) - MAX_WRITTEN_NAMED} more files inside {_display(root)} (not part of the site)")
+
     # one finished run → pages + record
     def finish(self, rel: str, keyed: _Keyed, ran: _Ran, manifest: Manifest, env: dict) -> Outcome:
         display = self.display(rel)
@@ -297,6 +333,7 @@ class _Builder:
             status, failures = _classify(example, trace)
             hits = sum(int(line.get("hits") or 0) for line in trace.get("lines") or [])
             detail = "\n".join(str(trace.get("stderr") or "").rstrip().splitlines()[-20:])
+            self._name_written(display, ran.result)
         html_rel, json_rel = _page_paths(rel)
         outcome = Outcome(
             rel, display, status, seconds=ran.seconds, last_seconds=ran.last_seconds, hits=hits, failures=failures, detail=detail if failures else ""
@@ -466,7 +503,7 @@ class _Builder:
         from ..chapter import Chapter
         from ..notebook import notebook_json
         from ..render import render_page
-        from ..render.bookview import ChapterPart, chapter_parts, nav_view, render_chapter, render_toc, source_link_map
+        from ..render.bookview import ChapterPart, chapter_parts, chapter_warnings, nav_view, render_chapter, render_toc, source_link_map
         from ..render.markup import links
         from ..source import Example
         from .book_site import DOWNLOADS, chapter_html, make_book, read_chapters
@@ -542,6 +579,8 @@ class _Builder:
             else:
                 chapter = res.chapter
                 parts = chapter_parts(chapter, book, {t: loaded.get(t) or "" for t in {e.target for e in chapter.embeds}} | _missing(res), html_rel)  # type: ignore[operator]
+                for warning in chapter_warnings(rel, parts):  # markup shown as text, prose cut: the author should know
+                    self.reporter.warn(warning)
             html = render_chapter(chapter, parts, nav_view(book, rel, site_title=cfg.title), assets=assets, html_rel=html_rel)
             site[html_rel] = put(html_rel, html.encode("utf-8"))
         index = render_toc(book, title=cfg.title, description=cfg.description, assets=assets).encode("utf-8")
