@@ -279,3 +279,126 @@ def test_tracekit_run_at_a_terminal_reads_stdin_and_ctrl_c_interrupts_the_script
     code, screen = _at_a_terminal([sys.executable, "-m", "tracekit", "run", *timeout, "ask.py"], tmp_path)
     assert "got alice" in screen and "KeyboardInterrupt" in screen
     assert code == -signal.SIGINT  # as python itself ends
+
+
+KILLS_SUPERVISOR = """\
+import os, signal, sys, time
+# a double-forked daemon in a session of its own, which writes its pid where the test reads it
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv(sys.executable, [sys.executable, "-c", "import os, time; open({pidfile!r} + '.tmp', 'w').write(str(os.getpid())); os.rename({pidfile!r} + '.tmp', {pidfile!r}); time.sleep(120)", {marker!r}])
+    os._exit(0)
+os.wait()
+end = time.monotonic() + 10
+while not os.path.exists({pidfile!r}) and time.monotonic() < end:
+    time.sleep(0.01)
+os.kill(os.getppid(), signal.{signal})
+time.sleep(120)
+"""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="containment by subreaper and cgroup is Linux's")
+@pytest.mark.parametrize("signame", ["SIGKILL", "SIGSTOP"])
+def test_an_example_that_kills_or_stops_its_supervisor_fails_and_leaves_nothing(tmp_path: Path, containment: str, signame: str) -> None:
+    marker = f"contain-{os.getpid()}-{containment}-{signame}-supervisor"
+    pidfile = tmp_path / "daemon.pid"
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    (examples / "rogue.py").write_text(KILLS_SUPERVISOR.format(pidfile=str(pidfile), marker=marker, signal=signame))
+    (tmp_path / "pyproject.toml").write_text("[tool.tracekit]\ntimeout = 60\n")
+    env = dict(os.environ, TRACEKIT_CACHE_DIR=str(tmp_path / "cache"))
+
+    def build() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "tracekit", "build", "examples", "-o", "site"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    try:
+        started = time.monotonic()
+        first = build()
+        assert time.monotonic() - started < 40  # a stopped supervisor is not waited for until the timeout
+        assert first.returncode == 1, first.stderr
+        assert "rogue.py: crashed: the example killed its supervisor (" in first.stderr
+        assert "internal error" not in first.stderr and "Traceback" not in first.stderr
+        daemon = int(pidfile.read_text())
+        assert not _pid_alive(daemon) and alive(marker) == []
+        page = (tmp_path / "site" / "rogue.html").read_text(encoding="utf-8")
+        assert "The example killed or stopped the process that supervised its run" in page
+        # the failure is cached like any other: the next build runs nothing
+        pidfile.unlink()
+        again = build()
+        assert again.returncode == 1
+        assert "0 run, 1 up to date" in again.stdout
+        assert "rogue.py: crashed: the example killed its supervisor (" in again.stderr
+        assert not pidfile.exists()
+    finally:
+        _cleanup(marker)
+
+
+def test_a_python_error_in_the_supervisor_stays_an_internal_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracekit.run as run_mod
+
+    broken = tmp_path / "broken_supervisor.py"
+    broken.write_text("raise ValueError('the supervisor broke')\n")
+    monkeypatch.setattr(run_mod, "_SUPERVISOR", str(broken))
+    script = tmp_path / "s.py"
+    script.write_text("x = 1\n")
+    with pytest.raises(RuntimeError, match=r"^the supervisor of the run ended with status 1: ValueError: the supervisor broke$"):
+        trace_file(script, capture=True, cwd=tmp_path)
+
+
+FAULT_FLOOD = """\
+import ctypes, os
+x = 1
+for _ in range(800):  # 50 MiB into the fault log, then a crash that dumps its stack there
+    os.write(3, b"junk " * 13107)
+ctypes.string_at(0)
+"""
+
+
+def test_the_fault_log_is_a_capped_pipe_the_crash_still_names_its_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracemalloc
+
+    import tracekit.run as run_mod
+
+    sizes: list[int] = []
+    crash_line = run_mod._crash_line
+
+    def measured(fault_log: Path, script: str) -> int | None:
+        sizes.append(fault_log.stat().st_size)
+        return crash_line(fault_log, script)
+
+    monkeypatch.setattr(run_mod, "_crash_line", measured)
+    script = tmp_path / "flood.py"
+    script.write_text(FAULT_FLOOD)
+    tracemalloc.start()
+    try:
+        result = trace_file(script, capture=True, cwd=tmp_path, timeout=60)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.trace["status"] == "crashed"
+    assert result.trace["error"]["message"] == "killed by SIGSEGV"
+    assert result.trace["error"]["line"] == 5  # the stack, written last, was kept
+    assert len(sizes) == 1 and 0 < sizes[0] <= 1 << 20
+    assert peak < 16 << 20  # the build never held the 50 MiB
+
+
+def test_an_example_flooding_its_fault_log_still_gets_its_page(tmp_path: Path) -> None:
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    (examples / "flood.py").write_text('"""Floods the fault log."""\n' + FAULT_FLOOD)
+    result = subprocess.run([sys.executable, "-m", "tracekit", "build", "examples", "-o", "site"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "examples/flood.py:6: crashed: killed by SIGSEGV" in result.stderr
+    page = (tmp_path / "site" / "flood.html").read_text(encoding="utf-8")
+    assert "killed by SIGSEGV" in page and "junk junk" not in page

@@ -441,10 +441,16 @@ def boot() -> None:
         import _thread
 
         _thread.start_new_thread(_watchdog, (run, float(spec["timeout"]), _thread.get_ident()))
-    if spec.get("fault_log"):
+    if spec.get("fault_fd") is not None:
         import faulthandler
 
-        # A crash (segfault, abort) dumps the stack here, so the parent can name the line.
+        # A crash (segfault, abort) dumps the stack into the supervisor's pipe, so the parent
+        # can name the line. The script's subprocesses do not get it, as they would not a file.
+        os.set_inheritable(spec["fault_fd"], False)
+        faulthandler.enable(file=spec["fault_fd"], all_threads=False)
+    elif spec.get("fault_log"):
+        import faulthandler
+
         run.fault_file = open(spec["fault_log"], "w")
         faulthandler.enable(file=run.fault_file, all_threads=False)
     if spec.get("written") and spec.get("root"):

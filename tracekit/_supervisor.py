@@ -11,6 +11,9 @@ starts in milliseconds). It
   writable here, and kills it whole with ``cgroup.kill`` (a fork storm cannot outrun that);
 * reads the script's fds 1 and 2 through pipes and keeps at most ``limit`` bytes of both
   together, draining the rest;
+* gives the script its fault log (where faulthandler dumps the stack of a crash) as fd 3, a
+  pipe of which it keeps the last ``_FAULT_LIMIT`` bytes: the script can write to the fd, and
+  tracekit reads no file of the script's making whole;
 * when the script ends, times out, or the build goes away (EOF on the watch pipe, whose
   write end only the build holds) or sends SIGTERM: kills every descendant and reaps them
   until none is left, then writes its result (the script's exit status, whether it was cut)
@@ -31,6 +34,26 @@ from typing import Any
 _PR_SET_CHILD_SUBREAPER = 36
 _CHUNK = 1 << 16
 _LIMIT_GRACE = 1.0  # seconds a script past the output limit gets to stop itself (and write its trace)
+FAULT_FD = 3  # the script's fault log
+_FAULT_LIMIT = 1 << 20  # bytes of it kept: the last ones, where a crash's stack ends up
+
+
+def _pipe_to(fd: int) -> int:
+    """A pipe whose write end is FD (inheritable, for the script); returns its read end.
+
+    Nothing of the supervisor's may be at FD (``main`` moves the watch pipe off it).
+    """
+    r, w = os.pipe()
+    if r == fd:
+        moved = os.dup(r)  # FD is taken, so this is another number
+        os.close(r)
+        r = moved
+    if w != fd:
+        os.dup2(w, fd)
+        os.close(w)
+    os.set_inheritable(fd, True)
+    os.set_blocking(r, False)
+    return r
 
 
 def _become_subreaper() -> bool:
@@ -59,7 +82,31 @@ def _cgroup2_mount() -> str | None:
 
 def _make_cgroup() -> str | None:
     """A new cgroup below this process's own, when that one is delegated to us (writable)."""
-    if os.environ.get("TRACEKIT_NO_CGROUP") or not sys.platform.startswith("linux"):
+    if os.environ.get("TRACEKIT_NO_CGROUP"):
+        return None
+    base = _cgroup_base()
+    if base is None:
+        return None
+    _sweep_cgroups(base)
+    path = cgroup_path(base, os.getpid())
+    try:
+        os.mkdir(path)
+    except OSError:
+        return None
+    if not os.path.exists(os.path.join(path, "cgroup.kill")):
+        _remove_cgroup(path)
+        return None
+    return path
+
+
+def cgroup_path(base: str, supervisor: int) -> str:
+    """The cgroup of the example whose supervisor is SUPERVISOR, below BASE (``_cgroup_base()``)."""
+    return os.path.join(base, f"tracekit-{supervisor}")
+
+
+def _cgroup_base() -> str | None:
+    """This process's own cgroup (v2), where the cgroup of each example is made; None without one."""
+    if not sys.platform.startswith("linux"):
         return None
     mount = _cgroup2_mount()
     if mount is None:
@@ -74,16 +121,7 @@ def _make_cgroup() -> str | None:
     base = os.path.join(mount, own.lstrip("/"))
     if not os.path.exists(os.path.join(base, "cgroup.kill")) and not os.path.exists(os.path.join(mount, "cgroup.controllers")):
         return None
-    _sweep_cgroups(base)
-    path = os.path.join(base, f"tracekit-{os.getpid()}")
-    try:
-        os.mkdir(path)
-    except OSError:
-        return None
-    if not os.path.exists(os.path.join(path, "cgroup.kill")):
-        _remove_cgroup(path)
-        return None
-    return path
+    return base
 
 
 def _sweep_cgroups(base: str) -> None:
@@ -162,10 +200,14 @@ class Supervisor:
         self.cut_at: float | None = None
         self.files: dict[int, Any] = {}
         self.names: dict[int, str] = {}
+        self.fault: int | None = None  # read end of the fault log's pipe
+        self.fault_kept = bytearray()
 
     # starting ---------------------------------------------------------------------------
     def start(self) -> None:
         cfg = self.config
+        if cfg.get("fault"):
+            self.fault = _pipe_to(FAULT_FD)  # first: FAULT_FD is still free
         capture = cfg.get("capture")
         out = err = None
         if capture:
@@ -194,12 +236,53 @@ class Supervisor:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, signal.SIG_DFL)
 
-        self.proc = subprocess.Popen(cfg["cmd"], cwd=cfg.get("cwd"), stdout=out, stderr=err, preexec_fn=enter, restore_signals=True)
+        try:
+            self.proc = subprocess.Popen(
+                cfg["cmd"],
+                cwd=cfg.get("cwd"),
+                stdout=out,
+                stderr=err,
+                preexec_fn=enter,
+                restore_signals=True,
+                pass_fds=(FAULT_FD,) if self.fault is not None else (),
+            )
+        finally:
+            if self.fault is not None:
+                os.close(FAULT_FD)
         if capture:
             os.close(out)  # type: ignore[arg-type]
             os.close(err)  # type: ignore[arg-type]
 
     # output -----------------------------------------------------------------------------
+    def _read_fault(self) -> bool:
+        """Read what the fault log's pipe has, keeping its last _FAULT_LIMIT bytes; False at EOF or when empty."""
+        assert self.fault is not None
+        try:
+            data = os.read(self.fault, _CHUNK)
+        except BlockingIOError:
+            return False
+        except OSError:
+            data = b""
+        if not data:
+            os.close(self.fault)
+            self.fault = None
+            return False
+        self.fault_kept += data
+        if len(self.fault_kept) > 2 * _FAULT_LIMIT:
+            del self.fault_kept[:-_FAULT_LIMIT]
+        return True
+
+    def write_fault(self, path: str) -> None:
+        """Read what is left in the fault log's pipe (its writers are gone or detached), then keep it in PATH."""
+        end = time.monotonic() + 1.0
+        while self.fault is not None and time.monotonic() < end and self._read_fault():
+            pass
+        if self.fault is not None:
+            os.close(self.fault)
+            self.fault = None
+        with open(path, "wb") as f:
+            f.write(self.fault_kept[-_FAULT_LIMIT:])
+
     def _read(self, fd: int) -> bool:
         """Read what FD has; False at EOF."""
         try:
@@ -232,7 +315,7 @@ class Supervisor:
         kill_after = self.config.get("kill_after")
         deadline = time.monotonic() + kill_after if kill_after else None
         while self.code is None:
-            wait_for = list(self.files) + ([watch] if watch is not None else []) + ([pidfd] if pidfd is not None else [])
+            wait_for = list(self.files) + [fd for fd in (self.fault, watch, pidfd) if fd is not None]
             now = time.monotonic()
             tick = 0.05 if pidfd is None else 1.0
             if deadline is not None:
@@ -246,6 +329,8 @@ class Supervisor:
             for fd in ready:
                 if fd in self.files:
                     self._read(fd)
+                elif fd == self.fault:
+                    self._read_fault()
                 elif fd == watch:
                     self.ended_by = "orphaned"
                     return
@@ -319,10 +404,13 @@ class Supervisor:
     def drain(self) -> None:
         """Read what the (now dead) writers left in the pipes."""
         end = time.monotonic() + 1.0
-        while self.files and time.monotonic() < end:
-            ready, _, _ = select.select(list(self.files), [], [], 0.1)
+        while (self.files or self.fault is not None) and time.monotonic() < end:
+            ready, _, _ = select.select(list(self.files) + ([self.fault] if self.fault is not None else []), [], [], 0.1)
             for fd in ready:
-                self._read(fd)
+                if fd == self.fault:
+                    self._read_fault()
+                else:
+                    self._read(fd)
         for fd in list(self.files):
             self.files.pop(fd).close()
 
@@ -340,6 +428,9 @@ def main(argv: list[str]) -> int:
     with open(argv[1], encoding="utf-8") as f:
         config = json.load(f)
     watch = config.get("watch_fd")
+    if watch == FAULT_FD and config.get("fault"):
+        watch = os.dup(watch)  # the fault log's pipe goes to the script at this number
+        os.close(FAULT_FD)
     sup = Supervisor(config)
 
     def on_term(signum: int, frame: Any) -> None:
@@ -368,6 +459,8 @@ def main(argv: list[str]) -> int:
             sup.drain()
         if sup.cgroup is not None:
             _remove_cgroup(sup.cgroup)
+    if sup.ended_by != "orphaned" and config.get("fault"):
+        sup.write_fault(config["fault"])
     if sup.ended_by == "orphaned":
         import shutil
 

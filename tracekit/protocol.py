@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from typing import Any, Literal
 
     Status = Literal["ok", "error", "timeout", "crashed", "limit"]
-    Reason = Literal["exception", "exit", "syntax", "instrument", "timeout", "signal", "output", "memory", "placeholder", "authoring", "trace"]
+    Reason = Literal["exception", "exit", "syntax", "instrument", "timeout", "signal", "output", "memory", "placeholder", "authoring", "trace", "supervisor"]
     Role = Literal["bind", "call", "arg", "result", "value", "expr", "test", "iter", "return", "yield", "change", "graph"]
 
 SCHEMA_VERSION = 1
@@ -26,7 +26,20 @@ SCHEMA_VERSION = 1
 STATUSES: tuple[str, ...] = ("ok", "error", "timeout", "crashed", "limit")
 
 #: why a run did not end well (error.reason in the trace)
-REASONS: tuple[str, ...] = ("exception", "exit", "syntax", "instrument", "timeout", "signal", "output", "memory", "placeholder", "authoring", "trace")
+REASONS: tuple[str, ...] = (
+    "exception",
+    "exit",
+    "syntax",
+    "instrument",
+    "timeout",
+    "signal",
+    "output",
+    "memory",
+    "placeholder",
+    "authoring",
+    "trace",
+    "supervisor",
+)
 
 #: reasons that are the author's own doing on the page and still let the page be read as a run
 AUTHOR_REASONS = frozenset({"syntax", "exit", "placeholder"})
@@ -88,6 +101,7 @@ SPEC_KEYS = frozenset(
         "graph_lines",
         "pkg_parent",
         "fault_log",
+        "fault_fd",
     }
 )
 

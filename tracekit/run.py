@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import trace as trace_mod
+from ._supervisor import _FAULT_LIMIT, FAULT_FD
 from .options import RunOptions
 from .protocol import (
     DEFAULT_FIGURE_DPI,
@@ -219,7 +220,7 @@ def trace_file(
     tables: str | None
     syntax_error: SyntaxError | InstrumentError | None
     try:
-        pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir)
+        pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir, source=_notebook_script(script, tmpdir))
         cmd = [sys.executable, *_interpreter_flags(), pyc]
     except ReservedNameError as e:
         # The script uses tracekit's own names: refuse it, before anything runs.
@@ -233,16 +234,19 @@ def trace_file(
         # Let python itself report the error, byte for byte; nothing of the script runs.
         pyc = tables = None
         syntax_error = e
-        cmd = [sys.executable, *_interpreter_flags(), script]
+        cmd = [sys.executable, *_interpreter_flags(), _runnable(script, tmpdir)]
     except InstrumentError as e:
         # Valid Python beyond what the rewriting handles: run it plain, and say so in the trace.
         pyc = tables = None
         syntax_error = e
-        cmd = [sys.executable, *_interpreter_flags(), script]
+        cmd = [sys.executable, *_interpreter_flags(), _runnable(script, tmpdir)]
     else:
         syntax_error = None
     fault_log = Path(tmpdir) / "fault.log"
-    spec.update(tables=tables, pkg_parent=PKG_PARENT, fault_log=str(fault_log))
+    spec.update(tables=tables, pkg_parent=PKG_PARENT)
+    # Under a supervisor the fault log is a pipe it reads (capped); else a file the child writes.
+    fault_pipe = syntax_error is None and (capture or bool(timeout))
+    spec.update({"fault_fd": FAULT_FD} if fault_pipe else {"fault_log": str(fault_log)})
     spec_path = Path(tmpdir) / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     if syntax_error is None:
@@ -252,10 +256,12 @@ def trace_file(
     supervised: dict[str, Any] | None = None
     try:
         if capture:
-            code, stdout, stderr, supervised = _run_supervised(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=max_output)
+            code, stdout, stderr, supervised = _run_supervised(
+                cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=max_output, fault=fault_pipe
+            )
             killed_for_time = supervised.get("ended_by") == "timeout"
         else:
-            code, killed_for_time = _run_attached(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout)
+            code, killed_for_time = _run_attached(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, fault=fault_pipe)
             stdout = stderr = ""
     except BaseException:
         _cleanup(tmpdir)
@@ -268,7 +274,10 @@ def trace_file(
         raise DeviceUnavailable(message or f"device {device!r} is not available")
     child_data, unreadable = _read_child_trace(child_trace)
     common: dict[str, Any] = dict(hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
-    if child_data is not None:
+    if supervised is not None and supervised.get("ended_by") == "supervisor":
+        # Whatever the child wrote, its run was not supervised to the end.
+        data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=supervised["message"], reason="supervisor", **common)
+    elif child_data is not None:
         data = child_data
         _reconcile(data, code)
     elif unreadable is not None:
@@ -380,15 +389,24 @@ def _read_written(path: Path) -> dict[str, list[str]]:
     return out
 
 
-def _cut_message(limit: int) -> str:
-    return f"output passed the limit of {limit} bytes (written to stdout and stderr by the script and the processes it started); the rest was not kept"
+def _runnable(script: str, tmpdir: str) -> str:
+    """What python runs for SCRIPT uninstrumented: the file, or a notebook's script in the run folder."""
+    written = Path(tmpdir, Path(script).stem + ".py")
+    return str(written) if script.endswith(".ipynb") and written.exists() else script
 
 
-_SUPERVISOR = str(Path(__file__).with_name("_supervisor.py"))
+def _notebook_script(script: str, tmpdir: str) -> bytes | None:
+    """A notebook's percent script (also written to the run folder, for python to report a
+    SyntaxError in it); None for a Python file, which runs as it is."""
+    from .ipynb import is_notebook, script_bytes
+
+    if not is_notebook(script):
+        return None
+    source = script_bytes(script)
+    Path(tmpdir, Path(script).stem + ".py").write_bytes(source)
+    return source
 
 
-def _run_supervised(
-    cmd: list[str], tmpdir: str, *, cwd: Any, env: dict | None, stdin: Any, timeout: float | None, max_output: int | None, attached: bool = False
 ) -> tuple[int, str, str, dict[str, Any]]:
     """Run CMD under a supervisor process (tracekit._supervisor) that leaves nothing behind.
 
@@ -473,7 +491,7 @@ def _stop_supervisor(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def _run_attached(cmd: list[str], tmpdir: str, *, cwd: Any, env: dict | None, stdin: Any, timeout: float | None) -> tuple[int, bool]:
+def _run_attached(cmd: list[str], tmpdir: str, *, cwd: Any, env: dict | None, stdin: Any, timeout: float | None, fault: bool = False) -> tuple[int, bool]:
     """Run CMD sharing this process's terminal and streams, as python would run the script.
 
     With a TIMEOUT, under a supervisor too, so that the timeout, or this process dying, ends
@@ -484,7 +502,7 @@ def _run_attached(cmd: list[str], tmpdir: str, *, cwd: Any, env: dict | None, st
     if timeout:
         old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor gives the script its default
         try:
-            code, _, _, result = _run_supervised(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=None, attached=True)
+            code, _, _, result = _run_supervised(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=None, attached=True, fault=fault)
         finally:
             signal.signal(signal.SIGINT, old_int)
         return code, result.get("ended_by") == "timeout"
@@ -540,7 +558,10 @@ def _crash_line(fault_log: Path, script: str) -> int | None:
     import re
 
     try:
-        text = fault_log.read_text(encoding="utf-8", errors="replace")
+        with open(fault_log, "rb") as f:
+            # its end, where the crash's stack is: the script may have written the rest
+            f.seek(max(0, os.fstat(f.fileno()).st_size - _FAULT_LIMIT))
+            text = f.read(_FAULT_LIMIT).decode("utf-8", "replace")
     except OSError:
         return None
     for m in re.finditer(r'File "(.*)", line (\d+) in ', text):  # most recent call first

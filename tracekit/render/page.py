@@ -578,6 +578,7 @@ _REASONS = {
     "exit": "The script ended itself with a non-zero exit status.",
     "authoring": "tracekit could not read this file as an example, so nothing ran.",
     "trace": "What the run recorded could not be read, so only its output is shown.",
+    "supervisor": "The example killed or stopped the process that supervised its run, so tracekit ended everything it had started.",
 }
 
 
