@@ -220,7 +220,7 @@ def trace_file(
     tables: str | None
     syntax_error: SyntaxError | InstrumentError | None
     try:
-        pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir, source=_notebook_script(script, tmpdir))
+        pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir)
         cmd = [sys.executable, *_interpreter_flags(), pyc]
     except ReservedNameError as e:
         # The script uses tracekit's own names: refuse it, before anything runs.
@@ -234,12 +234,12 @@ def trace_file(
         # Let python itself report the error, byte for byte; nothing of the script runs.
         pyc = tables = None
         syntax_error = e
-        cmd = [sys.executable, *_interpreter_flags(), _runnable(script, tmpdir)]
+        cmd = [sys.executable, *_interpreter_flags(), script]
     except InstrumentError as e:
         # Valid Python beyond what the rewriting handles: run it plain, and say so in the trace.
         pyc = tables = None
         syntax_error = e
-        cmd = [sys.executable, *_interpreter_flags(), _runnable(script, tmpdir)]
+        cmd = [sys.executable, *_interpreter_flags(), script]
     else:
         syntax_error = None
     fault_log = Path(tmpdir) / "fault.log"
@@ -389,24 +389,24 @@ def _read_written(path: Path) -> dict[str, list[str]]:
     return out
 
 
-def _runnable(script: str, tmpdir: str) -> str:
-    """What python runs for SCRIPT uninstrumented: the file, or a notebook's script in the run folder."""
-    written = Path(tmpdir, Path(script).stem + ".py")
-    return str(written) if script.endswith(".ipynb") and written.exists() else script
+def _cut_message(limit: int) -> str:
+    return f"output passed the limit of {limit} bytes (written to stdout and stderr by the script and the processes it started); the rest was not kept"
 
 
-def _notebook_script(script: str, tmpdir: str) -> bytes | None:
-    """A notebook's percent script (also written to the run folder, for python to report a
-    SyntaxError in it); None for a Python file, which runs as it is."""
-    from .ipynb import is_notebook, script_bytes
-
-    if not is_notebook(script):
-        return None
-    source = script_bytes(script)
-    Path(tmpdir, Path(script).stem + ".py").write_bytes(source)
-    return source
+_SUPERVISOR = str(Path(__file__).with_name("_supervisor.py"))
 
 
+def _run_supervised(
+    cmd: list[str],
+    tmpdir: str,
+    *,
+    cwd: Any,
+    env: dict | None,
+    stdin: Any,
+    timeout: float | None,
+    max_output: int | None,
+    attached: bool = False,
+    fault: bool = False,
 ) -> tuple[int, str, str, dict[str, Any]]:
     """Run CMD under a supervisor process (tracekit._supervisor) that leaves nothing behind.
 
@@ -432,10 +432,16 @@ def _notebook_script(script: str, tmpdir: str) -> bytes | None:
         "watch_fd": watch_r,
         "result": str(folder / "supervisor.json"),
         "cleanup": tmpdir,
+        # the child's fd FAULT_FD: a pipe, of which the supervisor keeps the end in this file
+        "fault": str(folder / "fault.log") if fault else None,
     }
     (folder / "supervisor-config.json").write_text(json.dumps(config), encoding="utf-8")
+    from . import _orphans
+    from ._supervisor import _cgroup_base, cgroup_path
+
+    base = None if attached else _cgroup_base()
     try:
-        with open(folder / "supervisor.log", "wb") as log:
+        with open(folder / "supervisor.log", "wb") as log, _orphans.starting():
             proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", _SUPERVISOR, str(folder / "supervisor-config.json")],
                 cwd=cwd,
@@ -447,22 +453,29 @@ def _notebook_script(script: str, tmpdir: str) -> bytes | None:
                 # Under `tracekit run` with a terminal, the script stays in its foreground group.
                 start_new_session=not attached or not _stdin_is_tty(),
             )
+            _orphans.register(proc.pid)
     except BaseException:
         os.close(watch_w)
         raise
     finally:
         os.close(watch_r)
+    stopped = False
     try:
         # The supervisor ends the script at TIMEOUT + grace itself; this wait is the backstop.
-        try:
-            proc.wait(timeout=(timeout + 2 * _GRACE + 10) if timeout else None)
-        except subprocess.TimeoutExpired:
-            _stop_supervisor(proc)
+        stopped = _wait_supervisor(proc, timeout, watch_stops=not attached)
     except BaseException:
         _stop_supervisor(proc)
         raise
     finally:
         os.close(watch_w)
+        _orphans.forget(proc.pid)
+    if not attached and (stopped or (proc.returncode is not None and proc.returncode < 0)):
+        # The example killed or stopped its supervisor: end what it left, and fail the example.
+        cgroup = cgroup_path(base, proc.pid) if base is not None else None
+        _orphans.kill_left(proc.pid, cgroup if cgroup is not None and os.path.isdir(cgroup) else None)
+        how = "stopped it" if stopped else _describe_signal(proc.returncode or -signal.SIGKILL)
+        out, err = _read_capped(folder / "stdout", max_output), _read_capped(folder / "stderr", max_output)
+        return -signal.SIGKILL, out, err, {"ended_by": "supervisor", "message": f"the example killed its supervisor ({how})"}
     try:
         result = json.loads((folder / "supervisor.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -475,10 +488,50 @@ def _notebook_script(script: str, tmpdir: str) -> bytes | None:
     code = result.get("code")
     if not isinstance(code, int):
         code = -signal.SIGKILL
-    keep = max_output if max_output is not None else 0
-    out = (folder / "stdout").read_bytes()[:keep] if (folder / "stdout").exists() else b""
-    err = (folder / "stderr").read_bytes()[:keep] if (folder / "stderr").exists() else b""
-    return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), result
+    return code, _read_capped(folder / "stdout", max_output), _read_capped(folder / "stderr", max_output), result
+
+
+def _read_capped(path: Path, limit: int | None) -> str:
+    """At most LIMIT bytes of PATH, as text ("" when absent): the script can reach the file."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit if limit is not None else 0).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _wait_supervisor(proc: subprocess.Popen, timeout: float | None, *, watch_stops: bool) -> bool:
+    """Wait for the supervisor; True when it was killed here because it stayed stopped.
+
+    A stopped supervisor (the script can send it SIGSTOP) ends nothing: after _GRACE seconds
+    stopped it is killed. One that runs past TIMEOUT and both graces is asked to finish.
+    """
+    from ._orphans import stopped
+
+    backstop = time.monotonic() + timeout + 2 * _GRACE + 10 if timeout else None
+    stopped_since: float | None = None
+    while True:
+        now = time.monotonic()
+        wait = 0.25 if watch_stops else None
+        if backstop is not None:
+            wait = max(0.0, min(wait if wait is not None else backstop - now, backstop - now))
+        try:
+            proc.wait(timeout=wait)
+            return False
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        if watch_stops and stopped(proc.pid):
+            stopped_since = now if stopped_since is None else stopped_since
+            if now - stopped_since >= _GRACE:
+                proc.kill()
+                proc.wait()
+                return True
+        else:
+            stopped_since = None
+        if backstop is not None and now >= backstop:
+            _stop_supervisor(proc)
+            return False
 
 
 def _stop_supervisor(proc: subprocess.Popen) -> None:
