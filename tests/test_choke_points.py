@@ -176,3 +176,28 @@ def test_rst_blocks_share_one_limit_per_file() -> None:
     assert out[3].warnings[0] == f"prose is shown up to {MAX_PROSE_CHARS:,} characters per file; 200,000 more characters are left out"
     assert "<p>… (200,000 more characters not shown)</p>" in out[3]
     assert str(out[3]).count("<p>abc</p>") == 20_000
+
+
+# ── notebooks ────────────────────────────────────────────────────────────────
+
+
+def test_notebook_markdown_cells_hold_run_values_as_text_and_no_refused_links(tmp_path) -> None:
+    from markdown_it import MarkdownIt
+
+    from tracekit.notebook import notebook
+    from tracekit.source import read_example
+
+    source = '"""Title\n\nSee [home](javascript:alert(1)).\n"""\nv = 1\n#: The value is {v}, in code `{v}`.\nx = 1\n'
+    (tmp_path / "ex.py").write_text(source)
+    example = read_example(tmp_path / "ex.py", tmp_path)
+    evil = "<img src=x onerror=alert(1)> *bold* [l](https://x.test)"
+    trace = {"lines": [{"line": 7, "records": [{"hit": 0, "probes": {"v": evil}, "events": []}]}]}
+    cells = [c for c in notebook(example, trace, source)["cells"] if c["cell_type"] == "markdown"]
+    head, prose = "".join(cells[0]["source"]), "".join(cells[1]["source"])
+    assert head == "# Title\n\nSee [home]\\(javascript:alert(1))."
+    assert prose == (
+        "The value is \\<img src=x onerror=alert(1)\\> \\*bold\\* \\[l\\](https://x.test), in code `<img src=x onerror=alert(1)> *bold* [l](https://x.test)`."
+    )
+    html = MarkdownIt("commonmark").render(head + "\n\n" + prose)  # as a notebook viewer reads it
+    assert "<img" not in html and "<em>" not in html and "<a " not in html
+    assert "The value is &lt;img src=x onerror=alert(1)&gt; *bold* [l](https://x.test)," in html

@@ -21,6 +21,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._jsonio import dumps
+from ._placeholders import literal_spans
+from .render.text import MAX_VALUE_CHARS, inert
+from .render.urls import allowed
 from .source import Example
 
 __all__ = ["notebook", "notebook_json"]
@@ -29,15 +32,65 @@ _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}\n]+)\}")
 _PROSE = re.compile(r"^\s*#:")
 
 
-def _fill(text: str, probes: Mapping[str, str]) -> str:
-    def repl(m: re.Match) -> str:
-        tok = m.group(0)
-        if tok in ("{{", "}}"):
-            return tok[0]
-        key = m.group(1)
-        return str(probes[key]) if key in probes else tok
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+_MARKUP_CHARS = re.compile(r"([\\`*_\[\]<>&$!|~])")
+_LINE_START = re.compile(r"^([#+=-]|\d+[.)])")
 
-    return _PLACEHOLDER.sub(repl, text)
+
+def _as_markdown_text(value: str, *, in_code: bool, line_start: bool) -> str:
+    """A value from the run as text in a Markdown cell, never markup: bounded, controls made
+    visible, on one line, and (outside a code span) every character that could start markup
+    backslash-escaped. In a code span the value is literal already; a backtick would end it."""
+    text = inert(value, MAX_VALUE_CHARS).replace("\n", " ")
+    if in_code:
+        return text.replace("`", "'")
+    text = _MARKUP_CHARS.sub(r"\\\1", text)
+    return _LINE_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], text) if line_start else text
+
+
+def _fill(text: str, probes: Mapping[str, str]) -> str:
+    """Placeholders outside math and fenced code filled from PROBES (as on the page), as text;
+    links the URL policy refuses broken into text."""
+    code = [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)]
+
+    def part(start: int, end: int) -> str:
+        def repl(m: re.Match) -> str:
+            tok = m.group(0)
+            if tok in ("{{", "}}"):
+                return tok[0]
+            key = m.group(1)
+            if key not in probes:
+                return tok
+            at = start + m.start()
+            before = text[text.rfind("\n", 0, at) + 1 : at]
+            return _as_markdown_text(str(probes[key]), in_code=any(a < at < b for a, b in code), line_start=not before.strip())
+
+        return _PLACEHOLDER.sub(repl, text[start:end])
+
+    out: list[str] = []
+    pos = 0
+    for start, end in literal_spans(text, math=True):
+        out += [_links_as_text(part(pos, start)), text[start:end]]
+        pos = end
+    out.append(_links_as_text(part(pos, len(text))))
+    return "".join(out)
+
+
+_INLINE_LINK = re.compile(r"(?<!\\)(\]\()(\s*)(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)")
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>")
+_DEFINITION = re.compile(r"^( {0,3})(\[[^\]\n]+\]:[ \t]*)(<[^<>\n]*>|\S+)", re.M)
+
+
+def _links_as_text(text: str) -> str:
+    """Markdown TEXT with every link whose target the URL policy (render/urls.py) refuses broken
+    into text, as the page shows it: ``[a](javascript:…)`` becomes ``[a]\\(javascript:…)``."""
+
+    def target(raw: str) -> str:
+        return raw[1:-1] if raw.startswith("<") and raw.endswith(">") else raw
+
+    text = _INLINE_LINK.sub(lambda m: m.group(0) if allowed(target(m.group(3))) else "]\\(" + m.group(2) + m.group(3), text)
+    text = _AUTOLINK.sub(lambda m: m.group(0) if allowed(m.group(1)) else "\\<" + m.group(1) + ">", text)
+    return _DEFINITION.sub(lambda m: m.group(0) if allowed(target(m.group(3))) else m.group(1) + "\\" + m.group(2) + m.group(3), text)
 
 
 def _docstring_span(source: str) -> tuple[int, int] | None:
@@ -99,7 +152,7 @@ def notebook(example: Example, trace: Mapping[str, Any], source: str) -> dict[st
     cells: list[dict[str, Any]] = []
     head = f"# {example.title}"
     if example.intro.strip():
-        head += "\n\n" + example.intro.strip()
+        head += "\n\n" + _links_as_text(example.intro.strip())
     cells.append({"cell_type": "markdown", "metadata": {}, "source": _text(head)})
     if prose_at.get(0):
         cells.append({"cell_type": "markdown", "metadata": {}, "source": _text("\n\n".join(prose_at[0]))})

@@ -19,7 +19,7 @@ from .text import FIGURES_DIR
 from .urls import site_depth
 from .view import PageView
 
-__all__ = ["ChapterPart", "Link", "NavView", "href_between", "nav_view", "render_chapter", "render_toc", "source_link_map"]
+__all__ = ["ChapterPart", "Link", "NavView", "chapter_warnings", "href_between", "nav_view", "render_chapter", "render_toc", "source_link_map"]
 
 
 def markup(text: str, *, link: Callable[[str], str] | None = None, anchors: set[str] | None = None) -> Markup:
@@ -182,7 +182,7 @@ def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Ex
     n = 0
     for part in chapter.parts:
         if isinstance(part, Prose):
-            parts.append(ChapterPart("prose", markup(part.text, link=link, anchors=anchors)))
+            parts.append(ChapterPart("prose", markup(part.text, link=link, anchors=anchors), line=part.line))
             continue
         embed: Embed = part
         got = examples.get(embed.target)
@@ -220,6 +220,15 @@ def _at(html_rel: str, text: str, link: Callable[[str], str] | None = None) -> M
         return Markup("")
     with site_depth(html_rel.count("/")):
         return markup(text, link=link)
+
+
+def chapter_warnings(path: str, parts: list[ChapterPart]) -> list[str]:
+    """What rendering the chapter at PATH warned about (math shown as TeX, prose cut), by file and line."""
+    out: list[str] = []
+    for part in parts:
+        for markup_ in (part.html, part.caption):
+            out += [f"{path}:{part.line}: {w}" for w in getattr(markup_, "warnings", ())]
+    return out
 
 
 def render_chapter(chapter: Chapter, parts: list[ChapterPart], nav: NavView | None, *, assets: Mapping[str, str], html_rel: str) -> str:
