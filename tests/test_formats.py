@@ -230,3 +230,90 @@ def test_cell_markers(line: str, kind: str, title: str) -> None:
 @pytest.mark.parametrize("line", ["# %%time", "# %matplotlib inline", "# 100%% sure", "# %"])
 def test_not_cell_markers(line: str) -> None:
     assert cell_marker(line) is None
+
+
+# ── notebooks ────────────────────────────────────────────────────────────────
+
+
+def write_notebook(path: Path) -> Path:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    cells = [
+        new_markdown_cell("# Counting cells\n\nA small notebook with a *magic* and a shell line."),
+        new_code_cell("%matplotlib inline\n!ls\ntotal = 0", outputs=[new_output("stream", name="stdout", text="stale saved output\n")]),
+        new_markdown_cell("## Adding up\n\nThe sum of $i^2$ for $i < 4$:"),
+        new_code_cell("%%time\nfor i in range(4):\n    total += i * i\nprint(total)"),
+    ]
+    nbformat.write(new_notebook(cells=cells), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def notebook_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    root = tmp_path_factory.mktemp("notebooks")
+    write_notebook(root / "counting.ipynb")
+    (root / "bad.ipynb").write_text('{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    err = io.StringIO()
+    build([root], output=root / "site", jobs=1, reporter=Reporter(out=io.StringIO(), err=err, tty=False))
+    return root, err.getvalue()
+
+
+def test_a_notebook_is_an_example(notebook_site: tuple[Path, str]) -> None:
+    page = (notebook_site[0] / "site" / "counting.html").read_text()
+    assert "<title>Counting cells · counting.ipynb" in page
+    assert "A small notebook with a <em>magic</em> and a shell line." in page
+    html = section_html(page, "Adding up")
+    assert '<h2 id="adding-up">Adding up</h2>' in html and "<mi>i</mi>" in html
+    text = " ".join(page_text(cards(page), " ").split())
+    assert "% matplotlib inline IPython magic: not run" in text and "!ls shell command: not run" in text
+    assert "%% time IPython magic: not run" in text
+    assert "print (total) output = 14" in text  # tracekit's run, not the output saved in the file
+    assert "stale saved output" not in page and "Counting cells" not in page_text(page.split('class="listing', 1)[1])
+
+
+def test_a_notebooks_listing_is_numbered_as_one_script(tmp_path: Path) -> None:
+    example = read_example(write_notebook(tmp_path / "counting.ipynb"), tmp_path)
+    assert [(ll.number, ll.text) for ll in example.listing] == [
+        (1, "# %%"),
+        (2, "%matplotlib inline"),
+        (3, "!ls"),
+        (4, "total = 0"),
+        (5, ""),
+        (6, "# %% [markdown]"),
+        (7, "# ## Adding up"),
+        (8, "#"),
+        (9, "# The sum of $i^2$ for $i < 4$:"),
+        (10, ""),
+        (11, "# %%"),
+        (12, "%%time"),
+        (13, "for i in range(4):"),
+        (14, "    total += i * i"),
+        (15, "print(total)"),
+    ]
+
+
+def test_an_invalid_notebook_is_an_error_naming_it(notebook_site: tuple[Path, str]) -> None:
+    assert "bad.ipynb:1: not a valid notebook (nbformat):" in notebook_site[1]
+    assert "counting.ipynb" not in notebook_site[1]
+
+
+def test_a_notebook_with_bad_json_names_its_line(tmp_path: Path) -> None:
+    from tracekit.source import AuthoringError
+
+    (tmp_path / "broken.ipynb").write_text('{\n  "cells": [\n  oops\n}\n')
+    with pytest.raises(AuthoringError, match=r"^broken.ipynb:3: not a notebook: invalid JSON"):
+        read_example(tmp_path / "broken.ipynb", tmp_path)
+
+
+def test_the_builds_own_notebooks_are_never_examples(tmp_path: Path) -> None:
+    from tracekit.site.discover import discover
+
+    (tmp_path / "one.py").write_text("x = 1\n")
+    write_notebook(tmp_path / "two.ipynb")
+    for _ in range(2):  # the output is the examples folder: its downloads/ must not be read back
+        result = build([tmp_path], output=tmp_path, jobs=1, reporter=Reporter(out=io.StringIO(), err=io.StringIO(), tty=False))
+        assert result.exit_status == 0
+    assert (tmp_path / "downloads" / "one.ipynb").is_file()
+    assert sorted(p.name for p in tmp_path.glob("*.html")) == ["index.html", "one.html", "two.html"]
+    assert discover(tmp_path, skip=[tmp_path, tmp_path / "downloads"]) == ["one.py", "two.ipynb"]

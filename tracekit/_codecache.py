@@ -125,13 +125,15 @@ def _key(path: str, source: bytes, hits: int, probe_lines: frozenset) -> str:
     return hashlib.sha256(meta + b"\0" + generator + b"\0" + source).hexdigest()
 
 
-def prepare(path: str, hits: int = 3, probe_lines: frozenset = frozenset(), folder: str | None = None) -> tuple[str, str]:
+def prepare(path: str, hits: int = 3, probe_lines: frozenset = frozenset(), folder: str | None = None, source: bytes | None = None) -> tuple[str, str]:
     """(pyc path, tables path) of the instrumented script at PATH; SyntaxError if it is not Python.
 
     FOLDER is used when the cache folder cannot be written (the files are then not shared).
+    SOURCE, when given, is the Python to run for PATH (a notebook's script), instead of its bytes.
     """
-    with open(path, "rb") as f:
-        source = f.read()
+    if source is None:
+        with open(path, "rb") as f:
+            source = f.read()
     key = _key(path, source, hits, probe_lines)
     base = os.path.join(cache_dir(), "code", key[:2], key)
     pyc, tables = base + ".pyc", base + ".tables"

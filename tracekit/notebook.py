@@ -9,8 +9,8 @@ its lines printed, in the order they ran (first recorded hits, then later output
 of a last expression statement. A cell with a line that is expected to raise gets Jupyter's
 ``raises-exception`` tag and the exception as its error output, so Run All goes on as the run did.
 
-The JSON is written by hand (nbformat is a test dependency: the tests validate every notebook
-against its schema), so a build needs nothing Jupyter installs.
+The JSON is written by hand (the tests validate every notebook against nbformat's schema);
+nbformat itself is used only to read notebooks that are examples (tracekit.ipynb).
 """
 
 from __future__ import annotations

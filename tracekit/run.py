@@ -220,7 +220,7 @@ def trace_file(
     tables: str | None
     syntax_error: SyntaxError | InstrumentError | None
     try:
-        pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir)
+        pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir, source=_notebook_script(script, tmpdir))
         cmd = [sys.executable, *_interpreter_flags(), pyc]
     except ReservedNameError as e:
         # The script uses tracekit's own names: refuse it, before anything runs.
@@ -234,12 +234,12 @@ def trace_file(
         # Let python itself report the error, byte for byte; nothing of the script runs.
         pyc = tables = None
         syntax_error = e
-        cmd = [sys.executable, *_interpreter_flags(), script]
+        cmd = [sys.executable, *_interpreter_flags(), _runnable(script, tmpdir)]
     except InstrumentError as e:
         # Valid Python beyond what the rewriting handles: run it plain, and say so in the trace.
         pyc = tables = None
         syntax_error = e
-        cmd = [sys.executable, *_interpreter_flags(), script]
+        cmd = [sys.executable, *_interpreter_flags(), _runnable(script, tmpdir)]
     else:
         syntax_error = None
     fault_log = Path(tmpdir) / "fault.log"
@@ -387,6 +387,24 @@ def _read_written(path: Path) -> dict[str, list[str]]:
         if isinstance(paths, list):
             out[key] = [p for p in paths if isinstance(p, str) and p and not p.startswith("/") and ".." not in p.split("/")][:1000]
     return out
+
+
+def _runnable(script: str, tmpdir: str) -> str:
+    """What python runs for SCRIPT uninstrumented: the file, or a notebook's script in the run folder."""
+    written = Path(tmpdir, Path(script).stem + ".py")
+    return str(written) if script.endswith(".ipynb") and written.exists() else script
+
+
+def _notebook_script(script: str, tmpdir: str) -> bytes | None:
+    """A notebook's percent script (also written to the run folder, for python to report a
+    SyntaxError in it); None for a Python file, which runs as it is."""
+    from .ipynb import is_notebook, script_bytes
+
+    if not is_notebook(script):
+        return None
+    source = script_bytes(script)
+    Path(tmpdir, Path(script).stem + ".py").write_bytes(source)
+    return source
 
 
 def _cut_message(limit: int) -> str:

@@ -22,7 +22,7 @@ from .site.paths import visible
 __all__ = ["Server", "serve", "snapshot"]
 
 POLL_SECONDS = 0.5
-_WATCHED_SUFFIXES = (".py", ".md", ".toml", ".csv", ".json", ".txt")
+_WATCHED_SUFFIXES = (".py", ".ipynb", ".md", ".toml", ".csv", ".json", ".txt")
 
 
 def snapshot(paths: Iterable[Path], skip: Iterable[Path] = ()) -> dict[str, tuple[int, int]]:

@@ -433,7 +433,7 @@ class _BlockProse:
 class _Reader:
     """Walk comments and statements in line order, building items, listing and probes."""
 
-    def __init__(self, display: str, stem: str, text: str, tree: ast.Module, module: cst.Module) -> None:
+    def __init__(self, display: str, stem: str, text: str, tree: ast.Module, module: cst.Module, source: str | None = None) -> None:
         self.display = display
         self.lines = _NEWLINE_RE.split(text)
         if self.lines and self.lines[-1] == "":
@@ -450,6 +450,7 @@ class _Reader:
         self.hidden: list[tuple[int, int]] = []
         self.waiting_probes: list[tuple[int, list[str]]] = []  # comment line, placeholders
         self.source = "authored"
+        self.known_source = source  # a notebook's script is percent cells, whatever its comments say
         self.markup = "markdown"
         self.texts: list[TextBlock] = []
         self.text_lines: set[int] = set()
@@ -536,7 +537,7 @@ class _Reader:
                 values = _parse_directive(self.display, comment.line, comment.text)
                 forced.update({k: v for k, v in values.items() if k in ("prose", "markup")})
         comments = self._comment_lines()
-        self.source = forced.get("prose") or detect_source(comments, self.lines)
+        self.source = self.known_source or forced.get("prose") or detect_source(comments, self.lines)
         # sphinx-gallery's own scripts without cells (a docstring and comments) are RST too
         rst = self.source == "gallery" or (self.source == "comments" and looks_like_rst(ast.get_docstring(self.tree)))
         self.markup = forced.get("markup") or ("rst" if rst else "markdown")
@@ -598,6 +599,7 @@ class _Reader:
         if heading is None or (code and code[0] < first.line):
             return title, intro
         self.texts.pop(0)
+        self.removed.update(range(first.line, first.end_line + 1))  # it is the title and intro, as a docstring is
         rest = first.text[heading.end() :].strip("\n")
         if first.code_first:  # the cell also explains code: keep it as a block without its heading
             self.texts.insert(0, TextBlock(first.line, first.end_line, rest, first.code_first, first.code_last))
@@ -963,7 +965,32 @@ def read_example(path: Path, root: Path | None = None) -> Example:
     path = Path(path)
     display = _relative(path, None if root is None else Path(root))
     data = path.read_bytes()
+    if path.suffix == ".ipynb":
+        return _read_notebook(path, display, data)
     text = _decode(display, data)
+    return _read_text(path, display, text)
+
+
+def _read_notebook(path: Path, display: str, data: bytes) -> Example:
+    """A notebook's Example: its percent script's, with errors naming the cell they are in."""
+    from .ipynb import NotebookError, cell_of, to_script
+
+    try:
+        text, spans = to_script(data)
+    except NotebookError as error:
+        raise AuthoringError(display, error.line, error.message) from None
+    try:
+        example = _read_text(path, display, text, source="percent")
+    except AuthoringError as error:
+        where = cell_of(spans, error.line)
+        if where is None:
+            raise
+        raise AuthoringError(display, error.line, f"cell {where[0]}, line {where[1]}: {error.message}", error.column) from None
+    return example
+
+
+def _read_text(path: Path, display: str, text: str, source: str | None = None) -> Example:
+    """The Example of Python source TEXT read from PATH (SOURCE: where its prose comes from, if known)."""
     lines = _NEWLINE_RE.split(text)
     if "\0" in text:
         line = len(_NEWLINE_RE.findall(text, 0, text.index("\0"))) + 1
@@ -977,4 +1004,4 @@ def read_example(path: Path, root: Path | None = None) -> Example:
     except cst.ParserSyntaxError as error:
         message = f"libcst cannot parse this line: {error.message}"
         raise AuthoringError(display, error.raw_line, message, error.raw_column + 1) from None
-    return _Reader(display, path.stem, text, tree, module).read()
+    return _Reader(display, path.stem, text, tree, module, source).read()

@@ -15,6 +15,10 @@ from .results import BuildError
 # ─────────────────────────────────────────────────────────────────────────────
 
 
+#: what an example is: a Python script, or a Jupyter notebook (read as its percent script)
+EXAMPLE_SUFFIXES = (".py", ".ipynb")
+
+
 def _excluded(rel: str, patterns: Sequence[str]) -> bool:
     from fnmatch import fnmatchcase
 
@@ -65,8 +69,8 @@ def discover(
         start = start.resolve()
         if start.is_file():
             rel = start.relative_to(root).as_posix()
-            if start.suffix != ".py":
-                raise BuildError(f"{_display(start)} is not a Python file")
+            if start.suffix not in EXAMPLE_SUFFIXES:
+                raise BuildError(f"{_display(start)} is not a Python file or a Jupyter notebook")
             if any(part.startswith("_") for part in rel.split("/")):
                 raise BuildError(f"{_display(start)} is a helper module (its name starts with '_'), not an example")
             found.add(rel)
@@ -75,7 +79,7 @@ def discover(
             here = Path(folder)
             dirs[:] = sorted(d for d in dirs if not _skip_dir(d) and not any((here / d).resolve() == s for s in skip_resolved))
             for name in sorted(files):
-                if not name.endswith(".py") or name.startswith(("_", ".")):
+                if not name.endswith(EXAMPLE_SUFFIXES) or name.startswith(("_", ".")):
                     continue
                 _refuse_outside_link(here / name, root)
                 if not _regular(here / name):  # a FIFO would block the build reading it

@@ -539,6 +539,8 @@ class _Builder:
             nb_rel = f"{DOWNLOADS}/{PurePosixPath(rel).with_suffix('.ipynb')}"
             copies = [] if source is None else ([nb_rel] if self.plan.overlap else [src_rel, nb_rel])
             downloads = [] if source is None else [(PurePosixPath(rel).name, src_rel), ("Notebook (.ipynb)", nb_rel)]
+            if rel.endswith(".ipynb") and source is not None:  # a notebook's source is its notebook: one download
+                copies, downloads = copies[:-1], downloads[:1]
             nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)
             # An unchanged run whose navigation did not change keeps its page and downloads: a
             # chapter edit re-renders that chapter, not every page of the book.
@@ -555,6 +557,7 @@ class _Builder:
             if source is not None:
                 if not self.plan.overlap:
                     site[src_rel] = put(src_rel, source)
+            if source is not None and not rel.endswith(".ipynb"):
                 try:
                     nb = notebook_json(example, trace, source.decode("utf-8", "replace")).encode("utf-8")
                 except Exception as e:  # a notebook that cannot be made costs the download, not the page

@@ -66,7 +66,8 @@ def _plan(config: Config, paths: Sequence[str | os.PathLike], output: str | os.P
         scope = [""]
     overlap = _is_inside(out, root) or _is_inside(root, out)
     irregular: list[Path] = []
-    all_examples = discover(root, given, exclude=config.exclude, skip=[out], irregular=irregular)
+    # the output's downloads (book_site.DOWNLOADS: notebooks, sources) are never examples, also when the output is the examples folder
+    all_examples = discover(root, given, exclude=config.exclude, skip=[out, out / "downloads"], irregular=irregular)
     examples = all_examples
     if shard is not None:
         i, n = shard
@@ -78,7 +79,7 @@ def _drop_helpers(plan: _Plan, imports: _Imports) -> list[str]:
     """Take helper modules (imported by examples, no prose of their own) out of PLAN; return them."""
     from .helpers import find_helpers
 
-    everything = plan.all_examples if plan.scope == [""] else discover(plan.root, exclude=plan.config.exclude, skip=[plan.out])
+    everything = plan.all_examples if plan.scope == [""] else discover(plan.root, exclude=plan.config.exclude, skip=[plan.out, plan.out / "downloads"])
     found = set(find_helpers(plan.root, everything, imports, helpers=plan.config.helpers, pages=plan.config.pages))
     if not found:
         return []
