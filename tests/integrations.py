@@ -139,3 +139,12 @@ def mkdocs_project(folder: Path, theme: str = "mkdocs") -> Path:
         },
     )
     return folder
+
+
+def doc_files(doc: Path) -> dict[str, str]:
+    """The files of a doc page's complete example: each fenced block right after a **`path`** line."""
+    import re
+
+    text = doc.read_text(encoding="utf-8")
+    found = re.findall(r"^\*\*`([^`]+)`\*\*\n\n(`{3,})[a-z]*\n(.*?)\n\2$", text, re.M | re.S)
+    return {path: body + "\n" for path, _, body in found}

@@ -76,3 +76,16 @@ def test_serve_watches_the_examples_and_their_imports(tmp_path: Path) -> None:
     server = Server()
     assert plugin.on_serve(server, config=config, builder=None) is server
     assert sorted(Path(p).name for p in server.watched) == ["counted.py", "helper.py"]
+
+
+def test_the_complete_example_in_the_docs_builds(tmp_path: Path) -> None:
+    from integrations import doc_files
+
+    files = doc_files(Path(__file__).resolve().parent.parent / "docs" / "mkdocs.md")
+    assert sorted(files) == ["docs/index.md", "examples/doubling.py", "mkdocs.yml"]
+    write(tmp_path, files)
+    done = mkdocs_build(tmp_path, "--strict")
+    assert done.returncode == 0, done.stderr
+    index = page_text(_html(tmp_path, "index.html"))
+    assert "total is 6" in index and "Only the last line, with what it printed." in index
+    assert "Each pass adds the double of" not in index

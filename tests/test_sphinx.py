@@ -143,3 +143,17 @@ def test_figures_are_copied_and_linked_from_each_page(tmp_path: Path) -> None:
     assert srcs and all(s.startswith("../_images/tracekit/") for s in srcs)
     for src in srcs:
         assert (project / "_build/html/sub" / src).resolve().is_file()
+
+
+def test_the_complete_example_in_the_docs_builds(tmp_path: Path) -> None:
+    from integrations import doc_files
+
+    files = doc_files(Path(__file__).resolve().parent.parent / "docs" / "sphinx.md")
+    assert sorted(files) == ["docs/conf.py", "docs/index.rst", "docs/markdown.md", "examples/doubling.py"]
+    write(tmp_path, files)
+    done = sphinx_build(tmp_path)
+    assert done.returncode == 0 and "WARNING" not in done.stderr, done.stderr
+    index = page_text(_html(tmp_path, "index.html"))
+    assert "total is 6" in index and "Each pass adds the double of" not in index
+    assert "Each pass adds the double of i" in page_text(_html(tmp_path, "markdown.html"))
+    assert "<h1>Doubling numbers" in _html(tmp_path, "auto_examples/doubling.html")
