@@ -20,6 +20,7 @@ from ..book import Book, Page, count_words, part_header
 from ..chapter import Chapter, ChapterError, parse_chapter
 from ..config import Config
 from .discover import _excluded, _skip_dir
+from .files import Refused, read_checked
 from .keys import _sha
 from .paths import _display, _page_paths
 from .results import Failure, Outcome
@@ -33,6 +34,7 @@ class BookInputs:
 
     chapters: dict[str, bytes] = field(default_factory=dict)  # rel → text
     headers: dict[str, bytes] = field(default_factory=dict)  # folder rel ("" for the top) → README.md
+    refused: dict[str, str] = field(default_factory=dict)  # chapter or part header rel → why it was not read
 
 
 def find_book_inputs(root: Path, config: Config, out: Path) -> BookInputs:
@@ -48,13 +50,15 @@ def find_book_inputs(root: Path, config: Config, out: Path) -> BookInputs:
             rel = (here / name).relative_to(root).as_posix()
             if _excluded(rel, config.exclude):
                 continue
-            try:
-                data = (here / name).read_bytes()
-            except OSError:
+            if name == "README.md" and "/" not in rel:
+                continue  # the examples folder's own README is no part of the book
+            try:  # what examples are held to: a FIFO would hang the build, a link publish its target
+                data = read_checked(here / name, root)
+            except Refused as e:
+                found.refused[rel] = str(e)
                 continue
             if name == "README.md":
-                if "/" in rel:
-                    found.headers[rel.rsplit("/", 1)[0]] = data
+                found.headers[rel.rsplit("/", 1)[0]] = data
             else:
                 found.chapters[rel] = data
     return found
@@ -75,6 +79,7 @@ def book_key(examples: dict[str, dict], inputs: BookInputs, config: Config, env:
         "examples": {rel: [rec.get("key"), rec.get("status"), rec.get("title"), rec.get("html")] for rel, rec in sorted(examples.items())},
         "chapters": {rel: _sha(data) for rel, data in sorted(inputs.chapters.items())},
         "headers": {rel: _sha(data) for rel, data in sorted(inputs.headers.items())},
+        **({"refused": inputs.refused} if inputs.refused else {}),  # absent when empty: existing sites keep their key
         "site": [config.title, config.description, list(config.order)],
         "tool": env.get("tool"),
     }
@@ -122,7 +127,9 @@ def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> d
                 failures.append(Failure(e.line, f"embeds {e.target}, which has no page ({rec.get('status')})"))
         key = chapter_key(_sha(data), embeds, examples, env.get("tool"))
         out[rel] = ChapterResult(rel, chapter, key, "failed" if failures else "ok", failures, skipped)
-    return out
+    for rel, why in inputs.refused.items():  # a part header too: its failure is the build's, its page says why
+        out[rel] = ChapterResult(rel, None, chapter_key(_sha(why.encode()), [], examples, env.get("tool")), "failed", [Failure(None, why)])
+    return dict(sorted(out.items()))
 
 
 def chapter_outcomes(root: Path, results: dict[str, ChapterResult]) -> list[Outcome]:

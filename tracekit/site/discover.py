@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Sequence
 from pathlib import Path
 
-from .paths import _display, _is_inside
+from .files import link_out, regular
+from .paths import _display
 from .results import BuildError
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -42,15 +42,9 @@ def _skip_dir(name: str) -> bool:
 
 def _refuse_outside_link(path: Path, root: Path) -> None:
     """A symlink whose target lies outside the examples folder is refused: tracekit would run it."""
-    if path.is_symlink() and not _is_inside(path.resolve(), root):
-        raise BuildError(f"{_display(path)} is a symlink to {path.resolve()}, outside the examples folder {_display(root)}: refused")
-
-
-def _regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False
+    target = link_out(path, root)
+    if target is not None:
+        raise BuildError(f"{_display(path)} is a symlink to {target}, outside the examples folder {_display(root)}: refused")
 
 
 def discover(
@@ -82,7 +76,7 @@ def discover(
                 if not name.endswith(EXAMPLE_SUFFIXES) or name.startswith(("_", ".")):
                     continue
                 _refuse_outside_link(here / name, root)
-                if not _regular(here / name):  # a FIFO would block the build reading it
+                if not regular(here / name):  # a FIFO would block the build reading it
                     if irregular is not None:
                         irregular.append(here / name)
                     continue

@@ -13,6 +13,7 @@ from typing import Any
 
 from .._jsonio import atomic_write
 from .._version import __version__
+from .files import file_sha
 from .paths import _is_inside
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -25,11 +26,7 @@ def _sha(data: bytes) -> str:
 
 
 def _file_sha(path: Path) -> str | None:
-    try:
-        with open(path, "rb") as f:
-            return _sha(f.read())
-    except OSError:
-        return None
+    return file_sha(path)
 
 
 class _StatCache:
