@@ -453,6 +453,12 @@ def boot() -> None:
 
         run.fault_file = open(spec["fault_log"], "w")
         faulthandler.enable(file=run.fault_file, all_threads=False)
+    if spec.get("stdout_fd") is not None:
+        from . import _streams
+
+        # sys.stdout writes to a pipe of its own, so the supervisor tells what went around it.
+        os.set_inheritable(spec["stdout_fd"], False)
+        sys.stdout = _streams.SplitStdout(sys.stdout, spec["stdout_fd"])
     if spec.get("written") and spec.get("root"):
         # Last before the script runs: tracekit's own files are not the script's.
         run.watch = _written.Watch(spec["root"], os.path.dirname(script), os.path.dirname(spec["trace"]))

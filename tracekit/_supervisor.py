@@ -35,23 +35,28 @@ _PR_SET_CHILD_SUBREAPER = 36
 _CHUNK = 1 << 16
 _LIMIT_GRACE = 1.0  # seconds a script past the output limit gets to stop itself (and write its trace)
 FAULT_FD = 3  # the script's fault log
+PY_STDOUT_FD = 4  # where the script's sys.stdout writes in a build, apart from the rest of fd 1
+_LOW_FDS = 10  # the supervisor keeps its own fds at this number or above while it hands out FDs below
 _FAULT_LIMIT = 1 << 20  # bytes of it kept: the last ones, where a crash's stack ends up
+
+
+def _high(fd: int) -> int:
+    """FD moved to _LOW_FDS or above, out of the way of the FDs handed to the script."""
+    import fcntl
+
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, _LOW_FDS)
+    os.close(fd)
+    return moved
 
 
 def _pipe_to(fd: int) -> int:
     """A pipe whose write end is FD (inheritable, for the script); returns its read end.
 
-    Nothing of the supervisor's may be at FD (``main`` moves the watch pipe off it).
+    Nothing of the supervisor's is below _LOW_FDS but 0-2 and what it handed out before.
     """
-    r, w = os.pipe()
-    if r == fd:
-        moved = os.dup(r)  # FD is taken, so this is another number
-        os.close(r)
-        r = moved
-    if w != fd:
-        os.dup2(w, fd)
-        os.close(w)
-    os.set_inheritable(fd, True)
+    r, w = (_high(end) for end in os.pipe())
+    os.dup2(w, fd)
+    os.close(w)
     os.set_blocking(r, False)
     return r
 
@@ -195,27 +200,40 @@ class Supervisor:
         self.code: int | None = None
         self.ended_by: str | None = None  # timeout | limit | cancelled | orphaned
         self.limit: int | None = config.get("limit")
-        self.kept = {"stdout": 0, "stderr": 0}
+        self.kept = {"stdout": 0, "stderr": 0, "below": 0}  # what the files hold: at most `limit` together
         self.seen = 0
         self.cut_at: float | None = None
         self.files: dict[int, Any] = {}
         self.names: dict[int, str] = {}
         self.fault: int | None = None  # read end of the fault log's pipe
+        self.outputs: list[Any] = []  # the files output is kept in, closed at the end
+        self.below: Any = None  # with split_stdout: what reached fd 1 other than through sys.stdout
         self.fault_kept = bytearray()
 
     # starting ---------------------------------------------------------------------------
     def start(self) -> None:
         cfg = self.config
+        handed: list[int] = []  # FDs the script gets besides 0-2
         if cfg.get("fault"):
-            self.fault = _pipe_to(FAULT_FD)  # first: FAULT_FD is still free
+            self.fault = _pipe_to(FAULT_FD)
+            handed.append(FAULT_FD)
         capture = cfg.get("capture")
         out = err = None
         if capture:
-            out_r, out_w = os.pipe()
-            err_r, err_w = os.pipe()
-            out, err = out_w, err_w
-            for fd, name in ((out_r, "stdout"), (err_r, "stderr")):
-                self.files[fd] = open(capture[name], "wb")
+            streams = []
+            if capture.get("below"):
+                # sys.stdout's own pipe: fd 1 then carries only what went around it, kept apart.
+                # (Made first: the pipes below may take any number.)
+                streams.append(("pystdout", _pipe_to(PY_STDOUT_FD), PY_STDOUT_FD))
+                handed.append(PY_STDOUT_FD)
+                self.below = open(capture["below"], "wb")
+                self.outputs.append(self.below)
+            streams += [("stdout", *os.pipe()), ("stderr", *os.pipe())]
+            out, err = streams[-2][2], streams[-1][2]
+            files = {name: open(capture[name], "wb") for name in ("stdout", "stderr")}
+            self.outputs += files.values()
+            for name, fd, _ in streams:
+                self.files[fd] = files["stdout" if name == "pystdout" else name]
                 self.names[fd] = name
                 os.set_blocking(fd, False)
         cgroup = self.cgroup
@@ -244,11 +262,11 @@ class Supervisor:
                 stderr=err,
                 preexec_fn=enter,
                 restore_signals=True,
-                pass_fds=(FAULT_FD,) if self.fault is not None else (),
+                pass_fds=tuple(handed),
             )
         finally:
-            if self.fault is not None:
-                os.close(FAULT_FD)
+            for fd in handed:
+                os.close(fd)
         if capture:
             os.close(out)  # type: ignore[arg-type]
             os.close(err)  # type: ignore[arg-type]
@@ -292,13 +310,20 @@ class Supervisor:
         except OSError:
             data = b""
         if not data:
-            self.files.pop(fd).close()
+            self.files.pop(fd)
+            os.close(fd)
             return False
         self.seen += len(data)
         room = len(data) if self.limit is None else max(0, self.limit - sum(self.kept.values()))
         if room:
+            name = self.names[fd]
             self.files[fd].write(data[:room])
-            self.kept[self.names[fd]] += min(room, len(data))
+            self.kept["stderr" if name == "stderr" else "stdout"] += min(room, len(data))
+            if name == "stdout" and self.below is not None:
+                # a second copy, within the same limit: the trace holds both
+                room = max(0, self.limit - sum(self.kept.values())) if self.limit is not None else len(data)
+                self.below.write(data[:room])
+                self.kept["below"] += min(room, len(data))
         if self.limit is not None and self.seen > self.limit and self.cut_at is None:
             self.cut_at = time.monotonic()
         return True
@@ -411,8 +436,9 @@ class Supervisor:
                     self._read_fault()
                 else:
                     self._read(fd)
-        for fd in list(self.files):
-            self.files.pop(fd).close()
+        self.files.clear()
+        for f in self.outputs:
+            f.close()
 
     def result(self) -> dict[str, Any]:
         return {
@@ -428,9 +454,8 @@ def main(argv: list[str]) -> int:
     with open(argv[1], encoding="utf-8") as f:
         config = json.load(f)
     watch = config.get("watch_fd")
-    if watch == FAULT_FD and config.get("fault"):
-        watch = os.dup(watch)  # the fault log's pipe goes to the script at this number
-        os.close(FAULT_FD)
+    if watch is not None and watch < _LOW_FDS:
+        watch = _high(watch)  # the script gets pipes at fixed numbers below _LOW_FDS
     sup = Supervisor(config)
 
     def on_term(signum: int, frame: Any) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import trace as trace_mod
-from ._supervisor import _FAULT_LIMIT, FAULT_FD
+from ._supervisor import _FAULT_LIMIT, FAULT_FD, PY_STDOUT_FD
 from .options import RunOptions
 from .protocol import (
     DEFAULT_FIGURE_DPI,
@@ -247,6 +247,9 @@ def trace_file(
     # Under a supervisor the fault log is a pipe it reads (capped); else a file the child writes.
     fault_pipe = syntax_error is None and (capture or bool(timeout))
     spec.update({"fault_fd": FAULT_FD} if fault_pipe else {"fault_log": str(fault_log)})
+    if capture and syntax_error is None:
+        # sys.stdout gets a pipe of its own: what else reaches fd 1 is shown apart on the page.
+        spec["stdout_fd"] = PY_STDOUT_FD
     spec_path = Path(tmpdir) / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     if syntax_error is None:
@@ -338,6 +341,9 @@ def trace_file(
                 reason="exit",
                 **common,
             )
+    below = supervised.get("below") if supervised is not None else None
+    if isinstance(below, str) and below:
+        data["stdout_below"] = _as_in_trace(below, spec.get("root") or os.path.abspath(cwd if cwd is not None else os.getcwd()))
     if supervised is not None and supervised.get("cut") and data.get("status") in ("ok", "error", "crashed"):
         # Output the script's processes wrote past the limit was not kept: the page says so.
         data["status"] = "limit"
@@ -407,6 +413,13 @@ def _notebook_script(script: str, tmpdir: str) -> bytes | None:
     return source
 
 
+def _as_in_trace(text: str, root: str) -> str:
+    """TEXT as the child writes output into the trace: paths under ROOT relative, addresses ``0x…``."""
+    from ._runtime import _ADDRESS
+
+    return _ADDRESS.sub("0x…", text.replace(root.rstrip(os.sep) + os.sep, ""))
+
+
 def _cut_message(limit: int) -> str:
     return f"output passed the limit of {limit} bytes (written to stdout and stderr by the script and the processes it started); the rest was not kept"
 
@@ -431,14 +444,18 @@ def _run_supervised(
     Returns the exit status, the output kept (at most MAX_OUTPUT bytes of fds 1 and 2
     together) and the supervisor's result. The supervisor holds the read end of a pipe whose
     write end only this process holds: if this process dies, even by SIGKILL, the supervisor
-    sees EOF and kills everything the script started.
+    sees EOF and kills everything the script started. FAULT (the child is tracekit's, and reads
+    its spec): its fault log is a pipe on fd FAULT_FD, and in a build its sys.stdout a pipe on fd
+    PY_STDOUT_FD, so that what reached fd 1 around it comes back apart (``result["below"]``).
     """
     watch_r, watch_w = os.pipe()
     folder = Path(tmpdir)
     config = {
         "cmd": cmd,
         "cwd": os.fspath(cwd) if cwd is not None else None,
-        "capture": None if attached else {"stdout": str(folder / "stdout"), "stderr": str(folder / "stderr")},
+        "capture": None
+        if attached
+        else {"stdout": str(folder / "stdout"), "stderr": str(folder / "stderr"), "below": str(folder / "below") if fault else None},
         "limit": None if attached else max_output,
         "stop_on_limit": not attached,
         # `tracekit run` leaves what a script started when it ends by itself, as python does.
@@ -506,6 +523,8 @@ def _run_supervised(
     code = result.get("code")
     if not isinstance(code, int):
         code = -signal.SIGKILL
+    if fault and not attached:
+        result["below"] = _read_capped(folder / "below", max_output)
     return code, _read_capped(folder / "stdout", max_output), _read_capped(folder / "stderr", max_output), result
 
 

@@ -25,6 +25,9 @@ Schema changelog (bump SCHEMA_VERSION on any change a reader could notice):
      ("*name" for its *args), where its code or documented signature gives them.
   1  (compatible addition) lines[].block_probes: a `#::` block's placeholders, evaluated once
      after the block's last statement (starting on this line) first completed.
+  1  (compatible additions) top-level `stdout_below`: in a build, what reached fd 1 without
+     going through sys.stdout (os.write, sys.stdout.buffer, subprocesses, C), which no line is
+     known for; error.reason "supervisor" (the example killed or stopped its supervisor).
 """
 
 from __future__ import annotations
@@ -402,6 +405,7 @@ class Trace:
     figures: list[Figure] = field(default_factory=list)
     figure_limit: str | None = None
     last_hit: dict | None = None  # {"recorded": true, "lines": [...]} or {"recorded": false, "reason": "…"}
+    stdout_below: str = ""  # what reached fd 1 around sys.stdout (a build's runs only)
 
     @classmethod
     def from_dict(cls, d: Any) -> Trace:
@@ -469,6 +473,7 @@ class Trace:
             figures,
             _want(d, "figure_limit", str, "trace", None, nullable=True),
             last_hit,
+            _want(d, "stdout_below", str, "trace", ""),
         )
 
     def to_dict(self) -> dict:
@@ -491,6 +496,8 @@ class Trace:
             d["figure_limit"] = self.figure_limit
         if self.last_hit is not None:
             d["last_hit"] = self.last_hit
+        if self.stdout_below:
+            d["stdout_below"] = self.stdout_below
         return d
 
     def line(self, number: int) -> Line | None:

@@ -516,6 +516,7 @@ class PageBuilder:
             figure_limit=self.trace.figure_limit or "",
             last_hit_note=str((self.trace.last_hit or {}).get("reason") or "") if not (self.trace.last_hit or {}).get("recorded", True) else "",
             other_figures=self.figs.rest(self.line_map),
+            other_output=[_text_entry("output", "output", self.trace.stdout_below.removesuffix("\n"))] if self.trace.stdout_below else [],
             ran=not (self.err is not None and self.err.reason in NOT_RUN_REASONS),
         )
 

@@ -372,6 +372,7 @@ class PageView:
     figure_limit: str = ""  # the trace's figure_limit: why some figures are missing
     last_hit_note: str = ""  # why the last hits of lines hit often are not shown (the runs disagreed)
     other_figures: list[Figure] = field(default_factory=list)  # figures no shown line made
+    other_output: list[Entry] = field(default_factory=list)  # what reached fd 1 around sys.stdout: no line is known
     ran: bool = True  # False when the code never started (authoring or syntax error)
 
     @property
