@@ -35,7 +35,7 @@ def test_tables_headings_and_raw_html_off() -> None:
 
 def test_bad_tex_is_shown_as_text_and_warned() -> None:
     out = render_markdown(r"see $\notacommand x$ and $\frac{1}{$")
-    assert r'<code class="math-source">\notacommand x</code>' in out
+    assert r'<code class="tex">\notacommand x</code>' in out
     assert len(out.warnings) == 2
     assert "could not be converted to MathML" in out.warnings[0]
 

@@ -23,7 +23,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-import latex2mathml.converter
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
@@ -33,6 +32,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from .._placeholders import literal_spans
 from .mathml import clean_mathml
+from .tex import tex_mathml
 from .text import MAX_DOC_CHARS, MAX_PROSE_CHARS, MAX_VALUE_CHARS, _clip, _visible, inert
 from .urls import allowed
 
@@ -102,11 +102,12 @@ def _quoted(tex: str) -> str:
 
 
 def math_html(tex: str, *, display: bool = False, warnings: list[str] | None = None, where: str = "") -> Markup:
-    """TeX as static MathML, rebuilt from the MathML allowlist (render/mathml.py); TeX that
-    latex2mathml cannot convert is shown as code and warned about (WHERE: "line N of the text")."""
+    """TeX as static MathML (render/tex.py's allowlist of commands and environments), rebuilt from
+    the MathML allowlist (render/mathml.py); TeX outside the allowlist, or that cannot be
+    converted, is shown as its source in ``<code class="tex">`` and warned about (WHERE: "line N of the text")."""
     source = tex.strip()
     try:
-        mathml = latex2mathml.converter.convert(source, display="block" if display else "inline")
+        mathml = tex_mathml(source, display=display)
         problem = _UNKNOWN_TEX.search(mathml)
         if problem is not None:
             raise ValueError(f"unknown command {problem.group(0)[4:-5][:MAX_QUOTED_TEX]}")
@@ -116,8 +117,8 @@ def math_html(tex: str, *, display: bool = False, warnings: list[str] | None = N
             why = " ".join((str(error) or type(error).__name__).split())[:200]
             at = f" on {where}" if where else ""
             warnings.append(f"math {_quoted(source)}{at} could not be converted to MathML ({why}); shown as TeX")
-        tag = "pre" if display else "code"
-        return Markup(f'<{tag} class="math-source">{escape(_visible(source))}</{tag}>')
+        code = f'<code class="tex">{escape(_visible(source))}</code>'
+        return Markup(f'<pre class="tex">{code}</pre>' if display else code)
     label = escape(_visible(source))
     if display:
         return Markup(f'<div class="math" role="math" aria-label="{label}">{mathml}</div>')
