@@ -97,8 +97,9 @@ def test_ref_to_a_label_in_the_same_file_links_to_its_heading() -> None:
     )
     assert str(intro) == (
         '<p>See <a class="reference external" href="#bridge-with-numpy">Bridge with NumPy</a>, '
-        '<a class="reference external" href="#bridge-with-numpy">the bridge</a> and <em>elsewhere-label</em>.</p>'
+        '<a class="reference external" href="#bridge-with-numpy">the bridge</a> and elsewhere-label.</p>'
     )
+    assert intro.warnings == ["reStructuredText: line 1 of the text block: :ref:`elsewhere-label` points outside this file; shown as text, not linked"]
     assert str(bridge) == '<h2 id="bridge-with-numpy">Bridge with NumPy</h2><p>Text.</p>'
 
 

@@ -58,12 +58,15 @@ def test_rst_roles_literals_math_and_notes() -> None:
         ".. math::\n\n   y = w x + b\n\n.. note::\n   A *note*.\n\n.. code-block:: python\n\n   x = 1\n"
     )
     assert "<code>x.grad</code>" in out and "<code>Tensor</code>" in out
-    assert "<em>the basics</em>" in out and "<em>tensors</em>" in out
+    assert "see the basics and tensors." in out
     assert MATHML + ' display="block">' in out
     assert 'class="admonition note"' in out and "<em>note</em>" in out
-    assert "x = 1</pre>" in out
+    assert '<span class="m">1</span></code></pre>' in out
     assert ":class:" not in out and ":ref:" not in out and "``" not in out
-    assert out.warnings == []
+    assert out.warnings == [
+        "reStructuredText: line 1 of the text block: :ref:`basics` points outside this file; shown as text, not linked",
+        "reStructuredText: line 1 of the text block: :doc:`intro/tensors` points outside this file; shown as text, not linked",
+    ]
 
 
 def test_rst_unknown_markup_is_text_and_warned() -> None:
@@ -110,3 +113,95 @@ def test_a_docutils_warning_keeps_what_it_rendered_without_repeating_the_source(
     out = render_rst("Attributes of a Tensor\n~~~~~~~~~~~~~~~~~\n\nText.")
     assert out == '<h2 id="attributes-of-a-tensor">Attributes of a Tensor</h2><p>Text.</p>'
     assert out.warnings == ["reStructuredText: line 2 of the text block: Title underline too short; the heading is shown"]
+
+
+# ── reStructuredText as Sphinx shows it ──────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    ("kind", "title"),
+    [
+        ("note", "Note"),
+        ("warning", "Warning"),
+        ("tip", "Tip"),
+        ("important", "Important"),
+        ("caution", "Caution"),
+        ("danger", "Danger"),
+        ("hint", "Hint"),
+        ("attention", "Attention"),
+        ("error", "Error"),
+    ],
+)
+def test_an_admonition_is_a_titled_box(kind: str, title: str) -> None:
+    out = render_rst(f".. {kind}::\n\n   Mind the *gap*.\n")
+    assert out == f'<div class="admonition {kind}">\n<p class="admonition-title">{title}</p>\n<p>Mind the <em>gap</em>.</p>\n</div>'
+    assert out.warnings == []
+
+
+def test_seealso_and_the_generic_admonition_carry_their_titles() -> None:
+    assert render_rst(".. seealso:: :func:`numpy.mean`\n") == (
+        '<div class="admonition seealso">\n<p class="admonition-title">See also</p>\n<p><code>numpy.mean()</code></p>\n</div>'
+    )
+    assert render_rst(".. admonition:: Why it works\n\n   Because.\n") == (
+        '<div class="admonition admonition-why-it-works">\n<p class="admonition-title">Why it works</p>\n<p>Because.</p>\n</div>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("`~matplotlib.patheffects.TickedStroke`", "<code>TickedStroke</code>"),
+        ("`.Axes.plot`", "<code>Axes.plot</code>"),  # Sphinx drops the leading dot only
+        ("`numpy.ndarray`", "<code>numpy.ndarray</code>"),
+        ("`the array <numpy.ndarray>`", "<code>the array</code>"),
+        (":func:`torch.manual_seed`", "<code>torch.manual_seed()</code>"),
+        (":func:`~torch.manual_seed`", "<code>manual_seed()</code>"),
+        (":py:func:`f()`", "<code>f()</code>"),
+        (":meth:`~torch.Tensor.backward`", "<code>backward()</code>"),
+        (":class:`~torch.nn.Linear`", "<code>Linear</code>"),
+        (":class:`Linear layer <torch.nn.Linear>`", "<code>Linear layer</code>"),
+        (":mod:`torch.nn`", "<code>torch.nn</code>"),
+        (":attr:`~torch.Tensor.grad`", "<code>grad</code>"),
+        (":obj:`.Figure`", "<code>Figure</code>"),
+        (":obj:`!numpy.pi`", "<code>numpy.pi</code>"),
+    ],
+)
+def test_python_roles_and_the_default_role_show_what_sphinx_shows_as_unlinked_code(source: str, shown: str) -> None:
+    out = render_rst(f"See {source} here.")
+    assert out == f"<p>See {shown} here.</p>"
+    assert out.warnings == []
+
+
+def test_a_default_role_directive_lasts_one_document() -> None:
+    assert render_rst(".. default-role:: emphasis\n\nSee `x`.") == "<p>See <em>x</em>.</p>"
+    assert render_rst("See `x`.") == "<p>See <code>x</code>.</p>"
+
+
+def test_a_reference_outside_the_file_is_plain_text_with_a_warning_naming_its_line() -> None:
+    first, second = render_rst_blocks(["Intro.", "Read\n:ref:`the basics <basics>`, :ref:`sec-other` and :doc:`../intro/tensors`."])
+    assert second == "<p>Read\nthe basics, sec-other and tensors.</p>"
+    assert first.warnings == []
+    assert second.warnings == [
+        "reStructuredText: line 2 of the text block: :ref:`basics` points outside this file; shown as text, not linked",
+        "reStructuredText: line 2 of the text block: :ref:`sec-other` points outside this file; shown as text, not linked",
+        "reStructuredText: line 2 of the text block: :doc:`../intro/tensors` points outside this file; shown as text, not linked",
+    ]
+
+
+def test_a_reference_to_a_section_label_in_the_same_file_links_to_it() -> None:
+    first, second = render_rst_blocks([".. _fitting:\n\nFitting a line\n--------------\n\nText.", "Back to :ref:`fitting` and :ref:`the fit <fitting>`."])
+    assert (
+        second
+        == '<p>Back to <a class="reference external" href="#fitting-a-line">Fitting a line</a> and <a class="reference external" href="#fitting-a-line">the fit</a>.</p>'
+    )
+    assert second.warnings == []
+
+
+def test_literal_blocks_are_boxed_code_highlighted_when_their_language_is_given() -> None:
+    out = render_rst("Run::\n\n    x = 1 < 2\n\n.. code-block:: python\n\n   import torch\n\n.. code-block:: nosuchlanguage\n\n   a b\n")
+    assert out == (
+        "<p>Run:</p>\n"
+        '<pre class="literal-block"><code>x = 1 &lt; 2</code></pre>\n'
+        '<pre class="literal-block hl"><code class="language-python"><span class="k">import</span> torch</code></pre>\n'
+        '<pre class="literal-block"><code>a b</code></pre>'
+    )

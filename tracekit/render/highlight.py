@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from markupsafe import Markup, escape
-from pygments.lexers import PythonLexer
+from pygments.lexers import PythonLexer, get_lexer_by_name
 from pygments.token import Comment, Keyword, Name, Number, Operator, String
+from pygments.util import ClassNotFound
 
 from .text import _visible
 
@@ -75,3 +76,22 @@ def highlight_lines(text: str) -> list[Markup]:
     while len(lines) < want:
         lines.append([])
     return [Markup("".join(f'<span class="{c}">{escape(_visible(t))}</span>' if c else str(escape(_visible(t))) for c, t in parts)) for parts in lines[:want]]
+
+
+def highlight_code(text: str, language: str) -> Markup | None:
+    """TEXT in LANGUAGE (a Pygments name: python, bash, json …) as HTML with the listing's token
+    classes; None when Pygments does not know the language."""
+    try:
+        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False, stripall=False)
+    except ClassNotFound:
+        return None
+    out: list[str] = []
+    prev = ""
+    for ttype, value in lexer.get_tokens(text):
+        if not value:
+            continue
+        cls = _token_class(ttype, prev)
+        shown = escape(_visible(value))
+        out.append(f'<span class="{cls}">{shown}</span>' if cls else str(shown))
+        prev = value
+    return Markup("".join(out))

@@ -31,6 +31,7 @@ from markupsafe import Markup, escape
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from .._placeholders import literal_spans
+from .highlight import highlight_code
 from .mathml import clean_mathml
 from .tex import tex_mathml
 from .text import MAX_DOC_CHARS, MAX_PROSE_CHARS, MAX_VALUE_CHARS, _clip, _visible, inert
@@ -350,21 +351,27 @@ def _docutils() -> Any:
     any_options = AnyOptions(name=directives.unchanged)
 
     def code_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None) -> Any:
-        """`:class:`, `:func:` …: the target as code (`~a.b.C` shows `C`, `Title <target>` shows `Title`)."""
-        shown = re.sub(r"\s*<[^<>]*>$", "", text) or text
-        if shown.startswith("~"):
-            shown = shown[1:].rsplit(".", 1)[-1]
-        shown = shown.lstrip("!")
-        return [nodes.literal(rawtext, shown)], []
+        """`:class:`, `:func:` … and the default role: the target as code, titled as Sphinx titles it."""
+        return [nodes.literal(rawtext, xref_title(name, _unescape(text)))], []
 
     def text_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None) -> Any:
-        """`:ref:`, `:doc:` …: the title as text (`a <target>` shows `a`, a bare target its last part)."""
+        """`:term:`, `:abbr:` …: the title as text (`a <target>` shows `a`, a bare target its last part)."""
         match = re.match(r"^(.*?)\s*<([^<>]*)>$", text, re.S)
         shown = match.group(1) if match and match.group(1) else text.rstrip("/").rsplit("/", 1)[-1]
-        node = nodes.emphasis(rawtext, shown)
-        if name == "ref":  # resolved to a link when the label is in the same file (_resolve_refs)
-            node["tracekit_ref"] = nodes.fully_normalize_name(match.group(2) if match else text)
-            node["tracekit_titled"] = bool(match and match.group(1))
+        return [nodes.emphasis(rawtext, shown)], []
+
+    def ref_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None) -> Any:
+        """`:ref:`, `:doc:` …: a link when the label is a section of the same file (_resolve_refs), else
+        its title or the label as plain text, with a warning."""
+        match = re.match(r"^(.*?)\s*<([^<>]*)>$", text, re.S)
+        titled = bool(match and match.group(1))
+        target = match.group(2) if match else text
+        shown = match.group(1) if titled and match else target if name != "doc" else target.rstrip("/").rsplit("/", 1)[-1]
+        node = nodes.inline(rawtext, shown)
+        node["tracekit_ref"] = nodes.fully_normalize_name(target) if name in ("ref", "any") else ""
+        node["tracekit_titled"] = titled
+        node["tracekit_role"] = f":{name}:`{target}`"
+        node["tracekit_line"] = lineno
         return [node], []
 
     def math_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None) -> Any:
@@ -394,8 +401,12 @@ def _docutils() -> Any:
     ):
         roles.register_local_role(name, code_role)
         roles.register_local_role(f"py:{name}", code_role)
-    for name in ("ref", "doc", "term", "numref", "abbr", "guilabel", "menuselection", "download", "any", "eq"):
+    _docutils.default_role = code_role  # type: ignore[attr-defined]  # `text`: Sphinx's py:obj, set per document
+    for name in ("term", "abbr", "guilabel", "menuselection", "download", "eq"):
         roles.register_local_role(name, text_role)
+    for name in ("ref", "doc", "numref", "any"):
+        roles.register_local_role(name, ref_role)
+        roles.register_local_role(f"std:{name}", ref_role)
     roles.register_local_role("math", math_role)
 
     class MathDirective(Directive):
@@ -433,7 +444,7 @@ def _docutils() -> Any:
             text = "\n".join(self.content)
             block = nodes.literal_block(text, text)
             if self.arguments:
-                block["classes"].append(f"language-{self.arguments[0]}")
+                block["tracekit_language"] = self.arguments[0]
             return [block]
 
     class Container(Directive):
@@ -459,9 +470,20 @@ def _docutils() -> Any:
         final_argument_whitespace = True
 
         def run(self) -> list[Any]:
-            title = self.name.replace("version", "version ").replace("seealso", "see also").capitalize()
+            title = self.name.replace("version", "version ").capitalize()
             node = nodes.admonition(classes=["admonition", self.name])
             node += nodes.title("", title + (f" {self.arguments[0]}" if self.arguments else ""))
+            self.state.nested_parse(self.content, self.content_offset, node)
+            return [node]
+
+    class SeeAlso(Directive):
+        """Sphinx's `seealso`: a box titled "See also"; text on the directive's line is its content."""
+
+        has_content = True
+
+        def run(self) -> list[Any]:
+            node = nodes.admonition(classes=["admonition", "seealso"])
+            node += nodes.title("", "See also")
             self.state.nested_parse(self.content, self.content_offset, node)
             return [node]
 
@@ -501,8 +523,9 @@ def _docutils() -> Any:
         directives.register_directive(name, CodeBlock)
     for name in ("grid", "grid-item", "grid-item-card", "card", "only", "tabs", "tab", "tab-set", "tab-item", "centered", "rst-class", "container", "hlist"):
         directives.register_directive(name, Container)
-    for name in ("seealso", "versionadded", "versionchanged", "deprecated", "todo"):
+    for name in ("versionadded", "versionchanged", "deprecated", "todo"):
         directives.register_directive(name, Admonition)
+    directives.register_directive("seealso", SeeAlso)
     for name in (
         "toctree",
         "index",
@@ -525,12 +548,67 @@ def _docutils() -> Any:
     return nodes
 
 
+def _html_writer() -> Any:
+    """docutils' HTML5 writer, with admonitions as ``<div>`` boxes (as Sphinx writes them) and
+    literal blocks as boxed code, highlighted when their language is given."""
+    from docutils import nodes
+    from docutils.writers import html5_polyglot
+
+    class Translator(html5_polyglot.HTMLTranslator):
+        def visit_admonition(self, node: Any) -> None:
+            self.body.append(self.starttag(node, "div", classes=["admonition"]))
+
+        def depart_admonition(self, node: Any = None) -> None:
+            self.body.append("</div>\n")
+
+        def visit_literal_block(self, node: Any) -> None:
+            self.body.append(_code_block(node.astext(), node.get("tracekit_language", "")))
+            raise nodes.SkipNode
+
+        def visit_doctest_block(self, node: Any) -> None:
+            self.body.append(_code_block(node.astext(), "pycon"))
+            raise nodes.SkipNode
+
+    writer = html5_polyglot.Writer()
+    writer.translator_class = Translator
+    return writer
+
+
+def _code_block(text: str, language: str) -> str:
+    """A literal block: ``<pre class="literal-block">``, with the listing's token classes when
+    Pygments knows LANGUAGE."""
+    code = highlight_code(text, language) if language else None
+    if code is None:
+        return f'<pre class="literal-block"><code>{escape(_visible(text))}</code></pre>\n'
+    return f'<pre class="literal-block hl"><code class="language-{escape(language)}">{code}</code></pre>\n'
+
+
 def _unescape(text: str) -> str:
     """The text of a role as the author wrote it (docutils passes backslash-escapes through as NUL)."""
     return text.replace("\x00", "\\")
 
 
 _DROPPED_WARN = {"include", "raw", "literalinclude"}
+_PARENS = {"func", "meth", "py:func", "py:meth"}  # Sphinx's add_function_parentheses
+_EXPLICIT = re.compile(r"^(.+?)\s*<([^<]*?)>$", re.S)
+
+
+def xref_title(role: str, text: str) -> str:
+    """What Sphinx shows for a Python cross-reference by ROLE ("" for the default role, which
+    gallery projects set to ``obj``): ``Title <target>`` → Title, ``~a.b.C`` → C, ``.a.b`` → a.b,
+    ``!a.b`` → a.b; ``:func:`` and ``:meth:`` titles end with ``()``."""
+    parens = role in _PARENS
+    if text.startswith("!"):  # not a link: shown as written
+        title = text[1:]
+        return title if not parens or title.endswith("()") else title + "()"
+    explicit = _EXPLICIT.match(text)
+    if explicit:
+        return explicit.group(1)
+    title = text if not parens or text.endswith("()") else text + "()"
+    title = title.lstrip(".")
+    if title.startswith("~"):
+        title = title[1:].rsplit(".", 1)[-1]
+    return title
 
 
 def render_rst(text: str, *, heading_shift: int | None = None, anchors: set[str] | None = None) -> Rendered:
@@ -551,6 +629,7 @@ def render_rst_blocks(
     """
     nodes = _docutils()
     from docutils.core import publish_doctree, publish_from_doctree
+    from docutils.parsers.rst import roles
     from docutils.utils import Reporter
 
     if not texts:
@@ -590,6 +669,7 @@ def render_rst_blocks(
         "embed_stylesheet": False,
         "_disable_config": True,
     }
+    roles._roles[""] = _docutils.default_role  # type: ignore[attr-defined]  # a `.. default-role::` lasts one document
     document = publish_doctree(source, settings_overrides=settings)
     per_block[0] += warnings
     for message in list(document.findall(nodes.system_message)):
@@ -615,10 +695,14 @@ def render_rst_blocks(
         per_block[index].append(
             f"reStructuredText: {at}link target {_quoted(target)} is not allowed (only http, https, mailto and relative links within the site); shown as text"
         )
+    _titled_admonitions(nodes, document)
     labels: dict[str, Heading] = {}
     headings = _flatten_sections(nodes, document, heading_shift, anchors if anchors is not None else set(), labels)
-    _resolve_refs(nodes, document, labels)
-    parts = publish_from_doctree(document, writer="html5", settings_overrides=settings)
+    for at_line, message in _resolve_refs(nodes, document, labels, source):
+        index = block_of(at_line) if at_line else 0
+        at = f"line {at_line - starts[index] + 1} of the text block: " if at_line else ""
+        per_block[index].append(f"reStructuredText: {at}{message}")
+    parts = publish_from_doctree(document, writer=_html_writer(), settings_overrides=settings)
     body = parts.decode("utf-8") if isinstance(parts, bytes) else parts
     match = re.search(r'<main>\s*(.*?)\s*</main>|<div class="document"[^>]*>\s*(.*?)\s*</div>\s*</body>', body, re.S)
     html = next((g for g in match.groups() if g is not None), "") if match else ""
@@ -628,6 +712,23 @@ def render_rst_blocks(
         found[min(index, len(chunks) - 1)].append(heading)
     out = [Rendered(_tidy(chunk), found[i], per_block[i] if i < len(per_block) else []) for i, chunk in enumerate(chunks)]
     return out + [Rendered("") for _ in range(len(texts) - len(out))]
+
+
+_ADMONITION_TITLES = {
+    "attention": "Attention", "caution": "Caution", "danger": "Danger", "error": "Error", "hint": "Hint",
+    "important": "Important", "note": "Note", "tip": "Tip", "warning": "Warning",
+}  # fmt: skip  # Sphinx's labels (docutils' own say "Caution!" and "!DANGER!")
+
+
+def _titled_admonitions(nodes: Any, document: Any) -> None:
+    """Each specific admonition (note, warning …) as a generic one titled as Sphinx titles it."""
+    for node in list(document.findall(nodes.Admonition)):
+        title = _ADMONITION_TITLES.get(node.tagname)
+        if title is None or isinstance(node, nodes.admonition):
+            continue
+        box = nodes.admonition(node.rawsource, nodes.title("", title), *node.children, classes=[node.tagname, *node["classes"]])
+        box.line, box.source = node.line, node.source
+        node.replace_self(box)
 
 
 def _refuse_links(nodes: Any, document: Any) -> list[tuple[int | None, str]]:
@@ -649,13 +750,39 @@ def _refuse_links(nodes: Any, document: Any) -> list[tuple[int | None, str]]:
     return refused
 
 
-def _resolve_refs(nodes: Any, document: Any, labels: Mapping[str, Heading]) -> None:
-    """`:ref:` to a label of a section in the same file: a link to its heading, titled like Sphinx."""
-    for node in list(document.findall(nodes.emphasis)):
-        heading = labels.get(node.get("tracekit_ref", ""))
+def _resolve_refs(nodes: Any, document: Any, labels: Mapping[str, Heading], source: str) -> list[tuple[int | None, str]]:
+    """`:ref:` to a label of a section in the same file: a link to its heading, titled like Sphinx.
+    Any other reference is its title (or label) as plain text; the line and warning of each
+    (docutils gives a role its paragraph's first line: the role's own is found in SOURCE)."""
+    unresolved: list[tuple[int | None, str]] = []
+    lines = source.split("\n")
+    after: dict[str, tuple[int, int]] = {}  # a role's text → where it was last found
+
+    def line_of(node: Any) -> int | None:
+        start = node["tracekit_line"]
+        if not start:
+            return None
+        first = node.rawsource.split("\n", 1)[0]
+        row, col = after.get(first, (start - 1, -1))
+        row = max(row, start - 1)
+        for at in range(row, min(len(lines), start + 500)):
+            found = lines[at].find(first, col + 1 if at == row else 0)
+            if found >= 0:
+                after[first] = (at, found)
+                return at + 1
+        return start
+
+    for node in list(document.findall(nodes.inline)):
+        if "tracekit_role" not in node:
+            continue
+        heading = labels.get(node["tracekit_ref"]) if node["tracekit_ref"] else None
         if heading is not None:
-            shown = node.astext() if node.get("tracekit_titled") else heading.text
+            shown = node.astext() if node["tracekit_titled"] else heading.text
             node.replace_self(nodes.reference(node.rawsource, shown, refuri="#" + heading.anchor))
+            continue
+        node.replace_self(nodes.Text(node.astext()))
+        unresolved.append((line_of(node), f"{node['tracekit_role']} points outside this file; shown as text, not linked"))
+    return unresolved
 
 
 def _flatten_sections(
