@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -202,3 +204,118 @@ def test_site_names_are_the_functions_whatever_is_imported_first() -> None:
     code = "import tracekit.site.discover, tracekit.site.merge_site, tracekit.site.uptodate, types\nfrom tracekit.site import discover, merge, build, check\nassert all(isinstance(f, types.FunctionType) for f in (discover, merge, build, check))\n"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+# ── a shard is untrusted input ──────────────────────────────────────────────
+
+
+def _owner(copies: list[Path], rel: str) -> Path:
+    """The copied shard folder that built REL."""
+    return next(c for c in copies if rel in next(iter(json.loads((c / MANIFEST_NAME).read_text())["shards"].values())))
+
+
+def _merge_cli(folders: list[Path], ex: Path, out: Path) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "tracekit", "merge", *map(str, folders), "--examples", str(ex), "-o", str(out)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def test_merge_follows_no_symlink_out_of_a_shard_file_or_folder(shards, tmp_path: Path) -> None:
+    ex, folders, _ = shards
+    copies = _copies(tmp_path, folders)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    alpha = _owner(copies, "alpha.py") / "alpha.html"
+    alpha.rename(outside / "alpha.html")  # the same bytes, so only the link gives it away
+    alpha.symlink_to(outside / "alpha.html")
+    with pytest.raises(BuildError, match=r"alpha.html is a symlink to .*outside\b.*: refused \(listed in the manifest of shard"):
+        merge(copies, output=tmp_path / "site", paths=[ex], reporter=QUIET)
+    alpha.unlink()
+    (outside / "alpha.html").rename(alpha)
+    deep = _owner(copies, "deep/gamma.py") / "deep"
+    deep.rename(outside / "deep")
+    deep.symlink_to(outside / "deep")
+    with pytest.raises(BuildError, match=r"deep/gamma.html is a symlink to .*outside.*: refused"):
+        merge(copies, output=tmp_path / "site", paths=[ex], reporter=QUIET)
+    assert not (tmp_path / "site").exists()
+
+
+def test_merge_copies_only_the_files_a_shards_examples_produce(shards, tmp_path: Path) -> None:
+    ex, folders, _ = shards
+    for extra in ("notes.html", "figures/0123456789abcdef.png"):
+        copies = _copies(tmp_path / extra.replace("/", "-"), folders)
+        owner = _owner(copies, "alpha.py")
+        (owner / extra).parent.mkdir(exist_ok=True)
+        (owner / extra).write_text("<script>alert(1)</script>")
+        data = json.loads((owner / MANIFEST_NAME).read_text())
+        data["examples"]["alpha.py"]["files"][extra] = hashlib.sha256((owner / extra).read_bytes()).hexdigest()
+        (owner / MANIFEST_NAME).write_text(json.dumps(data))
+        out = tmp_path / extra.replace("/", "-") / "site"
+        with pytest.raises(BuildError, match=f"lists {extra} for alpha.py, which is not a file alpha.py produces: refused"):
+            merge(copies, output=out, paths=[ex], reporter=QUIET)
+        assert not out.exists()
+
+
+def test_one_shard_cannot_overwrite_anothers_files(shards, tmp_path: Path) -> None:
+    ex, folders, _ = shards
+    work = tmp_path / "examples"
+    shutil.copytree(ex, work)
+    (work / "alpha.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')  # its page is alpha.html too
+    copies = _copies(tmp_path, folders)
+    other = next(c for c in copies if c != _owner(copies, "alpha.py"))
+    (other / "alpha.html").write_text("<p>not alpha's page</p>")
+    (other / "alpha.json").write_text("{}")
+    data = json.loads((other / MANIFEST_NAME).read_text())
+    rec = dict(next(iter(data["examples"].values())))
+    rec["files"] = {f"alpha.{x}": hashlib.sha256((other / f"alpha.{x}").read_bytes()).hexdigest() for x in ("html", "json")}
+    data["examples"]["alpha.ipynb"] = rec
+    next(iter(data["shards"].values())).append("alpha.ipynb")
+    (other / MANIFEST_NAME).write_text(json.dumps(data))
+    with pytest.raises(BuildError, match=r"both list alpha\.html, with other bytes: refused"):
+        merge(copies, output=tmp_path / "site", paths=[work], reporter=QUIET)
+    assert not (tmp_path / "site").exists()
+
+
+def test_merge_refuses_a_fifo_in_a_shard_without_hanging(shards, tmp_path: Path) -> None:
+    ex, folders, _ = shards
+    copies = _copies(tmp_path, folders)
+    alpha = _owner(copies, "alpha.py") / "alpha.json"
+    alpha.unlink()
+    os.mkfifo(alpha)
+    proc = _merge_cli(copies, ex, tmp_path / "site")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"tracekit: {alpha} is not a regular file (a FIFO): refused (listed in the manifest of shard")
+    assert len(proc.stderr.splitlines()) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="making a device node needs root")
+def test_merge_refuses_a_device_in_a_shard(shards, tmp_path: Path) -> None:
+    ex, folders, _ = shards
+    copies = _copies(tmp_path, folders)
+    alpha = _owner(copies, "alpha.py") / "alpha.html"
+    alpha.unlink()
+    os.mknod(alpha, 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # what /dev/null is
+    with pytest.raises(BuildError, match=r"alpha.html is not a regular file \(a device\): refused"):
+        merge(copies, output=tmp_path / "site", paths=[ex], reporter=QUIET)
+
+
+def test_merge_caps_what_it_reads_of_a_shard(shards, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracekit.site.merge_site as merge_site
+
+    ex, folders, _ = shards
+    monkeypatch.setattr(merge_site, "MAX_SHARD_FILE_BYTES", 1000)
+    with pytest.raises(BuildError, match=r"\.html is [\d,]+ bytes; tracekit reads files up to 1,000 \(listed in the manifest of shard"):
+        merge(folders, output=tmp_path / "site", paths=[ex], reporter=QUIET)
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("name", ["x/3", "4/3", "1/3\n\x1b[31mred"])
+def test_a_bad_shard_name_in_a_manifest_is_a_one_line_error(shards, tmp_path: Path, name: str) -> None:
+    ex, folders, _ = shards
+    copies = _copies(tmp_path, folders)
+    data = json.loads((copies[0] / MANIFEST_NAME).read_text())
+    data["shards"] = {name: next(iter(data["shards"].values()))}
+    (copies[0] / MANIFEST_NAME).write_text(json.dumps(data))
+    proc = _merge_cli(copies, ex, tmp_path / "site")
+    assert proc.returncode == 2
+    assert proc.stderr == f"tracekit: shard {copies[0]}: its manifest names a shard {name!r}, which is not I/N (1 <= I <= N)\n"
+    assert not (tmp_path / "site").exists()

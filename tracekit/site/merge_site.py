@@ -3,28 +3,40 @@
 Each shard's manifest names the examples that shard built (`shards`: "i/n" → examples). Merge
 takes each example's record and files from the shard that built it, refuses shards that do not
 fit together, then writes the index and assets as `build --index-only` does. It runs nothing.
+
+A shard is read as untrusted input: a file it lists is copied only when it is one the example
+produces (its page, its JSON and the figures that JSON names, named by their hash), is a regular
+file of the shard (no FIFO, device or link out of it; `files.read_checked`) under the size cap,
+and no other shard lists the same name with other bytes.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Config
+from ..config import Config, ConfigError, parse_shard
 from .book_site import chapter_outcomes
 from .build_site import _prepare_output
-from .keys import _file_sha, _Imports, environment
+from .files import Refused, read_checked, refusal
+from .keys import _file_sha, _Imports, _sha, environment
 from .lock import _Lock
 from .manifest import Manifest
 from .pages import _Builder
-from .paths import LOCK_NAME, MANIFEST_NAME, _display, _is_inside
+from .paths import FIGURES_DIR, LOCK_NAME, MANIFEST_NAME, _display, _is_inside, _page_paths
 from .plan import _drop_helpers, _in_scope, _plan, _resolve_config
 from .report import Reporter
 from .results import BuildError, BuildResult
 from .uptodate import cached_outcome
+
+#: the most tracekit reads of one file of a shard (pages and their JSON are bounded far below it)
+MAX_SHARD_FILE_BYTES = 64 * 1024 * 1024
+_FIGURE_NAME = re.compile(r"[0-9a-f]{16}\.png")
 
 
 @dataclass(eq=False)
@@ -51,6 +63,11 @@ def _load_shard(folder: Path) -> _Shard:
         raise BuildError(f"shard {_display(folder)}: {manifest.problem}")
     shard = _Shard(folder, manifest)
     if manifest.shards:
+        for name in manifest.shards:
+            try:
+                parse_shard(name)
+            except ConfigError:
+                raise BuildError(f"shard {shard.display}: its manifest names a shard {name!r}, which is not I/N (1 <= I <= N)") from None
         shard.names = sorted(manifest.shards)
         shard.built = sorted({rel for rels in manifest.shards.values() for rel in rels})
     else:  # the output of a whole build: it built every example it lists
@@ -67,7 +84,7 @@ def _check_shard_names(shards: list[_Shard]) -> None:
             if name in seen:
                 raise BuildError(f"shard {name} is in both {seen[name].display} and {shard.display}")
             seen[name] = shard
-            counts.add(int(name.split("/")[1]))
+            counts.add(parse_shard(name)[1])
     if len(counts) > 1:
         raise BuildError(f"shards of different splits: {', '.join(sorted(seen))}")
     if counts:
@@ -95,13 +112,50 @@ def _verified(shard: _Shard, rel: str) -> dict:
     rec = shard.manifest.examples.get(rel)
     if rec is None:
         raise BuildError(f"shard {shard.display} built {rel} but its manifest has no record of it")
-    for file_rel, sha in sorted((rec.get("files") or {}).items()):
-        on_disk = _file_sha(shard.folder / file_rel)
-        if on_disk is None:
-            raise BuildError(f"{_display(shard.folder / file_rel)} is missing (listed in the manifest of shard {shard.display})")
-        if on_disk != sha:
-            raise BuildError(f"{_display(shard.folder / file_rel)} changed since tracekit wrote it (edited by hand?)")
+    files: dict[str, str] = rec.get("files") or {}
+    for file_rel, sha in sorted(files.items()):
+        path = shard.folder / file_rel
+        if not os.path.lexists(path):
+            raise BuildError(f"{_display(path)} is missing (listed in the manifest of shard {shard.display})")
+        why = refusal(path, shard.folder, MAX_SHARD_FILE_BYTES)
+        if why is not None:
+            raise BuildError(f"{_display(path)} {why} (listed in the manifest of shard {shard.display})")
+        if _file_sha(path) != sha:
+            raise BuildError(f"{_display(path)} changed since tracekit wrote it (edited by hand?)")
+    extra = sorted(set(files) - _produced(shard, rel, files))
+    if extra:
+        raise BuildError(f"shard {shard.display} lists {extra[0]} for {rel}, which is not a file {rel} produces: refused")
     return rec
+
+
+def _produced(shard: _Shard, rel: str, files: dict[str, str]) -> set[str]:
+    """What REL's record in SHARD may list: its page, its JSON, and the figures that JSON names
+    whose bytes have that name (a figure is named by the sha256 of its bytes)."""
+    html_rel, json_rel = _page_paths(rel)
+    if json_rel not in files:
+        return {html_rel}
+    try:
+        data = json.loads(read_checked(shard.folder / json_rel, shard.folder, MAX_SHARD_FILE_BYTES))
+    except (Refused, ValueError):
+        return {html_rel, json_rel}
+    named = {f"{FIGURES_DIR}/{name}" for name in _figure_names(data)}
+    return {html_rel, json_rel} | {f for f in named if f in files and files[f].startswith(f[len(FIGURES_DIR) + 1 : -len(".png")])}
+
+
+def _figure_names(data: Any) -> set[str]:
+    """The figure files a page JSON names (`"file": "<16 hex>.png"` of its figures and images)."""
+    found: set[str] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            name = item.get("file")
+            if isinstance(name, str) and _FIGURE_NAME.fullmatch(name):
+                found.add(name)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def merge(
@@ -140,6 +194,7 @@ def merge(
 
     records: dict[str, dict] = {}
     source: dict[str, _Shard] = {}
+    owners: dict[str, tuple[str, _Shard]] = {}  # file → (its sha, the shard it comes from)
     for shard in shards:
         for rel in shard.built:
             if not _in_scope(rel, plan.scope):
@@ -152,6 +207,10 @@ def merge(
                 if other.get("key") != rec.get("key") or _data_files(other) != _data_files(rec):
                     raise BuildError(f"{rel} was built differently by shards {source[rel].display} and {shard.display} (different keys or pages)")
                 continue
+            for file_rel, sha in (rec.get("files") or {}).items():
+                first = owners.setdefault(file_rel, (sha, shard))
+                if first[0] != sha:
+                    raise BuildError(f"shards {first[1].display} and {shard.display} both list {file_rel}, with other bytes: refused")
             records[rel] = rec
             source[rel] = shard
     missing = sorted(wanted - set(records))
@@ -176,16 +235,23 @@ def merge(
             return disk == sha or (disk is not None and before.get("key") == records[rel].get("key") and (before.get("files") or {}).get(file_rel) == disk)
 
         copies = [
-            (file_rel, source[rel].folder / file_rel)
+            (file_rel, source[rel].folder)
             for rel in sorted(records)
             for file_rel, sha in sorted((records[rel].get("files") or {}).items())
             if not fresh(rel, file_rel, sha)
         ]
+        records_sha = {file_rel: sha for rec in records.values() for file_rel, sha in (rec.get("files") or {}).items()}
         blocked = [file_rel for file_rel, _ in copies if not builder.may_write(file_rel, old_files)]
         if blocked:  # checked before anything is written
             raise BuildError(f"refusing to overwrite {_display(plan.out / blocked[0])}, which tracekit did not write")
-        for file_rel, src in copies:
-            builder.write(file_rel, src.read_bytes())
+        for file_rel, folder in copies:
+            try:  # checked again as it is read: it may have been swapped since it was hashed
+                data = read_checked(folder / file_rel, folder, MAX_SHARD_FILE_BYTES)
+            except Refused as e:
+                raise BuildError(f"{_display(folder / file_rel)} {e}") from None
+            if _sha(data) != records_sha[file_rel]:
+                raise BuildError(f"{_display(folder / file_rel)} changed since tracekit wrote it (edited by hand?)")
+            builder.write(file_rel, data)
         for rel in sorted(records):
             builder.updates[rel] = records[rel]
             for stale_rel, sha in ((old.examples.get(rel) or {}).get("files") or {}).items():
