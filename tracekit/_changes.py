@@ -6,13 +6,18 @@ deep: ids, tensor version counters, ``.grad`` identity and version, container le
 classes and functions are never walked, except an ``nn.Module``'s parameters. A before value is
 copied only where that is cheap (tensors up to MAX_CLONE elements, containers up to MAX_CLONE
 items). After the line, whatever moved becomes a ``change`` event.
+
+Nothing here refers to the program's objects, not even weakly: a weakref is visible to the program
+(``torch.utils.swap_tensors`` refuses tensors that have one, ``weakref.getweakrefcount`` counts it).
+Every object is remembered by its id and found again after the line by the path that reached it
+(name, item, attribute or parameter name); the frame holds it alive for the length of the hit.
 """
 
 from __future__ import annotations
 
+import marshal
 import sys
 import types as _types
-from weakref import ref as _weakref
 
 TYPE_CHECKING = False  # `typing` is not imported at run time; mypy reads the import below
 if TYPE_CHECKING:
@@ -46,18 +51,19 @@ _SKIP = (
     type,
 )
 _CONTAINERS = (list, dict, set, bytearray)
-_CO_OPTIMIZED = 0x1
+CO_OPTIMIZED = 0x1
 
 
 class Fingerprints:
-    """Fingerprints of one frame's names, keyed by path, holding no strong reference to the program's
-    objects (reference counts stay python's): tensors and modules by weakref, the rest by id."""
+    """Fingerprints of one frame's names, keyed by path, holding no reference to the program's
+    objects (reference counts, weakref counts and finalisation stay python's): ids only."""
 
     __slots__ = ("entries", "roots", "modules")
 
     def __init__(self) -> None:
-        # path -> (kind, root, where, a, b, before copy or None); `where` is a weakref (tensors)
-        # or the (root name, attribute or key) that finds a container again after the line
+        # path -> (kind, root, where, a, b, before copy or None); `where` finds the object again
+        # after the line (see _locate). Tensors: a = id, b = version; gradients: a = the grad's id
+        # or None, b = its version; containers: a = (id, length), b = ids of the items or None.
         self.entries: dict[str, tuple] = {}
         self.roots: dict[str, int] = {}  # root name -> id of the object it named
         self.modules: dict[str, str] = {}  # parameter path -> module path (for summaries)
@@ -67,14 +73,19 @@ class Fingerprints:
 _INTROSPECTION = frozenset({"locals", "vars", "exec", "eval", "dir", "_getframe", "currentframe", "getframeinfo", "stack", "f_locals"})
 
 
+def reads_own_locals(code: Any) -> bool:
+    """Can CODE reach its own frame's locals dict (locals(), vars(), frame objects)?"""
+    return not _INTROSPECTION.isdisjoint(code.co_names)
+
+
 def _names(frame: Any) -> dict | None:
     """The frame's names: a function's locals and the globals its code reads, or a module's globals.
 
     None for class bodies and exec'd namespaces: reading them could run the program's code.
     """
     code = frame.f_code
-    if code.co_flags & _CO_OPTIMIZED:
-        if _INTROSPECTION.intersection(code.co_names):
+    if code.co_flags & CO_OPTIMIZED:
+        if reads_own_locals(code):
             # Up to 3.12 reading f_locals refreshes the very dict locals() gave the program (a
             # key it deleted comes back): such code is watched through its globals only.
             g = frame.f_globals
@@ -94,6 +105,24 @@ def _names(frame: Any) -> dict | None:
     if frame.f_locals is frame.f_globals:
         return frame.f_globals
     return None
+
+
+def frame_locals(frame: Any) -> dict:
+    """A copy of the frame's locals; the frame keeps no dict of them after this (see _names)."""
+    loc = frame.f_locals
+    ns = dict(loc)
+    forget_locals(frame)
+    return ns
+
+
+def forget_locals(frame: Any) -> None:
+    """Empty the locals dict reading f_locals left on a function's frame, unless the code reads
+    its own locals (then that dict is the program's, left as python leaves it)."""
+    code = frame.f_code
+    if code.co_flags & CO_OPTIMIZED and not reads_own_locals(code):
+        loc = frame.f_locals
+        if type(loc) is dict:
+            loc.clear()
 
 
 def _version(torch: Any, t: Any) -> int:
@@ -122,25 +151,15 @@ def _clone(torch: Any, t: Any) -> Any:
     return None
 
 
-def _ref(v: Any) -> Any:
-    try:
-        return _weakref(v)
-    except TypeError:
-        return None
-
-
-def _add_tensor(fp: Fingerprints, torch: Any, path: str, root: str, t: Any, seen: set) -> None:
+def _add_tensor(fp: Fingerprints, torch: Any, path: str, root: str, where: tuple, t: Any, seen: set) -> None:
     if id(t) in seen:
         return
     seen.add(id(t))
-    ref = _ref(t)
-    if ref is None:
-        return
-    fp.entries[path] = ("t", root, ref, _version(torch, t), None, _clone(torch, t))
+    fp.entries[path] = ("t", root, where, id(t), _version(torch, t), _clone(torch, t))
     g = _grad_of(t)
     if g is not None or (t.requires_grad and t.is_leaf):
-        gv = _version(torch, g) if g is not None else None
-        fp.entries[path + ".grad"] = ("g", root, ref, _ref(g) if g is not None else None, gv, _clone(torch, g) if g is not None else None)
+        gid, gv = (id(g), _version(torch, g)) if g is not None else (None, None)
+        fp.entries[path + ".grad"] = ("g", root, where, gid, gv, _clone(torch, g) if g is not None else None)
 
 
 _PRIMITIVE = (int, float, str, bool, type(None), bytes, complex)
@@ -155,7 +174,8 @@ def _items_of(c: Any) -> list:
 
 def _contents(c: Any) -> tuple[Any, Any]:
     """(ids of the items, a copy of them or None): the copy only where every item is a plain
-    number, string or None, so that keeping it holds no reference to the program's objects."""
+    number, string or None, and kept as marshalled bytes, so that it holds no reference to the
+    program's objects (``sys.getrefcount`` of a string in a list stays python's)."""
     if type(c) is bytearray:
         b = bytes(c)
         return b, b
@@ -167,7 +187,7 @@ def _contents(c: Any) -> tuple[Any, Any]:
     else:
         ids = [id(x) for x in items]
         safe = all(type(x) in _PRIMITIVE for x in items)
-    return ids, (items if safe else None)
+    return ids, (marshal.dumps(items) if safe else None)
 
 
 def _add_container(fp: Fingerprints, path: str, root: str, where: tuple, c: Any, deep: bool) -> None:
@@ -199,10 +219,10 @@ def fingerprint(frame: Any) -> Fingerprints | None:
             continue
         if tensor is not None and issubclass(t, tensor):
             fp.roots[name] = id(v)
-            _add_tensor(fp, torch, name, name, v, seen)
+            _add_tensor(fp, torch, name, name, (name, None, None), v, seen)
         elif t in _CONTAINERS:
             fp.roots[name] = id(v)
-            _add_container(fp, name, name, (name, None), v, True)
+            _add_container(fp, name, name, (name, None, None), v, True)
             inner.append((name, v))
         elif module_t is not None and issubclass(t, module_t):
             fp.roots[name] = id(v)
@@ -211,7 +231,7 @@ def fingerprint(frame: Any) -> Fingerprints | None:
             seen.add(id(v))
             try:
                 for pname, p in v.named_parameters():
-                    _add_tensor(fp, torch, f"{name}.{pname}", name, p, seen)
+                    _add_tensor(fp, torch, f"{name}.{pname}", name, (name, "p", pname), p, seen)
                     fp.modules[f"{name}.{pname}"] = name
                     fp.modules[f"{name}.{pname}.grad"] = name
             except Exception:
@@ -226,7 +246,7 @@ def fingerprint(frame: Any) -> Fingerprints | None:
                 continue
             for k, item in list(v.items()) if type(v) is dict else list(enumerate(v)):
                 if tensor is not None and issubclass(type(item), tensor):
-                    _add_tensor(fp, torch, f"{name}[{k!r}]", name, item, seen)
+                    _add_tensor(fp, torch, f"{name}[{k!r}]", name, (name, "i", k), item, seen)
             continue
         attrs = _attrs(v)
         if attrs is None:
@@ -238,10 +258,10 @@ def fingerprint(frame: Any) -> Fingerprints | None:
                 continue
             at = type(av)
             if tensor is not None and issubclass(at, tensor):
-                _add_tensor(fp, torch, f"{name}.{an}", name, av, seen)
+                _add_tensor(fp, torch, f"{name}.{an}", name, (name, "a", an), av, seen)
             elif at in _CONTAINERS and id(av) not in seen:
                 seen.add(id(av))
-                _add_container(fp, f"{name}.{an}", name, (name, an), av, False)
+                _add_container(fp, f"{name}.{an}", name, (name, "a", an), av, False)
     return fp
 
 
@@ -261,14 +281,31 @@ def _attrs(v: Any) -> dict | None:
     return d if type(d) is dict else None
 
 
-def _find(ns: dict, where: tuple) -> Any:
-    """The container at WHERE ((name, None) or (name, attribute)) after the line; None if gone."""
-    name, attr = where
+def _locate(ns: dict, where: tuple, params: dict) -> Any:
+    """The object at WHERE after the line, None if gone: (name, None, None) a name, (name, "a",
+    attribute) a plain object's attribute, (name, "i", key) an item of a small list or dict,
+    (name, "p", parameter) a module's parameter (PARAMS caches each module's, looked up once)."""
+    name, how, key = where
     v = ns.get(name)
-    if attr is None:
+    if how is None or v is None:
         return v
-    d = _attrs(v) if v is not None else None
-    return d.get(attr) if d is not None else None
+    if how == "a":
+        d = _attrs(v)
+        return d.get(key) if d is not None else None
+    if how == "i":
+        t = type(v)
+        if t is dict:
+            return v.get(key)
+        if t is list and type(key) is int and key < len(v):
+            return v[key]
+        return None
+    found = params.get(name)
+    if found is None:
+        try:
+            found = params[name] = dict(v.named_parameters())
+        except Exception:
+            found = params[name] = {}
+    return found.get(key)
 
 
 # ----------------------------------------------------------------------------------------
@@ -294,6 +331,17 @@ def _numel(t: Any) -> int:
         return 0
 
 
+def _equal(copy: Any, t: Any) -> bool:
+    """Does tensor T hold what COPY holds (same shape and dtype; NaNs in the same places)?"""
+    try:
+        d = t.detach()
+        if copy.shape != d.shape or copy.dtype != d.dtype or copy.device != d.device:
+            return False
+        return bool(copy.equal(d)) or bool(((copy == d) | ((copy != copy) & (d != d))).all().item())
+    except Exception:
+        return True
+
+
 def _is_zero(t: Any) -> bool:
     try:
         return t.numel() > 0 and not bool(t.detach().any().item())
@@ -310,13 +358,14 @@ def changes(fp: Fingerprints, frame: Any, snapshot: Any) -> list[dict]:
     out: list[dict] = []
     deltas: dict[str, float] = {}
     rebound = {r for r, rid in fp.roots.items() if id(ns.get(r)) != rid}
+    params: dict[str, dict] = {}
     for path, (kind, root, where, a, b, copy) in fp.entries.items():
         if root in rebound:
             continue  # the line bound the name anew: its result says so
         ev = None
         if kind == "t":
-            obj = where()
-            if obj is None or _version(torch, obj) == a:
+            obj = _locate(ns, where, params)
+            if obj is None or id(obj) != a or _version(torch, obj) == b:
                 continue
             ev = {"change": "zeroed" if _is_zero(obj) else "changed"}
             after = obj.detach()
@@ -330,28 +379,33 @@ def changes(fp: Fingerprints, frame: Any, snapshot: Any) -> list[dict]:
                     deltas[path] = d
                     ev["summary"] = f"largest |Δ| {d:.4g}"
         elif kind == "g":
-            obj = where()
-            if obj is None:
+            obj = _locate(ns, where, params)
+            if obj is None or id(obj) != fp.entries[path[: -len(".grad")]][3]:
                 continue
             g = _grad_of(obj)
-            old = a() if a is not None else None
             if a is None and g is None:
                 continue
-            if g is not None and g is old and _version(torch, g) == b:
-                continue
+            same = g is not None and id(g) == a
+            if same and _version(torch, g) == b:
+                # The same id and version: the same tensor, unless the old one was freed and a
+                # new one took its address; an in-place change moves the version, so different
+                # values under the same version are a new tensor.
+                if copy is None or _equal(copy, g):
+                    continue
+                same = False
             if g is None:
                 ev = {"change": "cleared", "value": snapshot(None)}
             elif a is None:
                 ev = {"change": "zeroed" if _is_zero(g) else "created", "value": snapshot(g.detach())}
             else:
-                word = "zeroed" if _is_zero(g) else ("accumulated" if g is old else "replaced")
+                word = "zeroed" if _is_zero(g) else ("accumulated" if same else "replaced")
                 ev = {"change": word, "value": snapshot(g.detach())}
             if a is None:
                 ev["before"] = snapshot(None)
             elif copy is not None:
                 ev["before"] = snapshot(copy)
         elif kind == "c":
-            obj = _find(ns, where)
+            obj = _locate(ns, where, params)
             cid, n0 = a
             if obj is None or id(obj) != cid or type(obj) not in _CONTAINERS:
                 continue
@@ -365,7 +419,7 @@ def changes(fp: Fingerprints, frame: Any, snapshot: Any) -> list[dict]:
             ev["value"] = snapshot(obj)
             if copy is not None:
                 t = type(obj)
-                ev["before"] = snapshot(dict(copy) if t is dict else (bytearray(copy) if t is bytearray else t(copy)))
+                ev["before"] = snapshot(bytearray(copy) if t is bytearray else (dict if t is dict else t)(marshal.loads(copy)))
         if ev is not None:
             out.append({"role": "change", "text": path, **ev})
     return _summarise(out, fp, deltas, snapshot, ns)

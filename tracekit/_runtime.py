@@ -3,6 +3,7 @@ inspected only when a recorded value is one of theirs (found through ``sys.modul
 
 from __future__ import annotations
 
+import _warnings
 import builtins
 import itertools
 import re
@@ -22,12 +23,18 @@ MAX_ROWS = 16  # 2-D values up to MAX_ROWS x MAX_ROWS also keep their rows as nu
 MAX_ITEMS = 100  # container elements shown before "..."
 MAX_OUTPUT_PER_HIT = 20_000
 MAX_OUTPUT_LATER = 4_000
+MAX_CONSTRUCTING_DEPTH = 200  # frames looked through for the __init__ of a value whose repr failed
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 _COUNT = re.compile(r"\((\d+)\)")
 # Sphinx roles in docstrings: :func:`x` -> x (:math: is kept, for the page to render as math)
 _ROLE = re.compile(r":(?!math:)\w+:`~?([^`<]+?)(?:\s*<[^>]*>)?`")
 # a summary that only points elsewhere: "See torch.flatten", "Alias for torch.special.expit."
 _POINTER = re.compile(r"^(?:See|Alias for)\s+~?([A-Za-z_][\w.]*[A-Za-z0-9_])(?:\(\))?\.?$")
+
+# tracekit's own source folder: its frames are taken out of the program's tracebacks
+_OWN_DIR = __file__[: -len("_runtime.py")]
+# Put first in the warning filters while recording (see _hush)
+_IGNORE = ("ignore", None, Warning, None, 0)
 
 # Set by the child when figures are recorded (tracekit._figures.Figures.image): called as
 # _IMAGER(value, marked) for a value that may be an image, returns {"file", "width", "height"}
@@ -356,6 +363,8 @@ def snapshot(v: Any, image: bool = False) -> dict:
             raise
         d["repr"] = f"<{d['type']} object>"
         d["error"] = _cut(f"{type(e).__name__}: {_safe_str(e)}", 400)[0]
+        if _being_constructed(v):
+            d["constructing"] = True
     try:
         _facts(v, d)
     except Exception:
@@ -369,6 +378,29 @@ def snapshot(v: Any, image: bool = False) -> dict:
         except Exception:
             pass
     return d
+
+
+def _being_constructed(v: Any) -> bool:
+    """Is V the ``self`` of an ``__init__`` running on this stack (its repr may read what is not
+    set yet: an ``nn.Module``'s ``_modules`` before ``super().__init__()``)?"""
+    try:
+        f: Any = sys._getframe(1)
+        for _ in range(MAX_CONSTRUCTING_DEPTH):
+            if f is None:
+                break
+            code = f.f_code
+            if code.co_name == "__init__" and code.co_argcount and code.co_flags & _changes.CO_OPTIMIZED and not _changes.reads_own_locals(code):
+                first = f.f_locals.get(code.co_varnames[0], _MISSING)
+                _changes.forget_locals(f)
+                if first is v:
+                    return True
+            f = f.f_back
+    except Exception:
+        pass
+    return False
+
+
+_MISSING = object()
 
 
 def _safe_str(e: BaseException) -> str:
@@ -538,10 +570,13 @@ class Recorder:
         frame = self._getframe(1)
         self.current[(s, id(frame))] = rec
         if changes and _alone():
+            hushed = _hush()
             try:
                 rec["_before"] = _changes.fingerprint(frame)
             except Exception:
                 pass
+            finally:
+                _unhush(hushed)
         return True
 
     def done(self, s: int) -> None:
@@ -553,10 +588,13 @@ class Recorder:
         fp = rec.pop("_before", None) if rec is not None else None
         if fp is None or rec is None or not _alone():
             return  # another thread may have changed things meanwhile: not this line's doing
+        hushed = _hush()
         try:
             rec["events"] += [(None, ev) for ev in _changes.changes(fp, frame, snapshot)]
         except Exception:
             pass
+        finally:
+            _unhush(hushed)
 
     def value(self, k: int, v: Any) -> Any:
         s, role, _text, _extra = self.exprs[k]
@@ -564,11 +602,15 @@ class Recorder:
         rec = self.current.get((s, id(frame)))
         # Skipped: an expression statement's None, and `np.random` on the way to `np.random.rand`.
         if rec is not None and not (role == "expr" and v is None) and not (role == "value" and type(v) is _ModuleType):
-            rec["events"].append((k, snapshot(v, s in self.image_stmts)))
-            if (s in self.graph_stmts and role in ("bind", "expr", "return")) or (
-                role == "arg" and "_graph_call" in rec and _extra.get("index") == 0 and _extra.get("call") == rec["_graph_call"]
-            ):
-                self._value_graph(rec, frame, v, _text)
+            hushed = _hush()
+            try:
+                rec["events"].append((k, snapshot(v, s in self.image_stmts)))
+                if (s in self.graph_stmts and role in ("bind", "expr", "return")) or (
+                    role == "arg" and "_graph_call" in rec and _extra.get("index") == 0 and _extra.get("call") == rec["_graph_call"]
+                ):
+                    self._value_graph(rec, frame, v, _text)
+            finally:
+                _unhush(hushed)
         return v
 
     def _value_graph(self, rec: dict, frame: Any, v: Any, text: str) -> None:
@@ -590,13 +632,17 @@ class Recorder:
         frame = self._getframe(1)
         rec = self.current.get((s, id(frame)))
         if rec is not None:
-            rec["events"].append((k, self._describe(f)))
-            torch = sys.modules.get("torch")
-            if torch is not None:
-                try:
-                    self._autograd_call(torch, k, f, rec, frame)
-                except Exception:
-                    pass
+            hushed = _hush()
+            try:
+                rec["events"].append((k, self._describe(f)))
+                torch = sys.modules.get("torch")
+                if torch is not None:
+                    try:
+                        self._autograd_call(torch, k, f, rec, frame)
+                    except Exception:
+                        pass
+            finally:
+                _unhush(hushed)
         return f
 
     def _autograd_call(self, torch: Any, k: int, f: Any, rec: dict, frame: Any) -> None:
@@ -613,7 +659,7 @@ class Recorder:
         fp = rec.get("_before")
         if fp is None:
             fp = _changes.fingerprint(frame)
-        names = {id(e[2]()): path for path, e in fp.entries.items() if e[0] == "t"} if fp is not None else {}
+        names = {e[3]: path for path, e in fp.entries.items() if e[0] == "t"} if fp is not None else {}
         g = _autograd.walk(t, label, names)
         if g is not None:
             rec["events"].append((None, {"role": "graph", "text": label, "graph": g, "value": snapshot(t)}))
@@ -647,8 +693,16 @@ class Recorder:
 
     def exception(self, s: int, frame: Any = None) -> None:
         e = sys.exc_info()[1]
-        if e is None or issubclass(type(e), GeneratorExit):
+        if e is None:
             return
+        if issubclass(type(e), GeneratorExit):
+            # A generator closed while suspended inside a recorded statement: that hit never
+            # ends, and its fingerprint (tensor copies, on the GPU too) must not outlive it.
+            rec = self.current.get((s, id(frame if frame is not None else self._getframe(1))))
+            if rec is not None:
+                rec.pop("_before", None)
+            return
+        _drop_own_frames(e)
         # The first statement a SystemExit escapes is the innermost: keep that line. Only the
         # exception's id is kept, so no traceback (and no frame's locals) outlives its time.
         if issubclass(type(e), SystemExit) and (self.exit_seen is None or self.exit_seen[2] != id(e)):
@@ -677,8 +731,13 @@ class Recorder:
 
     def loop_end(self, s: int, names: tuple) -> None:
         frame = self._getframe(1)
-        ns = frame.f_locals
-        values = [{"name": n, "value": snapshot(ns[n])} for n in names if n in ns]
+        ns = _changes.frame_locals(frame)
+        hushed = _hush()
+        try:
+            values = [{"name": n, "value": snapshot(ns[n])} for n in names if n in ns]
+        finally:
+            _unhush(hushed)
+        del ns  # the program's objects, which must not outlive the loop here
         self.finals.setdefault(s, []).append({"hit": len(self.finals.get(s, [])), "values": values})
 
     def uncalled_probes(self) -> None:
@@ -729,6 +788,7 @@ class Recorder:
         # script's code that a placeholder calls runs unrecorded and uncounted.
         randoms = _random_states()
         quiet = self._quiet(frame.f_globals)
+        hushed = _hush()
         try:
             for placeholder in placeholders:
                 try:
@@ -740,6 +800,8 @@ class Recorder:
                     if err not in self.probe_errors:
                         self.probe_errors.append(err)
         finally:
+            _changes.forget_locals(frame)
+            _unhush(hushed)
             self._loud(quiet)
             _restore_random(randoms)
         return results
@@ -915,6 +977,73 @@ class Recorder:
     def text(self, stream: str) -> str:
         """All a stream printed, with memory addresses normalised so that runs compare equal."""
         return _ADDRESS.sub("0x…", "".join(self.out[stream]))
+
+
+def _hush() -> tuple | None:
+    """Ignore warnings until _unhush: those a repr or an attribute read raises while recording.
+
+    Under python they would be the program's, when (and if) it reads that attribute itself: a
+    "once" or "default" warning shown to tracekit would never be shown to the program. The
+    filter goes into the filters list in place, without ``catch_warnings``, which tells every
+    module's ``__warningregistry__`` that the filters changed (and so shows a "default" warning
+    again). An ignored warning still resets a registry whose filters changed since (empties it),
+    and makes one where there was none: the script's own (``__main__``'s) is put back as it was.
+    Returns what _unhush needs: the list, ``__main__``'s globals and a copy of its registry.
+    """
+    mods = sys.modules
+    w = mods.get("warnings")
+    filters = getattr(w, "filters", None) if w is not None else _warnings.filters
+    if type(filters) is not list:
+        return None
+    main = mods.get("__main__")
+    g = getattr(main, "__dict__", None)
+    if type(g) is not dict:
+        g = {}
+    reg = g.get("__warningregistry__")
+    filters.insert(0, _IGNORE)
+    return filters, g, (dict(reg) if type(reg) is dict else None)
+
+
+def _unhush(hushed: tuple | None) -> None:
+    """Take _hush's filter out again; drop a ``__warningregistry__`` only an ignored warning made."""
+    if hushed is None:
+        return
+    filters, g, before = hushed
+    try:
+        if filters and filters[0] is _IGNORE:
+            del filters[0]
+        else:
+            for i, f in enumerate(filters):
+                if f is _IGNORE:
+                    del filters[i]
+                    break
+        reg = g.get("__warningregistry__")
+        if before is None:
+            if type(reg) is dict and not (reg.keys() - {"version"}):
+                del g["__warningregistry__"]
+        elif type(reg) is dict and reg != before:
+            reg.clear()
+            reg.update(before)
+    except Exception:
+        pass
+
+
+def _drop_own_frames(e: BaseException) -> None:
+    """Take tracekit's frames (the stdout tee's write, a figure hook) out of E's traceback, so that
+    it reads as under python, where the program called the C function those frames stand for."""
+    tb = e.__traceback__
+    prev = None
+    own = _OWN_DIR
+    while tb is not None:
+        nxt = tb.tb_next
+        if tb.tb_frame.f_code.co_filename.startswith(own):
+            if prev is None:
+                e.__traceback__ = nxt
+            else:
+                prev.tb_next = nxt
+        else:
+            prev = tb
+        tb = nxt
 
 
 def _ignore(*_args: Any) -> None:

@@ -105,7 +105,7 @@ def check_value(v: Any, where: str) -> dict:
     _want(v, "repr", str, where)
     for key in ("error", "dtype", "device", "doc"):
         _want(v, key, str, where)
-    for key in ("truncated", "requires_grad", "is_leaf"):
+    for key in ("truncated", "requires_grad", "is_leaf", "constructing"):
         _want(v, key, bool, where)
     _want(v, "len", int, where)
     _want(v, "grad_fn", str, where, nullable=True)

@@ -72,6 +72,8 @@ def _value_tags(v: Mapping[str, Any], brief: bool = False) -> list[Tag]:
 def _value_text(v: Mapping[str, Any] | None) -> str:
     if not v:
         return ""
+    if v.get("constructing") is True:
+        return f"{v.get('type') or 'object'} (being constructed)"
     if v.get("error"):
         return f"<repr failed: {v['error']}>"
     text = _ADDRESS.sub("", str(v.get("repr", "")))
@@ -167,7 +169,8 @@ def _value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item |
     )
     if table is not None:
         e.name = f"{name} ({table.dims})" if name else table.dims
-    if v.get("error"):
+    if v.get("error") and v.get("constructing") is not True:
+        # an object still in its __init__ is expected to lack what its repr reads: no warning
         e.tags.append(Tag("repr raised", "warn"))
     e.image = _value_image(v, name) if picture else None
     if e.image is not None:  # a picture always says what it is drawn from: shape and dtype
