@@ -41,7 +41,7 @@ def test_aligned_rows_are_a_table_of_right_and_left_cells_not_a_literal_ampersan
     html = str(math_html(r"\begin{aligned} a &= b \\ c &= d \end{aligned}", display=True))
     mathml = html.split("<math", 1)[1]
     assert "&amp;" not in mathml and "<mi>&</mi>" not in mathml
-    row = '<mtr><mtd columnalign="right"><mrow><mi>{}</mi></mrow></mtd><mtd columnalign="left"><mrow><mrow></mrow><mo>=</mo><mi>{}</mi></mrow></mtd></mtr>'
+    row = '<mtr><mtd columnalign="right"><mrow><mi>{}</mi></mrow></mtd><mtd columnalign="left"><mrow><mi></mi><mo>=</mo><mi>{}</mi></mrow></mtd></mtr>'
     assert '<mtable displaystyle="true" columnspacing="0em" rowspacing="3pt">' + row.format("a", "b") + row.format("c", "d") + "</mtable>" in html
 
 

@@ -122,7 +122,8 @@ def math_html(tex: str, *, display: bool = False, warnings: list[str] | None = N
         return Markup(f'<pre class="tex">{code}</pre>' if display else code)
     label = escape(_visible(source))
     if display:
-        return Markup(f'<div class="math" role="math" aria-label="{label}">{mathml}</div>')
+        # focusable: a formula wider than the column scrolls, and keyboard users must reach it
+        return Markup(f'<div class="math" role="math" tabindex="0" aria-label="{label}">{mathml}</div>')
     return Markup(f'<span class="math" role="math" aria-label="{label}">{mathml}</span>')
 
 

@@ -258,8 +258,11 @@ def _table(name: str, rows: list[list[str]]) -> str:
         for column, cell in enumerate(row):
             if name in _ALIGN:
                 align = "left" if column % 2 else "right"
-                # `&=`: TeX puts an empty group before the relation, so it keeps its spacing
-                content = _convert("{}" + cell if column % 2 else cell)
+                content = _convert(cell)
+                if column % 2 and content.startswith("<mrow>"):
+                    # `&=`: TeX puts an empty group before the relation, so it keeps its spacing; an
+                    # empty <mi> (not an empty <mrow>, which MathML skips) makes the <mo> infix
+                    content = "<mrow><mi></mi>" + content[len("<mrow>") :]
             else:
                 align = "left" if name == "cases" else "center"
                 content = _convert(cell)
