@@ -498,3 +498,17 @@ def test_the_contents_render_a_gallery_introduction_as_restructuredtext(tmp_path
     assert ":func:" not in index and "``" not in index
     assert "<code>torch.softmax</code>" in index and "<code>sum</code>" in index
     assert "<code>code</code>" in index and "<em>emphasis</em>" in index
+
+
+def test_a_lines_range_that_selects_nothing_fails_that_listing(book_dir: Path) -> None:
+    ch = book_dir / "ex/1-intro.md"
+    ch.write_text(ch.read_text().replace(":lines: 1-2", ":lines: 40-50, 60"))
+    result = _build(book_dir)
+    assert result.exit_status == 1
+    [failed] = result.failed
+    assert failed.path == "1-intro.md"
+    assert [f.message for f in failed.failures] == [":lines: 40-50, 60 selects no line of b.py (its listing has lines 1-3)"]
+    html = (book_dir / "out/1-intro.html").read_text()
+    assert html.count("This listing cannot be shown") == 1 and "selects no line of b.py" in html
+    assert 'id="x1-L3"' in html  # the chapter's other listing is shown
+    assert any(p.kind == "failing" and p.path.endswith(f"1-intro.md:{failed.failures[0].line}") for p in _check(book_dir).problems)

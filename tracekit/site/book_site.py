@@ -25,6 +25,7 @@ from .keys import _sha
 from .paths import _display, _page_paths
 from .results import Failure, Outcome
 
+MAX_PAGE_JSON_BYTES = 256 * 1024 * 1024  # read only for a `:lines:` check: far above any page's JSON
 DOWNLOADS = "downloads"  # source copies and notebooks: downloads/<example path>, downloads/<stem>.ipynb
 
 
@@ -35,11 +36,12 @@ class BookInputs:
     chapters: dict[str, bytes] = field(default_factory=dict)  # rel → text
     headers: dict[str, bytes] = field(default_factory=dict)  # folder rel ("" for the top) → README.md
     refused: dict[str, str] = field(default_factory=dict)  # chapter or part header rel → why it was not read
+    out: Path | None = None  # the output folder: embeds with `:lines:` are judged against its page JSON
 
 
 def find_book_inputs(root: Path, config: Config, out: Path) -> BookInputs:
     """Chapters (``*.md`` but README.md) and part headers (README.md of subfolders) under ROOT."""
-    found = BookInputs()
+    found = BookInputs(out=out)
     out_r = out.resolve()
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
@@ -99,6 +101,7 @@ class ChapterResult:
 def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> dict[str, ChapterResult]:
     """Parse every chapter and judge its embeds against the example records (no rendering)."""
     pages = {rel: rec.get("html") for rel, rec in examples.items()}
+    listings: dict[str, set[int] | None] = {}
     out: dict[str, ChapterResult] = {}
     taken = {_page_paths(rel)[0]: rel for rel in examples}
     for rel, data in sorted(inputs.chapters.items()):
@@ -125,11 +128,32 @@ def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> d
                 skipped[e.target] = f"{e.target} was skipped: the device it needs is not available where this site was built"
             elif not pages.get(e.target):
                 failures.append(Failure(e.line, f"embeds {e.target}, which has no page ({rec.get('status')})"))
+            elif e.lines and inputs.out is not None:
+                shown = _listing_numbers(inputs.out, e.target, rec, listings)
+                if shown is not None and not any(a <= n <= b for n in shown for a, b in e.lines):
+                    spec = ", ".join(f"{a}-{b}" if b != a else str(a) for a, b in e.lines)
+                    has = f"its listing has lines 1-{max(shown)}" if shown else "its listing shows no line"
+                    failures.append(Failure(e.line, f":lines: {spec} selects no line of {e.target} ({has})"))
         key = chapter_key(_sha(data), embeds, examples, env.get("tool"))
         out[rel] = ChapterResult(rel, chapter, key, "failed" if failures else "ok", failures, skipped)
     for rel, why in inputs.refused.items():  # a part header too: its failure is the build's, its page says why
         out[rel] = ChapterResult(rel, None, chapter_key(_sha(why.encode()), [], examples, env.get("tool")), "failed", [Failure(None, why)])
     return dict(sorted(out.items()))
+
+
+def _listing_numbers(out: Path, rel: str, rec: dict, seen: dict[str, set[int] | None]) -> set[int] | None:
+    """The numbers of the listing lines of REL's page that hold code or comments (what `:lines:`
+    can select), from its page JSON in OUT; None when that cannot be read."""
+    if rel not in seen:
+        json_rel = _page_paths(rel)[1]
+        seen[rel] = None
+        if json_rel in (rec.get("files") or {}):
+            try:
+                listing = json.loads(read_checked(out / json_rel, out, MAX_PAGE_JSON_BYTES))["authored"]["listing"]
+                seen[rel] = {int(ln["number"]) for ln in listing if not ln.get("hidden") and str(ln.get("text") or "").strip()}
+            except (Refused, ValueError, KeyError, TypeError):
+                pass
+    return seen[rel]
 
 
 def chapter_outcomes(root: Path, results: dict[str, ChapterResult]) -> list[Outcome]:
