@@ -1,7 +1,9 @@
-"""The autograd graph behind a tensor, walked from its grad_fn before backward frees it.
+"""The autograd graph behind a tensor, walked from its grad_fn before backward frees it, and
+the gradients one backward call sends through it.
 
 Standard library only; the tensor's own attributes (grad_fn, next_functions, variable) are all
-it reads, so walking changes nothing in the run.
+it reads, so walking changes nothing in the run. A Flow puts hooks on the walked nodes for one
+backward call and takes them off when it ends; it keeps the gradients as reprs only.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ TYPE_CHECKING = False  # `typing` is not imported at run time; mypy reads the im
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["MAX_NODES", "walk"]
+__all__ = ["MAX_NODES", "Flow", "walk"]
 
 MAX_NODES = 60  # grad_fn nodes and leaves kept; past it the graph is cut and says how many were left out
 MAX_COUNTED = 10_000  # nodes past the limit counted at most
+MAX_GRADS = 16  # gradients kept per node, received and passed on each (a cat of 1,000 tensors has 1,000 edges)
 
 
 def _shape(t: Any) -> list[int] | None:
@@ -23,10 +26,11 @@ def _shape(t: Any) -> list[int] | None:
         return None
 
 
-def walk(root: Any, label: str, names: dict[int, str], limit: int = MAX_NODES) -> dict | None:
+def walk(root: Any, label: str, names: dict[int, str], limit: int = MAX_NODES, fns: list | None = None) -> dict | None:
     """{nodes, edges, text, omitted?} of ROOT's graph; leaves are named from NAMES (id → name).
 
     Node 0 is ROOT itself, labelled LABEL (its source text). None when ROOT has no grad_fn.
+    FNS, when given, receives (id, node) for every grad_fn node kept (for a Flow).
     """
     fn = getattr(root, "grad_fn", None)
     if fn is None:
@@ -98,10 +102,107 @@ def walk(root: Any, label: str, names: dict[int, str], limit: int = MAX_NODES) -
         n["id"] = remap.get(n["id"], n["id"])
     nodes.sort(key=lambda n: n["id"])
     edges = [[remap.get(a, a), remap.get(b, b)] for a, b in edges]
+    if fns is not None:
+        fns.extend((remap.get(index[id(f)], index[id(f)]), f) for f in keep if id(f) in index)
     out: dict[str, Any] = {"nodes": nodes, "edges": edges, "text": path_text(nodes, edges)}
     if omitted:
         out["omitted"] = omitted
     return out
+
+
+class Flow:
+    """The gradients one backward call sends through GRAPH (as `walk` made it from ROOT): a post
+    hook on each kept node notes, as VALUEs made by SNAP, what the node received
+    (`received`), what it passed on to each kept node below it (`passed`: [to, VALUE]) and, for
+    leaves, `.grad` once the call is over (`final`); `flow` lists the nodes in the order they ran.
+
+    The hooks come off in `finish`: queued with QUEUE (the engine's `queue_callback`) from the
+    first hook that runs, so at the end of that very backward call; the recorder calls it again
+    when the statement ends or raises (a backward that failed runs no final callback). The
+    hooks change no gradient, and nothing of the run is kept once they are off.
+    """
+
+    def __init__(self, root: Any, graph: dict, fns: list, snap: Any, queue: Any) -> None:
+        self.graph = graph
+        self.snap = snap
+        self.queue = queue
+        self.queued = False
+        self.ended = False
+        self.order: list[int] = []
+        self.nodes = {n["id"]: n for n in graph["nodes"]}
+        self.leaves: dict[int, Any] = {}  # id -> AccumulateGrad node: its variable's .grad is read at the end
+        self.handles: list[Any] = []
+        try:
+            slot = int(root.output_nr)
+        except Exception:
+            slot = 0
+        top = next((b for a, b in graph["edges"] if a == 0), None)
+        ids = {id(f): i for i, f in fns}
+        try:
+            for i, f in fns:
+                below = [None if g is None else ids.get(id(g)) for g, _n in f.next_functions]
+                if self.nodes[i].get("leaf"):
+                    self.leaves[i] = f
+                self.handles.append(f.register_hook(self._hook(i, below, slot if i == top else None)))
+        except Exception:
+            self.finish()
+            raise
+
+    def _hook(self, i: int, below: list[int | None], slot: int | None) -> Any:
+        """The post hook of node I: BELOW are the ids of its next_functions (None: not kept);
+        SLOT, for the node under the tensor itself, is which of its outputs that tensor is."""
+
+        def hook(grad_inputs: Any, grad_outputs: Any) -> None:
+            if self.ended:
+                return
+            try:
+                if not self.queued and self.queue is not None:
+                    self.queued = True
+                    self.queue(self._final)
+                self.order.append(i)
+                node = self.nodes[i]
+                node["received"] = [self._value(g) for g in tuple(grad_outputs)[:MAX_GRADS]]
+                passed = [[j, self._value(g)] for j, g in zip(below, grad_inputs, strict=False) if j is not None and g is not None]
+                if passed:
+                    node["passed"] = passed[:MAX_GRADS]
+                if slot is not None and slot < len(grad_outputs) and grad_outputs[slot] is not None:
+                    self.nodes[0]["received"] = [self._value(grad_outputs[slot])]
+            except Exception:
+                pass
+
+        return hook
+
+    def _value(self, g: Any) -> dict | None:
+        return None if g is None else self.snap(g)
+
+    def _final(self) -> None:
+        try:
+            self.finish()
+        except Exception:
+            pass
+
+    def finish(self) -> None:
+        """Take the hooks off; note the leaves' `.grad` and the order the nodes ran in."""
+        if self.ended:
+            return
+        self.ended = True
+        handles, self.handles = self.handles, []
+        for h in handles:
+            try:
+                h.remove()
+            except Exception:
+                pass
+        leaves, self.leaves = self.leaves, {}
+        ran = set(self.order)
+        for i, f in leaves.items():
+            if i in ran:
+                try:
+                    self.nodes[i]["final"] = self._value(f.variable.grad)
+                except Exception:
+                    pass
+        if self.order:
+            self.graph["flow"] = ([0] if "received" in self.nodes[0] else []) + self.order
+        self.nodes = {}
 
 
 def layers(nodes: list[dict], edges: list[list[int]], leaves_last: bool = True) -> list[list[int]]:

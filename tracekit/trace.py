@@ -23,6 +23,9 @@ Schema changelog (bump SCHEMA_VERSION on any change a reader could notice):
      hit]}, or {recorded: false, reason} when the two runs disagreed and no last hit was kept.
   1  (compatible addition) call events' params: the callee's positional parameter names
      ("*name" for its *args), where its code or documented signature gives them.
+  1  (compatible addition) a graph walked for a backward call carries what that call sent
+     through it: nodes[].received, nodes[].passed ([to, VALUE]), leaves' nodes[].final (`.grad`
+     afterwards), and `flow`, the node ids in the order they ran.
   1  (compatible addition) lines[].block_probes: a `#::` block's placeholders, evaluated once
      after the block's last statement (starting on this line) first completed.
   1  (compatible additions) top-level `stdout_below`: in a build, what reached fd 1 without
@@ -123,8 +126,13 @@ def check_value(v: Any, where: str) -> dict:
     return v
 
 
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
 def _check_graph(g: Any, where: str) -> dict:
-    """An autograd graph: nodes {id, name, leaf?, shape?}, edges [from, to], its text, what was left out."""
+    """An autograd graph: nodes {id, name, leaf?, shape?, received?, passed?, final?}, edges
+    [from, to], its text, what was left out, and the order a backward call ran the nodes in."""
     g = _obj(g, where)
     for i, n in enumerate(_items(g, "nodes", where)):
         nw = f"{where}.nodes[{i}]"
@@ -132,9 +140,20 @@ def _check_graph(g: Any, where: str) -> dict:
         _want(n, "id", int, nw)
         _want(n, "name", str, nw)
         _want(n, "leaf", bool, nw)
+        for j, v in enumerate(_items(n, "received", nw)):
+            if v is not None:
+                check_value(v, f"{nw}.received[{j}]")
+        for j, p in enumerate(_items(n, "passed", nw)):
+            if not (isinstance(p, list) and len(p) == 2 and _is_int(p[0])):
+                raise TraceError(f"{nw}.passed[{j}]: expected [to, value]")
+            check_value(p[1], f"{nw}.passed[{j}][1]")
+        if "final" in n:
+            check_value(n["final"], f"{nw}.final")
     for i, edge in enumerate(_items(g, "edges", where)):
-        if not (isinstance(edge, list) and len(edge) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in edge)):
+        if not (isinstance(edge, list) and len(edge) == 2 and all(_is_int(x) for x in edge)):
             raise TraceError(f"{where}.edges[{i}]: expected [from, to]")
+    if not all(_is_int(x) for x in _items(g, "flow", where)):
+        raise TraceError(f"{where}.flow: expected a list of node ids")
     _want(g, "text", str, where)
     _want(g, "omitted", int, where)
     return g

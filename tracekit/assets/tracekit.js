@@ -1,5 +1,6 @@
 /* tracekit — optional enhancements; every page reads fully without this file.
-   Listing ⇄ card selection, j/k between cards, expand/collapse all, stepping through hits. */
+   Listing ⇄ card selection, j/k between cards, expand/collapse all, stepping through hits,
+   the Backward stepper of a graph. */
 (function () {
   "use strict";
 
@@ -205,7 +206,46 @@
     }
   }
 
+  // The Backward stepper of a backward call's graph: each press reaches the next node, in the
+  // order the run did, and marks it, the gradients it passed on and its line of the text.
+  function initBackward(box) {
+    var steps = all(".ag-steps > li", box);
+    var bar = box.querySelector(".ag-bar");
+    if (!bar || !steps.length) return;
+    var pos = bar.querySelector(".ag-pos");
+    var back = bar.querySelector('[data-step="-1"]');
+    var fwd = bar.querySelector('[data-step="1"]');
+    var i = 0; // steps shown; 0: none yet
+    function show(k) {
+      i = Math.max(0, Math.min(steps.length, k));
+      all(".is-on, .is-seen", box).forEach(function (el) { el.classList.remove("is-on", "is-seen"); });
+      steps.forEach(function (li, j) {
+        var id = li.getAttribute("data-node");
+        var cls = j === i - 1 ? "is-on" : (j < i - 1 ? "is-seen" : "");
+        if (cls) {
+          li.classList.add(cls);
+          all('[data-node="' + id + '"], [data-from="' + id + '"]', box).forEach(function (el) { el.classList.add(cls); });
+        }
+        if (j === i - 1) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
+      });
+      pos.textContent = i ? "Step " + i + " of " + steps.length + ": " + steps[i - 1].textContent : pos.getAttribute("data-start");
+      back.setAttribute("aria-disabled", String(i === 0));
+      fwd.setAttribute("aria-disabled", String(i === steps.length));
+      box.setAttribute("data-step", String(i));
+    }
+    pos.setAttribute("data-start", pos.textContent);
+    bar.addEventListener("click", function (ev) {
+      var b = ev.target.closest("[data-step]");
+      if (!b || b.getAttribute("aria-disabled") === "true") return;
+      show(i + +b.getAttribute("data-step"));
+    });
+    bar.hidden = false;
+    box.classList.add("is-live");
+    show(0);
+  }
+
   function init() {
+    all(".ag-box").forEach(initBackward);
     all(".tkl").forEach(initListing);
     var cards = all(".card");
     // j / k between cards, across every listing on the page
@@ -227,6 +267,175 @@
       var root = cards[i].closest(".tkl");
       if (root && root.tkSelect) root.tkSelect(cards[i], { scroll: true, hash: true });
       ev.preventDefault();
+    });
+  }
+
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
+
+/* Site search. The build writes search-index.js at the site's root (render/search.py), a script
+   that sets window.TRACEKIT_SEARCH, so a site opened from disk can load it; it is loaded on first
+   use. The matcher: words are runs of letters, digits and _; every word of the query must begin a
+   word of a record; records rank by where the words were found (WEIGHTS) and by exact words.
+   Texts from the index are only ever set as textContent. */
+(function () {
+  "use strict";
+
+  var doc = document;
+  var WEIGHTS = [10, 8, 6, 3, 1]; // a page's title, a heading, api.html's entry, prose, a line of code
+  var CALLED = 5; // a name the line of code called
+  var KINDS = ["page", "heading", "API", "", "line"];
+  var SHOWN = 20;
+  var WORD = /[\p{L}\p{N}_]+/gu;
+
+  function words(s) { return String(s).toLowerCase().match(WORD) || []; }
+
+  function build(data) {
+    var vocab = new Map(); // word → [record * 2 + (1 if the word is in the record's API names)]
+    data.records.forEach(function (r, i) {
+      var seen = new Set();
+      function add(w, api) {
+        var key = w + (api ? " api" : "");
+        if (seen.has(key)) return;
+        seen.add(key);
+        if (!vocab.has(w)) vocab.set(w, []);
+        vocab.get(w).push(i * 2 + api);
+      }
+      words(r[3]).forEach(function (w) { add(w, 0); });
+      if (r[4]) words(r[4]).forEach(function (w) { add(w, 1); });
+    });
+    return { data: data, vocab: vocab, sorted: Array.from(vocab.keys()).sort() };
+  }
+
+  function firstAtLeast(list, q) {
+    var lo = 0, hi = list.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (list[mid] < q) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+
+  // Record numbers matching every word of QUERY, best first.
+  function search(ix, query) {
+    var qs = words(query);
+    if (!qs.length) return [];
+    var scores = null;
+    qs.forEach(function (q) {
+      var got = new Map();
+      for (var i = firstAtLeast(ix.sorted, q); i < ix.sorted.length && ix.sorted[i].lastIndexOf(q, 0) === 0; i++) {
+        var exact = ix.sorted[i] === q ? 2 : 1;
+        ix.vocab.get(ix.sorted[i]).forEach(function (e) {
+          var rec = e >> 1;
+          var s = ((e & 1) ? CALLED : WEIGHTS[ix.data.records[rec][2]]) * exact;
+          if (!(got.get(rec) >= s)) got.set(rec, s);
+        });
+      }
+      if (scores === null) { scores = got; return; }
+      var both = new Map();
+      scores.forEach(function (s, rec) { if (got.has(rec)) both.set(rec, s + got.get(rec)); });
+      scores = both;
+    });
+    return Array.from(scores.keys()).sort(function (a, b) { return scores.get(b) - scores.get(a) || a - b; });
+  }
+
+  function snippet(text, qs) {
+    var low = text.toLowerCase(), at = -1;
+    qs.forEach(function (q) {
+      var i = low.indexOf(q);
+      if (i >= 0 && (at < 0 || i < at)) at = i;
+    });
+    var start = Math.max(0, at - 40);
+    return (start > 0 ? "…" : "") + text.slice(start, start + 160) + (start + 160 < text.length ? "…" : "");
+  }
+
+  function span(cls, text) {
+    var el = doc.createElement("span");
+    el.className = cls;
+    el.textContent = text;
+    return el;
+  }
+
+  function init() {
+    var box = doc.querySelector(".tk-search");
+    if (!box) return;
+    var input = box.querySelector(".tk-search-q");
+    var list = box.querySelector(".tk-results");
+    var status = box.querySelector(".tk-search-n");
+    var root = box.getAttribute("data-root") || "";
+    var ix = null, loading = false, failed = false;
+    box.hidden = false;
+
+    function say(text) { if (status.textContent !== text) status.textContent = text; }
+
+    function load() {
+      if (ix || loading || failed) return;
+      if (window.TRACEKIT_SEARCH) { ix = build(window.TRACEKIT_SEARCH); return; }
+      loading = true;
+      var s = doc.createElement("script");
+      s.src = root + "search-index.js";
+      s.onload = function () {
+        loading = false;
+        if (window.TRACEKIT_SEARCH) { ix = build(window.TRACEKIT_SEARCH); run(); return; }
+        failed = true;
+        run();
+      };
+      s.onerror = function () { loading = false; failed = true; run(); };
+      doc.head.appendChild(s);
+    }
+
+    function run() {
+      var q = input.value.trim();
+      list.textContent = "";
+      list.hidden = true;
+      if (!q) { say(""); return; }
+      if (failed) { say("Search is not available: its index did not load."); return; }
+      if (!ix) { load(); if (!ix) { say("Loading the search index…"); return; } }
+      var found = search(ix, q), qs = words(q);
+      found.slice(0, SHOWN).forEach(function (n) {
+        var r = ix.data.records[n], page = ix.data.pages[r[0]];
+        var a = doc.createElement("a");
+        a.setAttribute("href", root + page[0] + (r[1] ? "#" + r[1] : ""));
+        a.appendChild(span("tk-r-t", page[1]));
+        var where = /^L\d+$/.test(r[1]) ? "line " + r[1].slice(1) : KINDS[r[2]];
+        // spaces between the parts: what a screen reader says is words, not "arraysline 10"
+        if (where && r[2] !== 0) a.append(" ", span("tk-r-k", where));
+        if (r[2] !== 0) a.append(" ", span("tk-r-s", snippet(r[3], qs)));
+        if (r[4] && r[2] === 4) a.append(" ", span("tk-r-a", "calls " + r[4].split(" ").join(", ")));
+        var li = doc.createElement("li");
+        li.className = "tk-r tk-r-" + r[2];
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+      list.hidden = !found.length;
+      say(found.length === 0 ? "No results" : (found.length === 1 ? "1 result" : found.length + " results") + (found.length > SHOWN ? ", the first " + SHOWN + " shown" : ""));
+    }
+
+    function links() { return Array.prototype.slice.call(list.querySelectorAll("a")); }
+
+    input.addEventListener("focus", load);
+    input.addEventListener("input", run);
+    input.addEventListener("keydown", function (ev) {
+      var ls = links();
+      if (ev.key === "ArrowDown" && ls.length) { ls[0].focus(); ev.preventDefault(); }
+      else if (ev.key === "Enter" && ls.length) { ls[0].click(); ev.preventDefault(); }
+      else if (ev.key === "Escape" && input.value) { input.value = ""; run(); ev.preventDefault(); }
+    });
+    list.addEventListener("keydown", function (ev) {
+      var ls = links(), i = ls.indexOf(doc.activeElement);
+      if (ev.key === "ArrowDown") { if (i < ls.length - 1) ls[i + 1].focus(); ev.preventDefault(); }
+      else if (ev.key === "ArrowUp") { (i > 0 ? ls[i - 1] : input).focus(); ev.preventDefault(); }
+      else if (ev.key === "Escape") { input.focus(); ev.preventDefault(); }
+    });
+    // "/" anywhere but in a text field goes to the search box
+    doc.addEventListener("keydown", function (ev) {
+      if (ev.key !== "/" || ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      var t = ev.target;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      ev.preventDefault();
+      input.focus();
+      input.select();
     });
   }
 

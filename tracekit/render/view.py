@@ -65,6 +65,30 @@ class Table:
 
 
 @dataclass
+class GradStep:
+    """One node of a backward pass, in the order the run reached it: what it received, what it
+    passed on to whom, and for a leaf its `.grad` afterwards (all as the run printed them)."""
+
+    node: int  # the node's id in the graph (the SVG's data-node)
+    name: str
+    received: str = ""
+    passed: list[tuple[str, str]] = field(default_factory=list)  # (gradient, the node it went to)
+    final: str = ""  # leaves: .grad when the backward call was over
+    root: bool = False  # the tensor backward started from: `received` is the gradient it started with
+
+    def as_text(self) -> str:
+        """`PowBackward0 received tensor(1.), passed on tensor(4.) to x`, as the page reads."""
+        if self.root:
+            return f"{self.name}: backward starts with gradient {self.received}"
+        text = f"{self.name} received {self.received or 'nothing'}"
+        if self.passed:
+            text += ", passed on " + " and ".join(f"{g} to {to}" for g, to in self.passed)
+        if self.final:
+            text += f"; its .grad is now {self.final}"
+        return text
+
+
+@dataclass
 class Entry:
     """One row of an EXECUTION STATE block.
 
@@ -96,6 +120,7 @@ class Entry:
     wrap: bool = False  # one very long line: shown in a scrolling box, wrapped
     before: Entry | None = None  # changed: the value before the line ran (shown "before → after")
     svg: Markup | None = None  # graph: the autograd graph drawn as an inline SVG
+    steps: list[GradStep] = field(default_factory=list)  # graph of a backward call: its nodes in the order they ran
 
     @property
     def icon(self) -> str:
