@@ -129,7 +129,7 @@ def test_api_notes_render_math_follow_pointers_and_name_the_public_function(page
     assert "\\frac" not in arange and "<mfrac><mrow><mtext>end</mtext>" in page  # MathML, no raw TeX
     assert "torch.arange(start=0, end, step=1" in arange and "_VariableFunctionsClass" not in page
     # "See torch.flatten" and "Alias for torch.special.expit." are followed to what they point at
-    assert "📚 .flatten() = Flattens input by reshaping it into a one-dimensional tensor. Tensor.flatten(start_dim=0, end_dim=-1) -> Tensor" in notes
+    assert "📚 .flatten() = Flattens input by reshaping it into a one-dimensional tensor. torch.Tensor.flatten(start_dim=0, end_dim=-1) -> Tensor" in notes
     assert any(n.startswith("📚 torch.sigmoid() = Computes the expit (also known as the logistic sigmoid function)") for n in notes)
     # boolean_dispatch's wrapper is shown as the public function with its documented signature
     assert any("torch.nn.functional.max_pool2d(input, kernel_size, stride=None" in n for n in notes)

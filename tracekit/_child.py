@@ -413,6 +413,8 @@ def boot() -> None:
     probes = {int(k): v for k, v in spec.get("probes", {}).items()}
     rec = Recorder(stmts, exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000), spec.get("image_lines", ()), spec.get("graph_lines", ()))
     run.recorder = rec
+    if spec.get("root"):
+        rec.names = _runtime._apiname.Namer(spec["root"])
     if spec.get("last_hits"):
         rec.aim_at_last({int(k): int(v) for k, v in spec["last_hits"].items()})
     _install_figures(run, spec, finder.hooks)

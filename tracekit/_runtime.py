@@ -10,7 +10,7 @@ import re
 import sys
 import types as _types
 
-from . import _autograd, _changes
+from . import _apiname, _autograd, _changes
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: this module starts every child
 if TYPE_CHECKING:
@@ -527,6 +527,8 @@ class Recorder:
         self.graph_stmts = frozenset(s for s, st in enumerate(stmts) if st[0] in graph_lines)
         self.figures_later: dict[int, list[str]] = {}  # figures captured during unrecorded hits
         self.exit_seen: tuple | None = None  # (code, innermost line, id) of the last SystemExit
+        # callees' canonical names; the child names the examples root, whose definitions are "own"
+        self.names = _apiname.Namer(filename.rpartition("/")[0] or ".")
 
     # hooks ------------------------------------------------------------------------------
     def install(self) -> None:
@@ -585,6 +587,7 @@ class Recorder:
 
     def _changed(self, s: int, frame: Any) -> None:
         rec = self.current.get((s, id(frame)))
+        self._unwatch(rec)
         fp = rec.pop("_before", None) if rec is not None else None
         if fp is None or rec is None or not _alone():
             return  # another thread may have changed things meanwhile: not this line's doing
@@ -608,13 +611,14 @@ class Recorder:
                 if (s in self.graph_stmts and role in ("bind", "expr", "return")) or (
                     role == "arg" and "_graph_call" in rec and _extra.get("index") == 0 and _extra.get("call") == rec["_graph_call"]
                 ):
-                    self._value_graph(rec, frame, v, _text)
+                    self._value_graph(rec, frame, v, _text, role == "arg")
             finally:
                 _unhush(hushed)
         return v
 
-    def _value_graph(self, rec: dict, frame: Any, v: Any, text: str) -> None:
-        """The autograd graph of V (or of the first tensor of a sequence V) on this record."""
+    def _value_graph(self, rec: dict, frame: Any, v: Any, text: str, flow: bool = False) -> None:
+        """The autograd graph of V (or of the first tensor of a sequence V) on this record; FLOW:
+        V goes to `torch.autograd.grad`/`backward`, whose gradients are noted too."""
         rec.pop("_graph_call", None)
         torch = sys.modules.get("torch")
         if torch is None:
@@ -623,7 +627,7 @@ class Recorder:
             if type(v) in (list, tuple) and v:
                 v = v[0]
             if isinstance(v, torch.Tensor) and v.grad_fn is not None:
-                self._graph_event(rec, frame, v, text)
+                self._graph_event(rec, frame, v, text, flow)
         except Exception:
             pass
 
@@ -651,18 +655,37 @@ class Recorder:
         if type(f) is _types.MethodType:
             if getattr(f, "__func__", None) is torch.Tensor.backward:
                 text = self.exprs[k][2]
-                self._graph_event(rec, frame, f.__self__, text[: -len(".backward")] if text.endswith(".backward") else text)
+                self._graph_event(rec, frame, f.__self__, text[: -len(".backward")] if text.endswith(".backward") else text, True)
         elif f is torch.autograd.grad or f is torch.autograd.backward:
             rec["_graph_call"] = self.exprs[k][2]
 
-    def _graph_event(self, rec: dict, frame: Any, t: Any, label: str) -> None:
+    def _graph_event(self, rec: dict, frame: Any, t: Any, label: str, flow: bool = False) -> None:
         fp = rec.get("_before")
         if fp is None:
             fp = _changes.fingerprint(frame)
         names = {e[3]: path for path, e in fp.entries.items() if e[0] == "t"} if fp is not None else {}
-        g = _autograd.walk(t, label, names)
+        fns: list = []
+        g = _autograd.walk(t, label, names, fns=fns)
         if g is not None:
             rec["events"].append((None, {"role": "graph", "text": label, "graph": g, "value": snapshot(t)}))
+            if flow:
+                self._watch(rec, t, g, fns)
+
+    def _watch(self, rec: dict, t: Any, g: dict, fns: list) -> None:
+        """Note the gradients the backward call about to run sends through G (see _autograd.Flow)."""
+        self._unwatch(rec)  # a second backward in one statement: the first one is over
+        try:
+            queue = sys.modules["torch"].autograd.Variable._execution_engine.queue_callback
+        except Exception:
+            queue = None
+        rec["_flow"] = _autograd.Flow(t, g, fns, _grad_value, queue)
+
+    @staticmethod
+    def _unwatch(rec: dict | None) -> None:
+        """The statement of REC ended or raised: its backward's hooks come off if still on."""
+        flow = rec.pop("_flow", None) if rec is not None else None
+        if flow is not None:
+            flow.finish()
 
     def _describe(self, f: Any) -> dict:
         d: dict[str, Any] = {}
@@ -672,6 +695,14 @@ class Recorder:
             qn = getattr(subject, "__qualname__", None) or getattr(subject, "__name__", None)
             if type(qn) is str:
                 d["qualname"] = _public_name(subject, mod, qn)
+            try:
+                api, own = self.names.name(f, subject is f)
+            except Exception:
+                api, own = None, False
+            if own:
+                d["own"] = True  # the examples' own definition: no library's API
+            elif api:
+                d["qualname"] = api
             sig, doc = _first_sentence(getattr(subject, "__doc__", None))
             pointer = _POINTER.match(doc or "")
             if pointer is not None:
@@ -695,6 +726,7 @@ class Recorder:
         e = sys.exc_info()[1]
         if e is None:
             return
+        self._unwatch(self.current.get((s, id(frame if frame is not None else self._getframe(1)))))
         if issubclass(type(e), GeneratorExit):
             # A generator closed while suspended inside a recorded statement: that hit never
             # ends, and its fingerprint (tensor copies, on the GPU too) must not outlive it.
@@ -1079,6 +1111,20 @@ def _restore_random(states: list[tuple[Any, Any]]) -> None:
             setter(state)
         except Exception:
             pass
+
+
+_GRAD_KEYS = ("type", "repr", "shape", "truncated", "error")
+
+
+def _grad_value(g: Any) -> dict:
+    """A gradient as a graph node keeps it: its type, repr and shape (a hook runs amid the
+    program's backward, so warnings are hushed as while recording)."""
+    hushed = _hush()
+    try:
+        d = snapshot(g)
+    finally:
+        _unhush(hushed)
+    return {k: d[k] for k in _GRAD_KEYS if k in d}
 
 
 def _alone() -> bool:

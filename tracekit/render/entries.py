@@ -8,9 +8,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from .._apiname import public
 from ..source import Item, Note
 from ..trace import ErrorInfo, Event, Line, Record
-from .graph import graph_svg
+from .graph import flow_steps, graph_svg
 from .markup import doc_summary_html, doc_summary_text, render_markdown
 from .text import _clip
 from .values import _PRINT_CALLS, _is_builtin_call, _is_module, _is_none, _same_value, _text_entry, _value_entry
@@ -54,9 +55,8 @@ def _api_name(text: str, qual: str) -> str:
 
 
 def _api_detail(text: str, qual: str, signature: str) -> str:
-    cls = _class_qual(qual)
-    public = bool(qual) and not any(p.startswith("_") for p in qual.split("."))
-    base = cls or (qual if public else text)
+    # the callee's canonical name (the one the API index lists), else as much of it as is public
+    base = qual if qual and public(qual) else (_class_qual(qual) or text)
     if signature:
         m = re.match(r"^[\w.]+(?=\()", signature)
         params = signature[m.end() :] if m else signature
@@ -240,7 +240,13 @@ def _graph_entry(ev: Event) -> Entry:
         text += f" (and {omitted} more node{'s' if omitted != 1 else ''}, not drawn)"
     name = " ".join(ev.text.split())
     return Entry(
-        kind="graph", name=name, text=_clip(text), label="backward path", glyph=GLYPHS["graph"], svg=graph_svg(graph, f"Autograd graph of {name}: {text}")
+        kind="graph",
+        name=name,
+        text=_clip(text),
+        label="backward path",
+        glyph=GLYPHS["graph"],
+        svg=graph_svg(graph, f"Autograd graph of {name}: {text}"),
+        steps=flow_steps(graph),
     )
 
 
