@@ -71,6 +71,7 @@ class NavView:
     next: Link | None
     toc: list[TocPart]
     downloads: list[Link]
+    root: str = ""  # from the page to the site's root ("", "../"): the search box loads its index there
 
 
 def _toc(book: Book, here: str | None, page_href: Callable[[Page], str], link: Callable[[str], str], depth: int = 0) -> list[TocPart]:
@@ -120,6 +121,7 @@ def nav_view(book: Book, rel: str, *, site_title: str, downloads: list[tuple[str
         next=link(nav.next, "Next"),
         toc=_toc(book, rel, href, source_link_map(book, rel), here.count("/")),
         downloads=[Link(label, href_between(here, target)) for label, target in downloads],
+        root="../" * here.count("/"),
     )
 
 
@@ -252,8 +254,9 @@ def render_chapter(chapter: Chapter, parts: list[ChapterPart], nav: NavView | No
     )
 
 
-def render_toc(book: Book, *, title: str, description: str, assets: Mapping[str, str]) -> str:
-    """index.html: the site's title and introduction, then the table of contents."""
+def render_toc(book: Book, *, title: str, description: str, assets: Mapping[str, str], api_href: str = "") -> str:
+    """index.html: the site's title and introduction, then the table of contents (and API_HREF,
+    the index of the API the examples called, where the site has one)."""
     from .html import _asset_href, _env
 
     toc = _toc(book, None, lambda p: href_between("index.html", p.html) if p.html else "", lambda h: h)
@@ -275,6 +278,7 @@ def render_toc(book: Book, *, title: str, description: str, assets: Mapping[str,
             chapters=chapters,
             total=sum(counts.values()),
             summary=summary,
+            api_href=api_href,
             css=_asset_href(assets, "", ".css"),
             js=_asset_href(assets, "", ".js"),
         )

@@ -586,7 +586,11 @@ class _Builder:
                     self.reporter.warn(warning)
             html = render_chapter(chapter, parts, nav_view(book, rel, site_title=cfg.title), assets=assets, html_rel=html_rel)
             site[html_rel] = put(html_rel, html.encode("utf-8"))
-        index = render_toc(book, title=cfg.title, description=cfg.description, assets=assets).encode("utf-8")
+        # the API the examples called, and the search box's index (site/search.py says why no hash)
+        from .search import write_search
+
+        api_href = write_search(book, loaded, chapters, cfg.title, assets, put, site)
+        index = render_toc(book, title=cfg.title, description=cfg.description, assets=assets, api_href=api_href).encode("utf-8")
         site["index.html"] = put("index.html", index)
         self.chapters_record = {rel: {"key": r.key, "status": r.status, "failures": [f.to_dict() for f in r.failures]} for rel, r in chapters.items()}
 
