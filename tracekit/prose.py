@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -231,14 +232,18 @@ def text_blocks(
     """The text blocks of a gallery, percent or comments script, each with the code it explains.
 
     SKIP: comment lines that are not prose (directives, shebang, encoding cookie, a Jupytext
-    header). A percent script's raw cells are left out (see `raw_cells`).
+    header). A percent script's raw cells are left out (see `raw_cells`). STATEMENTS are in file
+    order (by first line): each block finds its own by bisection, so the work grows with the file.
     """
+    statements = sorted(statements, key=lambda s: s.first)  # already so (a stable no-op), but bisection needs it
+    firsts = [s.first for s in statements]
     if source in ("gallery", "percent"):
         blocks = _gallery_blocks(comments, skip, markup) if source == "gallery" else _percent_blocks(comments, lines, skip, markup)
         cells = sorted({b.line for b in blocks} | {first for first, _ in raw_cells(comments, lines, skip)} | {len(lines) + 1})
         for block in blocks:
-            stop = next(line for line in cells if line > block.line)
-            _attach(block, [s for s in statements if s.indent == 0 and block.end_line < s.first < stop])
+            stop = cells[bisect_right(cells, block.line)]
+            cell = statements[bisect_right(firsts, block.end_line) : bisect_right(firsts, stop - 1)]
+            _attach(block, [s for s in cell if s.indent == 0])
             # comments in the cell's code (commented-out examples too) are part of it, as in sphinx-gallery
             code = [k for k in range(block.end_line + 1, stop) if lines[k - 1].strip() and k not in skip]
             if code and block.text:
@@ -246,21 +251,25 @@ def text_blocks(
                 block.code_last = max(block.code_last, code[-1])
         return blocks
     blocks = _comment_blocks(comments, skip)
-    starts = sorted(b.line for b in blocks)
+    starts = sorted(b.line for b in blocks) + [len(lines) + 1]
+    indents: dict[int, int] = {}
+    for c in comments:
+        indents.setdefault(c.line, c.indent)
     for block in blocks:
-        indent = next((c.indent for c in comments if c.line == block.end_line), 0)
-        stop = next((line for line in starts if line > block.end_line), len(lines) + 1)
-        _attach(block, statements_after(block.end_line, indent, statements, lines, stop))
+        stop = starts[bisect_right(starts, block.end_line)]
+        _attach(block, statements_after(block.end_line, indents.get(block.end_line, 0), statements, lines, stop))
     return blocks
 
 
 def statements_after(end_line: int, indent: int, statements: Sequence[Statement], lines: Sequence[str], stop: int) -> list[Statement]:
     """The statements a text block ending on END_LINE explains: those after it at its INDENT, up to
-    a blank line, a dedent (it never leaves the compound statement it stands in) or line STOP."""
+    a blank line, a dedent (it never leaves the compound statement it stands in) or line STOP.
+    STATEMENTS are in file order (by first line)."""
     chosen: list[Statement] = []
-    for s in statements:
-        if s.first <= end_line or s.first >= stop:
-            continue
+    for i in range(bisect_right(statements, end_line, key=lambda s: s.first), len(statements)):
+        s = statements[i]
+        if s.first >= stop:
+            break
         if chosen and s.first <= chosen[-1].end:
             continue  # nested in a statement already chosen
         if s.indent < indent or (s.indent > indent and not chosen):

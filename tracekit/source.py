@@ -7,6 +7,7 @@ import io
 import os
 import re
 import tokenize
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -766,10 +767,10 @@ class _Reader:
             if not (unit.docstring or unit.clause):
                 raw = self.lines[unit.first - 1]
                 statements.append(Statement(unit.first, unit.end, len(raw) - len(raw.lstrip())))
-        prose_lines = sorted(c.line for c in self.skeleton.comments if c.standalone and c.text.startswith("#:"))
+        prose_lines = sorted(c.line for c in self.skeleton.comments if c.standalone and c.text.startswith("#:")) + [len(self.lines) + 1]
         for block in self.block_prose:
             first, last = block.lines[0][0], block.lines[-1][0]
-            stop = next((line for line in prose_lines if line > last), len(self.lines) + 1)
+            stop = prose_lines[bisect_right(prose_lines, last)]
             # blank lines between the block and its first statement are allowed, as for '#:' prose
             chosen = statements_after(block.statement - 1, block.indent, statements, self.lines, stop)
             found = self._markdown_placeholders(block.lines)
@@ -899,8 +900,8 @@ class _Reader:
             if blank and kept and not kept[-1][1].strip() and kept[-1][0] != line - 1:
                 continue  # a removed line separated two blank lines: keep only one
             kept.append((line, "" if blank else text))
-        while kept and not kept[0][1]:
-            kept.pop(0)
+        lead = next((i for i, (_, text) in enumerate(kept) if text), len(kept))
+        del kept[:lead]  # at once: popping them one by one from the front is quadratic
         while kept and not kept[-1][1]:
             kept.pop()
         listing = [ListingLine(number, line, text) for number, (line, text) in enumerate(kept, 1)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import PurePosixPath
@@ -13,15 +14,16 @@ from markupsafe import Markup
 
 from ..prose import as_typed, magic_note
 from ..protocol import NOT_RUN_REASONS
-from ..source import Example, Item
+from ..source import Example, Item, ListingLine
 from ..trace import ErrorInfo, Line, Record, Trace
 from ..trace import Figure as TraceFigure
 from .entries import _api_entries, _authored_entry, _error_entry, _exception_matches, _final_entries, _header_code, _header_offset, _record_entries
 from .highlight import highlight_lines
 from .markup import Rendered, render_markdown, render_rst_blocks
+from .reader import FirstView, refer_repeats, relink
 from .text import MAX_PROSE_CHARS, MAX_TEXT_CHARS, _clip
 from .urls import current_depth
-from .values import _dim, _figure_file, _text_entry
+from .values import _dim, _figure_file, _text_entry, plain_mathtext
 from .view import Banner, Card, CodeLine, Entry, Figure, Fold, FoldGroup, Frame, Hit, ListingRow, PageView, Section
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -123,7 +125,7 @@ class _FigureIndex:
 
     def _figure(self, i: int, **kw: Any) -> Figure:
         f = self.entries[i]
-        return Figure(f.file, _dim(f.width), _dim(f.height), alt=f.alt, number=i + 1, **kw)
+        return Figure(f.file, _dim(f.width), _dim(f.height), alt=plain_mathtext(f.alt), number=i + 1, **kw)
 
     def rest(self, line_map: Mapping[int, int]) -> list[Figure]:
         """Figures no line on the page showed (captured outside the script's lines, or on hidden ones)."""
@@ -181,19 +183,41 @@ class PageBuilder:
         self.intro, self.text_html = prose_html(example)
         # text blocks: where each starts, and which listing lines belong to one
         self.text_at = {t.number: (t, self.text_html[i]) for i, t in enumerate(example.texts) if t.number}
+        self.text_index = {id(t): i for i, t in enumerate(example.texts)}
+        self.taken: tuple[int, set[str]] | None = None  # N, the headings of the intro and the first N text blocks
+        # the listing is in file order: a range of lines or numbers is found by bisection, so that
+        # the work per text block is its own size, not the file's
+        self.listing_lines = [ll.line for ll in self.listing]
+        self.listing_numbers = [ll.number for ll in self.listing]
         self.section_of: dict[int, str] = {}
         self.text_lines: set[int] = set()
         for t in example.texts:
             if not t.number:
                 continue
-            owned = bool(t.text.strip())
-            for ll in self.listing:
-                if t.line <= ll.line <= t.end_line:
-                    self.text_lines.add(ll.number)
-                if owned and t.line <= ll.line <= max(t.end_line, t.code_last):
+            for ll in self.listing_by_line(t.line, t.end_line):
+                self.text_lines.add(ll.number)
+            if t.text.strip():
+                for ll in self.listing_by_line(t.line, max(t.end_line, t.code_last)):
                     self.section_of.setdefault(ll.number, f"line-{t.number}")  # a nested block is part of the outer one
 
     # ── lookups ──
+    def listing_by_line(self, first: int, last: int) -> list[ListingLine]:
+        """The listing lines with a file line from FIRST to LAST."""
+        return self.listing[bisect_left(self.listing_lines, first) : bisect_right(self.listing_lines, last)]
+
+    def listing_by_number(self, first: int, last: int) -> list[ListingLine]:
+        """The listing lines numbered FIRST to LAST."""
+        return self.listing[bisect_left(self.listing_numbers, first) : bisect_right(self.listing_numbers, last)]
+
+    def headings_before(self, index: int) -> set[str]:
+        """The anchors of the intro's and the first INDEX text blocks' headings (a new set)."""
+        # sections come in order: each adds the blocks since the last one to what it gathered
+        done, taken = self.taken if self.taken is not None and self.taken[0] <= index else (0, {h.anchor for h in self.intro.headings})
+        for r in self.text_html[done:index]:
+            taken.update(h.anchor for h in r.headings)
+        self.taken = (index, taken)
+        return set(taken)
+
     def line_for(self, it: Item) -> Line | None:
         """The trace's line for an item: the line it starts on, or, for a decorated ``def`` or
         ``class`` (the item starts at its first decorator), the ``def`` line, which is where the
@@ -321,9 +345,11 @@ class PageBuilder:
             n = numbers[i]
             it = self.item_at.get(n)
             if it is not None and it.number == n and it.kind == "code" and not _explained(it):
-                span = [k for k in numbers[i:] if k <= max(it.end_number, it.number)]
-                groups.append(self.statement_group(it, span))
-                i += len(span)
+                end, j = max(it.end_number, it.number), i
+                while j < len(numbers) and numbers[j] <= end:  # NUMBERS ascend: the statement's lines lead
+                    j += 1
+                groups.append(self.statement_group(it, numbers[i:j]))
+                i = j
                 continue
             note = f"continues line {it.number}" if it is not None and it.number != n else self.magic.get(n, "")
             code_line = CodeLine(n, self.hl_by_number.get(n, Markup("")))
@@ -388,14 +414,13 @@ class PageBuilder:
             # a `#::` block: its placeholders, evaluated once after its last statement completed
             line = self.by_line.get(block.after)
             values = line.block_probes if line is not None else {}
-            index = self.example.texts.index(block)
-            taken = {h.anchor for r in (self.intro, *self.text_html[:index]) for h in r.headings}
+            taken = self.headings_before(self.text_index[id(block)])
             html = render_markdown(block.text, probes=values, errors=self.probe_errors.get(block.after), anchors=taken)
             self.has_from_run = self.has_from_run or html.from_run > 0
         # every line of its code, in order: statements with their state, and the comments between
         # them (sphinx-gallery shows those as code too), but not the block's own text or blank lines
         own = range(block.line, block.end_line + 1)
-        numbers = [ll.number for ll in self.listing if block.number <= ll.number <= block.end_number and ll.line not in own and ll.text.strip()]
+        numbers = [ll.number for ll in self.listing_by_number(block.number, block.end_number) if ll.line not in own and ll.text.strip()]
         return Section(block.number, block.end_number, f"line-{block.number}", html, self.fold_groups(numbers))
 
     def blocks(self) -> list[Card | Fold | Section]:
@@ -466,11 +491,15 @@ class PageBuilder:
                 err_row = lo <= ll.number <= hi
             rows.append(ListingRow(ll.number, self.hl_by_number[ll.number], href, kind, err_row))
         # a blank line or a cell marker is shown nowhere else: it links where the next line does
-        valid = [r.href for r in rows if r.kind != "folded" or int(r.href[3:]) in self.code_ids]
-        for index, row in enumerate(rows):
-            if row.kind == "folded" and int(row.href[3:]) not in self.code_ids:
-                later = (r.href for r in rows[index + 1 :] if r.kind != "folded" or int(r.href[3:]) in self.code_ids)
-                row.href = next(later, valid[-1] if valid else "#cards")
+        # (read from the end, so each row is looked at once), after the last shown line to that one
+        shown = [r.kind != "folded" or int(r.href[3:]) in self.code_ids for r in rows]
+        last = next((r.href for r, ok in zip(reversed(rows), reversed(shown), strict=True) if ok), "#cards")
+        following = last
+        for row, ok in zip(reversed(rows), reversed(shown), strict=True):
+            if ok:
+                following = row.href
+            else:
+                row.href = following
         return rows
 
     def meta(self) -> tuple[list[tuple[str, str]], str]:
@@ -496,6 +525,14 @@ class PageBuilder:
 
     def build(self) -> PageView:
         blocks = self.blocks()
+        reader = self.example.prose_source != "authored"
+        if reader:
+            FirstView(self).fill(blocks)
+        else:
+            refer_repeats(blocks)
+        listing = self.listing_rows()
+        if reader:
+            relink(listing, self.code_ids)
         meta, run_line = self.meta()
         path = self.example.path
         parts = PurePosixPath(path).parts
@@ -508,7 +545,7 @@ class PageBuilder:
             status=self.status,
             banner=_banner(self.trace, self.status, self.line_map, self.item_at),
             blocks=blocks,
-            listing=self.listing_rows(),
+            listing=listing,
             meta=meta,
             run_line=run_line,
             unexplained=self.unexplained,
@@ -518,6 +555,7 @@ class PageBuilder:
             other_figures=self.figs.rest(self.line_map),
             other_output=[_text_entry("output", "output", self.trace.stdout_below.removesuffix("\n"))] if self.trace.stdout_below else [],
             ran=not (self.err is not None and self.err.reason in NOT_RUN_REASONS),
+            reader=reader,
         )
 
 
