@@ -20,7 +20,6 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from .._autograd import layers
-from .text import _clip
 from .view import GradStep
 
 __all__ = ["flow_steps", "graph_svg", "short_value"]
@@ -34,7 +33,7 @@ GAP_Y = 26
 FLOW_GAP_Y = 36  # room for the gradient written on each edge
 PAD = 8
 MAX_SHORT = 18  # characters of a gradient drawn in the SVG; longer ones show their shape
-MAX_STEP_TEXT = 300  # characters of a gradient in the text beside the drawing
+MAX_STEP_TEXT = 80  # characters of a gradient in the text beside the drawing; longer ones are cut
 VALUE_CLASS = ' class="ag-v"'  # a box's gradient lines, below its label
 _TENSOR = re.compile(r"tensor\((.*)\)")
 
@@ -64,10 +63,16 @@ def short_value(v: Any) -> str:
 
 
 def _full(v: Any) -> str:
-    """A gradient as the text beside the drawing reads it: its repr on one line (bounded)."""
+    """A gradient as the text beside the drawing reads it: its repr on one line; a long one cut,
+    with its shape (`tensor([[-0.0041], [-0.0011], …` (64×1))."""
     if not isinstance(v, Mapping):
         return "None"
-    return _clip(" ".join(str(v.get("repr") or "").split()), MAX_STEP_TEXT)
+    text = " ".join(str(v.get("repr") or "").split())
+    if len(text) <= MAX_STEP_TEXT:
+        return text
+    shape = v.get("shape")
+    dims = f" ({'×'.join(str(n) for n in shape)})" if isinstance(shape, list) and all(isinstance(n, int) for n in shape) else ""
+    return text[: MAX_STEP_TEXT - 1].rstrip(", ") + "…" + dims
 
 
 def _received(node: Mapping[str, Any], full: bool) -> str:
