@@ -102,8 +102,9 @@ def test_only_recorded_hits_list_changes_and_the_run_is_unchanged(tmp_path: Path
         """
     t = run_script(tmp_path, code, hits=2)
     loop = next(ln for ln in t["lines"] if ln["line"] == 4)
-    assert loop["hits"] == 5 and len(loop["records"]) == 2
+    assert loop["hits"] == 5 and [r["hit"] for r in loop["records"]] == [0, 1, 4]  # the first two and the last
     assert changes(t, 4, 1) == [("acc", "changed", "tensor([0., 0.])", "tensor([1., 1.])", "largest |Δ| 1")]
+    assert changes(t, 4, 2) == [("acc", "changed", "tensor([6., 6.])", "tensor([10., 10.])", "largest |Δ| 4")]
     script = tmp_path / "script.py"
     plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     assert t["stdout"] == plain.stdout == "tensor([10., 10.])\n"

@@ -177,8 +177,8 @@ def test_recording_is_bounded_and_counts_are_exact(tmp_path: Path) -> None:
     large = run_script(tmp_path, code.format(n=100_000), hits=3)
     assert line(large, 3)["hits"] == 100_000 and line(large, 5)["hits"] == 50_000
     assert line(large, 2)["hits"] == 100_000
-    assert len(line(large, 3)["records"]) == 3
-    assert [r["hit"] for r in line(large, 3)["records"]] == [0, 1, 2]
+    # the first hits and the last one (tracekit.lasthit), nothing in between
+    assert [(r["hit"], r.get("last", False)) for r in line(large, 3)["records"]] == [(0, False), (1, False), (2, False), (99_999, True)]
     final = {v["name"]: v["value"]["repr"] for v in line(large, 2)["final"][0]["values"]}
     assert final == {"i": "99999", "total": str(sum(range(100_000)))}
     # trace size stays flat whatever the number of iterations (only stdout grows)
@@ -203,7 +203,8 @@ def test_output_goes_to_the_line_that_printed_it(tmp_path: Path) -> None:
     assert line(t, 4)["records"][0]["output"] == "top\n"
     assert line(t, 3)["records"][0]["output"] == "in shout 1\n"
     assert line(t, 6)["records"][0]["output"] == "err line\n"
-    assert [r["output"] for r in line(t, 8)["records"]] == ["0\n", "1\n", "2\n"]
+    # the last hit (recorded in the same run) keeps its own output; the later output has it too
+    assert [r["output"] for r in line(t, 8)["records"]] == ["0\n", "1\n", "2\n", "4\n"]
     assert line(t, 8)["output_later"] == "3\n4\n"
     assert t["stdout"] == "top\nin shout 1\n0\n1\n2\n3\n4\n" and t["stderr"] == "err line\n"
 
@@ -406,7 +407,7 @@ def test_placeholders_are_evaluated_after_their_line_runs(tmp_path: Path) -> Non
     probes = {1: ["total"], 2: ["i * 10"], 3: ["total:.2f"], 4: ["total!r"], 6: ["a + 1"], 9: ["nope"]}
     t = trace_file(script, probes=probes, capture=True).trace
     assert line(t, 1)["records"][0]["probes"] == {"total": "0"}
-    assert [r["probes"] for r in line(t, 2)["records"]] == [{"i * 10": "0"}, {"i * 10": "10"}, {"i * 10": "20"}]
+    assert [r["probes"] for r in line(t, 2)["records"]] == [{"i * 10": "0"}, {"i * 10": "10"}, {"i * 10": "20"}, {"i * 10": "30"}]
     assert line(t, 3)["records"][1]["probes"] == {"total:.2f": "1.00"}
     assert line(t, 4)["records"][0]["probes"] == {"total!r": "6"}
     assert line(t, 6)["records"][0]["probes"] == {"a + 1": "6"}

@@ -207,7 +207,8 @@ def test_run_options_flow_from_configuration_to_the_child(tmp_path: Path) -> Non
     trace = trace_file(script, options=opts, capture=True).trace
     assert (trace["meta"]["hits"], trace["meta"]["seed"], trace["meta"]["timeout"]) == (5, 3, 7.0)
     loop = next(line for line in trace["lines"] if line["line"] == 3)
-    assert len(loop["records"]) == 5 and loop["hits"] == 6
+    # hits=5 reached the child: five first hits, then the last one
+    assert [r.get("last", False) for r in loop["records"]] == [False] * 5 + [True] and loop["hits"] == 6
     # an explicit keyword wins over the options
     assert trace_file(script, options=opts, hits=1, capture=True).trace["meta"]["hits"] == 1
 

@@ -409,15 +409,29 @@ def boot() -> None:
 
     Recorder = _runtime.Recorder
     with open(spec["tables"], "rb") as tables:
-        stmts, exprs, compile_warnings, rebinds_builtins = marshal.load(tables)
+        stmts, exprs, compile_warnings, rebinds_builtins, loops = marshal.load(tables)
     probes = {int(k): v for k, v in spec.get("probes", {}).items()}
-    rec = Recorder(stmts, exprs, script, spec["hits"], probes, spec.get("max_output", 10_000_000), spec.get("image_lines", ()), spec.get("graph_lines", ()))
+    rec = Recorder(
+        stmts,
+        exprs,
+        script,
+        spec["hits"],
+        probes,
+        spec.get("max_output", 10_000_000),
+        spec.get("image_lines", ()),
+        spec.get("graph_lines", ()),
+        loops,
+        bool(spec.get("last_hit", True)),
+    )
     run.recorder = rec
     if spec.get("root"):
         rec.names = _runtime._apiname.Namer(spec["root"])
-    if spec.get("last_hits"):
-        rec.aim_at_last({int(k): int(v) for k, v in spec["last_hits"].items()})
     _install_figures(run, spec, finder.hooks)
+    for name in [n for n in finder.hooks if n in sys.modules]:
+        # Imported already (by a warm parent, tracekit.warm): as right after the script's import.
+        finder.hooks.pop(name)(sys.modules[name])
+    if not finder.hooks:
+        sys.meta_path.remove(finder)
     if spec.get("cells"):
         _figures.gate_cells(rec, spec["cells"], lambda: run.figures)
     if spec.get("stop_on_limit"):

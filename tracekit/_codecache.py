@@ -143,7 +143,7 @@ def prepare(path: str, hits: int = 3, probe_lines: frozenset = frozenset(), fold
 
     result = instrument(source, path, hits, probe_lines, pkg_parent=PKG_PARENT)
     header = importlib.util.MAGIC_NUMBER + b"\0" * 12  # flags, mtime and size go unchecked for `python x.pyc`
-    table_data: Any = (result.stmts, result.exprs, result.warnings, result.rebinds_builtins)
+    table_data: Any = (result.stmts, result.exprs, result.warnings, result.rebinds_builtins, result.loops)
     code: Any = result.code
     payloads = ((tables, marshal.dumps(table_data)), (pyc, header + marshal.dumps(code)))
     try:

@@ -10,7 +10,7 @@ import re
 import sys
 import types as _types
 
-from . import _apiname, _autograd, _changes
+from . import _apiname, _autograd, _changes, lasthit
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: this module starts every child
 if TYPE_CHECKING:
@@ -451,37 +451,21 @@ class _Tee:
         return self._real.__exit__(*exc)
 
 
-class _LastHit:
-    """A statement's hit counter in a last-hit run: the gate opens on hit TARGET only.
-
-    ``next()`` returns 0 (below the gate's limit) on that hit and PAST (at the limit) on every
-    other; its repr is ``count(N)`` like itertools.count's, so Recorder.count reads it the same way.
-    """
-
-    __slots__ = ("n", "target", "past")
-
-    def __init__(self, target: int, past: int) -> None:
-        self.n = 0
-        self.target = target
-        self.past = past
-
-    def __iter__(self) -> _LastHit:
-        return self
-
-    def __next__(self) -> int:
-        n = self.n
-        self.n = n + 1
-        return 0 if n == self.target else self.past
-
-    def __repr__(self) -> str:
-        return f"count({self.n})"
-
-
 class Recorder:
     """Holds the statement tables and what the hooks recorded; assembles the trace's lines."""
 
     def __init__(
-        self, stmts: list, exprs: list, filename: str, hits: int, probes: dict[int, list[str]], max_output: int, image_lines: Any = (), graph_lines: Any = ()
+        self,
+        stmts: list,
+        exprs: list,
+        filename: str,
+        hits: int,
+        probes: dict[int, list[str]],
+        max_output: int,
+        image_lines: Any = (),
+        graph_lines: Any = (),
+        loops: Any = (),
+        last_hit: bool = True,
     ) -> None:
         self.stmts = stmts
         self.exprs = exprs
@@ -495,7 +479,12 @@ class Recorder:
             self.parse_placeholder = parse_placeholder
         self.max_output = max_output
         # A prologue folded into its body's first statement shares that statement's counter.
-        self.counters = [itertools.count() for _ in stmts]
+        # LAST_HIT: counters also open on thinned hits past the first N, and loops of a known
+        # length open their body's gates for their last iteration (tracekit.lasthit).
+        self.last_hit = last_hit
+        self.hit_counters = [lasthit.Counter(hits) for _ in stmts] if last_hit else []
+        self.counters: list = [c.it for c in self.hit_counters] if last_hit else [itertools.count() for _ in stmts]
+        self.windows = lasthit.Windows(self.counters, list(self.counters), [body for _header, body in loops]) if last_hit else None
         self.count_of = [st[4] if len(st) > 4 else i for i, st in enumerate(stmts)]
         self.records: list[list[dict]] = [[] for _ in stmts]
         self.current: dict[tuple[int, int], dict] = {}
@@ -505,7 +494,6 @@ class Recorder:
         self.later: dict[int, list] = {}
         self.later_size: dict[int, int] = {}
         self.past_recording: set[int] = set()  # statements hit more often than recorded
-        self.last_mode = False  # a second run recording the last hit of lines hit often (aim_at_last)
         self.out: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self.out_size = {"stdout": 0, "stderr": 0}
         self.out_exceeded: str | None = None
@@ -546,28 +534,22 @@ class Recorder:
         b["__tk_p__"] = self.probe
         b["__tk_d__"] = self.done
         b["__tk_q__"] = self.block_probe
+        b["__tk_L__"] = self.windows.loop if self.windows is not None else _as_is
         # sys.__stdout__ too, so `sys.stdout is sys.__stdout__` holds as it does under python.
         sys.stdout = sys.__stdout__ = _Tee(sys.stdout, self, "stdout")  # type: ignore[misc,assignment]
         sys.stderr = sys.__stderr__ = _Tee(sys.stderr, self, "stderr")  # type: ignore[misc,assignment]
 
-    def aim_at_last(self, line_hits: dict[int, int]) -> None:
-        """Record only the last hit of the lines in LINE_HITS (line → its hit count in a first run).
-
-        Each statement counting the hits of such a line gets a counter that opens the gate on
-        exactly that hit; every other statement records its first hits as usual.
-        """
-        self.last_mode = True
-        for s, st in enumerate(self.stmts):
-            if self.count_of[s] != s or st[2] in ("loopend", "define", "classdef"):
-                continue
-            hits = line_hits.get(st[0], 0)
-            if hits > self.hits_limit:
-                self.counters[s] = _LastHit(hits - 1, self.hits_limit)  # type: ignore[call-overload]
-
     def start(self, s: int, changes: bool = False) -> bool:
         """Start a recorded hit of S; CHANGES: fingerprint the frame, for done() to list what S changed."""
-        hit = self.count(s) - 1 if self.last_mode else len(self.records[s])
-        rec: dict[str, Any] = {"hit": hit, "events": []}
+        rec: dict[str, Any] = {"hit": len(self.records[s]), "events": []}
+        if self.last_hit:
+            rec["hit"] = hit = self.count(s) - 1
+            if hit >= self.hits_limit:
+                # past the first N: keep only the latest record (the line's last hit, or the
+                # latest thinned one); its output and figures also go with the later hits'
+                rec["extra"] = True
+                if self.records[s] and self.records[s][-1].get("extra"):
+                    self.records[s].pop()
         self.records[s].append(rec)
         frame = self._getframe(1)
         self.current[(s, id(frame))] = rec
@@ -745,6 +727,10 @@ class Recorder:
         if rec is not None and rec.get("exception") is None and self._running_recorded(s, rec):
             rec["exception"] = info
             self._changed(s, frame if frame is not None else self._getframe(1))
+            if rec.get("extra"):
+                later = self.exc_later.setdefault(s, [])
+                if len(later) < self.hits_limit:
+                    later.append(info)
         else:
             later = self.exc_later.setdefault(s, [])
             if len(later) < self.hits_limit:
@@ -770,7 +756,11 @@ class Recorder:
         finally:
             _unhush(hushed)
         del ns  # the program's objects, which must not outlive the loop here
-        self.finals.setdefault(s, []).append({"hit": len(self.finals.get(s, [])), "values": values})
+        finals = self.finals.setdefault(s, [])
+        hit = self.count(s) - 1 if self.last_hit else len(finals)
+        if hit >= self.hits_limit and finals and finals[-1]["hit"] >= self.hits_limit:
+            finals.pop()  # past the first N loop runs, only the latest is kept
+        finals.append({"hit": hit, "values": values})
 
     def uncalled_probes(self) -> None:
         """Placeholders above a def that ran but was never called could not be evaluated: say so."""
@@ -861,6 +851,8 @@ class Recorder:
 
     # output -------------------------------------------------------------------------------
     def count(self, s: int) -> int:
+        if self.last_hit:
+            return self.hit_counters[self.count_of[s]].count()
         m = _COUNT.search(repr(self.counters[self.count_of[s]]))
         return int(m.group(1)) if m else 0
 
@@ -869,7 +861,7 @@ class Recorder:
         if s in self.past_recording:
             return False
         n = self.count(s)
-        if n > self.hits_limit and not self.last_mode:
+        if n > self.hits_limit and not self.last_hit:
             # No recorded hit can be the running one any more: skip reading the counter from now on.
             self.past_recording.add(s)
             return False
@@ -893,7 +885,7 @@ class Recorder:
             if used < MAX_OUTPUT_PER_HIT:
                 rec.setdefault("output", []).append(text)
                 rec["output_size"] = used + len(text)
-        elif s is not None:
+        if s is not None and (rec is None or "extra" in rec):
             used = self.later_size.get(s, 0)
             if used < MAX_OUTPUT_LATER:
                 self.later.setdefault(s, []).append(text)
@@ -920,9 +912,9 @@ class Recorder:
 
     def attach_figure(self, s: int | None, rec: dict | None, name: str) -> None:
         """Show figure file NAME on the record REC of statement S (or among S's later figures)."""
-        if rec is not None:
+        if rec is not None and "extra" not in rec:
             rec.setdefault("figures", []).append(name)
-        elif s is not None:
+        elif s is not None:  # a hit past the first N shows its figures with the later ones
             self.figures_later.setdefault(s, []).append(name)
 
     def current_line(self, frame: Any) -> int | None:
@@ -984,6 +976,8 @@ class Recorder:
                 merged["probes"].update(rec.get("probes", {}))
                 if rec.get("figures"):
                     merged.setdefault("figures", []).extend(rec["figures"])
+                if "extra" in rec:
+                    merged.setdefault("_counts", set()).add(n)
         out = []
         for line in sorted(by_line):
             e = by_line[line]
@@ -991,7 +985,19 @@ class Recorder:
             later_figures = e.pop("_figures_later")
             if later_figures:  # only present when there are some: older readers never see it
                 e["figures_later"] = later_figures
-            e["records"] = [e["records"][h] for h in sorted(e["records"])]
+            records = []
+            for h in sorted(e["records"]):
+                r = e["records"][h]
+                counts = r.pop("_counts", None)
+                if counts is not None:
+                    # Past the first N: the latest hit recorded, kept when it counts the line's own
+                    # hits (not a `for` header's runs among its iterations); the last one when
+                    # its number is the line's last.
+                    if e["hits"] not in counts:
+                        continue
+                    r["last"] = True
+                records.append(r)
+            e["records"] = records
             e["output_later"] = _ADDRESS.sub("0x…", "".join(e["output_later"]))
             out.append(e)
         return out
@@ -1076,6 +1082,11 @@ def _drop_own_frames(e: BaseException) -> None:
         else:
             prev = tb
         tb = nxt
+
+
+def _as_is(_loop: int, value: Any) -> Any:
+    """`__tk_L__` without the last hit: the loop iterates VALUE itself."""
+    return value
 
 
 def _ignore(*_args: Any) -> None:

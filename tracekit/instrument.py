@@ -27,7 +27,7 @@ import ast
 import copy
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .protocol import HOOK_PREFIX, HOOKS
 
@@ -92,6 +92,7 @@ class Instrumented:
     exprs: list  # [stmt, role, text, extra-dict]
     warnings: list  # [category name, message, line]: what compiling the original emits
     rebinds_builtins: bool = False  # the script assigns __builtins__: hooks must live in its globals
+    loops: list = field(default_factory=list)  # per `for` loop: [header statement, statements directly in its body]
 
 
 def _loc(node: ast.AST, src: ast.AST) -> ast.AST:
@@ -349,6 +350,10 @@ class _Instrumenter:
         self.kinds: list[str] = []  # "class" or "function", innermost last
         self.blocks = 0  # statically nested blocks (loops, with, try) around the current statement
         self.guards: list[bool] = []  # whether each enclosing compound statement gets a header guard
+        self.loops: list[list] = []  # per `for` loop: [header statement, statements directly in its body]
+        # the innermost loop whose body is being walked: a `for` loop's number, or None inside a
+        # `while` body or a def/class (their statements are in no `for` body's last iteration)
+        self.loop_stack: list[int | None] = []
 
     # tables -------------------------------------------------------------------------------
     def text(self, node: ast.AST) -> str:
@@ -357,7 +362,11 @@ class _Instrumenter:
     def add_stmt(self, node: ast.AST, kind: str, line: int | None = None, end_line: int | None = None) -> int:
         line = line if line is not None else node.lineno
         self.stmts.append([line, end_line if end_line is not None else node.end_lineno, kind, ".".join(self.scope) or None])
-        return len(self.stmts) - 1
+        s = len(self.stmts) - 1
+        if self.loop_stack and self.loop_stack[-1] is not None and not isinstance(node, ast.While):
+            # A while header is hit once per test, many times in one iteration: not opened.
+            self.loops[self.loop_stack[-1]][1].append(s)
+        return s
 
     def add_expr(self, stmt: int, role: str, text: str, extra: dict) -> int:
         self.exprs.append([stmt, role, text, {k: v for k, v in extra.items() if v is not None}])
@@ -488,10 +497,12 @@ class _Instrumenter:
         if method is not None:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 saved, self.blocks = self.blocks, 0  # a new code object starts its own count
+                self.loop_stack.append(None)
                 try:
                     out = method(node)
                 finally:
                     self.blocks = saved
+                    self.loop_stack.pop()
                 return out + [self.definition(node)]
             # Loops, with and try are blocks of their own; a header guard (a try) is one more.
             own = isinstance(node, _BLOCKS)
@@ -604,7 +615,11 @@ class _Instrumenter:
         s = self.add_stmt(node, "header", end_line=node.test.end_lineno)
         names = self.loop_names(node)
         node.test = self.header(s, node.test, "test")
-        node.body = self.body(node.body)
+        self.loop_stack.append(None)
+        try:
+            node.body = self.body(node.body)
+        finally:
+            self.loop_stack.pop()
         node.orelse = self.body(node.orelse)
         return [self.header_guard(s, node)] + self.loop_end(node, names)
 
@@ -612,9 +627,20 @@ class _Instrumenter:
         s = self.add_stmt(node, "header", end_line=node.iter.end_lineno)
         names = self.loop_names(node)
         node.iter = self.header(s, node.iter, "iter", probe=False)
+        f: int | None = None
+        if isinstance(node, ast.For) and isinstance(node.iter, ast.IfExp):
+            # On a recorded hit of the header, `__tk_L__` learns the iterable's length as the
+            # loop starts: the body's gates open for its last iteration (tracekit.lasthit).
+            f = len(self.loops)
+            self.loops.append([s, []])
+            node.iter.body = _loc(_call("__tk_L__", _const(f), node.iter.body), node.iter.body)
         targets = [n.id for n in _target_names(node.target)]
         pro = self.prologue(node, "iterate", targets, node.lineno)
-        node.body = self.body(node.body, pro=pro)
+        self.loop_stack.append(f)
+        try:
+            node.body = self.body(node.body, pro=pro)
+        finally:
+            self.loop_stack.pop()
         node.orelse = self.body(node.orelse)
         return [self.header_guard(s, node)] + self.loop_end(node, names)
 
@@ -769,7 +795,7 @@ def instrument(
         except (SyntaxError, RecursionError, MemoryError, ValueError) as e:
             raise InstrumentError(f"{filename}: cannot be instrumented: {type(e).__name__}: {e}") from e
     rebinds = any(isinstance(n, ast.Name) and n.id == "__builtins__" and not isinstance(n.ctx, ast.Load) for n in ast.walk(tree))
-    return Instrumented(code=code, stmts=inst.stmts, exprs=inst.exprs, warnings=original_warnings, rebinds_builtins=rebinds)
+    return Instrumented(code=code, stmts=inst.stmts, exprs=inst.exprs, warnings=original_warnings, rebinds_builtins=rebinds, loops=inst.loops)
 
 
 def instrumented_source(source: bytes | str, filename: str = "<script>", hits: int = 3) -> str:

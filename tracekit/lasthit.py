@@ -1,76 +1,153 @@
-"""The last hit of every line: a second, seeded run that knows each line's hit count from the first.
+"""The last hit of every line, recorded in the one run: thinned counters and last-iteration windows.
 
-A hit is known to be a line's last only once the run is over. Runs are seeded, so a second run
-of the same script given the first run's hit counts records exactly those hits; its records are
-added to the first run's trace, marked ``"last": true``. When the two runs disagree (a line ran
-a different number of times, or the output differs), no last hit is added and the trace says why.
+A statement's gate is ``next(__tk_c__[S]) < N``. Here its counter (a ``Counter``) answers below N
+on the first N hits and again on hits 4, 8, 16, … (1-based powers of two past N), so a line hit
+70,000 times is also recorded on hit 65,536: the latest such record is kept as the line's last
+seen hit. Counting stays in C (``itertools.chain`` over ``range``/``repeat`` pieces); Python runs
+once per piece, a logarithmic number of times.
+
+A ``for`` loop over a value whose length is known when it starts (range, list, tuple, str,
+bytes, dict and its views, a numpy array, a torch tensor) is wrapped, when its header's hit is
+itself recorded, so that its body's statements open their gates for the whole of its last
+iteration (``Windows.loop``): the last hit of a loop body line is recorded exactly, nested loops
+included (an inner loop's header is recorded in its outer loop's last iteration). Nothing here
+depends on timing, so pages stay reproducible. Whether a record is a line's last hit is decided
+when the run is over, by its hit number: a list that grew while it was iterated, or a line
+skipped in the last iteration, shows the latest hit it recorded, named as such.
+
+Imported by the child: the standard library only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import itertools
+import operator
+import sys
 
-__all__ = ["lines_to_revisit", "add_last_hits", "with_last_hits"]
+TYPE_CHECKING = False  # `typing` is not imported at run time: this module starts every child
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
+__all__ = ["Counter", "Windows", "thinned_hits", "with_last_hits"]
 
-def lines_to_revisit(trace: dict, hits: int) -> dict[int, int]:
-    """Line → hit count of the lines of a finished run hit more than HITS times ({} when none,
-    or when the run did not end well: a second run could not be trusted to follow it)."""
-    if trace.get("status") != "ok":
-        return {}
-    return {int(ln["line"]): int(ln["hits"]) for ln in trace.get("lines") or () if int(ln.get("hits") or 0) > hits}
-
-
-def _disagreement(first: dict, second: dict) -> str | None:
-    """Why SECOND is not a rerun of FIRST (None when it is)."""
-    if second.get("status") != first.get("status"):
-        return f"the second run ended {second.get('status')!r}, the first {first.get('status')!r}"
-    hits = {ln["line"]: ln["hits"] for ln in second.get("lines") or ()}
-    for ln in first.get("lines") or ():
-        again = hits.get(ln["line"], 0)
-        if again != ln["hits"]:
-            return f"line {ln['line']} ran {ln['hits']} times, then {again} times"
-    if second.get("stdout") != first.get("stdout"):
-        return "the second run printed something else"
-    return None
+_mul = operator.mul
+_length_hint = operator.length_hint
+_ZERO = itertools.repeat(0)  # shared by every open gate: map(mul, counter, _ZERO) is 0 and counts
+_KNOWN = frozenset({range, list, tuple, str, bytes, dict, type({}.keys()), type({}.values()), type({}.items())})
 
 
-def add_last_hits(first: dict, second: dict, revisit: dict[int, int]) -> None:
-    """Add SECOND's last-hit records of the lines in REVISIT to FIRST, or say why not."""
-    why = _disagreement(first, second)
-    if why is not None:
-        first["last_hit"] = {"recorded": False, "reason": f"the last hits are not shown: a second run disagreed ({why})"}
-        return
-    by_line = {ln["line"]: ln for ln in second.get("lines") or ()}
-    added = []
-    for ln in first.get("lines") or ():
-        total = revisit.get(ln["line"])
-        if total is None:
-            continue
-        last = next((r for r in by_line.get(ln["line"], {}).get("records") or () if r.get("hit") == total - 1), None)
-        if last is None:
-            continue
-        last = dict(last)
-        last.pop("figures", None)  # the first run has them, among the line's later figures
-        last["last"] = True
-        ln["records"] = [r for r in ln["records"] if r.get("hit") != total - 1] + [last]
-        added.append(ln["line"])
-    first["last_hit"] = {"recorded": True, "lines": added}
+def thinned_hits(n: int, up_to: int) -> list[int]:
+    """The 0-based hits a Counter of limit N records, below UP_TO (for tests and documentation)."""
+    c = Counter(n)
+    return [i for i in range(up_to) if next(c.it) < n]
 
 
-def with_last_hits(result: Any, hits: int, rerun: Callable[[dict[int, int]], Any]) -> float:
-    """Give RESULT (a RunResult) the last hits of its lines hit more than HITS times.
+class Counter:
+    """One statement's hit counter: ``next(it)`` is below N on hits 1..N and 4, 8, 16, … past N
+    (1-based), N otherwise; ``count()`` is how many times it was advanced."""
 
-    RERUN(line_hits) runs the script again, recording those lines' last hits, and returns its
-    RunResult. Returns the seconds the second run took (0.0 when none was needed).
+    __slots__ = ("n", "given", "piece", "it")
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.given = 0  # items in the pieces handed out so far
+        self.piece: Any = iter(())
+        self.it = itertools.chain.from_iterable(self._pieces())
+
+    def _pieces(self) -> Iterator[Any]:
+        n = self.n
+        first = iter(range(n))
+        self.piece, self.given = first, n
+        yield first
+        p = 1
+        while p <= n:
+            p *= 2
+        gap = p - 1 - n  # the first thinned hit is 0-based p-1; the ones before it are not recorded
+        while True:
+            if gap:
+                skip = itertools.repeat(n, gap)
+                self.piece, self.given = skip, self.given + gap
+                yield skip
+            one = iter((0,))
+            self.piece, self.given = one, self.given + 1
+            yield one
+            gap, p = p - 1, p * 2
+
+    def count(self) -> int:
+        return self.given - _length_hint(self.piece)
+
+
+def _length(value: Any) -> int | None:
+    """How many items `for` will take from VALUE, when that is known before it starts."""
+    t = type(value)
+    if t not in _KNOWN:
+        np = sys.modules.get("numpy")
+        torch = sys.modules.get("torch")
+        if not (
+            (np is not None and t is getattr(np, "ndarray", None))
+            or (torch is not None and (t is getattr(torch, "Tensor", None) or t is getattr(getattr(torch, "nn", None), "Parameter", None)))
+        ):
+            return None
+    try:
+        n = len(value)  # a 0-d array or tensor has none
+    except Exception:
+        return None
+    return n if type(n) is int and n > 0 else None
+
+
+class Windows:
+    """Opens the gates of a loop's body statements for its last iteration.
+
+    SLOTS is the list the gates read (``__tk_c__``), BASES each statement's own counter iterator,
+    BODIES the statements directly in each loop's body (the instrumenter's loop table).
     """
-    revisit = lines_to_revisit(result.trace, hits)
-    if not revisit:
-        return 0.0
-    second = rerun(revisit)
-    add_last_hits(result.trace, second.trace, revisit)
-    if result.trace["last_hit"]["recorded"]:
-        for name, payload in second.figures.items():
-            result.figures.setdefault(name, payload)
-    return float(second.seconds)
+
+    def __init__(self, slots: list, bases: list, bodies: list) -> None:
+        self.slots = slots
+        self.bases = bases
+        self.bodies = [tuple(b) for b in bodies]
+        self.open: dict[int, object] = {}  # loop → the token of its open window
+
+    def loop(self, f: int, value: Any) -> Any:
+        """`for … in VALUE` of loop F starts on a recorded hit of its header: what it iterates."""
+        if f in self.open:
+            self._close(f, self.open[f])  # a run of F left suspended (a generator): this run counts
+        n = _length(value)
+        if n is None:
+            return value
+        items = iter(value)  # as `for` would, once
+        return itertools.chain(itertools.islice(items, n - 1), self._last(f, items))
+
+    def _last(self, f: int, items: Iterator[Any]) -> Iterator[Any]:
+        # The n-th item, with the body's gates open while the body runs on it; the window
+        # closes when the loop asks for more, breaks, returns or raises (the chain is dropped).
+        for x in items:
+            token = self._open(f)
+            try:
+                yield x
+            finally:
+                self._close(f, token)
+            break
+        yield from items  # a list that grew while it was iterated: python's for sees the rest
+
+    def _open(self, f: int) -> object:
+        slots, bases = self.slots, self.bases
+        for s in self.bodies[f]:
+            slots[s] = map(_mul, bases[s], _ZERO)
+        token = self.open[f] = object()
+        return token
+
+    def _close(self, f: int, token: object) -> None:
+        if self.open.get(f) is not token:
+            return
+        del self.open[f]
+        slots, bases = self.slots, self.bases
+        for s in self.bodies[f]:
+            slots[s] = bases[s]
+
+
+def with_last_hits(result: Any, hits: int, rerun: Any) -> float:
+    """The build's former second run: the trace already holds its last hits, so nothing runs
+    again (kept until every caller has dropped it); the seconds spent rerunning, 0.0."""
+    return 0.0

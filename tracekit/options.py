@@ -19,7 +19,7 @@ class RunOptions:
     seed: int | None = 0
     timeout: float | None = None
     hits: int = DEFAULT_HITS
-    last_hit: bool = True  # a second, seeded run records the last hit of lines hit more than `hits` times
+    last_hit: bool = True  # also record the last hit of lines hit more than `hits` times (tracekit.lasthit)
     memory: int | None = None
     max_output: int = DEFAULT_MAX_OUTPUT
     figure_dpi: float = DEFAULT_FIGURE_DPI

@@ -121,6 +121,7 @@ HOOKS = {
     "placeholders": "__tk_p__",
     "done": "__tk_d__",
     "block_placeholders": "__tk_q__",
+    "loop_start": "__tk_L__",
 }
 
 
