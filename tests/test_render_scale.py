@@ -9,7 +9,11 @@ build.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -99,3 +103,61 @@ def test_finding_text_blocks_grows_linearly_with_the_script(source: str) -> None
         assert len(found) == blocks
         assert (found[-1].code_first, found[-1].code_last) == (4 * blocks - 2, 4 * blocks)
     assert counts[1] / counts[0] <= LINEAR, counts
+
+
+# A build whose page render is slow: the page is rendered 50 times over, after a flag file says
+# rendering began (so the signal lands mid-render however busy the machine is).
+_SLOW_RENDER = """
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import tracekit.render as render
+from tracekit.cli import main
+
+real = render.render_page
+flag = Path(sys.argv.pop(1))
+
+
+def slow(*args, **kwargs):
+    flag.touch()
+    for _ in range(50):
+        real(*args, **kwargs)
+    return real(*args, **kwargs)
+
+
+render.render_page = slow
+main()
+"""
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_while_a_long_page_renders_ends_the_build_at_once(tmp_path: Path, signum: int, status: int) -> None:
+    ex, out, flag = tmp_path / "ex", tmp_path / "out", tmp_path / "rendering"
+    ex.mkdir()
+    (ex / "long.py").write_text(_script(1500, "statements"), encoding="utf-8")
+    wrapper = tmp_path / "slow_build.py"
+    wrapper.write_text(_SLOW_RENDER, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(Path(PACKAGE).parent))
+    proc = subprocess.Popen([sys.executable, str(wrapper), str(flag), "build", str(ex), "-o", str(out)], stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not flag.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert flag.exists(), proc.communicate()
+        time.sleep(0.5)  # well inside the render
+        proc.send_signal(signum)
+        sent = time.monotonic()
+        _, err = proc.communicate(timeout=30)
+        waited = time.monotonic() - sent
+    finally:
+        proc.kill()
+    assert proc.returncode == status, err
+    assert waited < 5, f"the build took {waited:.1f} s to honour the signal"
+    assert "interrupted by" in err and "Traceback" not in err
+    left = sorted(p.name for p in out.iterdir())
+    assert not [name for name in left if name.endswith((".html", ".json", ".tmp")) and name != ".tracekit-manifest.json"], left
+    assert not [name for name in left if name.startswith(".tracekit-journal")], left
