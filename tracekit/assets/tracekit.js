@@ -69,7 +69,7 @@
       }
       revealRow(rows[0]);
       if (opts.scroll) scrollToBlock(opts.line && byId("f-" + opts.line) ? byId("f-" + opts.line) : block);
-      if (opts.hash && history.replaceState) history.replaceState(null, "", "#" + block.id);
+      if (opts.hash && history.replaceState) history.replaceState(null, "", "#" + runPart() + block.id);
     }
 
     function blockForLine(n) {
@@ -81,7 +81,12 @@
       if (!target) return null;
       if (target.classList.contains("fl")) {
         var fold = target.closest(".fold");
-        return fold ? { block: fold, line: n } : null;
+        if (fold) return { block: fold, line: n };
+        // a code line of a reader's cell: its state opens in place
+        var cell = target.closest(".card");
+        var state = target.closest("details.ls");
+        if (state) state.open = true;
+        return cell ? { block: cell, line: n } : null;
       }
       return { block: target, line: 0 };
     }
@@ -91,7 +96,7 @@
       if (!hit) return;
       if (hit.block.tagName === "DETAILS") hit.block.open = true;
       select(hit.block, { line: hit.line, scroll: scroll, hash: false });
-      if (history.replaceState) history.replaceState(null, "", "#" + (hit.line ? prefix + "f-" + hit.line : hit.block.id));
+      if (history.replaceState) history.replaceState(null, "", "#" + runPart() + (hit.line ? prefix + "f-" + hit.line : hit.block.id));
     }
 
     // The side listing follows the reader: the rows of the first card or fold in view are marked
@@ -153,7 +158,26 @@
       });
     }
 
-    // stepping through hits
+    // the reader's "All state": every statement's state open or closed, remembered
+    var allState = root.querySelector('[data-action="state"]');
+    if (allState) {
+      var KEY = "tracekit.allState";
+      var setAll = function (on) {
+        allState.setAttribute("aria-pressed", String(on));
+        all("details.ls", root).forEach(function (d) { d.open = on; });
+      };
+      var saved = null;
+      try { saved = window.localStorage.getItem(KEY); } catch (e) { saved = null; }
+      if (saved === "1") setAll(true);
+      allState.addEventListener("click", function () {
+        var on = allState.getAttribute("aria-pressed") !== "true";
+        setAll(on);
+        try { window.localStorage.setItem(KEY, on ? "1" : "0"); } catch (e) { /* storage may be off */ }
+      });
+    }
+
+    // stepping through hits; numbers grouped by thousands as the page prints them ("65,536")
+    function grouped(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
     all(".hits", root).forEach(function (box) {
       var panels = all(".hit", box);
       var stepper = box.querySelector(".stepper");
@@ -178,7 +202,7 @@
         panels.forEach(function (p, j) { p.hidden = j !== i; });
         showProse(panels[i].getAttribute("data-hit"));
         var hit = +panels[i].getAttribute("data-hit") + 1;
-        pos.textContent = (box.getAttribute("data-unit") || "hit") + " " + hit + " of " + total;
+        pos.textContent = (box.getAttribute("data-unit") || "hit") + " " + grouped(hit) + " of " + grouped(total);
         prev.disabled = i === 0;
         next.disabled = i === panels.length - 1;
         box.setAttribute("data-current", String(hit));
@@ -192,14 +216,15 @@
     root.tkSelect = select;
 
     // arriving with a fragment
-    var m = /^#(.*?)(?:L|f-)(\d+)$/.exec(location.hash);
+    var m = /^#(?:[^&]*&)*(.*?)(?:L|f-)(\d+)$/.exec(location.hash); // "#lr=0.9&L12": a run's values first
     if (m && m[1] !== prefix) m = null;
     var target = location.hash && location.hash.length > 1 ? doc.getElementById(location.hash.slice(1)) : null;
     if (m) {
       var hit = blockForLine(+m[2]);
       if (hit) {
         if (hit.block.tagName === "DETAILS") hit.block.open = true;
-        select(hit.block, { line: hit.line });
+        var inCell = hit.line && hit.block.classList.contains("card");
+        select(hit.block, { line: hit.line, scroll: inCell });
       }
     } else if (target && root.contains(target) && (target.classList.contains("card") || target.classList.contains("fold"))) {
       select(target, {});
@@ -244,6 +269,18 @@
     show(0);
   }
 
+  // The run values in the URL fragment ("lr=0.9&"), kept when a line is selected.
+  function runPart() {
+    var parts = location.hash.slice(1).split("&");
+    parts.pop();
+    return parts.filter(function (x) { return x.indexOf("=") > 0; }).map(function (x) { return x + "&"; }).join("");
+  }
+  // A run's region swapped in (tracekit.js, below): what init does for the page, for it alone.
+  window.tracekitInit = function (el) {
+    all(".ag-box", el).forEach(initBackward);
+    all(".tkl", el).forEach(initListing);
+  };
+
   function init() {
     all(".ag-box").forEach(initBackward);
     all(".tkl").forEach(initListing);
@@ -260,6 +297,7 @@
       var t = ev.target;
       if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
       if (ev.key !== "j" && ev.key !== "k") return;
+      cards = all(".card"); // a run's region may have been swapped in since
       if (!cards.length) return;
       var i = lastSelected ? cards.indexOf(lastSelected) : -1;
       if (i < 0) i = indexNearTop() - (ev.key === "j" ? 1 : 0);
@@ -270,6 +308,110 @@
     });
   }
 
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
+
+/* The recorded runs of a varied example (render/variants.py): the default run's region is on the
+   page; each other run's is a <template>. Picking values swaps that run's region in, whole, so
+   every value, output, figure and graph is that run's. The choice lives in the URL fragment
+   ("#lr=0.9&L12"; in a chapter "#x2-lr=0.9&…"), so a link opens the same run. */
+(function () {
+  "use strict";
+  var doc = document;
+  function all(sel, el) { return Array.prototype.slice.call((el || doc).querySelectorAll(sel)); }
+
+  function fragment() {
+    var out = {};
+    location.hash.slice(1).split("&").forEach(function (x) {
+      var i = x.indexOf("=");
+      if (i > 0) {
+        try { out[decodeURIComponent(x.slice(0, i))] = decodeURIComponent(x.slice(i + 1)); } catch (e) { /* not ours */ }
+      }
+    });
+    return out;
+  }
+
+  function initVary(box) {
+    var prefix = box.getAttribute("data-prefix") || "";
+    var region = doc.querySelector('.tk-vr[data-prefix="' + prefix + '"]');
+    if (!region) return;
+    var status = box.querySelector(".vary-s");
+    var names = [];
+    all(".vary-r", box).forEach(function (r) {
+      var n = r.getAttribute("data-name");
+      if (names.indexOf(n) < 0) names.push(n);
+    });
+    var shown = box.getAttribute("data-default");
+    var kept = {}; // label → the region's nodes, once built (their state survives a switch)
+    kept[shown] = Array.prototype.slice.call(region.childNodes);
+    var templates = {};
+    all('template.tk-v[data-prefix="' + prefix + '"]').forEach(function (t) { templates[t.getAttribute("data-v")] = t; });
+
+    function checked() {
+      return names.map(function (n) {
+        var r = all(".vary-r", box).filter(function (x) { return x.getAttribute("data-name") === n && x.checked; })[0];
+        return n + "=" + (r ? r.value : "");
+      }).join("&");
+    }
+    function describe(label) { return label.split("&").join(", ").replace(/=/g, " = "); }
+
+    function show(label, announce) {
+      if (label === shown) return;
+      var nodes = kept[label];
+      var fresh = false;
+      if (!nodes) {
+        var t = templates[label];
+        if (!t) return;
+        nodes = Array.prototype.slice.call(doc.importNode(t.content, true).childNodes);
+        kept[label] = nodes;
+        fresh = true;
+      }
+      while (region.firstChild) region.removeChild(region.firstChild);
+      nodes.forEach(function (n) { region.appendChild(n); });
+      shown = label;
+      if (fresh && window.tracekitInit) window.tracekitInit(region);
+      if (announce && status) status.textContent = "Showing the run with " + describe(label) + ".";
+    }
+
+    function setFragment() {
+      if (!history.replaceState) return;
+      var own = label2frag(shown);
+      var rest = location.hash.slice(1).split("&").filter(function (x) {
+        var i = x.indexOf("=");
+        return x && !(i > 0 && names.some(function (n) { return x.slice(0, i) === prefix + n; }));
+      });
+      var parts = shown === box.getAttribute("data-default") ? [] : own;
+      var h = parts.concat(rest).join("&");
+      history.replaceState(null, "", h ? "#" + h : location.pathname + location.search);
+    }
+    function label2frag(label) {
+      return label.split("&").map(function (kv) {
+        var i = kv.indexOf("=");
+        return prefix + kv.slice(0, i) + "=" + encodeURIComponent(kv.slice(i + 1));
+      });
+    }
+
+    box.addEventListener("change", function () {
+      show(checked(), true);
+      setFragment();
+    });
+
+    // arriving with a run in the fragment
+    var f = fragment();
+    var any = false;
+    names.forEach(function (n) {
+      var want = f[prefix + n];
+      if (want === undefined) return;
+      all(".vary-r", box).forEach(function (r) {
+        if (r.getAttribute("data-name") === n && r.value === want) { r.checked = true; any = true; }
+      });
+    });
+    if (any) show(checked(), false);
+    box.hidden = false;
+  }
+
+  function init() { all("fieldset.vary").forEach(initVary); }
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
   else init();
 })();

@@ -167,6 +167,7 @@ def _value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item |
         multiline="\n" in text,
         **kw,
     )
+    e.size, e.key, e.noun = _content(v)
     if table is not None:
         e.name = f"{name} ({table.dims})" if name else table.dims
     if v.get("error") and v.get("constructing") is not True:
@@ -182,6 +183,116 @@ def _value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item |
             extra.append(Tag(_short_dtype(str(v["dtype"])), "dtype"))
         e.tags = extra + e.tags
     return e
+
+
+BIG = 50  # a value with more elements than this is shown once while unchanged, then referenced
+
+
+def _content(v: Mapping[str, Any]) -> tuple[int, str, str]:
+    """(elements, content key, noun) of a recorded value: the key is the child's digest of its
+    content, else its repr where that holds all of it; "" where neither says what it holds."""
+    shape = v.get("shape")
+    size = 0
+    if isinstance(shape, list) and all(isinstance(d, int) for d in shape):
+        size = 1
+        for d in shape:
+            size *= d
+    elif isinstance(v.get("len"), int):
+        size = int(v["len"])
+    typ = str(v.get("type") or "")
+    noun = _NOUNS.get(typ, typ.rsplit(".", 1)[-1] or "value")
+    digest = v.get("digest")
+    if isinstance(digest, str) and digest:
+        return size, f"{typ}:{digest}", noun
+    text = str(v.get("repr") or "")
+    whole = text and not v.get("truncated") and not v.get("error") and "..." not in text and "…" not in text
+    return size, f"{typ}:{len(text)}:{text}" if whole else "", noun
+
+
+_NOUNS = {"numpy.ndarray": "array", "torch.Tensor": "tensor", "torch.nn.Parameter": "parameter", "list": "list", "tuple": "tuple", "dict": "dict"}
+
+_MATH_WORDS = {
+    **dict(
+        zip(
+            "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega".split(),
+            "αβγδεζηθικλμνξοπρστυφχψω",
+            strict=True,
+        )
+    ),
+    "varepsilon": "ε",
+    "vartheta": "ϑ",
+    "varphi": "φ",
+    "Gamma": "Γ",
+    "Delta": "Δ",
+    "Theta": "Θ",
+    "Lambda": "Λ",
+    "Xi": "Ξ",
+    "Pi": "Π",
+    "Sigma": "Σ",
+    "Phi": "Φ",
+    "Psi": "Ψ",
+    "Omega": "Ω",
+    "cdot": "·",
+    "times": "×",
+    "pm": "±",
+    "infty": "∞",
+    "leq": "≤",
+    "geq": "≥",
+    "neq": "≠",
+    "approx": "≈",
+    "to": "→",
+    "rightarrow": "→",
+    "partial": "∂",
+    "nabla": "∇",
+    "sum": "Σ",
+    "prod": "Π",
+    "int": "∫",
+    "sqrt": "√",
+    "circ": "°",
+    "degree": "°",
+    "ldots": "…",
+    "cdots": "⋯",
+}
+_SUP = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
+_SUB = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+
+
+def plain_mathtext(text: str) -> str:
+    """A figure's title or label as text: matplotlib's ``$…$`` mathtext read out
+    (``$\\sin(x)$`` → "sin(x)", ``$p_0$`` → "p₀", ``$x^2$`` → "x²"); other text is left as it is."""
+    if text.count("$") < 2:
+        return text
+    parts = re.split(r"(?<!\\)\$", text)
+    if len(parts) % 2 == 0:  # an odd dollar sign is a dollar sign
+        tail = parts.pop()
+        parts[-1] += "$" + tail
+    out = [p if i % 2 == 0 else _math_as_text(p) for i, p in enumerate(parts)]
+    return "".join(out).replace("\\$", "$")
+
+
+def _math_as_text(tex: str) -> str:
+    t = re.sub(r"\\(?:mathrm|mathbf|mathit|mathsf|mathtt|mathcal|text|textrm|textbf|operatorname|boldsymbol)\s*\{([^{}]*)\}", r"\1", tex)
+    t = re.sub(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", lambda m: f"{_group(m.group(1))}/{_group(m.group(2))}", t)
+    t = re.sub(r"\\(?:hat|bar|tilde|vec|dot)\s*\{?([A-Za-z])\}?", r"\1", t)
+    t = re.sub(r"\\([A-Za-z]+)\s?", lambda m: _MATH_WORDS.get(m.group(1), m.group(1)), t)
+    t = re.sub(r"\\[,;:! ]", " ", t).replace("\\{", "{").replace("\\}", "}").replace("\\%", "%")
+    t = re.sub(r"\^\{([^{}]*)\}|\^(.)", lambda m: _script(m.group(1) if m.group(1) is not None else m.group(2), _SUP, "^"), t)
+    t = re.sub(r"_\{([^{}]*)\}|_(.)", lambda m: _script(m.group(1) if m.group(1) is not None else m.group(2), _SUB, "_"), t)
+    return " ".join(t.replace("{", "").replace("}", "").split())
+
+
+def _group(s: str) -> str:
+    """A fraction's numerator or denominator: in brackets when it is more than one term."""
+    s = s.strip()
+    return f"({s})" if re.search(r"[+\-\s]", s) else s
+
+
+def _script(s: str, table: dict[int, int], mark: str) -> str:
+    """A superscript or subscript in Unicode where every character has one, else ``^(…)``."""
+    small = s.translate(table)
+    if all(c != o or c.isspace() for c, o in zip(small, s, strict=True)) and s:
+        return small
+    return f"{mark}{s}" if len(s) == 1 else f"{mark}({s})"
 
 
 def _same_value(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:

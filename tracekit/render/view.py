@@ -119,6 +119,10 @@ class Entry:
     image: Figure | None = None  # the value drawn as a small picture (``value.image``)
     wrap: bool = False  # one very long line: shown in a scrolling box, wrapped
     before: Entry | None = None  # changed: the value before the line ran (shown "before → after")
+    key: str = ""  # the value's content (its digest, or its whole repr): a big value shown again is referenced
+    size: int = 0  # how many elements the value has (0: not a container or array)
+    noun: str = ""  # what it is in words: "array", "tensor", "list"
+    ref: str = ""  # a big value shown before: the link to where (``text`` says "the 400-element array from line 12")
     svg: Markup | None = None  # graph: the autograd graph drawn as an inline SVG
     steps: list[GradStep] = field(default_factory=list)  # graph of a backward call: its nodes in the order they ran
 
@@ -182,7 +186,12 @@ class Hit:
     tail: list[Entry]
     probes: dict[str, str] = field(default_factory=dict)
     figures: list[Figure] = field(default_factory=list)  # figures captured during this hit
-    last: bool = False  # the line's last hit (recorded by a second run)
+    last: bool = False  # the latest hit recorded past the first ones: the line's last, or the latest thinned one
+
+    @property
+    def number(self) -> str:
+        """The 1-based hit number as the page shows it: "65,536"."""
+        return f"{self.index + 1:,}"
 
     @property
     def all(self) -> list[Entry]:
@@ -234,16 +243,22 @@ class Card:
         return "call" if self.is_def else "hit"
 
     @property
+    def count_text(self) -> str:
+        """The hit count as the page shows it: "70,000"."""
+        return f"{self.hit_count:,}"
+
+    @property
     def recorded_note(self) -> str:
         """Which hits were recorded, when not all: "first 3 recorded", "hits 1–3 and 300 of 300 recorded"."""
         if self.recorded >= self.hit_count:
             return ""
-        firsts = [h.index + 1 for h in self.hits if not h.last]
-        lasts = [h.index + 1 for h in self.hits if h.last]
+        firsts = [h.number for h in self.hits if not h.last]
+        lasts = [h.number for h in self.hits if h.last]
         if not lasts:
             return f"first {self.recorded} recorded"
-        span = f"{firsts[0]}–{firsts[-1]}" if len(firsts) > 1 else (str(firsts[0]) if firsts else "")
-        return f"{self.unit}s {span} and {lasts[-1]} of {self.hit_count} recorded" if span else f"{self.unit} {lasts[-1]} of {self.hit_count} recorded"
+        span = f"{firsts[0]}–{firsts[-1]}" if len(firsts) > 1 else (firsts[0] if firsts else "")
+        of = f"{lasts[-1]} of {self.count_text} recorded"
+        return f"{self.unit}s {span} and {of}" if span else f"{self.unit} {of}"
 
     @property
     def more_label(self) -> str:
@@ -251,8 +266,8 @@ class Card:
         rest = self.hits[1:]
         if not rest:
             return ""
-        firsts = [h.index + 1 for h in rest if not h.last]
-        lasts = [h.index + 1 for h in rest if h.last]
+        firsts = [h.number for h in rest if not h.last]
+        lasts = [h.number for h in rest if h.last]
         unit = self.unit.capitalize()
         if not firsts:
             return f"{unit} {lasts[0]}"
@@ -286,6 +301,17 @@ class Card:
     def figures(self) -> list[Figure]:
         """Every figure shown on this card, in page order."""
         return [f for h in self.hits for f in h.figures] + self.figures_later
+
+
+@dataclass
+class Brief:
+    """One line of what a cell changed, in the reader's first view: ``w: tensor([...]) (2,)``;
+    a big value shown before is named with a link instead (``ref``)."""
+
+    name: str
+    text: str
+    detail: str = ""  # shape or length
+    ref: str = ""
 
 
 @dataclass
@@ -328,6 +354,14 @@ class Section:
     prose: Markup
     groups: list[FoldGroup]
     kind: str = "section"
+    # the reader's first view (pages whose prose is not `#:`): the cell's code as one block with
+    # each statement's state closed, then what the cell printed, drew, ended with and changed
+    reader: bool = False
+    output: Entry | None = None
+    figures: list[Figure] = field(default_factory=list)
+    result: Entry | None = None
+    changed: list[Brief] = field(default_factory=list)
+    more_changed: int = 0  # names left out of ``changed`` (bounded)
 
 
 @dataclass
@@ -399,6 +433,7 @@ class PageView:
     other_figures: list[Figure] = field(default_factory=list)  # figures no shown line made
     other_output: list[Entry] = field(default_factory=list)  # what reached fd 1 around sys.stdout: no line is known
     ran: bool = True  # False when the code never started (authoring or syntax error)
+    reader: bool = False  # prose from gallery blocks, cells, notebooks or comments: the reader's first view
 
     @property
     def pill(self) -> Pill:
@@ -441,6 +476,8 @@ class PageView:
                 entries = b.api + b.derived + [e for h in b.hits for e in h.all] + b.final + b.later
             out += [e.image for e in entries if e.image is not None]
             out += b.figures if isinstance(b, Card) else [f for g in groups for f in g.figures]
+            if isinstance(b, Section):
+                out += b.figures
         return out + self.other_figures
 
     def card(self, number: int) -> Card:
