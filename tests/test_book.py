@@ -376,7 +376,15 @@ def test_shards_run_examples_only_and_merge_writes_the_book(book_dir: Path) -> N
 
 # ── the seed chapter ────────────────────────────────────────────────────────
 
-SEED = ["numpy_to_pytorch", "pytorch_operations", "first_gradient", "neuron_comparison", "one_step_of_learning"]
+SEED = [
+    "numpy_to_pytorch",
+    "pytorch_operations",
+    "first_gradient",
+    "graph_of_a_polynomial",
+    "neuron_comparison",
+    "one_step_of_learning",
+    "learning_rate_regimes",
+]
 
 
 def test_introduction_to_pytorch_chapter_shows_the_runs_numbers(tmp_path: Path) -> None:

@@ -47,3 +47,27 @@ def requested_devices(source: bytes) -> set[str]:
     except (tokenize.TokenError, SyntaxError, UnicodeDecodeError, ValueError):
         pass  # the source reader reports what is wrong with the file
     return found
+
+
+def vary_values(body: str) -> list[str]:
+    """The source text of each Python literal in a `vary=V1,V2,…` value (raises ValueError when one is not a literal)."""
+    import ast
+
+    try:
+        tree = ast.parse(f"({body},)", mode="eval")
+    except SyntaxError:
+        raise ValueError("not a comma-separated list of Python literals") from None
+    elts = tree.body.elts if isinstance(tree.body, ast.Tuple) else []
+    texts: list[str] = []
+    for elt in elts:
+        text = ast.get_source_segment(f"({body},)", elt) or ""
+        try:
+            ast.literal_eval(elt)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            raise ValueError(f"{text!r} is not a Python literal") from None
+        if "\n" in text:
+            raise ValueError(f"{text!r} spans lines")
+        texts.append(text.strip())
+    if not texts:
+        raise ValueError("no values")
+    return texts

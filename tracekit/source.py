@@ -16,7 +16,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ._placeholders import Placeholder, _PlaceholderError, split_markdown_prose, split_prose
-from .directives import DIRECTIVE_RE, split_words
+from .directives import DIRECTIVE_RE, split_words, vary_values
 from .prose import (
     MAGIC,
     MARKUPS,
@@ -46,7 +46,7 @@ __all__ = [
     "split_prose",
 ]
 
-STATEMENT_KEYS = frozenset({"hide", "raises", "rows", "cols", "image", "graph"})
+STATEMENT_KEYS = frozenset({"hide", "raises", "rows", "cols", "image", "graph", "vary"})
 FILE_KEYS = frozenset({"device", "seed", "timeout", "hits", "memory", "prose", "markup"})
 
 # `# tracekit: …` anywhere in a trailing comment; at the start for a comment line of its own.
@@ -113,6 +113,7 @@ class Item:
     cols: list[str] | None = None
     image: bool = False
     graph: bool = False  # show the autograd graph of what the statement binds or returns
+    vary: list[str] | None = None  # the literals the example also runs with (tracekit.variants)
 
 
 @dataclass
@@ -346,6 +347,11 @@ def _directive_value(display: str, line: int, key: str, value: str | None) -> An
         if value is not None:
             raise bad("no value")
         return True
+    if key == "vary":
+        try:
+            return vary_values(value or "")
+        except ValueError as error:
+            raise bad(f"Python literals, e.g. vary=0.01,0.1,0.9 ({error})") from None
     if key == "raises":
         if value is None:
             return "BaseException"  # any exception
@@ -803,6 +809,7 @@ class _Reader:
                 cols=directives.get("cols"),
                 image=bool(directives.get("image", False)),
                 graph=bool(directives.get("graph", False)),
+                vary=directives.get("vary"),
             )
         )
 

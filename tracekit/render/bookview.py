@@ -163,6 +163,7 @@ class ChapterPart:
     caption: Markup = Markup("")
     message: str = ""
     line: int = 0
+    varied: Any = None  # the runs of a varied example (render/variants.VariantSet)
 
 
 def _in_ranges(block: Any, ranges: list[tuple[int, int]]) -> bool:
@@ -194,9 +195,18 @@ def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Ex
         n += 1
         example, trace = got
         # its prose's links are the author's, relative to the example's own folder
+        from .html import page_variants
+
+        ranges = embed.lines
+
+        def chosen(view: PageView, ranges: Any = ranges) -> list[Any]:
+            return [b for b in view.blocks if _in_ranges(b, ranges)] if ranges else list(view.blocks)
+
         with links(source_link_map(book, embed.target, at=html_rel)), site_depth(embed.target.count("/")):
             view = build_view(example, trace)
-        blocks = [b for b in view.blocks if _in_ranges(b, embed.lines)] if embed.lines else list(view.blocks)
+            fig_root = "../" * html_rel.count("/") + FIGURES_DIR + "/"
+            varied = page_variants(example, trace, f"x{n}-", fig_root, blocks=chosen, show_listing=not embed.hide_listing)
+        blocks = chosen(view)
         page = book.pages.get(embed.target)
         parts.append(
             ChapterPart(
@@ -211,6 +221,7 @@ def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Ex
                 file_name=view.file_name,
                 caption=markup(embed.caption, link=link) if embed.caption else Markup(""),
                 line=embed.line,
+                varied=varied,
             )
         )
     return parts

@@ -110,11 +110,14 @@ def render_page(
     root = _norm_root(root_rel)
     with site_depth(root.count("../")):  # the page's relative links may not climb out of the site
         view = build_view(example, trace)
+        varied = page_variants(example, trace, "", root + FIGURES_DIR + "/")
     page = (
         _env()
         .get_template("page.html")
         .render(
             view=view,
+            varied=varied,
+            varies=varied.varies if varied else set(),
             css=_asset_href(assets, root, ".css"),
             js=_asset_href(assets, root, ".js"),
             index_href=root + "index.html",
@@ -124,6 +127,20 @@ def render_page(
         )
     )
     return _SURROGATE.sub("\ufffd", page)  # none should be left; a page must encode as UTF-8
+
+
+def page_variants(example: Example, trace: Mapping[str, Any], prefix: str, fig_root: str, blocks: Any = None, show_listing: bool = True) -> Any:
+    """The control and the other runs' regions of a varied example (render/variants.py); None when
+    nothing varies. BLOCKS(view) picks the cards a chapter shows."""
+    from .variants import variant_set
+
+    def region(run: Mapping[str, Any], varies: set[int]) -> Markup:
+        view = build_view(example, run)
+        shown = blocks(view) if blocks is not None else view.blocks
+        ctx = dict(view=view, p=prefix, blocks=shown, show_listing=show_listing, fig_root=fig_root, varies=varies)
+        return Markup(_SURROGATE.sub("\ufffd", _env().get_template("_listing.html").render(**ctx)))
+
+    return variant_set(example, trace, prefix, region)
 
 
 def _href(path: str) -> str:

@@ -29,6 +29,7 @@ class _Ran:
     device: str | None = None
     seconds: float = 0.0
     last_seconds: float = 0.0  # of these, the second run that recorded the last hits
+    variants: Any = None  # (varied names, [(Variant, RunResult | None)]) when the example varies literals
 
 
 def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event, running: set, running_lock: threading.Lock) -> _Ran | None:
@@ -51,6 +52,10 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
                 example = read_example(path, plan.root)
             except AuthoringError as e:
                 return _Ran("authoring", error=e, seconds=time.monotonic() - started)
+            try:
+                varied, variants = _plan_variants(example, path)
+            except AuthoringError as e:
+                return _Ran("authoring", error=e, seconds=time.monotonic() - started)
         options = plan.config.run_options().merged(example.options or {})
         image_lines = [item.line for item in example.items if item.image]
         graph_lines = [item.line for item in example.items if item.graph]
@@ -60,34 +65,59 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
         where: dict[str, Any] = dict(cwd=str(path.parent), root=str(plan.root), cells=cells)
         if cancel.is_set():
             return None
-        last_seconds = 0.0
         try:
             result = trace_file(
                 path, options=options, capture=True, probes=example.probes, env=env_vars, image_lines=image_lines, graph_lines=graph_lines, **where
             )
-            if options.last_hit:
-                from ..lasthit import with_last_hits
-
-                def rerun(line_hits: dict[int, int]) -> Any:
-                    return trace_file(
-                        path,
-                        options=options,
-                        capture=True,
-                        probes=example.probes,
-                        env=env_vars,
-                        image_lines=image_lines,
-                        graph_lines=graph_lines,
-                        last_hits=line_hits,
-                        **where,
-                    )
-
-                last_seconds = with_last_hits(result, options.hits, rerun)
+            others = _run_variants(
+                plan,
+                path,
+                varied,
+                variants,
+                cancel,
+                trace_file,
+                options=options,
+                probes=example.probes,
+                env=env_vars,
+                image_lines=image_lines,
+                graph_lines=graph_lines,
+                **where,
+            )
+            if others is not None:
+                others[1].insert(0, (variants[0], result))
         except DeviceUnavailable as e:
             return _Ran("skipped", example=example, message=str(e), device=options.device, seconds=time.monotonic() - started)
-        return _Ran("ran", example=example, result=result, device=options.device, seconds=time.monotonic() - started, last_seconds=last_seconds)
+        ran = _Ran("ran", example=example, result=result, device=options.device, seconds=time.monotonic() - started)
+        ran.variants = others
+        return ran
     finally:
         with running_lock:
             running.discard(rel)
+
+
+def _run_variants(plan: _Plan, path: Any, varied: list, variants: list, cancel: threading.Event, trace_file: Any, **run: Any) -> Any:
+    """Every run but the default of a varied example, each in a scratch copy of its folder: (varied, [(Variant, RunResult)])."""
+    if len(variants) < 2 or cancel.is_set():
+        return None
+    from ..variants import run_others
+
+    def one(script: Any, cwd: Any, root: Any) -> Any:
+        return trace_file(script, capture=True, **dict(run, cwd=str(cwd), root=str(root)))
+
+    return varied, run_others(path, plan.root, varied, variants, one, plan.config.jobs or os.cpu_count() or 1, skip=[plan.out])
+
+
+def _plan_variants(example: Any, path: Any) -> tuple[list, list]:
+    """The example's varied names and runs (tracekit.variants); none for a notebook."""
+    if not example.path.endswith(".py") or not any(item.vary for item in example.items):
+        return [], []
+    import io
+    import tokenize
+
+    from ..variants import plan_variants
+
+    data = path.read_bytes()
+    return plan_variants(example, data.decode(tokenize.detect_encoding(io.BytesIO(data).readline)[0]))
 
 
 def cell_starts(example: Any, path: Any) -> list[int]:

@@ -59,6 +59,25 @@ def _classify(example: Any, trace: dict) -> tuple[str, list[Failure]]:
     return status, failures
 
 
+def _with_variants(rel: str, example: Any, trace: dict, variants: Any, key: str) -> list[Failure]:
+    """Put every run of a varied example in TRACE (``variants``); the failures of the runs but the default's."""
+    from ..variants import record
+
+    varied, runs = variants
+    failures: list[Failure] = []
+    read = []
+    for variant, result in runs:
+        if variant.default:
+            read.append((variant, trace))
+            continue
+        other = _readable_trace(rel, result.trace)
+        read.append((variant, other))
+        for f in _classify(example, other)[1]:
+            failures.append(Failure(f.line, f"with {variant.label.replace('&', ', ')}: {f.message}"))
+    trace["variants"] = record(varied, read, key)
+    return failures
+
+
 def _readable_trace(rel: str, data: Any) -> dict:
     """The child's trace, checked by the typed reader; an unreadable one becomes a failed run's trace."""
     try:
@@ -334,6 +353,9 @@ class _Builder:
             hits = sum(int(line.get("hits") or 0) for line in trace.get("lines") or [])
             detail = "\n".join(str(trace.get("stderr") or "").rstrip().splitlines()[-20:])
             self._name_written(display, ran.result)
+            if ran.variants:
+                failures += _with_variants(rel, example, trace, ran.variants, keyed.key)
+                status = "failed" if failures else status
         html_rel, json_rel = _page_paths(rel)
         outcome = Outcome(
             rel, display, status, seconds=ran.seconds, last_seconds=ran.last_seconds, hits=hits, failures=failures, detail=detail if failures else ""
@@ -341,7 +363,8 @@ class _Builder:
         manifest_files = manifest.owned()
         figures = {}
         if ran.kind == "ran":
-            for name, data in sorted((getattr(ran.result, "figures", None) or {}).items()):
+            results = [r for _, r in ran.variants[1]] if ran.variants else [ran.result]
+            for name, data in sorted({k: v for r in results for k, v in (getattr(r, "figures", None) or {}).items()}.items()):
                 if _safe_rel(name) and "/" not in name:
                     figures[f"{FIGURES_DIR}/{name}"] = data
         blocked = [p for p in (html_rel, json_rel) if not self.may_write(p, manifest_files)]
@@ -539,8 +562,8 @@ class _Builder:
             nb_rel = f"{DOWNLOADS}/{PurePosixPath(rel).with_suffix('.ipynb')}"
             copies = [] if source is None else ([nb_rel] if self.plan.overlap else [src_rel, nb_rel])
             downloads = [] if source is None else [(PurePosixPath(rel).name, src_rel), ("Notebook (.ipynb)", nb_rel)]
-            if rel.endswith(".ipynb") and source is not None:  # a notebook's source is its notebook: one download
-                copies, downloads = copies[:-1], downloads[:1]
+            if rel.endswith(".ipynb") and source is not None:  # a notebook's source is its notebook: one download, run
+                copies, downloads = [nb_rel], [(PurePosixPath(rel).name, nb_rel)]
             nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)
             # An unchanged run whose navigation did not change keeps its page and downloads: a
             # chapter edit re-renders that chapter, not every page of the book.
@@ -555,16 +578,20 @@ class _Builder:
                 site.update({r: manifest.site[r] for r in copies})
                 continue
             if source is not None:
-                if not self.plan.overlap:
+                if not self.plan.overlap and not rel.endswith(".ipynb"):
                     site[src_rel] = put(src_rel, source)
-            if source is not None and not rel.endswith(".ipynb"):
                 try:
-                    nb = notebook_json(example, trace, source.decode("utf-8", "replace")).encode("utf-8")
+                    nb = notebook_json(example, trace, source.decode("utf-8", "replace"), self.out / FIGURES_DIR).encode("utf-8")
                 except Exception as e:  # a notebook that cannot be made costs the download, not the page
                     if self.signal is not None:  # the interrupt itself, wrapped by a library
                         raise BuildInterrupted(self.signal) from None
                     self.reporter.warn(f"{self.display(rel)}: no notebook: {type(e).__name__}: {e}")
-                    downloads.pop()
+                    if not rel.endswith(".ipynb"):
+                        downloads.pop()
+                    elif self.plan.overlap:  # the notebook as it is, where it is
+                        downloads = [(PurePosixPath(rel).name, src_rel)]
+                    else:  # the notebook as it is
+                        site[nb_rel] = put(nb_rel, source)
                     nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)
                 else:
                     site[nb_rel] = put(nb_rel, nb)
