@@ -695,3 +695,26 @@ def test_configuration_overrides_helper_detection(tmp_path: Path) -> None:
     result = invoke("build", "-q", cwd=proj)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (proj / "out").glob("*.html")) == ["a.html", "index.html", "utils.html"]
+
+
+def test_jobs_auto_is_the_cpu_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    import tracekit.site
+
+    asked: list[object] = []
+
+    def fake_build(paths, **kw):  # type: ignore[no-untyped-def]
+        asked.append(kw["jobs"])
+        return types.SimpleNamespace(exit_status=0)
+
+    monkeypatch.setattr(tracekit.site, "build", fake_build)
+    monkeypatch.setattr(os, "cpu_count", lambda: 7)
+    for value, jobs in (("auto", 7), ("AUTO", 7), ("3", 3)):
+        assert invoke("build", str(tmp_path), "-j", value).exit_code == 0
+        assert asked.pop() == jobs
+    assert invoke("build", str(tmp_path)).exit_code == 0 and asked.pop() is None  # the config's jobs, else the CPU count
+    for bad in ("0", "-2", "many", "2.5"):
+        result = invoke("build", str(tmp_path), "-j", bad)
+        assert result.exit_code == 2 and asked == []
+        assert f"Invalid value for '-j' / '--jobs': {bad!r} is neither a positive whole number nor auto" in result.stderr

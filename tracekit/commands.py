@@ -177,11 +177,41 @@ def _run_options(f):  # type: ignore[no-untyped-def]
     return f
 
 
+class _Jobs(click.ParamType):
+    """-j N (N >= 1), or -j auto: the CPU count."""
+
+    name = "N|auto"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+        text = str(value).strip()
+        if text.lower() == "auto":
+            return os.cpu_count() or 1
+        try:
+            number = int(text)
+        except ValueError:
+            number = 0
+        if number < 1:
+            self.fail(f"{text!r} is neither a positive whole number nor auto", param, ctx)
+        return number
+
+
+_JOBS = _Jobs()
+
+
 def _fail(message: str, status: int) -> None:
     from .site.paths import visible
 
     click.echo(f"tracekit: {visible(message)}", err=True)
     sys.exit(status)
+
+
+def _warn(message: str) -> None:
+    """Print MESSAGE as _fail does (terminal-safe), and go on."""
+    from .site.paths import visible
+
+    click.echo(f"tracekit: {visible(message)}", err=True)
 
 
 def _run_api(call):  # type: ignore[no-untyped-def]
@@ -203,7 +233,7 @@ def _run_api(call):  # type: ignore[no-untyped-def]
 
 @cli.command()
 @_run_options
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Examples run at once (default: CPU count; config: jobs).")
+@click.option("-j", "--jobs", type=_JOBS, help="Examples run at once: a number, or auto for the CPU count (default: CPU count; config: jobs).")
 @click.option("--force", is_flag=True, help="Run every example again, ignoring the cache.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing example.")
 @click.option("--retry-failed", is_flag=True, help="Run examples that failed last time again, though unchanged.")
@@ -316,7 +346,7 @@ def serve(directory: str | None, port: int, watch: tuple[str, ...], no_build: bo
             try:
                 rebuild()
             except (BuildError, ConfigError) as e:  # served anyway: the pages show the error
-                click.echo(f"tracekit: {e}", err=True)
+                _warn(str(e))
                 live.rebuilt(str(e))
     except KeyboardInterrupt:
         _fail("interrupted", 130)

@@ -2,7 +2,9 @@
 
 The site is served by http.server's ThreadingHTTPServer in a thread; the main thread polls the
 modification times of the watched files every half second and calls REBUILD when they change
-(the build itself is incremental, so only the examples affected run again).
+(the build itself is incremental, so only the examples affected run again). Everything it prints
+goes through `site.paths.visible`, as the build's lines do: a request path or a file name with
+escape characters reaches the terminal as <U+001B>, never raw.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +25,7 @@ from .site.paths import visible
 __all__ = ["Server", "serve", "snapshot"]
 
 POLL_SECONDS = 0.5
+IDLE_SECONDS = 30.0  # a connection that sends nothing for this long is closed
 _WATCHED_SUFFIXES = (".py", ".ipynb", ".md", ".toml", ".csv", ".json", ".txt")
 
 
@@ -58,6 +62,16 @@ def _walk(base: Path, skipped: set[Path]) -> Iterable[Path]:
 class _Handler(SimpleHTTPRequestHandler):
     quiet = True
     live: LiveState | None = None  # with --watch: pages get the reload script, and its endpoint answers
+    timeout = IDLE_SECONDS  # StreamRequestHandler sets it on the socket: an idle client is let go
+
+    def handle(self) -> None:
+        """Serve the connection; a client gone mid-response (or silent past the timeout while a
+        response is sent) is one line in the verbose log, not a traceback."""
+        try:
+            super().handle()
+        except (ConnectionError, TimeoutError) as e:
+            self.close_connection = True
+            self.log_message("connection closed before the response was sent (%s)", type(e).__name__)
 
     def send_head(self) -> Any:
         """Only regular files inside the folder once links are resolved, none of tracekit's own
@@ -125,8 +139,8 @@ class _Handler(SimpleHTTPRequestHandler):
         return io.BytesIO(data)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
-        if not self.quiet:
-            super().log_message(format, *args)
+        if not self.quiet:  # as http.server logs, with the build's terminal-safe text
+            sys.stderr.write(visible(f"{self.address_string()} - - [{self.log_date_time_string()}] {format % args}", newlines=False) + "\n")
 
     def end_headers(self) -> None:
         # Always fetch the latest build.
@@ -137,8 +151,10 @@ class _Handler(SimpleHTTPRequestHandler):
 class Server:
     """The HTTP server for DIRECTORY on HOST:PORT (PORT 0 picks a free one), in a daemon thread."""
 
-    def __init__(self, directory: Path, port: int = 8000, host: str = "127.0.0.1", verbose: bool = False, live: LiveState | None = None) -> None:
-        handler = functools.partial(type("Handler", (_Handler,), {"quiet": not verbose, "live": live}), directory=str(directory))
+    def __init__(
+        self, directory: Path, port: int = 8000, host: str = "127.0.0.1", verbose: bool = False, live: LiveState | None = None, idle: float = IDLE_SECONDS
+    ) -> None:
+        handler = functools.partial(type("Handler", (_Handler,), {"quiet": not verbose, "live": live, "timeout": idle}), directory=str(directory))
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="tracekit-serve", daemon=True)
@@ -168,13 +184,19 @@ def serve(
     verbose: bool = False,
     stop: threading.Event | None = None,
     live: LiveState | None = None,
+    idle: float = IDLE_SECONDS,
 ) -> None:
     """Serve DIRECTORY until interrupted (or STOP is set); call REBUILD when a watched file changes.
-    With LIVE, served pages reload themselves after each rebuild (or show why it failed)."""
+    With LIVE, served pages reload themselves after each rebuild (or show why it failed). Each
+    message ECHO is given is terminal-safe (`visible`); a connection idle for IDLE seconds is closed."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    server = Server(directory, port, host, verbose, live).start()
-    echo(f"serving {directory} at {server.url} (Ctrl-C stops)")
+    server = Server(directory, port, host, verbose, live, idle).start()
+
+    def say(text: str) -> None:
+        echo(visible(text))
+
+    say(f"serving {directory} at {server.url} (Ctrl-C stops)")
     watch = [Path(p) for p in watch]
     stop = stop or threading.Event()
     try:
@@ -184,11 +206,11 @@ def serve(
             if now != before and rebuild is not None:
                 changed = sorted(set(now.items()) ^ set(before.items()))
                 names = sorted({visible(os.path.relpath(p), newlines=False) for p, _ in changed})
-                echo(f"changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}; rebuilding")
+                say(f"changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}; rebuilding")
                 try:
                     rebuild()
                 except Exception as e:  # a broken rebuild must not stop the server
-                    echo(f"rebuild failed: {e}")
+                    say(f"rebuild failed: {e}")
                     if live is not None:
                         live.rebuilt(str(e))
                 else:
