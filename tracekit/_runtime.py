@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import _warnings
 import builtins
+import hashlib
 import itertools
 import re
 import sys
@@ -309,6 +310,42 @@ def _number(x: Any) -> Any:
     return x
 
 
+DIGEST_OVER = 50  # values with more elements carry a digest of their content: the page shows each once
+DIGEST_ELEMENTS = 1 << 20  # elements hashed at most (with the shape, the rest is not read)
+
+
+def _digest(v: Any, d: dict, torch: Any, np: Any) -> None:
+    """A bounded hash of a big tensor's or array's content (its first DIGEST_ELEMENTS elements,
+    dtype and shape), or of a long container's repr: equal digests, unchanged content."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(f"{d.get('type')}{d.get('shape')}{d.get('dtype')}{d.get('len')}".encode())
+    if torch is not None and isinstance(v, torch.Tensor):
+        if v.device.type == "meta" or v.is_sparse:
+            return
+        flat = _leading(v.detach()).reshape(-1)[:DIGEST_ELEMENTS].cpu()
+        try:
+            h.update(flat.numpy().tobytes())
+        except Exception:  # a dtype numpy lacks (bfloat16), or no numpy
+            h.update(repr(flat.tolist()).encode())
+    elif np is not None and isinstance(v, np.ndarray):
+        if v.dtype.kind == "O":
+            return
+        h.update(np.ascontiguousarray(_leading(v).reshape(-1)[:DIGEST_ELEMENTS]).tobytes())
+    else:
+        h.update(str(d.get("repr", "")).encode("utf-8", "replace"))
+    d["digest"] = h.hexdigest()
+
+
+def _leading(v: Any) -> Any:
+    """The first rows of V holding about DIGEST_ELEMENTS elements: flattening them copies no more."""
+    if v.ndim < 2 or v.shape[0] == 0:
+        return v
+    row = 1
+    for n in v.shape[1:]:
+        row *= n
+    return v[: max(1, DIGEST_ELEMENTS // max(row, 1))]
+
+
 def _facts(v: Any, d: dict) -> None:
     """Shape, dtype, device and autograd facts of tensors and arrays; rows of small 2-D values."""
     mods = sys.modules
@@ -323,6 +360,8 @@ def _facts(v: Any, d: dict) -> None:
         d["is_leaf"] = bool(v.is_leaf)
         if v.dim() == 2 and v.shape[0] <= MAX_ROWS and v.shape[1] <= MAX_ROWS and not v.is_complex() and v.device.type != "meta":
             d["rows"] = [[_number(x) for x in row] for row in v.detach().cpu().tolist()]
+        if v.numel() > DIGEST_OVER:
+            _digest(v, d, torch, mods.get("numpy"))
         return
     np = mods.get("numpy")
     if np is not None and issubclass(t, np.ndarray):
@@ -330,12 +369,16 @@ def _facts(v: Any, d: dict) -> None:
         d["dtype"] = str(v.dtype)
         if v.ndim == 2 and v.shape[0] <= MAX_ROWS and v.shape[1] <= MAX_ROWS and v.dtype.kind in "biuf":
             d["rows"] = [[_number(x) for x in row] for row in v.tolist()]
+        if v.size > DIGEST_OVER:
+            _digest(v, d, None, np)
         return
     if np is not None and issubclass(t, np.generic):
         d["dtype"] = str(v.dtype)
         return
     if t in (list, tuple, dict, set, frozenset, str, bytes):
         d["len"] = len(v)
+        if t is not str and t is not bytes and d["len"] > DIGEST_OVER:
+            _digest(v, d, None, None)
     if t in _DOC_TYPES or t is _ModuleType or issubclass(t, type):
         _, doc = _first_sentence(getattr(v, "__doc__", None))
         if doc:

@@ -31,6 +31,8 @@ Schema changelog (bump SCHEMA_VERSION on any change a reader could notice):
   1  (compatible additions) top-level `stdout_below`: in a build, what reached fd 1 without
      going through sys.stdout (os.write, sys.stdout.buffer, subprocesses, C), which no line is
      known for; error.reason "supervisor" (the example killed or stopped its supervisor).
+  1  (compatible addition) values' digest: a bounded hash of the content of a tensor, array or
+     container of more than 50 elements; equal digests mean unchanged content.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def check_value(v: Any, where: str) -> dict:
     v = _obj(v, where)
     _want(v, "type", str, where)
     _want(v, "repr", str, where)
-    for key in ("error", "dtype", "device", "doc"):
+    for key in ("error", "dtype", "device", "doc", "digest"):
         _want(v, key, str, where)
     for key in ("truncated", "requires_grad", "is_leaf", "constructing"):
         _want(v, key, bool, where)
