@@ -59,10 +59,17 @@ def _cleanup(marker: str) -> None:
             pass
 
 
-@pytest.fixture(params=["cgroup", "subreaper"])
+@pytest.fixture(params=["cgroup", "subreaper", "warm"])
 def containment(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each way an example is contained: cgroup, subreaper alone (both cold), and forked from a warm parent."""
     if request.param == "subreaper":
         monkeypatch.setenv("TRACEKIT_NO_CGROUP", "1")
+    if request.param == "warm":
+        from tracekit.warm import DEFAULT_PRELOAD
+
+        monkeypatch.setitem(trace_file.__kwdefaults__, "preload", DEFAULT_PRELOAD)
+    else:
+        monkeypatch.setenv("TRACEKIT_COLD", "1")
     return str(request.param)
 
 

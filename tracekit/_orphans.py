@@ -52,7 +52,8 @@ def starting() -> Iterator[None]:
 
 
 def register(pid: int) -> None:
-    """PID is a supervisor of this process (called inside ``starting()``)."""
+    """PID is a supervisor of this process, or a warm parent (tracekit.warm) that forks them
+    (called inside ``starting()``): never taken for what a killed supervisor left."""
     _supervisors.add(pid)
 
 

@@ -196,7 +196,7 @@ class Supervisor:
         self.config = config
         self.subreaper = _become_subreaper()
         self.cgroup = _make_cgroup()
-        self.proc: subprocess.Popen | None = None
+        self.proc: Any = None  # the script's process: a Popen, or (forked by a warm parent) its pid and status
         self.code: int | None = None
         self.ended_by: str | None = None  # timeout | limit | cancelled | orphaned
         self.limit: int | None = config.get("limit")
@@ -212,6 +212,23 @@ class Supervisor:
 
     # starting ---------------------------------------------------------------------------
     def start(self) -> None:
+        """Start the script's process (``config["cmd"]``) with its pipes."""
+        handed, out, err = self.open_pipes()
+        try:
+            self.proc = subprocess.Popen(
+                self.config["cmd"],
+                cwd=self.config.get("cwd"),
+                stdout=out,
+                stderr=err,
+                preexec_fn=self.enter,
+                restore_signals=True,
+                pass_fds=tuple(handed),
+            )
+        finally:
+            self.close_handed(handed, out, err)
+
+    def open_pipes(self) -> tuple[list[int], int | None, int | None]:
+        """The pipes of the script's fds: (FDs handed out besides 0-2, its fd 1, its fd 2)."""
         cfg = self.config
         handed: list[int] = []  # FDs the script gets besides 0-2
         if cfg.get("fault"):
@@ -236,40 +253,29 @@ class Supervisor:
                 self.files[fd] = files["stdout" if name == "pystdout" else name]
                 self.names[fd] = name
                 os.set_blocking(fd, False)
-        cgroup = self.cgroup
+        return handed, out, err
 
-        def enter() -> None:
-            # A process group of its own: where there is no /proc (macOS), killing the group is
-            # what reaches the script's children.
-            # Under `tracekit run` it stays in the terminal's foreground group instead.
-            if capture:
-                os.setpgid(0, 0)
-            if cgroup is not None:
-                try:
-                    with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
-                        f.write("0")
-                except OSError:
-                    pass
-            # The script starts with the signal dispositions python gives a fresh process.
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, signal.SIG_DFL)
+    def close_handed(self, handed: list[int], out: int | None, err: int | None) -> None:
+        """Close the script's ends of its pipes, once it has them."""
+        for fd in [*handed, *(fd for fd in (out, err) if fd is not None)]:
+            os.close(fd)
 
-        try:
-            self.proc = subprocess.Popen(
-                cfg["cmd"],
-                cwd=cfg.get("cwd"),
-                stdout=out,
-                stderr=err,
-                preexec_fn=enter,
-                restore_signals=True,
-                pass_fds=tuple(handed),
-            )
-        finally:
-            for fd in handed:
-                os.close(fd)
-        if capture:
-            os.close(out)  # type: ignore[arg-type]
-            os.close(err)  # type: ignore[arg-type]
+    def enter(self) -> None:
+        """In the script's process, before it runs: its process group, cgroup and signals."""
+        # A process group of its own: where there is no /proc (macOS), killing the group is
+        # what reaches the script's children.
+        # Under `tracekit run` it stays in the terminal's foreground group instead.
+        if self.config.get("capture"):
+            os.setpgid(0, 0)
+        if self.cgroup is not None:
+            try:
+                with open(os.path.join(self.cgroup, "cgroup.procs"), "w") as f:
+                    f.write("0")
+            except OSError:
+                pass
+        # The script starts with the signal dispositions python gives a fresh process.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_DFL)
 
     # output -----------------------------------------------------------------------------
     def _read_fault(self) -> bool:
@@ -457,20 +463,40 @@ def main(argv: list[str]) -> int:
     if watch is not None and watch < _LOW_FDS:
         watch = _high(watch)  # the script gets pipes at fixed numbers below _LOW_FDS
     sup = Supervisor(config)
+    on_signals()
+    started = time.monotonic()
+    try:
+        start_error = try_start(sup.start)
+    except KeyboardInterrupt:
+        sup.ended_by = "cancelled"
+        start_error = None
+    return finish(sup, watch, start_error, started)
+
+
+def on_signals() -> None:
+    """SIGTERM (a cancelled build) ends the run; Ctrl-C is the build's to decide."""
 
     def on_term(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build decides what Ctrl-C ends
-    start_error = None
-    started = time.monotonic()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def try_start(start: Any) -> dict[str, Any] | None:
+    """Call START; what went wrong when the script's process could not start (its folder is gone, …)."""
     try:
-        try:
-            sup.start()
-        except OSError as e:  # the script's process could not start (its folder is gone, …)
-            start_error = {"errno": e.errno, "message": e.strerror or str(e), "filename": e.filename}
-        else:
+        start()
+    except OSError as e:
+        return {"errno": e.errno, "message": e.strerror or str(e), "filename": e.filename}
+    return None
+
+
+def finish(sup: Supervisor, watch: int | None, start_error: dict[str, Any] | None, started: float) -> int:
+    """Supervise the started script to its end, leave nothing behind, and write the result."""
+    config = sup.config
+    try:
+        if start_error is None and sup.ended_by is None:
             sup.run(watch)
             timed_out = config.get("timeout") is not None and sup.code == config.get("timeout_code") and time.monotonic() - started >= config["timeout"]
             if sup.ended_by is None and not timed_out and not config.get("reap_on_exit", True):

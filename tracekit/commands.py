@@ -162,7 +162,7 @@ def _run_options(f):  # type: ignore[no-untyped-def]
             click.option(
                 "--last-hit/--no-last-hit",
                 default=None,
-                help="Also record the last hit of lines hit more often than --hits, by a second run (config: last_hit).",
+                help="Also record the last hit of lines hit more often than --hits, in the same run (config: last_hit).",
             ),
             click.option("--memory", help="Memory limit of an example, e.g. 2G (config: memory)."),
             click.option("--max-output", help="Bytes an example and its subprocesses may write to stdout and stderr, e.g. 1M (config: max_output)."),
@@ -240,6 +240,11 @@ def _run_api(call):  # type: ignore[no-untyped-def]
 @click.option("--shard", metavar="I/N", help="Build only the I-th of N shares of the examples.")
 @click.option("--index-only", is_flag=True, help="Only write index.html and assets/ from the manifest (after sharded builds).")
 @click.option("--rebuild-manifest", is_flag=True, help="Make a new manifest from the files tracekit wrote (recognised by content), e.g. when it is damaged.")
+@click.option(
+    "--warm/--no-warm",
+    default=None,
+    help="Fork each example from a warm parent that imported its preload modules (torch, numpy, matplotlib) once (config: warm; default on).",
+)
 def build(
     paths: tuple[str, ...],
     output: str | None,

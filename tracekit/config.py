@@ -38,7 +38,7 @@ KEYS: dict[str, str] = {
     "timeout": "a positive number of seconds",
     "jobs": "a positive integer",
     "hits": "a positive integer",
-    "last_hit": "true or false: also record the last hit of lines hit more often than hits (a second, seeded run)",
+    "last_hit": "true or false: also record the last hit of lines hit more often than hits (in the same run)",
     "exclude": "a list of glob patterns (strings)",
     "helpers": "a list of glob patterns (strings): modules that never get a page",
     "pages": "a list of glob patterns (strings): modules that always get a page, even when imported",
@@ -47,6 +47,8 @@ KEYS: dict[str, str] = {
     "title": "a string: the site's title, shown on the table of contents",
     "description": "a string (Markdown): the introduction under the site's title",
     "order": "a list of glob patterns (strings): pages matching earlier patterns come first",
+    "warm": "true or false: run examples in processes forked from a warm parent that imported their preload modules once",
+    "preload": "a list of module names (strings) such as torch or matplotlib.pyplot: imported once per warm parent, for the examples that import them",
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -65,9 +67,12 @@ DEFAULTS: dict[str, Any] = {
     "max_output": None,  # tracekit.run's default, 10M bytes
     "title": "Examples",
     "description": "",
+    "warm": True,
+    "preload": ("torch", "numpy", "matplotlib", "matplotlib.pyplot"),
 }
 
 _DEVICE_RE = re.compile(r"cpu|cuda|cuda:\d+|mps|auto")
+_MODULE_RE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _MEMORY_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?", re.IGNORECASE)
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
@@ -96,6 +101,8 @@ class Config:
     title: str = "Examples"
     description: str = ""
     order: tuple[str, ...] = ()
+    warm: bool = True
+    preload: tuple[str, ...] = ("torch", "numpy", "matplotlib", "matplotlib.pyplot")
     pyproject: Path | None = None
     explicit: frozenset[str] = field(default_factory=frozenset)  # keys given on the command line
 
@@ -109,7 +116,7 @@ class Config:
             "memory": self.memory,
             "max_output": self.max_output,
         }
-        return RunOptions(seed=self.seed).merged(given)
+        return RunOptions(seed=self.seed, preload=self.preload if self.warm else None).merged(given)
 
     def with_options(self, **options: Any) -> Config:
         """A copy with command-line OPTIONS (None means: not given) applied on top."""
@@ -240,7 +247,13 @@ def _validate(key: str, value: Any, where: str, *, base: Path) -> Any:
         if value < (0 if key == "seed" else 1):
             raise bad()
         return value
-    if key == "last_hit":
+    if key == "preload":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and _MODULE_RE.fullmatch(v) for v in value):
+            raise bad()
+        return tuple(value)
+    if key in ("last_hit", "warm"):
         if not isinstance(value, bool):
             raise bad()
         return value

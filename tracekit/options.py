@@ -25,6 +25,8 @@ class RunOptions:
     figure_dpi: float = DEFAULT_FIGURE_DPI
     max_figures: int = DEFAULT_MAX_FIGURES
     figure_max_size: tuple[int, int] = DEFAULT_FIGURE_MAX_SIZE
+    #: modules a warm parent imports once for the runs that import them (tracekit.warm); None: a fresh interpreter each
+    preload: tuple[str, ...] | None = None
 
     #: the options that change what a page shows: part of every cache key
     KEYED = ("device", "seed", "hits", "last_hit", "timeout", "memory", "max_output")
@@ -46,4 +48,5 @@ class RunOptions:
         """These options as keys of the child's spec."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["figure_max_size"] = list(self.figure_max_size)
+        del out["preload"]  # the build's business, not the child's
         return out

@@ -148,6 +148,7 @@ def trace_file(
     figure_max_size: Any = _UNSET,
     root: str | os.PathLike | None = None,
     cells: Iterable[int] | None = None,
+    preload: Any = _UNSET,
 ) -> RunResult:
     """Run SCRIPT with ARGS in a child process, recording it; return its exit status and trace.
 
@@ -173,6 +174,10 @@ def trace_file(
     ``RunResult.written`` lists the files the script wrote under ROOT. CELLS: the first line of
     every cell after the first (a script read as cells); each cell's changed figures are
     captured when it ends.
+
+    PRELOAD (default: OPTIONS'; with ``capture=True``, a build): modules imported once by a warm
+    parent that forks this run (tracekit.warm), for a script that imports them in its leading
+    imports; None, or ``TRACEKIT_COLD=1`` in the environment, starts a fresh interpreter for it.
     """
     given = dict(
         device=device,
@@ -188,6 +193,8 @@ def trace_file(
     # Keywords given explicitly win over OPTIONS, None included (seed=None: no seeding).
     opts = dataclasses.replace(options or RunOptions(), **{k: v for k, v in given.items() if v is not _UNSET})
     device, seed, timeout, hits, max_output, memory = opts.device, opts.seed, opts.timeout, opts.hits, opts.max_output, opts.memory
+    if preload is _UNSET:
+        preload = opts.preload
     script = os.fspath(script)
     with open(script, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
@@ -219,8 +226,9 @@ def trace_file(
     pyc: str | None
     tables: str | None
     syntax_error: SyntaxError | InstrumentError | None
+    source = _notebook_script(script, tmpdir)
     try:
-        pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir, source=_notebook_script(script, tmpdir))
+        pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir, source=source)
         cmd = [sys.executable, *_interpreter_flags(), pyc]
     except ReservedNameError as e:
         # The script uses tracekit's own names: refuse it, before anything runs.
@@ -255,12 +263,19 @@ def trace_file(
     if syntax_error is None:
         cmd.append(str(spec_path))
     cmd += [] if syntax_error is None else list(args)
+    warm: dict[str, Any] | None = None
+    if capture and preload is not None and pyc is not None and stdin is None and not os.environ.get("TRACEKIT_COLD"):
+        from .warm import preload_for
+
+        names = preload_for(source if source is not None else Path(script).read_bytes(), preload)
+        if names is not None:
+            warm = {"names": names, "pyc": pyc, "spec": str(spec_path), "seed": seed}
     started = time.monotonic()
     supervised: dict[str, Any] | None = None
     try:
         if capture:
             code, stdout, stderr, supervised = _run_supervised(
-                cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=max_output, fault=fault_pipe
+                cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=max_output, fault=fault_pipe, warm=warm
             )
             killed_for_time = supervised.get("ended_by") == "timeout"
         else:
@@ -438,6 +453,7 @@ def _run_supervised(
     max_output: int | None,
     attached: bool = False,
     fault: bool = False,
+    warm: dict[str, Any] | None = None,
 ) -> tuple[int, str, str, dict[str, Any]]:
     """Run CMD under a supervisor process (tracekit._supervisor) that leaves nothing behind.
 
@@ -447,6 +463,8 @@ def _run_supervised(
     sees EOF and kills everything the script started. FAULT (the child is tracekit's, and reads
     its spec): its fault log is a pipe on fd FAULT_FD, and in a build its sys.stdout a pipe on fd
     PY_STDOUT_FD, so that what reached fd 1 around it comes back apart (``result["below"]``).
+    WARM ({names, pyc, spec, seed}): the supervisor is forked by a warm parent that preloaded
+    NAMES (tracekit.warm), and runs the .pyc in a fork of itself; cold when none can be had.
     """
     watch_r, watch_w = os.pipe()
     folder = Path(tmpdir)
@@ -475,20 +493,30 @@ def _run_supervised(
     from ._supervisor import _cgroup_base, cgroup_path
 
     base = None if attached else _cgroup_base()
+    proc: Any = None
     try:
-        with open(folder / "supervisor.log", "wb") as log, _orphans.starting():
-            proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", _SUPERVISOR, str(folder / "supervisor-config.json")],
-                cwd=cwd,
-                env=env,
-                stdin=stdin if stdin is not None or attached else subprocess.DEVNULL,
-                stdout=None if attached else subprocess.DEVNULL,
-                stderr=None if attached else log,
-                pass_fds=(watch_r,),
-                # Under `tracekit run` with a terminal, the script stays in its foreground group.
-                start_new_session=not attached or not _stdin_is_tty(),
-            )
-            _orphans.register(proc.pid)
+        if warm is not None and not attached:
+            from . import warm as warm_mod
+
+            request = {"config": config, "cwd": os.path.abspath(cwd if cwd is not None else os.getcwd()), **warm}
+            proc = warm_mod.start(warm["names"], request, watch_r, env, _interpreter_flags())
+            if proc is not None:
+                with _orphans.starting():
+                    _orphans.register(proc.pid)
+        if proc is None:
+            with open(folder / "supervisor.log", "wb") as log, _orphans.starting():
+                proc = subprocess.Popen(
+                    [sys.executable, "-I", "-S", _SUPERVISOR, str(folder / "supervisor-config.json")],
+                    cwd=cwd,
+                    env=env,
+                    stdin=stdin if stdin is not None or attached else subprocess.DEVNULL,
+                    stdout=None if attached else subprocess.DEVNULL,
+                    stderr=None if attached else log,
+                    pass_fds=(watch_r,),
+                    # Under `tracekit run` with a terminal, the script stays in its foreground group.
+                    start_new_session=not attached or not _stdin_is_tty(),
+                )
+                _orphans.register(proc.pid)
     except BaseException:
         os.close(watch_w)
         raise

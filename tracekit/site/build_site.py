@@ -59,15 +59,27 @@ def build(
     memory: Any = None,
     max_output: Any = None,
     exclude: Sequence[str] | None = None,
+    warm: bool | None = None,
 ) -> BuildResult:
     """Build the pages of the examples under PATHS (default: the configured examples folder)
     into OUTPUT. An unchanged example is not run again, whether it passed or failed (its failure
     is reported again); RETRY_FAILED runs the failed ones again; REBUILD_MANIFEST makes a new
-    manifest from the files in OUTPUT that are tracekit's by their content. Raises ConfigError/BuildError
+    manifest from the files in OUTPUT that are tracekit's by their content. WARM=False runs
+    every example in a fresh interpreter (tracekit.warm). Raises ConfigError/BuildError
     (exit status 2) and BuildInterrupted (130/143)."""
     reporter = reporter or Reporter()
     cfg = _resolve_config(
-        config, exclude, device=device, seed=seed, timeout=timeout, hits=hits, last_hit=last_hit, memory=memory, max_output=max_output, jobs=jobs
+        config,
+        exclude,
+        device=device,
+        seed=seed,
+        timeout=timeout,
+        hits=hits,
+        last_hit=last_hit,
+        memory=memory,
+        max_output=max_output,
+        jobs=jobs,
+        warm=warm,
     )
     if isinstance(shard, str):
         shard = parse_shard(shard)

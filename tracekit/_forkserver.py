@@ -1,0 +1,282 @@
+"""The warm parent's side: import the heavy modules once, then fork a supervisor per example.
+
+A build starts ``python -c WARM_MAIN PKG_PARENT FD MODULE…`` (``tracekit.warm``), which imports
+the MODULEs (matplotlib with the agg backend) and then serves requests on the socket FD: for
+each one it forks a supervisor (the code of tracekit._supervisor, in a session of its own), which
+forks the example's process and supervises it as it would one it had started with ``python``.
+The example's process returns from :func:`serve` to WARM_MAIN's top level, which runs the
+instrumented script as a fresh ``__main__`` module (:class:`Job`), set up as
+``python <instrumented>.pyc spec.json`` would be after those imports. The warm parent runs no
+example code itself, never initialises CUDA, and starts no thread of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import signal
+import socket
+import sys
+import time
+import types
+from typing import Any
+
+from . import _child, _streams, _supervisor  # noqa: F401  (the example's process boots from them: loaded once, here)
+
+__all__ = ["Job", "WARM_MAIN", "serve"]
+
+#: the warm parent's main program (``python -c``): the example runs at its top level, so that
+#: only this one frame, never shown in a traceback, sits under the script's own
+WARM_MAIN = """import sys
+sys.path.insert(0, sys.argv[1])
+from tracekit._forkserver import serve
+_job = serve()
+del serve
+try:
+    exec(_job.code, _job.globals)
+except SystemExit:
+    raise
+except BaseException as e:
+    _job.uncaught(e)
+"""
+
+_STARTUP = frozenset(sys.modules)  # imported before this module (python's start, and WARM_MAIN's own)
+_MAX_MESSAGE = 1 << 22
+
+
+class Job:
+    """The example's process, after the fork: the script's code and its fresh ``__main__``."""
+
+    def __init__(self, code: Any, module: types.ModuleType) -> None:
+        self.code = code
+        self.globals = module.__dict__
+
+    def uncaught(self, exc: BaseException) -> None:
+        """End as python ends on an uncaught exception, without the frame of WARM_MAIN."""
+        tb = exc.__traceback__
+        if tb is not None:
+            tb = tb.tb_next  # WARM_MAIN's frame: python's own top level has none
+        exc.__traceback__ = tb
+        sys.last_type, sys.last_value, sys.last_traceback = type(exc), exc, tb
+        try:
+            sys.excepthook(type(exc), exc, tb)
+        except BaseException as hook_error:
+            print("Error in sys.excepthook:", file=sys.stderr)
+            sys.__excepthook__(type(hook_error), hook_error, hook_error.__traceback__)
+            print("\nOriginal exception was:", file=sys.stderr)
+            sys.__excepthook__(type(exc), exc, tb)
+        sys.exit(1)
+
+
+def _preload(names: list[str]) -> list[str]:
+    """Import NAMES as the script would; matplotlib gets the backend a build gives it."""
+    import importlib
+
+    for name in names:
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            mpl = importlib.import_module("matplotlib")
+            _child._choose_backend(mpl)
+        importlib.import_module(name)
+    return sorted(set(sys.modules))
+
+
+def _shadowed(folder: str, loaded: frozenset[str]) -> str | None:
+    """A file in FOLDER that python would import instead of a module loaded here (run cold then)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return None
+    for name in names:
+        stem = name.split(".", 1)[0]
+        if name == "matplotlibrc" and "matplotlib" in loaded:
+            return name
+        if stem in loaded and (name.endswith((".py", ".pyc", ".so", ".pyd")) or os.path.exists(os.path.join(folder, name, "__init__.py"))):
+            return name
+    return None
+
+
+def _cuda_started() -> bool:
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return False
+    try:
+        return bool(torch.cuda.is_initialized())
+    except Exception:
+        return True
+
+
+def serve() -> Job:
+    """Serve the build's requests until it closes the socket; returns only in an example's process."""
+    pkg = sys.path.pop(0)  # WARM_MAIN's own
+    # sys.path as python sets it, less the entry of `-c` (the example's is its .pyc's folder)
+    python_path = sys.path[0 if getattr(sys.flags, "safe_path", False) else 1 :]
+    sys.path[:] = [pkg, *python_path]  # nothing is imported from this process's folder
+    sock = socket.socket(fileno=int(sys.argv[2]))
+    try:
+        modules = _preload(sys.argv[3:])
+    except BaseException as e:
+        sock.sendall(json.dumps({"error": f"{type(e).__name__}: {e}"}).encode())
+        os._exit(1)
+    loaded = frozenset(m.partition(".")[0] for m in modules if m not in _STARTUP)
+    sock.sendall(json.dumps({"ready": os.getpid(), "modules": modules}).encode())
+    current: list[int] = []
+
+    def forward(signum: int, frame: Any) -> None:
+        # A cancelled build sends SIGTERM: it is the running example's supervisor's to act on.
+        for pid in current:
+            try:
+                os.kill(pid, signum)
+            except OSError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 4)
+        except OSError:
+            message, fds = b"", []
+        if not message:
+            os._exit(0)  # the build is gone or done
+        request = json.loads(message)
+        why = "CUDA was initialised" if _cuda_started() else _shadowed(request["cwd"], loaded)
+        if why:
+            for fd in fds:
+                os.close(fd)
+            sock.sendall(json.dumps({"cold": why}).encode())
+            continue
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        pid = os.fork()
+        if pid == 0:
+            sock.close()
+            return _supervise(request, fds, python_path, old_mask)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        for fd in fds:
+            os.close(fd)
+        current[:] = [pid]
+        pidfd = os.pidfd_open(pid)
+        socket.send_fds(sock, [json.dumps({"pid": pid}).encode()], [pidfd])
+        os.close(pidfd)
+        _, status = os.waitpid(pid, 0)
+        current.clear()
+        try:
+            sock.sendall(json.dumps({"status": status}).encode())
+        except OSError:
+            os._exit(0)
+
+
+def _supervise(request: dict, fds: list[int], python_path: list[str], old_mask: Any) -> Job:
+    """In the forked supervisor: supervise the example's process; return only in that process."""
+    code = 1
+    job: list[Job] = []
+    try:
+        config = request["config"]
+        log = os.open(os.path.join(config["cleanup"], "supervisor.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(log, 2)
+        os.close(log)
+        os.setsid()
+        os.environ.clear()
+        _clearenv()  # C's too: the example's os.environ is made from it, in its order
+        os.environ.update(request["env"])
+        watch = _supervisor._high(fds[0]) if fds else None
+        sup = _supervisor.Supervisor(config)
+        _supervisor.on_signals()
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        started = time.monotonic()
+
+        def start() -> None:
+            os.chdir(request["cwd"])  # the example's process inherits it; a missing folder is a start error
+            handed, out, err = sup.open_pipes()
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    job.append(_become_example(sup, request, handed, out, err, python_path))
+                except BaseException as e:
+                    os.write(2, f"tracekit: the example's process could not start: {type(e).__name__}: {e}\n".encode())
+                    os._exit(1)
+                return
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+            sup.proc = types.SimpleNamespace(pid=pid, returncode=None)
+            sup.close_handed(handed, out, err)
+
+        try:
+            start_error = _supervisor.try_start(start)
+        except KeyboardInterrupt:
+            sup.ended_by = "cancelled"
+            start_error = None
+        if job:
+            return job[0]
+        code = _supervisor.finish(sup, watch, start_error, started)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        if not job:
+            os._exit(code)
+    return job[0]
+
+
+def _become_example(sup: Any, request: dict, handed: list[int], out: int | None, err: int | None, python_path: list[str]) -> Job:
+    """In the example's process: fds, signals and interpreter state as a fresh ``python`` has them."""
+    sup.enter()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # what python installs at its start
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    for fd, target in ((out, 1), (err, 2)):
+        if fd is not None:
+            os.dup2(fd, target)
+    keep = {0, 1, 2, *handed}
+    for fd in _open_fds():
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    for f in sup.outputs:  # the supervisor's files (their fds are closed above)
+        try:
+            f.close()
+        except OSError:
+            pass
+    pyc, spec = request["pyc"], request["spec"]
+    with open(pyc, "rb") as f:
+        code = marshal.loads(f.read()[16:])
+    sys.argv[:] = [pyc, spec]
+    sys.path[:] = python_path
+    if not getattr(sys.flags, "safe_path", False):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(pyc)))  # as for `python that.pyc`
+    if request.get("seed") is None:
+        _reseed()
+    main = types.ModuleType("__main__")
+    # the keys python's own __main__ has, in its order
+    main.__dict__.update(__annotations__={}, __builtins__=sys.modules["builtins"], __file__=pyc, __cached__=None)
+    sys.modules["__main__"] = main
+    return Job(code, main)
+
+
+def _clearenv() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).clearenv()
+    except (OSError, AttributeError):
+        pass
+
+
+def _reseed() -> None:
+    """Unseeded runs: numpy and torch from fresh entropy, as in a new process (random reseeds at fork)."""
+    np = sys.modules.get("numpy")
+    if np is not None:
+        np.random.seed()
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.seed()
+
+
+def _open_fds() -> list[int]:
+    try:
+        return [int(n) for n in os.listdir("/proc/self/fd")]
+    except OSError:
+        return list(range(3, 256))

@@ -1,0 +1,315 @@
+"""Warm parents: processes that imported an example's heavy modules once, each forking its runs.
+
+A build keeps one warm parent per job slot and distinct preload set (the modules of the
+``preload`` list that an example imports in its leading imports, e.g. torch and numpy), started
+on first use and reused by every later example that imports the same ones. For each example the
+warm parent forks a supervisor (tracekit._supervisor's code) that forks the example's process,
+so the build → supervisor → example chain of a cold run keeps its containment (session, cgroup,
+subreaper, watch pipe) with the warm parent above the supervisor. See tracekit._forkserver.
+
+An example runs cold, as before, when its code before a heavy import does more than imports
+and a docstring (it may set ``OMP_NUM_THREADS`` first), when it imports a preload module anywhere
+but in those leading imports, when a file in its folder would shadow a preloaded module, or when
+no warm parent can be had.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+
+__all__ = ["DEFAULT_PRELOAD", "Forked", "cancel_all", "preload_for", "shutdown", "start"]
+
+#: what the examples import among these is imported once per warm parent (matplotlib with agg)
+DEFAULT_PRELOAD: tuple[str, ...] = ("torch", "numpy", "matplotlib", "matplotlib.pyplot")
+_IDLE_KEPT = 4  # idle warm parents kept beyond those of the set just used (each holds its imports)
+_READY_WITHIN = 300.0  # seconds a warm parent may take to import its modules
+_TOKEN_VAR = "TRACEKIT_BUILD_TOKEN"  # differs between builds; the warm parent outlives one
+
+
+def preload_for(source: bytes | str, preload: Sequence[str]) -> tuple[str, ...] | None:
+    """The PRELOAD entries SOURCE imports in its leading imports; None when it must run cold.
+
+    Leading imports: the statements before the first one that is neither an import nor the
+    docstring. An entry counts when a module it names, or one below it, is imported there.
+    Cold: not Python; a relative or third-party import other than a preload module before the
+    last preloaded one (it could change what that import does); a preload module imported
+    after other code."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    roots = {name.partition(".")[0] for name in preload}
+    body = list(tree.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        body.pop(0)
+    leading: list[tuple[str, ...]] = []  # per statement: the modules it imports
+    for stmt in body:
+        if isinstance(stmt, ast.Import):
+            leading.append(tuple(alias.name for alias in stmt.names))
+        elif isinstance(stmt, ast.ImportFrom):
+            if stmt.level:
+                leading.append(("",))  # relative: the example's own package
+            elif stmt.module == "__future__":
+                continue
+            else:
+                leading.append((stmt.module or "", *(f"{stmt.module}.{a.name}" for a in stmt.names)))
+        else:
+            break
+    chosen: set[str] = set()
+    blocked = False  # a module that is neither standard nor preloaded was imported before
+    for names in leading:
+        hits = {entry for entry in preload for name in names if name == entry or name.startswith(entry + ".")}
+        if hits and blocked:
+            return None
+        chosen |= hits
+        if any(name.partition(".")[0] not in roots and name.partition(".")[0] not in sys.stdlib_module_names for name in names):
+            blocked = True
+    later = tree.body[len(tree.body) - len(body) + len(leading) :]
+    for node in (n for stmt in later for n in ast.walk(stmt)):
+        names = ()
+        if isinstance(node, ast.Import):
+            names = tuple(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names = (node.module,)
+        if any(name.partition(".")[0] in roots and not any(c.partition(".")[0] == name.partition(".")[0] for c in chosen) for name in names):
+            return None
+    return tuple(entry for entry in preload if entry in chosen)
+
+
+class _Warm:
+    """One warm parent, its socket, and the modules it has loaded."""
+
+    def __init__(self, key: tuple, names: tuple[str, ...], env: dict, flags: list[str]) -> None:
+        from . import _orphans
+        from ._codecache import PKG_PARENT, cache_dir
+        from ._forkserver import WARM_MAIN
+
+        self.key = key
+        self.names = names
+        self.modules: frozenset[str] = frozenset()
+        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        folder = os.path.join(cache_dir(), "warm")  # empty: matplotlib looks for a matplotlibrc here
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        try:
+            with open(os.path.join(folder, "log"), "ab") as log, _orphans.starting():
+                self.proc = subprocess.Popen(
+                    [sys.executable, *flags, "-c", WARM_MAIN, PKG_PARENT, str(theirs.fileno()), *names],
+                    cwd=folder,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                    pass_fds=(theirs.fileno(),),
+                    start_new_session=True,
+                )
+                _orphans.register(self.proc.pid)
+        finally:
+            theirs.close()
+        reply = self._receive(_READY_WITHIN)
+        if reply is None or "ready" not in reply[0]:
+            self.close()
+            raise OSError(reply[0].get("error") if reply else "the warm parent did not start")
+        self.modules = frozenset(reply[0]["modules"])
+
+    def _receive(self, timeout: float | None) -> tuple[dict, list[int]] | None:
+        """The next message and the fds it carries; None at EOF or after TIMEOUT seconds."""
+        ready, _, _ = select.select([self.sock], [], [], timeout)
+        if not ready:
+            return None
+        try:
+            data, fds, _, _ = socket.recv_fds(self.sock, 1 << 22, 2)
+        except OSError:
+            return None
+        if not data:
+            return None
+        return json.loads(data), fds
+
+    def serves(self, names: tuple[str, ...]) -> bool:
+        """Would the process of an example importing NAMES first look like this one's? (Torch
+        imports numpy itself: a parent that preloaded torch serves torch-and-numpy examples.)"""
+        return set(self.names) <= set(names) <= self.modules
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        from . import _orphans
+
+        self.sock.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        _orphans.forget(self.proc.pid)
+
+
+class Forked:
+    """A supervisor forked by a warm parent, handled as run.py handles a Popen of one."""
+
+    def __init__(self, warm: _Warm, pid: int, pidfd: int) -> None:
+        self.warm = warm
+        self.pid = pid
+        self.pidfd = pidfd
+        self.returncode: int | None = None
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is not None:
+            return self.returncode
+        reply = self.warm._receive(timeout)
+        if reply is not None and "status" in reply[0]:
+            self.returncode = os.waitstatus_to_exitcode(reply[0]["status"])
+        elif reply is None and self.warm.alive() and timeout is not None:
+            raise subprocess.TimeoutExpired("supervisor", timeout)
+        else:
+            self.returncode = self._orphaned()
+        self._done()
+        return self.returncode
+
+    def _orphaned(self) -> int:
+        """The warm parent died (the example killed it): its supervisor is now this process's."""
+        self.warm.proc.poll()
+        select.select([self.pidfd], [], [], None)
+        for _ in range(1000):
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                break  # not reparented here yet, or reaped elsewhere
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+            time.sleep(0.001)
+        return -signal.SIGKILL
+
+    def _done(self) -> None:
+        os.close(self.pidfd)
+        self.pidfd = -1
+        with _lock:
+            _live.discard(self)
+        _release(self.warm)
+
+    def send_signal(self, sig: int) -> None:
+        if self.pidfd >= 0:
+            try:
+                signal.pidfd_send_signal(self.pidfd, sig)
+            except OSError:
+                pass
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def poll(self) -> int | None:
+        try:
+            return self.wait(0)
+        except subprocess.TimeoutExpired:
+            return None
+
+
+_lock = threading.Lock()
+_idle: list[_Warm] = []  # most recently used last
+_live: set[Forked] = set()  # supervisors running now
+_broken: set[tuple] = set()  # keys whose warm parent could not start: those examples run cold
+
+
+def start(names: tuple[str, ...], request: dict, watch: int, env: dict | None, flags: list[str]) -> Forked | None:
+    """Fork REQUEST's supervisor from a warm parent that preloaded NAMES; None: run it cold."""
+    env = _process_environ() if env is None else dict(env)
+    from ._codecache import _generator_source
+
+    # tracekit's own code is loaded in the warm parent: one of other code serves no run
+    key = (sys.executable, tuple(flags), _generator_source(), tuple(sorted((k, v) for k, v in env.items() if k != _TOKEN_VAR)))
+    warm = _take(key, names)
+    if warm is None:
+        if (key, names) in _broken:
+            return None
+        try:
+            warm = _Warm(key, names, env, flags)
+        except OSError:
+            _broken.add((key, names))
+            return None
+    request = dict(request, env=env)
+    try:
+        socket.send_fds(warm.sock, [json.dumps(request).encode()], [watch])
+        reply = warm._receive(30.0)
+    except OSError:
+        reply = None
+    if reply is not None and "cold" in reply[0]:
+        _release(warm)
+        return None
+    if reply is None or "pid" not in reply[0] or not reply[1]:
+        warm.close()
+        return None
+    forked = Forked(warm, reply[0]["pid"], reply[1][0])
+    with _lock:
+        _live.add(forked)
+    return forked
+
+
+def _process_environ() -> dict[str, str]:
+    """The environment a process started now inherits: C's, which may hold what os.environ does not."""
+    try:
+        import ctypes
+
+        envp = ctypes.POINTER(ctypes.c_char_p).in_dll(ctypes.CDLL(None), "environ")
+        out: dict[str, str] = {}
+        i = 0
+        while envp[i] is not None:
+            name, _, value = os.fsdecode(envp[i]).partition("=")
+            out.setdefault(name, value)
+            i += 1
+        return out
+    except (OSError, ValueError, AttributeError):
+        return dict(os.environ)
+
+
+def _take(key: tuple, names: tuple[str, ...]) -> _Warm | None:
+    with _lock:
+        for warm in reversed(_idle):
+            if warm.key == key and warm.serves(names):
+                _idle.remove(warm)
+                if warm.alive():
+                    return warm
+                warm.close()
+                return _take(key, names)
+    return None
+
+
+def _release(warm: _Warm) -> None:
+    """WARM is free for the next example; the least recently used idle ones beyond a few end."""
+    if not warm.alive():
+        warm.close()
+        return
+    with _lock:
+        _idle.append(warm)
+        others = [w for w in _idle if w.key != warm.key or w.names != warm.names]
+        extra = others[: max(0, len(others) - _IDLE_KEPT)]
+        for w in extra:
+            _idle.remove(w)
+    for w in extra:
+        w.close()
+
+
+def cancel_all() -> None:
+    """SIGTERM every running supervisor of a warm parent: each ends its example, as cancelled."""
+    with _lock:
+        live = list(_live)
+    for forked in live:
+        forked.send_signal(signal.SIGTERM)
+
+
+def shutdown() -> None:
+    """End every idle warm parent (they also end by themselves when this process does)."""
+    with _lock:
+        idle = list(_idle)
+        _idle.clear()
+    for warm in idle:
+        warm.close()
