@@ -72,9 +72,6 @@ def test_listing_fences_with_options_split_the_prose() -> None:
 @pytest.mark.parametrize(
     "body, line, message",
     [
-        ("```{listing} a.py\n:line: 3\n```\n", 2, "unknown listing option :line:"),
-        ("```{listing} a.py\n:lines: 5-2\n```\n", 2, "bad line range"),
-        ("```{listing} a.py\n:hide-listing: yes\n```\n", 2, "takes no value"),
         ("text\n\n```{listing} a.py\n", 3, "never closed"),
         ("```{listing}\n```\n", 1, "needs the path"),
         ("```{listing} notes.txt\n```\n", 1, "not a path to an example"),

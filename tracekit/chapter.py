@@ -19,7 +19,8 @@ PATH`` (MyST's directive syntax) embeds the example at PATH, relative to the cha
 holds options, ``:name: value`` lines:
 
 ``:lines: 4-12, 20``
-    show only the cards of these listing lines (the full listing stays, unless hidden);
+    show only the cards of these lines of the example's file, numbered as an editor numbers them
+    (the page keeps its own numbering; the full listing stays, unless hidden);
 ``:hide-listing:``
     leave out the full listing pane;
 ``:hide-intro:``
@@ -27,7 +28,11 @@ holds options, ``:name: value`` lines:
 ``:caption: text``
     a line of Markdown shown above the listing.
 
-Anything else in the body is an error, as is an unknown option, so a typo never passes silently.
+Anything else in the body is an error, as is an unknown option, so a typo never passes silently;
+the error is that listing's (`Embed.errors`): the rest of the chapter is still read.
+
+Relative links and pictures in the prose are kept as `Ref` records with their lines, so the book
+can copy the pictures beside the page and say which links lead nowhere.
 """
 
 from __future__ import annotations
@@ -35,14 +40,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 
-__all__ = ["Chapter", "ChapterError", "Embed", "Prose", "front_matter", "parse_chapter", "parse_lines"]
+__all__ = ["Chapter", "ChapterError", "Embed", "Prose", "Ref", "front_matter", "parse_chapter", "parse_lines"]
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(.*)$")
 _LISTING = re.compile(r"^\{listing\}(?:\s+(.*))?$")
 _OPTION = re.compile(r"^:([a-z][a-z-]*):(?:\s+(.*))?$")
 _HEADING = re.compile(r"^ {0,3}#\s+(.+?)\s*#*\s*$")
 _KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:(.*)$")
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+_INLINE_REF = re.compile(r"\]\(\s*(<[^<>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*)")  # `](dest` of a link or picture
+_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(<[^<>\n]*>|\S+)")  # `[label]: dest`
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:|^//")
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp", ".ico"})
 OPTIONS = {"lines": True, "hide-listing": False, "hide-intro": False, "caption": True}  # name → takes a value
 
 
@@ -57,9 +68,20 @@ class ChapterError(Exception):
 
 
 @dataclass
+class Ref:
+    """A relative link or picture in a chapter's prose, to a picture or to a ``.md``/``.py`` file."""
+
+    line: int  # in the chapter file
+    written: str  # as in the text, without its #fragment or ?query
+    target: str | None  # relative to the examples folder; None when it leads out of it
+    kind: str  # "image" (a picture's suffix) | "page" (.md or .py)
+
+
+@dataclass
 class Prose:
     text: str
     line: int  # first line in the file
+    refs: list[Ref] = field(default_factory=list)
 
 
 @dataclass
@@ -71,6 +93,7 @@ class Embed:
     hide_listing: bool = False
     hide_intro: bool = False
     caption: str = ""
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message): bad options fail this listing only
 
 
 @dataclass
@@ -88,6 +111,10 @@ class Chapter:
     @property
     def prose(self) -> str:
         return "\n\n".join(p.text for p in self.parts if isinstance(p, Prose))
+
+    @property
+    def refs(self) -> list[Ref]:
+        return [r for p in self.parts if isinstance(p, Prose) for r in p.refs]
 
 
 def front_matter(path: str, text: str) -> tuple[dict[str, str], int]:
@@ -157,12 +184,13 @@ def parse_chapter(path: str, text: str) -> Chapter:
     title = meta.get("title", "")
     i = skip
     fence: str | None = None
+    refs: list[Ref] = []
 
     def flush(next_line: int) -> None:
-        nonlocal buf, buf_start
+        nonlocal buf, buf_start, refs
         if "".join(buf).strip():
-            parts.append(Prose("\n".join(buf), buf_start))
-        buf, buf_start = [], next_line
+            parts.append(Prose("\n".join(buf), buf_start, refs))
+        buf, buf_start, refs = [], next_line, []
 
     while i < len(lines):
         line = lines[i]
@@ -198,18 +226,22 @@ def parse_chapter(path: str, text: str) -> Chapter:
                 if body.startswith(close[0] * len(close)) and not body.lstrip(close[0]):
                     break
                 if body:
-                    _option(path, i + 1, embed, body)
+                    try:
+                        _option(path, i + 1, embed, body)
+                    except ChapterError as err:  # this listing fails; the chapter is still read
+                        embed.errors.append((err.line or i + 1, err.message))
                 i += 1
             flush(i + 2)
             parts.append(embed)
             i += 1
             continue
         h = _HEADING.match(line)
-        if h and not title and not "".join(buf).strip() and not parts:
-            title = h.group(1).strip()
+        if h and (not title or _same(h.group(1), title)) and not "".join(buf).strip() and not parts:
+            title = title or h.group(1).strip()  # front matter's title and the same `# H1`: shown once
             i += 1
             buf_start = i + 1
             continue
+        refs += _refs(path, number, line)
         buf.append(line)
         i += 1
     flush(i + 1)
@@ -217,6 +249,30 @@ def parse_chapter(path: str, text: str) -> Chapter:
         stem = PurePosixPath(path).stem
         title = re.sub(r"^\d+[-_ ]+", "", stem).replace("_", " ").replace("-", " ").strip().capitalize() or stem
     return Chapter(path, title, meta.get("description", ""), meta, parts)
+
+
+def _same(heading: str, title: str) -> bool:
+    return " ".join(heading.split()).casefold() == " ".join(title.split()).casefold()
+
+
+def _refs(path: str, number: int, line: str) -> list[Ref]:
+    """The relative links and pictures to pictures, ``.md`` and ``.py`` files on LINE (outside code spans)."""
+    text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+    found = [m.group(1) for m in _INLINE_REF.finditer(text)]
+    d = _DEFINITION.match(text)
+    if d:
+        found.append(d.group(1))
+    out: list[Ref] = []
+    for dest in found:
+        dest = dest[1:-1].strip() if dest.startswith("<") else dest
+        written = re.split(r"[?#]", dest, maxsplit=1)[0]
+        if not written or _SCHEME.match(written):
+            continue
+        suffix = PurePosixPath(written).suffix.lower()
+        kind = "image" if suffix in IMAGE_SUFFIXES else "page" if suffix in (".md", ".py") else ""
+        if kind:
+            out.append(Ref(number, written, _target(path, unquote(written)), kind))
+    return out
 
 
 def _option(path: str, number: int, embed: Embed, body: str) -> None:

@@ -189,6 +189,10 @@ def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Ex
             continue
         embed: Embed = part
         got = examples.get(embed.target)
+        if embed.errors:  # a bad option fails this listing only: the error shows in its place
+            message = "; ".join(f"line {line}: {text}" for line, text in embed.errors)
+            parts.append(ChapterPart("error", message=message, line=embed.line, file_name=embed.path))
+            continue
         if not isinstance(got, tuple):
             parts.append(ChapterPart("error", message=got or f"{embed.path}: not found", line=embed.line, file_name=embed.path))
             continue

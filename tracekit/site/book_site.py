@@ -119,7 +119,9 @@ def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> d
             failures.append(Failure(None, f"its page {chapter_html(rel)} would be that of {taken[chapter_html(rel)]}; rename one of them"))
         for e in chapter.embeds if chapter else []:
             rec = examples.get(e.target)
-            if rec is None:
+            if e.errors:  # a bad option: this listing is not shown, the rest of the chapter is
+                failures += [Failure(line, message) for line, message in e.errors]
+            elif rec is None:
                 failures.append(Failure(e.line, f"embeds {e.target}, which is not an example here (no such file, a helper, or excluded)"))
             elif rec.get("status") == "failed":
                 why = next((str(f.get("message") or "") for f in rec.get("failures") or [] if isinstance(f, dict)), "failed")

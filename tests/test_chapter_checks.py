@@ -1,0 +1,99 @@
+"""Chapters that say what is wrong: pictures copied beside the page, links that lead nowhere,
+`:lines:` by the file's own line numbers, a bad listing option failing that listing only, a
+title shown once, and numbering that runs through the whole book."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tracekit.chapter import Ref, parse_chapter
+from tracekit.site import Reporter, build
+
+
+def test_a_bad_listing_option_fails_that_listing_and_the_chapter_is_still_read() -> None:
+    ch = parse_chapter(
+        "c.md",
+        "Before.\n\n```{listing} a.py\n:line: 3\n:hide-listing: yes\n```\n\nBetween.\n\n```{listing} b.py\n:lines: 5-2\n```\n\nAfter.\n\n```{listing} c.py\n:hide-intro:\n```\n",
+    )
+    assert [(e.target, e.errors) for e in ch.embeds] == [
+        ("a.py", [(4, "unknown listing option :line: (known: :lines:, :hide-listing:, :hide-intro:, :caption:)"), (5, ":hide-listing: takes no value")]),
+        ("b.py", [(11, ":lines: bad line range '5-2'")]),
+        ("c.py", []),
+    ]
+    assert ch.embeds[2].hide_intro and "After." in ch.prose
+
+
+def test_a_front_matter_title_and_the_same_first_heading_show_once() -> None:
+    ch = parse_chapter("c.md", "---\ntitle: Why  Gradients?\n---\n\n# Why gradients?\n\nProse.\n")
+    assert ch.title == "Why  Gradients?" and "Why gradients" not in ch.prose and ch.parts[0].line == 6
+    other = parse_chapter("c.md", "---\ntitle: A book\n---\n# Chapter one\n\nProse.\n")
+    assert other.title == "A book" and other.prose.startswith("# Chapter one")
+
+
+def test_relative_pictures_and_links_are_found_with_their_lines() -> None:
+    text = (
+        "# T\n\n"
+        "See ![a plot](img/plot.png 'Plot') and [the code](../b.py#L3), `![code](not.png)`, [web](https://e.org/x.png).\n\n"
+        "[diagram]: <pics/my%20pic.svg>\n\n"
+        "```python\n![fenced](not_either.png)\n```\n\n"
+        "A [missing chapter](nope.md), ![above the root](../../out.png) and [a csv](data.csv).\n"
+    )
+    assert parse_chapter("part/c.md", text).refs == [
+        Ref(3, "img/plot.png", "part/img/plot.png", "image"),
+        Ref(3, "../b.py", "b.py", "page"),
+        Ref(5, "pics/my%20pic.svg", "part/pics/my pic.svg", "image"),
+        Ref(11, "nope.md", "part/nope.md", "page"),
+        Ref(11, "../../out.png", None, "image"),
+    ]
+
+
+# ── built books ─────────────────────────────────────────────────────────────
+
+COUNT = '''"""Counting
+
+A loop that adds up.
+"""
+total = 0
+#: Each pass adds `i`.
+for i in range(3):
+    total += i
+print(total)
+'''
+
+
+def _site(tmp_path: Path, files: dict[str, str | bytes]) -> tuple[Path, Path]:
+    ex, out = tmp_path / "ex", tmp_path / "out"
+    for rel, body in files.items():
+        path = ex / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(body, bytes):
+            path.write_bytes(body)
+        else:
+            path.write_text(body, encoding="utf-8")
+    return ex, out
+
+
+def _build(ex: Path, out: Path, reporter: Reporter | None = None):
+    return build([ex], output=out, reporter=reporter or Reporter(verbosity=-1))
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+
+def test_an_unknown_option_fails_its_listing_in_place_and_the_chapter_renders(tmp_path: Path) -> None:
+    chapter = "# Two listings\n\nFirst prose.\n\n```{listing} count.py\n:line: 8\n```\n\nSecond prose.\n\n```{listing} count.py\n:hide-intro:\n```\n"
+    ex, out = _site(tmp_path, {"count.py": COUNT, "ch.md": chapter})
+    result = _build(ex, out)
+    assert result.exit_status == 1
+    [failed] = result.failed
+    assert failed.path == "ch.md"
+    assert failed.lines() == [f"{failed.display}:6: unknown listing option :line: (known: :lines:, :hide-listing:, :hide-intro:, :caption:)"]
+    html = (out / "ch.html").read_text(encoding="utf-8")
+    text = _text(html)
+    assert "First prose." in text and "Second prose." in text
+    assert text.count("This listing cannot be shown") == 1
+    assert "line 6: unknown listing option :line:" in text
+    assert text.index("First prose.") < text.index("This listing cannot be shown") < text.index("Second prose.")
+    assert 'id="x1-cards"' in html and 'id="x2-cards"' not in html  # the good listing is shown, after the error
