@@ -29,7 +29,17 @@ def write(folder: Path, files: dict[str, str]) -> None:
 
 
 def ids(html: str) -> list[str]:
-    return re.findall(r'\sid="([^"]+)"', html)
+    """The ids of the document: a recorded run's region in a <template> is not part of it until swapped in."""
+    kept, depth, at = [], 0, 0
+    for m in re.finditer(r"<template\b|</template>", html):  # templates nest (a hit's prose in a run's region)
+        if m.group() == "</template>":
+            depth -= 1
+            at = m.end() if depth == 0 else at
+        else:
+            kept.append(html[at : m.start()] if depth == 0 else "")
+            depth += 1
+    kept.append(html[at:])
+    return re.findall(r'\sid="([^"]+)"', "".join(kept))
 
 
 # ── front matter and chapters ───────────────────────────────────────────────
@@ -199,7 +209,7 @@ Prose with $\\sigma(z) = \\frac{1}{1+e^{-z}}$, {braces} and a [link](part/a.py).
 Between the listings.
 
 ```{listing} b.py
-:lines: 1-2
+:lines: 5-8
 :hide-listing:
 ```
 """
@@ -243,7 +253,7 @@ def test_chapter_page_embeds_listings_with_unique_ids(book_dir: Path) -> None:
     assert '<a href="part/a.html">link</a>' in html  # a link to a source goes to its page
     assert '<a href="part/a.html">a.py</a>' in html  # the listing header links the example's page
     assert '<a href="1-intro.html">The chapter</a>' in html  # the embedded example's own prose link, from here
-    # :lines: 1-2 of b.py (the page's line numbers): not line 3, which raises
+    # :lines: 5-8 of b.py (the file's line numbers): not line 11, which raises
     second = html.split('id="x2-listing"')[1]
     assert "Two times" in second and "This line raises on purpose" not in second
     assert "Section 1 of 2" in html and "1 min read" in html
@@ -507,13 +517,17 @@ def test_the_contents_render_a_gallery_introduction_as_restructuredtext(tmp_path
 
 def test_a_lines_range_that_selects_nothing_fails_that_listing(book_dir: Path) -> None:
     ch = book_dir / "ex/1-intro.md"
-    ch.write_text(ch.read_text().replace(":lines: 1-2", ":lines: 40-50, 60"))
+    ch.write_text(ch.read_text().replace(":lines: 5-8", ":lines: 1-4, 9-10, 40-50"))
     result = _build(book_dir)
     assert result.exit_status == 1
     [failed] = result.failed
     assert failed.path == "1-intro.md"
-    assert [f.message for f in failed.failures] == [":lines: 40-50, 60 selects no line of b.py (its listing has lines 1-3)"]
+    assert [f.message for f in failed.failures] == [
+        ":lines: 1-4 selects no line of the listing of b.py (it shows lines 6-11 of the file)",  # the docstring
+        ":lines: 9-10 selects no line of the listing of b.py (it shows lines 6-11 of the file)",  # prose and a directive
+        ":lines: 40-50 goes past the end of b.py, which has 11 lines",
+    ]
     html = (book_dir / "out/1-intro.html").read_text()
-    assert html.count("This listing cannot be shown") == 1 and "selects no line of b.py" in html
+    assert html.count("This listing cannot be shown") == 1 and "goes past the end of b.py" in html
     assert 'id="x1-L3"' in html  # the chapter's other listing is shown
     assert any(p.kind == "failing" and p.path.endswith(f"1-intro.md:{failed.failures[0].line}") for p in _check(book_dir).problems)
