@@ -82,7 +82,7 @@ def sphinx_project(folder: Path, theme: str = "alabaster", extra: str = "") -> P
                 Prose before the listing.
 
                 .. tracekit:: ../examples/counted.py
-                   :lines: 10
+                   :lines: 15
                    :caption: The **last** line.
 
                 .. toctree::
@@ -121,7 +121,7 @@ def mkdocs_project(folder: Path, theme: str = "mkdocs") -> Path:
                 Prose before the listing.
 
                 ```{listing} ../examples/counted.py
-                :lines: 10
+                :lines: 15
                 :caption: The **last** line.
                 ```
 

@@ -97,3 +97,27 @@ def test_an_unknown_option_fails_its_listing_in_place_and_the_chapter_renders(tm
     assert "line 6: unknown listing option :line:" in text
     assert text.index("First prose.") < text.index("This listing cannot be shown") < text.index("Second prose.")
     assert 'id="x1-cards"' in html and 'id="x2-cards"' not in html  # the good listing is shown, after the error
+
+
+def test_lines_are_the_files_own_line_numbers_and_the_cards_keep_the_pages(tmp_path: Path) -> None:
+    # count.py: 1-4 the docstring, 5 total = 0, 6 prose, 7 for, 8 total += i, 9 print(total)
+    ex, out = _site(tmp_path, {"count.py": COUNT, "ch.md": "# Lines\n\n```{listing} count.py\n:lines: 8-9\n:hide-listing:\n```\n"})
+    assert _build(ex, out).exit_status == 0
+    cards = (out / "ch.html").read_text(encoding="utf-8").split('id="x1-cards"')[1]
+    # file lines 8 and 9 are the listing's lines 3 and 4: shown with those numbers
+    assert re.findall(r'<span class="fn">(\d+)</span>', cards) == ["3", "4"]
+    assert "print(total)" in _text(cards) and "Each pass adds" not in _text(cards)
+
+
+def test_lines_past_the_end_or_selecting_nothing_fail_that_listing(tmp_path: Path) -> None:
+    chapter = "# Lines\n\n```{listing} count.py\n:lines: 2-3\n```\n\n```{listing} count.py\n:lines: 9-12\n```\n\n```{listing} count.py\n:lines: 5\n```\n"
+    ex, out = _site(tmp_path, {"count.py": COUNT, "ch.md": chapter})
+    result = _build(ex, out)
+    [failed] = result.failed
+    assert [(f.line, f.message) for f in failed.failures] == [
+        (4, ":lines: 2-3 selects no line of the listing of count.py (it shows lines 5-9 of the file)"),
+        (8, ":lines: 9-12 goes past the end of count.py, which has 9 lines"),
+    ]
+    html = (out / "ch.html").read_text(encoding="utf-8")
+    assert _text(html).count("This listing cannot be shown") == 2
+    assert re.findall(r'<span class="fn">(\d+)</span>', html.split('id="x1-cards"')[1]) == ["1"]  # the third listing: file line 5

@@ -22,7 +22,7 @@ def test_fences_show_the_recorded_values_and_rebuilds_run_only_what_changed(tmp_
     assert done.returncode == 0, done.stderr
     index = _html(project, "index.html")
     assert "total is 6" in page_text(index) and "The <strong>last</strong> line." in index
-    assert "Each pass adds the double of" not in page_text(index)  # :lines: 10: the print line only
+    assert "Each pass adds the double of" not in page_text(index)  # :lines: 15: the print line only
     assert "not_an_example.py" in index  # a fence inside another fence is text
     loop = _html(project, "guide/loop/index.html")
     assert "Each pass adds the double of" in page_text(loop) and 'class="listing-pane"' in loop

@@ -23,7 +23,7 @@ def test_directive_fence_and_gallery_show_the_recorded_values(tmp_path: Path) ->
     done = sphinx_build(project)
     assert done.returncode == 0, done.stderr
     index = page_text(_html(project, "index.html"))
-    # :lines: 10 shows the print line's card only, with what it printed, and the caption
+    # :lines: 15 (the file's line numbers) shows the print line's card only, with what it printed, and the caption
     assert "total is 6" in index
     assert "The last line." in index and "<strong>last</strong>" in _html(project, "index.html")
     assert "Each pass adds the double of i" not in index

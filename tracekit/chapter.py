@@ -94,6 +94,7 @@ class Embed:
     hide_intro: bool = False
     caption: str = ""
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message): bad options fail this listing only
+    at: dict[str, int] = field(default_factory=dict)  # option name → its line in the chapter
 
 
 @dataclass
@@ -228,6 +229,7 @@ def parse_chapter(path: str, text: str) -> Chapter:
                 if body:
                     try:
                         _option(path, i + 1, embed, body)
+                        embed.at[body[1:].split(":", 1)[0]] = i + 1
                     except ChapterError as err:  # this listing fails; the chapter is still read
                         embed.errors.append((err.line or i + 1, err.message))
                 i += 1

@@ -250,15 +250,19 @@ class _Part:
 def render_listing(run: Run, options: ListingOptions = ListingOptions(), *, prefix: str, fig_root: str, page_href: str = "") -> str:
     """RUN's listing as an HTML fragment for a host page: ids start with PREFIX (unique on the
     page), figures are linked as FIG_ROOT + name, PAGE_HREF (if any) is where its file name links."""
-    from .render.bookview import _in_ranges, markup
+    from .render.bookview import _in_ranges, markup, shown_ranges
     from .render.html import _SURROGATE, _env
     from .render.page import build_view
 
+    ranges = shown_ranges(run.example, list(options.lines)) if run.example is not None and options.lines else None
     if run.example is None or run.trace is None:
         part = _Part("error", message=f"{run.rel} was not run: {run.message}")
+    elif ranges == []:
+        spec = ", ".join(f"{a}-{b}" if b != a else str(a) for a, b in options.lines or ())
+        part = _Part("error", message=f"{run.rel}: :lines: {spec} selects no line of its listing (the file's line numbers)")
     else:
         view = build_view(run.example, run.trace)
-        blocks = [b for b in view.blocks if _in_ranges(b, list(options.lines))] if options.lines else list(view.blocks)
+        blocks = [b for b in view.blocks if _in_ranges(b, ranges)] if ranges else list(view.blocks)
         part = _Part(
             "listing",
             prefix=prefix,

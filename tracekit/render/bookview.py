@@ -19,7 +19,7 @@ from .text import FIGURES_DIR
 from .urls import site_depth
 from .view import PageView
 
-__all__ = ["ChapterPart", "Link", "NavView", "chapter_warnings", "href_between", "nav_view", "render_chapter", "render_toc", "source_link_map"]
+__all__ = ["ChapterPart", "Link", "NavView", "chapter_warnings", "href_between", "nav_view", "render_chapter", "render_toc", "shown_ranges", "source_link_map"]
 
 
 def markup(text: str, *, link: Callable[[str], str] | None = None, anchors: set[str] | None = None) -> Markup:
@@ -172,6 +172,19 @@ def _in_ranges(block: Any, ranges: list[tuple[int, int]]) -> bool:
     return any(first <= b and last >= a for a, b in ranges)
 
 
+def shown_ranges(example: Example, lines: list[tuple[int, int]] | None) -> list[tuple[int, int]] | None:
+    """`:lines:` ranges, in the file's line numbers, as ranges of the listing's own numbers (what
+    the cards carry); a range that selects no listing line is left out. None: no `:lines:`."""
+    if not lines:
+        return None
+    out: list[tuple[int, int]] = []
+    for a, b in lines:
+        numbers = [ll.number for ll in example.listing if a <= ll.line <= b and ll.text.strip()]
+        if numbers:
+            out.append((numbers[0], numbers[-1]))
+    return out
+
+
 def chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Example, Mapping[str, Any]] | str], html_rel: str) -> list[ChapterPart]:
     """The chapter's prose and listings. EXAMPLES: embedded path → (example, trace), or why it cannot be shown."""
     with site_depth(html_rel.count("/")):
@@ -201,7 +214,10 @@ def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Ex
         # its prose's links are the author's, relative to the example's own folder
         from .html import page_variants
 
-        ranges = embed.lines
+        ranges = shown_ranges(example, embed.lines)
+        if ranges == []:  # the build names the range (site/book_site.py): nothing of it is shown here
+            parts.append(ChapterPart("error", message=f"line {embed.line}: :lines: selects no line of {embed.target}", line=embed.line, file_name=embed.path))
+            continue
 
         def chosen(view: PageView, ranges: Any = ranges) -> list[Any]:
             return [b for b in view.blocks if _in_ranges(b, ranges)] if ranges else list(view.blocks)

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..book import Book, Page, count_words, part_header
-from ..chapter import Chapter, ChapterError, parse_chapter
+from ..chapter import Chapter, ChapterError, Embed, parse_chapter
 from ..config import Config
 from .discover import _excluded, _skip_dir
 from .files import Refused, read_checked
@@ -37,11 +37,12 @@ class BookInputs:
     headers: dict[str, bytes] = field(default_factory=dict)  # folder rel ("" for the top) → README.md
     refused: dict[str, str] = field(default_factory=dict)  # chapter or part header rel → why it was not read
     out: Path | None = None  # the output folder: embeds with `:lines:` are judged against its page JSON
+    root: Path | None = None  # the examples folder: `:lines:` past the end of a file is an error
 
 
 def find_book_inputs(root: Path, config: Config, out: Path) -> BookInputs:
     """Chapters (``*.md`` but README.md) and part headers (README.md of subfolders) under ROOT."""
-    found = BookInputs(out=out)
+    found = BookInputs(out=out, root=root)
     out_r = out.resolve()
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
@@ -130,12 +131,10 @@ def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> d
                 skipped[e.target] = f"{e.target} was skipped: the device it needs is not available where this site was built"
             elif not pages.get(e.target):
                 failures.append(Failure(e.line, f"embeds {e.target}, which has no page ({rec.get('status')})"))
-            elif e.lines and inputs.out is not None:
-                shown = _listing_numbers(inputs.out, e.target, rec, listings)
-                if shown is not None and not any(a <= n <= b for n in shown for a, b in e.lines):
-                    spec = ", ".join(f"{a}-{b}" if b != a else str(a) for a, b in e.lines)
-                    has = f"its listing has lines 1-{max(shown)}" if shown else "its listing shows no line"
-                    failures.append(Failure(e.line, f":lines: {spec} selects no line of {e.target} ({has})"))
+            elif e.lines:  # the listing shows the error in its place (Embed.errors), the build names the line
+                bad = _lines_failures(inputs, e, rec, listings)
+                e.errors += [(f.line or e.line, f.message) for f in bad]
+                failures += bad
         key = chapter_key(_sha(data), embeds, examples, env.get("tool"))
         out[rel] = ChapterResult(rel, chapter, key, "failed" if failures else "ok", failures, skipped)
     for rel, why in inputs.refused.items():  # a part header too: its failure is the build's, its page says why
@@ -143,16 +142,40 @@ def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> d
     return dict(sorted(out.items()))
 
 
-def _listing_numbers(out: Path, rel: str, rec: dict, seen: dict[str, set[int] | None]) -> set[int] | None:
-    """The numbers of the listing lines of REL's page that hold code or comments (what `:lines:`
-    can select), from its page JSON in OUT; None when that cannot be read."""
+def _lines_failures(inputs: BookInputs, e: Embed, rec: dict, seen: dict[str, set[int] | None]) -> list[Failure]:
+    """What is wrong with E's `:lines:` ranges (the file's line numbers): each must end within the
+    file and select a line the example's listing shows."""
+    assert e.lines is not None
+    shown = _listing_lines(inputs.out, e.target, rec, seen) if inputs.out is not None else None
+    size = None
+    if inputs.root is not None:
+        try:
+            data = read_checked(inputs.root / e.target, inputs.root)
+            size = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+        except Refused:
+            pass
+    out: list[Failure] = []
+    line = e.at.get("lines", e.line)
+    for a, b in e.lines:
+        spec = f"{a}-{b}" if b != a else str(a)
+        if size is not None and b > size:
+            out.append(Failure(line, f":lines: {spec} goes past the end of {e.target}, which has {size} lines"))
+        elif shown is not None and not any(a <= n <= b for n in shown):
+            has = f"it shows lines {min(shown)}-{max(shown)} of the file" if shown else "it shows no line"
+            out.append(Failure(line, f":lines: {spec} selects no line of the listing of {e.target} ({has})"))
+    return out
+
+
+def _listing_lines(out: Path, rel: str, rec: dict, seen: dict[str, set[int] | None]) -> set[int] | None:
+    """The file line numbers of the listing lines of REL's page that hold code or comments (what
+    `:lines:` can select), from its page JSON in OUT; None when that cannot be read."""
     if rel not in seen:
         json_rel = _page_paths(rel)[1]
         seen[rel] = None
         if json_rel in (rec.get("files") or {}):
             try:
                 listing = json.loads(read_checked(out / json_rel, out, MAX_PAGE_JSON_BYTES))["authored"]["listing"]
-                seen[rel] = {int(ln["number"]) for ln in listing if not ln.get("hidden") and str(ln.get("text") or "").strip()}
+                seen[rel] = {int(ln["line"]) for ln in listing if not ln.get("hidden") and str(ln.get("text") or "").strip()}
             except (Refused, ValueError, KeyError, TypeError):
                 pass
     return seen[rel]
