@@ -121,3 +121,28 @@ def test_lines_past_the_end_or_selecting_nothing_fail_that_listing(tmp_path: Pat
     html = (out / "ch.html").read_text(encoding="utf-8")
     assert _text(html).count("This listing cannot be shown") == 2
     assert re.findall(r'<span class="fn">(\d+)</span>', html.split('id="x1-cards"')[1]) == ["1"]  # the third listing: file line 5
+
+
+def test_index_numbers_run_through_the_book_as_section_n_of_m_does(tmp_path: Path) -> None:
+    one = '"""{}"""\nx = 1\n'
+    ex, out = _site(
+        tmp_path,
+        {
+            "1-a.py": one.format("First"),
+            "2-b.py": one.format("Second"),
+            "3-part/README.md": "# Later\n",
+            "3-part/1-c.py": one.format("Third"),
+            "3-part/2-d.py": one.format("Fourth"),
+        },
+    )
+    assert _build(ex, out).exit_status == 0
+    index = (out / "index.html").read_text(encoding="utf-8")
+    lists = re.findall(r'<ol class="toc-list"( start="\d+")?>(.*?)</ol>', index, re.S)
+    assert [(start, re.findall(r">([A-Z][a-z]+)</a>", body)) for start, body in lists] == [
+        ("", ["First", "Second"]),
+        (' start="3"', ["Third", "Fourth"]),  # shown as 3. and 4.
+    ]
+    assert "Part 2 · Section 3 of 4" in (out / "3-part/1-c.html").read_text(encoding="utf-8")
+    assert re.search(
+        r'<ol class="toc-list" start="3">\s*<li[^>]*><span class="toc-here" aria-current="page">Third', (out / "3-part/1-c.html").read_text(encoding="utf-8")
+    )

@@ -58,6 +58,7 @@ class TocPart:
     title: str
     intro: Markup
     items: list[TocItem]
+    start: int = 1  # the number of its first section: numbering runs through the book, as "Section n of m" does
 
 
 @dataclass
@@ -90,7 +91,8 @@ def _toc_parts(book: Book, here: str | None, page_href: Callable[[Page], str], l
                 first = p.intro.split("\n\n", 1)[0]
                 intro = render_rst(first, heading_shift=None) if p.intro_markup == "rst" else markup(first, link=link)
             items.append(TocItem(p.title, page_href(p), p.rel == here, p.status, book.minutes(p), p.kind, kids, intro))
-        parts.append(TocPart(part.title, markup(part.intro, link=link) if part.intro else Markup(""), items))
+        start = sum(len(done.items) for done in parts) + 1
+        parts.append(TocPart(part.title, markup(part.intro, link=link) if part.intro else Markup(""), items, start))
     return parts
 
 
