@@ -81,7 +81,7 @@ def _toc(book: Book, here: str | None, page_href: Callable[[Page], str], link: C
 
 
 def _toc_parts(book: Book, here: str | None, page_href: Callable[[Page], str], link: Callable[[str], str]) -> list[TocPart]:
-    parts = []
+    parts: list[TocPart] = []
     for part in book.parts:
         items = []
         for p in part.sections:
