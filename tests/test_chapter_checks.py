@@ -4,11 +4,17 @@ title shown once, and numbering that runs through the whole book."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import os
 import re
 from pathlib import Path
 
 from tracekit.chapter import Ref, parse_chapter
-from tracekit.site import Reporter, build
+from tracekit.site import MANIFEST_NAME, Reporter, build, check
+from tracekit.site.book_site import MAX_IMAGE_BYTES
+from tracekit.site.paths import _display
 
 
 def test_a_bad_listing_option_fails_that_listing_and_the_chapter_is_still_read() -> None:
@@ -146,3 +152,81 @@ def test_index_numbers_run_through_the_book_as_section_n_of_m_does(tmp_path: Pat
     assert re.search(
         r'<ol class="toc-list" start="3">\s*<li[^>]*><span class="toc-here" aria-current="page">Third', (out / "3-part/1-c.html").read_text(encoding="utf-8")
     )
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # the bytes are copied, never decoded
+
+
+def test_pictures_are_copied_beside_the_page_and_listed_in_the_manifest(tmp_path: Path) -> None:
+    chapter = '# Pictures\n\nA plot: ![A plot](img/plot.png)\n\nAgain, linked: [the plot](img/plot.png "Plot") and ![up](../shared/logo.svg).\n'
+    ex, out = _site(
+        tmp_path, {"count.py": COUNT, "part/ch.md": chapter, "part/img/plot.png": PNG, "shared/logo.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>\n"}
+    )
+    assert _build(ex, out).exit_status == 0
+    html = (out / "part/ch.html").read_text(encoding="utf-8")
+    assert '<img src="img/plot.png" alt="A plot"' in html and '<img src="../shared/logo.svg" alt="up"' in html
+    assert (out / "part/img/plot.png").read_bytes() == PNG
+    assert (out / "shared/logo.svg").read_bytes() == (ex / "shared/logo.svg").read_bytes()
+    site = json.loads((out / MANIFEST_NAME).read_text())["site"]["files"]
+    assert site["part/img/plot.png"] == hashlib.sha256(PNG).hexdigest() and "shared/logo.svg" in site
+    assert check([ex], output=out).problems == []
+    # a changed picture makes the book stale and is copied again; one no longer shown goes
+    (ex / "part/img/plot.png").write_bytes(PNG[::-1])
+    assert [p.kind for p in check([ex], output=out).problems] == ["stale"]
+    assert _build(ex, out).written == ["part/img/plot.png"]
+    assert (out / "part/img/plot.png").read_bytes() == PNG[::-1]
+    (ex / "part/ch.md").write_text("# Pictures\n\nNone left.\n", encoding="utf-8")
+    _build(ex, out)
+    assert not (out / "part/img/plot.png").exists() and not (out / "shared/logo.svg").exists()
+    assert (ex / "part/img/plot.png").exists() and check([ex], output=out).problems == []
+
+
+def test_a_missing_or_refused_picture_fails_the_chapter_naming_its_line(tmp_path: Path) -> None:
+    chapter = (
+        "# Pictures\n\n![gone](img/gone.png)\n\nText.\n\n![big](big.png) ![link](link.png) ![fifo](pipe.png)\n\n![out](../../x.png) ![ours](figures/a.png)\n"
+    )
+    ex, out = _site(tmp_path, {"ch.md": chapter, "big.png": b"\0" * (MAX_IMAGE_BYTES + 1), "figures/a.png": PNG})
+    (tmp_path / "secret.png").write_bytes(PNG)
+    (ex / "link.png").symlink_to(tmp_path / "secret.png")
+    os.mkfifo(ex / "pipe.png")
+    result = _build(ex, out)
+    assert result.exit_status == 1
+    [failed] = result.failed
+    shown = _display(ex)
+    assert [(f.line, f.message) for f in failed.failures] == [
+        (3, f"shows the picture img/gone.png, which does not exist ({shown}/img/gone.png)"),
+        (7, f"shows the picture big.png, which is {MAX_IMAGE_BYTES + 1:,} bytes; tracekit reads files up to {MAX_IMAGE_BYTES:,} ({shown}/big.png)"),
+        (7, f"shows the picture link.png, which is a symlink to {tmp_path / 'secret.png'}, outside {shown}: refused ({shown}/link.png)"),
+        (7, f"shows the picture pipe.png, which is not a regular file (a FIFO): refused ({shown}/pipe.png)"),
+        (9, "shows the picture ../../x.png, which is outside the examples folder"),
+        (9, "shows the picture figures/a.png, which would be copied to figures/a.png in the output, where tracekit keeps its own files; move it"),
+    ]
+    assert "Text." in (out / "ch.html").read_text(encoding="utf-8")  # the page is written, saying what it can
+    assert not (out / "link.png").exists() and not (out / "big.png").exists() and not (out / "pipe.png").exists()
+
+
+def test_links_to_pages_go_to_their_html_and_links_to_nothing_are_warnings(tmp_path: Path) -> None:
+    chapter = "# Links\n\nSee [the count](../count.py#L5) and [the other chapter](other.md).\n\n[a helper](../_helper.py), [nothing](nope.md) and\n[far](../../up.py).\n"
+    ex, out = _site(tmp_path, {"count.py": COUNT, "_helper.py": "K = 1\n", "part/ch.md": chapter, "part/other.md": "# Other\n"})
+    err = io.StringIO()
+    result = _build(ex, out, Reporter(verbosity=0, out=io.StringIO(), err=err))
+    assert result.exit_status == 0  # a warning, not a failure
+    html = (out / "part/ch.html").read_text(encoding="utf-8")
+    assert '<a href="../count.html#L5">the count</a>' in html and '<a href="other.html">the other chapter</a>' in html
+    shown = "part/ch.md"  # as the chapter's other warnings name it
+    warnings = [line for line in err.getvalue().splitlines() if "links to" in line]
+    assert warnings == [
+        f"tracekit: {shown}:5: links to ../_helper.py, which is no chapter or example of this book (no such file, a helper, a part header or excluded)",
+        f"tracekit: {shown}:5: links to nope.md, which is no chapter or example of this book (no such file, a helper, a part header or excluded)",
+        f"tracekit: {shown}:6: links to ../../up.py, which is outside the examples folder",
+    ]
+
+
+def test_a_site_built_into_the_examples_folder_never_lists_or_deletes_the_authors_picture(tmp_path: Path) -> None:
+    ex, _ = _site(tmp_path, {"ch.md": "# Pictures\n\n![A plot](img/plot.png)\n", "img/plot.png": PNG})
+    assert _build(ex, ex).exit_status == 0
+    assert "img/plot.png" not in json.loads((ex / MANIFEST_NAME).read_text())["site"]["files"]
+    assert '<img src="img/plot.png"' in (ex / "ch.html").read_text(encoding="utf-8")
+    (ex / "ch.md").write_text("# Pictures\n\nNone.\n", encoding="utf-8")
+    _build(ex, ex)
+    assert (ex / "img/plot.png").read_bytes() == PNG

@@ -11,7 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..book import Book, Nav, Page
-from ..chapter import Chapter, Embed, Prose
+from ..chapter import Chapter, Embed, Prose, Ref
 from ..source import Example
 from .markup import links, render_markdown, render_rst
 from .page import build_view
@@ -166,6 +166,17 @@ class ChapterPart:
     message: str = ""
     line: int = 0
     varied: Any = None  # the runs of a varied example (render/variants.VariantSet)
+    notes: list[tuple[int, str]] = field(default_factory=list)  # (chapter line, warning) for the build, e.g. a link leading nowhere
+
+
+def _dead_link(book: Book, ref: Ref) -> str:
+    """Why the chapter's link REF to a ``.md``/``.py`` file leads to no page ("" when it does)."""
+    if ref.target is None:
+        return f"links to {ref.written}, which is outside the examples folder"
+    page = book.pages.get(ref.target)
+    if page is None or not page.html:
+        return f"links to {ref.written}, which is no chapter or example of this book (no such file, a helper, a part header or excluded)"
+    return ""
 
 
 def _in_ranges(block: Any, ranges: list[tuple[int, int]]) -> bool:
@@ -200,7 +211,8 @@ def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Ex
     n = 0
     for part in chapter.parts:
         if isinstance(part, Prose):
-            parts.append(ChapterPart("prose", markup(part.text, link=link, anchors=anchors), line=part.line))
+            notes = [(ref.line, why) for ref in part.refs if ref.kind == "page" and (why := _dead_link(book, ref))]
+            parts.append(ChapterPart("prose", markup(part.text, link=link, anchors=anchors), line=part.line, notes=notes))
             continue
         embed: Embed = part
         got = examples.get(embed.target)
@@ -258,11 +270,13 @@ def _at(html_rel: str, text: str, link: Callable[[str], str] | None = None) -> M
 
 
 def chapter_warnings(path: str, parts: list[ChapterPart]) -> list[str]:
-    """What rendering the chapter at PATH warned about (math shown as TeX, prose cut), by file and line."""
+    """What rendering the chapter at PATH warned about (math shown as TeX, prose cut, links to no
+    page), by file and line."""
     out: list[str] = []
     for part in parts:
         for markup_ in (part.html, part.caption):
             out += [f"{path}:{part.line}: {w}" for w in getattr(markup_, "warnings", ())]
+        out += [f"{path}:{line}: {note}" for line, note in part.notes]
     return out
 
 

@@ -20,13 +20,17 @@ from ..book import Book, Page, count_words, part_header
 from ..chapter import Chapter, ChapterError, Embed, parse_chapter
 from ..config import Config
 from .discover import _excluded, _skip_dir
-from .files import Refused, read_checked
+from .files import MAX_TEXT_BYTES, Refused, read_checked
 from .keys import _sha
 from .paths import _display, _page_paths
 from .results import Failure, Outcome
 
 MAX_PAGE_JSON_BYTES = 256 * 1024 * 1024  # read only for a `:lines:` check: far above any page's JSON
 DOWNLOADS = "downloads"  # source copies and notebooks: downloads/<example path>, downloads/<stem>.ipynb
+#: a picture a chapter shows is copied beside its page; a picture is held to a source's cap
+MAX_IMAGE_BYTES = MAX_TEXT_BYTES
+#: the output's own folders: a picture copied there could take the place of tracekit's files
+RESERVED = ("assets", "downloads", "figures")
 
 
 @dataclass
@@ -38,6 +42,8 @@ class BookInputs:
     refused: dict[str, str] = field(default_factory=dict)  # chapter or part header rel → why it was not read
     out: Path | None = None  # the output folder: embeds with `:lines:` are judged against its page JSON
     root: Path | None = None  # the examples folder: `:lines:` past the end of a file is an error
+    images: dict[str, bytes] = field(default_factory=dict)  # picture rel → its bytes (copied to the same rel in the output)
+    bad_images: dict[str, str] = field(default_factory=dict)  # picture rel → why it cannot be copied
 
 
 def find_book_inputs(root: Path, config: Config, out: Path) -> BookInputs:
@@ -64,7 +70,40 @@ def find_book_inputs(root: Path, config: Config, out: Path) -> BookInputs:
                 found.headers[rel.rsplit("/", 1)[0]] = data
             else:
                 found.chapters[rel] = data
+    for rel, data in found.chapters.items():
+        _read_images(found, root, out_r, rel, data)
     return found
+
+
+def _read_images(found: BookInputs, root: Path, out: Path, rel: str, data: bytes) -> None:
+    """Read the pictures the chapter REL shows into FOUND, held to the examples' file checks."""
+    try:
+        refs = parse_chapter(rel, data.decode("utf-8")).refs
+    except (UnicodeDecodeError, ChapterError):
+        return  # the chapter fails as a whole (read_chapters says why)
+    for ref in refs:
+        target = ref.target
+        if ref.kind != "image" or target is None or target in found.images or target in found.bad_images:
+            continue
+        path = root / target
+        if target.split("/", 1)[0] in RESERVED:
+            found.bad_images[target] = f"would be copied to {target} in the output, where tracekit keeps its own files; move it"
+        elif not os.path.lexists(path):
+            found.bad_images[target] = f"does not exist ({_display(path)})"
+        elif root.resolve() in out.parents and out in path.resolve().parents:  # an output inside the examples folder
+            found.bad_images[target] = f"is inside the output folder {_display(out)}"
+        else:
+            try:
+                found.images[target] = read_checked(path, root, MAX_IMAGE_BYTES)
+            except Refused as e:
+                found.bad_images[target] = f"{e} ({_display(path)})"
+
+
+def chapter_images(inputs: BookInputs, out: Path) -> dict[str, bytes]:
+    """The pictures to copy into OUT, each at its path in the examples folder, so the chapter's
+    relative link finds it beside the page (none where OUT is the examples folder: it is there)."""
+    same = inputs.root is not None and inputs.root.resolve() == out.resolve()
+    return {} if same else dict(sorted(inputs.images.items()))
 
 
 def chapter_html(rel: str) -> str:
@@ -83,6 +122,11 @@ def book_key(examples: dict[str, dict], inputs: BookInputs, config: Config, env:
         "chapters": {rel: _sha(data) for rel, data in sorted(inputs.chapters.items())},
         "headers": {rel: _sha(data) for rel, data in sorted(inputs.headers.items())},
         **({"refused": inputs.refused} if inputs.refused else {}),  # absent when empty: existing sites keep their key
+        **(
+            {"images": {rel: _sha(data) for rel, data in sorted(inputs.images.items())}, "bad_images": inputs.bad_images}
+            if inputs.images or inputs.bad_images
+            else {}
+        ),
         "site": [config.title, config.description, list(config.order)],
         "tool": env.get("tool"),
     }
@@ -116,6 +160,13 @@ def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> d
         except ChapterError as err:
             failures.append(Failure(err.line, err.message))
         embeds = [e.target for e in chapter.embeds] if chapter else []
+        for ref in chapter.refs if chapter else []:
+            if ref.kind != "image":
+                continue
+            if ref.target is None:
+                failures.append(Failure(ref.line, f"shows the picture {ref.written}, which is outside the examples folder"))
+            elif ref.target in inputs.bad_images:
+                failures.append(Failure(ref.line, f"shows the picture {ref.written}, which {inputs.bad_images[ref.target]}"))
         if chapter_html(rel) in taken:
             failures.append(Failure(None, f"its page {chapter_html(rel)} would be that of {taken[chapter_html(rel)]}; rename one of them"))
         for e in chapter.embeds if chapter else []:

@@ -529,7 +529,7 @@ class _Builder:
         from ..render.bookview import ChapterPart, chapter_parts, chapter_warnings, nav_view, render_chapter, render_toc, source_link_map
         from ..render.markup import links
         from ..source import Example
-        from .book_site import DOWNLOADS, chapter_html, make_book, read_chapters
+        from .book_site import DOWNLOADS, chapter_html, chapter_images, make_book, read_chapters
 
         cfg = self.plan.config
         loaded: dict[str, tuple[Example, dict]] = {}
@@ -613,6 +613,8 @@ class _Builder:
                     self.reporter.warn(warning)
             html = render_chapter(chapter, parts, nav_view(book, rel, site_title=cfg.title), assets=assets, html_rel=html_rel)
             site[html_rel] = put(html_rel, html.encode("utf-8"))
+        for rel, data in chapter_images(inputs, self.out).items():  # the pictures chapters show, beside their pages
+            site[rel] = put(rel, data)
         # the API the examples called, and the search box's index (site/search.py says why no hash)
         from .search import write_search
 
