@@ -433,8 +433,10 @@ def test_assets_make_no_requests():
     css = (root / "tracekit.css").read_text()
     js = (root / "tracekit.js").read_text()
     assert "url(" not in css and "@import" not in css and "@font-face" not in css
-    for word in ("fetch(", "XMLHttpRequest", "http:", "https:", "import(", "localStorage"):
+    for word in ("fetch(", "XMLHttpRequest", "http:", "https:", "import(", "sessionStorage", "indexedDB", "document.cookie"):
         assert word not in js
+    # one remembered choice, the reader's "All state" toggle, read and written in the browser only
+    assert js.count("localStorage") == 2 and "tracekit.allState" in js
     icons = (root / "icons.svg").read_text()
     assert "href=" not in icons and "http://www.w3.org/2000/svg" in icons
 

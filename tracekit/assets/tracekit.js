@@ -151,7 +151,7 @@
     if (bar) {
       bar.hidden = false;
       bar.addEventListener("click", function (ev) {
-        var b = ev.target.closest("[data-action]");
+        var b = ev.target.closest('[data-action="expand"], [data-action="collapse"]');
         if (!b) return;
         var open = b.getAttribute("data-action") === "expand";
         all("details", root).forEach(function (d) { if (!d.classList.contains("hit-more")) d.open = open; });

@@ -110,6 +110,9 @@ class FirstView:
         section.figures = self.figures(section, lines)
         known = dict(self.known)  # a method returning its receiver compares with the value before the cell
         section.changed, section.more_changed = self.changed(lines)
+        if section.output is not None:  # a value the cell printed as it is is shown already
+            printed = set(section.output.text.splitlines())
+            section.changed = [c for c in section.changed if c.ref or c.text not in printed]
         section.result = self.result(section, known)
 
     def output(self, lines: list[Line]) -> Entry | None:
@@ -246,6 +249,7 @@ class Shown:
         at, href = before
         e.text = f"the {e.size}-element {e.noun or 'value'} from line {at}"
         e.ref, e.table, e.image, e.multiline, e.wrap = href, None, None, False, False
+        e.tags = [t for t in e.tags if t.kind in ("shape", "len")]
         return e
 
     def brief(self, name: str, v: Mapping[str, Any] | None, summary: str, number: int) -> Brief:

@@ -274,7 +274,7 @@ def _math_as_text(tex: str) -> str:
     t = re.sub(r"\\(?:mathrm|mathbf|mathit|mathsf|mathtt|mathcal|text|textrm|textbf|operatorname|boldsymbol)\s*\{([^{}]*)\}", r"\1", tex)
     t = re.sub(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", lambda m: f"{_group(m.group(1))}/{_group(m.group(2))}", t)
     t = re.sub(r"\\(?:hat|bar|tilde|vec|dot)\s*\{?([A-Za-z])\}?", r"\1", t)
-    t = re.sub(r"\\([A-Za-z]+)\s?", lambda m: _MATH_WORDS.get(m.group(1), m.group(1)), t)
+    t = re.sub(r"\\([A-Za-z]+)", lambda m: _MATH_WORDS.get(m.group(1), m.group(1)), t)
     t = re.sub(r"\\[,;:! ]", " ", t).replace("\\{", "{").replace("\\}", "}").replace("\\%", "%")
     t = re.sub(r"\^\{([^{}]*)\}|\^(.)", lambda m: _script(m.group(1) if m.group(1) is not None else m.group(2), _SUP, "^"), t)
     t = re.sub(r"_\{([^{}]*)\}|_(.)", lambda m: _script(m.group(1) if m.group(1) is not None else m.group(2), _SUB, "_"), t)

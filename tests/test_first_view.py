@@ -1,0 +1,266 @@
+"""The reader's first view of tutorial pages, big values shown once, library noise left out of
+the first view, and figure captions and labels as written (docs/authoring.md, "The first view")."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from helpers import page_text
+
+from tracekit.render.reader import noise
+from tracekit.render.values import plain_mathtext
+from tracekit.site import build
+
+#: a matplotlib-gallery-style script: a 400-element array plotted twice, mathtext in the figure
+PLOTS = r'''"""
+Plotting a Sine Twice
+=====================
+
+A matplotlib-gallery-style script of our own.
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def wave(t, p0):
+    return p0 * np.sin(t)
+
+
+###############################################################################
+# Sampling
+# --------
+
+t = np.linspace(0.0, 1.0, 400)
+y = wave(t, 2.0)
+print(y.shape)
+
+###############################################################################
+# A first figure
+# --------------
+
+fig, ax = plt.subplots()
+ax.plot(t, y)
+ax.set_title(r"$\sin(t)$ scaled by $p_0$")
+ax.set_xlabel("$t$")
+
+###############################################################################
+# The same array again
+# --------------------
+
+fig2, ax2 = plt.subplots()
+ax2.plot(t, y, "o")
+same = y
+y.sum().round(3)
+
+###############################################################################
+# Changed now
+# -----------
+
+y = y * 2
+y.max()
+'''
+
+#: an nn.Module whose layers are built in __init__, switched between modes
+NET = r'''"""
+A Module Built in ``__init__``
+==============================
+"""
+
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+
+###############################################################################
+# The module
+# ----------
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(2, 3)
+        self.fc2 = nn.Linear(3, 1)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+model = Net()
+print(sum(p.numel() for p in model.parameters()))
+
+###############################################################################
+# Switching modes
+# ---------------
+
+model.eval()
+
+###############################################################################
+# Training mode
+# -------------
+
+w = torch.zeros(2)
+model.train()
+'''
+
+#: a `#:` page plotting a 400-element array twice
+AUTHORED = r'''"""Plotting one array twice, authored."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+#: Four hundred points.
+x = np.linspace(0.0, 1.0, 400)
+#: The first plot shows the array.
+plt.plot(x, x**2)
+#: The second plot of the same array refers to it.
+plt.plot(x, x**3)
+#: A changed array is shown.
+x = x + 1.0
+'''
+
+#: a plain-comment lesson
+LESSON = r'''"""A Lesson in Comments
+
+Plain comments explain the code below them.
+"""
+
+# Make a list of squares.
+squares = [n * n for n in range(5)]
+print(squares)
+
+# Add one to each.
+squares = [s + 1 for s in squares]
+squares
+'''
+
+SCRIPTS = {"plots": PLOTS, "net": NET, "authored": AUTHORED, "lesson": LESSON}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("first-view")
+    examples = tmp / "ex"
+    examples.mkdir()
+    for name, code in SCRIPTS.items():
+        (examples / f"{name}.py").write_text(code, encoding="utf-8")
+    result = build([examples], output=tmp / "out", jobs=1)
+    assert result.exit_status == 0
+    return tmp / "out"
+
+
+def html(site: Path, name: str) -> str:
+    return (site / f"{name}.html").read_text(encoding="utf-8")
+
+
+def first_view(page: str) -> str:
+    """The page's text as it opens: every statement's closed state left out."""
+    page = re.sub(r'<div class="ls-body">.*?</details>', "</details>", page, flags=re.S)
+    text = page_text(page)
+    return text[text.find("All state") :]
+
+
+def test_a_gallery_cell_shows_its_code_output_figure_value_and_changes(site: Path) -> None:
+    text = first_view(html(site, "plots"))
+    assert (
+        "Sampling 16t = np.linspace(0.0, 1.0, 400) 17y = wave(t, 2.0) 18print(y.shape) Output(400,) "
+        "Changed t: [0. 0.00250627 0.00501253 0.0075188 0.01002506 0.01253133 0.01503759 0.… (400,)"
+        "y: [0. 0.00501253 0.01002502 0.01503745 0.02004979 0.025062 0.03007405 0.0… (400,) A first figure"
+    ) in text
+    # the value of a cell's last bare expression, as a notebook shows it
+    assert "36y.sum().round(3) Figure 2 Value367.68 Changed" in text
+    assert "43y.max() Value3.365883939231586 Changed y: [0. 0.01002505" in text
+
+
+def test_the_state_of_every_line_is_in_closed_details(site: Path) -> None:
+    page = html(site, "plots")
+    assert page.count('<details class="ls">') == 19
+    assert '<details class="ls" open>' not in page
+    # the full state is there, closed: the argument p0 of wave and the first plot's arguments
+    assert '<summary><span class="fl" id="f-17"><span class="fn">17</span>' in page
+    assert "⬇ p0 = 2.0" in page_text(page)
+    # the listing links each line to its own code line
+    assert 'id="L17" data-href="#f-17"' in page
+
+
+def test_library_noise_is_left_out_of_the_first_view_only(site: Path) -> None:
+    plots, net = html(site, "plots"), html(site, "net")
+    for page in (plots, net):
+        text = first_view(page)
+        for noise_text in ("Line2D", "Text(", "Generator object", "<Figure size", "<Axes"):
+            assert noise_text not in text
+    assert "Line2D" in page_text(plots) and "Text(0.5, 1.0," in page_text(plots)
+    text = first_view(net)
+    # model.eval() and model.train() return the module itself: no Value row for them
+    assert "Switching modes 28model.eval() Training mode 34w = torch.zeros(2) 35model.train() Changed w: tensor([0., 0.]) (2,) net.py" in text
+    assert "Value" not in text
+    full = page_text(net)
+    assert "⬆ result: model.eval() = Net(" in full and "⬆ result: model.train() = Net(" in full
+    assert "⬇ param: self = Net (being constructed)" in full and "repr raised" not in full
+
+
+def test_a_big_value_is_shown_once_then_referenced(site: Path) -> None:
+    plots = html(site, "plots")
+    assert "Changed same: the 400-element array from line 17" in first_view(plots)
+    assert '<a href="#f-17">the 400-element array from line 17</a>' in plots
+    text = page_text(html(site, "authored"))
+    # on a page of open cards: x is shown on line 7, each plot of it refers there
+    assert text.count("⬇ *args: x = the 400-element array from line 7 shape (400,)") == 2
+    assert '<a class="st-ref" href="#line-7">the 400-element array from line 7</a>' in html(site, "authored")
+    # a changed value is shown again
+    assert "⬆ result: x = [1. 1.00250627 1.00501253" in text
+
+
+def test_authored_pages_keep_their_open_cards(site: Path) -> None:
+    page = html(site, "authored")
+    assert 'class="ls"' not in page and "All state" not in page and "cell-code" not in page
+    assert "Execution state" in page and "j k next / previous line" in page_text(page)
+
+
+def test_a_comment_lesson_reads_as_cells(site: Path) -> None:
+    text = first_view(html(site, "lesson"))
+    # what a cell printed as it is is not repeated under Changed
+    assert "Make a list of squares. 2squares = [n * n for n in range(5)] 3print(squares) Output[0, 1, 4, 9, 16] Add one to each." in text
+    assert "7squares Value[1, 2, 5, 10, 17] Changed squares: [1, 2, 5, 10, 17] len 5" in text
+
+
+def test_figure_captions_read_mathtext_as_text(site: Path) -> None:
+    page = html(site, "plots")
+    assert "<figcaption>Figure 1: sin(t) scaled by p₀; x: t</figcaption>" in page
+    assert 'alt="sin(t) scaled by p₀; x: t"' in page
+    assert "$" not in re.sub(r".*?<figcaption>|</figcaption>.*?(?=<figcaption>|$)", "", page, flags=re.S)
+
+
+@pytest.mark.parametrize(
+    ("tex", "text"),
+    [
+        (r"$\sin(x)$", "sin(x)"),
+        (r"x: $x$; y: $\sin(x)$", "x: x; y: sin(x)"),
+        (r"$p_0 \cdot e^{-t}$", "p₀ · e^(-t)"),
+        (r"$\frac{1}{2}\alpha$", "1/2α"),
+        (r"$\mathrm{loss}_{train}$", "loss_(train)"),
+        (r"costs \$5 or $5", "costs $5 or $5"),
+        ("no math", "no math"),
+    ],
+)
+def test_plain_mathtext(tex: str, text: str) -> None:
+    assert plain_mathtext(tex) == text
+
+
+def test_the_noise_rule() -> None:
+    assert noise({"type": "matplotlib.text.Text", "repr": "Text(0.5, 0, 'step')"})
+    assert noise({"type": "list", "repr": "[<matplotlib.lines.Line2D object at 0x…>]"})
+    assert noise({"type": "NoneType", "repr": "None"})
+    model = {"type": "Net", "repr": "Net()"}
+    assert noise(model, "model.train()", {"model": model})
+    assert not noise(model, "model.train()", {"model": {"type": "Net", "repr": "Net(other)"}})
+    assert not noise({"type": "list", "repr": "[1, 2]"})
