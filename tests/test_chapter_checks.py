@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 
 from tracekit.chapter import Ref, parse_chapter
-from tracekit.site import MANIFEST_NAME, Reporter, build, check
+from tracekit.config import load_config
+from tracekit.site import MANIFEST_NAME, Reporter, build, check, merge
 from tracekit.site.book_site import MAX_IMAGE_BYTES
 from tracekit.site.paths import _display
 
@@ -230,3 +231,24 @@ def test_a_site_built_into_the_examples_folder_never_lists_or_deletes_the_author
     (ex / "ch.md").write_text("# Pictures\n\nNone.\n", encoding="utf-8")
     _build(ex, ex)
     assert (ex / "img/plot.png").read_bytes() == PNG
+
+
+def test_the_title_shows_once_on_the_built_page(tmp_path: Path) -> None:
+    ex, out = _site(tmp_path, {"ch.md": "---\ntitle: Why gradients?\ndescription: A short one.\n---\n\n# Why gradients?\n\nProse.\n"})
+    assert _build(ex, out).exit_status == 0
+    html = (out / "ch.html").read_text(encoding="utf-8")
+    assert html.count("Why gradients?</h") == 1 and re.findall(r"<h1[^>]*>([^<]*)</h1>", html) == ["Why gradients?"]
+
+
+def test_merge_copies_the_pictures_the_shards_never_wrote(tmp_path: Path) -> None:
+    ex, _ = _site(tmp_path, {"count.py": COUNT, "1-a.py": COUNT, "ch.md": "# Pictures\n\n![A plot](img/plot.png)\n", "img/plot.png": PNG})
+    (tmp_path / "pyproject.toml").write_text('[tool.tracekit]\nexamples = "ex"\noutput = "out"\n')
+    cfg = load_config(pyproject=tmp_path / "pyproject.toml")
+    shards = [tmp_path / f"shard-{i}" for i in (1, 2)]
+    for i, folder in enumerate(shards, 1):
+        build(config=cfg, output=folder, shard=f"{i}/2", reporter=Reporter(verbosity=-1))
+        assert not (folder / "img/plot.png").exists()
+    site = tmp_path / "site"
+    assert merge(shards, output=site, config=cfg, reporter=Reporter(verbosity=-1)).exit_status == 0
+    assert (site / "img/plot.png").read_bytes() == PNG
+    assert "img/plot.png" in json.loads((site / MANIFEST_NAME).read_text())["site"]["files"]
