@@ -511,7 +511,7 @@ def test_the_contents_render_a_gallery_introduction_as_restructuredtext(tmp_path
     build([ex], output=out, reporter=Reporter(verbosity=-1))
     index = (out / "index.html").read_text(encoding="utf-8")
     assert ":func:" not in index and "``" not in index
-    assert "<code>torch.softmax</code>" in index and "<code>sum</code>" in index
+    assert "<code>torch.softmax()</code>" in index and "<code>sum</code>" in index
     assert "<code>code</code>" in index and "<em>emphasis</em>" in index
 
 
