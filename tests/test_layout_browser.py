@@ -46,6 +46,8 @@ def test_values_fit_the_card_at_1280_and_the_page_uses_1920(browser, page: Path)
         tab = Tab(browser, page.as_uri(), width=width)
         try:
             p = tab.page
+            # a comments page opens as cells: the values measured are each statement's full state
+            p.evaluate("document.querySelectorAll('details.ls').forEach(d => { d.open = true; })")
             boxes = p.evaluate(
                 "() => [...document.querySelectorAll('.card .st-pre, .card .mat-wrap')].map(e => [e.textContent.slice(0, 30), e.scrollWidth, e.clientWidth])"
             )
