@@ -44,8 +44,11 @@ test-fast: install
 	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not browser and not torch and not slow" tests
 
 bench: install
+	$(BIN)/pip install -q -c constraints.txt -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/build_bench.py
+	$(BIN)/python benchmarks/build_bench.py --gallery
+	$(BIN)/python benchmarks/page_height.py
 	$(BIN)/python benchmarks/soak.py
 	$(BIN)/python benchmarks/faults.py
 	$(BIN)/python benchmarks/faults.py --into-examples --builds 25

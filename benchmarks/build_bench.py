@@ -9,7 +9,15 @@ The no-op is timed as a developer meets it: more than two seconds after the buil
 files (a build trusts no file mtime younger than that), so it takes the command line's
 standard-library fast path.
 
+--gallery: cold builds side by side, REPS times each (default 3), medians and ratios, targets
+       reported, not asserted: `tracekit build --force -j 1` and `-j 2` (warm parents, and
+       `-j 2 --no-warm`), each with a fresh TRACEKIT_CACHE_DIR, against sphinx-gallery building the
+       same .py files in a fresh Sphinx project (filename_pattern runs every file; an example's
+       error only warns, as tracekit reports the intended one) and against plain python running
+       each example one after another. Targets: tracekit -j 2 <= 0.8 x sphinx-gallery, -j 1 <= 1.2 x.
+
 Usage: python benchmarks/build_bench.py [--repeat N] [--examples DIR] [--keep-env] [--noop-only]
+       python benchmarks/build_bench.py --gallery [--reps N] [--examples DIR]
 --noop-only builds the site once (untimed) and measures the no-op ratio alone.
 By default the timed commands run with Python's bytecode cache enabled (PYTHONDONTWRITEBYTECODE
 removed from their environment), as on a developer machine; --keep-env leaves it as it is.
@@ -18,6 +26,7 @@ removed from their environment), as on a developer machine; --keep-env leaves it
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import shutil
 import statistics
@@ -45,14 +54,85 @@ def _tracekit() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "tracekit"]
 
 
+SPHINX_CONF = """\
+extensions = ["sphinx_gallery.gen_gallery"]
+project = "bench"
+sphinx_gallery_conf = {{
+    "examples_dirs": [{examples!r}],
+    "gallery_dirs": ["auto_examples"],
+    "filename_pattern": r".*",  # run every file, not only plot_*
+    "only_warn_on_example_error": True,  # an example's intended error is reported, not fatal
+    "download_all_examples": False,
+}}
+"""
+
+
+def gallery(examples: Path, reps: int, env: dict) -> int:
+    """Cold builds of EXAMPLES: tracekit -j 1 / -j 2 (warm and not), sphinx-gallery, plain python."""
+    try:
+        import sphinx_gallery  # noqa: F401
+    except ImportError:
+        raise SystemExit("sphinx-gallery is not installed: pip install -e '.[bench]' (make bench does)") from None
+    scripts = sorted(p for p in examples.glob("*.py") if not p.name.startswith("_"))
+    tk = _tracekit()
+    times: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        # sphinx-gallery reads a copy with the README.txt it requires; the scripts are the same files
+        copy = base / "gallery_src"
+        shutil.copytree(examples, copy, ignore=shutil.ignore_patterns("__pycache__", "*.md", "*.ipynb"))
+        (copy / "README.txt").write_text("Examples\n========\n", encoding="utf-8")
+        for script in copy.glob("*.py"):
+            # sphinx-gallery refuses a file without a docstring (a percent-cell script): give it one
+            text = script.read_text(encoding="utf-8")
+            if ast.get_docstring(ast.parse(text)) is None:
+                script.write_text(f'"""{script.stem}\n{"=" * len(script.stem)}\n"""\n' + text, encoding="utf-8")
+        project = base / "sphinx"
+        project.mkdir()
+        (project / "conf.py").write_text(SPHINX_CONF.format(examples=str(copy)), encoding="utf-8")
+        (project / "index.rst").write_text("Bench\n=====\n\n.. toctree::\n\n   auto_examples/index\n", encoding="utf-8")
+        runs = {
+            "tracekit -j 1": lambda out: tk + ["build", str(examples), "-j", "1", "-o", str(out), "--force", "-q"],
+            "tracekit -j 2": lambda out: tk + ["build", str(examples), "-j", "2", "-o", str(out), "--force", "-q"],
+            "tracekit -j 2 --no-warm": lambda out: tk + ["build", str(examples), "-j", "2", "-o", str(out), "--force", "-q", "--no-warm"],
+            "sphinx-gallery": lambda out: [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-E", str(project), str(out)],
+        }
+        for s in scripts:  # warm the OS file cache and the bytecode
+            _time([sys.executable, str(s)], env, examples, check=False)
+        for rep in range(reps):
+            for name, cmd in runs.items():
+                out = base / f"out-{rep}-{len(times.get(name, []))}-{name.replace(' ', '_')}"
+                run_env = dict(env, TRACEKIT_CACHE_DIR=str(base / f"cache-{rep}-{name.replace(' ', '_')}"))
+                shutil.rmtree(project / "auto_examples", ignore_errors=True)
+                shutil.rmtree(copy / "__pycache__", ignore_errors=True)
+                # a failed sphinx-gallery build would time nothing: it must succeed
+                times.setdefault(name, []).append(_time(cmd(out), run_env, ROOT, check=name == "sphinx-gallery"))
+            times.setdefault("plain python, one after another", []).append(sum(_time([sys.executable, s.name], env, s.parent, check=False) for s in scripts))
+    med = {name: statistics.median(ts) for name, ts in times.items()}
+    sg = med["sphinx-gallery"]
+    print(f"cold builds of {len(scripts)} scripts in {examples}, {reps} repetitions (medians; ratio to sphinx-gallery)")
+    targets = {"tracekit -j 2": 0.8, "tracekit -j 1": 1.2}
+    for name, seconds in med.items():
+        target = targets.get(name)
+        verdict = "" if target is None else f"  target <= {target}: {'ok' if seconds / sg <= target else 'MISSED'}"
+        print(f"  {name:34} {seconds:8.2f} s  {seconds / sg:5.2f} x   (runs: {', '.join(f'{t:.2f}' for t in times[name])}){verdict}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--gallery", action="store_true", help="cold builds against sphinx-gallery and plain python")
+    parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--examples", default=str(ROOT / "examples"))
     parser.add_argument("--keep-env", action="store_true")
     parser.add_argument("--noop-only", action="store_true", help="measure only the no-op ratio")
     opts = parser.parse_args()
     examples = Path(opts.examples).resolve()
+    if opts.gallery:
+        env = dict(os.environ)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        return gallery(examples, opts.reps, env)
     scripts = sorted(p for p in examples.rglob("*.py") if not any(part.startswith("_") for part in p.relative_to(examples).parts))
     env = dict(os.environ)
     if not opts.keep_env:
