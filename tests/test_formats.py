@@ -209,6 +209,97 @@ def test_bare_cells_keep_sphinx_gallery_rules(tmp_path: Path) -> None:
     assert (example.prose_source, example.markup, [t.text for t in example.texts]) == ("gallery", "rst", ["Some *text*."])
 
 
+CELLS = """\
+# %% [markdown]
+# # Cells of our own
+#
+# Opening words, read as the intro.
+
+# %% [markdown]
+# Add two numbers:
+# %%
+a = 2
+a + 3
+
+# %%
+# a code cell with no Markdown before it
+b = a * 10
+b
+
+# %% [markdown] {"slideshow": {"slide_type": "slide"}}
+# A closing remark with no code after it.
+
+# %% Tidy up .hidden attributes={"classes": [], "n": "10"}
+c = b + 1
+"""
+
+STRINGS = """\
+# %% [markdown]
+# # Strings as cells
+#
+# The first cell is comments.
+
+# %% [markdown]
+rQQQ
+Then a cell written as a *string*.
+QQQ
+
+# %%
+y = 3
+y * 2
+""".replace("QQQ", "'" * 3)
+
+
+def first_view(page: str) -> str:
+    """The cards' text as the page opens (each statement's closed state left out)."""
+    page = re.sub(r'<div class="ls-body">.*?</details>', "</details>", cards(page), flags=re.S)
+    return " ".join(page_text(page).split())
+
+
+@pytest.fixture(scope="module")
+def cells(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    root = tmp_path_factory.mktemp("cells")
+    notebook = new_notebook(cells=[new_markdown_cell("Add two numbers:"), new_code_cell("a = 2\na + 3")])
+    (root / "adding.ipynb").write_text(nbformat.writes(notebook), encoding="utf-8")
+    (root / "cells.py").write_text(CELLS, encoding="utf-8")
+    (root / "strings.py").write_text(STRINGS, encoding="utf-8")
+    build([root], output=root / "out", jobs=1, reporter=Reporter(out=io.StringIO(), err=io.StringIO(), tty=False))
+    return {name: (root / "out" / f"{name}.html").read_text() for name in ("adding", "cells", "strings")}
+
+
+def test_a_markdown_cell_introduces_the_code_cell_after_it(cells: dict[str, str]) -> None:
+    page = cells["cells"]
+    # each cell's code shows as one block, with its value and changes; none is folded away
+    assert "Add two numbers: 4a = 2 5a + 3 Value5 Changed a: 2 8# a code cell with no Markdown before it 9b = a * 10 10b Value20 Changed b: 20" in first_view(
+        page
+    )
+    assert "without explanation" not in page and 'class="fold"' not in page
+    # a Markdown cell with no code after it is text alone: no empty code block under it
+    assert "cell-code" not in section_html(page, "A closing remark")
+    # the same in a notebook
+    assert "Add two numbers: 5a = 2 6a + 3 Value5 Changed a: 2" in first_view(cells["adding"])
+    assert "without explanation" not in cells["adding"]
+
+
+def test_jupytext_cell_metadata_is_never_shown(cells: dict[str, str]) -> None:
+    page = cells["cells"]
+    assert "Tidy up 16c = b + 1 Changed c: 21" in first_view(page)
+    assert '<h2 id="tidy-up">Tidy up</h2>' in section_html(page, "Tidy up")
+    for metadata in ("slide_type", "classes", ".hidden", "&#34;n&#34;", '"n"'):
+        assert metadata not in cards(page)
+
+
+def test_a_markdown_cell_written_as_a_string_is_text(cells: dict[str, str]) -> None:
+    page = cells["strings"]
+    # the string is the second cell's text, not the page's docstring: the title is the first cell's
+    assert "<title>Strings as cells · strings.py" in page
+    assert "Then a cell written as a <em>string</em>." in section_html(page, "Then a cell")
+    assert "All state j k next / previous cell Then a cell written as a string. 7y = 3 8y * 2 Value6 Changed y: 3 <aside" in first_view(page)
+
+
 @pytest.mark.parametrize(
     ("line", "kind", "title"),
     [
@@ -219,6 +310,10 @@ def test_bare_cells_keep_sphinx_gallery_rules(tmp_path: Path) -> None:
         ("# %% [md]", "markdown", ""),
         ('# %% Notes [markdown] tags=["hide"]', "markdown", "Notes"),
         ("# %% [raw]", "raw", ""),
+        ('# %% attributes={"classes": [], "n": "10"}', "code", ""),
+        ('# %% [markdown] {"key": "value"}', "markdown", ""),
+        ('# %% A title {"key": "value"}', "code", "A title"),
+        ('# %% Two words .class key="value"', "code", "Two words"),
         ("#" * 30, "code", ""),
     ],
 )

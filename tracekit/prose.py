@@ -10,8 +10,9 @@ forced with `# tracekit: prose=authored|gallery|percent|comments`):
   written in reStructuredText;
 - comments: runs of plain `#` comment lines on lines of their own, written in Markdown.
 
-Each text block explains the code after it: in cells, up to the next cell; from comments, up to
-the next blank line, text block or dedent. `# %% Title` makes Title the cell's heading.
+Each text block explains the code after it: in cells, up to the next cell (a percent Markdown
+cell with no code, the untitled code cell after it); from comments, up to the next blank line,
+text block or dedent. `# %% Title` makes Title the cell's heading.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ SOURCES = ("authored", "gallery", "percent", "comments")
 MARKUPS = ("markdown", "rst")
 
 #: the one cell marker: `# %%` or `#%%` (then a space, `[` or the line's end: `# %%time` is an
-#: IPython magic), an optional title, Jupytext's `[markdown]`/`[md]`/`[raw]` cell type and
-#: `key="value"` metadata; or sphinx-gallery's line of 20 or more `#`
+#: IPython magic), then as Jupytext writes it an optional title, the `[markdown]`/`[md]`/`[raw]`
+#: cell type and metadata (`{json}` or `key=value` pairs); or sphinx-gallery's line of 20 or more `#`
 _CELL = re.compile(r"^#\s?%%(?=\s|\[|$)(?P<rest>.*)$|^#{20,}.*$")
 _CELL_KIND = re.compile(r"\[(markdown|md|raw)\]")
-_CELL_META = re.compile(r"""\s[\w.-]+=(?:"[^"]*"|'[^']*'|\S+)""")
+#: a string literal opening a Markdown cell written as Jupytext's `"""` / `r'''` cell
+_STRING_CELL = re.compile(r"""^[rRuU]?(?:\"\"\"|''')""")
 #: IPython's line and cell magics and shell escapes, as Jupytext comments them out in a script
 MAGIC = re.compile(r"^\s*(?:[\w.]+\s*=\s*)?(?:%%?[A-Za-z]|!)")
 #: a comment line that is only a rule: `# -----`, `# =====`, `#####`, `# ─────`
@@ -75,8 +77,24 @@ def cell_marker(text: str) -> CellMarker | None:
     if rest is None:  # a line of `#`
         return CellMarker("code", "")
     kind = _CELL_KIND.search(rest)
-    title = _CELL_META.sub(" ", " " + (rest[: kind.start()] + " " + rest[kind.end() :] if kind else rest)).strip()
+    title = _cell_title(rest[: kind.start()] + " " + rest[kind.end() :] if kind else rest)
     return CellMarker({"md": "markdown"}.get(kind.group(1), kind.group(1)) if kind else "code", title)
+
+
+def _cell_title(text: str) -> str:
+    """The title in a cell marker's TEXT (after `%%`, without its cell type), read as Jupytext does:
+    everything before the metadata, which is a `{json}` object or `key=value` pairs (`.class`
+    words before them are metadata too). Metadata is never shown."""
+    text = text.strip()
+    brace, equal = text.find("{"), text.find("=")
+    if brace >= 0 and (equal < 0 or brace < equal):
+        return text[:brace].strip()
+    words = (text[:equal] if equal >= 0 else text).split()
+    if equal >= 0 and words:
+        words.pop()  # the first key
+    while words and words[-1].startswith("."):
+        words.pop()
+    return " ".join(words)
 
 
 def magic_note(text: str) -> str:
@@ -238,7 +256,10 @@ def text_blocks(
     statements = sorted(statements, key=lambda s: s.first)  # already so (a stable no-op), but bisection needs it
     firsts = [s.first for s in statements]
     if source in ("gallery", "percent"):
-        blocks = _gallery_blocks(comments, skip, markup) if source == "gallery" else _percent_blocks(comments, lines, skip, markup)
+        if source == "gallery":
+            blocks = _gallery_blocks(comments, skip, markup)
+        else:
+            blocks = _percent_blocks(comments, lines, skip, markup, {s.first: s for s in statements})
         cells = sorted({b.line for b in blocks} | {first for first, _ in raw_cells(comments, lines, skip)} | {len(lines) + 1})
         for block in blocks:
             stop = cells[bisect_right(cells, block.line)]
@@ -246,10 +267,10 @@ def text_blocks(
             _attach(block, [s for s in cell if s.indent == 0])
             # comments in the cell's code (commented-out examples too) are part of it, as in sphinx-gallery
             code = [k for k in range(block.end_line + 1, stop) if lines[k - 1].strip() and k not in skip]
-            if code and block.text:
+            if code:
                 block.code_first = min(block.code_first or code[0], code[0])
                 block.code_last = max(block.code_last, code[-1])
-        return blocks
+        return _introduced(blocks, cells, lines) if source == "percent" else blocks
     blocks = _comment_blocks(comments, skip)
     starts = sorted(b.line for b in blocks) + [len(lines) + 1]
     indents: dict[int, int] = {}
@@ -308,9 +329,10 @@ def _gallery_blocks(comments: Sequence[CommentLine], skip: set[int], markup: str
     return blocks
 
 
-def _percent_blocks(comments: Sequence[CommentLine], lines: Sequence[str], skip: set[int], markup: str) -> list[TextBlock]:
-    """Jupytext's percent cells: a Markdown cell's text is its comment lines up to the next cell;
-    a code cell is a text block of its title alone (or none); raw cells are left out."""
+def _percent_blocks(comments: Sequence[CommentLine], lines: Sequence[str], skip: set[int], markup: str, starts: dict[int, Statement]) -> list[TextBlock]:
+    """Jupytext's percent cells: a Markdown cell's text is its comment lines up to the next cell,
+    or the string literal it holds (`\"\"\"…\"\"\"`); a code cell is a text block of its title
+    alone (or none); raw cells are left out. STARTS: the statements by their first line."""
     blocks: list[TextBlock] = []
     for c in comments:
         marker = cell_marker(c.text) if c.indent == 0 and c.line not in skip else None
@@ -319,9 +341,55 @@ def _percent_blocks(comments: Sequence[CommentLine], lines: Sequence[str], skip:
         end = c.line
         if marker.kind == "markdown":
             end = _cell_text_end(c.line, lines)
+            string = string_cell(c.line, lines, starts) if end == c.line else None
+            if string is not None:
+                blocks.append(TextBlock(c.line, string[0], _titled(marker.title, string[1], markup)))
+                continue
         body = "\n".join(_strip(lines[k - 1].rstrip()) for k in range(c.line + 1, end + 1)).strip("\n")
         blocks.append(TextBlock(c.line, end, _titled(marker.title, body, markup)))
     return blocks
+
+
+def string_cell(line: int, lines: Sequence[str], starts: dict[int, Statement]) -> tuple[int, str] | None:
+    """(last line, text) of the string literal a Markdown cell marker on LINE holds, as Jupytext
+    writes a Markdown cell with `\"\"\"` or `r'''`; None when the cell's first line is not one."""
+    k = line + 1
+    while k <= len(lines) and not lines[k - 1].strip():
+        k += 1
+    statement = starts.get(k)
+    if statement is None or statement.indent or not _STRING_CELL.match(lines[k - 1]):
+        return None
+    try:
+        value = ast.literal_eval("\n".join(lines[k - 1 : statement.end]))
+    except (SyntaxError, ValueError):
+        return None
+    if not isinstance(value, str):
+        return None
+    import textwrap
+
+    return statement.end, textwrap.dedent(value).strip("\n")
+
+
+def _introduced(blocks: list[TextBlock], cells: Sequence[int], lines: Sequence[str]) -> list[TextBlock]:
+    """A Markdown cell with no code of its own introduces the untitled code cell right after it:
+    one block, the Markdown's text over that cell's code, as a gallery text block explains its code."""
+    out: list[TextBlock] = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        marker = cell_marker(lines[block.line - 1])
+        if (
+            prev is not None
+            and marker is not None
+            and (marker.kind, marker.title) == ("code", "")
+            and block.code_first
+            and not prev.code_first
+            and (cell_marker(lines[prev.line - 1]) or CellMarker("", "")).kind == "markdown"
+            and cells[bisect_right(cells, prev.line)] == block.line
+        ):
+            prev.code_first, prev.code_last = block.code_first, block.code_last
+            continue
+        out.append(block)
+    return out
 
 
 def _cell_text_end(line: int, lines: Sequence[str]) -> int:

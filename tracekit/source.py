@@ -24,6 +24,7 @@ from .prose import (
     CommentLine,
     Statement,
     TextBlock,
+    cell_marker,
     detect_source,
     jupytext_header,
     looks_like_rst,
@@ -213,6 +214,7 @@ class _Unit:
     end: int  # last line of the whole statement, body included
     clause: bool = False
     docstring: bool = False
+    text: bool = False  # a Markdown cell's string literal: prose, never an item
 
 
 @dataclass
@@ -465,6 +467,7 @@ class _Reader:
         self.block_prose: list[_BlockProse] = []
         self.warnings: list[tuple[int, str]] = []
         self.header = jupytext_header(self.lines)
+        self.docstring = True  # the module has a docstring (set by _docstring)
 
     def error(self, line: int, message: str) -> AuthoringError:
         """An AuthoringError for LINE of this file."""
@@ -523,7 +526,8 @@ class _Reader:
     def _docstring(self) -> tuple[str, str]:
         """Title and intro from the module docstring; mark its lines as not shown."""
         docstring = ast.get_docstring(self.tree, clean=True)
-        if docstring is None:
+        if docstring is None or self._string_cell_first():
+            self.docstring = False
             return _humanise(self.stem), ""
         node = self.tree.body[0]
         end = node.end_lineno or node.lineno
@@ -533,6 +537,16 @@ class _Reader:
             if unit.first == node.lineno:
                 unit.docstring = True
         return title_and_intro(docstring, self.stem, self.markup)
+
+    def _string_cell_first(self) -> bool:
+        """True if the module's first statement is a percent script's Markdown cell written as a string."""
+        if self.source != "percent":
+            return False
+        k = self.tree.body[0].lineno - 1
+        while k > 0 and not self.lines[k - 1].strip():
+            k -= 1
+        marker = cell_marker(self.lines[k - 1]) if k > 0 else None
+        return marker is not None and marker.kind == "markdown"
 
     # ─ where the prose comes from ─
 
@@ -580,6 +594,8 @@ class _Reader:
         self.texts = text_blocks(self.source, comments, statements, self.lines, skip, self.markup)
         for block in self.texts:
             self.text_lines.update(range(block.line, block.end_line + 1))
+        for unit in self.skeleton.units:
+            unit.text = unit.first in self.text_lines  # a Markdown cell's string is its text
         if self.source != "percent":
             return
         for first, last in raw_cells(comments, self.lines, skip):
@@ -595,13 +611,13 @@ class _Reader:
         """A percent script's title: the Jupytext header's `title`, else (without a docstring) the
         `# Heading` opening its first Markdown cell, when that cell comes before any code."""
         if self.header is not None and self.header.title:
-            if title != self.header.title and ast.get_docstring(self.tree) is not None:
+            if title != self.header.title and self.docstring:
                 intro = f"{title}\n\n{intro}".strip("\n")  # the docstring's first line is text then
             return self.header.title, intro
-        if ast.get_docstring(self.tree) is not None or not self.texts:
+        if self.docstring or not self.texts:
             return title, intro
         first = self.texts[0]
-        code = [u.first for u in self.skeleton.units if not u.docstring]
+        code = [u.first for u in self.skeleton.units if not (u.docstring or u.text)]
         heading = re.match(r"#\s+(.+?)\s*#*\s*(?:\n|$)", first.text)
         if heading is None or (code and code[0] < first.line):
             return title, intro
@@ -737,6 +753,8 @@ class _Reader:
                 raise self.error(pending.block[0][0], "'#::' block must be indented like the statement below it")
             self.block_prose.append(_BlockProse(pending.block, indent, unit.first))
             pending.block = []
+        if unit.text:
+            return 0
         if unit.docstring:
             if pending.prose:
                 message = "'#:' prose above the module docstring; write it in the docstring"

@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..prose import as_typed, magic_note
+from ..prose import as_typed, cell_marker, magic_note
 from ..protocol import NOT_RUN_REASONS
 from ..source import Example, Item, ListingLine
 from ..trace import ErrorInfo, Line, Record, Trace
@@ -176,6 +176,7 @@ class PageBuilder:
         self.err_number = self.line_map.get(self.err_line) if self.err_line is not None else None
         # a percent script's magics and shell commands are shown as written, and were not run
         percent = example.prose_source == "percent"
+        self.cells = example.prose_source in ("gallery", "percent")  # a code cell's marker is not shown in a block
         self.magic = {ll.number: magic_note(ll.text) for ll in self.listing if percent and magic_note(ll.text)}
         self.has_from_run = False
         self.unexplained = 0
@@ -196,7 +197,7 @@ class PageBuilder:
                 continue
             for ll in self.listing_by_line(t.line, t.end_line):
                 self.text_lines.add(ll.number)
-            if t.text.strip():
+            if t.text.strip() or t.code_first:  # a cell of code alone shows its code too
                 for ll in self.listing_by_line(t.line, max(t.end_line, t.code_last)):
                     self.section_of.setdefault(ll.number, f"line-{t.number}")  # a nested block is part of the outer one
 
@@ -420,7 +421,11 @@ class PageBuilder:
         # every line of its code, in order: statements with their state, and the comments between
         # them (sphinx-gallery shows those as code too), but not the block's own text or blank lines
         own = range(block.line, block.end_line + 1)
-        numbers = [ll.number for ll in self.listing_by_number(block.number, block.end_number) if ll.line not in own and ll.text.strip()]
+        numbers = [
+            ll.number
+            for ll in self.listing_by_number(block.number, block.end_number)
+            if ll.line not in own and ll.text.strip() and not (self.cells and cell_marker(ll.text))
+        ]
         return Section(block.number, block.end_number, f"line-{block.number}", html, self.fold_groups(numbers))
 
     def blocks(self) -> list[Card | Fold | Section]:
