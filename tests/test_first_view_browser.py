@@ -92,3 +92,34 @@ def test_without_javascript_the_state_is_in_closed_details(browser, url: str) ->
         assert page.locator("details.ls[open]").count() == 1
     finally:
         t.close()
+
+
+#: a cell whose code runs past line 100 and line 1000 (comment lines in the cell's code cost no run)
+LONG = (
+    '"""\nA Long Cell\n===========\n"""\n\n# %%\n# Three numbers far apart.\n\na = 1\n'
+    + "".join(f"# filler {k}\n" for k in range(120))
+    + "c = 3\n"
+    + "".join(f"# filler {k}\n" for k in range(900))
+    + "b = 2\n"
+)
+
+
+def test_line_numbers_of_any_length_stay_on_one_line(browser, tmp_path: Path) -> None:  # noqa: F811
+    (tmp_path / "ex").mkdir()
+    (tmp_path / "ex" / "long.py").write_text(LONG, encoding="utf-8")
+    assert build([tmp_path / "ex"], output=tmp_path / "out", jobs=1).exit_status == 0
+    t = Tab(browser, (tmp_path / "out" / "long.html").as_uri())
+    try:
+        measure = "sel => [...document.querySelectorAll(sel)].map(e => [e.textContent, e.getBoundingClientRect().height])"
+        # the numbers of the cell's statements, each the summary of its closed state (with its mark)
+        numbers = t.page.evaluate(measure, "details.ls > summary .fn")
+        assert [n for n, _ in numbers] == ["4", "125", "1026"]
+        assert {h for _, h in numbers} == {numbers[0][1]}
+        plain = t.page.evaluate(measure, ".cl-rows .fn")
+        heights = {n: h for n, h in plain if n in ("5", "100", "1000")}
+        assert len(heights) == 3 and set(heights.values()) == {numbers[0][1]}
+        listing = dict(t.page.evaluate(measure, ".listing .ln"))
+        assert listing["1"] == listing["100"] == listing["1026"]
+        assert t.errors == []
+    finally:
+        t.close()
