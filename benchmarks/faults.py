@@ -45,6 +45,20 @@ time.sleep(0.3)
 print("started")
 """
 
+ASSASSIN = """\
+\"\"\"Starts a daemon, then {how} its supervisor.\"\"\"
+import os, signal, sys, time
+marker = {marker!r}
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(120)", marker])
+    os._exit(0)
+os.wait()
+os.kill(os.getppid(), signal.{signal})
+time.sleep(30)
+"""
+
 PLAIN = """\
 \"\"\"Example {i}.\"\"\"
 total = 0
@@ -202,10 +216,33 @@ def main() -> int:
         if stale.returncode == 0:
             problems.append("check called the folder up to date after an edit")
         problems += full_disk(root, examples, env)
+        problems += supervisor_killed(root, env)
     for p in problems:
         print("FAIL:", p)
     print("faults: ok" if not problems else f"faults: {len(problems)} problem(s)")
     return 1 if problems else 0
+
+
+def supervisor_killed(root: Path, env: dict) -> list[str]:
+    """Examples that kill or stop their supervisor: each build fails them by name, from the cache the second time, and leaves no process."""
+    problems: list[str] = []
+    examples, marker = root / "assassins", f"faults-assassin-{os.getpid()}"
+    examples.mkdir()
+    (examples / "kills.py").write_text(ASSASSIN.format(how="kills", marker=marker, signal="SIGKILL"))
+    (examples / "stops.py").write_text(ASSASSIN.format(how="stops", marker=marker, signal="SIGSTOP"))
+    cmd = [sys.executable, "-m", "tracekit", "build", examples.name, "-o", "assassins-site", "-j", "2"]
+    for attempt in ("first", "cached"):
+        started = time.monotonic()
+        build = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+        said = build.stdout + build.stderr
+        print(f"examples that kill or stop their supervisor, {attempt} build: exit {build.returncode} in {time.monotonic() - started:.1f} s")
+        if build.returncode != 1 or said.count("killed its supervisor") < 2:
+            problems.append(f"{attempt} build of examples that end their supervisor: exit {build.returncode}: {said.strip()[-300:]}")
+        if gone_after(marker) is None:
+            problems.append(f"{attempt} build: a daemon of an example that killed its supervisor outlived the build: {processes(marker)}")
+            for pid in processes(marker):
+                os.kill(pid, signal.SIGKILL)
+    return problems
 
 
 def full_disk(root: Path, examples: Path, env: dict) -> list[str]:
