@@ -264,3 +264,44 @@ def test_the_noise_rule() -> None:
     assert noise(model, "model.train()", {"model": model})
     assert not noise(model, "model.train()", {"model": {"type": "Net", "repr": "Net(other)"}})
     assert not noise({"type": "list", "repr": "[1, 2]"})
+
+
+#: a gallery script that stops in its first cell, just after opening an empty figure
+STOPS = '''"""
+Stopping Early
+==============
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+# %%
+# Start.
+x = 1
+plt.figure()
+raise ValueError("stop")
+y = 2
+print(y)
+
+# %%
+# Later.
+z = 3
+'''
+
+
+def test_lines_after_a_failure_look_unreached_and_an_empty_figure_is_left_out(tmp_path: Path) -> None:
+    (tmp_path / "ex").mkdir()
+    (tmp_path / "ex" / "stops.py").write_text(STOPS, encoding="utf-8")
+    assert build([tmp_path / "ex"], output=tmp_path / "out", jobs=1).exit_status == 1
+    page = html(tmp_path / "out", "stops")
+    text = first_view(page)
+    # dimmed and said so in the first view, not only inside closed details
+    assert (
+        "11y = 2 12print(y) not reached: the run stopped before these lines Changed x: 1 Later. 16z = 3 not reached: the run stopped before this line" in text
+    )
+    assert page.count('<div class="cl-rows cl-unreached">') == 3  # y = 2, print(y); z = 3
+    # the figure opened just before the error has nothing on it: no empty picture
+    assert "<figure" not in page and "Figure 1" not in page
+    assert not list((tmp_path / "out").glob("**/*.png"))

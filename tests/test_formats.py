@@ -412,3 +412,42 @@ def test_the_builds_own_notebooks_are_never_examples(tmp_path: Path) -> None:
     assert (tmp_path / "downloads" / "one.ipynb").is_file()
     assert sorted(p.name for p in tmp_path.glob("*.html")) == ["index.html", "one.html", "two.html"]
     assert discover(tmp_path, skip=[tmp_path, tmp_path / "downloads"]) == ["one.py", "two.ipynb"]
+
+
+def test_a_notebook_without_cell_ids_reads_without_a_warning(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    import json
+    import warnings
+
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": ["n = 1"]}]
+    (tmp_path / "no_ids.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nbformat's MissingIDFieldWarning would raise here
+        example = read_example(tmp_path / "no_ids.ipynb", tmp_path)
+    assert [ll.text for ll in example.listing] == ["# %%", "n = 1"]
+    err = io.StringIO()
+    result = build([tmp_path / "no_ids.ipynb"], output=tmp_path / "out", jobs=1, reporter=Reporter(out=io.StringIO(), err=err, tty=False))
+    assert result.exit_status == 0
+    assert "MissingIDField" not in err.getvalue() + capfd.readouterr().err
+    assert json.loads((tmp_path / "out" / "downloads" / "no_ids.ipynb").read_text())["cells"][0]["id"] == "cell-1"
+
+
+def test_a_missing_picture_in_a_markdown_cell_is_a_warning_naming_its_line(tmp_path: Path) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "here.png").write_bytes(b"\x89PNG\r\n")
+    (tmp_path / "pics.py").write_text(
+        '# %% [markdown]\n# ![here](img/here.png) and ![gone](img/gone.png "a title")\n\n'
+        '# %% [markdown]\n# <img src="img/also%20gone.png" width="30"> ![web](https://example.org/x.png)\n# %%\nx = 1\n'
+    )
+    notebook = new_notebook(cells=[new_code_cell("x = 1"), new_markdown_cell("Text.\n\n![gone](gone.png)")])
+    (tmp_path / "pics_nb.ipynb").write_text(nbformat.writes(notebook))
+    err = io.StringIO()
+    build([tmp_path / "pics.py", tmp_path / "pics_nb.ipynb"], output=tmp_path / "out", jobs=1, reporter=Reporter(out=io.StringIO(), err=err, tty=False))
+    warned = [line for line in err.getvalue().splitlines() if "picture" in line]
+    assert warned == [
+        "tracekit: pics.py:2: picture 'img/gone.png' not found beside the example",
+        "tracekit: pics.py:5: picture 'img/also gone.png' not found beside the example",
+        "tracekit: pics_nb.ipynb:7: cell 2, line 3: picture 'gone.png' not found beside the example",
+    ]

@@ -148,3 +148,12 @@ def test_a_commented_script_with_an_rst_docstring_is_read_as_rst(tmp_path: Path)
 def test_a_gallery_cell_holding_only_a_rule_is_no_text(tmp_path: Path) -> None:
     example = read(tmp_path, '"""T\n=\n"""\nx = 1\n\n' + "#" * 30 + "\n# --------------\n#\n\ny = 2\n")
     assert [(t.text, t.code_first) for t in example.texts] == [("", 10)]
+
+
+def test_comments_before_a_gallery_docstring_are_left_out_as_sphinx_gallery_does(tmp_path: Path) -> None:
+    header = '# Copyright line of our own\n# Licence: a made-up one\n"""\nA Titled Script\n===============\n"""\n'
+    for body in ("x = 1\n", "\n# %%\n# One number.\nx = 1\n"):
+        example = read(tmp_path, header + body)
+        assert example.title == "A Titled Script"
+        assert [ll.text for ll in example.listing if "Copyright" in ll.text or "Licence" in ll.text] == []
+        assert all("Copyright" not in t.text for t in example.texts)

@@ -258,8 +258,8 @@ class Figures:
         """Capture FIG, if it changed since its last capture, on the last line that drew on it."""
         try:
             st = self.state.get(fig)
-            if st is None or not st.dirty:
-                return  # never drawn on: nothing to show
+            if st is None or not st.dirty or _blank(fig):
+                return  # never drawn on (a bare `plt.figure()`): nothing to show
             if self.cells and st.top is not None:
                 self._capture(fig, *st.top)
             else:
@@ -412,6 +412,12 @@ class Figures:
         if self.skipped:
             out["figure_limit"] = f"{len(self.entries)} figures captured; {self.skipped} more were not"
         return out
+
+
+def _blank(fig: Any) -> bool:
+    """True if FIG holds nothing to see: no axes, subfigure, text, image, line, patch or legend."""
+    parts = ("axes", "subfigs", "texts", "images", "lines", "patches", "artists", "legends")
+    return not any(getattr(fig, name, None) for name in parts)
 
 
 def _module_frame(frame: Any, filename: str) -> Any:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from .prose import MAGIC
 
-__all__ = ["NotebookError", "cell_of", "is_notebook", "script_bytes", "to_script"]
+__all__ = ["NotebookError", "cell_of", "is_notebook", "reads", "script_bytes", "to_script"]
 
 #: cell magics whose body is Python: the body runs, the magic line is shown and not run
 _PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
@@ -41,13 +42,13 @@ def _cells(data: bytes) -> list[dict]:
 
     try:
         text = data.decode("utf-8")
-        json.loads(text)
+        raw = json.loads(text)
     except UnicodeDecodeError as error:
         raise NotebookError(data.count(b"\n", 0, error.start) + 1, f"not a notebook: cannot decode as UTF-8: {error.reason}") from None
     except json.JSONDecodeError as error:
         raise NotebookError(error.lineno, f"not a notebook: invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
     try:
-        notebook = nbformat.reads(text, as_version=4)
+        notebook = reads(text, raw)
         nbformat.validate(notebook)
     except nbformat.ValidationError as error:
         where = "/".join(str(part) for part in error.path) or "the top level"
@@ -55,6 +56,26 @@ def _cells(data: bytes) -> list[dict]:
     except Exception as error:  # nbformat's own reader errors: NotJSONError, version errors
         raise NotebookError(1, f"not a valid notebook (nbformat): {error}") from None
     return list(notebook.cells)
+
+
+def reads(text: str, raw: object = None) -> Any:
+    """nbformat's reading of notebook TEXT (RAW: its JSON, if parsed already), as version 4.
+    Cells of an nbformat 4.5+ notebook without an id get one first (`cell-N`, unused), as
+    nbformat's `normalize` does, so nbformat has nothing to warn about on stderr."""
+    import nbformat
+
+    raw = json.loads(text) if raw is None else raw
+    cells = raw.get("cells") if isinstance(raw, dict) and raw.get("nbformat") == 4 else None
+    minor = raw.get("nbformat_minor") if isinstance(raw, dict) else None
+    if isinstance(cells, list) and isinstance(minor, int) and minor >= 5:
+        used = {c.get("id") for c in cells if isinstance(c, dict)}
+        missing = [c for c in cells if isinstance(c, dict) and "id" not in c]
+        for cell in missing:
+            cell["id"] = next(f"cell-{k}" for k in range(1, len(cells) + 2) if f"cell-{k}" not in used)
+            used.add(cell["id"])
+        if missing:
+            text = json.dumps(raw)
+    return nbformat.reads(text, as_version=4)
 
 
 def _code(source: str) -> list[str]:

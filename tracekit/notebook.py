@@ -312,11 +312,9 @@ def _inside_statements(source: str) -> set[int]:
 def _from_ipynb(example: Example, trace: Mapping[str, Any], source: str, figures: Path | None) -> dict[str, Any]:
     """A notebook example's own notebook, its outputs tracekit's run: same cells, sources,
     Markdown and metadata (ids added where the notebook had none)."""
-    import nbformat
+    from .ipynb import reads, to_script
 
-    from .ipynb import to_script
-
-    data = json.loads(json.dumps(nbformat.reads(source, as_version=4)))
+    data = json.loads(json.dumps(reads(source)))
     script, spans = to_script(source.encode("utf-8"))
     cells: list[dict[str, Any]] = data["cells"]
     for (_, first, last), cell in zip(spans, cells, strict=True):

@@ -11,6 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -468,6 +469,7 @@ class _Reader:
         self.warnings: list[tuple[int, str]] = []
         self.header = jupytext_header(self.lines)
         self.docstring = True  # the module has a docstring (set by _docstring)
+        self.folder: Path | None = None  # the file's folder, where its Markdown's pictures are
 
     def error(self, line: int, message: str) -> AuthoringError:
         """An AuthoringError for LINE of this file."""
@@ -480,6 +482,7 @@ class _Reader:
         if self.source != "authored":
             self._text_blocks()
         if self.source == "percent":
+            self._missing_pictures()
             title, intro = self._percent_title(title, intro)
         trailing = self._trailing_directives()
         events: list[tuple[int, int, Any]] = [(c.line, 0, c) for c in self.skeleton.comments if c.standalone]
@@ -536,6 +539,10 @@ class _Reader:
         for unit in self.skeleton.units:
             if unit.first == node.lineno:
                 unit.docstring = True
+        if self.source == "gallery" or (self.source == "comments" and self.markup == "rst"):
+            # sphinx-gallery leaves out what comes before the docstring (a license header, an
+            # encoding line): it is neither shown nor a text block
+            self.removed.update(range(1, node.lineno))
         return title_and_intro(docstring, self.stem, self.markup)
 
     def _string_cell_first(self) -> bool:
@@ -579,6 +586,7 @@ class _Reader:
             text, line = comment.text, comment.line
             if _DIRECTIVE_RE.match(text) or (line == 1 and text.startswith("#!")) or (line <= 2 and _COOKIE_RE.match(text)):
                 skip.add(line)
+        skip.update(self.removed)  # what comes before a gallery script's docstring
         if self.source == "percent" and self.header is not None:
             # Jupytext's YAML header is metadata (its title is read by _percent_title), never shown
             header = range(self.header.first, self.header.last + 1)
@@ -606,6 +614,20 @@ class _Reader:
             if c.line not in self.text_lines and c.line not in skip and MAGIC.match(body):
                 # Jupytext comments magics out; the page shows them as written, marked not run
                 self.shown[c.line] = " " * c.indent + body
+
+    def _missing_pictures(self) -> None:
+        """A build warning for each picture a Markdown cell shows (`![…](path)`, `<img src>`)
+        from a relative path that names no file beside the example."""
+        if self.folder is None:
+            return
+        for block in self.texts:
+            for line in range(block.line, block.end_line + 1):
+                for target in _PICTURE_RE.findall(self.lines[line - 1]):
+                    path = unquote(re.split(r"[?#]", target[0] or target[1], maxsplit=1)[0])
+                    if not path or re.match(r"[A-Za-z][\w+.-]*:|/|\\", path):
+                        continue  # a link elsewhere (https:, data:, an absolute path): not a file here
+                    if not (self.folder / path).is_file():
+                        self.warnings.append((line, f"picture {path!r} not found beside the example"))
 
     def _percent_title(self, title: str, intro: str) -> tuple[str, str]:
         """A percent script's title: the Jupytext header's `title`, else (without a docstring) the
@@ -942,6 +964,10 @@ class _Reader:
         return listing
 
 
+#: a Markdown picture's target, `![alt](target "title")`, or an HTML `<img src="target">`
+_PICTURE_RE = re.compile(r"""!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.I)
+
+
 def _bound_names(tree: ast.Module) -> set[str]:
     """Every name TREE binds anywhere (any scope), plus the builtins; "*" if it star-imports."""
     import builtins
@@ -1012,7 +1038,13 @@ def _read_notebook(path: Path, display: str, data: bytes) -> Example:
         if where is None:
             raise
         raise AuthoringError(display, error.line, f"cell {where[0]}, line {where[1]}: {error.message}", error.column) from None
+    example.warnings = [(line, _in_cell(cell_of(spans, line), message)) for line, message in example.warnings]
     return example
+
+
+def _in_cell(where: tuple[int, int] | None, message: str) -> str:
+    """MESSAGE about a notebook's script line, naming the cell and the line within it."""
+    return message if where is None else f"cell {where[0]}, line {where[1]}: {message}"
 
 
 def _read_text(path: Path, display: str, text: str, source: str | None = None) -> Example:
@@ -1030,4 +1062,6 @@ def _read_text(path: Path, display: str, text: str, source: str | None = None) -
     except cst.ParserSyntaxError as error:
         message = f"libcst cannot parse this line: {error.message}"
         raise AuthoringError(display, error.raw_line, message, error.raw_column + 1) from None
-    return _Reader(display, path.stem, text, tree, module, source).read()
+    reader = _Reader(display, path.stem, text, tree, module, source)
+    reader.folder = path.parent
+    return reader.read()

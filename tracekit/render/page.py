@@ -392,7 +392,7 @@ class PageBuilder:
                 note = ""
         lines = [CodeLine(k, self.hl_by_number.get(k, Markup(""))) for k in span]
         self.code_ids.update(span)
-        return FoldGroup(lines, ents, hits, note, error, figures=group_figs)
+        return FoldGroup(lines, ents, hits, note, error, figures=group_figs, unreached=note.startswith("not reached"))
 
     def fold(self, run: list[int]) -> Fold:
         groups = self.fold_groups(run)

@@ -105,6 +105,7 @@ class FirstView:
 
     def cell(self, section: Section) -> None:
         section.reader = True
+        self.unreached(section)
         lines = self.span(section)
         section.output = self.output(lines)
         section.figures = self.figures(section, lines)
@@ -114,6 +115,20 @@ class FirstView:
             printed = set(section.output.text.splitlines())
             section.changed = [c for c in section.changed if c.ref or c.text not in printed]
         section.result = self.result(section, known)
+
+    @staticmethod
+    def unreached(section: Section) -> None:
+        """Every line after one the run never reached is unreached too; the last of each run of
+        them says so, for all of them (the first view shows them dimmed, not in closed details)."""
+        after, count = False, 0
+        for i, g in enumerate(section.groups):
+            after = g.unreached = after or g.unreached
+            if not after:
+                continue
+            count += len(g.lines)
+            g.note = ""
+            if i + 1 == len(section.groups):
+                g.note = f"not reached: the run stopped before {'this line' if count == 1 else 'these lines'}"
 
     def output(self, lines: list[Line]) -> Entry | None:
         """Everything the cell printed: as stdout has it where the lines' outputs are its next

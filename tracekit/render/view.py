@@ -325,6 +325,7 @@ class FoldGroup:
     error: bool = False
     plain: bool = False  # blank lines or continuation lines: no statement of its own
     figures: list[Figure] = field(default_factory=list)
+    unreached: bool = False  # the run stopped before it (a first view dims it and says so)
 
 
 @dataclass
