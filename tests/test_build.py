@@ -676,7 +676,7 @@ def test_imported_modules_without_prose_are_helpers_with_no_page(tmp_path: Path)
     result = invoke("build", str(ex), "-o", str(out))
     assert result.exit_code == 0, result.output
     assert "get no page: utils.py" in result.stderr + result.stdout
-    assert sorted(p.name for p in out.glob("*.html")) == ["a.html", "b.html", "index.html", "lesson.html"]
+    assert sorted(p.name for p in out.glob("*.html")) == ["a.html", "api.html", "b.html", "index.html", "lesson.html"]
     assert "utils.py" not in (out / "index.html").read_text()
     assert invoke("check", str(ex), "-o", str(out)).exit_code == 0
 
@@ -694,7 +694,7 @@ def test_configuration_overrides_helper_detection(tmp_path: Path) -> None:
     (proj / "pyproject.toml").write_text('[tool.tracekit]\nexamples = "examples"\noutput = "out"\npages = ["utils.py"]\nhelpers = ["tool.py"]\n')
     result = invoke("build", "-q", cwd=proj)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (proj / "out").glob("*.html")) == ["a.html", "index.html", "utils.html"]
+    assert sorted(p.name for p in (proj / "out").glob("*.html")) == ["a.html", "api.html", "index.html", "utils.html"]
 
 
 def test_jobs_auto_is_the_cpu_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -154,11 +154,12 @@ def test_per_file_options_override_command_line_and_config(tmp_path: Path) -> No
 
 def test_exclude_from_config_and_command_line(tmp_path: Path) -> None:
     project(tmp_path, 'exclude = ["drafts/*"]\n', examples={"examples/a.py": "x = 1\n", "examples/drafts/d.py": "x = 1\n", "examples/wip.py": "x = 1\n"})
+    out = tmp_path / "output"
     assert run_cli(tmp_path, "build", "-q").exit_code == 0
-    assert sorted(p.name for p in (tmp_path / "output").rglob("*.html")) == ["a.html", "index.html", "wip.html"]
+    assert sorted(p.name for p in out.rglob("*.html")) == ["a.html", "api.html", "index.html", "wip.html"]
     assert run_cli(tmp_path, "build", "-q", "--exclude", "wip.py").exit_code == 0
     # the command line replaces the configured list; wip's page is an orphan now and goes
-    assert sorted(p.relative_to(tmp_path / "output").as_posix() for p in (tmp_path / "output").rglob("*.html")) == ["a.html", "drafts/d.html", "index.html"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")) == ["a.html", "api.html", "drafts/d.html", "index.html"]
 
 
 # ── small parsers ───────────────────────────────────────────────────────────

@@ -410,7 +410,7 @@ def test_the_builds_own_notebooks_are_never_examples(tmp_path: Path) -> None:
         result = build([tmp_path], output=tmp_path, jobs=1, reporter=Reporter(out=io.StringIO(), err=io.StringIO(), tty=False))
         assert result.exit_status == 0
     assert (tmp_path / "downloads" / "one.ipynb").is_file()
-    assert sorted(p.name for p in tmp_path.glob("*.html")) == ["index.html", "one.html", "two.html"]
+    assert sorted(p.name for p in tmp_path.glob("*.html")) == ["api.html", "index.html", "one.html", "two.html"]
     assert discover(tmp_path, skip=[tmp_path, tmp_path / "downloads"]) == ["one.py", "two.ipynb"]
 
 
