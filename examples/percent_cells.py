@@ -7,14 +7,17 @@
 #   kernelspec:
 #     display_name: Python 3
 #     name: python3
-# title: Gradient Descent in Percent Cells
 # ---
 
 # %% [markdown]
+# # Gradient Descent in Percent Cells
+#
 # This page was written as a Jupytext / VS Code *percent* script: `# %% [markdown]` cells hold
 # the text, in Markdown, and `# %%` cells hold the code. The file is still a plain Python
-# script, and the header above the first cell is read only for its title.
-#
+# script; the header above the first cell is Jupyter's metadata and is not shown, and the
+# heading of the first Markdown cell is the page's title.
+
+# %% [markdown]
 # ## The problem
 #
 # We look for the minimum of $f(w) = (w - 3)^2$. Its slope is $f'(w) = 2(w - 3)$, and one
