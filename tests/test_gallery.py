@@ -89,8 +89,11 @@ def test_math_is_mathml_and_headings_are_sections(site: tuple[Path, str], name: 
     inline = re.findall(r":math:`([^`]+)`", source)
     display = re.findall(r"^# \.\. math::\n#\n# {4}(.+)$", source, re.M)
     assert len(inline) + len(display) == source.count(":math:`") + source.count(".. math::") > 0
-    for tex in inline + display:  # each formula is MathML, labelled with its TeX
-        assert f'role="math" aria-label="{escape(tex)}"><math xmlns="http://www.w3.org/1998/Math/MathML"' in html, tex
+    mathml = '<math xmlns="http://www.w3.org/1998/Math/MathML"'
+    for tex in inline:  # each formula is MathML, labelled with its TeX
+        assert f'<span class="math" role="math" aria-label="{escape(tex)}">{mathml} display="inline">' in html, tex
+    for tex in display:  # focusable, so a formula wider than the column scrolls from the keyboard
+        assert f'<div class="math" role="math" tabindex="0" aria-label="{escape(tex)}">{mathml} display="block">' in html, tex
     headings = re.findall(r'<h2 id="([^"]+)">([^<]+)</h2>', html)
     underlined = re.findall(r"^# (\S[^\n]*)\n# -{3,}$", source, re.M)
     assert [text for _, text in headings] == underlined
