@@ -25,7 +25,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "ex").mkdir()
     for name in NAMES:
         shutil.copy(ROOT / "examples" / f"{name}.py", root / "ex")
-    chapter = "# Runs\n\nText.\n\n```{listing} learning_rate_regimes.py\n:lines: 1-12\n```\n"
+    # the file's lines from the import to the loop, whose cards show each run's w
+    chapter = "# Runs\n\nText.\n\n```{listing} learning_rate_regimes.py\n:lines: 7-21\n```\n"
     (root / "ex" / "runs.md").write_text(chapter, encoding="utf-8")
     assert build([root / "ex"], output=root / "out", jobs=2).exit_status == 0
     return root / "out"
