@@ -16,7 +16,16 @@ from tracekit.site import Reporter, build
 
 pytestmark = BROWSER_MARKS
 QUIET = Reporter(verbosity=-1)
-SEED = ["numpy_to_pytorch", "pytorch_operations", "first_gradient", "neuron_comparison", "one_step_of_learning"]
+# the introduction chapter's listings, in its order
+SEED = [
+    "numpy_to_pytorch",
+    "pytorch_operations",
+    "first_gradient",
+    "graph_of_a_polynomial",
+    "neuron_comparison",
+    "one_step_of_learning",
+    "learning_rate_regimes",
+]
 
 LOOP = '''
 """{title}
@@ -65,7 +74,7 @@ def loops_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _site(folder, {"1-loops.md": chapter, "a.py": LOOP.format(title="Three passes", n=3), "b.py": LOOP.format(title="Four passes", n=4)})
 
 
-def test_five_listings_no_duplicate_ids_no_errors(browser, seed_site: Path) -> None:
+def test_seven_listings_no_duplicate_ids_no_errors(browser, seed_site: Path) -> None:
     tab = Tab(browser, (seed_site / "introduction_to_pytorch.html").as_uri())
     try:
         p = tab.page
@@ -76,7 +85,7 @@ def test_five_listings_no_duplicate_ids_no_errors(browser, seed_site: Path) -> N
             "() => { const s = {}, d = []; document.querySelectorAll('[id]').forEach(e => { if (s[e.id]) d.push(e.id); s[e.id] = 1; }); return d; }"
         )
         assert dup == []
-        assert p.locator("section.embed").count() == 5
+        assert p.locator("section.embed").count() == 7
         files = [t.strip() for t in p.locator(".embed-f a").all_inner_texts()]
         assert files == [f"{n}.py" for n in SEED]
         text = " ".join(p.locator("main").inner_text().split())
@@ -89,14 +98,14 @@ def test_listing_clicks_select_in_their_own_listing(browser, seed_site: Path) ->
     tab = Tab(browser, (seed_site / "introduction_to_pytorch.html").as_uri())
     try:
         p = tab.page
-        p.locator("#x5-listing .row", has_text="binary_cross_entropy").first.click()
+        p.locator("#x6-listing .row", has_text="binary_cross_entropy").first.click()
         active = p.locator(".card.is-active")
         assert active.count() == 1
-        assert active.first.get_attribute("id").startswith("x5-")
+        assert active.first.get_attribute("id").startswith("x6-")
         assert "tensor(1.0081, grad_fn=<BinaryCrossEntropyBackward0>)" in " ".join(active.inner_text().split())
         p.locator("#x3-listing .row", has_text="backward").first.click()
         assert p.locator("#x3-listing .card.is-active").count() == 1
-        assert p.locator("#x5-listing .card.is-active").count() == 1  # the other listing keeps its selection
+        assert p.locator("#x6-listing .card.is-active").count() == 1  # the other listing keeps its selection
         assert "#x3-" in p.url
         assert tab.errors == []
     finally:
@@ -127,7 +136,7 @@ def test_contents_and_previous_next_resolve(browser, seed_site: Path) -> None:
         p = tab.page
         links = p.locator("main.toc a")
         hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
-        assert hrefs[:6] == ["introduction_to_pytorch.html"] + [f"{n}.html" for n in SEED]
+        assert hrefs[:8] == ["introduction_to_pytorch.html"] + [f"{n}.html" for n in SEED]
         p.locator("main.toc a", has_text="Introduction to PyTorch").click()
         p.wait_for_load_state("load")
         assert p.title() == "Introduction to PyTorch"
@@ -142,7 +151,7 @@ def test_contents_and_previous_next_resolve(browser, seed_site: Path) -> None:
         assert p.locator(".crumbs a", has_text="Introduction to PyTorch").count() == 1
         p.locator("a.pager-next").click()
         p.wait_for_load_state("load")
-        assert p.url.endswith("/neuron_comparison.html")
+        assert p.url.endswith("/graph_of_a_polynomial.html")
         p.locator(".toc-box summary").click()
         assert p.locator(".toc-box .toc-here").inner_text() == p.locator("h1").inner_text()
         assert tab.errors == []
@@ -179,8 +188,8 @@ def test_chapter_screenshots(browser, seed_site: Path, width: int, scheme: str) 
             out.parent.mkdir(parents=True, exist_ok=True)
             p.screenshot(path=str(out), full_page=rel != "introduction_to_pytorch.html")
             if rel == "introduction_to_pytorch.html":
-                p.locator("#x5-listing").scroll_into_view_if_needed()
-                p.evaluate("document.querySelector('#x5-listing').scrollIntoView()")
+                p.locator("#x6-listing").scroll_into_view_if_needed()
+                p.evaluate("document.querySelector('#x6-listing').scrollIntoView()")
                 p.screenshot(path=str(out.with_name(out.stem + "-listing.png")))
             assert tab.errors == []
         finally:
