@@ -2,11 +2,14 @@
 the gradients one backward call sends through it.
 
 Standard library only; the tensor's own attributes (grad_fn, next_functions, variable) are all
-it reads, so walking changes nothing in the run. A Flow puts hooks on the walked nodes for one
+it reads, through torch's C getters (a subclass's Python never runs: see _changes.unread), so
+walking changes nothing in the run. A Flow puts hooks on the walked nodes for one
 backward call and takes them off when it ends; it keeps the gradients as reprs only.
 """
 
 from __future__ import annotations
+
+from ._changes import DISPATCHES, tensor_attr, torch_off, torch_on, unread
 
 TYPE_CHECKING = False  # `typing` is not imported at run time; mypy reads the import below
 if TYPE_CHECKING:
@@ -20,8 +23,9 @@ MAX_GRADS = 16  # gradients kept per node, received and passed on each (a cat of
 
 
 def _shape(t: Any) -> list[int] | None:
+    """T's shape, None where reading it could run a subclass's __torch_dispatch__."""
     try:
-        return [int(n) for n in t.shape]
+        return None if unread(t) == DISPATCHES else [int(n) for n in tensor_attr(t, "shape")]
     except Exception:
         return None
 
@@ -32,7 +36,10 @@ def walk(root: Any, label: str, names: dict[int, str], limit: int = MAX_NODES, f
     Node 0 is ROOT itself, labelled LABEL (its source text). None when ROOT has no grad_fn.
     FNS, when given, receives (id, node) for every grad_fn node kept (for a Flow).
     """
-    fn = getattr(root, "grad_fn", None)
+    try:
+        fn = tensor_attr(root, "grad_fn")
+    except Exception:
+        return None
     if fn is None:
         return None
     nodes: list[dict] = [{"id": 0, "name": label}]
@@ -133,7 +140,7 @@ class Flow:
         self.leaves: dict[int, Any] = {}  # id -> AccumulateGrad node: its variable's .grad is read at the end
         self.handles: list[Any] = []
         try:
-            slot = int(root.output_nr)
+            slot = int(tensor_attr(root, "output_nr"))
         except Exception:
             slot = 0
         top = next((b for a, b in graph["edges"] if a == 0), None)
@@ -196,10 +203,14 @@ class Flow:
         ran = set(self.order)
         for i, f in leaves.items():
             if i in ran:
+                guards = torch_off()  # the engine's final callback: no recording hook around it
                 try:
-                    self.nodes[i]["final"] = self._value(f.variable.grad)
+                    grad = tensor_attr(f.variable, "grad")
                 except Exception:
-                    pass
+                    continue
+                finally:
+                    torch_on(guards)
+                self.nodes[i]["final"] = self._value(grad)
         if self.order:
             self.graph["flow"] = ([0] if "received" in self.nodes[0] else []) + self.order
         self.nodes = {}

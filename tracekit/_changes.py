@@ -53,6 +53,120 @@ _SKIP = (
 _CONTAINERS = (list, dict, set, bytearray)
 CO_OPTIMIZED = 0x1
 
+# How much of a tensor or array recording may read (see unread): all of it; what the base class's
+# C getters give with torch's Python overrides off; that less the sizes and device, which a
+# __torch_dispatch__ subclass may compute in Python (`_make_wrapper_subclass(…, dispatch_sizes_strides_policy=…)`)
+READ, OWN_CODE, DISPATCHES = 0, 1, 2
+# What a class may define without recording running any of it: construction and class bookkeeping
+_INERT = frozenset(
+    {
+        "__module__",
+        "__qualname__",
+        "__doc__",
+        "__dict__",
+        "__weakref__",
+        "__slots__",
+        "__annotations__",
+        "__annotate__",
+        "__new__",
+        "__init__",
+        "__init_subclass__",
+        "__class_getitem__",
+        "__firstlineno__",
+        "__static_attributes__",
+        "__orig_bases__",
+        "__parameters__",
+        "__classcell__",
+    }
+)
+_DATA = (int, float, str, bool, type(None), tuple, frozenset, bytes)
+
+
+def unread(v: Any) -> int:
+    """How much of V recording may read without running code other than torch's or numpy's.
+
+    READ for anything but a tensor or array subclass that overrides something of its base: a
+    method, ``__repr__``, ``__torch_function__``, ``__array_function__``, ``__array_finalize__``…
+    (OWN_CODE), or a ``__torch_dispatch__`` (DISPATCHES, torch's own subclasses included: every
+    operation on them runs Python). Recording prints none of those, copies none and computes
+    nothing on them: the program's code would run, and under python it never does.
+    """
+    t = type(v)
+    mods = sys.modules
+    torch = mods.get("torch")
+    if torch is not None:
+        base = torch.__dict__.get("Tensor")
+        if t is base:
+            return READ
+        if base is not None and issubclass(t, base):
+            c = torch.__dict__.get("_C")
+            harmless = (getattr(c, "_disabled_torch_function_impl", None), getattr(c, "_disabled_torch_dispatch_impl", None))
+            return _overrides(t, base, "torch", harmless)
+    np = mods.get("numpy")
+    if np is not None:
+        for base in (np.ndarray, np.generic):
+            if t is not base and issubclass(t, base):
+                return _overrides(t, base, "numpy", ())
+    return READ
+
+
+def _overrides(t: type, base: type, lib: str, harmless: tuple) -> int:
+    """unread() of T, a subclass of BASE from library LIB, read from the classes' own dicts."""
+    level = READ
+    for k in t.__mro__:
+        if k is base:
+            break
+        d = k.__dict__
+        mod = d.get("__module__")
+        if type(mod) is str and (mod == lib or mod.startswith(lib + ".")):
+            own = d.get("__torch_dispatch__")
+            if own is not None and not any(own is h for h in harmless):
+                return DISPATCHES  # FakeTensor, DTensor…: their operations run Python too
+            continue
+        for name, attr in d.items():
+            if name in _INERT or type(attr) in _DATA or any(attr is h for h in harmless):
+                continue
+            if name == "__torch_dispatch__":
+                return DISPATCHES
+            if name in ("__getattr__", "__getattribute__") or any(name in b.__dict__ for b in base.__mro__):
+                level = OWN_CODE
+    return level
+
+
+def torch_off() -> list:
+    """Turn torch's Python overrides off until torch_on: no ``__torch_function__`` or
+    ``__torch_dispatch__`` runs, a subclass's or a mode's (``with TorchDispatchMode()``), while
+    recording reads values. The guards are torch's C context managers: entering runs no Python."""
+    torch = sys.modules.get("torch")
+    c = torch.__dict__.get("_C") if torch is not None else None
+    if c is None:
+        return []
+    guards = []
+    try:
+        for make in (c.DisableTorchFunction, c._DisableTorchDispatch):
+            g = make()
+            g.__enter__()
+            guards.append(g)
+    except Exception:
+        pass
+    return guards
+
+
+def torch_on(guards: list) -> None:
+    """Undo torch_off."""
+    for g in reversed(guards):
+        try:
+            g.__exit__(None, None, None)
+        except Exception:
+            pass
+
+
+def tensor_attr(t: Any, name: str) -> Any:
+    """Tensor T's attribute NAME through torch's C getter (``torch._C.TensorBase``): a subclass's
+    property of that name does not run; with torch_off on, neither does a ``__torch_function__``."""
+    c = sys.modules["torch"].__dict__["_C"]
+    return c.TensorBase.__dict__[name].__get__(t)
+
 
 class Fingerprints:
     """Fingerprints of one frame's names, keyed by path, holding no reference to the program's
@@ -127,7 +241,7 @@ def forget_locals(frame: Any) -> None:
 
 def _version(torch: Any, t: Any) -> int:
     try:
-        return int(t._version)
+        return int(tensor_attr(t, "_version"))
     except Exception:  # inference tensors have no version counter
         return -1
 
@@ -135,8 +249,8 @@ def _version(torch: Any, t: Any) -> int:
 def _grad_of(t: Any) -> Any:
     """A leaf's (or a retains_grad tensor's) .grad; reading it on other tensors would warn."""
     try:
-        if t.is_leaf or t.retains_grad:
-            return t.grad
+        if tensor_attr(t, "is_leaf") or tensor_attr(t, "retains_grad"):
+            return tensor_attr(t, "grad")
     except Exception:
         pass
     return None
@@ -144,7 +258,7 @@ def _grad_of(t: Any) -> Any:
 
 def _clone(torch: Any, t: Any) -> Any:
     try:
-        if t.numel() <= MAX_CLONE and t.layout == torch.strided and t.device.type != "meta":
+        if not unread(t) and t.numel() <= MAX_CLONE and t.layout == torch.strided and t.device.type != "meta":
             return t.detach().clone()
     except Exception:
         pass
@@ -157,12 +271,13 @@ def _add_tensor(fp: Fingerprints, torch: Any, path: str, root: str, where: tuple
     seen.add(id(t))
     fp.entries[path] = ("t", root, where, id(t), _version(torch, t), _clone(torch, t))
     g = _grad_of(t)
-    if g is not None or (t.requires_grad and t.is_leaf):
+    if g is not None or (tensor_attr(t, "requires_grad") and tensor_attr(t, "is_leaf")):
         gid, gv = (id(g), _version(torch, g)) if g is not None else (None, None)
         fp.entries[path + ".grad"] = ("g", root, where, gid, gv, _clone(torch, g) if g is not None else None)
 
 
 _PRIMITIVE = (int, float, str, bool, type(None), bytes, complex)
+_DICT_SLOT = type.__dict__["__dict__"]  # a getset descriptor: what a class's own `__dict__` entry is
 
 
 def _items_of(c: Any) -> list:
@@ -245,7 +360,8 @@ def fingerprint(frame: Any) -> Fingerprints | None:
             if type(v) not in (list, dict) or len(v) > MAX_INNER:
                 continue
             for k, item in list(v.items()) if type(v) is dict else list(enumerate(v)):
-                if tensor is not None and issubclass(type(item), tensor):
+                # a key of the program's class would run its __hash__, __eq__ and __repr__ here
+                if tensor is not None and type(k) in _PRIMITIVE and issubclass(type(item), tensor):
                     _add_tensor(fp, torch, f"{name}[{k!r}]", name, (name, "i", k), item, seen)
             continue
         attrs = _attrs(v)
@@ -274,6 +390,8 @@ def _attrs(v: Any) -> dict | None:
         attrs = k.__dict__
         if type(attrs.get("__getattribute__")) is _types.FunctionType:
             return None
+        if type(attrs.get("__dict__", _DICT_SLOT)) is not _types.GetSetDescriptorType:
+            return None  # a `__dict__` property: reading it runs the program's code
     try:
         d = object.__getattribute__(v, "__dict__")
     except Exception:
@@ -331,8 +449,15 @@ def _numel(t: Any) -> int:
         return 0
 
 
+def _detached(t: Any) -> Any:
+    """T without its autograd history, for its snapshot; a subclass recording cannot read as is."""
+    return t if unread(t) else t.detach()
+
+
 def _equal(copy: Any, t: Any) -> bool:
     """Does tensor T hold what COPY holds (same shape and dtype; NaNs in the same places)?"""
+    if unread(t):
+        return True  # nothing of it is compared (see unread): the same id and version say the same
     try:
         d = t.detach()
         if copy.shape != d.shape or copy.dtype != d.dtype or copy.device != d.device:
@@ -344,7 +469,7 @@ def _equal(copy: Any, t: Any) -> bool:
 
 def _is_zero(t: Any) -> bool:
     try:
-        return t.numel() > 0 and not bool(t.detach().any().item())
+        return not unread(t) and t.numel() > 0 and not bool(t.detach().any().item())
     except Exception:
         return False
 
@@ -368,9 +493,11 @@ def changes(fp: Fingerprints, frame: Any, snapshot: Any) -> list[dict]:
             if obj is None or id(obj) != a or _version(torch, obj) == b:
                 continue
             ev = {"change": "zeroed" if _is_zero(obj) else "changed"}
-            after = obj.detach()
+            after = _detached(obj)
             ev["value"] = snapshot(after)
-            if copy is None:
+            if unread(obj):
+                ev["summary"] = "changed in place"
+            elif copy is None:
                 ev["summary"] = f"changed in place; {_numel(obj):,} elements, too many to keep the value before"
             else:
                 ev["before"] = snapshot(copy)
@@ -396,10 +523,10 @@ def changes(fp: Fingerprints, frame: Any, snapshot: Any) -> list[dict]:
             if g is None:
                 ev = {"change": "cleared", "value": snapshot(None)}
             elif a is None:
-                ev = {"change": "zeroed" if _is_zero(g) else "created", "value": snapshot(g.detach())}
+                ev = {"change": "zeroed" if _is_zero(g) else "created", "value": snapshot(_detached(g))}
             else:
                 word = "zeroed" if _is_zero(g) else ("accumulated" if same else "replaced")
-                ev = {"change": word, "value": snapshot(g.detach())}
+                ev = {"change": word, "value": snapshot(_detached(g))}
             if a is None:
                 ev["before"] = snapshot(None)
             elif copy is not None:

@@ -274,10 +274,10 @@ def _leaf_repr(v: Any) -> str:
     torch = mods.get("torch")
     t = type(v)
     if torch is not None and issubclass(t, torch.Tensor):
-        return _tensor_str(torch, v)
+        return _unread_text(t) if _changes.unread(v) else _tensor_str(torch, v)
     np = mods.get("numpy")
     if np is not None and issubclass(t, (np.ndarray, np.generic)):
-        return _array_str(np, v)
+        return _unread_text(t) if _changes.unread(v) else _array_str(np, v)
     if t is _ModuleType:  # a subclass may log attribute access: its own repr is used instead
         return f"<module {v.__name__!r}>"
     return repr(v)
@@ -346,11 +346,47 @@ def _leading(v: Any) -> Any:
     return v[: max(1, DIGEST_ELEMENTS // max(row, 1))]
 
 
+def _unread_text(t: type) -> str:
+    """What a value recording must not print shows instead of its repr (see _changes.unread)."""
+    return f"<{_type_name(t)}: values not read>"
+
+
+def _unread_facts(v: Any, d: dict, level: int, torch: Any, np: Any) -> None:
+    """The facts of a subclass recording must not run (see _changes.unread) that its base class's
+    C getters give: dtype and autograd facts, and shape and device unless it dispatches."""
+    d["unread"] = True
+    t = type(v)
+    if torch is not None and issubclass(t, torch.Tensor):
+        get = _changes.tensor_attr
+        guards = _changes.torch_off()
+        try:
+            if level == _changes.OWN_CODE:
+                d["shape"] = [int(n) for n in get(v, "shape")]
+                d["device"] = str(get(v, "device"))
+            d["dtype"] = str(get(v, "dtype"))
+            d["requires_grad"] = bool(get(v, "requires_grad"))
+            fn = get(v, "grad_fn")
+            d["grad_fn"] = type(fn).__name__ if fn is not None else None
+            d["is_leaf"] = bool(get(v, "is_leaf"))
+        finally:
+            _changes.torch_on(guards)
+    elif np is not None and issubclass(t, np.ndarray):
+        own = np.ndarray.__dict__
+        d["shape"] = [int(n) for n in own["shape"].__get__(v)]
+        d["dtype"] = str(own["dtype"].__get__(v))
+
+
 def _facts(v: Any, d: dict) -> None:
     """Shape, dtype, device and autograd facts of tensors and arrays; rows of small 2-D values."""
     mods = sys.modules
     torch = mods.get("torch")
     t = type(v)
+    np = mods.get("numpy")
+    if (torch is not None and issubclass(t, torch.Tensor)) or (np is not None and issubclass(t, (np.ndarray, np.generic))):
+        level = _changes.unread(v)
+        if level:
+            _unread_facts(v, d, level, torch, np)
+            return
     if torch is not None and issubclass(t, torch.Tensor):
         d["shape"] = list(v.shape)
         d["dtype"] = str(v.dtype)
@@ -361,9 +397,8 @@ def _facts(v: Any, d: dict) -> None:
         if v.dim() == 2 and v.shape[0] <= MAX_ROWS and v.shape[1] <= MAX_ROWS and not v.is_complex() and v.device.type != "meta":
             d["rows"] = [[_number(x) for x in row] for row in v.detach().cpu().tolist()]
         if v.numel() > DIGEST_OVER:
-            _digest(v, d, torch, mods.get("numpy"))
+            _digest(v, d, torch, np)
         return
-    np = mods.get("numpy")
     if np is not None and issubclass(t, np.ndarray):
         d["shape"] = list(v.shape)
         d["dtype"] = str(v.dtype)
@@ -413,7 +448,7 @@ def snapshot(v: Any, image: bool = False) -> dict:
     except Exception:
         pass
     imager = _IMAGER
-    if imager is not None and (image or "PIL.Image" in sys.modules):
+    if imager is not None and (image or "PIL.Image" in sys.modules) and "unread" not in d:
         try:
             info = imager(v, image)
             if info is not None:
@@ -560,6 +595,7 @@ class Recorder:
         self.exit_seen: tuple | None = None  # (code, innermost line, id) of the last SystemExit
         # callees' canonical names; the child names the examples root, whose definitions are "own"
         self.names = _apiname.Namer(filename.rpartition("/")[0] or ".")
+        self._quiet_hooks: dict | None = None  # made once, by _quiet
 
     # hooks ------------------------------------------------------------------------------
     def install(self) -> None:
@@ -597,13 +633,13 @@ class Recorder:
         frame = self._getframe(1)
         self.current[(s, id(frame))] = rec
         if changes and _alone():
-            hushed = _hush()
+            held = self._hold(frame.f_globals)
             try:
                 rec["_before"] = _changes.fingerprint(frame)
             except Exception:
                 pass
             finally:
-                _unhush(hushed)
+                self._release(held)
         return True
 
     def done(self, s: int) -> None:
@@ -616,13 +652,13 @@ class Recorder:
         fp = rec.pop("_before", None) if rec is not None else None
         if fp is None or rec is None or not _alone():
             return  # another thread may have changed things meanwhile: not this line's doing
-        hushed = _hush()
+        held = self._hold(frame.f_globals)
         try:
             rec["events"] += [(None, ev) for ev in _changes.changes(fp, frame, snapshot)]
         except Exception:
             pass
         finally:
-            _unhush(hushed)
+            self._release(held)
 
     def value(self, k: int, v: Any) -> Any:
         s, role, _text, _extra = self.exprs[k]
@@ -630,7 +666,7 @@ class Recorder:
         rec = self.current.get((s, id(frame)))
         # Skipped: an expression statement's None, and `np.random` on the way to `np.random.rand`.
         if rec is not None and not (role == "expr" and v is None) and not (role == "value" and type(v) is _ModuleType):
-            hushed = _hush()
+            held = self._hold(frame.f_globals)
             try:
                 rec["events"].append((k, snapshot(v, s in self.image_stmts)))
                 if (s in self.graph_stmts and role in ("bind", "expr", "return")) or (
@@ -638,7 +674,7 @@ class Recorder:
                 ):
                     self._value_graph(rec, frame, v, _text, role == "arg")
             finally:
-                _unhush(hushed)
+                self._release(held)
         return v
 
     def _value_graph(self, rec: dict, frame: Any, v: Any, text: str, flow: bool = False) -> None:
@@ -651,7 +687,7 @@ class Recorder:
         try:
             if type(v) in (list, tuple) and v:
                 v = v[0]
-            if isinstance(v, torch.Tensor) and v.grad_fn is not None:
+            if issubclass(type(v), torch.Tensor) and _changes.tensor_attr(v, "grad_fn") is not None:
                 self._graph_event(rec, frame, v, text, flow)
         except Exception:
             pass
@@ -661,7 +697,7 @@ class Recorder:
         frame = self._getframe(1)
         rec = self.current.get((s, id(frame)))
         if rec is not None:
-            hushed = _hush()
+            held = self._hold(frame.f_globals)
             try:
                 rec["events"].append((k, self._describe(f)))
                 torch = sys.modules.get("torch")
@@ -671,7 +707,7 @@ class Recorder:
                     except Exception:
                         pass
             finally:
-                _unhush(hushed)
+                self._release(held)
         return f
 
     def _autograd_call(self, torch: Any, k: int, f: Any, rec: dict, frame: Any) -> None:
@@ -703,7 +739,7 @@ class Recorder:
             queue = sys.modules["torch"].autograd.Variable._execution_engine.queue_callback
         except Exception:
             queue = None
-        rec["_flow"] = _autograd.Flow(t, g, fns, _grad_value, queue)
+        rec["_flow"] = _autograd.Flow(t, g, fns, self._grad_value, queue)
 
     @staticmethod
     def _unwatch(rec: dict | None) -> None:
@@ -765,19 +801,24 @@ class Recorder:
         if issubclass(type(e), SystemExit) and (self.exit_seen is None or self.exit_seen[2] != id(e)):
             self.exit_seen = (getattr(e, "code", None), self.stmts[s][0], id(e))
         self.exc_counts[s] += 1
-        info = {"type": _type_name(type(e)), "message": _cut(_safe_str(e), 2000)[0]}
-        rec = self.current.get((s, id(frame if frame is not None else self._getframe(1))))
-        if rec is not None and rec.get("exception") is None and self._running_recorded(s, rec):
+        if frame is None:
+            frame = self._getframe(1)
+        rec = self.current.get((s, id(frame)))
+        recorded = rec is not None and rec.get("exception") is None and self._running_recorded(s, rec)
+        later = self.exc_later.setdefault(s, [])
+        keep_later = (rec is not None and "extra" in rec if recorded else True) and len(later) < self.hits_limit
+        if not recorded and not keep_later:
+            return  # nothing kept: the message is not read (an exception's __str__ may be the program's)
+        held = self._hold(frame.f_globals)
+        try:
+            info = {"type": _type_name(type(e)), "message": _cut(_safe_str(e), 2000)[0]}
+        finally:
+            self._release(held)
+        if recorded and rec is not None:
             rec["exception"] = info
-            self._changed(s, frame if frame is not None else self._getframe(1))
-            if rec.get("extra"):
-                later = self.exc_later.setdefault(s, [])
-                if len(later) < self.hits_limit:
-                    later.append(info)
-        else:
-            later = self.exc_later.setdefault(s, [])
-            if len(later) < self.hits_limit:
-                later.append(info)
+            self._changed(s, frame)
+        if keep_later:
+            later.append(info)
 
     def header_exception(self, s: int) -> None:
         """An exception left compound statement S: record it if its header raised it."""
@@ -793,11 +834,11 @@ class Recorder:
     def loop_end(self, s: int, names: tuple) -> None:
         frame = self._getframe(1)
         ns = _changes.frame_locals(frame)
-        hushed = _hush()
+        held = self._hold(frame.f_globals)
         try:
             values = [{"name": n, "value": snapshot(ns[n])} for n in names if n in ns]
         finally:
-            _unhush(hushed)
+            self._release(held)
         del ns  # the program's objects, which must not outlive the loop here
         finals = self.finals.setdefault(s, [])
         hit = self.count(s) - 1 if self.last_hit else len(finals)
@@ -871,21 +912,49 @@ class Recorder:
             _restore_random(randoms)
         return results
 
-    def _quiet(self, globs: dict) -> list[tuple[dict, str, Any]]:
+    def _quiet(self, globs: Any) -> list[tuple[dict, str, Any]]:
         """Swap in hooks under which instrumented code counts and records nothing; the old ones.
 
         Every gate reads a counter that always says "past the recorded hits" (and counts nothing),
         and exceptions are not reported. Hooks copied into the module's globals are swapped too.
         """
-        frozen = [itertools.repeat(self.hits_limit)] * len(self.counters)
-        quiet = {"__tk_c__": frozen, "__tk_x__": _ignore, "__tk_h__": _ignore}
+        quiet = self._quiet_hooks
+        if quiet is None:
+            frozen = [itertools.repeat(self.hits_limit)] * len(self.counters)
+            quiet = self._quiet_hooks = {"__tk_c__": frozen, "__tk_x__": _ignore, "__tk_h__": _ignore}
         saved = []
-        for ns in (builtins.__dict__, globs):
+        for ns in (builtins.__dict__, globs) if type(globs) is dict else (builtins.__dict__,):
             for name, hook in quiet.items():
                 if name in ns:
                     saved.append((ns, name, ns[name]))
                     ns[name] = hook
         return saved
+
+    def _hold(self, globs: Any) -> tuple:
+        """Before recording reads the program's values: warnings hushed (_hush), torch's Python
+        overrides off (a subclass's or a mode's: _changes.torch_off), and the program's code that
+        reading still runs (a ``__repr__``) neither counted, recorded nor reported as raising
+        (_quiet): under python it never runs there. GLOBS: the script's globals."""
+        return _hush(), _changes.torch_off(), self._quiet(globs)
+
+    def _release(self, held: tuple) -> None:
+        """Undo _hold."""
+        hushed, guards, quiet = held
+        self._loud(quiet)
+        _changes.torch_on(guards)
+        _unhush(hushed)
+
+    def _grad_value(self, g: Any) -> dict:
+        """A gradient as a graph node keeps it: its type, repr and shape (a hook runs amid the
+        program's backward: see _hold). The script is ``__main__``: its globals are that module's
+        (not kept here, which would keep its objects alive at exit, past their finalisers' time)."""
+        main = sys.modules.get("__main__")
+        held = self._hold(main.__dict__ if type(main) is _ModuleType else None)
+        try:
+            d = snapshot(g)
+        finally:
+            self._release(held)
+        return {k: d[k] for k in _GRAD_KEYS if k in d}
 
     @staticmethod
     def _loud(saved: list[tuple[dict, str, Any]]) -> None:
@@ -1167,18 +1236,7 @@ def _restore_random(states: list[tuple[Any, Any]]) -> None:
             pass
 
 
-_GRAD_KEYS = ("type", "repr", "shape", "truncated", "error")
-
-
-def _grad_value(g: Any) -> dict:
-    """A gradient as a graph node keeps it: its type, repr and shape (a hook runs amid the
-    program's backward, so warnings are hushed as while recording)."""
-    hushed = _hush()
-    try:
-        d = snapshot(g)
-    finally:
-        _unhush(hushed)
-    return {k: d[k] for k in _GRAD_KEYS if k in d}
+_GRAD_KEYS = ("type", "repr", "shape", "truncated", "error", "unread")
 
 
 def _alone() -> bool:

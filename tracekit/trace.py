@@ -110,7 +110,7 @@ def check_value(v: Any, where: str) -> dict:
     _want(v, "repr", str, where)
     for key in ("error", "dtype", "device", "doc", "digest"):
         _want(v, key, str, where)
-    for key in ("truncated", "requires_grad", "is_leaf", "constructing"):
+    for key in ("truncated", "requires_grad", "is_leaf", "constructing", "unread"):
         _want(v, key, bool, where)
     _want(v, "len", int, where)
     _want(v, "grad_fn", str, where, nullable=True)

@@ -205,7 +205,8 @@ def _content(v: Mapping[str, Any]) -> tuple[int, str, str]:
     if isinstance(digest, str) and digest:
         return size, f"{typ}:{digest}", noun
     text = str(v.get("repr") or "")
-    whole = text and not v.get("truncated") and not v.get("error") and "..." not in text and "…" not in text
+    # an unread value's text (its type) says nothing of what it holds
+    whole = text and not v.get("truncated") and not v.get("error") and not v.get("unread") and "..." not in text and "…" not in text
     return size, f"{typ}:{len(text)}:{text}" if whole else "", noun
 
 
