@@ -417,7 +417,7 @@ def test_introduction_to_pytorch_chapter_shows_the_runs_numbers(tmp_path: Path) 
 
 def test_readme_first_screen_shows_this_repositorys_book() -> None:
     from tracekit.site import discover
-    from tracekit.source import peek_docstring
+    from tracekit.source import read_example
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = text.split("<!-- book:")[1].split("<!-- /book -->")[0]
@@ -428,8 +428,9 @@ def test_readme_first_screen_shows_this_repositorys_book() -> None:
     cfg = load_config(pyproject=ROOT / "pyproject.toml")
     pages = []
     for rel in discover(cfg.examples, exclude=cfg.exclude):
-        title = peek_docstring((cfg.examples / rel).read_text(encoding="utf-8"), Path(rel).stem)[0]
-        pages.append(Page(rel, title, rel[:-3] + ".html", "example"))
+        # the title the build gives the page: a docstring's, a percent file's header or first heading
+        title = read_example(cfg.examples / rel, cfg.examples).title
+        pages.append(Page(rel, title, Path(rel).with_suffix(".html").as_posix(), "example"))
     for md in sorted(cfg.examples.glob("*.md")):
         ch = parse_chapter(md.name, md.read_text(encoding="utf-8"))
         pages.append(Page(md.name, ch.title, md.stem + ".html", "chapter", embeds=[e.target for e in ch.embeds]))
