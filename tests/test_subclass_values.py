@@ -121,6 +121,25 @@ def test_an_array_subclass_is_not_printed(tmp_path: Path) -> None:
     assert _value(trace, 9, "a") == {"type": "Logged", "repr": "<Logged: values not read>", "shape": [2, 3], "dtype": "float64", "unread": True}
 
 
+def test_numpy_and_torch_own_types_are_read(tmp_path: Path) -> None:
+    pytest.importorskip("numpy")
+    trace = run_traced(
+        tmp_path,
+        """\
+        import numpy as np
+        x = np.float64(2.5)
+        y = np.arange(4.0).mean()
+        n = np.int32(7)
+        m = np.matrix([[1, 2]])
+        """,
+    ).trace
+    # numpy's scalar types are C types, whose __module__ is not in their __dict__: still numpy's own
+    assert _value(trace, 2, "x") == {"type": "numpy.float64", "repr": "2.5", "dtype": "float64"}
+    assert _value(trace, 3, "y") == {"type": "numpy.float64", "repr": "1.5", "dtype": "float64"}
+    assert _value(trace, 4, "n")["repr"] == "7" and "unread" not in _value(trace, 4, "n")
+    assert _value(trace, 5, "m")["repr"] == "[[1 2]]" and "unread" not in _value(trace, 5, "m")
+
+
 def test_a_repr_that_raises_is_the_values_failure_not_its_lines(tmp_path: Path) -> None:
     trace = run_traced(
         tmp_path,

@@ -110,6 +110,9 @@ def unread(v: Any) -> int:
     return READ
 
 
+_TYPE_MODULE = type.__dict__["__module__"].__get__  # never a metaclass's property, never the program's code
+
+
 def _overrides(t: type, base: type, lib: str, harmless: tuple) -> int:
     """unread() of T, a subclass of BASE from library LIB, read from the classes' own dicts."""
     level = READ
@@ -117,7 +120,7 @@ def _overrides(t: type, base: type, lib: str, harmless: tuple) -> int:
         if k is base:
             break
         d = k.__dict__
-        mod = d.get("__module__")
+        mod = _TYPE_MODULE(k)  # type's own getter: a C type keeps no __module__ in its __dict__
         if type(mod) is str and (mod == lib or mod.startswith(lib + ".")):
             own = d.get("__torch_dispatch__")
             if own is not None and not any(own is h for h in harmless):
@@ -154,7 +157,9 @@ def torch_off() -> list:
 
 def torch_on(guards: list) -> None:
     """Undo torch_off."""
-    for g in reversed(guards):
+    # Runs after every recorded hit: `reversed` is a builtin the program may have deleted or
+    # shadowed in builtins (CPython's test_iter does), a slice is not looked up.
+    for g in guards[::-1]:
         try:
             g.__exit__(None, None, None)
         except Exception:
