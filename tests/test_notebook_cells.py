@@ -151,7 +151,8 @@ def test_comment_sections_and_percent_cells_are_cells(tmp_path: Path) -> None:
     percent = "# %% [markdown]\n# # Percent\n#\n# Intro.\n\n# %%\nx = 3\n\n# %% [raw]\n# raw text\n\n# %% [markdown]\n# Then **x**:\n\n# %%\nx\n"
     nb, _ = build_notebook(tmp_path, "percent.py", percent)
     assert [(c["cell_type"], text(c), [o["output_type"] for o in c.get("outputs", [])]) for c in nb["cells"]] == [
-        ("markdown", "# Percent\n\nIntro.", []),
+        ("markdown", "# Percent", []),  # the heading is the page's title; the words under it introduce the first code cell
+        ("markdown", "Intro.", []),
         ("code", "x = 3", []),
         ("raw", "raw text", []),
         ("markdown", "Then **x**:", []),
