@@ -206,3 +206,21 @@ def test_a_notebook_prints_the_loop_s_output_once(tmp_path: Path) -> None:
     nb = notebook(read_example(script, tmp_path), t, script.read_text())
     printed = "".join("".join(o["text"]) for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "stream")
     assert printed == "".join(f"step {i}\n" for i in range(5))
+
+
+def test_a_program_without_builtin_iter_still_gets_its_loops_last_hit(tmp_path: Path) -> None:
+    # CPython's test_iter deletes builtins' `iter` and puts back a key whose __eq__ has effects:
+    # the gates and loop windows must look no builtin up while the program runs
+    code = """\
+        import builtins
+        b = builtins.__dict__
+        real = b.pop("iter")
+        total = 0
+        for x in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]:
+            total += x
+        b["iter"] = real
+        print(total, iter is real)
+        """
+    t = _traced(tmp_path, code)
+    assert (t["status"], t["stdout"]) == ("ok", "55 True\n")
+    assert [(r["hit"], r.get("last", False)) for r in _line(t, 6)["records"]] == [(0, False), (1, False), (2, False), (9, True)]

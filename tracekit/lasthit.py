@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Counter", "Windows", "thinned_hits", "with_last_hits"]
 
+# The hooks run inside the program, which may delete or replace builtins (CPython's test_iter
+# swaps `iter` for a key whose __eq__ exhausts an iterator): every builtin they use is bound here,
+# at import, so a gate or a loop's window never looks one up while the program runs.
+_iter, _range, _len, _type, _int, _map, _object, _getattr, _Exception = iter, range, len, type, int, map, object, getattr, Exception
 _mul = operator.mul
 _length_hint = operator.length_hint
 _ZERO = itertools.repeat(0)  # shared by every open gate: map(mul, counter, _ZERO) is 0 and counts
@@ -52,12 +56,12 @@ class Counter:
     def __init__(self, n: int) -> None:
         self.n = n
         self.given = 0  # items in the pieces handed out so far
-        self.piece: Any = iter(())
+        self.piece: Any = _iter(())
         self.it = itertools.chain.from_iterable(self._pieces())
 
     def _pieces(self) -> Iterator[Any]:
         n = self.n
-        first = iter(range(n))
+        first = _iter(_range(n))
         self.piece, self.given = first, n
         yield first
         p = 1
@@ -69,7 +73,7 @@ class Counter:
                 skip = itertools.repeat(n, gap)
                 self.piece, self.given = skip, self.given + gap
                 yield skip
-            one = iter((0,))
+            one = _iter((0,))
             self.piece, self.given = one, self.given + 1
             yield one
             gap, p = p - 1, p * 2
@@ -80,20 +84,20 @@ class Counter:
 
 def _length(value: Any) -> int | None:
     """How many items `for` will take from VALUE, when that is known before it starts."""
-    t = type(value)
+    t = _type(value)
     if t not in _KNOWN:
         np = sys.modules.get("numpy")
         torch = sys.modules.get("torch")
         if not (
-            (np is not None and t is getattr(np, "ndarray", None))
-            or (torch is not None and (t is getattr(torch, "Tensor", None) or t is getattr(getattr(torch, "nn", None), "Parameter", None)))
+            (np is not None and t is _getattr(np, "ndarray", None))
+            or (torch is not None and (t is _getattr(torch, "Tensor", None) or t is _getattr(_getattr(torch, "nn", None), "Parameter", None)))
         ):
             return None
     try:
-        n = len(value)  # a 0-d array or tensor has none
-    except Exception:
+        n = _len(value)  # a 0-d array or tensor has none
+    except _Exception:
         return None
-    return n if type(n) is int and n > 0 else None
+    return n if _type(n) is _int and n > 0 else None
 
 
 class Windows:
@@ -116,7 +120,7 @@ class Windows:
         n = _length(value)
         if n is None:
             return value
-        items = iter(value)  # as `for` would, once
+        items = _iter(value)  # as `for` would, once
         return itertools.chain(itertools.islice(items, n - 1), self._last(f, items))
 
     def _last(self, f: int, items: Iterator[Any]) -> Iterator[Any]:
@@ -134,8 +138,8 @@ class Windows:
     def _open(self, f: int) -> object:
         slots, bases = self.slots, self.bases
         for s in self.bodies[f]:
-            slots[s] = map(_mul, bases[s], _ZERO)
-        token = self.open[f] = object()
+            slots[s] = _map(_mul, bases[s], _ZERO)
+        token = self.open[f] = _object()
         return token
 
     def _close(self, f: int, token: object) -> None:
