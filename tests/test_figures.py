@@ -167,7 +167,13 @@ def test_figures_in_a_loop_beyond_the_recorded_hits_go_to_figures_later(tmp_path
     t = r.trace
     assert where(t) == [(4, 0), (4, 1), (4, None), (4, None)]
     ln = line(t, 4)
-    assert [rec["figures"] for rec in ln["records"]] == [[t["figures"][0]["file"]], [t["figures"][1]["file"]]]
+    # the loop's last iteration is recorded too (hit 3, `last`), but a hit past the first N shows
+    # its figure with the later ones, as the trace's figure list says (hit None)
+    assert [(rec["hit"], rec.get("last", False), rec.get("figures")) for rec in ln["records"]] == [
+        (0, False, [t["figures"][0]["file"]]),
+        (1, False, [t["figures"][1]["file"]]),
+        (3, True, None),
+    ]
     assert ln["figures_later"] == [t["figures"][2]["file"], t["figures"][3]["file"]]
 
 

@@ -302,7 +302,8 @@ class Figures:
             {
                 "file": name,
                 "line": line,
-                "hit": record["hit"] if record is not None else None,
+                # a hit past the first N shows its figures among the line's later ones (attach_figure)
+                "hit": record["hit"] if record is not None and "extra" not in record else None,
                 "width": w,
                 "height": h,
                 "alt": _alt(fig, len(self.entries) + 1),
