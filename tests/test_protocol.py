@@ -199,9 +199,11 @@ def test_run_options_flow_from_configuration_to_the_child(tmp_path: Path) -> Non
 
     (tmp_path / "pyproject.toml").write_text('[tool.tracekit]\nhits = 5\ntimeout = 7\nseed = 3\nmax_output = "2K"\n', encoding="utf-8")
     opts = load_config(tmp_path).run_options()
-    assert opts == RunOptions(seed=3, timeout=7.0, hits=5, max_output=2048)
-    assert set(opts.spec()) <= protocol.SPEC_KEYS
-    assert opts.merged({"hits": 2, "unknown": 1, "seed": None}) == RunOptions(seed=3, timeout=7.0, hits=2, max_output=2048)
+    # warm runs are on by default, with the default preload list (the build's, not the child's)
+    preload = ("torch", "numpy", "matplotlib", "matplotlib.pyplot")
+    assert opts == RunOptions(seed=3, timeout=7.0, hits=5, max_output=2048, preload=preload)
+    assert set(opts.spec()) <= protocol.SPEC_KEYS and "preload" not in opts.spec()
+    assert opts.merged({"hits": 2, "unknown": 1, "seed": None}) == RunOptions(seed=3, timeout=7.0, hits=2, max_output=2048, preload=preload)
     script = tmp_path / "s.py"
     script.write_text("import random\nfor i in range(6):\n    x = i\nprint(random.random())\n", encoding="utf-8")
     trace = trace_file(script, options=opts, capture=True).trace
@@ -211,6 +213,9 @@ def test_run_options_flow_from_configuration_to_the_child(tmp_path: Path) -> Non
     assert [r.get("last", False) for r in loop["records"]] == [False] * 5 + [True] and loop["hits"] == 6
     # an explicit keyword wins over the options
     assert trace_file(script, options=opts, hits=1, capture=True).trace["meta"]["hits"] == 1
+    # warm = false: every example in a fresh interpreter, nothing preloaded
+    (tmp_path / "pyproject.toml").write_text("[tool.tracekit]\nwarm = false\n", encoding="utf-8")
+    assert load_config(tmp_path).run_options().preload is None
 
 
 # ── the typed trace reader ───────────────────────────────────────────────────
