@@ -400,7 +400,7 @@ def run_plain(source: str, count_lines: bool = False) -> tuple[str, dict, tuple 
 def run_instrumented(source: str, hits: int = 3) -> tuple[str, dict, tuple | None, Recorder, object]:
     """Exec the instrumented SOURCE in-process under a Recorder, hooks installed then removed."""
     inst = instrument(source, GEN_FILE, hits)
-    rec = Recorder(inst.stmts, inst.exprs, GEN_FILE, hits, {}, 10_000_000)
+    rec = Recorder(inst.stmts, inst.exprs, GEN_FILE, hits, {}, 10_000_000, loops=inst.loops)
     ns = _fresh_namespace()
     exc = None
     with _captured_stdout() as out:
@@ -438,10 +438,25 @@ def check_program(source: str, hits: int = 3) -> None:
     traced = simple_line_hits(rec, inst)
     expected = {ln: p_counts.get(ln, 0) for ln in traced}
     assert traced == expected
-    # ... and exactly the first min(hits, N) runs of each of those lines were recorded in full.
+    # ... and exactly the first min(hits, N) runs of each of those lines were recorded in full,
+    # then at most one later hit, marked `last`: the latest thinned one (1-based 4, 8, 16, … past
+    # N, so the greatest power of two up to the line's hits), exactly, for a line outside any
+    # `for` body; in a `for` body it may be a later one, up to the line's last hit, recorded in
+    # its loop's last iteration.
+    in_for_body = {inst.stmts[s][0] for _header, body in inst.loops for s in body}
     for entry in rec.lines():
-        if entry["line"] in traced:
-            assert [r["hit"] for r in entry["records"]] == list(range(min(entry["hits"], hits))), entry["line"]
+        if entry["line"] not in traced:
+            continue
+        n, first = entry["hits"], min(entry["hits"], hits)
+        records = [(r["hit"], r.get("last", False)) for r in entry["records"]]
+        assert records[:first] == [(h, False) for h in range(first)], entry["line"]
+        later = records[first:]
+        thinned = 1 << (n.bit_length() - 1) if n else 0
+        if entry["line"] not in in_for_body:
+            assert later == ([(thinned - 1, True)] if thinned > hits else []), entry["line"]
+        else:
+            assert len(later) <= 1 and all(last and max(hits, thinned - 1) <= h < n for h, last in later), entry["line"]
+            assert later or thinned <= hits, entry["line"]
 
 
 @_PROPERTY_SETTINGS
