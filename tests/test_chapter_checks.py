@@ -24,7 +24,10 @@ def test_a_bad_listing_option_fails_that_listing_and_the_chapter_is_still_read()
         "Before.\n\n```{listing} a.py\n:line: 3\n:hide-listing: yes\n```\n\nBetween.\n\n```{listing} b.py\n:lines: 5-2\n```\n\nAfter.\n\n```{listing} c.py\n:hide-intro:\n```\n",
     )
     assert [(e.target, e.errors) for e in ch.embeds] == [
-        ("a.py", [(4, "unknown listing option :line: (known: :lines:, :hide-listing:, :hide-intro:, :caption:)"), (5, ":hide-listing: takes no value")]),
+        (
+            "a.py",
+            [(4, "unknown listing option :line: (known: :lines:, :hide-listing:, :hide-intro:, :caption:, :vary:)"), (5, ":hide-listing: takes no value")],
+        ),
         ("b.py", [(11, ":lines: bad line range '5-2'")]),
         ("c.py", []),
     ]
@@ -96,7 +99,7 @@ def test_an_unknown_option_fails_its_listing_in_place_and_the_chapter_renders(tm
     assert result.exit_status == 1
     [failed] = result.failed
     assert failed.path == "ch.md"
-    assert failed.lines() == [f"{failed.display}:6: unknown listing option :line: (known: :lines:, :hide-listing:, :hide-intro:, :caption:)"]
+    assert failed.lines() == [f"{failed.display}:6: unknown listing option :line: (known: :lines:, :hide-listing:, :hide-intro:, :caption:, :vary:)"]
     html = (out / "ch.html").read_text(encoding="utf-8")
     text = _text(html)
     assert "First prose." in text and "Second prose." in text

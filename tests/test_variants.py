@@ -135,3 +135,53 @@ def test_the_learning_rates_show_the_regimes_the_chapter_names(tmp_path: Path) -
     script = ex / "lr.py"
     for lr, out in outs.items():
         assert _run_with(script, "lr = 0.1 ", f"lr = {lr} ") == out
+
+
+def _chapter_build(tmp_path: Path, vary: str):
+    ex = tmp_path / "ex"
+    ex.mkdir(exist_ok=True)
+    (ex / "step.py").write_text('"""One step."""\nlr = 0.5\nw = 3.0 - lr * 2\nprint(w)\n', encoding="utf-8")
+    (ex / "ch.md").write_text(f"# Steps\n\nSome prose.\n\n```{{listing}} step.py\n{vary}\n```\n", encoding="utf-8")
+    return build([ex], output=tmp_path / "out", jobs=2)
+
+
+def test_a_chapter_listing_varies_an_example_and_shows_the_control(tmp_path: Path) -> None:
+    result = _chapter_build(tmp_path, ":vary: lr=0.01,0.1")
+    assert result.exit_status == 0
+    data = json.loads((tmp_path / "out" / "step.json").read_text(encoding="utf-8"))
+    runs = data["variants"]["runs"]
+    assert [r["label"] for r in runs] == ["lr=0.5", "lr=0.01", "lr=0.1"]
+    assert data["stdout"] == "2.0\n" and [r["trace"]["stdout"] for r in runs[1:]] == ["2.98\n", "2.8\n"]
+    html = (tmp_path / "out" / "ch.html").read_text(encoding="utf-8")
+    assert 'data-v="lr=0.01"' in html and 'data-v="lr=0.1"' in html
+    assert "2.98" in html and "2.8" in html  # each run's own values travel with the chapter's listing
+
+
+def test_a_chapter_vary_of_a_name_without_a_literal_fails_that_listing_at_its_line(tmp_path: Path) -> None:
+    result = _chapter_build(tmp_path, ":vary: rate=0.01,0.1")
+    assert result.exit_status == 1
+    failures = [(f.line, f.message) for o in result.failed for f in o.failures]
+    assert failures == [(6, ":vary: rate: step.py assigns no literal to rate at its top level (e.g. `rate = 0.1`)")]
+    assert "variants" not in json.loads((tmp_path / "out" / "step.json").read_text(encoding="utf-8"))
+    result = _chapter_build(tmp_path, ":vary: lr=0.01,foo")
+    failures = [(f.line, f.message) for o in result.failed for f in o.failures]
+    assert failures == [(6, ":vary: lr: 'foo' is not a Python literal")]
+
+
+def test_changing_a_chapters_vary_values_reruns_the_example(tmp_path: Path) -> None:
+    assert _chapter_build(tmp_path, ":vary: lr=0.01").exit_status == 0
+    again = _chapter_build(tmp_path, ":vary: lr=0.01")
+    assert [o.cached for o in again.outcomes if o.path == "step.py"] == [True]
+    changed = _chapter_build(tmp_path, ":vary: lr=0.25")
+    assert [o.cached for o in changed.outcomes if o.path == "step.py"] == [False]
+    data = json.loads((tmp_path / "out" / "step.json").read_text(encoding="utf-8"))
+    assert [r["label"] for r in data["variants"]["runs"]] == ["lr=0.5", "lr=0.25"]
+
+
+def test_a_vary_in_an_embedded_listing_is_an_error_naming_its_line() -> None:
+    from tracekit.chapter import ChapterError
+    from tracekit.embed import fences
+
+    with pytest.raises(ChapterError) as e:
+        fences("page.md", "Text.\n\n```{listing} step.py\n:vary: lr=0.01,0.1\n```\n")
+    assert str(e.value) == "page.md:4: :vary: works in a tracekit chapter only; a listing embedded here shows the example's default run"

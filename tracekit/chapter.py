@@ -26,7 +26,11 @@ holds options, ``:name: value`` lines:
 ``:hide-intro:``
     leave out the example's title and introduction (the link to its page stays);
 ``:caption: text``
-    a line of Markdown shown above the listing.
+    a line of Markdown shown above the listing;
+``:vary: lr=0.01,0.1``
+    run the example once more per value of the literal it assigns to ``lr`` (one name per
+    ``:vary:`` line; several lines give the product). These runs are the example's, planned with
+    its own ``vary`` keys before anything runs, and the listing gets the control that switches them.
 
 Anything else in the body is an error, as is an unknown option, so a typo never passes silently;
 the error is that listing's (`Embed.errors`): the rest of the chapter is still read.
@@ -54,7 +58,7 @@ _INLINE_REF = re.compile(r"\]\(\s*(<[^<>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]
 _DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(<[^<>\n]*>|\S+)")  # `[label]: dest`
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:|^//")
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp", ".ico"})
-OPTIONS = {"lines": True, "hide-listing": False, "hide-intro": False, "caption": True}  # name → takes a value
+OPTIONS = {"lines": True, "hide-listing": False, "hide-intro": False, "caption": True, "vary": True}  # name → takes a value
 
 
 class ChapterError(Exception):
@@ -95,6 +99,7 @@ class Embed:
     caption: str = ""
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message): bad options fail this listing only
     at: dict[str, int] = field(default_factory=dict)  # option name → its line in the chapter
+    vary: list[tuple[str, list[str], int]] = field(default_factory=list)  # (name, literal texts, chapter line) of each `:vary:`
 
 
 @dataclass
@@ -295,7 +300,28 @@ def _option(path: str, number: int, embed: Embed, body: str) -> None:
             raise ChapterError(path, number, f":lines: {e}") from None
     elif name == "caption":
         embed.caption = value
+    elif name == "vary":
+        embed.vary.append(_vary(path, number, embed, value))
     elif name == "hide-listing":
         embed.hide_listing = True
     elif name == "hide-intro":
         embed.hide_intro = True
+
+
+_VARY = re.compile(r"^([A-Za-z_]\w*)\s*=\s*(.+)$")
+
+
+def _vary(path: str, number: int, embed: Embed, value: str) -> tuple[str, list[str], int]:
+    """A `:vary: NAME=V1,V2` option: the name, its values' literal texts and the line."""
+    from .directives import vary_values
+
+    m = _VARY.match(value)
+    if not m or not m.group(1).isidentifier():
+        raise ChapterError(path, number, f":vary: expects NAME=V1,V2,… (e.g. `:vary: lr=0.01,0.1`), found {value!r}")
+    name = m.group(1)
+    if any(v[0] == name for v in embed.vary):
+        raise ChapterError(path, number, f":vary: {name} is varied twice in this listing")
+    try:
+        return name, vary_values(m.group(2)), number
+    except ValueError as e:
+        raise ChapterError(path, number, f":vary: {name}: {e}") from None

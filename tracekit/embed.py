@@ -88,6 +88,8 @@ def fences(path: str, text: str) -> list[tuple[int, int, Embed]]:
                 break
             if body:
                 _option(path, i + 1, embed, body)
+                if embed.vary:  # an embed runs the example alone, through a cache slot of its own: no variants
+                    raise ChapterError(path, i + 1, ":vary: works in a tracekit chapter only; a listing embedded here shows the example's default run")
             i += 1
         found.append((start, i + 1, embed))
         i += 1

@@ -21,7 +21,7 @@ from typing import Any
 
 from .source import AuthoringError, Example
 
-__all__ = ["MAX_RUNS", "Varied", "Variant", "plan_variants", "substitute", "variant_key", "scratch_copy"]
+__all__ = ["MAX_RUNS", "Varied", "Variant", "chapter_vary_error", "plan_variants", "substitute", "variant_key", "scratch_copy"]
 
 MAX_RUNS = 16  # runs per example, the default included
 
@@ -136,7 +136,7 @@ def plan_variants(example: Example, source: str, extra: Mapping[str, tuple[Seque
             continue
         node_found = _top_level_literal(tree, name)
         if node_found is None:
-            raise AuthoringError(where, at, f":vary: {name}: {example.path} assigns no literal to {name} at its top level (e.g. `{name} = 0.1`)")
+            raise AuthoringError(where, at, unassigned(example.path, name))
         assert node_found.end_lineno is not None and node_found.end_col_offset is not None
         merged, default = _with_default(list(values), _text(lines, node_found))
         varied.append(
@@ -148,13 +148,28 @@ def plan_variants(example: Example, source: str, extra: Mapping[str, tuple[Seque
         runs *= len(v.values)
         if runs > MAX_RUNS:
             where, at = errors_at[v.name]
-            raise AuthoringError(where, at, f"vary makes {runs} runs of {example.path} with the names before it; at most {MAX_RUNS} are allowed")
+            by = f" (with :vary: {v.name} of {where}:{at})" if where != example.path else ""
+            raise AuthoringError(where, at, f"vary makes {runs} runs of {example.path} with the names before it{by}; at most {MAX_RUNS} are allowed")
     variants = []
     for combo in itertools.product(*[range(len(v.values)) for v in varied]):
         chosen = tuple((v.name, v.values[i]) for v, i in zip(varied, combo, strict=True))
         variants.append(Variant(chosen, all(i == v.default for v, i in zip(varied, combo, strict=True))))
     variants.sort(key=lambda x: not x.default)  # the default first; the others keep their order
     return varied, variants
+
+
+def unassigned(example: str, name: str) -> str:
+    """The error for a chapter's `:vary:` of a NAME that EXAMPLE assigns no literal to."""
+    return f":vary: {name}: {example} assigns no literal to {name} at its top level (e.g. `{name} = 0.1`)"
+
+
+def chapter_vary_error(example: str, source: str, name: str) -> str | None:
+    """Why a chapter cannot vary NAME in EXAMPLE (its SOURCE text); None when it can."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None  # the example fails on its own, saying why
+    return None if _top_level_literal(tree, name) is not None else unassigned(example, name)
 
 
 def _top_level_literal(tree: ast.Module, name: str) -> ast.expr | None:

@@ -171,6 +171,8 @@ def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> d
             failures.append(Failure(None, f"its page {chapter_html(rel)} would be that of {taken[chapter_html(rel)]}; rename one of them"))
         for e in chapter.embeds if chapter else []:
             rec = examples.get(e.target)
+            if rec is not None and e.vary and inputs.root is not None:
+                e.errors += _vary_errors(inputs.root, e)
             if e.errors:  # a bad option: this listing is not shown, the rest of the chapter is
                 failures += [Failure(line, message) for line, message in e.errors]
             elif rec is None:
@@ -191,6 +193,18 @@ def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> d
     for rel, why in inputs.refused.items():  # a part header too: its failure is the build's, its page says why
         out[rel] = ChapterResult(rel, None, chapter_key(_sha(why.encode()), [], examples, env.get("tool")), "failed", [Failure(None, why)])
     return dict(sorted(out.items()))
+
+
+def _vary_errors(root: Path, e: Embed) -> list[tuple[int, str]]:
+    """(chapter line, message) for each `:vary:` of E naming what its example assigns no literal to."""
+    from ..variants import chapter_vary_error
+
+    try:
+        source = (root / e.target).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # the example fails on its own
+    found = [(line, chapter_vary_error(e.target, source, name)) for name, _, line in e.vary]
+    return [(line, why) for line, why in found if why]
 
 
 def _lines_failures(inputs: BookInputs, e: Embed, rec: dict, seen: dict[str, set[int] | None]) -> list[Failure]:

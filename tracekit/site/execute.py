@@ -53,7 +53,7 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
             except AuthoringError as e:
                 return _Ran("authoring", error=e, seconds=time.monotonic() - started)
             try:
-                varied, variants = _plan_variants(example, path)
+                varied, variants = _plan_variants(example, path, plan.varies.get(rel))
             except AuthoringError as e:
                 return _Ran("authoring", error=e, seconds=time.monotonic() - started)
         options = plan.config.run_options().merged(example.options or {})
@@ -107,9 +107,9 @@ def _run_variants(plan: _Plan, path: Any, varied: list, variants: list, cancel: 
     return varied, run_others(path, plan.root, varied, variants, one, plan.config.jobs or os.cpu_count() or 1, skip=[plan.out])
 
 
-def _plan_variants(example: Any, path: Any) -> tuple[list, list]:
-    """The example's varied names and runs (tracekit.variants); none for a notebook."""
-    if not example.path.endswith(".py") or not any(item.vary for item in example.items):
+def _plan_variants(example: Any, path: Any, extra: Any = None) -> tuple[list, list]:
+    """The example's varied names and runs (tracekit.variants), EXTRA the chapters' `:vary:`; none for a notebook."""
+    if not example.path.endswith(".py") or not (extra or any(item.vary for item in example.items)):
         return [], []
     import io
     import tokenize
@@ -117,7 +117,7 @@ def _plan_variants(example: Any, path: Any) -> tuple[list, list]:
     from ..variants import plan_variants
 
     data = path.read_bytes()
-    return plan_variants(example, data.decode(tokenize.detect_encoding(io.BytesIO(data).readline)[0]))
+    return plan_variants(example, data.decode(tokenize.detect_encoding(io.BytesIO(data).readline)[0]), extra)
 
 
 def cell_starts(example: Any, path: Any) -> list[int]:

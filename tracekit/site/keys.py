@@ -161,8 +161,8 @@ def _cuda_fingerprint() -> list[str]:
     return [os.environ.get("CUDA_VISIBLE_DEVICES", "-")] + sorted(glob.glob("/dev/nvidia[0-9]*"))
 
 
-def cache_key(rel: str, source_sha: str, deps: dict[str, str], env: dict, options: dict, auto: Any = None) -> str:
-    """The example's cache key (sha256 hex)."""
+def cache_key(rel: str, source_sha: str, deps: dict[str, str], env: dict, options: dict, auto: Any = None, vary: dict[str, list[str]] | None = None) -> str:
+    """The example's cache key (sha256 hex); VARY: the values chapters' `:vary:` options add."""
     payload = {
         "format": KEY_FORMAT,
         "path": rel,
@@ -172,6 +172,8 @@ def cache_key(rel: str, source_sha: str, deps: dict[str, str], env: dict, option
         "options": options,
         "auto": auto,
     }
+    if vary:  # only then: the key of an example no chapter varies stays what it was
+        payload["vary"] = vary
     return _sha(json.dumps(payload, sort_keys=True).encode())
 
 

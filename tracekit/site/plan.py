@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ class _Plan:
     examples: list[str]  # this shard's share
     overlap: bool  # output and examples folders overlap: never overwrite foreign files
     irregular: list[Path]  # .py names that are not regular files (FIFOs, devices): skipped
+    # example rel → name → (values, chapter rel, line): the chapters' `:vary:` options, read before anything runs
+    varies: dict[str, dict[str, tuple[list[str], str, int]]] = field(default_factory=dict)
 
 
 def _choose_root(paths: Sequence[Path], configured: Path) -> Path:
@@ -72,7 +74,55 @@ def _plan(config: Config, paths: Sequence[str | os.PathLike], output: str | os.P
     if shard is not None:
         i, n = shard
         examples = [rel for k, rel in enumerate(all_examples) if k % n == i - 1]
-    return _Plan(config, root, out, scope, all_examples, examples, overlap, irregular)
+    varies = chapter_varies(root, config, out, all_examples)
+    return _Plan(config, root, out, scope, all_examples, examples, overlap, irregular, varies)
+
+
+def chapter_varies(root: Path, config: Config, out: Path, examples: Sequence[str]) -> dict[str, dict[str, tuple[list[str], str, int]]]:
+    """The `:vary:` options of the chapters under ROOT, by the example they vary: name → (values,
+    chapter, line). Chapters are small, so they are read before any run: their runs are the
+    example's. A name the example assigns no literal to is left out (the chapter's listing says why)."""
+    from ..chapter import ChapterError, parse_chapter
+    from ..variants import chapter_vary_error
+    from .discover import _excluded, _skip_dir
+    from .files import Refused, read_checked
+
+    known = set(examples)
+    found: dict[str, dict[str, tuple[list[str], str, int]]] = {}
+    sources: dict[str, str | None] = {}
+    out_r = out.resolve()
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not _skip_dir(d) and (here / d).resolve() != out_r)
+        for name in sorted(files):
+            if not name.endswith(".md") or name.startswith(("_", ".")) or name == "README.md":
+                continue
+            rel = (here / name).relative_to(root).as_posix()
+            if _excluded(rel, config.exclude):
+                continue
+            try:
+                chapter = parse_chapter(rel, read_checked(here / name, root).decode("utf-8"))
+            except (Refused, UnicodeDecodeError, ChapterError):
+                continue  # the book stage says what is wrong with it
+            for embed in chapter.embeds:
+                if embed.target not in known:
+                    continue
+                if embed.target not in sources:
+                    try:
+                        sources[embed.target] = (root / embed.target).read_text(encoding="utf-8")
+                    except (OSError, UnicodeDecodeError):
+                        sources[embed.target] = None
+                source = sources[embed.target]
+                for var, values, line in embed.vary:
+                    if source is None or chapter_vary_error(embed.target, source, var):
+                        continue
+                    mine = found.setdefault(embed.target, {})
+                    if var in mine:
+                        before, where, at = mine[var]
+                        mine[var] = (before + [v for v in values if v not in before], where, at)
+                    else:
+                        mine[var] = (list(values), rel, line)
+    return found
 
 
 def _drop_helpers(plan: _Plan, imports: _Imports) -> list[str]:
@@ -123,7 +173,8 @@ def _keys(plan: _Plan, env: dict, examples: Sequence[str], imports: _Imports) ->
         if plan.config.device == "auto" or (b"auto" in data and "auto" in requested_devices(data)):
             cuda = cuda if cuda is not None else _cuda_fingerprint()
             auto = cuda
-        out[rel] = _Keyed(rel, path, cache_key(rel, source_sha, deps, env, options, auto), source_sha, deps)
+        vary = {name: values for name, (values, _, _) in plan.varies.get(rel, {}).items()}
+        out[rel] = _Keyed(rel, path, cache_key(rel, source_sha, deps, env, options, auto, vary), source_sha, deps)
     return out
 
 
