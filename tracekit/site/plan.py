@@ -83,7 +83,6 @@ def chapter_varies(root: Path, config: Config, out: Path, examples: Sequence[str
     chapter, line). Chapters are small, so they are read before any run: their runs are the
     example's. A name the example assigns no literal to is left out (the chapter's listing says why)."""
     from ..chapter import ChapterError, parse_chapter
-    from ..variants import chapter_vary_error
     from .discover import _excluded, _skip_dir
     from .files import Refused, read_checked
 
@@ -114,6 +113,8 @@ def chapter_varies(root: Path, config: Config, out: Path, examples: Sequence[str
                         sources[embed.target] = None
                 source = sources[embed.target]
                 for var, values, line in embed.vary:
+                    from ..variants import chapter_vary_error  # only here: it reads Python with libcst, which a no-op build never loads
+
                     if source is None or chapter_vary_error(embed.target, source, var):
                         continue
                     mine = found.setdefault(embed.target, {})
