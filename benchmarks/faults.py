@@ -30,9 +30,9 @@ from pathlib import Path
 SUMMARY = re.compile(r"(\d+) example\(s\): (\d+) run")
 NOOP = re.compile(r"^\d+ example\(s\) up to date → ", re.MULTILINE)
 
-DAEMON = """\
-\"\"\"Starts processes that try to outlive it.\"\"\"
-import os, subprocess, sys, time
+# a setsid double-forked daemon naming MARKER, then whatever the example does next
+DETACH = """\
+import os, signal, subprocess, sys, time
 marker = {marker!r}
 if os.fork() == 0:
     os.setsid()
@@ -40,24 +40,26 @@ if os.fork() == 0:
         os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(120)", marker])
     os._exit(0)
 os.wait()
+"""
+
+DAEMON = (
+    '"""Starts processes that try to outlive it."""\n'
+    + DETACH
+    + """\
 subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", marker], start_new_session=True)
 time.sleep(0.3)
 print("started")
 """
+)
 
-ASSASSIN = """\
-\"\"\"Starts a daemon, then {how} its supervisor.\"\"\"
-import os, signal, sys, time
-marker = {marker!r}
-if os.fork() == 0:
-    os.setsid()
-    if os.fork() == 0:
-        os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(120)", marker])
-    os._exit(0)
-os.wait()
+ASSASSIN = (
+    '"""Starts a daemon, then {how} its supervisor."""\n'
+    + DETACH
+    + """\
 os.kill(os.getppid(), signal.{signal})
 time.sleep(30)
 """
+)
 
 PLAIN = """\
 \"\"\"Example {i}.\"\"\"
