@@ -203,3 +203,16 @@ def test_notebook_markdown_cells_hold_run_values_as_text_and_no_refused_links(tm
     html = MarkdownIt("commonmark").render(head + "\n\n" + prose)  # as a notebook viewer reads it
     assert "<img" not in html and "<em>" not in html and "<a " not in html
     assert "The value is &lt;img src=x onerror=alert(1)&gt; *bold* [l](https://x.test)," in html
+
+
+def test_a_markdown_link_the_policy_refuses_is_text_and_a_warning_naming_its_line() -> None:
+    from tracekit.render.markup import render_markdown
+
+    rendered = render_markdown("Intro.\n\nSee [the docs](javascript:alert(1)), [ok](https://example.org) and ![p](data:image/png;base64,AA).\n")
+    assert "<a" in str(rendered) and 'href="https://example.org"' in str(rendered)
+    assert "javascript:" not in str(rendered).split("[the docs](")[0]  # refused: left as the text the author typed
+    assert rendered.warnings == [
+        "Markdown: line 3: link target 'javascript:alert(1)' is not allowed (only http, https, mailto and relative links within the site); shown as text",
+        "Markdown: line 3: link target 'data:image/png;base64,AA' is not allowed (only http, https, mailto and relative links within the site); shown as text",
+    ]
+    assert render_markdown("A plain [link](https://example.org) and a < b.\n").warnings == []

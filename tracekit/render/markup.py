@@ -274,6 +274,29 @@ def _markdown_it() -> MarkdownIt:
 
 _MD = _markdown_it()
 
+# The same parser believing every target: only to name the links the policy refused, which the
+# real parser leaves as their text, so the build can say why a link did not become one.
+_MD_ANY = _markdown_it()
+_MD_ANY.validateLink = lambda url: True  # type: ignore[method-assign]
+
+
+def _refused_markdown_links(source: str) -> list[str]:
+    """Warnings for the links and pictures in SOURCE whose target the URL policy refuses."""
+    if "](" not in source and "]:" not in source and "<" not in source:
+        return []
+    said: list[str] = []
+    for block in _MD_ANY.parse(source):
+        for token in block.children or ():
+            target = token.attrGet("href") if token.type == "link_open" else token.attrGet("src") if token.type == "image" else None
+            if target is None or allowed(str(target), image=token.type == "image"):
+                continue
+            at = f"line {block.map[0] + 1}: " if block.map else ""
+            said.append(
+                f"Markdown: {at}link target {_quoted(str(target))} is not allowed (only http, https, mailto and relative links within the site); shown as text"
+            )
+    return said
+
+
 # The book stage renders a page's prose knowing where every source file's page is; the renderers
 # below it (cards, notes, intros) need not pass that along: `links()` sets it for one page.
 _LINK: ContextVar[Callable[[str], str] | None] = ContextVar("tracekit_link", default=None)
@@ -323,6 +346,7 @@ def render_markdown(
         levels = [len(m.group(1)) for m in _MD_HEADING.finditer(source)]
         heading_shift = 2 - min(levels) if levels else 1
     env["shift"] = heading_shift
+    env["warnings"].extend(_refused_markdown_links(source))
     if inline:
         html = _MD.renderInline(" ".join(source.split("\n")).strip(), env)
     else:
