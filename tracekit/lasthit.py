@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any
 
-__all__ = ["Counter", "Windows", "thinned_hits", "with_last_hits"]
+__all__ = ["Counter", "Windows", "thinned_hits"]
 
 # The hooks run inside the program, which may delete or replace builtins (CPython's test_iter
 # swaps `iter` for a key whose __eq__ exhausts an iterator): every builtin they use is bound here,
@@ -149,9 +149,3 @@ class Windows:
         slots, bases = self.slots, self.bases
         for s in self.bodies[f]:
             slots[s] = bases[s]
-
-
-def with_last_hits(result: Any, hits: int, rerun: Any) -> float:
-    """The build's former second run: the trace already holds its last hits, so nothing runs
-    again (kept until every caller has dropped it); the seconds spent rerunning, 0.0."""
-    return 0.0
