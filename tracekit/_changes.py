@@ -454,9 +454,9 @@ def _numel(t: Any) -> int:
         return 0
 
 
-def _detached(t: Any) -> Any:
-    """T without its autograd history, for its snapshot; a subclass recording cannot read as is."""
-    return t if unread(t) else t.detach()
+def _detached(t: Any, level: int) -> Any:
+    """T without its autograd history, for its snapshot; a subclass recording cannot read (LEVEL, its unread()) as is."""
+    return t if level else t.detach()
 
 
 def _equal(copy: Any, t: Any) -> bool:
@@ -472,9 +472,10 @@ def _equal(copy: Any, t: Any) -> bool:
         return True
 
 
-def _is_zero(t: Any) -> bool:
+def _is_zero(t: Any, level: int) -> bool:
+    """Whether T (LEVEL: its unread()) holds only zeros; never read where recording must not."""
     try:
-        return not unread(t) and t.numel() > 0 and not bool(t.detach().any().item())
+        return not level and t.numel() > 0 and not bool(t.detach().any().item())
     except Exception:
         return False
 
@@ -497,10 +498,11 @@ def changes(fp: Fingerprints, frame: Any, snapshot: Any) -> list[dict]:
             obj = _locate(ns, where, params)
             if obj is None or id(obj) != a or _version(torch, obj) == b:
                 continue
-            ev = {"change": "zeroed" if _is_zero(obj) else "changed"}
-            after = _detached(obj)
+            level = unread(obj)  # once: each call looks the libraries up and may walk the class's MRO
+            ev = {"change": "zeroed" if _is_zero(obj, level) else "changed"}
+            after = _detached(obj, level)
             ev["value"] = snapshot(after)
-            if unread(obj):
+            if level:
                 ev["summary"] = "changed in place"
             elif copy is None:
                 ev["summary"] = f"changed in place; {_numel(obj):,} elements, too many to keep the value before"
@@ -528,10 +530,12 @@ def changes(fp: Fingerprints, frame: Any, snapshot: Any) -> list[dict]:
             if g is None:
                 ev = {"change": "cleared", "value": snapshot(None)}
             elif a is None:
-                ev = {"change": "zeroed" if _is_zero(g) else "created", "value": snapshot(_detached(g))}
+                level = unread(g)
+                ev = {"change": "zeroed" if _is_zero(g, level) else "created", "value": snapshot(_detached(g, level))}
             else:
-                word = "zeroed" if _is_zero(g) else ("accumulated" if same else "replaced")
-                ev = {"change": word, "value": snapshot(_detached(g))}
+                level = unread(g)
+                word = "zeroed" if _is_zero(g, level) else ("accumulated" if same else "replaced")
+                ev = {"change": word, "value": snapshot(_detached(g, level))}
             if a is None:
                 ev["before"] = snapshot(None)
             elif copy is not None:
