@@ -129,10 +129,9 @@ def kill_left(supervisor: int, cgroup: str | None) -> None:
 
 
 def _kill_cgroup(path: str) -> None:
-    try:
-        with open(os.path.join(path, "cgroup.kill"), "w") as f:
-            f.write("1")
-    except OSError:
+    from ._supervisor import write_cgroup
+
+    if not write_cgroup(path, "cgroup.kill", "1"):
         return
     end = time.monotonic() + 5
     while time.monotonic() < end:

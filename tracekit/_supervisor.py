@@ -104,6 +104,16 @@ def _make_cgroup() -> str | None:
     return path
 
 
+def write_cgroup(path: str, name: str, value: str) -> bool:
+    """Write VALUE to the control file NAME of the cgroup at PATH; False when the kernel refused it."""
+    try:
+        with open(os.path.join(path, name), "w") as f:
+            f.write(value)
+    except OSError:
+        return False
+    return True
+
+
 def cgroup_path(base: str, supervisor: int) -> str:
     """The cgroup of the example whose supervisor is SUPERVISOR, below BASE (``_cgroup_base()``)."""
     return os.path.join(base, f"tracekit-{supervisor}")
@@ -268,11 +278,7 @@ class Supervisor:
         if self.config.get("capture"):
             os.setpgid(0, 0)
         if self.cgroup is not None:
-            try:
-                with open(os.path.join(self.cgroup, "cgroup.procs"), "w") as f:
-                    f.write("0")
-            except OSError:
-                pass
+            write_cgroup(self.cgroup, "cgroup.procs", "0")
         # The script starts with the signal dispositions python gives a fresh process.
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, signal.SIG_DFL)
@@ -398,11 +404,7 @@ class Supervisor:
         assert self.proc is not None
         me = os.getpid()
         if self.cgroup is not None:
-            try:
-                with open(os.path.join(self.cgroup, "cgroup.kill"), "w") as f:
-                    f.write("1")
-            except OSError:
-                pass
+            write_cgroup(self.cgroup, "cgroup.kill", "1")
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except OSError:
