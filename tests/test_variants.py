@@ -153,8 +153,11 @@ def test_a_chapter_listing_varies_an_example_and_shows_the_control(tmp_path: Pat
     assert [r["label"] for r in runs] == ["lr=0.5", "lr=0.01", "lr=0.1"]
     assert data["stdout"] == "2.0\n" and [r["trace"]["stdout"] for r in runs[1:]] == ["2.98\n", "2.8\n"]
     html = (tmp_path / "out" / "ch.html").read_text(encoding="utf-8")
-    assert 'data-v="lr=0.01"' in html and 'data-v="lr=0.1"' in html
-    assert "2.98" in html and "2.8" in html  # each run's own values travel with the chapter's listing
+    # each run's own values travel with the chapter's listing, in that run's template
+    templates = dict(re.findall(r'<template class="tk-v"[^>]*data-v="([^"]*)">(.*?)</template>', html, re.S))
+    assert sorted(templates) == ["lr=0.01", "lr=0.1"]
+    assert "2.98" in templates["lr=0.01"] and "2.8" not in templates["lr=0.01"]
+    assert "2.8" in templates["lr=0.1"] and "2.98" not in templates["lr=0.1"]
 
 
 def test_a_chapter_vary_of_a_name_without_a_literal_fails_that_listing_at_its_line(tmp_path: Path) -> None:
