@@ -309,3 +309,19 @@ def test_a_locals_dict_the_program_holds_is_left_as_python_leaves_it(tmp_path: P
     traced = trace_file(script, capture=True)
     assert plain.stdout == "{}\n"
     assert traced.trace["stdout"] == plain.stdout
+
+
+def test_a_swapped_tensor_is_listed_as_changed_with_its_new_value(tmp_path: Path) -> None:
+    t = run_script(
+        tmp_path,
+        """\
+        import torch
+        t1 = torch.arange(2)
+        t2 = torch.arange(3)
+        torch.utils.swap_tensors(t1, t2)
+        """,
+    )
+    assert [(c[0], c[1], c[2], c[3]) for c in changes(t, 4)] == [
+        ("t1", "changed", "tensor([0, 1])", "tensor([0, 1, 2])"),
+        ("t2", "changed", "tensor([0, 1, 2])", "tensor([0, 1])"),
+    ]

@@ -244,11 +244,17 @@ def forget_locals(frame: Any) -> None:
             loc.clear()
 
 
-def _version(torch: Any, t: Any) -> int:
+def _version(torch: Any, t: Any) -> tuple[int, int]:
+    """T's version counter and its C++ tensor: ``torch.utils.swap_tensors`` keeps the Python object
+    and can keep the counter, but gives the object another tensor underneath."""
     try:
-        return int(tensor_attr(t, "_version"))
+        cdata = int(tensor_attr(t, "_cdata"))
+    except Exception:
+        cdata = -1
+    try:
+        return int(tensor_attr(t, "_version")), cdata
     except Exception:  # inference tensors have no version counter
-        return -1
+        return -1, cdata
 
 
 def _grad_of(t: Any) -> Any:
