@@ -96,7 +96,6 @@ SPEC_KEYS = frozenset(
         "max_figures",
         "figure_max_size",
         "image_lines",
-        "last_hits",
         "last_hit",
         "graph_lines",
         "pkg_parent",

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,7 +140,6 @@ def trace_file(
     env: dict | None = None,
     stdin: Any = None,
     image_lines: Iterable[int] | None = None,
-    last_hits: Mapping[int, int] | None = None,
     graph_lines: Iterable[int] | None = None,
     figures_dir: str | os.PathLike | None = None,
     figure_dpi: Any = _UNSET,
@@ -165,8 +164,6 @@ def trace_file(
     ``RunResult.figures``, and are also written to FIGURES_DIR when it is given. Values bound
     or returned on GRAPH_LINES (lines marked ``# tracekit: graph``) that have a ``grad_fn`` get
     their autograd graph recorded, as the tensor on a ``.backward()`` line always does.
-    LAST_HITS ({line: its hit count in an earlier run of the same script}) makes a run that
-    records only the last hit of those lines (see tracekit.lasthit).
 
     The script runs in CWD (default: this process's folder) with ``sys.argv[0]`` its path from
     there, as ``cd CWD && python SCRIPT`` would. With ROOT (the examples root of a build), paths
@@ -214,7 +211,6 @@ def trace_file(
         "stop_on_limit": capture,
         "figures_dir": str(Path(tmpdir) / "figures"),
         "image_lines": sorted({int(n) for n in (image_lines or ())}),
-        "last_hits": {str(k): int(v) for k, v in (last_hits or {}).items()},
         "graph_lines": sorted({int(n) for n in (graph_lines or ())}),
         "cells": sorted({int(n) for n in (cells or ())}),
     }

@@ -28,7 +28,6 @@ class _Ran:
     message: str = ""
     device: str | None = None
     seconds: float = 0.0
-    last_seconds: float = 0.0  # of these, the second run that recorded the last hits
     variants: Any = None  # (varied names, [(Variant, RunResult | None)]) when the example varies literals
 
 

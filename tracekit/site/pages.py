@@ -358,7 +358,7 @@ class _Builder:
                 status = "failed" if failures else status
         html_rel, json_rel = _page_paths(rel)
         outcome = Outcome(
-            rel, display, status, seconds=ran.seconds, last_seconds=ran.last_seconds, hits=hits, failures=failures, detail=detail if failures else ""
+            rel, display, status, seconds=ran.seconds, hits=hits, failures=failures, detail=detail if failures else ""
         )
         manifest_files = manifest.owned()
         figures = {}

@@ -164,8 +164,6 @@ def _outcome_line(o: Outcome) -> str:
     if o.cached:
         return f"{'up to date':14} {o.display}"
     secs = "" if o.seconds is None else f" {o.seconds:.2f}s"
-    if o.last_seconds:
-        secs += f" ({o.last_seconds:.2f}s of it the last-hit run)"
     hits = "" if o.hits is None else f", {o.hits} hits"
     extra = f" — {o.failures[0].message.splitlines()[0]}" if o.failures else (f" — {o.note}" if o.note else "")
     return f"{o.status:14} {o.display}{secs}{hits}{extra}"

@@ -59,7 +59,6 @@ class Outcome:
     status: str  # ok | expected error | failed | skipped
     cached: bool = False
     seconds: float | None = None
-    last_seconds: float = 0.0  # of `seconds`, the second run that recorded the last hits
     hits: int | None = None
     failures: list[Failure] = field(default_factory=list)
     note: str = ""  # why it was skipped
