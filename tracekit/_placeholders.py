@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Placeholder", "literal_spans", "parse_placeholder", "split_markdown_prose", "split_prose"]
+__all__ = ["Placeholder", "PlaceholderSpan", "literal_spans", "parse_placeholder", "placeholder_spans", "split_markdown_prose", "split_prose"]
 
 
 @dataclass(frozen=True)
@@ -30,33 +30,74 @@ class _PlaceholderError(ValueError):
         self.column = column
 
 
+@dataclass(frozen=True)
+class PlaceholderSpan:
+    """Where TEXT[start:end] is a placeholder, or (placeholder None) a `{{`/`}}` escaped brace."""
+
+    start: int
+    end: int
+    placeholder: Placeholder | None
+
+
+def placeholder_spans(text: str, *, markdown: bool = False, math: bool = True, strict: bool = True) -> list[PlaceholderSpan]:
+    """The placeholders and escaped braces of prose TEXT, f-string style, in order.
+
+    The one reading of the syntax: the run evaluates what this finds and the page and the notebook
+    fill in the same spans. With MARKDOWN, braces in fenced code (and, with MATH, in math) are text.
+    STRICT raises on a malformed placeholder or a single '}'; otherwise those are left as text.
+    """
+    spans: list[PlaceholderSpan] = []
+    pos = 0
+    for start, end in [*(literal_spans(text, math=math) if markdown else []), (len(text), len(text))]:
+        i, segment = pos, text[:start]
+        while i < start:
+            ch = text[i]
+            if ch in "{}" and text.startswith(ch * 2, i) and i + 1 < start:
+                spans.append(PlaceholderSpan(i, i + 2, None))
+                i += 2
+            elif ch == "}":
+                if strict:
+                    raise _PlaceholderError(i, "single '}' in prose; write '}}' for a literal brace")
+                i += 1
+            elif ch == "{":
+                try:
+                    after, placeholder = _scan_placeholder(segment, i)
+                except _PlaceholderError:
+                    if strict:
+                        raise
+                    i += 1
+                    continue
+                spans.append(PlaceholderSpan(i, after, placeholder))
+                i = after
+            else:
+                i += 1
+        pos = end
+    return spans
+
+
 def split_prose(text: str) -> list[str | Placeholder]:
     """Split prose into literal text and placeholders, f-string style (`{{`/`}}` are braces)."""
+    return _split(text, placeholder_spans(text))
+
+
+def _split(text: str, spans: list[PlaceholderSpan]) -> list[str | Placeholder]:
+    """TEXT as literal runs and the placeholders of SPANS (escaped braces become one brace)."""
     parts: list[str | Placeholder] = []
-    literal: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "{" and text.startswith("{{", i):
-            literal.append("{")
-            i += 2
-        elif ch == "}" and text.startswith("}}", i):
-            literal.append("}")
-            i += 2
-        elif ch == "}":
-            raise _PlaceholderError(i, "single '}' in prose; write '}}' for a literal brace")
-        elif ch == "{":
-            end, placeholder = _scan_placeholder(text, i)
-            if literal:
-                parts.append("".join(literal))
-                literal = []
-            parts.append(placeholder)
-            i = end
+    literal = ""
+    pos = 0
+    for span in spans:
+        literal += text[pos : span.start]
+        if span.placeholder is None:
+            literal += text[span.start]
         else:
-            literal.append(ch)
-            i += 1
+            if literal:
+                parts.append(literal)
+                literal = ""
+            parts.append(span.placeholder)
+        pos = span.end
+    literal += text[pos:]
     if literal:
-        parts.append("".join(literal))
+        parts.append(literal)
     return parts
 
 
@@ -207,14 +248,4 @@ def _escaped(text: str, at: int) -> bool:
 
 def split_markdown_prose(text: str) -> list[str | Placeholder]:
     """split_prose for Markdown prose: braces in math and fenced code are text (kept as written)."""
-    parts: list[str | Placeholder] = []
-    pos = 0
-    for start, end in [*literal_spans(text), (len(text), len(text))]:
-        try:
-            parts.extend(split_prose(text[pos:start]))
-        except _PlaceholderError as error:
-            raise _PlaceholderError(error.column + pos, str(error)) from None
-        if end > start:
-            parts.append(text[start:end])
-        pos = end
-    return parts
+    return _split(text, placeholder_spans(text, markdown=True))

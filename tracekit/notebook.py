@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ._jsonio import dumps
-from ._placeholders import literal_spans
+from ._placeholders import literal_spans, placeholder_spans
 from .directives import DIRECTIVE_RE
 from .ipynb import is_notebook
 from .prose import _cell_text_end, cell_marker, jupytext_header
@@ -52,7 +52,6 @@ from .source import Example
 
 __all__ = ["notebook", "notebook_json"]
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}\n]+)\}")
 _PROSE = re.compile(r"^\s*#:")
 
 
@@ -78,18 +77,24 @@ def _fill(text: str, probes: Mapping[str, str]) -> str:
     code = [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)]
 
     def part(start: int, end: int) -> str:
-        def repl(m: re.Match) -> str:
-            tok = m.group(0)
-            if tok in ("{{", "}}"):
-                return tok[0]
-            key = m.group(1)
-            if key not in probes:
-                return tok
-            at = start + m.start()
-            before = text[text.rfind("\n", 0, at) + 1 : at]
-            return _as_markdown_text(str(probes[key]), in_code=any(a < at < b for a, b in code), line_start=not before.strip())
-
-        return _PLACEHOLDER.sub(repl, text[start:end])
+        out: list[str] = []
+        pos = 0
+        segment = text[start:end]
+        for span in placeholder_spans(segment, strict=False):
+            out.append(segment[pos : span.start])
+            pos = span.end
+            token = segment[span.start : span.end]
+            if span.placeholder is None:
+                out.append(token[0])
+            elif span.placeholder.source not in probes:
+                out.append(token)
+            else:
+                at = start + span.start
+                before = text[text.rfind("\n", 0, at) + 1 : at]
+                value = str(probes[span.placeholder.source])
+                out.append(_as_markdown_text(value, in_code=any(a < at < b for a, b in code), line_start=not before.strip()))
+        out.append(segment[pos:])
+        return "".join(out)
 
     out: list[str] = []
     pos = 0

@@ -30,7 +30,7 @@ from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from .._placeholders import literal_spans
+from .._placeholders import Placeholder, placeholder_spans
 from .highlight import highlight_code
 from .mathml import clean_mathml
 from .tex import tex_mathml
@@ -131,7 +131,6 @@ def math_html(tex: str, *, display: bool = False, warnings: list[str] | None = N
 
 _SENT_A, _SENT_B = "\ue000", "\ue001"
 _SENTINEL = re.compile(_SENT_A + r"(\d+)" + _SENT_B)
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}\n]+)\}")
 
 
 class _Probes:
@@ -147,18 +146,17 @@ class _Probes:
         text = text.replace(_SENT_A, "").replace(_SENT_B, "")
         out: list[str] = []
         pos = 0
-        for start, end in literal_spans(text, math=math):
-            out.append(_PLACEHOLDER.sub(self._one, text[pos:start]))
-            out.append(text[start:end])
-            pos = end
-        out.append(_PLACEHOLDER.sub(self._one, text[pos:]))
+        for span in placeholder_spans(text, markdown=True, math=math, strict=False):
+            out.append(text[pos : span.start])
+            out.append(self._one(text[span.start : span.end], span.placeholder))
+            pos = span.end
+        out.append(text[pos:])
         return "".join(out)
 
-    def _one(self, m: re.Match) -> str:
-        token = m.group(0)
-        if token in ("{{", "}}"):
+    def _one(self, token: str, placeholder: Placeholder | None) -> str:
+        if placeholder is None:
             return token[0]
-        key = m.group(1)
+        key = placeholder.source
         if key in self.probes:
             self.values.append((key, str(self.probes[key]), False))
         elif key in self.errors:

@@ -1,0 +1,84 @@
+"""Each rule tracekit applies in several stages is written once: the callers go through that one
+function, and what a user sees follows from it (the same placeholder on the page as in the run)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import ROOT, page_text
+
+from tracekit import _placeholders, notebook
+from tracekit.render import markup
+from tracekit.site.build_site import build
+from tracekit.site.report import Reporter
+from tracekit.source import read_example
+
+PACKAGE = ROOT / "tracekit"
+
+
+def sources() -> dict[str, str]:
+    """Every module of tracekit: its path in the package → its text."""
+    return {p.relative_to(PACKAGE).as_posix(): p.read_text(encoding="utf-8") for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def holding(pattern: str) -> list[str]:
+    """The modules whose text matches the regular expression PATTERN."""
+    return [rel for rel, text in sources().items() if re.search(pattern, text, re.M)]
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
+    """Wrap MODULE.NAME so each call is counted in the returned list."""
+    calls: list[int] = []
+    real: Callable[..., Any] = getattr(module, name)
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(module, name, spy)
+    return calls
+
+
+def build_one(tmp_path: Path, name: str, text: str) -> Path:
+    """Build a site of the one example NAME holding TEXT; the output folder."""
+    src = tmp_path / "src"
+    src.mkdir(exist_ok=True)
+    (src / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = build([src], output=out, jobs=1, reporter=Reporter(out=io.StringIO(), err=io.StringIO(), tty=False))
+    assert result.exit_status == 0
+    return out
+
+
+# ── placeholders: one scanner ────────────────────────────────────────────────
+
+NESTED = "d = {1: 2}\n#: The sum is {sum({1: 2}.values())}, d[1] is {d[1]} and {{braces}} stay.\nx = 1\n"
+
+
+def test_a_placeholder_with_braces_inside_is_filled_on_the_page_and_in_the_notebook(tmp_path: Path) -> None:
+    out = build_one(tmp_path, "nested.py", NESTED)
+    assert "The sum is 2, d[1] is 2 and {braces} stay." in page_text((out / "nested.html").read_text(encoding="utf-8"))
+    cells = json.loads((out / "downloads" / "nested.ipynb").read_text(encoding="utf-8"))["cells"]
+    assert "The sum is 2, d[1] is 2 and {braces} stay." in ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+
+
+def test_the_run_the_page_and_the_notebook_read_placeholders_with_one_scanner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = tmp_path / "nested.py"
+    script.write_text(NESTED, encoding="utf-8")
+    run = counting(monkeypatch, _placeholders, "placeholder_spans")
+    example = read_example(script)
+    assert run and example.probes == {3: ["sum({1: 2}.values())", "d[1]"]}
+    page = counting(monkeypatch, markup, "placeholder_spans")
+    assert "<span" in markup.render_markdown("{sum({1: 2}.values())}", probes={"sum({1: 2}.values())": "2"})
+    assert page
+    download = counting(monkeypatch, notebook, "placeholder_spans")
+    assert notebook._fill("{sum({1: 2}.values())}", {"sum({1: 2}.values())": "2"}) == "2"
+    assert download
+    # no stage keeps a pattern of its own: a placeholder regex needs the `{{`/`}}` alternative
+    assert holding(r"\\\{\\\{\|\\\}\\\}") == []
