@@ -211,3 +211,22 @@ def test_jupyter_runs_the_notebook_to_the_same_output(tmp_path: Path) -> None:
     assert [streams(a) for a, _ in code][-1] == "loop 0\nin f 0\nloop 1\nin f 1\nloop 2\nin f 2\n"
     assert [[o["output_type"] for o in b["outputs"]] for _, b in code] == [[o["output_type"] for o in a["outputs"]] for a, _ in code]
     assert [o["data"]["text/plain"] for a, b in code for o in a["outputs"] + b["outputs"] if o["output_type"] == "execute_result"] == [["12"], ["12"]]
+
+
+def test_a_notebook_example_s_download_reads_the_notebook_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import traceback
+
+    from tracekit import notebook
+
+    reads = []
+    real = nbformat.reads
+
+    def counted(*a: object, **k: object) -> object:
+        reads.append(any(f.filename == notebook.__file__ for f in traceback.extract_stack()))
+        return real(*a, **k)
+
+    data = notebook_example()
+    monkeypatch.setattr(nbformat, "reads", counted)
+    nb, _ = build_notebook(tmp_path, "counting.ipynb", data)
+    assert reads.count(True) == 1  # the download; the run's reads are tracekit.source's and tracekit.run's
+    assert [c["id"] for c in nb["cells"]] == [c["id"] for c in json.loads(data)["cells"]]

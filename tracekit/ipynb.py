@@ -36,8 +36,8 @@ def is_notebook(path: str | Path) -> bool:
     return str(path).endswith(".ipynb")
 
 
-def _cells(data: bytes) -> list[dict]:
-    """The cells of notebook DATA, after nbformat has read and validated it."""
+def read(data: bytes) -> Any:
+    """Notebook DATA as nbformat reads and validates it, as version 4; NotebookError if it is not one."""
     import nbformat
 
     try:
@@ -55,7 +55,17 @@ def _cells(data: bytes) -> list[dict]:
         raise NotebookError(1, f"not a valid notebook (nbformat): {error.message} at {where}") from None
     except Exception as error:  # nbformat's own reader errors: NotJSONError, version errors
         raise NotebookError(1, f"not a valid notebook (nbformat): {error}") from None
-    return list(notebook.cells)
+    return notebook
+
+
+def fill_cell_ids(cells: list[Any]) -> None:
+    """Give each cell without an id the first unused `cell-K`, K from its own number up, as
+    nbformat's `normalize` would; cells that have one keep it."""
+    used = {c.get("id") for c in cells if isinstance(c, dict)}
+    for n, cell in enumerate(cells, 1):
+        if isinstance(cell, dict) and not cell.get("id"):
+            cell["id"] = next(f"cell-{k}" for k in range(n, n + len(cells) + 1) if f"cell-{k}" not in used)
+            used.add(cell["id"])
 
 
 def reads(text: str, raw: object = None) -> Any:
@@ -68,12 +78,8 @@ def reads(text: str, raw: object = None) -> Any:
     cells = raw.get("cells") if isinstance(raw, dict) and raw.get("nbformat") == 4 else None
     minor = raw.get("nbformat_minor") if isinstance(raw, dict) else None
     if isinstance(cells, list) and isinstance(minor, int) and minor >= 5:
-        used = {c.get("id") for c in cells if isinstance(c, dict)}
-        missing = [c for c in cells if isinstance(c, dict) and "id" not in c]
-        for cell in missing:
-            cell["id"] = next(f"cell-{k}" for k in range(1, len(cells) + 2) if f"cell-{k}" not in used)
-            used.add(cell["id"])
-        if missing:
+        if any(isinstance(c, dict) and "id" not in c for c in cells):
+            fill_cell_ids(cells)
             text = json.dumps(raw)
     return nbformat.reads(text, as_version=4)
 
@@ -99,9 +105,14 @@ def _code(source: str) -> list[str]:
 
 def to_script(data: bytes) -> tuple[str, list[tuple[int, int, int]]]:
     """The percent script of notebook DATA, and its cells as (cell number, first line, last line)."""
+    return script_of(read(data).cells)
+
+
+def script_of(cells: list[Any]) -> tuple[str, list[tuple[int, int, int]]]:
+    """The percent script of a read notebook's CELLS, and its cells as (cell number, first line, last line)."""
     out: list[str] = []
     spans: list[tuple[int, int, int]] = []
-    for number, cell in enumerate(_cells(data), 1):
+    for number, cell in enumerate(cells, 1):
         source = cell.get("source") or ""
         body = source.rstrip("\n")
         if cell.get("cell_type") == "code":

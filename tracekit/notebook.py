@@ -42,7 +42,7 @@ from typing import Any
 from ._jsonio import dumps
 from ._placeholders import literal_spans, placeholder_spans
 from .directives import DIRECTIVE_RE
-from .ipynb import is_notebook
+from .ipynb import fill_cell_ids, is_notebook
 from .prose import _cell_text_end, cell_marker, jupytext_header
 from .render.text import MAX_VALUE_CHARS, inert
 from .render.urls import allowed
@@ -160,8 +160,7 @@ def notebook(example: Example, trace: Mapping[str, Any], source: str, figures: P
     else:
         cells = _section_cells(example, source, lines)
     _run_outputs(cells, example, trace, source, figures)
-    for n, c in enumerate(cells, 1):
-        c["id"] = f"cell-{n}"
+    fill_cell_ids(cells)
     return {
         "cells": cells,
         "metadata": {
@@ -317,10 +316,11 @@ def _inside_statements(source: str) -> set[int]:
 def _from_ipynb(example: Example, trace: Mapping[str, Any], source: str, figures: Path | None) -> dict[str, Any]:
     """A notebook example's own notebook, its outputs tracekit's run: same cells, sources,
     Markdown and metadata (ids added where the notebook had none)."""
-    from .ipynb import reads, to_script
+    from .ipynb import read, script_of
 
-    data = json.loads(json.dumps(reads(source)))
-    script, spans = to_script(source.encode("utf-8"))
+    notebook = read(source.encode("utf-8"))
+    script, spans = script_of(notebook.cells)
+    data = json.loads(json.dumps(notebook))
     cells: list[dict[str, Any]] = data["cells"]
     for (_, first, last), cell in zip(spans, cells, strict=True):
         cell["source"] = str(cell.get("source") or "").splitlines(keepends=True)
@@ -329,11 +329,7 @@ def _from_ipynb(example: Example, trace: Mapping[str, Any], source: str, figures
             if last > first and "".join(cell["source"]).strip():
                 cell.update(_span=(first + 1, last), _lines=list(range(first + 1, last + 1)))
     _run_outputs(cells, example, trace, script, figures)
-    used = {c.get("id") for c in cells}
-    for n, c in enumerate(cells, 1):
-        if not c.get("id"):
-            c["id"] = next(f"cell-{k}" for k in range(n, n + len(cells) + 1) if f"cell-{k}" not in used)
-            used.add(c["id"])
+    fill_cell_ids(cells)
     data["nbformat_minor"] = max(5, int(data.get("nbformat_minor") or 0))
     return dict(data)
 
