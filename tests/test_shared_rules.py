@@ -82,3 +82,32 @@ def test_the_run_the_page_and_the_notebook_read_placeholders_with_one_scanner(tm
     assert download
     # no stage keeps a pattern of its own: a placeholder regex needs the `{{`/`}}` alternative
     assert holding(r"\\\{\\\{\|\\\}\\\}") == []
+
+
+# ── titles from names: one rule ──────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [("GPU_basics", "GPU basics"), ("02-first_gradient", "First gradient"), ("first-gradient", "First gradient"), ("10_", "10_"), ("2d_plots", "2d plots")],
+)
+def test_a_title_from_a_name_drops_the_ordering_number_and_keeps_capitals(name: str, title: str) -> None:
+    from tracekit.prose import title_from_name
+
+    assert title_from_name(name) == title
+
+
+def test_files_and_folders_of_the_same_name_get_the_same_title(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "02-first_gradient").mkdir(parents=True)
+    (src / "02-first_gradient" / "02-first_gradient.py").write_text("x = 1\n", encoding="utf-8")
+    (src / "02-first_gradient" / "GPU_basics.md").write_text("Some words.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert build([src], output=out, jobs=1, reporter=Reporter(out=io.StringIO(), err=io.StringIO(), tty=False)).exit_status == 0
+    toc = page_text((out / "index.html").read_text(encoding="utf-8"), "|")
+    titles = [t.strip() for t in toc.split("|") if t.strip()]
+    assert titles.count("First gradient") == 2  # the part (the folder) and the example (the file)
+    assert "GPU basics" in titles
+    assert "<h1>First gradient</h1>" in (out / "02-first_gradient" / "02-first_gradient.html").read_text(encoding="utf-8")
+    # no other module turns names into titles
+    assert holding(r"def _?humanise|\^\\d\+\[") == ["prose.py"]

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 
+from .prose import title_from_name
+
 __all__ = ["Book", "Nav", "Page", "Part", "count_words", "natural_key", "part_header", "reading_minutes"]
 
 WORDS_PER_MINUTE = 200
@@ -43,12 +45,6 @@ def reading_minutes(words: int, lines: int) -> int:
 def count_words(text: str) -> int:
     """Words a reader reads in Markdown TEXT (a formula counts as its words)."""
     return len([w for w in (text or "").split() if any(c.isalnum() for c in w)])
-
-
-def humanise(name: str) -> str:
-    """A folder or file name as a title: ``02-autograd_basics`` → ``Autograd basics``."""
-    text = re.sub(r"^\d+[-_. ]+", "", name).replace("_", " ").replace("-", " ").strip()
-    return (text[:1].upper() + text[1:]) if text else name
 
 
 def part_header(text: str) -> tuple[str, str]:
@@ -121,7 +117,7 @@ class Book:
         for n, folder in enumerate(ranked, 1):
             title, intro = headers.get(folder, ("", ""))
             if not title and folder:
-                title = humanise(PurePosixPath(folder).name)
+                title = title_from_name(PurePosixPath(folder).name)
             self.parts.append(Part(folder, title, intro, n, folders[folder]))
         self.sections = [p for part in self.parts for p in part.sections]
         self._part_of = {p.rel: part for part in self.parts for p in part.sections}

@@ -46,6 +46,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
+from .prose import title_from_name
+
 __all__ = ["Chapter", "ChapterError", "Embed", "Prose", "Ref", "front_matter", "parse_chapter", "parse_lines"]
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(.*)$")
@@ -254,7 +256,7 @@ def parse_chapter(path: str, text: str) -> Chapter:
     flush(i + 1)
     if not title:
         stem = PurePosixPath(path).stem
-        title = re.sub(r"^\d+[-_ ]+", "", stem).replace("_", " ").replace("-", " ").strip().capitalize() or stem
+        title = title_from_name(stem)
     return Chapter(path, title, meta.get("description", ""), meta, parts)
 
 

@@ -23,7 +23,18 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["SOURCES", "MARKUPS", "TextBlock", "detect_source", "looks_like_code", "looks_like_rst", "statements_after", "text_blocks", "title_and_intro"]
+__all__ = [
+    "SOURCES",
+    "MARKUPS",
+    "TextBlock",
+    "detect_source",
+    "looks_like_code",
+    "looks_like_rst",
+    "statements_after",
+    "text_blocks",
+    "title_and_intro",
+    "title_from_name",
+]
 
 SOURCES = ("authored", "gallery", "percent", "comments")
 MARKUPS = ("markdown", "rst")
@@ -451,7 +462,7 @@ def _joined(run: Sequence[CommentLine]) -> str:
 def title_and_intro(docstring: str | None, stem: str, markup: str) -> tuple[str, str]:
     """Title: the docstring's first heading (Markdown `#` or RST underline), else its first line
     (an RST nav line is skipped), else the humanised file name. Intro: the rest of the docstring."""
-    fallback = _humanise(stem)
+    fallback = title_from_name(stem)
     if not docstring or not docstring.strip():
         return fallback, ""
     paragraphs = re.split(r"\n\s*\n", docstring.strip("\n"))
@@ -491,10 +502,12 @@ def _plain_title(title: str) -> str:
     return re.sub(r"`{1,2}([^`]+)`{1,2}_?|\*{1,2}([^*]+)\*{1,2}", lambda m: m.group(1) or m.group(2), title).strip()
 
 
-def _humanise(stem: str) -> str:
-    """`first_gradient` → `First gradient`."""
-    words = re.sub(r"[_\-\s]+", " ", stem).strip()
-    return words[:1].upper() + words[1:] if words else stem
+def title_from_name(name: str) -> str:
+    """The title of a file or folder named NAME (without its suffix): `02-first_gradient` → `First
+    gradient`, `GPU_basics` → `GPU basics`. A leading ordering number goes, `_` and `-` are spaces,
+    the first letter is a capital and every other letter keeps its case."""
+    words = re.sub(r"[_\-\s]+", " ", re.sub(r"^\d+[-_. ]+", "", name)).strip()
+    return words[:1].upper() + words[1:] if words else name
 
 
 # ── plain comments, as typed ─────────────────────────────────────────────────

@@ -33,6 +33,7 @@ from .prose import (
     statements_after,
     text_blocks,
     title_and_intro,
+    title_from_name,
 )
 
 __all__ = [
@@ -195,12 +196,6 @@ def _relative(path: Path, root: Path | None) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
-
-
-def _humanise(stem: str) -> str:
-    """`first_gradient` → `First gradient`."""
-    words = re.sub(r"[_\-\s]+", " ", stem).strip()
-    return words[:1].upper() + words[1:] if words else stem
 
 
 # ── the statement skeleton (libcst) ──────────────────────────────────────────
@@ -531,7 +526,7 @@ class _Reader:
         docstring = ast.get_docstring(self.tree, clean=True)
         if docstring is None or self._string_cell_first():
             self.docstring = False
-            return _humanise(self.stem), ""
+            return title_from_name(self.stem), ""
         node = self.tree.body[0]
         end = node.end_lineno or node.lineno
         if len(self.tree.body) > 1 and self.tree.body[1].lineno <= end:
@@ -1002,10 +997,10 @@ def peek_docstring(text: str, stem: str) -> tuple[str, str, int]:
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
-        return _humanise(stem), "", 0
+        return title_from_name(stem), "", 0
     docstring = ast.get_docstring(tree, clean=True)
     if docstring is None:
-        return _humanise(stem), "", 0
+        return title_from_name(stem), "", 0
     node = tree.body[0]
     markup = "rst" if re.search(r"^# ?%%|^#{20,}", text, re.M) else "markdown"
     title, intro = title_and_intro(docstring, stem, markup)

@@ -19,6 +19,7 @@ from typing import Any
 from ..book import Book, Page, count_words, part_header
 from ..chapter import Chapter, ChapterError, Embed, parse_chapter
 from ..config import Config
+from ..prose import title_from_name
 from .discover import _excluded, _skip_dir
 from .files import MAX_TEXT_BYTES, Refused, read_checked
 from .keys import _sha
@@ -265,12 +266,12 @@ def make_book(examples: dict[str, dict], authored: dict[str, dict], chapters: di
     pages: list[Page] = []
     for rel, rec in examples.items():
         words, lines = _words(authored.get(rel) or {})
-        title = str(rec.get("title") or PurePosixPath(rel).stem)
+        title = str(rec.get("title") or title_from_name(PurePosixPath(rel).stem))
         intro, intro_markup = str(rec.get("intro") or ""), "rst" if rec.get("intro_markup") == "rst" else "markdown"
         pages.append(Page(rel, title, rec.get("html") or "", "example", rec.get("status") or "failed", words, lines, intro, intro_markup))
     for rel, res in chapters.items():
         ch = res.chapter
-        title = ch.title if ch else PurePosixPath(rel).stem
+        title = ch.title if ch else title_from_name(PurePosixPath(rel).stem)
         words = count_words(ch.prose) if ch else 0
         pages.append(
             Page(

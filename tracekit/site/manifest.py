@@ -9,6 +9,7 @@ from typing import Any
 
 from .._jsonio import dumps
 from .._version import __version__
+from ..prose import title_from_name
 from .keys import _sha
 from .paths import MANIFEST_NAME, _page_paths
 
@@ -119,7 +120,7 @@ def _index_entries(examples: dict[str, dict]) -> list[dict]:
         rec = examples[rel]
         entries.append(
             {
-                "title": rec.get("title") or PurePosixPath(rel).stem,
+                "title": rec.get("title") or title_from_name(PurePosixPath(rel).stem),
                 "intro": rec.get("intro") or "",
                 "html": rec.get("html") or _page_paths(rel)[0],
                 "status": rec.get("status") or "failed",

@@ -9,6 +9,7 @@ from typing import Any
 
 from .._jsonio import atomic_write
 from .._version import __version__
+from ..prose import title_from_name
 from ..protocol import AUTHOR_REASONS, DEFAULT_HITS, error_record, meta_record, trace_record
 from ..trace import Trace, TraceError
 from .execute import _Ran
@@ -134,7 +135,8 @@ def _authoring_page(rel: str, path: Path, error: Any, env: dict, options: dict) 
 
 def _pageless_record(base: dict, rel: str, status: str, hits: int | None, failures: list, files: dict) -> dict:
     """The manifest record of an example that has no page (skipped, or refused a place to write)."""
-    return {**base, "status": status, "title": PurePosixPath(rel).stem, "intro": "", "html": None, "hits": hits, "failures": failures, "files": files}
+    title = title_from_name(PurePosixPath(rel).stem)
+    return {**base, "status": status, "title": title, "intro": "", "html": None, "hits": hits, "failures": failures, "files": files}
 
 
 class _Builder:
