@@ -111,3 +111,19 @@ def test_files_and_folders_of_the_same_name_get_the_same_title(tmp_path: Path) -
     assert "<h1>First gradient</h1>" in (out / "02-first_gradient" / "02-first_gradient.html").read_text(encoding="utf-8")
     # no other module turns names into titles
     assert holding(r"def _?humanise|\^\\d\+\[") == ["prose.py"]
+
+
+# ── reading time: one word count ─────────────────────────────────────────────
+
+
+def test_an_example_and_a_chapter_count_the_same_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracekit.book import count_words
+    from tracekit.site import book_site
+
+    prose = "The loss $L = (y - t)^2$ falls: 0.5 → 0.25 — twice."
+    assert (count_words(prose), len(prose.split())) == (9, 13)  # `=`, `-`, `→` and `—` are no words
+    authored = {"title": "Loss", "intro": prose, "items": [{"prose": prose, "notes": [{"text": "- -"}]}], "listing": [{}, {}]}
+    assert book_site._words(authored) == (1 + 9 + 9, 2)
+    calls = counting(monkeypatch, book_site, "count_words")
+    book_site._words(authored)
+    assert len(calls) == 4  # title, intro, the item's prose, its note

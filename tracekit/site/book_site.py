@@ -257,7 +257,7 @@ def _words(example: dict) -> tuple[int, int]:
     for it in example.get("items") or []:
         texts.append(it.get("prose") or "")
         texts.extend(n.get("text") or "" for n in it.get("notes") or [])
-    words = sum(len(t.split()) for t in texts)
+    words = sum(count_words(t) for t in texts)  # as a chapter counts: reading times compare
     return words, len(example.get("listing") or [])
 
 
