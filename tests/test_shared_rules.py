@@ -127,3 +127,22 @@ def test_an_example_and_a_chapter_count_the_same_words(monkeypatch: pytest.Monke
     calls = counting(monkeypatch, book_site, "count_words")
     book_site._words(authored)
     assert len(calls) == 4  # title, intro, the item's prose, its note
+
+
+# ── cells: one marker ────────────────────────────────────────────────────────
+
+
+def test_the_cell_marker_is_defined_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracekit import source
+    from tracekit.prose import cell_marker
+    from tracekit.site import helpers
+
+    # `#%%` starts a cell for the reader, so a module holding one is no helper either; a `# %%`
+    # inside a string starts none, so that module is one
+    assert cell_marker("#%%") is not None and helpers.has_prose(b"import os\n#%%\n# Text.\nx = 1\n")
+    assert not helpers.has_prose(b'MARK = "# %%"\n')
+    for module in (helpers, source):
+        calls = counting(monkeypatch, module, "has_cell_marker")
+        helpers.has_prose(b"x = 1\n") if module is helpers else source.peek_docstring('"""T."""\n', "t")
+        assert calls, module.__name__
+    assert holding(r'#\{20|# \?%%|b"# %%"|"#" \* 20') == ["prose.py"]

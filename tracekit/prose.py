@@ -28,6 +28,7 @@ __all__ = [
     "MARKUPS",
     "TextBlock",
     "detect_source",
+    "has_cell_marker",
     "looks_like_code",
     "looks_like_rst",
     "statements_after",
@@ -90,6 +91,11 @@ def cell_marker(text: str) -> CellMarker | None:
     kind = _CELL_KIND.search(rest)
     title = _cell_title(rest[: kind.start()] + " " + rest[kind.end() :] if kind else rest)
     return CellMarker({"md": "markdown"}.get(kind.group(1), kind.group(1)) if kind else "code", title)
+
+
+def has_cell_marker(text: str) -> bool:
+    """Does a line of TEXT start a cell (`# %%` or sphinx-gallery's line of `#`)?"""
+    return any(_CELL.match(line) for line in text.splitlines())
 
 
 def _cell_title(text: str) -> str:

@@ -27,6 +27,7 @@ from .prose import (
     TextBlock,
     cell_marker,
     detect_source,
+    has_cell_marker,
     jupytext_header,
     looks_like_rst,
     raw_cells,
@@ -1002,7 +1003,7 @@ def peek_docstring(text: str, stem: str) -> tuple[str, str, int]:
     if docstring is None:
         return title_from_name(stem), "", 0
     node = tree.body[0]
-    markup = "rst" if re.search(r"^# ?%%|^#{20,}", text, re.M) else "markdown"
+    markup = "rst" if has_cell_marker(text) else "markdown"
     title, intro = title_and_intro(docstring, stem, markup)
     return title, intro, node.end_lineno or node.lineno
 

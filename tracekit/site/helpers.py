@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..prose import has_cell_marker
 from .discover import _excluded
 from .keys import _Imports, local_dependencies
 
-#: byte patterns that mark a module as written to be read: authored prose, or sphinx-gallery cells
-_PROSE_MARKS = (b"#:", b"# %%", b"#" * 20)
-
 
 def has_prose(data: bytes) -> bool:
-    """Does this source carry prose of its own (`#:` lines or sphinx-gallery cells)?"""
-    return any(mark in data for mark in _PROSE_MARKS)
+    """Does this source carry prose of its own (`#:` lines or cells)?"""
+    return b"#:" in data or has_cell_marker(data.decode("utf-8", "replace"))
 
 
 def find_helpers(root: Path, candidates: Sequence[str], imports: _Imports, *, helpers: Sequence[str] = (), pages: Sequence[str] = ()) -> list[str]:
