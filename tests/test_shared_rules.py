@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -146,3 +147,27 @@ def test_the_cell_marker_is_defined_once(monkeypatch: pytest.MonkeyPatch) -> Non
         helpers.has_prose(b"x = 1\n") if module is helpers else source.peek_docstring('"""T."""\n', "t")
         assert calls, module.__name__
     assert holding(r'#\{20|# \?%%|b"# %%"|"#" \* 20') == ["prose.py"]
+
+
+# ── writing files: one atomic writer ─────────────────────────────────────────
+
+
+def test_every_temporary_file_is_written_by_the_one_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracekit import _jsonio
+    from tracekit.render import html
+    from tracekit.site import journal
+
+    out = tmp_path / "out"
+    outside = tmp_path / "outside.html"
+    outside.write_text("mine", encoding="utf-8")
+    (out / "a").mkdir(parents=True)
+    Path(_jsonio.temporary_name(out / "a" / "p.html")).symlink_to(outside)  # planted where the page is staged
+    staged = counting(monkeypatch, journal, "write_temporary")
+    journal.Journal(out).put({"a/p.html": b"page", "b/q.json": b"{}"})
+    assert len(staged) == 2
+    assert (out / "a" / "p.html").read_bytes() == b"page" and outside.read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [f".tracekit-journal.{os.getpid()}", "p.html", "q.json"]
+    written = counting(monkeypatch, html, "atomic_write")
+    assets = html.write_assets(out)
+    assert len(written) == len(assets) and not [p for p in (out / "assets").iterdir() if p.name.endswith(".tmp")]
+    assert holding(r"os\.O_EXCL") == ["_jsonio.py"]

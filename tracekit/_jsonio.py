@@ -8,7 +8,7 @@ import re
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
-__all__ = ["atomic_write", "dumps", "write_json"]
+__all__ = ["atomic_write", "dumps", "temporary_name", "write_json", "write_temporary"]
 
 
 def dumps(data: object) -> str:
@@ -21,12 +21,18 @@ def dumps(data: object) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def atomic_write(path: str | os.PathLike, payload: bytes) -> None:
-    """Write PAYLOAD to PATH through a temporary file in the same folder, then rename over PATH."""
+def temporary_name(path: str | os.PathLike) -> str:
+    """The temporary PATH is written as first: `.NAME.PID.tmp` beside it (a build removes a dead process's)."""
     path = os.fspath(path)
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    return os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+
+
+def write_temporary(path: str | os.PathLike, payload: bytes) -> str:
+    """Write PAYLOAD to PATH's temporary (its folder made if missing) and return the temporary's
+    path, for the caller to rename over PATH; on failure nothing is left behind."""
+    path = os.fspath(path)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = temporary_name(path)
     try:
         try:
             os.unlink(tmp)  # a stale one, or a link planted there: never written through
@@ -34,6 +40,19 @@ def atomic_write(path: str | os.PathLike, payload: bytes) -> None:
             pass
         with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644), "wb") as f:
             f.write(payload)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return tmp
+
+
+def atomic_write(path: str | os.PathLike, payload: bytes) -> None:
+    """Write PAYLOAD to PATH through a temporary file in the same folder, then rename over PATH."""
+    tmp = write_temporary(path, payload)
+    try:
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .._jsonio import dumps
+from .._jsonio import atomic_write, dumps
 from ..source import Example
 from .markup import render_markdown
 from .page import _trace_dict, build_view
@@ -265,9 +265,7 @@ def write_assets(out_dir: Path) -> dict[str, str]:
         name = _hashed_name(fname, data)
         target = adir / name
         if not target.exists() or target.read_bytes() != data:
-            tmp = adir / (name + ".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(target)
+            atomic_write(target, data)
         stem, _, suffix = fname.rpartition(".")
         for old in adir.glob(f"{stem}.*.{suffix}"):
             if old.name != name and re.fullmatch(re.escape(stem) + r"\.[0-9a-f]{8}\." + re.escape(suffix), old.name):

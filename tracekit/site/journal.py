@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from .._jsonio import write_temporary
 from .keys import _file_sha, _sha
 from .manifest import _safe_rel
 from .paths import _display
@@ -70,10 +71,6 @@ def disk_error(e: OSError, out: Path) -> BuildError:
     return BuildError(f"cannot write into {_display(out)}: {e.strerror or e}")
 
 
-def _temp_name(target: Path) -> Path:
-    return target.parent / f".{target.name}.{os.getpid()}.tmp"
-
-
 class Journal:
     """This process's journal in OUT."""
 
@@ -86,17 +83,8 @@ class Journal:
         staged: list[tuple[str, Path, str]] = []
         try:
             for rel, data in files.items():
-                target = self.out / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = _temp_name(target)
-                try:
-                    os.unlink(tmp)  # a stale one, or a link planted there: never written through
-                except FileNotFoundError:
-                    pass
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+                tmp = Path(write_temporary(self.out / rel, data))
                 staged.append((rel, tmp, _sha(data)))
-                with open(fd, "wb") as f:
-                    f.write(data)
             line = json.dumps({"files": [[rel, tmp.name, sha] for rel, tmp, sha in staged]}) + "\n"
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
