@@ -143,7 +143,64 @@ squares = [s + 1 for s in squares]
 squares
 '''
 
-SCRIPTS = {"plots": PLOTS, "net": NET, "authored": AUTHORED, "lesson": LESSON}
+#: a gallery section whose loop runs 300 times: its lines step through their hits
+LOOP_GALLERY = r'''"""
+Three Hundred Steps
+===================
+
+A gallery-style script of our own.
+"""
+
+total = 0
+
+###############################################################################
+# A long loop
+# -----------
+#
+# Each step adds the square of its index.
+
+for i in range(300):
+    sq = i * i
+    total += sq
+print(total)
+'''
+
+#: Jupytext percent cells, a loop in the code cell
+LOOP_PERCENT = """\
+# %% [markdown]
+# # Remainders
+#
+# A loop in a percent cell.
+
+# %%
+seen = []
+for k in range(50):
+    seen.append(k % 7)
+seen[-1]
+"""
+
+#: a plain-comment section with a while loop: its latest recorded hit is a thinned one
+LOOP_COMMENTS = '''"""Counting in Threes
+
+Plain comments explain the code below them.
+"""
+
+# Count up in threes past a thousand.
+n = 0
+while n < 1000:
+    n += 3
+print(n)
+'''
+
+SCRIPTS = {
+    "plots": PLOTS,
+    "net": NET,
+    "authored": AUTHORED,
+    "lesson": LESSON,
+    "loop_gallery": LOOP_GALLERY,
+    "loop_percent": LOOP_PERCENT,
+    "loop_comments": LOOP_COMMENTS,
+}
 
 
 @pytest.fixture(scope="module")
@@ -162,10 +219,25 @@ def html(site: Path, name: str) -> str:
     return (site / f"{name}.html").read_text(encoding="utf-8")
 
 
+def _without_bodies(page: str) -> str:
+    """PAGE without what its closed statement states hold (the hits' <details> nest inside them)."""
+    out, at = [], 0
+    for m in re.finditer(r'<div class="ls-body">', page):
+        if m.start() < at:
+            continue
+        depth = 1
+        for tag in re.finditer(r"<(/?)details\b", page[m.end() :]):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                out.append(page[at : m.start()])
+                at = m.end() + tag.start()
+                break
+    return "".join(out) + page[at:]
+
+
 def first_view(page: str) -> str:
     """The page's text as it opens: every statement's closed state left out."""
-    page = re.sub(r'<div class="ls-body">.*?</details>', "</details>", page, flags=re.S)
-    text = page_text(page)
+    text = page_text(_without_bodies(page))
     return text[text.find("All state") :]
 
 
@@ -305,3 +377,59 @@ def test_lines_after_a_failure_look_unreached_and_an_empty_figure_is_left_out(tm
     # the figure opened just before the error has nothing on it: no empty picture
     assert "<figure" not in page and "Figure 1" not in page
     assert not list((tmp_path / "out").glob("**/*.png"))
+
+
+def _state_of(page: str, code: str) -> str:
+    """The closed state of the reader's code line CODE (as the page reads it), as HTML."""
+    for m in re.finditer(r'<details class="ls[^"]*"[^>]*>\s*<summary>(.*?)</summary>', page, re.S):
+        if page_text(re.sub(r'<span class="fn">\d+</span>', "", m.group(1))) != code:
+            continue
+        depth, at = 1, m.end()
+        for tag in re.finditer(r"<(/?)details\b", page[at:]):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                return page[at : at + tag.start()]
+    raise AssertionError(f"no state under {code!r}")
+
+
+def test_a_gallery_loop_line_steps_to_its_last_hit(site: Path) -> None:
+    page = html(site, "loop_gallery")
+    state = _state_of(page, "sq = i * i")
+    text = page_text(state)
+    assert text.startswith("Ran 300 times · hits 1–3 and 300 of 300 recorded hit 1 of 300 Hit 1 of 300 ⬆ result: sq = 0")
+    assert "Hits 2–3 and 300 Hit 2 of 300 ⬆ result: sq = 1 Hit 3 of 300 ⬆ result: sq = 4 Hit 300 of 300 ⬆ result: sq = 89401" in text
+    assert "first hit shown" not in page
+    # the hits past the first are in a closed <details>: every one of them is there without a script
+    assert re.search(r'<details class="hit-more">\s*<summary>Hits 2–3 and 300</summary>.*?data-hit="299"', state, re.S)
+    assert '<details class="hit-more" open' not in page
+    # the loop variable and the running total: their last hits too, and after the loop
+    assert "Hit 300 of 300 ⬆ i = 299" in page_text(_state_of(page, "for i in range(300):"))
+    assert "Hit 300 of 300 ⬆ result: total = 8955050" in page_text(_state_of(page, "total += sq"))
+    # the first view is what it was: the cell's code, its output, what it changed; no pager
+    first = first_view(page)
+    assert (
+        "Each step adds the square of its index. 9for i in range(300): 10 sq = i * i 11 total += sq 12print(total) Output8955050 Changed i: 299sq: 89401 "
+        in first
+    )
+    assert "Ran 300" not in first and "Hit " not in first
+
+
+def test_a_percent_cell_loop_steps_to_its_last_hit(site: Path) -> None:
+    page = html(site, "loop_percent")
+    text = page_text(_state_of(page, "seen.append(k % 7)"))
+    # what every hit shares (the method it called) is above the pager
+    assert text.startswith("📚 seen.append() = Append object to the end of the list. list.append Ran 50 times · hits 1–3 and 50 of 50 recorded")
+    assert "Hit 50 of 50 ⬇ object: k % 7 = 0 ✎ grew: seen = [0, 1, 2, 3, 4, 5, 6, 0," in text and text.endswith(" 6, 0] len 49 → 50len 50")
+    assert "Hit 50 of 50 ⬆ k = 49 ⏹ after the loop: k = 49" in page_text(_state_of(page, "for k in range(50):"))
+    assert "4 seen.append(k % 7) 5seen[-1] Value0 Changed k: 49seen:" in first_view(page)
+
+
+def test_a_comment_section_loop_names_its_latest_thinned_hit(site: Path) -> None:
+    page = html(site, "loop_comments")
+    text = page_text(_state_of(page, "n += 3"))  # 334 hits: recorded on 1-3 and 4, 8, …, 256
+    assert text.startswith("Ran 334 times · hits 1–3 and 256 of 334 recorded")
+    assert "Hits 2–3 and 256" in text and "Hit 256 of 334 ⬆ result: n = 768" in text
+    # the first view's Changed row has the value the loop ended with (1002, as printed), not
+    # the latest recorded hit's 768
+    first = first_view(page)
+    assert "4 n += 3 5print(n) Output1002 loop_comments.py" in first and "768" not in first

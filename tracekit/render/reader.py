@@ -3,7 +3,8 @@
 A page whose prose comes from gallery blocks, percent cells, notebooks or comment sections opens
 as its reader expects: each cell's code as one block, then what the cell printed, drew, ended
 with (its last bare expression) and changed, one line per name. Each statement's full state
-stays in the page, in a closed ``<details>`` under its code line.
+stays in the page, in a closed ``<details>`` under its code line; a statement that ran more than
+once gets the cards' hit pager there (its first hits and its last, recorded in the one run).
 
 What teaches nothing is left out of that first view (it stays in the full state): see
 ``noise``, documented in docs/authoring.md.
@@ -17,8 +18,9 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..trace import Line
+from .entries import _api_entries, _error_entry, _final_entries, _header_code, _record_entries
 from .values import BIG, _content, _fmt_shape, _text_entry, _value_entry, _value_text
-from .view import Brief, Card, Entry, Figure, Fold, ListingRow, Section
+from .view import Brief, Card, Entry, Figure, Fold, FoldGroup, Hit, HitPager, ListingRow, Section
 
 if TYPE_CHECKING:
     from .page import PageBuilder
@@ -95,6 +97,32 @@ class FirstView:
         for b in blocks:
             if isinstance(b, Section):
                 self.cell(b)
+            if isinstance(b, (Section, Fold)):
+                for g in b.groups:
+                    self.pager(g)
+
+    def pager(self, group: FoldGroup) -> None:
+        """A statement that ran more than once steps through its recorded hits, as a card does:
+        the functions it called above them, what every hit printed and its values after the
+        loop below them. Its figures stay the cell's."""
+        if group.plain or group.hit_count < 2 or not group.lines:
+            return
+        it = self.page.item_at.get(group.lines[0].number)
+        line = self.page.line_for(it) if it is not None else None
+        if it is None or line is None or not line.records:
+            return
+        records = line.records
+        hits = [Hit(r.hit, *_record_entries(r, it), probes=dict(r.probes), last=r.last) for r in records]
+        page = self.page
+        if page.on_error_line(it) and page.err is not None and not any(t.kind == "exception" for h in hits for t in h.tail):
+            hits[-1].tail.append(_error_entry(page.err, expected=page.status == "expected error"))
+        unit = "call" if re.match(r"\s*(?:async\s+)?def\b", _header_code(it)) else "hit"
+        group.pager = HitPager(hits, line.hits, len(records), unit, line.exceptions)
+        group.api = _api_entries(it, records)
+        everything = "".join(r.output for r in records if not r.last) + line.output_later
+        if everything and everything != records[0].output:  # as the first view's Output has it, by line
+            group.after.append(_text_entry("output", f"output of all {line.hits} hits", everything.removesuffix("\n")))
+        group.after += _final_entries(line, it)
 
     def span(self, section: Section) -> list[Line]:
         """The trace's lines inside the cell's code, in file order."""
@@ -183,13 +211,19 @@ class FirstView:
     def changed(self, lines: list[Line]) -> tuple[list[Brief], int]:
         """What the cell's module-level lines bound or changed, one line per name, last value kept."""
         values: dict[str, tuple[Mapping[str, Any] | None, str, int]] = {}  # name → (value, summary, listing number)
+        after_loop: set[str] = set()  # names a loop above left with their values at its end
         for ln in lines:
             if ln.function not in (None, "<module>") or not ln.records:
                 continue
             number = self.page.line_map.get(ln.line, ln.line)
             rec = ln.records[-1]
+            # a loop body's latest record may be a thinned hit, not its last: the value its loop
+            # ended with (read after the loop, on its header's line above) is the later one
+            stale = rec.hit + 1 < ln.hits
             for ev in rec.events:
                 name = " ".join(ev.text.split())
+                if stale and name in after_loop:
+                    continue
                 if ev.role == "bind" and name != "_" and not _quiet(ev.value):
                     values.pop(name, None)
                     values[name] = (ev.value, "", number)
@@ -202,6 +236,7 @@ class FirstView:
                     if name and not _quiet(val.get("value")):
                         values.pop(name, None)
                         values[name] = (val.get("value"), "", number)
+                        after_loop.add(name)
         # a dotted name whose root is listed is part of that row (model.fc.weight under model)
         roots = {n for n in values if "." not in n}
         names = [n for n in values if "." not in n or n.split(".", 1)[0] not in roots]

@@ -203,6 +203,51 @@ class Hit:
 
 
 @dataclass
+class HitPager:
+    """A line's recorded hits, stepped through one at a time: the first ones and the latest (its
+    last, or the latest thinned one) of the one run. A `#:` card and a statement in a reader's
+    cell show the same pager (templates/_listing.html, ``hit_pager``)."""
+
+    hits: list[Hit]
+    hit_count: int
+    recorded: int
+    unit: str = "hit"  # "call" for a ``def`` line
+    exceptions: int = 0
+
+    @property
+    def count_text(self) -> str:
+        """The hit count as the page shows it: "70,000"."""
+        return f"{self.hit_count:,}"
+
+    @property
+    def recorded_note(self) -> str:
+        """Which hits were recorded, when not all: "first 3 recorded", "hits 1–3 and 300 of 300 recorded"."""
+        if self.recorded >= self.hit_count:
+            return ""
+        firsts = [h.number for h in self.hits if not h.last]
+        lasts = [h.number for h in self.hits if h.last]
+        if not lasts:
+            return f"first {self.recorded} recorded"
+        span = f"{firsts[0]}–{firsts[-1]}" if len(firsts) > 1 else (firsts[0] if firsts else "")
+        of = f"{lasts[-1]} of {self.count_text} recorded"
+        return f"{self.unit}s {span} and {of}" if span else f"{self.unit} {of}"
+
+    @property
+    def more_label(self) -> str:
+        """The summary of the folded hits after the first: "Hits 2–3", "Hits 2–3 and 300"."""
+        rest = self.hits[1:]
+        if not rest:
+            return ""
+        firsts = [h.number for h in rest if not h.last]
+        lasts = [h.number for h in rest if h.last]
+        unit = self.unit.capitalize()
+        if not firsts:
+            return f"{unit} {lasts[0]}"
+        head = f"{unit} {firsts[0]}" if len(firsts) == 1 else f"{unit}s {firsts[0]}–{firsts[-1]}"
+        return head + (f" and {lasts[0]}" if lasts else "")
+
+
+@dataclass
 class CodeLine:
     number: int
     html: Markup
@@ -243,36 +288,21 @@ class Card:
         return "call" if self.is_def else "hit"
 
     @property
+    def pager(self) -> HitPager:
+        """The card's hits as the hit pager shows them."""
+        return HitPager(self.hits, self.hit_count, self.recorded, self.unit, self.exceptions)
+
+    @property
     def count_text(self) -> str:
-        """The hit count as the page shows it: "70,000"."""
-        return f"{self.hit_count:,}"
+        return self.pager.count_text
 
     @property
     def recorded_note(self) -> str:
-        """Which hits were recorded, when not all: "first 3 recorded", "hits 1–3 and 300 of 300 recorded"."""
-        if self.recorded >= self.hit_count:
-            return ""
-        firsts = [h.number for h in self.hits if not h.last]
-        lasts = [h.number for h in self.hits if h.last]
-        if not lasts:
-            return f"first {self.recorded} recorded"
-        span = f"{firsts[0]}–{firsts[-1]}" if len(firsts) > 1 else (firsts[0] if firsts else "")
-        of = f"{lasts[-1]} of {self.count_text} recorded"
-        return f"{self.unit}s {span} and {of}" if span else f"{self.unit} {of}"
+        return self.pager.recorded_note
 
     @property
     def more_label(self) -> str:
-        """The summary of the folded hits after the first: "Hits 2–3", "Hits 2–3 and 300"."""
-        rest = self.hits[1:]
-        if not rest:
-            return ""
-        firsts = [h.number for h in rest if not h.last]
-        lasts = [h.number for h in rest if h.last]
-        unit = self.unit.capitalize()
-        if not firsts:
-            return f"{unit} {lasts[0]}"
-        head = f"{unit} {firsts[0]}" if len(firsts) == 1 else f"{unit}s {firsts[0]}–{firsts[-1]}"
-        return head + (f" and {lasts[0]}" if lasts else "")
+        return self.pager.more_label
 
     @property
     def multi(self) -> bool:
@@ -326,6 +356,11 @@ class FoldGroup:
     plain: bool = False  # blank lines or continuation lines: no statement of its own
     figures: list[Figure] = field(default_factory=list)
     unreached: bool = False  # the run stopped before it (a first view dims it and says so)
+    # a reader's statement that ran more than once: its state is the hit pager (``entries`` then
+    # holds the first hit's state, for what reads only that), with what every hit shares around it
+    pager: HitPager | None = None
+    api: list[Entry] = field(default_factory=list)  # above the pager: the functions it called
+    after: list[Entry] = field(default_factory=list)  # below it: what all the hits printed
 
 
 @dataclass
