@@ -171,3 +171,39 @@ def test_every_temporary_file_is_written_by_the_one_writer(tmp_path: Path, monke
     assets = html.write_assets(out)
     assert len(written) == len(assets) and not [p for p in (out / "assets").iterdir() if p.name.endswith(".tmp")]
     assert holding(r"os\.O_EXCL") == ["_jsonio.py"]
+
+
+# ── dead processes' leftovers: one sweep ─────────────────────────────────────
+
+
+def test_one_sweep_removes_what_dead_processes_left_and_spares_the_living(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fcntl
+    import subprocess
+    import sys
+
+    from tracekit import _supervisor, run
+    from tracekit.site import journal
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True).stdout.strip()
+    live = str(os.getpid())
+    for pid in (dead, live):
+        (tmp_path / f"tracekit-{pid}").mkdir()  # a supervisor's cgroup
+        (tmp_path / f".tracekit-journal.{pid}").write_text("")
+        (tmp_path / f".p.html.{pid}.tmp").write_text("")
+    for name in ("run-dead", "run-live"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / ".lock").write_text("")
+    held = os.open(tmp_path / "run-live" / ".lock", os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)  # another process's run, still going (flock locks belong to the open file)
+    calls = [counting(monkeypatch, module, "sweep_dead") for module in (_supervisor, journal, run)]
+    try:
+        assert journal.dead_journals(tmp_path) == [tmp_path / f".tracekit-journal.{dead}"]
+        assert journal.leftovers(tmp_path) == [tmp_path / f".p.html.{dead}.tmp"]
+        _supervisor._sweep_cgroups(str(tmp_path))
+        run._sweep_runs(str(tmp_path))
+    finally:
+        os.close(held)
+    assert not (tmp_path / f"tracekit-{dead}").exists() and (tmp_path / f"tracekit-{live}").is_dir()
+    assert not (tmp_path / "run-dead").exists() and (tmp_path / "run-live").is_dir()
+    assert [len(c) for c in calls] == [1, 2, 1]
+    assert holding(r"os\.kill\([^)]*, 0\)") == ["_supervisor.py"]

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 _PR_SET_CHILD_SUBREAPER = 36
@@ -139,24 +141,54 @@ def _cgroup_base() -> str | None:
     return base
 
 
-def _sweep_cgroups(base: str) -> None:
-    """Remove the cgroups of supervisors that are gone (killed before they could)."""
+def pid_alive(pid: int) -> bool:
+    """False only when no process PID exists (one of another user's, or this one, is alive)."""
+    if pid == os.getpid():
+        return True
     try:
-        names = os.listdir(base)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def _named_pid_alive(match: re.Match[str], path: str) -> bool:
+    return pid_alive(int(match.group(1)))
+
+
+def sweep_dead(
+    folder: str, pattern: str | re.Pattern[str], remove: Callable[[str], object] | None, *, alive: Callable[[re.Match[str], str], bool] = _named_pid_alive
+) -> list[str]:
+    """The one sweep for what dead processes left: the entries of FOLDER whose whole name matches
+    PATTERN and whose process is gone (ALIVE false; by default: the pid in PATTERN's first group is
+    no process), sorted, each handed to REMOVE when given (its OSError ignored: retried next time).
+
+    Here because the supervisor runs isolated (`python -I -S`) and can import no other module;
+    the build imports it from here for its journals, temporaries and run folders."""
+    try:
+        names = os.listdir(folder)
     except OSError:
-        return
-    for name in names:
-        if not name.startswith("tracekit-") or not name[9:].isdigit():
+        return []
+    found = []
+    for name in sorted(names):
+        match = re.fullmatch(pattern, name)
+        path = os.path.join(folder, name)
+        if match is None or alive(match, path):
             continue
-        try:
-            os.kill(int(name[9:]), 0)
-        except ProcessLookupError:
+        found.append(path)
+        if remove is not None:
             try:
-                os.rmdir(os.path.join(base, name))  # fails, harmlessly, while processes are in it
+                remove(path)
             except OSError:
                 pass
-        except OSError:
-            pass
+    return found
+
+
+def _sweep_cgroups(base: str) -> None:
+    """Remove the cgroups of supervisors that are gone (killed before they could)."""
+    sweep_dead(base, r"tracekit-(\d+)", os.rmdir)  # rmdir fails, harmlessly, while processes are in it
 
 
 def _remove_cgroup(path: str) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import trace as trace_mod
-from ._supervisor import _FAULT_LIMIT, FAULT_FD, PY_STDOUT_FD
+from ._supervisor import _FAULT_LIMIT, FAULT_FD, PY_STDOUT_FD, sweep_dead
 from .options import RunOptions
 from .protocol import (
     DEFAULT_FIGURE_DPI,
@@ -771,33 +771,34 @@ def _sweep_runs(base: str) -> None:
         import fcntl
     except ImportError:
         return
-    try:
-        names = os.listdir(base)
-    except OSError:
-        return
-    for name in names:
-        folder = os.path.join(base, name)
-        if not name.startswith("run-") or folder in _held:
-            continue
+    locked: dict[str, int] = {}  # a dead run's folder → its lock, held while the folder goes
+
+    def alive(match: object, folder: str) -> bool:
+        if folder in _held:
+            return True
         try:
             fd = os.open(os.path.join(folder, ".lock"), os.O_RDONLY)
-        except FileNotFoundError:
+        except FileNotFoundError:  # a run that died before it locked: gone once old enough
             try:
-                if time.time() - os.stat(folder).st_mtime > _STALE_UNLOCKED:
-                    shutil.rmtree(folder, ignore_errors=True)
+                return time.time() - os.stat(folder).st_mtime <= _STALE_UNLOCKED
             except OSError:
-                pass
-            continue
+                return True
         except OSError:
-            continue
+            return True
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            continue  # a live run's
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-        finally:
             os.close(fd)
+            return True  # a live run's
+        locked[folder] = fd
+        return False
+
+    def remove(folder: str) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        if folder in locked:
+            os.close(locked.pop(folder))
+
+    sweep_dead(base, r"run-.*", remove, alive=alive)
 
 
 def _stdin_is_tty() -> bool:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .._jsonio import write_temporary
+from .._supervisor import sweep_dead
 from .keys import _file_sha, _sha
 from .manifest import _safe_rel
 from .paths import _display
@@ -26,26 +27,14 @@ JOURNAL_PREFIX = ".tracekit-journal."
 
 #: the temporaries of tracekit's atomic writes: .NAME.PID.tmp, NAME of a kind tracekit writes
 #: (a user's .backup.2023.tmp beside the pages is no temporary of tracekit's)
-_TEMPORARY = re.compile(r"^\..+\.(?:html|json|png|css|js|ipynb|py)\.(\d{1,10})\.tmp$")
-_JOURNAL = re.compile(r"^\.tracekit-journal\.(\d+)$")
+_TEMPORARY = re.compile(r"\..+\.(?:html|json|png|css|js|ipynb|py)\.(\d{1,10})\.tmp")
+_JOURNAL = re.compile(r"\.tracekit-journal\.(\d+)")
 
 
 class DiskFull(BuildError):
     """The disk holding the output folder is full (exit status 1); nothing half-written stays."""
 
     exit_status = 1
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
 
 
 def _mount_point(path: Path) -> Path:
@@ -129,21 +118,15 @@ def _entries(path: Path) -> Iterator[tuple[str, str, str]]:
 
 def dead_journals(out: Path) -> list[Path]:
     """Journals of builds that are no longer running."""
-    try:
-        names = os.listdir(out)
-    except OSError:
-        return []
-    return sorted(out / n for n in names if (m := _JOURNAL.match(n)) and not _alive(int(m.group(1))))
+    return [Path(p) for p in sweep_dead(str(out), _JOURNAL, None)]
 
 
 def leftovers(out: Path) -> list[Path]:
     """Temporaries of tracekit's writes whose process is gone (symlinked folders not followed)."""
     found = []
     for folder, _dirs, files in os.walk(out):
-        for name in files:
-            m = _TEMPORARY.match(name)
-            if m and not _alive(int(m.group(1))):
-                found.append(Path(folder) / name)
+        if any(_TEMPORARY.fullmatch(name) for name in files):
+            found += [Path(p) for p in sweep_dead(folder, _TEMPORARY, None) if os.path.basename(p) in files]
     return sorted(found)
 
 
@@ -163,7 +146,7 @@ def reconcile(out: Path, root: Path, owned: dict[str, str], adopt: Callable[[dic
         for rel, tmp_name, sha in _entries(journal):
             target = out / rel
             tmp = target.parent / tmp_name
-            if _TEMPORARY.match(tmp_name) and _file_sha(tmp) == sha and not tmp.is_symlink() and tracekits(rel):
+            if _TEMPORARY.fullmatch(tmp_name) and _file_sha(tmp) == sha and not tmp.is_symlink() and tracekits(rel):
                 try:
                     os.replace(tmp, target)
                 except OSError:
