@@ -75,7 +75,7 @@ def test_an_old_line_link_lands_on_the_line_and_opens_it(browser, url: str) -> N
     try:
         line = t.page.locator("details.ls", has=t.page.locator("#f-34"))
         assert line.evaluate("d => d.open")
-        assert "ax2.plot(t, y," in line.locator("summary").inner_text()
+        assert "ax2.plot(t, y," in line.locator(":scope > summary").inner_text()
         assert t.errors == []
     finally:
         t.close()
@@ -121,5 +121,71 @@ def test_line_numbers_of_any_length_stay_on_one_line(browser, tmp_path: Path) ->
         listing = dict(t.page.evaluate(measure, ".listing .ln"))
         assert listing["1"] == listing["100"] == listing["1026"]
         assert t.errors == []
+    finally:
+        t.close()
+
+
+@pytest.fixture(scope="module")
+def loop_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    tmp = tmp_path_factory.mktemp("first-view-loop")
+    (tmp / "ex").mkdir()
+    (tmp / "ex" / "loop_gallery.py").write_text(SCRIPTS["loop_gallery"], encoding="utf-8")
+    assert build([tmp / "ex"], output=tmp / "out", jobs=1).exit_status == 0
+    return (Path(tmp) / "out" / "loop_gallery.html").as_uri()
+
+
+def test_a_loop_line_s_state_steps_to_its_last_hit(browser, loop_url: str) -> None:  # noqa: F811
+    t = Tab(browser, loop_url)
+    try:
+        page = t.page
+        page.evaluate("localStorage.clear()")
+        page.reload()
+        page.wait_for_load_state("load")
+        line = page.locator("details.ls", has=page.locator("#f-10"))  # sq = i * i, in the loop
+        assert not line.evaluate("d => d.open")
+        # Enter on the focused code line opens its state, the pager on its first hit
+        line.locator(":scope > summary").focus()
+        page.keyboard.press("Enter")
+        assert line.evaluate("d => d.open")
+        pos, shown = line.locator(".step-pos"), line.locator(".hit:visible")
+        nxt, prev = line.locator('[data-step="1"]'), line.locator('[data-step="-1"]')
+        assert pos.inner_text() == "hit 1 of 300" and prev.is_disabled()
+        assert " ".join(shown.inner_text().split()) == "⬆ result : sq = 0"
+        nxt.click()
+        assert pos.inner_text() == "hit 2 of 300"
+        assert " ".join(shown.inner_text().split()) == "⬆ result : sq = 1"
+        nxt.click()
+        # the last press reaches the loop's last step, recorded in the same run
+        nxt.focus()
+        page.keyboard.press("Enter")
+        assert pos.inner_text() == "hit 300 of 300" and nxt.is_disabled()
+        assert " ".join(shown.inner_text().split()) == "⬆ result : sq = 89401"
+        assert line.locator(".hits-c").inner_text() == "Ran 300 times · hits 1–3 and 300 of 300 recorded"
+        prev.click()
+        assert pos.inner_text() == "hit 3 of 300"
+        assert " ".join(shown.inner_text().split()) == "⬆ result : sq = 4"
+        # stepping is the line's own: the cell stays as it was, the other lines' states closed
+        assert page.locator("details.ls[open]").count() == 1
+        assert t.errors == []
+        assert axe_violations(t) == []
+    finally:
+        t.close()
+
+
+def test_a_loop_line_s_hits_without_javascript(browser, loop_url: str) -> None:  # noqa: F811
+    t = Tab(browser, loop_url, js=False)
+    try:
+        page = t.page
+        line = page.locator("details.ls", has=page.locator("#f-10"))
+        more = line.locator("details.hit-more")
+        assert not line.evaluate("d => d.open") and not more.evaluate("d => d.open")
+        line.locator(":scope > summary").click()
+        # the first hit shows; the others wait in a closed <details>, the last among them
+        assert " ".join(line.locator(".hit").first.inner_text().split()) == "HIT 1 OF 300 ⬆ result : sq = 0"
+        assert line.locator(".hit:visible").count() == 1
+        more.locator("summary").click()
+        hits = [" ".join(x.split()) for x in line.locator(".hit").all_inner_texts()]
+        assert hits[-1] == "HIT 300 OF 300 ⬆ result : sq = 89401" and len(hits) == 4
+        assert line.locator(".stepper").is_hidden()
     finally:
         t.close()
