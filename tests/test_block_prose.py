@@ -70,9 +70,9 @@ def test_block_errors_name_the_line(tmp_path: Path, text: str, line: int, messag
 
 def test_block_placeholders_are_evaluated_once_after_the_loop(tmp_path: Path) -> None:
     result = run_traced(tmp_path, BLOCK, probes={-8: ["len(xs)", "total"]})
-    assert line(result.trace, 8)["block_probes"] == {"len(xs)": "3", "total": "6"}
+    assert line(result.trace.to_dict(), 8)["block_probes"] == {"len(xs)": "3", "total": "6"}
     # the loop header's own records have no such values
-    records = line(result.trace, 8)["records"]
+    records = line(result.trace.to_dict(), 8)["records"]
     assert records and all(not r["probes"] for r in records)
 
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from helpers import ROOT, invoke
@@ -163,6 +163,60 @@ def test_noop_rebuild_runs_nothing(site) -> None:
     assert result.ran == [] and len(result.outcomes) == 3
     assert sorted(runs(log)) == ["alpha", "beta", "gamma"]
     assert tree(out) == before
+
+
+def test_a_manifest_as_earlier_builds_wrote_it_loads_and_a_rebuild_runs_nothing(tmp_path: Path) -> None:
+    """Records are read into ManifestRecord and written back as the JSON had them: a key this
+    version does not know stays, a page-less record keeps no intro_markup, and nothing runs again."""
+    from tracekit.site.manifest import Manifest
+    from tracekit.trace import dumps
+
+    ex, out = tmp_path / "examples", tmp_path / "out"
+    write(ex, {"a.py": '"""A."""\nx = 1\n', "b.py": '"""B."""\nraise SystemExit(3)\n'})
+    do_build(ex, out)
+    path = out / MANIFEST_NAME
+    data = json.loads(path.read_bytes())
+    data["examples"]["a.py"]["noted_by_a_later_version"] = [1, 2]
+    path.write_bytes(dumps(data).encode("utf-8"))
+    before = path.read_bytes()
+    a = Manifest.load(out).examples["a.py"]
+    assert (a.status, a.title, a.html, a.hits, a.failures, a.intro_markup) == ("ok", "A.", "a.html", 1, [], "markdown")
+    assert a.page_key is not None and sorted(a.files) == ["a.html", "a.json"]
+    b = Manifest.load(out).examples["b.py"]
+    assert (b.status, b.failures) == ("failed", [{"line": 2, "message": "SystemExit: 3"}])
+    result = do_build(ex, out)
+    assert result.ran == []
+    assert [o.status for o in result.outcomes] == ["ok", "failed"]
+    assert path.read_bytes() == before
+    assert Manifest.load(out).to_bytes() == before  # read and written back: the same bytes
+
+
+def test_each_example_s_trace_is_read_once_per_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's trace is read and checked once (by trace_file); its status, its page, the book's
+    copy of the page, its notebook and a chapter's listing of it all use that one reading. An
+    example not run again is read once, from its page JSON."""
+    from tracekit.trace import Trace
+
+    ex, out = tmp_path / "examples", tmp_path / "out"
+    write(ex, {"a.py": '"""A."""\nx = 40 + 2\n', "b.py": '"""B."""\ny = 6 * 7\n', "chapter.md": "# Chapter\n\n```{listing} a.py\n```\n"})
+    real = Trace.from_dict.__func__  # type: ignore[attr-defined]
+    read: list[str] = []
+
+    def counted(cls: type[Trace], d: object) -> Trace:
+        trace = real(cls, d)
+        read.append(PurePosixPath(trace.source.path).name)
+        return trace
+
+    monkeypatch.setattr(Trace, "from_dict", classmethod(counted))
+    result = do_build(ex, out)
+    assert {o.path: o.status for o in result.outcomes} == {"a.py": "ok", "b.py": "ok", "chapter.md": "ok"}
+    assert sorted(read) == ["a.py", "b.py"]
+    assert "42" in (out / "chapter.html").read_text(encoding="utf-8")  # the chapter's listing shows a's run
+    read.clear()
+    (ex / "b.py").write_text('"""B."""\ny = 6 * 8\n', encoding="utf-8")
+    result = do_build(ex, out)
+    assert [o.path for o in result.ran] == ["b.py"]
+    assert sorted(read) == ["a.py", "b.py"]
 
 
 def test_dependency_change_reruns_exactly_its_dependents(site) -> None:

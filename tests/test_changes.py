@@ -23,8 +23,8 @@ def run_script(tmp_path: Path, code: str, **kw: object) -> dict:
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(code))
     result = trace_file(script, capture=True, **kw)
-    jsonschema.validate(result.trace, SCHEMA)
-    return result.trace
+    jsonschema.validate(result.trace.to_dict(), SCHEMA)
+    return result.trace.to_dict()
 
 
 def changes(trace: dict, number: int, hit: int = 0) -> list[tuple]:
@@ -308,7 +308,7 @@ def test_a_locals_dict_the_program_holds_is_left_as_python_leaves_it(tmp_path: P
     plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     traced = trace_file(script, capture=True)
     assert plain.stdout == "{}\n"
-    assert traced.trace["stdout"] == plain.stdout
+    assert traced.trace.stdout == plain.stdout
 
 
 def test_a_swapped_tensor_is_listed_as_changed_with_its_new_value(tmp_path: Path) -> None:

@@ -81,8 +81,8 @@ def test_daemons_are_gone_when_the_example_ends_or_times_out(tmp_path: Path, con
     script.write_text(DAEMONS.format(marker=marker, sleep=sleep))
     try:
         result = trace_file(script, capture=True, timeout=timeout, cwd=tmp_path)
-        assert result.trace["status"] == ("ok" if timeout is None else "timeout")
-        assert result.trace["stdout"] == "running: 2\n", "the example did not start its processes"
+        assert result.trace.status == ("ok" if timeout is None else "timeout")
+        assert result.trace.stdout == "running: 2\n", "the example did not start its processes"
         assert alive(marker) == []  # gone when trace_file returns, not some time later
     finally:
         _cleanup(marker)
@@ -130,18 +130,18 @@ def test_the_output_limit_counts_bytes_written_to_the_descriptors(tmp_path: Path
         """)
     )
     result = trace_file(script, capture=True, max_output=100_000, cwd=tmp_path)
-    assert result.trace["status"] == "limit"
-    assert result.trace["error"]["reason"] == "output"
-    assert "100000 bytes" in result.trace["error"]["message"]
-    assert len(result.trace["stdout"]) + len(result.trace["stderr"]) <= 100_000 + 200
+    assert result.trace.status == "limit"
+    assert result.trace.error.reason == "output"
+    assert "100000 bytes" in result.trace.error.message
+    assert len(result.trace.stdout) + len(result.trace.stderr) <= 100_000 + 200
 
 
 def test_output_within_the_limit_reaches_the_trace_of_a_fallback(tmp_path: Path) -> None:
     script = tmp_path / "crash.py"
     script.write_text("import os, sys\nos.write(1, b'from fd one\\n')\nos.write(2, b'from fd two\\n')\nos.kill(os.getpid(), 9)\n")
     result = trace_file(script, capture=True, cwd=tmp_path)
-    assert result.trace["status"] == "crashed"
-    assert result.trace["stdout"] == "from fd one\n" and result.trace["stderr"] == "from fd two\n"
+    assert result.trace.status == "crashed"
+    assert result.trace.stdout == "from fd one\n" and result.trace.stderr == "from fd two\n"
 
 
 def test_run_folders_of_dead_runs_are_removed_by_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,7 +163,7 @@ def test_run_folders_of_dead_runs_are_removed_by_the_next_run(tmp_path: Path, mo
         fcntl.flock(held, fcntl.LOCK_EX)
         script = tmp_path / "s.py"
         script.write_text("x = 1\n")
-        assert trace_file(script, capture=True, cwd=tmp_path).trace["status"] == "ok"
+        assert trace_file(script, capture=True, cwd=tmp_path).trace.status == "ok"
         assert sorted(p.name for p in (cache / "runs").iterdir()) == ["run-live5678"]
 
 
@@ -393,9 +393,9 @@ def test_the_fault_log_is_a_capped_pipe_the_crash_still_names_its_line(tmp_path:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert result.trace["status"] == "crashed"
-    assert result.trace["error"]["message"] == "killed by SIGSEGV"
-    assert result.trace["error"]["line"] == 5  # the stack, written last, was kept
+    assert result.trace.status == "crashed"
+    assert result.trace.error.message == "killed by SIGSEGV"
+    assert result.trace.error.line == 5  # the stack, written last, was kept
     assert len(sizes) == 1 and 0 < sizes[0] <= 1 << 20
     assert peak < 16 << 20  # the build never held the 50 MiB
 

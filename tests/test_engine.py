@@ -18,7 +18,7 @@ from tracekit.run import DeviceUnavailable, trace_file
 
 
 def run_script(tmp_path: Path, code: str, *args: str, **kw: object) -> dict:
-    return run_traced(tmp_path, code, *args, **kw).trace
+    return run_traced(tmp_path, code, *args, **kw).trace.to_dict()
 
 
 def events(trace: dict, number: int, hit: int = 0) -> list[tuple[str, str, str | None]]:
@@ -335,8 +335,8 @@ def test_seed_makes_runs_reproducible_and_byte_identical(tmp_path: Path) -> None
     import random
 
     random.seed(5)
-    assert a.trace["stdout"].split()[0] == str(random.random())
-    assert "0x…" in line(a.trace, 3)["records"][0]["events"][-1]["value"]["repr"]
+    assert a.trace.stdout.split()[0] == str(random.random())
+    assert "0x…" in line(a.trace.to_dict(), 3)["records"][0]["events"][-1]["value"]["repr"]
 
 
 def test_instrument_command_prints_source(tmp_path: Path) -> None:
@@ -405,7 +405,7 @@ def test_placeholders_are_evaluated_after_their_line_runs(tmp_path: Path) -> Non
         """)
     )
     probes = {1: ["total"], 2: ["i * 10"], 3: ["total:.2f"], 4: ["total!r"], 6: ["a + 1"], 9: ["nope"]}
-    t = trace_file(script, probes=probes, capture=True).trace
+    t = trace_file(script, probes=probes, capture=True).trace.to_dict()
     assert line(t, 1)["records"][0]["probes"] == {"total": "0"}
     assert [r["probes"] for r in line(t, 2)["records"]] == [{"i * 10": "0"}, {"i * 10": "10"}, {"i * 10": "20"}, {"i * 10": "30"}]
     assert line(t, 3)["records"][1]["probes"] == {"total:.2f": "1.00"}
@@ -519,7 +519,7 @@ def test_interpreter_options_reach_the_script(tmp_path: Path) -> None:
 def test_a_format_spec_error_names_the_placeholder_and_suggests_doubled_braces(tmp_path: Path) -> None:
     script = tmp_path / "p.py"
     script.write_text("x = 1.5\n")
-    t = trace_file(script, probes={1: ["x:d"]}, capture=True).trace
+    t = trace_file(script, probes={1: ["x:d"]}, capture=True).trace.to_dict()
     (error,) = t["placeholder_errors"]
     assert error["placeholder"] == "x:d"
     assert error["error"].startswith("ValueError: format spec 'd' in {x:d}: Unknown format code 'd' for object of type 'float'")

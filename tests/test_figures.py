@@ -57,7 +57,7 @@ def test_show_captures_every_open_figure_on_its_line(tmp_path: Path) -> None:
         print("after show")
         """,
     )
-    t = r.trace
+    t = r.trace.to_dict()
     assert t["status"] == "ok" and t["stdout"] == "after show\n" and t["stderr"] == ""
     figs = t["figures"]
     assert where(t) == [(9, 0), (9, 0)]
@@ -86,7 +86,7 @@ def test_savefig_captures_that_figure_and_still_saves(tmp_path: Path) -> None:
         other.savefig("c.png")
         """,
     )
-    t = r.trace
+    t = r.trace.to_dict()
     assert (tmp_path / "a.png").exists() and (tmp_path / "b.png").exists()
     assert where(t) == [(5, 0), (8, 0)]  # unchanged figures are not captured again (line 9, end)
     assert (t["figures"][1]["width"], t["figures"][1]["height"]) == (200, 100)
@@ -112,7 +112,7 @@ def test_a_figure_no_later_line_touches_is_shown_on_its_last_drawing_line(tmp_pa
         print(y)
         """,
     )
-    t = r.trace
+    t = r.trace.to_dict()
     # closed without show: on the title line; never shown, still open at the end: the plot line
     assert where(t) == [(6, 0), (10, 0)]
     assert t["figures"][0]["alt"] == "closed"
@@ -132,7 +132,7 @@ def test_drawing_inside_a_function_is_attributed_to_the_line_in_the_function(tmp
         n = draw([1, 2])
         """,
     )
-    assert where(r.trace) == [(3, 0)]
+    assert where(r.trace.to_dict()) == [(3, 0)]
 
 
 def test_a_figure_changed_after_show_is_captured_again_at_the_end(tmp_path: Path) -> None:
@@ -147,7 +147,7 @@ def test_a_figure_changed_after_show_is_captured_again_at_the_end(tmp_path: Path
         z = 0
         """,
     )
-    t = r.trace
+    t = r.trace.to_dict()
     assert where(t) == [(4, 0), (5, 0)]
     assert t["figures"][0]["file"] != t["figures"][1]["file"]
 
@@ -164,7 +164,7 @@ def test_figures_in_a_loop_beyond_the_recorded_hits_go_to_figures_later(tmp_path
         """,
         hits=2,
     )
-    t = r.trace
+    t = r.trace.to_dict()
     assert where(t) == [(4, 0), (4, 1), (4, None), (4, None)]
     ln = line(t, 4)
     # the loop's last iteration is recorded too (hit 3, `last`), but a hit past the first N shows
@@ -209,7 +209,7 @@ def test_count_limit_stops_capturing_and_says_so(tmp_path: Path) -> None:
         """,
         max_figures=3,
     )
-    t = r.trace
+    t = r.trace.to_dict()
     assert len(t["figures"]) == 3 and len(r.figures) == 3
     assert t["figure_limit"] == "3 figures captured; 2 more were not"
 
@@ -224,11 +224,11 @@ def test_size_limit_scales_large_figures_down(tmp_path: Path) -> None:
         plt.show()
         """,
     )
-    f = r.trace["figures"][0]
+    f = r.trace.to_dict()["figures"][0]
     assert 1990 <= f["width"] <= 2000 and f["height"] <= 500
     assert png(r.figures[f["file"]]).size == (f["width"], f["height"])
     small = run(tmp_path, "import matplotlib.pyplot as plt\nplt.plot([1])\nplt.show()\n", figure_max_size=(320, 320), figure_dpi=200)
-    s = small.trace["figures"][0]
+    s = small.trace.to_dict()["figures"][0]
     assert (s["width"], s["height"]) == (320, 240)
 
 
@@ -246,7 +246,7 @@ def test_pil_image_values_become_small_pngs(tmp_path: Path) -> None:
         print(lazy._im is None)
         """,
     )
-    t = r.trace
+    t = r.trace.to_dict()
     assert t["stdout"] == "True\n"  # recording did not load the lazily opened image
     red = [e for e in line(t, 2)["records"][0]["events"] if e["text"] == "tiny"][0]["value"]["image"]
     tiny = [e for e in line(t, 4)["records"][0]["events"] if e["text"] == "shown"][0]["value"]["image"]
@@ -281,7 +281,7 @@ def test_arrays_on_lines_marked_image_become_pngs(tmp_path: Path) -> None:
     )
 
     def bound(n: int) -> dict:
-        return [e for e in line(r.trace, n)["records"][0]["events"] if e["role"] == "bind"][-1]["value"]
+        return [e for e in line(r.trace.to_dict(), n)["records"][0]["events"] if e["role"] == "bind"][-1]["value"]
 
     img = bound(4)["image"]
     assert (img["width"], img["height"]) == (64, 64)
@@ -290,7 +290,7 @@ def test_arrays_on_lines_marked_image_become_pngs(tmp_path: Path) -> None:
     assert bound(4)["rows"]  # the numbers are still there
     assert (bound(5)["image"]["width"], bound(5)["image"]["height"]) == (66, 44)
     assert png(r.figures[bound(5)["image"]["file"]]).getpixel((0, 0)) == (200, 200, 200)
-    chw = png(r.figures[[e for e in line(r.trace, 6)["records"][0]["events"] if e["text"] == "chw"][0]["value"]["image"]["file"]])
+    chw = png(r.figures[[e for e in line(r.trace.to_dict(), 6)["records"][0]["events"] if e["text"] == "chw"][0]["value"]["image"]["file"]])
     assert chw.size == (64, 64) and chw.getpixel((0, 0)) == (255, 0, 0)
     assert "image" not in bound(7) and "image" not in bound(8)
 
@@ -309,8 +309,8 @@ def test_without_pil_images_are_skipped_quietly(tmp_path: Path) -> None:
         """,
         image_lines=[5],
     )
-    assert r.trace["status"] == "ok" and r.trace["stdout"] == "ok\n" and r.figures == {}
-    assert "image" not in line(r.trace, 5)["records"][0]["events"][-1]["value"]
+    assert r.trace.status == "ok" and r.trace.stdout == "ok\n" and r.figures == {}
+    assert "image" not in line(r.trace.to_dict(), 5)["records"][0]["events"][-1]["value"]
 
 
 def test_a_script_without_matplotlib_never_imports_it(tmp_path: Path) -> None:
@@ -323,8 +323,8 @@ def test_a_script_without_matplotlib_never_imports_it(tmp_path: Path) -> None:
         """,
         image_lines=[2],
     )
-    assert r.trace["stdout"] == "False False\n"
-    assert "figures" not in r.trace and "figure_limit" not in r.trace and r.figures == {}
+    assert r.trace.stdout == "False False\n"
+    assert "figures" not in r.trace.to_dict() and "figure_limit" not in r.trace.to_dict() and r.figures == {}
 
 
 def test_backend_is_non_interactive_and_output_matches_python(tmp_path: Path) -> None:
@@ -372,7 +372,7 @@ def test_examples_show_their_figures(tmp_path: Path, name: str) -> None:
 
     ex = read_example(REPO / "examples" / name, REPO / "examples")
     result = trace_file(REPO / "examples" / name, capture=True, cwd=tmp_path, probes=ex.probes, image_lines=[i.line for i in ex.items if i.image], timeout=120)
-    t = result.trace
+    t = result.trace.to_dict()
     validate_trace(t)
     assert t["status"] == "ok" and not t.get("placeholder_errors")
     assert len(t["figures"]) == 1
@@ -397,7 +397,7 @@ def test_figures_open_when_the_script_fails_are_still_captured(tmp_path: Path) -
         raise ValueError("boom")
         """,
     )
-    t = r.trace
+    t = r.trace.to_dict()
     assert t["status"] == "error" and t["error"]["type"] == "ValueError"
     assert where(t) == [(3, 0)] and t["figures"][0]["alt"] == "before the error"
 
@@ -500,9 +500,9 @@ def test_a_cell_ends_at_the_first_statement_of_the_next(tmp_path: Path) -> None:
     )
     # the loop's figure is captured when line 6 starts (on its last hit of line 3), so plt.show()
     # on line 6 has nothing left to show; line 9 shows the figure drawn in its own cell
-    assert where(r.trace) == [(3, 1), (9, 0)]
+    assert where(r.trace.to_dict()) == [(3, 1), (9, 0)]
 
 
 def test_without_cells_show_collects_every_changed_figure(tmp_path: Path) -> None:
     r = run(tmp_path, CELLS)
-    assert where(r.trace) == [(23, 0), (40, 0), (40, 0), (40, 0), (40, 0)]
+    assert where(r.trace.to_dict()) == [(23, 0), (40, 0), (40, 0), (40, 0), (40, 0)]

@@ -35,8 +35,8 @@ def run_script(tmp_path: Path, code: str, **kw: object) -> dict:
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(code))
     result = trace_file(script, capture=True, **kw)
-    jsonschema.validate(result.trace, SCHEMA)
-    return result.trace
+    jsonschema.validate(result.trace.to_dict(), SCHEMA)
+    return result.trace.to_dict()
 
 
 def graphs_on(trace: dict, number: int) -> list[dict]:

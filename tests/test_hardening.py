@@ -61,7 +61,7 @@ def test_children_and_multiprocessing_workers_are_killed_with_the_example(tmp_pa
         """)
     )
     result = trace_file(script, capture=True, timeout=3, cwd=tmp_path)
-    assert result.trace["status"] == "timeout" and result.trace["error"]["reason"] == "timeout"
+    assert result.trace.status == "timeout" and result.trace.error.reason == "timeout"
     try:
         assert wait_gone(marker) == []
         assert wait_gone(str(script)) == []
@@ -84,7 +84,7 @@ def test_a_bounded_fork_storm_ends_within_the_timeout(tmp_path: Path) -> None:
     started = time.monotonic()
     result = trace_file(script, capture=True, timeout=2, cwd=tmp_path)
     assert time.monotonic() - started < 2 + 10
-    assert result.trace["status"] == "timeout"
+    assert result.trace.status == "timeout"
     try:
         assert wait_gone(str(script)) == []
     finally:

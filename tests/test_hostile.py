@@ -58,7 +58,7 @@ def build(tmp_path: Path, name: str, code: str, **kw) -> tuple[dict, str, str]:
     script = tmp_path / name
     script.write_text(code, encoding="utf-8")
     ex = read_example(script, tmp_path)
-    trace = trace_file(script, capture=True, cwd=tmp_path, probes=ex.probes, timeout=60, **kw).trace
+    trace = trace_file(script, capture=True, cwd=tmp_path, probes=ex.probes, timeout=60, **kw).trace.to_dict()
     page = render_page(ex, trace, assets=ASSETS, root_rel="", json_name=Path(name).with_suffix(".json").name)
     return trace, page, page_json(ex, trace)
 
@@ -193,11 +193,11 @@ def test_the_hostile_page_runs_nothing_in_a_browser(tmp_path):
     script = tmp_path / "hostile.py"
     script.write_text(HOSTILE_SCRIPT, encoding="utf-8")
     ex = read_example(script, tmp_path)
-    trace = trace_file(script, capture=True, cwd=tmp_path, probes=ex.probes, timeout=60).trace
+    trace = trace_file(script, capture=True, cwd=tmp_path, probes=ex.probes, timeout=60).trace.to_dict()
     big = tmp_path / "big.py"
     big.write_text("print('<b>x</b>\u202e' * 1_000_000)\n", encoding="utf-8")
     big_ex = read_example(big, tmp_path)
-    big_trace = trace_file(big, capture=True, cwd=tmp_path, timeout=60).trace
+    big_trace = trace_file(big, capture=True, cwd=tmp_path, timeout=60).trace.to_dict()
     pages = {"hostile.html": (ex, trace), "big.html": (big_ex, big_trace)}
     for rel, (e, t) in pages.items():
         (out / rel).write_text(render_page(e, t, assets=assets, root_rel="", json_name=rel.replace(".html", ".json")), encoding="utf-8")

@@ -33,9 +33,9 @@ def _traced(tmp_path: Path, code: str, probes: dict | None = None, **options: ob
     script = tmp_path / "loop.py"
     script.write_text(textwrap.dedent(code))
     result = trace_file(script, capture=True, hits=3, probes=probes, cwd=tmp_path, **options)  # type: ignore[arg-type]
-    jsonschema.validate(result.trace, SCHEMA)
-    trace_mod.Trace.from_dict(result.trace)  # the typed reader accepts it too
-    return result.trace
+    jsonschema.validate(result.trace.to_dict(), SCHEMA)
+    trace_mod.Trace.from_dict(result.trace.to_dict())  # the typed reader accepts it too
+    return result.trace.to_dict()
 
 
 def _line(t: dict, n: int) -> dict:

@@ -30,7 +30,7 @@ def test_placeholders_that_draw_random_numbers_leave_the_printed_numbers_python_
     script.write_text(RANDOM_SCRIPT)
     python = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout
     draws = ["torch.rand(1).item():.4f", "random.random():.4f", "np.random.rand():.4f", "np.random.default_rng().random() > 2"]
-    t = trace_file(script, probes={7: draws, 8: draws}, capture=True).trace
+    t = trace_file(script, probes={7: draws, 8: draws}, capture=True).trace.to_dict()
     assert t["status"] == "ok"
     assert t["stdout"] == python
     # the placeholders did draw: from the same states the script's next line drew from
@@ -53,7 +53,7 @@ def test_a_placeholder_calling_the_script_s_code_adds_no_hits_or_records(tmp_pat
         """)
     )
     probes = {7: ["ds[3]!r", "x"], 8: ["ds[4]"]}
-    t = trace_file(script, probes=probes, capture=True).trace
+    t = trace_file(script, probes=probes, capture=True).trace.to_dict()
     assert line(t, 7)["records"][0]["probes"] == {"ds[3]!r": "9", "x": "4"}
     assert line(t, 8)["records"][0]["probes"] == {"ds[4]": "16"}
     # __getitem__ ran once for the script (ds[2]), as under python
@@ -73,7 +73,7 @@ def test_a_placeholder_that_raises_inside_the_script_s_code_counts_no_exception(
         y = check(1)
         """)
     )
-    t = trace_file(script, probes={5: ["check(-1)"]}, capture=True).trace
+    t = trace_file(script, probes={5: ["check(-1)"]}, capture=True).trace.to_dict()
     assert line(t, 3)["exceptions"] == 0 and line(t, 3)["hits"] == 0
     assert t["placeholder_errors"] == [{"line": 5, "placeholder": "check(-1)", "error": "ValueError: -1"}]
     assert json.dumps(t).count("ValueError") == 2  # the placeholder error and the page error only

@@ -160,10 +160,10 @@ def test_a_timeout_at_the_limit_is_reported_as_a_timeout(tmp_path: Path) -> None
     script = tmp_path / "t.py"
     script.write_text("import time\ntime.sleep(5)\n", encoding="utf-8")
     result = trace_file(script, timeout=1e-9, capture=True)
-    assert result.trace["status"] == "timeout"
+    assert result.trace.status == "timeout"
     assert result.exit_status == protocol.EXIT_TIMEOUT
-    assert result.trace["error"]["reason"] == "timeout"
-    assert "crashed" not in json.dumps(result.trace)
+    assert result.trace.error.reason == "timeout"
+    assert "crashed" not in json.dumps(result.trace.to_dict())
 
 
 def test_device_error_is_printed_once(tmp_path: Path) -> None:
@@ -206,13 +206,13 @@ def test_run_options_flow_from_configuration_to_the_child(tmp_path: Path) -> Non
     assert opts.merged({"hits": 2, "unknown": 1, "seed": None}) == RunOptions(seed=3, timeout=7.0, hits=2, max_output=2048, preload=preload)
     script = tmp_path / "s.py"
     script.write_text("import random\nfor i in range(6):\n    x = i\nprint(random.random())\n", encoding="utf-8")
-    trace = trace_file(script, options=opts, capture=True).trace
+    trace = trace_file(script, options=opts, capture=True).trace.to_dict()
     assert (trace["meta"]["hits"], trace["meta"]["seed"], trace["meta"]["timeout"]) == (5, 3, 7.0)
     loop = next(line for line in trace["lines"] if line["line"] == 3)
     # hits=5 reached the child: five first hits, then the last one
     assert [r.get("last", False) for r in loop["records"]] == [False] * 5 + [True] and loop["hits"] == 6
     # an explicit keyword wins over the options
-    assert trace_file(script, options=opts, hits=1, capture=True).trace["meta"]["hits"] == 1
+    assert trace_file(script, options=opts, hits=1, capture=True).trace.meta.hits == 1
     # warm = false: every example in a fresh interpreter, nothing preloaded
     (tmp_path / "pyproject.toml").write_text("[tool.tracekit]\nwarm = false\n", encoding="utf-8")
     assert load_config(tmp_path).run_options().preload is None
@@ -245,15 +245,16 @@ def test_an_unreadable_trace_fails_its_example_alone(tmp_path: Path, monkeypatch
     ex.mkdir()
     (ex / "a_saboteur.py").write_text("print('hello')\n", encoding="utf-8")
     (ex / "b_fine.py").write_text('"""Fine."""\nx = 1\n', encoding="utf-8")
-    real = run_mod.trace_file
+    real = run_mod._read_child_trace
 
-    def spoiled(script, *args, **kw):  # type: ignore[no-untyped-def]
-        result = real(script, *args, **kw)
-        if Path(script).name == "a_saboteur.py":  # as if the example had rewritten its trace file
-            result.trace["lines"] = [{"line": "one", "hits": 1}]
-        return result
+    def spoiled(path: Path):  # type: ignore[no-untyped-def]
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["source"]["path"].endswith("a_saboteur.py"):  # as if the example had rewritten its trace file
+            data["lines"] = [{"line": "one", "hits": 1}]
+            path.write_text(json.dumps(data), encoding="utf-8")
+        return real(path)
 
-    monkeypatch.setattr(run_mod, "trace_file", spoiled)
+    monkeypatch.setattr(run_mod, "_read_child_trace", spoiled)
     result = build([ex], output=out, reporter=QUIET)
     assert {o.path: o.status for o in result.outcomes} == {"a_saboteur.py": "failed", "b_fine.py": "ok"}
     failure = " ".join(next(o for o in result.outcomes if o.path == "a_saboteur.py").lines())

@@ -800,12 +800,12 @@ def test_trace_dataclasses_round_trip_a_real_run_without_and_with_optional_keys(
 
     script = tmp_path / "s.py"
     script.write_text("x = [1, 2]\nprint(len(x))\n")
-    plain = trace_file(script, capture=True, cwd=tmp_path).trace
+    plain = trace_file(script, capture=True, cwd=tmp_path).trace.to_dict()
     back = Trace.from_dict(plain).to_dict()
     assert back == plain
     assert not {"figures", "figure_limit", "placeholder_errors"} & set(back)
     assert all("figures_later" not in ln and all("figures" not in r for r in ln["records"]) for ln in back["lines"])
-    failing = trace_file(script, capture=True, cwd=tmp_path, probes={1: ["nope + 1"]}).trace
+    failing = trace_file(script, capture=True, cwd=tmp_path, probes={1: ["nope + 1"]}).trace.to_dict()
     assert failing["placeholder_errors"] and Trace.from_dict(failing).to_dict() == failing
 
 

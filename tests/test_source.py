@@ -870,14 +870,14 @@ def test_example_runs_deterministically_and_its_probes_evaluate(path: Path) -> N
 
     example = read_example(path, EXAMPLES)
     runs = [trace_file(path, probes=example.probes, capture=True, seed=example.options.get("seed", 0)) for _ in range(2)]
-    trace = runs[0].trace
+    trace = runs[0].trace.to_dict()
     assert not trace.get("placeholder_errors"), trace.get("placeholder_errors")
     expected = {item.raises for item in example.items if item.raises}
     assert trace["status"] == "ok" or (trace["error"] or {}).get("type", "").split(".")[-1] in expected, trace["error"]
     evaluated = {key for ln in trace["lines"] for rec in ln["records"] for key in rec.get("probes", {})}
     missing = [source for sources in example.probes.values() for source in sources if source not in evaluated]
     assert not missing, f"placeholders never evaluated: {missing}"
-    assert dumps(runs[0].trace) == dumps(runs[1].trace)
+    assert dumps(runs[0].trace.to_dict()) == dumps(runs[1].trace.to_dict())
 
 
 @pytest.mark.parametrize(

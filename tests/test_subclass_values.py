@@ -116,7 +116,7 @@ def test_an_array_subclass_is_not_printed(tmp_path: Path) -> None:
         a = np.arange(6.0).reshape(2, 3).view(Logged)
         print(calls)
         """,
-    ).trace
+    ).trace.to_dict()
     assert trace["stdout"] == "['finalize']\n"
     assert _value(trace, 9, "a") == {"type": "Logged", "repr": "<Logged: values not read>", "shape": [2, 3], "dtype": "float64", "unread": True}
 
@@ -132,7 +132,7 @@ def test_numpy_and_torch_own_types_are_read(tmp_path: Path) -> None:
         n = np.int32(7)
         m = np.matrix([[1, 2]])
         """,
-    ).trace
+    ).trace.to_dict()
     # numpy's scalar types are C types, whose __module__ is not in their __dict__: still numpy's own
     assert _value(trace, 2, "x") == {"type": "numpy.float64", "repr": "2.5", "dtype": "float64"}
     assert _value(trace, 3, "y") == {"type": "numpy.float64", "repr": "1.5", "dtype": "float64"}
@@ -150,7 +150,7 @@ def test_a_repr_that_raises_is_the_values_failure_not_its_lines(tmp_path: Path) 
         b = Broken()
         items = [b]
         """,
-    ).trace
+    ).trace.to_dict()
     assert _value(trace, 4, "b")["error"] == "ValueError: no repr today"
     assert _value(trace, 5, "items")["error"] == "ValueError: no repr today"
     # python never called __repr__: its line neither ran nor raised

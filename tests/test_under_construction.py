@@ -61,7 +61,7 @@ def test_self_in_init_and_the_methods_it_calls_reads_being_constructed(tmp_path:
 
 
 def test_the_trace_marks_only_values_whose_init_is_running(tmp_path: Path) -> None:
-    trace = run_traced(tmp_path, POINT).trace
+    trace = run_traced(tmp_path, POINT).trace.to_dict()
     (self_in_init,) = [e["value"] for e in line(trace, 5)["records"][0]["events"] if e["text"] == "self"]
     assert self_in_init["constructing"] is True
     assert self_in_init["error"] == "AttributeError: 'Point' object has no attribute 'x'"

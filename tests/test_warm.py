@@ -21,7 +21,7 @@ SAYS_WARM = "import sys\nprint('warm' if '-c' in sys.orig_argv else 'cold')\n"
 def _run(tmp_path: Path, name: str, source: str, warm: bool, **kw: object) -> dict:
     script = tmp_path / name
     script.write_text(textwrap.dedent(source), encoding="utf-8")
-    return trace_file(script, capture=True, cwd=tmp_path, root=tmp_path, preload=DEFAULT_PRELOAD if warm else None, **kw).trace  # type: ignore[arg-type]
+    return trace_file(script, capture=True, cwd=tmp_path, root=tmp_path, preload=DEFAULT_PRELOAD if warm else None, **kw).trace.to_dict()  # type: ignore[arg-type]
 
 
 def _same(trace: dict) -> dict:

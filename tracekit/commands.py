@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -11,15 +13,51 @@ from ._version import __version__
 
 __all__ = ["cli"]
 
-DEVICES = ("cpu", "cuda", "mps", "auto")
-
 
 def _device(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .options import parse_device
+
     if value is None:
         return None
-    if value in DEVICES or (value.startswith("cuda:") and value[5:].isdigit()):
-        return value
+    try:
+        if parse_device(value) == value:
+            return value
+    except ValueError:
+        pass
     raise click.BadParameter(f"{value!r} is not one of cpu, cuda, cuda:N, mps, auto")
+
+
+def _click_type(kind: str) -> Any:
+    """The click type of a command-line kind in tracekit.options.OPTIONS ("text": click's default)."""
+    types = {"int": int, "int>=0": click.IntRange(min=0), "int>=1": click.IntRange(min=1), "float>0": click.FloatRange(min=0, min_open=True)}
+    return types.get(kind)
+
+
+def _table_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A decorator adding the click options of the run options COMMAND ("run" or "build") takes, in the table's order."""
+    from .options import OPTIONS
+
+    made = []
+    for option in OPTIONS.values():
+        kind = option.run_cli if command == "run" else option.build_cli
+        if not kind:
+            continue
+        if command == "run":
+            extra: dict[str, Any] = {"callback": _device} if kind == "device" else {"type": _click_type(kind)}
+            if option.default is not None:  # `tracekit run`'s default is the table's; a build's comes from the config
+                extra.update(default=option.default, show_default=True)
+            made.append(click.option(option.flag, help=option.help_of_run(), **extra))
+        elif kind == "flag":
+            made.append(click.option(f"{option.flag}/--no-{option.flag[2:]}", default=None, help=option.build_help()))
+        else:
+            made.append(click.option(option.flag, type=_click_type(kind), help=option.build_help()))
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        for add in reversed(made):
+            f = add(f)
+        return f
+
+    return decorate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,31 +68,19 @@ def cli() -> None:
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.option("--trace", "trace_path", type=click.Path(dir_okay=False), help="Write the trace JSON here.")
-@click.option("--device", callback=_device, help="cpu, cuda, cuda:N, mps or auto: torch's default device.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for random, numpy and torch.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Kill the script after this many seconds.")
-@click.option("--hits", type=click.IntRange(min=1), default=3, show_default=True, help="Hits of each line recorded in full.")
+@_table_options("run")
 @click.option("--figures", "figures_dir", type=click.Path(file_okay=False), help="Write captured figures (PNG) into this folder.")
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
-def run(
-    ctx: click.Context,
-    trace_path: str | None,
-    device: str | None,
-    seed: int,
-    timeout: float | None,
-    hits: int,
-    figures_dir: str | None,
-    script: str,
-    args: tuple[str, ...],
-) -> None:
+def run(ctx: click.Context, trace_path: str | None, figures_dir: str | None, script: str, args: tuple[str, ...], **options: Any) -> None:
     """Run SCRIPT as `python SCRIPT ARGS...` would, recording a trace.
 
     tracekit's options go before SCRIPT; everything after it is the script's. As a convenience,
     a run of tracekit options that starts with --trace and ends the command line is read too.
     """
     from ._codecache import CacheError, cache_dir
+    from .options import RunOptions
     from .run import DeviceUnavailable, trace_file
 
     try:
@@ -63,22 +89,19 @@ def run(
         _fail(str(e), e.exit_status)
 
     args, late = _trailing_options(ctx, args)
-    trace_path = late.get("trace_path", trace_path)
-    device = late.get("device", device)
-    seed = late.get("seed", seed)
-    timeout = late.get("timeout", timeout)
-    hits = late.get("hits", hits)
-    figures_dir = late.get("figures_dir", figures_dir)
+    trace_path = late.pop("trace_path", trace_path)
+    figures_dir = late.pop("figures_dir", figures_dir)
+    options.update(late)
 
     try:
-        result = trace_file(script, args, trace_path=trace_path, device=device, seed=seed, timeout=timeout, hits=hits, figures_dir=figures_dir)
+        result = trace_file(script, args, trace_path=trace_path, figures_dir=figures_dir, options=RunOptions(**options))
     except DeviceUnavailable as e:
         click.echo(f"tracekit: {e}", err=True)
         sys.exit(2)
     code = result.exit_status
-    error = result.trace.get("error") or {}
-    if error.get("type") == "ReservedNameError":
-        click.echo(f"tracekit: {script}:{error['line']}:{error.get('column') or 1}: {error['message']}", err=True)
+    error = result.trace.error
+    if error is not None and error.type == "ReservedNameError":
+        click.echo(f"tracekit: {script}:{error.line}:{error.extra.get('column') or 1}: {error.message}", err=True)
         sys.exit(2)
     if code < 0:
         # Die of the same signal, so the caller sees exactly what python would have shown.
@@ -117,8 +140,16 @@ def _trailing_options(ctx: click.Context, args: tuple[str, ...]) -> tuple[tuple[
     return args, {}
 
 
+def _hits_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`tracekit instrument --hits`, as `tracekit run` takes it."""
+    from .options import OPTIONS
+
+    hits = OPTIONS["hits"]
+    return click.option(hits.flag, type=_click_type(hits.run_cli), default=hits.default, show_default=True)
+
+
 @cli.command()
-@click.option("--hits", type=click.IntRange(min=1), default=3, show_default=True)
+@_hits_option()
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
 def instrument(hits: int, script: str) -> None:
     """Print the instrumented source of SCRIPT (for debugging)."""
@@ -151,21 +182,10 @@ def instrument(hits: int, script: str) -> None:
 # ── build, check, serve: thin wrappers over tracekit.site and tracekit.serve ──
 
 
-def _run_options(f):  # type: ignore[no-untyped-def]
-    """Options that change what a page shows (they are part of every cache key)."""
+def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The run options (they are part of every cache key), the paths and the output of build and check."""
     for option in reversed(
         [
-            click.option("--device", help="cpu, cuda, cuda:N, mps or auto (config: device)."),
-            click.option("--seed", type=click.IntRange(min=0), help="Seed for random, numpy and torch (config: seed)."),
-            click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds an example may run (config: timeout)."),
-            click.option("--hits", type=click.IntRange(min=1), help="Hits of each line recorded in full (config: hits)."),
-            click.option(
-                "--last-hit/--no-last-hit",
-                default=None,
-                help="Also record the last hit of lines hit more often than --hits, in the same run (config: last_hit).",
-            ),
-            click.option("--memory", help="Memory limit of an example, e.g. 2G (config: memory)."),
-            click.option("--max-output", help="Bytes an example and its subprocesses may write to stdout and stderr, e.g. 1M (config: max_output)."),
             click.option("--exclude", multiple=True, help="Glob of example paths to leave out (repeatable; config: exclude)."),
             click.option("-o", "--output", type=click.Path(file_okay=False), help="Output folder (config: output)."),
             click.option("-q", "--quiet", is_flag=True, help="Only errors."),
@@ -174,7 +194,7 @@ def _run_options(f):  # type: ignore[no-untyped-def]
         ]
     ):
         f = option(f)
-    return f
+    return _table_options("build")(f)  # first in --help
 
 
 class _Jobs(click.ParamType):

@@ -9,6 +9,10 @@ imports, the run options, the Python, numpy and torch versions and tracekit's ow
 unchanged example is read back from CACHE, not run again. Each example has a slot of its own in
 CACHE, locked while it is checked and run, so several processes (``sphinx-build -j N``) may ask
 for the same or different examples at once.
+
+A ``:vary: lr=0.01,0.1`` option varies the example as a chapter's does: its values join the
+example's own vary plan (``tracekit.variants``, the build's planning and runs), every run is kept
+in the slot of that example and those values, and the listing gets the control that switches them.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +31,9 @@ from markupsafe import Markup
 
 from ._jsonio import atomic_write, dumps
 from .chapter import Embed
+from .trace import Trace
 
-__all__ = ["ListingOptions", "Run", "failure_lines", "fences", "icons", "listing", "render_listing", "run_example", "script", "stylesheet"]
+__all__ = ["ListingOptions", "Run", "failure_lines", "fences", "icons", "listing", "render_listing", "run_example", "script", "stylesheet", "vary_option"]
 
 #: the class of the element every embedded listing sits in; the stylesheet is scoped to it
 WRAPPER = "div.tk-embed"
@@ -36,25 +41,27 @@ WRAPPER = "div.tk-embed"
 
 @dataclass(frozen=True)
 class ListingOptions:
-    """The chapter fence's options (``:lines:``, ``:hide-listing:``, ``:hide-intro:``, ``:caption:``),
-    and ``hide_title`` for a host page whose own heading is the example's title (a gallery page)."""
+    """The chapter fence's options (``:lines:``, ``:hide-listing:``, ``:hide-intro:``, ``:caption:``,
+    ``:vary:``), and ``hide_title`` for a host page whose own heading is the example's title (a gallery page)."""
 
     lines: tuple[tuple[int, int], ...] | None = None
     hide_listing: bool = False
     hide_intro: bool = False
     hide_title: bool = False
     caption: str = ""
+    vary: tuple[tuple[str, tuple[str, ...], int], ...] = ()  # (name, literal texts, line on the host page) of each `:vary:`
 
     @classmethod
-    def from_embed(cls, embed: Embed) -> ListingOptions:
-        return cls(tuple(embed.lines) if embed.lines else None, embed.hide_listing, embed.hide_intro, False, embed.caption)
+    def from_embed(cls, embed: Embed, hide_title: bool = False) -> ListingOptions:
+        vary = tuple((name, tuple(values), line) for name, values, line in embed.vary)
+        return cls(tuple(embed.lines) if embed.lines else None, embed.hide_listing, embed.hide_intro, hide_title, embed.caption, vary)
 
 
 def fences(path: str, text: str) -> list[tuple[int, int, Embed]]:
     """The ```` ```{listing} PATH ```` fences of a Markdown page (a chapter's syntax and options),
     as (first line, last line, embed) with 1-based lines; ``embed.target`` is the path as written
     (a host page may embed examples from anywhere). Raises ChapterError naming PATH and the line."""
-    from .chapter import _FENCE_OPEN, _LISTING, ChapterError, _option
+    from .chapter import _FENCE_OPEN, _LISTING, ChapterError, listing_options
 
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     found: list[tuple[int, int, Embed]] = []
@@ -78,22 +85,27 @@ def fences(path: str, text: str) -> list[tuple[int, int, Embed]]:
         if not written.endswith(".py"):
             raise ChapterError(path, i + 1, f"```{{listing}} {written}: not a path to an example (.py)")
         embed = Embed(written, written, i + 1)
-        close, start = m.group(1), i + 1
-        i += 1
-        while True:
-            if i >= len(lines):
-                raise ChapterError(path, start, f"```{{listing}} {written} is never closed (a line `{close}` ends it)")
-            body = lines[i].strip()
-            if body.startswith(close[0] * len(close)) and not body.lstrip(close[0]):
-                break
-            if body:
-                _option(path, i + 1, embed, body)
-                if embed.vary:  # an embed runs the example alone, through a cache slot of its own: no variants
-                    raise ChapterError(path, i + 1, ":vary: works in a tracekit chapter only; a listing embedded here shows the example's default run")
-            i += 1
-        found.append((start, i + 1, embed))
-        i += 1
+        end = listing_options(path, lines, i + 1, m.group(1), embed)
+        if embed.errors:  # a host page's build stops at its first bad option
+            raise ChapterError(path, *embed.errors[0])
+        found.append((embed.line, end + 1, embed))
+        i = end + 1
     return found
+
+
+def vary_option(path: str, line: int, value: str) -> list[tuple[str, list[str], int]]:
+    """A directive's ``:vary:`` option VALUE, one ``NAME=V1,V2`` a line (the first at LINE of the
+    document PATH), read by the chapter fence's rule: (name, literal texts, line) of each.
+    Raises ChapterError naming PATH and the line."""
+    from .chapter import ChapterError, listing_options
+
+    embed = Embed("", "", line)
+    lines = [f":vary: {text.strip()}" if text.strip() else "" for text in value.split("\n")]
+    listing_options(path, [*lines, "```"], 0, "```", embed)
+    if embed.errors:
+        at, message = embed.errors[0]
+        raise ChapterError(path, at + line - 1, message)
+    return [(name, values, at + line - 1) for name, values, at in embed.vary]
 
 
 @dataclass(eq=False)
@@ -106,11 +118,12 @@ class Run:
     status: str  # ok | expected error | failed | skipped
     failures: list[tuple[int | None, str]] = field(default_factory=list)  # (line, message)
     example: Any = None  # source.Example; None when skipped
-    trace: dict | None = None
+    trace: Trace | None = None
     figures: dict[str, Path] = field(default_factory=dict)  # file name → the cached PNG
     inputs: list[Path] = field(default_factory=list)  # the example and the local modules it imports
     ran: bool = False  # run now (False: read from the cache)
     message: str = ""  # skipped: why
+    vary_errors: list[tuple[int, str]] = field(default_factory=list)  # (host page line, message): a `:vary:` it cannot run
 
 
 def _sha(data: bytes) -> str:
@@ -131,24 +144,40 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock; the file stays (removing it would race a waiter)
 
 
-def run_example(path: Path, *, cache: Path, root: Path | None = None, config: Any = None) -> Run:
+#: where a vary error of the host page's `:vary:` comes from (its line: the option's place in VARY)
+_HOST = ""
+
+
+def run_example(
+    path: Path, *, cache: Path, root: Path | None = None, config: Any = None, vary: Sequence[tuple[str, Sequence[str], int]] = ()
+) -> Run:
     """PATH's run: read from its slot in CACHE when its cache key is unchanged, else run now and
     stored there. ROOT (default: PATH's folder) is the folder it runs in, where its local imports
     are looked up; CONFIG (a ``tracekit.config.Config``, default: ``[tool.tracekit]`` found above
-    ROOT) gives the run options. Raises OSError when PATH cannot be read."""
+    ROOT) gives the run options. VARY: the host page's `:vary:` options, (name, values, line);
+    their runs join the example's own variants, all kept in one slot. Raises OSError when PATH
+    cannot be read."""
     from .config import load_config
     from .site.keys import _Imports, environment
     from .site.plan import _keys, _Plan
+    from .variants import unassigned_errors
 
     path = Path(path).resolve()
     root = Path(root).resolve() if root is not None else path.parent
     rel = path.relative_to(root).as_posix()
     config = config if config is not None else load_config(root)
-    slot = Path(cache).resolve() / _sha(str(path).encode())[:20]
-    plan = _Plan(config, root, slot, [rel], [rel], [rel], False, [])
+    cache = Path(cache).resolve()
+    varied = [(name, list(values)) for name, values, _ in vary]
+    slot = cache / _sha(str(path).encode() + (dumps(varied).encode() if varied else b""))[:20]
+    plan = _Plan(config, root, cache, [rel], [rel], [rel], False, [])  # out: a variant's scratch copy leaves the cache out
+    if vary:  # the option's place in VARY stands for its line: a stored error names the line the page has now
+        plan.varies = {rel: {name: (values, _HOST, k) for k, (name, values) in enumerate(varied, 1)}}
     env = environment()
     keyed = _keys(plan, env, [rel], _Imports(root))[rel]
     inputs = [path] + [root / dep for dep in keyed.deps]
+    errors = unassigned_errors(path, rel, vary) if vary else []
+    if errors:
+        return Run(path, rel, keyed.key, "failed", inputs=inputs, vary_errors=errors)
     with _locked(slot.with_name(slot.name + ".lock")):
         stored = _load(slot, keyed.key)
         if stored is None:
@@ -157,6 +186,9 @@ def run_example(path: Path, *, cache: Path, root: Path | None = None, config: An
         else:
             ran = False
     run = _from_stored(stored, path, rel, keyed.key, slot)
+    if "vary_error" in stored:
+        k, message = stored["vary_error"]
+        run.vary_errors = [(vary[k - 1][2] if 0 < k <= len(vary) else vary[0][2], str(message))]
     run.inputs, run.ran = inputs, ran
     return run
 
@@ -181,7 +213,7 @@ def _run(plan: Any, rel: str, slot: Path, key: str) -> dict:
 
     from .config import ConfigError
     from .site.execute import _BUILD_TOKEN_VAR, _run_example
-    from .site.pages import _authoring_page, _readable_trace
+    from .site.pages import _authoring_page, _readable_trace, _with_variants
     from .site.plan import _options
 
     env_vars = dict(os.environ)
@@ -195,18 +227,26 @@ def _run(plan: Any, rel: str, slot: Path, key: str) -> dict:
         stored: dict[str, Any] = {"key": key, "skipped": str(e)}
     if ran is not None and ran.kind == "skipped":
         stored = {"key": key, "skipped": ran.message}
+    elif ran is not None and ran.kind == "authoring" and getattr(ran.error, "path", None) == _HOST:
+        stored = {"key": key, "vary_error": [ran.error.line, ran.error.message]}  # e.g. more runs than allowed
     elif ran is not None:
         from .render import page_json
 
+        more: list[Any] = []
         if ran.kind == "authoring":
             example, trace = _authoring_page(rel, plan.root / rel, ran.error, {}, _options(plan.config))
             figures: dict[str, bytes] = {}
         else:
             example, trace = ran.example, _readable_trace(rel, ran.result.trace)
-            figures = {n: d for n, d in (getattr(ran.result, "figures", None) or {}).items() if re.fullmatch(r"[\w.-]+\.png", n)}
+            results = [r for _, r in ran.variants[1]] if ran.variants else [ran.result]
+            figures = {n: d for r in results for n, d in (getattr(r, "figures", None) or {}).items() if re.fullmatch(r"[\w.-]+\.png", n)}
+            if ran.variants:  # every run in the trace, as a built page keeps them; their failures name their values
+                more = _with_variants(rel, example, trace, ran.variants, key)
         for name, data in sorted(figures.items()):
             atomic_write(slot / "figures" / name, data)
         stored = {"key": key, "page": json.loads(page_json(example, trace)), "figures": sorted(figures)}
+        if more:
+            stored["failures"] = [[f.line, f.message] for f in more]
     atomic_write(slot / "run.json", dumps(stored).encode("utf-8"))
     return stored
 
@@ -217,11 +257,15 @@ def _from_stored(stored: dict, path: Path, rel: str, key: str, slot: Path) -> Ru
     from .site.pages import _classify
     from .source import Example
 
+    if "vary_error" in stored:
+        return Run(path, rel, key, "failed")
     page = dict(stored["page"])
     example = Example.from_dict(page.pop("authored"))
-    status, failures = _classify(example, page)
+    trace = Trace.from_page(page)
+    status, failures = _classify(example, trace)
+    found = [(f.line, f.message) for f in failures] + [(line, str(message)) for line, message in stored.get("failures") or []]
     figures = {name: slot / "figures" / name for name in stored.get("figures") or []}
-    return Run(path, rel, key, status, [(f.line, f.message) for f in failures], example, page, figures)
+    return Run(path, rel, key, "failed" if found else status, found, example, trace, figures)
 
 
 def failure_lines(run: Run, shown: str) -> list[str]:
@@ -231,41 +275,30 @@ def failure_lines(run: Run, shown: str) -> list[str]:
     return [f"{shown}:{line}: {message}" if line else f"{shown}: {message}" for line, message in run.failures]
 
 
-@dataclass
-class _Part:
-    """What templates/_embed.html reads (the fields of render.bookview.ChapterPart it uses)."""
-
-    kind: str
-    prefix: str = ""
-    view: Any = None
-    blocks: list[Any] = field(default_factory=list)
-    show_listing: bool = True
-    show_intro: bool = True
-    show_title: bool = True
-    title: str = ""
-    page_href: str = ""
-    file_name: str = ""
-    caption: Markup = Markup("")
-    message: str = ""
-
-
 def render_listing(run: Run, options: ListingOptions = ListingOptions(), *, prefix: str, fig_root: str, page_href: str = "") -> str:
     """RUN's listing as an HTML fragment for a host page: ids start with PREFIX (unique on the
-    page), figures are linked as FIG_ROOT + name, PAGE_HREF (if any) is where its file name links."""
-    from .render.bookview import _in_ranges, markup, shown_ranges
-    from .render.html import _SURROGATE, _env
+    page), figures are linked as FIG_ROOT + name, PAGE_HREF (if any) is where its file name links.
+    A varied run shows the control and every other run's listing in a template of its own."""
+    from .render.bookview import ChapterPart, _in_ranges, markup, shown_ranges
+    from .render.html import _SURROGATE, _env, page_variants
     from .render.page import build_view
 
     ranges = shown_ranges(run.example, list(options.lines)) if run.example is not None and options.lines else None
-    if run.example is None or run.trace is None:
-        part = _Part("error", message=f"{run.rel} was not run: {run.message}")
+    if run.vary_errors:  # as a chapter shows a listing it cannot vary
+        part = ChapterPart("error", message="; ".join(f"line {line}: {message}" for line, message in run.vary_errors))
+    elif run.example is None or run.trace is None:
+        part = ChapterPart("error", message=f"{run.rel} was not run: {run.message}")
     elif ranges == []:
         spec = ", ".join(f"{a}-{b}" if b != a else str(a) for a, b in options.lines or ())
-        part = _Part("error", message=f"{run.rel}: :lines: {spec} selects no line of its listing (the file's line numbers)")
+        part = ChapterPart("error", message=f"{run.rel}: :lines: {spec} selects no line of its listing (the file's line numbers)")
     else:
+
+        def chosen(view: Any) -> list[Any]:
+            return [b for b in view.blocks if _in_ranges(b, ranges)] if ranges else list(view.blocks)
+
         view = build_view(run.example, run.trace)
-        blocks = [b for b in view.blocks if _in_ranges(b, ranges)] if ranges else list(view.blocks)
-        part = _Part(
+        blocks = chosen(view)
+        part = ChapterPart(
             "listing",
             prefix=prefix,
             view=view,
@@ -277,6 +310,7 @@ def render_listing(run: Run, options: ListingOptions = ListingOptions(), *, pref
             page_href=page_href,
             file_name=view.file_name,
             caption=markup(options.caption) if options.caption else Markup(""),
+            varied=page_variants(run.example, run.trace, prefix, fig_root, blocks=chosen, show_listing=not options.hide_listing),
         )
     html = _env().get_template("embed.html").render(part=part, fig_root=fig_root)
     return _SURROGATE.sub("\ufffd", html)
@@ -286,7 +320,7 @@ def listing(
     path: Path, options: ListingOptions = ListingOptions(), *, cache: Path, prefix: str, fig_root: str, root: Path | None = None, config: Any = None
 ) -> tuple[str, Run]:
     """The listing of the example at PATH with OPTIONS, run through CACHE if needed: (HTML, run)."""
-    run = run_example(path, cache=cache, root=root, config=config)
+    run = run_example(path, cache=cache, root=root, config=config, vary=options.vary)
     return render_listing(run, options, prefix=prefix, fig_root=fig_root), run
 
 
@@ -301,7 +335,7 @@ _DARK_HOSTS = (
 )
 _AUTO_HOSTS = ('[data-theme="auto"]',)  # furo following the system
 #: elements host themes style by tag name: their styles stop at the listing
-_RESET = "pre, code, kbd, table, thead, tbody, tr, th, td, h2, h3, h4, p, ul, ol, li, dl, dt, dd, details, summary, button, figure, figcaption, img, a, blockquote, section, article, header, aside"
+_RESET = "pre, code, kbd, table, thead, tbody, tr, th, td, h2, h3, h4, p, ul, ol, li, dl, dt, dd, details, summary, button, figure, figcaption, img, a, blockquote, section, article, header, aside, fieldset, legend, label, input"
 
 
 def _blocks(css: str) -> list[tuple[str, str]]:

@@ -50,9 +50,6 @@ __all__ = [
 _GRACE = 5.0  # seconds the child's own watchdog gets before the parent kills it
 
 
-_UNSET: Any = object()  # a keyword of trace_file that was not given
-
-
 class DeviceUnavailable(Exception):
     """The requested device is not available on this machine."""
 
@@ -67,7 +64,7 @@ class RunResult:
     """
 
     exit_status: int
-    trace: dict
+    trace: trace_mod.Trace  # read and checked once, here; the JSON written to TRACE_PATH is trace.to_dict()
     trace_path: Path | None
     seconds: float
     figures: dict[str, bytes] = field(default_factory=dict)
@@ -128,13 +125,7 @@ def trace_file(
     *,
     trace_path: str | os.PathLike | None = None,
     options: RunOptions | None = None,
-    device: Any = _UNSET,
-    seed: Any = _UNSET,
-    timeout: Any = _UNSET,
-    hits: Any = _UNSET,
     probes: dict[int, list[str]] | None = None,
-    max_output: Any = _UNSET,
-    memory: Any = _UNSET,
     capture: bool = False,
     cwd: str | os.PathLike | None = None,
     env: dict | None = None,
@@ -142,17 +133,15 @@ def trace_file(
     image_lines: Iterable[int] | None = None,
     graph_lines: Iterable[int] | None = None,
     figures_dir: str | os.PathLike | None = None,
-    figure_dpi: Any = _UNSET,
-    max_figures: Any = _UNSET,
-    figure_max_size: Any = _UNSET,
     root: str | os.PathLike | None = None,
     cells: Iterable[int] | None = None,
-    preload: Any = _UNSET,
+    **overrides: Any,
 ) -> RunResult:
     """Run SCRIPT with ARGS in a child process, recording it; return its exit status and trace.
 
-    OPTIONS (a RunOptions, e.g. ``Config.run_options()``) gives every run option at once; the
-    keywords DEVICE, SEED, TIMEOUT, HITS, MAX_OUTPUT, MEMORY and the figure ones override it.
+    OPTIONS (a RunOptions, e.g. ``Config.run_options()``; default: ``RunOptions()``, the
+    defaults of `tracekit run`) gives every run option. OVERRIDES, keywords named for its
+    fields (``seed=None``: no seeding), replace them: a shorthand for ``dataclasses.replace``.
 
     With ``capture=False`` the child shares this process's stdin/stdout/stderr, so the script's
     output appears exactly as under ``python``. Raises DeviceUnavailable when DEVICE is not here.
@@ -172,26 +161,12 @@ def trace_file(
     every cell after the first (a script read as cells); each cell's changed figures are
     captured when it ends.
 
-    PRELOAD (default: OPTIONS'; with ``capture=True``, a build): modules imported once by a warm
-    parent that forks this run (tracekit.warm), for a script that imports them in its leading
-    imports; None, or ``TRACEKIT_COLD=1`` in the environment, starts a fresh interpreter for it.
+    The options' PRELOAD: modules imported once by a warm parent that forks this run
+    (tracekit.warm), for a script that imports them in its leading imports; None, or
+    ``TRACEKIT_COLD=1`` in the environment, starts a fresh interpreter for it.
     """
-    given = dict(
-        device=device,
-        seed=seed,
-        timeout=timeout,
-        hits=hits,
-        max_output=max_output,
-        memory=memory,
-        figure_dpi=figure_dpi,
-        max_figures=max_figures,
-        figure_max_size=figure_max_size,
-    )
-    # Keywords given explicitly win over OPTIONS, None included (seed=None: no seeding).
-    opts = dataclasses.replace(options or RunOptions(), **{k: v for k, v in given.items() if v is not _UNSET})
-    device, seed, timeout, hits, max_output, memory = opts.device, opts.seed, opts.timeout, opts.hits, opts.max_output, opts.memory
-    if preload is _UNSET:
-        preload = opts.preload
+    opts = dataclasses.replace(options or RunOptions(), **overrides)
+    device, seed, timeout, hits, max_output, preload = opts.device, opts.seed, opts.timeout, opts.hits, opts.max_output, opts.preload
     script = os.fspath(script)
     with open(script, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
@@ -229,11 +204,14 @@ def trace_file(
     except ReservedNameError as e:
         # The script uses tracekit's own names: refuse it, before anything runs.
         _cleanup(tmpdir)
-        data = _fallback_trace(script, sha, status="error", exit_status=2, message=e.msg, reason="syntax", hits=hits, seed=seed, timeout=timeout, device=device)
-        data["error"].update(type="ReservedNameError", line=e.lineno, column=e.offset)
+        reserved = _fallback_trace(
+            script, sha, status="error", exit_status=2, message=e.msg, reason="syntax", hits=hits, seed=seed, timeout=timeout, device=device
+        )
+        reserved["error"].update(type="ReservedNameError", line=e.lineno, column=e.offset)
+        refused = trace_mod.Trace.from_dict(reserved)
         if trace_path is not None:
-            trace_mod.write_json(trace_path, data)
-        return RunResult(exit_status=2, trace=data, trace_path=Path(trace_path) if trace_path is not None else None, seconds=0.0)
+            trace_mod.write_json(trace_path, refused.to_dict())
+        return RunResult(exit_status=2, trace=refused, trace_path=Path(trace_path) if trace_path is not None else None, seconds=0.0)
     except SyntaxError as e:
         # Let python itself report the error, byte for byte; nothing of the script runs.
         pyc = tables = None
@@ -286,14 +264,16 @@ def trace_file(
         message = device_error.read_text(encoding="utf-8", errors="replace").strip()
         _cleanup(tmpdir)
         raise DeviceUnavailable(message or f"device {device!r} is not available")
-    child_data, unreadable = _read_child_trace(child_trace)
     common: dict[str, Any] = dict(hits=hits, seed=seed, timeout=timeout, device=device, stdout=stdout, stderr=stderr)
-    if supervised is not None and supervised.get("ended_by") == "supervisor":
-        # Whatever the child wrote, its run was not supervised to the end.
+    by_supervisor = supervised is not None and supervised.get("ended_by") == "supervisor"
+    # Whatever the child wrote when its supervisor was killed, its run was not supervised to the end.
+    child, unreadable = _read_child_trace(child_trace) if not by_supervisor else (None, None)
+    data: dict[str, Any] | None = None  # the parent's own trace, when the child's is not used
+    if by_supervisor:
+        assert supervised is not None
         data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=supervised["message"], reason="supervisor", **common)
-    elif child_data is not None:
-        data = child_data
-        _reconcile(data, code)
+    elif child is not None:
+        _reconcile(child, code)
     elif unreadable is not None:
         # The script (or a process it started) can reach the trace file: what it holds is
         # untrusted input, and one that does not read as a trace fails this example only.
@@ -352,14 +332,15 @@ def trace_file(
                 reason="exit",
                 **common,
             )
+    trace = child if child is not None else trace_mod.Trace.from_dict(data)
     below = supervised.get("below") if supervised is not None else None
     if isinstance(below, str) and below:
-        data["stdout_below"] = _as_in_trace(below, spec.get("root") or os.path.abspath(cwd if cwd is not None else os.getcwd()))
-    if supervised is not None and supervised.get("cut") and data.get("status") in ("ok", "error", "crashed"):
+        trace.stdout_below = _as_in_trace(below, spec.get("root") or os.path.abspath(cwd if cwd is not None else os.getcwd()))
+    if supervised is not None and supervised.get("cut") and trace.status in ("ok", "error", "crashed"):
         # Output the script's processes wrote past the limit was not kept: the page says so.
-        data["status"] = "limit"
-        data["error"] = error_record("OutputLimit", _cut_message(max_output), reason="output")
-    figures = _collect_figures(data, Path(spec["figures_dir"]))
+        trace.status = "limit"
+        trace.error = trace_mod.ErrorInfo.from_dict(error_record("OutputLimit", _cut_message(max_output), reason="output"))
+    figures = _collect_figures(trace, Path(spec["figures_dir"]))
     if figures_dir is not None and figures:
         folder = Path(figures_dir)
         folder.mkdir(parents=True, exist_ok=True)
@@ -368,12 +349,12 @@ def trace_file(
             if not target.exists():
                 trace_mod.atomic_write(target, payload)
     if trace_path is not None:
-        trace_mod.write_json(out_path, data)
+        trace_mod.write_json(out_path, trace.to_dict())
     written = _read_written(Path(tmpdir) / "written.json") if root is not None else {}
     _cleanup(tmpdir)
     return RunResult(
         exit_status=code,
-        trace=data,
+        trace=trace,
         trace_path=Path(trace_path) if trace_path is not None else None,
         seconds=seconds,
         figures=figures,
@@ -635,27 +616,27 @@ def _run_attached(cmd: list[str], tmpdir: str, *, cwd: Any, env: dict | None, st
         signal.signal(signal.SIGINT, old_int)
 
 
-def figure_files(trace: dict) -> list[str]:
+def figure_files(trace: trace_mod.Trace) -> list[str]:
     """The PNG file names a trace refers to: its figures, then the images of its values, in order."""
     names: dict[str, None] = {}
-    for fig in trace.get("figures") or ():
-        names[fig["file"]] = None
+    for fig in trace.figures:
+        names[fig.file] = None
 
     def value(v: Any) -> None:
         if isinstance(v, dict) and isinstance(v.get("image"), dict):
             names[v["image"]["file"]] = None
 
-    for ln in trace.get("lines") or ():
-        for rec in ln.get("records") or ():
-            for ev in rec.get("events") or ():
-                value(ev.get("value"))
-        for fin in ln.get("final") or ():
+    for ln in trace.lines:
+        for rec in ln.records:
+            for ev in rec.events:
+                value(ev.value)
+        for fin in ln.final:
             for item in fin.get("values") or ():
                 value(item.get("value"))
     return list(names)
 
 
-def _collect_figures(trace: dict, folder: Path) -> dict[str, bytes]:
+def _collect_figures(trace: trace_mod.Trace, folder: Path) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for name in figure_files(trace):
         if "/" in name or "\\" in name or name.startswith("."):
@@ -684,7 +665,7 @@ def _crash_line(fault_log: Path, script: str) -> int | None:
     return None
 
 
-def _read_child_trace(path: Path) -> tuple[dict | None, str | None]:
+def _read_child_trace(path: Path) -> tuple[trace_mod.Trace | None, str | None]:
     """(the child's trace, None) when it reads as a trace; (None, why) when it does not; (None, None) when absent."""
     try:
         with open(path, "rb") as f:
@@ -694,25 +675,22 @@ def _read_child_trace(path: Path) -> tuple[dict | None, str | None]:
     except OSError as e:
         return None, f"cannot read it ({e.strerror})"
     try:
-        data = json.loads(raw)
-        trace_mod.Trace.from_dict(data)  # typed and strict about types, lenient about missing parts
+        # typed and strict about types, lenient about missing parts: the one reading of the trace
+        return trace_mod.Trace.from_dict(json.loads(raw)), None
     except trace_mod.TraceError as e:
         return None, str(e)
     except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as e:
         return None, f"not a trace ({type(e).__name__})"
-    if not isinstance(data, dict):
-        return None, "not a trace object"
-    return data, None
 
 
-def _reconcile(data: dict, code: int) -> None:
+def _reconcile(trace: trace_mod.Trace, code: int) -> None:
     """Make the child's trace agree with the exit status the parent saw."""
-    data["exit_status"] = code
-    if code == 0 and data.get("status") == "error" and (data.get("error") or {}).get("reason") == "exit":
-        data["status"], data["error"] = "ok", None
-    elif code != 0 and data.get("status") == "ok":
-        data["status"] = "error"
-        data["error"] = error_record("SystemExit", f"exit status {code}", reason="exit")
+    trace.exit_status = code
+    if code == 0 and trace.status == "error" and trace.error is not None and trace.error.reason == "exit":
+        trace.status, trace.error = "ok", None
+    elif code != 0 and trace.status == "ok":
+        trace.status = "error"
+        trace.error = trace_mod.ErrorInfo.from_dict(error_record("SystemExit", f"exit status {code}", reason="exit"))
 
 
 def _interpreter_flags() -> list[str]:

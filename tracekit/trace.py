@@ -427,6 +427,8 @@ class Trace:
     figure_limit: str | None = None
     last_hit: dict | None = None  # {"recorded": true, "lines": [...]} or {"recorded": false, "reason": "…"}
     stdout_below: str = ""  # what reached fd 1 around sys.stdout (a build's runs only)
+    #: a page's only, never a run's: a varied example's runs ({names, runs}, tracekit.variants.record)
+    variants: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, d: Any) -> Trace:
@@ -519,7 +521,21 @@ class Trace:
             d["last_hit"] = self.last_hit
         if self.stdout_below:
             d["stdout_below"] = self.stdout_below
+        if self.variants is not None:
+            d["variants"] = self.variants
         return d
+
+    @classmethod
+    def from_page(cls, d: Any) -> Trace:
+        """Read the trace a page JSON holds: a trace's keys and the page's ``variants``.
+
+        A child's trace goes through from_dict, which leaves ``variants`` out: a script that can
+        write its trace file cannot add runs to its page.
+        """
+        trace = cls.from_dict(d)
+        variants = d.get("variants")
+        trace.variants = dict(_obj(variants, "variants")) if variants is not None else None
+        return trace
 
     def line(self, number: int) -> Line | None:
         """The record of source line NUMBER, if it ran or holds a statement."""

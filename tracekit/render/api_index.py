@@ -11,10 +11,10 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..book import Book, Page
 from ..source import Example
+from ..trace import Trace
 from .bookview import href_between
 
 __all__ = ["API_PAGE", "ApiEntry", "Use", "api_anchor", "collect_api", "reading_order", "render_api"]
@@ -64,26 +64,24 @@ def reading_order(book: Book) -> list[Page]:
     return out + [p for rel, p in sorted(book.pages.items()) if rel not in seen]
 
 
-def _calls(trace: Mapping[str, Any]) -> list[tuple[int, str]]:
+def _calls(trace: Trace) -> list[tuple[int, str]]:
     """(original line, canonical name) of every library call the trace recorded."""
     out: list[tuple[int, str]] = []
-    for line in trace.get("lines") or []:
-        if not isinstance(line, Mapping) or not isinstance(line.get("line"), int):
-            continue
-        for rec in line.get("records") or []:
-            for ev in (rec.get("events") or []) if isinstance(rec, Mapping) else []:
-                if not isinstance(ev, Mapping) or ev.get("role") != "call" or ev.get("own"):
+    for line in trace.lines:
+        for rec in line.records:
+            for ev in rec.events:
+                if ev.role != "call" or ev.extra.get("own"):
                     continue
-                name = ev.get("qualname")
-                if type(name) is not str or not name or any(not part.isidentifier() for part in name.split(".")):
+                name = ev.qualname
+                if not name or any(not part.isidentifier() for part in name.split(".")):
                     continue
                 if "." not in name and name not in _BUILTINS:
                     continue  # a trace from before calls were marked "own": a bare name is the script's
-                out.append((line["line"], name))
+                out.append((line.line, name))
     return out
 
 
-def collect_api(book: Book, loaded: Mapping[str, tuple[Example, Mapping[str, Any]]]) -> list[ApiEntry]:
+def collect_api(book: Book, loaded: Mapping[str, tuple[Example, Trace]]) -> list[ApiEntry]:
     """The API the examples of LOADED (rel → example, trace) called, sorted by name; each entry's
     uses in reading order."""
     entries: dict[str, ApiEntry] = {}

@@ -14,7 +14,7 @@ from ..book import Book, Nav, Page
 from ..chapter import Chapter, Embed, Prose, Ref
 from ..source import Example
 from .markup import links, render_markdown, render_rst
-from .page import build_view
+from .page import TraceLike, build_view
 from .text import FIGURES_DIR
 from .urls import site_depth
 from .view import PageView
@@ -159,6 +159,7 @@ class ChapterPart:
     blocks: list[Any] = field(default_factory=list)
     show_listing: bool = True
     show_intro: bool = True
+    show_title: bool = True  # False: the host page's own heading is the title (an embed's :hide-title:)
     title: str = ""
     page_href: str = ""
     file_name: str = ""
@@ -198,13 +199,13 @@ def shown_ranges(example: Example, lines: list[tuple[int, int]] | None) -> list[
     return out
 
 
-def chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Example, Mapping[str, Any]] | str], html_rel: str) -> list[ChapterPart]:
+def chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Example, TraceLike] | str], html_rel: str) -> list[ChapterPart]:
     """The chapter's prose and listings. EXAMPLES: embedded path → (example, trace), or why it cannot be shown."""
     with site_depth(html_rel.count("/")):
         return _chapter_parts(chapter, book, examples, html_rel)
 
 
-def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Example, Mapping[str, Any]] | str], html_rel: str) -> list[ChapterPart]:
+def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Example, TraceLike] | str], html_rel: str) -> list[ChapterPart]:
     link = source_link_map(book, chapter.path)
     anchors: set[str] = set()  # heading ids, unique on the page (listing ids start with x<N>-)
     parts: list[ChapterPart] = []

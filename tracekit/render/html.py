@@ -17,8 +17,9 @@ from markupsafe import Markup
 
 from .._jsonio import atomic_write, dumps
 from ..source import Example
+from ..trace import Trace
 from .markup import render_markdown
-from .page import _trace_dict, build_view
+from .page import TraceLike, _trace_dict, build_view
 from .text import FIGURES_DIR, MAX_TEXT_CHARS, inert
 from .urls import site_depth
 
@@ -97,7 +98,7 @@ def _norm_root(root_rel: str) -> str:
 
 def render_page(
     example: Example,
-    trace: Mapping[str, Any],
+    trace: TraceLike,
     *,
     assets: Mapping[str, str],
     root_rel: str,
@@ -129,10 +130,15 @@ def render_page(
     return _SURROGATE.sub("\ufffd", page)  # none should be left; a page must encode as UTF-8
 
 
-def page_variants(example: Example, trace: Mapping[str, Any], prefix: str, fig_root: str, blocks: Any = None, show_listing: bool = True) -> Any:
+def page_variants(example: Example, trace: TraceLike, prefix: str, fig_root: str, blocks: Any = None, show_listing: bool = True) -> Any:
     """The control and the other runs' regions of a varied example (render/variants.py); None when
     nothing varies. BLOCKS(view) picks the cards a chapter shows."""
     from .variants import variant_set
+
+    if isinstance(trace, Trace):
+        if trace.variants is None:
+            return None
+        trace = trace.to_dict()  # the runs are kept as the page JSON has them
 
     def region(run: Mapping[str, Any], varies: set[int]) -> Markup:
         view = build_view(example, run)
@@ -149,16 +155,20 @@ def _href(path: str) -> str:
     return quote(_SURROGATE.sub("\ufffd", str(path)), safe="/")
 
 
-def _example_dict(example: Example) -> dict[str, Any]:
+def example_dict(example: Example) -> dict[str, Any]:
+    """The page JSON's ``authored``: the Example as JSON-ready data."""
     d = dataclasses.asdict(example)
     d["probes"] = {str(k): v for k, v in sorted((example.probes or {}).items())}
     return d
 
 
-def page_json(example: Example, trace: Mapping[str, Any]) -> str:
-    """The page's JSON: the trace's keys plus ``authored`` (the Example) — deterministic."""
+def page_json(example: Example, trace: TraceLike, *, build: Mapping[str, Any] | None = None) -> str:
+    """The page's JSON: the trace's keys plus ``authored`` (the Example) and BUILD (the build's own
+    facts, e.g. its cache key), when given — deterministic."""
     data = dict(_trace_dict(trace))
-    data["authored"] = _example_dict(example)
+    if build is not None:
+        data["build"] = dict(build)
+    data["authored"] = example_dict(example)
     try:
         return dumps(data)
     except ValueError:  # NaN or infinity in a hand-made trace: JSON has no such numbers

@@ -20,6 +20,7 @@ from typing import Any
 from ..book import Book
 from ..chapter import Chapter, Prose
 from ..source import Example
+from ..trace import Trace
 from .api_index import API_PAGE, ApiEntry, _calls, api_anchor, reading_order
 from .bookview import markup
 from .html import _href
@@ -126,7 +127,7 @@ class _Index:
         return at
 
 
-def _example(index: _Index, page: int, example: Example, trace: Mapping[str, Any]) -> None:
+def _example(index: _Index, page: int, example: Example, trace: Trace) -> None:
     intro, texts = prose_html(example)
     index.prose(page, intro, "")
     for block, html in zip(example.texts, texts, strict=True):
@@ -160,7 +161,7 @@ def _chapter(index: _Index, page: int, chapter: Chapter) -> None:
 
 def search_index(
     book: Book,
-    loaded: Mapping[str, tuple[Example, Mapping[str, Any]]],
+    loaded: Mapping[str, tuple[Example, Trace]],
     chapters: Mapping[str, Chapter | None],
     api: list[ApiEntry],
     *,

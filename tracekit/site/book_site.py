@@ -23,6 +23,7 @@ from ..prose import title_from_name
 from .discover import _excluded, _skip_dir
 from .files import MAX_TEXT_BYTES, Refused, read_checked
 from .keys import _sha
+from .manifest import ManifestRecord
 from .paths import _display, _page_paths
 from .results import Failure, Outcome
 
@@ -111,15 +112,16 @@ def chapter_html(rel: str) -> str:
     return str(PurePosixPath(rel).with_suffix(".html"))
 
 
-def chapter_key(text_sha: str, embeds: list[str], examples: dict[str, dict], tool: Any) -> str:
+def chapter_key(text_sha: str, embeds: list[str], examples: dict[str, ManifestRecord], tool: Any) -> str:
     """A chapter's key: its text and the keys (and statuses) of the examples it embeds."""
-    return _sha(json.dumps([text_sha, [(e, (examples.get(e) or {}).get("key"), (examples.get(e) or {}).get("status")) for e in embeds], tool]).encode())
+    recs = [(e, examples.get(e)) for e in embeds]
+    return _sha(json.dumps([text_sha, [(e, rec.key if rec is not None else None, rec.status if rec is not None else None) for e, rec in recs], tool]).encode())
 
 
-def book_key(examples: dict[str, dict], inputs: BookInputs, config: Config, env: dict) -> str:
+def book_key(examples: dict[str, ManifestRecord], inputs: BookInputs, config: Config, env: dict) -> str:
     """What the book's pages are made from (see the module docstring)."""
     data = {
-        "examples": {rel: [rec.get("key"), rec.get("status"), rec.get("title"), rec.get("html")] for rel, rec in sorted(examples.items())},
+        "examples": {rel: [rec.key, rec.status, rec.title, rec.html] for rel, rec in sorted(examples.items())},
         "chapters": {rel: _sha(data) for rel, data in sorted(inputs.chapters.items())},
         "headers": {rel: _sha(data) for rel, data in sorted(inputs.headers.items())},
         **({"refused": inputs.refused} if inputs.refused else {}),  # absent when empty: existing sites keep their key
@@ -144,9 +146,9 @@ class ChapterResult:
     skipped: dict[str, str] = field(default_factory=dict)  # embedded example → why it is not shown (not a failure)
 
 
-def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> dict[str, ChapterResult]:
+def read_chapters(inputs: BookInputs, examples: dict[str, ManifestRecord], env: dict) -> dict[str, ChapterResult]:
     """Parse every chapter and judge its embeds against the example records (no rendering)."""
-    pages = {rel: rec.get("html") for rel, rec in examples.items()}
+    pages = {rel: rec.html for rel, rec in examples.items()}
     listings: dict[str, set[int] | None] = {}
     out: dict[str, ChapterResult] = {}
     taken = {_page_paths(rel)[0]: rel for rel in examples}
@@ -178,13 +180,13 @@ def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> d
                 failures += [Failure(line, message) for line, message in e.errors]
             elif rec is None:
                 failures.append(Failure(e.line, f"embeds {e.target}, which is not an example here (no such file, a helper, or excluded)"))
-            elif rec.get("status") == "failed":
-                why = next((str(f.get("message") or "") for f in rec.get("failures") or [] if isinstance(f, dict)), "failed")
+            elif rec.status == "failed":
+                why = next((f["message"] for f in rec.failures), "failed")
                 failures.append(Failure(e.line, f"embeds {e.target}, which failed: {why.splitlines()[0] if why else 'failed'}"))
-            elif rec.get("status") == "skipped":  # its device is not here: the chapter says so, and passes
+            elif rec.status == "skipped":  # its device is not here: the chapter says so, and passes
                 skipped[e.target] = f"{e.target} was skipped: the device it needs is not available where this site was built"
             elif not pages.get(e.target):
-                failures.append(Failure(e.line, f"embeds {e.target}, which has no page ({rec.get('status')})"))
+                failures.append(Failure(e.line, f"embeds {e.target}, which has no page ({rec.status})"))
             elif e.lines:  # the listing shows the error in its place (Embed.errors), the build names the line
                 bad = _lines_failures(inputs, e, rec, listings)
                 e.errors += [(f.line or e.line, f.message) for f in bad]
@@ -198,17 +200,12 @@ def read_chapters(inputs: BookInputs, examples: dict[str, dict], env: dict) -> d
 
 def _vary_errors(root: Path, e: Embed) -> list[tuple[int, str]]:
     """(chapter line, message) for each `:vary:` of E naming what its example assigns no literal to."""
-    from ..variants import chapter_vary_error
+    from ..variants import unassigned_errors
 
-    try:
-        source = (root / e.target).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return []  # the example fails on its own
-    found = [(line, chapter_vary_error(e.target, source, name)) for name, _, line in e.vary]
-    return [(line, why) for line, why in found if why]
+    return unassigned_errors(root / e.target, e.target, e.vary)
 
 
-def _lines_failures(inputs: BookInputs, e: Embed, rec: dict, seen: dict[str, set[int] | None]) -> list[Failure]:
+def _lines_failures(inputs: BookInputs, e: Embed, rec: ManifestRecord, seen: dict[str, set[int] | None]) -> list[Failure]:
     """What is wrong with E's `:lines:` ranges (the file's line numbers): each must end within the
     file and select a line the example's listing shows."""
     assert e.lines is not None
@@ -232,13 +229,13 @@ def _lines_failures(inputs: BookInputs, e: Embed, rec: dict, seen: dict[str, set
     return out
 
 
-def _listing_lines(out: Path, rel: str, rec: dict, seen: dict[str, set[int] | None]) -> set[int] | None:
+def _listing_lines(out: Path, rel: str, rec: ManifestRecord, seen: dict[str, set[int] | None]) -> set[int] | None:
     """The file line numbers of the listing lines of REL's page that hold code or comments (what
     `:lines:` can select), from its page JSON in OUT; None when that cannot be read."""
     if rel not in seen:
         json_rel = _page_paths(rel)[1]
         seen[rel] = None
-        if json_rel in (rec.get("files") or {}):
+        if json_rel in rec.files:
             try:
                 listing = json.loads(read_checked(out / json_rel, out, MAX_PAGE_JSON_BYTES))["authored"]["listing"]
                 seen[rel] = {int(ln["line"]) for ln in listing if not ln.get("hidden") and str(ln.get("text") or "").strip()}
@@ -261,14 +258,14 @@ def _words(example: dict) -> tuple[int, int]:
     return words, len(example.get("listing") or [])
 
 
-def make_book(examples: dict[str, dict], authored: dict[str, dict], chapters: dict[str, ChapterResult], inputs: BookInputs, config: Config) -> Book:
+def make_book(examples: dict[str, ManifestRecord], authored: dict[str, dict], chapters: dict[str, ChapterResult], inputs: BookInputs, config: Config) -> Book:
     """The book of these example records and chapters."""
     pages: list[Page] = []
     for rel, rec in examples.items():
         words, lines = _words(authored.get(rel) or {})
-        title = str(rec.get("title") or title_from_name(PurePosixPath(rel).stem))
-        intro, intro_markup = str(rec.get("intro") or ""), "rst" if rec.get("intro_markup") == "rst" else "markdown"
-        pages.append(Page(rel, title, rec.get("html") or "", "example", rec.get("status") or "failed", words, lines, intro, intro_markup))
+        title = rec.title or title_from_name(PurePosixPath(rel).stem)
+        intro, intro_markup = rec.intro, "rst" if rec.intro_markup == "rst" else "markdown"
+        pages.append(Page(rel, title, rec.html or "", "example", rec.status or "failed", words, lines, intro, intro_markup))
     for rel, res in chapters.items():
         ch = res.chapter
         title = ch.title if ch else title_from_name(PurePosixPath(rel).stem)
@@ -284,6 +281,6 @@ def make_book(examples: dict[str, dict], authored: dict[str, dict], chapters: di
     return Book(pages, order=config.order, headers=headers)
 
 
-def site_key(plan: Any, examples: dict[str, dict], env: dict) -> str:
+def site_key(plan: Any, examples: dict[str, ManifestRecord], env: dict) -> str:
     """The book key a build would write now for PLAN (a ``_Plan``) and these example records."""
     return book_key(examples, find_book_inputs(plan.root, plan.config, plan.out), plan.config, env)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config, parse_shard
+from ..options import check_build_keywords
 from .book_site import chapter_outcomes
 from .execute import _BUILD_TOKEN_VAR, _kill_children, _run_example
 from .journal import DiskFull
@@ -51,36 +52,20 @@ def build(
     retry_failed: bool = False,
     rebuild_manifest: bool = False,
     reporter: Reporter | None = None,
-    device: str | None = None,
-    seed: int | None = None,
-    timeout: float | None = None,
-    hits: int | None = None,
-    last_hit: bool | None = None,
-    memory: Any = None,
-    max_output: Any = None,
     exclude: Sequence[str] | None = None,
     warm: bool | None = None,
+    **options: Any,
 ) -> BuildResult:
     """Build the pages of the examples under PATHS (default: the configured examples folder)
     into OUTPUT. An unchanged example is not run again, whether it passed or failed (its failure
     is reported again); RETRY_FAILED runs the failed ones again; REBUILD_MANIFEST makes a new
     manifest from the files in OUTPUT that are tracekit's by their content. WARM=False runs
-    every example in a fresh interpreter (tracekit.warm). Raises ConfigError/BuildError
+    every example in a fresh interpreter (tracekit.warm). OPTIONS: run options a build may set
+    (tracekit.options.OPTIONS, e.g. ``timeout=30``; None: the configured one). Raises ConfigError/BuildError
     (exit status 2) and BuildInterrupted (130/143)."""
     reporter = reporter or Reporter()
-    cfg = _resolve_config(
-        config,
-        exclude,
-        device=device,
-        seed=seed,
-        timeout=timeout,
-        hits=hits,
-        last_hit=last_hit,
-        memory=memory,
-        max_output=max_output,
-        jobs=jobs,
-        warm=warm,
-    )
+    check_build_keywords("build", options)
+    cfg = _resolve_config(config, exclude, jobs=jobs, warm=warm, **options)
     if isinstance(shard, str):
         shard = parse_shard(shard)
     if shard is not None and index_only:
@@ -108,7 +93,7 @@ def build(
             if index_only:
                 site, index_of = builder.write_site(manifest, env)
                 builder.commit(env, site=site, index_of=index_of)
-                outcomes = [Outcome(rel, builder.display(rel), rec.get("status") or "failed", cached=True) for rel, rec in sorted(manifest.examples.items())]
+                outcomes = [Outcome(rel, builder.display(rel), rec.status or "failed", cached=True) for rel, rec in sorted(manifest.examples.items())]
                 outcomes += chapter_outcomes(plan.root, builder.chapter_results)
                 result = BuildResult(plan.out, outcomes, builder.written, builder.deleted, builder.kept, index_written=True)
                 reporter.info(f"index of {len(outcomes)} example(s) → {_display(plan.out / 'index.html')}")
@@ -133,7 +118,7 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retr
     orphans = find_orphans(plan, manifest)
     for rel in orphans:
         builder.updates[rel] = None
-        builder.unlisted.update(manifest.examples[rel].get("files") or {})
+        builder.unlisted.update(manifest.examples[rel].files)
     outcomes: dict[str, Outcome] = {}
     for rel in plan.examples:
         if rel not in todo:
@@ -242,14 +227,14 @@ def _run_all(builder: _Builder, todo: list[str], keyed: dict[str, _Keyed], manif
                     if ran.kind == "skipped" and "device" in plan.config.explicit and ran.device == plan.config.device:
                         abort = BuildError(f"device {plan.config.device!r} is not available: {ran.message}")
                         cancel.set()
-                        _kill_children(token)
+                        _cancel_runs(token)
                         continue
                     outcome = builder.finish(rel, keyed[rel], ran, manifest, env)
                 outcomes[rel] = outcome
                 reporter.finished(outcome)
                 if outcome.status == "failed" and builder.fail_fast:
                     cancel.set()
-                    _kill_children(token)
+                    _cancel_runs(token)
             with running_lock:
                 names = sorted(running)
             reporter.progress(names)
@@ -270,6 +255,15 @@ def _drain(pool: Any, futures: dict, token: str | None) -> None:
     pending = {f for f in futures if not f.done()}
     while pending:
         if token is not None:
-            _kill_children(token)
+            _cancel_runs(token)
         _, pending = wait(pending, timeout=0.1)
     pool.shutdown(wait=True)
+
+
+def _cancel_runs(token: str) -> None:
+    """End the runs in flight: the supervisors this build started (TOKEN) and those forked by warm
+    parents, which an earlier build of this process may have started (`tracekit serve`)."""
+    from .. import warm
+
+    _kill_children(token)
+    warm.cancel_all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -9,11 +10,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..config import Config
+from ..options import check_build_keywords
 from .book_site import book_key, chapter_html, find_book_inputs, read_chapters
 from .journal import dead_journals, leftovers
 from .keys import _file_sha, _Imports, environment
 from .lock import _Lock
-from .manifest import Manifest
+from .manifest import FailureRecord, Manifest, ManifestRecord
 from .paths import LOCK_NAME, MANIFEST_NAME, _display, _page_paths, visible
 from .plan import _drop_helpers, _in_scope, _Keyed, _keys, _plan, _resolve_config
 from .results import CheckResult, Problem
@@ -28,18 +30,14 @@ def check(
     *,
     output: str | os.PathLike | None = None,
     config: Config | None = None,
-    device: str | None = None,
-    seed: int | None = None,
-    timeout: float | None = None,
-    hits: int | None = None,
-    last_hit: bool | None = None,
-    memory: Any = None,
-    max_output: Any = None,
     exclude: Sequence[str] | None = None,
+    **options: Any,
 ) -> CheckResult:
     """Is every page in OUTPUT what a build would write now, and does every example pass?
-    Runs nothing: compares cache keys, and the files on disk with the manifest's hashes."""
-    cfg = _resolve_config(config, exclude, device=device, seed=seed, timeout=timeout, hits=hits, last_hit=last_hit, memory=memory, max_output=max_output)
+    Runs nothing: compares cache keys, and the files on disk with the manifest's hashes.
+    OPTIONS: the run options of the build it checks against, as `build` takes them."""
+    check_build_keywords("check", options)
+    cfg = _resolve_config(config, exclude, **options)
     plan = _plan(cfg, paths, output, None)
     out = plan.out
     problems: list[Problem] = []
@@ -61,11 +59,11 @@ def check(
                 html = _display(out / _page_paths(rel)[0])
                 problems.append(Problem("missing", html, f"no page for {display}; run `tracekit build`"))
                 continue
-            if rec.get("key") != k.key:
+            if rec.key != k.key:
                 problems.append(Problem("stale", display, _stale_reason(rec, k, manifest.env, env)))
                 continue
             bad_file = False
-            for file_rel, sha in sorted((rec.get("files") or {}).items()):
+            for file_rel, sha in sorted(rec.files.items()):
                 on_disk = _file_sha(out / file_rel)
                 if on_disk is None:
                     problems.append(Problem("missing", _display(out / file_rel), f"page of {display} is missing"))
@@ -73,18 +71,19 @@ def check(
                 elif on_disk != sha:
                     problems.append(Problem("stale", _display(out / file_rel), "changed since tracekit wrote it (edited by hand?)"))
                     bad_file = True
-            status = rec.get("status")
+            status = rec.status
             if status == "failed":
-                for f in rec.get("failures") or [{"line": None, "message": "failed"}]:
-                    where = f"{display}:{f.get('line')}" if f.get("line") else display
-                    problems.append(Problem("failing", where, str(f.get("message") or "failed").splitlines()[0]))
+                failures: list[FailureRecord] = rec.failures or [{"line": None, "message": "failed"}]
+                for fr in failures:
+                    where = f"{display}:{fr['line']}" if fr["line"] else display
+                    problems.append(Problem("failing", where, (fr["message"] or "failed").splitlines()[0]))
             elif status == "skipped":
                 notes.append(f"{display}: skipped (its device is not available here)")
             elif not bad_file and status not in ("ok", "expected error"):
                 problems.append(Problem("failing", display, f"status {status!r}"))
         for rel in sorted(manifest.examples):
             if _in_scope(rel, plan.scope) and rel not in set(plan.all_examples):
-                files = sorted(manifest.examples[rel].get("files") or {})
+                files = sorted(manifest.examples[rel].files)
                 shown = ", ".join(_display(out / f) for f in files) or "(no files)"
                 problems.append(Problem("orphaned", shown, f"its example {_display(plan.root / rel)} no longer exists"))
         if not manifest.site:
@@ -97,14 +96,14 @@ def check(
                 elif on_disk != sha:
                     problems.append(Problem("stale", _display(out / file_rel), "changed since tracekit wrote it (edited by hand?)"))
             inputs = find_book_inputs(plan.root, plan.config, out)
-            now = {rel: {**rec, "key": keyed[rel].key} if rel in keyed else rec for rel, rec in manifest.examples.items()}
+            now = {rel: dataclasses.replace(rec, key=keyed[rel].key) if rel in keyed else rec for rel, rec in manifest.examples.items()}
             chapters = read_chapters(inputs, now, env)  # with the examples' keys as they are now
             for rel, res in sorted(chapters.items()):
                 display = _display(plan.root / rel)
-                rec = manifest.chapters.get(rel)
-                if rec is None:
+                chapter_rec = manifest.chapters.get(rel)
+                if chapter_rec is None:
                     problems.append(Problem("missing", _display(out / chapter_html(rel)), f"no page for the chapter {display}; run `tracekit build`"))
-                elif rec.get("key") != res.key:
+                elif chapter_rec.get("key") != res.key:
                     problems.append(Problem("stale", display, "the chapter or an example it embeds changed since its page was built"))
                 for f in res.failures:
                     problems.append(Problem("failing", f"{display}:{f.line}" if f.line else display, f.message))
@@ -132,10 +131,10 @@ def _leftovers(out: Path, manifest: Manifest) -> list[Problem]:
     return found
 
 
-def _stale_reason(rec: dict, k: _Keyed, old_env: dict, env: dict) -> str:
-    if rec.get("source") != k.source:
+def _stale_reason(rec: ManifestRecord, k: _Keyed, old_env: dict, env: dict) -> str:
+    if rec.source != k.source:
         return "the example changed since its page was built"
-    old_deps = rec.get("deps") or {}
+    old_deps = rec.deps
     changed = sorted(set(old_deps) ^ set(k.deps) | {d for d in k.deps if old_deps.get(d) not in (None, k.deps[d])})
     if changed:
         return f"its local module(s) {', '.join(changed)} changed since its page was built"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypedDict
 
 from .._jsonio import dumps
 from .._version import __version__
@@ -34,9 +34,96 @@ def _safe_rel(rel: Any) -> bool:
     return all(p not in ("", ".", "..") for p in parts) and (not rel.endswith((".py", ".pyc")) or (parts[0] == "downloads" and len(parts) > 1))
 
 
+class FailureRecord(TypedDict):
+    """A failure as the manifest keeps it: its source line (or null) and its message."""
+
+    line: int | None
+    message: str
+
+
+def _failures(value: Any) -> list[FailureRecord]:
+    """The well-formed failures of a manifest's list (a hand-edited one may hold anything)."""
+    out: list[FailureRecord] = []
+    for f in value if isinstance(value, list) else []:
+        if isinstance(f, dict):
+            line = f.get("line")
+            out.append({"line": line if type(line) is int else None, "message": str(f.get("message") or "")})
+    return out
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _str_map(value: Any) -> dict[str, str]:
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(value, dict) else {}
+
+
+@dataclass(eq=False)
+class ManifestRecord:
+    """One example's entry in the manifest: what it was built from, how it went, what it wrote."""
+
+    key: str = ""  # the example's cache key
+    source: str | None = None  # sha256 of its source
+    deps: dict[str, str] = field(default_factory=dict)  # local module it imports → its sha256
+    status: str = ""  # ok | expected error | failed | skipped
+    title: str = ""
+    intro: str = ""  # the first paragraph of its intro, on one line
+    html: str | None = None  # its page, relative to the output; None when it has none
+    hits: int | None = None
+    failures: list[FailureRecord] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # what its page wrote: path → sha256
+    intro_markup: str | None = None  # "markdown" or "rst"; None in the record of a page-less example
+    page_key: str | None = None  # what the book stage rendered its page from (site/pages.py)
+    extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as they are
+
+    _KEYS = ("key", "source", "deps", "status", "title", "intro", "html", "hits", "failures", "files", "intro_markup", "page_key")
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ManifestRecord:
+        """A record as the manifest JSON holds it; a value of the wrong type reads as missing."""
+        hits = d.get("hits")
+        return cls(
+            key=d["key"] if isinstance(d.get("key"), str) else "",
+            source=_str_or_none(d.get("source")),
+            deps=_str_map(d.get("deps")),
+            status=d["status"] if isinstance(d.get("status"), str) else "",
+            title=d["title"] if isinstance(d.get("title"), str) else "",
+            intro=d["intro"] if isinstance(d.get("intro"), str) else "",
+            html=_str_or_none(d.get("html")),
+            hits=hits if type(hits) is int else None,
+            failures=_failures(d.get("failures")),
+            files={p: s for p, s in _str_map(d.get("files")).items() if _safe_rel(p)},
+            intro_markup=_str_or_none(d.get("intro_markup")),
+            page_key=_str_or_none(d.get("page_key")),
+            extra={k: v for k, v in d.items() if k not in cls._KEYS},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the manifest JSON holds it (intro_markup and page_key only when set)."""
+        d: dict[str, Any] = {
+            **self.extra,
+            "key": self.key,
+            "source": self.source,
+            "deps": self.deps,
+            "status": self.status,
+            "title": self.title,
+            "intro": self.intro,
+            "html": self.html,
+            "hits": self.hits,
+            "failures": self.failures,
+            "files": self.files,
+        }
+        if self.intro_markup is not None:
+            d["intro_markup"] = self.intro_markup
+        if self.page_key is not None:
+            d["page_key"] = self.page_key
+        return d
+
+
 @dataclass(repr=False, eq=False)
 class Manifest:
-    examples: dict[str, dict] = field(default_factory=dict)
+    examples: dict[str, ManifestRecord] = field(default_factory=dict)
     site: dict[str, str] = field(default_factory=dict)  # index.html and assets → sha256
     index_of: str | None = None  # hash of what the index was rendered from
     env: dict = field(default_factory=dict)
@@ -62,10 +149,9 @@ class Manifest:
             data = json.loads(raw)
             if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
                 raise ValueError("unknown format")
-            examples = {rel: rec for rel, rec in (data.get("examples") or {}).items() if isinstance(rec, dict) and isinstance(rel, str)}
-            for rec in examples.values():
-                files: dict = rec["files"] if isinstance(rec.get("files"), dict) else {}
-                rec["files"] = {p: s for p, s in files.items() if _safe_rel(p) and isinstance(s, str)}
+            examples = {
+                rel: ManifestRecord.from_dict(rec) for rel, rec in (data.get("examples") or {}).items() if isinstance(rec, dict) and isinstance(rel, str)
+            }
             site_data = data.get("site") or {}
             site = {p: s for p, s in (site_data.get("files") or {}).items() if _safe_rel(p) and isinstance(s, str)}
             imports = {k: v for k, v in (data.get("imports") or {}).items() if isinstance(v, list)}
@@ -80,7 +166,7 @@ class Manifest:
         """Every file listed: relative path → sha256."""
         out: dict[str, str] = {}
         for rec in self.examples.values():
-            out.update(rec.get("files") or {})
+            out.update(rec.files)
         out.update(self.site)
         return out
 
@@ -92,8 +178,8 @@ class Manifest:
         """Keep the import names of the files the records refer to, and only those."""
         used = set()
         for rec in self.examples.values():
-            used.add(rec.get("source"))
-            used.update((rec.get("deps") or {}).values())
+            used.add(rec.source)
+            used.update(rec.deps.values())
         self.imports = {sha: names for sha, names in self.imports.items() if sha in used}
 
     def to_bytes(self) -> bytes:
@@ -101,7 +187,7 @@ class Manifest:
             "format": MANIFEST_FORMAT,
             "tracekit": __version__,
             "env": self.env,
-            "examples": self.examples,
+            "examples": {rel: rec.to_dict() for rel, rec in self.examples.items()},
             "imports": self.imports,
             "site": {"files": self.site, "index_of": self.index_of, "chapters": self.chapters},
             "files": self.files(),
@@ -113,7 +199,7 @@ class Manifest:
         return dumps(data).encode("utf-8")
 
 
-def _index_entries(examples: dict[str, dict]) -> list[dict]:
+def _index_entries(examples: dict[str, ManifestRecord]) -> list[dict[str, str]]:
     from ..prose import title_from_name  # here: the no-op build reads manifests and needs no prose
 
     entries = []
@@ -121,15 +207,15 @@ def _index_entries(examples: dict[str, dict]) -> list[dict]:
         rec = examples[rel]
         entries.append(
             {
-                "title": rec.get("title") or title_from_name(PurePosixPath(rel).stem),
-                "intro": rec.get("intro") or "",
-                "html": rec.get("html") or _page_paths(rel)[0],
-                "status": rec.get("status") or "failed",
+                "title": rec.title or title_from_name(PurePosixPath(rel).stem),
+                "intro": rec.intro,
+                "html": rec.html or _page_paths(rel)[0],
+                "status": rec.status or "failed",
                 "path": rel,
             }
         )
     return entries
 
 
-def _index_of(examples: dict[str, dict], env: dict) -> str:
+def _index_of(examples: dict[str, ManifestRecord], env: dict[str, Any]) -> str:
     return _sha(json.dumps({"entries": _index_entries(examples), "tool": env.get("tool")}, sort_keys=True).encode())

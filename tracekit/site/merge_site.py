@@ -26,7 +26,7 @@ from .build_site import _prepare_output
 from .files import Refused, read_checked, refusal
 from .keys import _file_sha, _Imports, _sha, environment
 from .lock import _Lock
-from .manifest import Manifest
+from .manifest import Manifest, ManifestRecord
 from .pages import _Builder
 from .paths import FIGURES_DIR, LOCK_NAME, MANIFEST_NAME, _display, _is_inside, _page_paths
 from .plan import _drop_helpers, _in_scope, _plan, _resolve_config
@@ -108,11 +108,11 @@ def _same_env(shards: list[_Shard]) -> dict:
     return dict(first.manifest.env)
 
 
-def _verified(shard: _Shard, rel: str) -> dict:
+def _verified(shard: _Shard, rel: str) -> ManifestRecord:
     rec = shard.manifest.examples.get(rel)
     if rec is None:
         raise BuildError(f"shard {shard.display} built {rel} but its manifest has no record of it")
-    files: dict[str, str] = rec.get("files") or {}
+    files = rec.files
     for file_rel, sha in sorted(files.items()):
         path = shard.folder / file_rel
         if not os.path.lexists(path):
@@ -192,7 +192,7 @@ def merge(
     _drop_helpers(plan, imports)
     wanted = set(plan.all_examples)
 
-    records: dict[str, dict] = {}
+    records: dict[str, ManifestRecord] = {}
     source: dict[str, _Shard] = {}
     owners: dict[str, tuple[str, _Shard]] = {}  # file → (its sha, the shard it comes from)
     for shard in shards:
@@ -204,10 +204,10 @@ def merge(
             rec = _verified(shard, rel)
             if rel in records:
                 other = records[rel]
-                if other.get("key") != rec.get("key") or _data_files(other) != _data_files(rec):
+                if other.key != rec.key or _data_files(other) != _data_files(rec):
                     raise BuildError(f"{rel} was built differently by shards {source[rel].display} and {shard.display} (different keys or pages)")
                 continue
-            for file_rel, sha in (rec.get("files") or {}).items():
+            for file_rel, sha in rec.files.items():
                 first = owners.setdefault(file_rel, (sha, shard))
                 if first[0] != sha:
                     raise BuildError(f"shards {first[1].display} and {shard.display} both list {file_rel}, with other bytes: refused")
@@ -231,16 +231,13 @@ def merge(
         def fresh(rel: str, file_rel: str, sha: str) -> bool:
             """OUT/FILE_REL is the shard's file, or the page the book stage made of it last time."""
             disk = _file_sha(plan.out / file_rel)
-            before = old.examples.get(rel) or {}
-            return disk == sha or (disk is not None and before.get("key") == records[rel].get("key") and (before.get("files") or {}).get(file_rel) == disk)
+            before = old.examples.get(rel)
+            return disk == sha or (disk is not None and before is not None and before.key == records[rel].key and before.files.get(file_rel) == disk)
 
         copies = [
-            (file_rel, source[rel].folder)
-            for rel in sorted(records)
-            for file_rel, sha in sorted((records[rel].get("files") or {}).items())
-            if not fresh(rel, file_rel, sha)
+            (file_rel, source[rel].folder) for rel in sorted(records) for file_rel, sha in sorted(records[rel].files.items()) if not fresh(rel, file_rel, sha)
         ]
-        records_sha = {file_rel: sha for rec in records.values() for file_rel, sha in (rec.get("files") or {}).items()}
+        records_sha = {file_rel: sha for rec in records.values() for file_rel, sha in rec.files.items()}
         blocked = [file_rel for file_rel, _ in copies if not builder.may_write(file_rel, old_files)]
         if blocked:  # checked before anything is written
             raise BuildError(f"refusing to overwrite {_display(plan.out / blocked[0])}, which tracekit did not write")
@@ -254,13 +251,14 @@ def merge(
             builder.write(file_rel, data)
         for rel in sorted(records):
             builder.updates[rel] = records[rel]
-            for stale_rel, sha in ((old.examples.get(rel) or {}).get("files") or {}).items():
-                if stale_rel not in (records[rel].get("files") or {}):
+            before = old.examples.get(rel)
+            for stale_rel, sha in (before.files if before is not None else {}).items():
+                if stale_rel not in records[rel].files:
                     builder.unlisted[stale_rel] = sha
         for rel, rec in old.examples.items():
             if rel not in records:
                 builder.updates[rel] = None
-                builder.unlisted.update(rec.get("files") or {})
+                builder.unlisted.update(rec.files)
         builder.imports = imports
         imports.used = {sha: names for shard in shards for sha, names in shard.manifest.imports.items()}
         merged = builder.commit(env)
@@ -276,6 +274,6 @@ def merge(
     return result
 
 
-def _data_files(rec: dict[str, Any]) -> dict[str, str]:
+def _data_files(rec: ManifestRecord) -> dict[str, str]:
     """A record's files but its HTML page, which the book stage renders again with its navigation."""
-    return {k: v for k, v in (rec.get("files") or {}).items() if not k.endswith(".html")}
+    return {k: v for k, v in rec.files.items() if not k.endswith(".html")}

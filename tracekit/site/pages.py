@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .._jsonio import atomic_write
+from .._jsonio import atomic_write, dumps
 from .._version import __version__
 from ..prose import title_from_name
 from ..protocol import AUTHOR_REASONS, DEFAULT_HITS, error_record, meta_record, trace_record
-from ..trace import Trace, TraceError
+from ..trace import ErrorInfo, Trace
 from .execute import _Ran
 from .journal import Journal, disk_error, recognised, reconcile
 from .keys import _file_sha, _Imports, _sha, _StatCache
 from .lock import _Lock
-from .manifest import Manifest, _safe_rel
+from .manifest import FailureRecord, Manifest, ManifestRecord, _safe_rel
 from .paths import FIGURES_DIR, MANIFEST_LOCK_NAME, MANIFEST_NAME, _display, _is_inside, _page_paths
 from .plan import _Keyed, _options, _Plan
 from .report import Reporter
@@ -29,15 +30,15 @@ MAX_WRITTEN_NAMED = 10  # files an example wrote, named one a line; the rest are
 # ─────────────────────────────────────────────────────────────────────────────
 
 
-def _classify(example: Any, trace: dict) -> tuple[str, list[Failure]]:
+def _classify(example: Any, trace: Trace) -> tuple[str, list[Failure]]:
     from ..render import page_status
 
     status = page_status(example, trace)
     failures: list[Failure] = []
     if status == "failed":
-        err = trace.get("error") or {}
-        kind = trace.get("status")
-        message = str(err.get("message") or "").strip()
+        err = trace.error or ErrorInfo("", "", reason="")
+        kind = trace.status
+        message = err.message.strip()
         first = message.splitlines()[0] if message else ""
         if kind == "timeout":
             text = first or "timed out"
@@ -46,65 +47,60 @@ def _classify(example: Any, trace: dict) -> tuple[str, list[Failure]]:
         elif kind == "limit":
             text = f"over a limit: {first}" if first else "over a limit"
         else:
-            etype = str(err.get("type") or "error")
+            etype = err.type or "error"
             text = f"{etype}: {first}" if first else etype
-            if kind == "error" and err.get("reason") not in AUTHOR_REASONS:
+            if kind == "error" and err.reason not in AUTHOR_REASONS:
                 text += " (unexpected exception; mark the line `# tracekit: raises=" + etype.rsplit(".", 1)[-1] + "` if it is meant to raise)"
-        line = err.get("line")
-        if err.get("reason") != "placeholder" or not trace.get("placeholder_errors"):  # else listed below, each once
-            failures.append(Failure(int(line) if isinstance(line, int) else None, text))
-    for pe in trace.get("placeholder_errors") or []:
+        if err.reason != "placeholder" or not trace.placeholder_errors:  # else listed below, each once
+            failures.append(Failure(err.line, text))
+    for pe in trace.placeholder_errors:
         failures.append(Failure(pe.get("line"), f"placeholder {{{pe.get('placeholder')}}} failed: {pe.get('error')}"))
     if failures:
         status = "failed"
     return status, failures
 
 
-def _with_variants(rel: str, example: Any, trace: dict, variants: Any, key: str) -> list[Failure]:
+def _with_variants(rel: str, example: Any, trace: Trace, variants: Any, key: str) -> list[Failure]:
     """Put every run of a varied example in TRACE (``variants``); the failures of the runs but the default's."""
     from ..variants import record
 
     varied, runs = variants
     failures: list[Failure] = []
-    read = []
+    read: list[tuple[Any, dict[str, Any]]] = []
     for variant, result in runs:
         if variant.default:
-            read.append((variant, trace))
+            read.append((variant, {}))  # the page's own trace: record() keeps none of it
             continue
         other = _readable_trace(rel, result.trace)
-        read.append((variant, other))
+        read.append((variant, other.to_dict()))
         for f in _classify(example, other)[1]:
             failures.append(Failure(f.line, f"with {variant.label.replace('&', ', ')}: {f.message}"))
-    trace["variants"] = record(varied, read, key)
+    trace.variants = record(varied, read, key)
     return failures
 
 
-def _readable_trace(rel: str, data: Any) -> dict:
-    """The child's trace, checked by the typed reader; an unreadable one becomes a failed run's trace."""
-    try:
-        trace = Trace.from_dict(data).to_dict()
-    except TraceError as e:
-        return _unreadable_trace(rel, data if isinstance(data, dict) else {}, f"the trace it wrote is not valid: {e}")
-    trace["source"] = dict(trace["source"], path=rel)
-    return trace
+def _readable_trace(rel: str, trace: Trace) -> Trace:
+    """The run's trace (read and checked once, by trace_file) as its page names it: by REL."""
+    return dataclasses.replace(trace, source=dataclasses.replace(trace.source, path=rel))
 
 
-def _unreadable_trace(rel: str, data: dict, message: str) -> dict:
-    """A failed run's trace that keeps what is safe to show of DATA (its output) and says why."""
-    out, err = data.get("stdout"), data.get("stderr")
+def _unreadable_trace(rel: str, trace: Trace, message: str) -> Trace:
+    """A failed run's trace that keeps what is safe to show of TRACE (its output) and says why."""
     meta = meta_record(tracekit=__version__, seed=None, hits=DEFAULT_HITS, timeout=None, device=None)
-    return trace_record(
-        meta=meta,
-        source={"path": rel, "sha256": "0" * 64},
-        status="crashed",
-        exit_status=int(data["exit_status"]) if isinstance(data.get("exit_status"), int) and not isinstance(data.get("exit_status"), bool) else 1,
-        error=error_record("TraceError", message, reason="trace"),
-        stdout=out if isinstance(out, str) else "",
-        stderr=err if isinstance(err, str) else "",
+    return Trace.from_dict(
+        trace_record(
+            meta=meta,
+            source={"path": rel, "sha256": "0" * 64},
+            status="crashed",
+            exit_status=trace.exit_status,
+            error=error_record("TraceError", message, reason="trace"),
+            stdout=trace.stdout,
+            stderr=trace.stderr,
+        )
     )
 
 
-def _authoring_page(rel: str, path: Path, error: Any, env: dict, options: dict) -> tuple[Any, dict]:
+def _authoring_page(rel: str, path: Path, error: Any, env: dict, options: dict) -> tuple[Any, Trace]:
     """An Example and a trace that render as the failure page of an example tracekit could not read."""
     from ..source import Example, ListingLine, peek_docstring
 
@@ -130,13 +126,13 @@ def _authoring_page(rel: str, path: Path, error: Any, env: dict, options: dict) 
         exit_status=1,
         error=error_record("AuthoringError", getattr(error, "message", str(error)), line=getattr(error, "line", None), reason="authoring"),
     )
-    return example, trace
+    return example, Trace.from_dict(trace)
 
 
-def _pageless_record(base: dict, rel: str, status: str, hits: int | None, failures: list, files: dict) -> dict:
+def _pageless_record(keyed: _Keyed, status: str, hits: int | None, failures: list[FailureRecord], files: dict[str, str]) -> ManifestRecord:
     """The manifest record of an example that has no page (skipped, or refused a place to write)."""
-    title = title_from_name(PurePosixPath(rel).stem)
-    return {**base, "status": status, "title": title, "intro": "", "html": None, "hits": hits, "failures": failures, "files": files}
+    title = title_from_name(PurePosixPath(keyed.rel).stem)
+    return ManifestRecord(keyed.key, keyed.source, keyed.deps, status, title, "", None, hits, failures, files)
 
 
 class _Builder:
@@ -151,7 +147,7 @@ class _Builder:
         self.force = force
         self.fail_fast = fail_fast
         self.jobs = jobs
-        self.updates: dict[str, dict | None] = {}
+        self.updates: dict[str, ManifestRecord | None] = {}
         self.written: list[str] = []
         self.deleted: list[str] = []
         self.kept: list[str] = []
@@ -166,6 +162,9 @@ class _Builder:
         self.chapter_results: dict[str, Any] = {}  # the book stage's chapters (rel → ChapterResult)
         self.chapters_record: dict[str, dict] | None = None
         self.journal = Journal(self.out)
+        # the pages this build wrote: rel → (the page JSON's `authored`, its trace), so that the
+        # book stage reads none of them back
+        self.pages_made: dict[str, tuple[dict[str, Any], Trace]] = {}
 
     # signals: the handler raises unless a write is in progress; then it is raised right after
     def _on_signal(self, signum: int, frame: Any) -> None:
@@ -334,11 +333,10 @@ class _Builder:
     def finish(self, rel: str, keyed: _Keyed, ran: _Ran, manifest: Manifest, env: dict) -> Outcome:
         display = self.display(rel)
         old = manifest.examples.get(rel)
-        record_base = {"key": keyed.key, "source": keyed.source, "deps": keyed.deps}
         if ran.kind == "skipped":
             outcome = Outcome(rel, display, "skipped", seconds=ran.seconds, note=ran.message)
             if old is None:
-                self.updates[rel] = _pageless_record(record_base, rel, "skipped", None, [], {})
+                self.updates[rel] = _pageless_record(keyed, "skipped", None, [], {})
             return outcome
         if ran.kind == "authoring":
             err = ran.error
@@ -352,16 +350,14 @@ class _Builder:
             example = ran.example
             trace = _readable_trace(rel, ran.result.trace)
             status, failures = _classify(example, trace)
-            hits = sum(int(line.get("hits") or 0) for line in trace.get("lines") or [])
-            detail = "\n".join(str(trace.get("stderr") or "").rstrip().splitlines()[-20:])
+            hits = sum(line.hits for line in trace.lines)
+            detail = "\n".join(trace.stderr.rstrip().splitlines()[-20:])
             self._name_written(display, ran.result)
             if ran.variants:
                 failures += _with_variants(rel, example, trace, ran.variants, keyed.key)
                 status = "failed" if failures else status
         html_rel, json_rel = _page_paths(rel)
-        outcome = Outcome(
-            rel, display, status, seconds=ran.seconds, hits=hits, failures=failures, detail=detail if failures else ""
-        )
+        outcome = Outcome(rel, display, status, seconds=ran.seconds, hits=hits, failures=failures, detail=detail if failures else "")
         manifest_files = manifest.owned()
         figures = {}
         if ran.kind == "ran":
@@ -382,16 +378,17 @@ class _Builder:
                 if blocked
                 else Failure(None, f"refusing to write {_display(self.out / outside[0][0])}: {outside[0][1]} leads outside the output folder")
             ]
-            self.updates[rel] = _pageless_record(record_base, rel, "failed", hits, [f.to_dict() for f in outcome.failures], (old or {}).get("files", {}))
+            self.updates[rel] = _pageless_record(keyed, "failed", hits, [f.to_dict() for f in outcome.failures], old.files if old is not None else {})
             return outcome
         from ..render import page_json, render_page
+        from ..render.html import example_dict
         from ..render.page import prose_warnings
 
         depth = rel.count("/")
         render: dict[str, Any] = dict(assets=self.load_assets(), root_rel="../" * depth, json_name=PurePosixPath(json_rel).name)
         try:
             html = render_page(example, trace, **render)
-            page = page_json(example, dict(trace, build={"cache_key": keyed.key}))
+            page = page_json(example, trace, build={"cache_key": keyed.key})
             for warning in prose_warnings(example):  # markup shown as text: the author should know
                 self.reporter.warn(warning)
         except Exception as e:  # one example's page must never sink the build
@@ -401,27 +398,30 @@ class _Builder:
             status, failures = _classify(None, trace)
             outcome.status, outcome.failures = status, failures
             html = render_page(example, trace, **render)
-            page = page_json(example, dict(trace, build={"cache_key": keyed.key}))
+            page = page_json(example, trace, build={"cache_key": keyed.key})
         intro = (example.intro or "").strip()
-        record = {
-            **record_base,
-            "status": status,
-            "title": example.title,
-            "intro": " ".join(intro.split("\n\n", 1)[0].split()) if intro else "",  # the first paragraph
-            "intro_markup": getattr(example, "markup", "markdown"),
-            "html": html_rel,
-            "hits": hits,
-            "failures": [f.to_dict() for f in failures],
-        }
+        record = ManifestRecord(
+            keyed.key,
+            keyed.source,
+            keyed.deps,
+            status,
+            example.title,
+            " ".join(intro.split("\n\n", 1)[0].split()) if intro else "",  # the first paragraph
+            html_rel,
+            hits,
+            [f.to_dict() for f in failures],
+            intro_markup=getattr(example, "markup", "markdown"),
+        )
         self._enter()
         try:
             files = {fig_rel: _sha(data) for fig_rel, data in figures.items()}
             changed = {fig_rel: data for fig_rel, data in figures.items() if _file_sha(self.out / fig_rel) != files[fig_rel]}
             # the figures, the page and its JSON replace the old ones together, or none does
             files.update(self.write_all({**changed, html_rel: html.encode("utf-8"), json_rel: page.encode("utf-8")}))
-            record["files"] = dict(sorted(files.items()))
+            record.files = dict(sorted(files.items()))
+            self.pages_made[rel] = (json.loads(dumps(example_dict(example))), trace)
             self.updates[rel] = record
-            for stale_rel, sha in ((old or {}).get("files") or {}).items():
+            for stale_rel, sha in (old.files if old is not None else {}).items():
                 if stale_rel not in files:
                     self.unlisted[stale_rel] = sha
         finally:
@@ -534,17 +534,21 @@ class _Builder:
         from .book_site import DOWNLOADS, chapter_html, chapter_images, make_book, read_chapters
 
         cfg = self.plan.config
-        loaded: dict[str, tuple[Example, dict]] = {}
+        loaded: dict[str, tuple[Example, Trace]] = {}
         authored: dict[str, dict] = {}
         for rel, rec in sorted(manifest.examples.items()):
             json_rel = _page_paths(rel)[1]
-            if not rec.get("html") or json_rel not in (rec.get("files") or {}):
+            if not rec.html or json_rel not in rec.files:
                 continue
             try:
-                data = json.loads((self.out / json_rel).read_bytes())
-                authored[rel] = data.pop("authored")
-                data.pop("build", None)
-                loaded[rel] = (Example.from_dict(authored[rel]), data)
+                if rel in self.pages_made:  # written by this build: its trace is already read
+                    authored[rel], trace = self.pages_made[rel]
+                else:
+                    data = json.loads((self.out / json_rel).read_bytes())
+                    authored[rel] = data.pop("authored")
+                    data.pop("build", None)
+                    trace = Trace.from_page(data)
+                loaded[rel] = (Example.from_dict(authored[rel]), trace)
             except (OSError, ValueError, KeyError, TypeError) as e:
                 self.reporter.warn(f"{_display(self.out / json_rel)}: cannot read the page JSON ({e}); its page keeps no navigation")
         chapters = read_chapters(inputs, manifest.examples, env)
@@ -569,10 +573,10 @@ class _Builder:
             nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)
             # An unchanged run whose navigation did not change keeps its page and downloads: a
             # chapter edit re-renders that chapter, not every page of the book.
-            page_key = _sha(json.dumps([rec.get("key"), _sha(source or b""), repr(nav), assets, env.get("tool")]).encode())
-            old_html = (rec.get("files") or {}).get(html_rel)
+            page_key = _sha(json.dumps([rec.key, _sha(source or b""), repr(nav), assets, env.get("tool")]).encode())
+            old_html = rec.files.get(html_rel)
             if (
-                rec.get("page_key") == page_key
+                rec.page_key == page_key
                 and old_html is not None
                 and read(self.out / html_rel) == old_html
                 and all(manifest.site.get(r) is not None and read(self.out / r) == manifest.site[r] for r in copies)
@@ -583,7 +587,7 @@ class _Builder:
                 if not self.plan.overlap and not rel.endswith(".ipynb"):
                     site[src_rel] = put(src_rel, source)
                 try:
-                    nb = notebook_json(example, trace, source.decode("utf-8", "replace"), self.out / FIGURES_DIR).encode("utf-8")
+                    nb = notebook_json(example, trace.to_dict(), source.decode("utf-8", "replace"), self.out / FIGURES_DIR).encode("utf-8")
                 except Exception as e:  # a notebook that cannot be made costs the download, not the page
                     if self.signal is not None:  # the interrupt itself, wrapped by a library
                         raise BuildInterrupted(self.signal) from None
@@ -600,7 +604,7 @@ class _Builder:
             with links(source_link_map(book, rel)):
                 html = render_page(example, trace, assets=assets, root_rel="../" * rel.count("/"), json_name=PurePosixPath(json_rel).name, nav=nav)
             sha = put(html_rel, html.encode("utf-8"))
-            self.updates[rel] = {**rec, "files": dict(sorted({**rec["files"], html_rel: sha}.items())), "page_key": page_key}
+            self.updates[rel] = dataclasses.replace(rec, files=dict(sorted({**rec.files, html_rel: sha}.items())), page_key=page_key)
         for rel, res in chapters.items():
             html_rel = chapter_html(rel)
             if html_rel in {_page_paths(r)[0] for r in manifest.examples}:

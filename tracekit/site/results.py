@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from .paths import _display
 
 if TYPE_CHECKING:
-    from .manifest import Manifest
+    from .manifest import FailureRecord, Manifest, ManifestRecord
 
 
 class BuildError(Exception):
@@ -46,7 +46,7 @@ class Failure:
     line: int | None
     message: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> FailureRecord:
         return {"line": self.line, "message": self.message}
 
 
@@ -117,10 +117,10 @@ class CheckResult:
         return 1 if self.problems else 0
 
 
-def cached_outcome(rel: str, display: str, rec: dict) -> Outcome:
+def cached_outcome(rel: str, display: str, rec: ManifestRecord) -> Outcome:
     """What a build reports for an example it does not run again: its recorded status and failures."""
-    failures = [Failure(f.get("line"), str(f.get("message") or "")) for f in rec.get("failures") or [] if isinstance(f, dict)]
-    return Outcome(rel, display, rec.get("status") or "ok", cached=True, hits=rec.get("hits"), failures=failures)
+    failures = [Failure(f["line"], f["message"]) for f in rec.failures]
+    return Outcome(rel, display, rec.status or "ok", cached=True, hits=rec.hits, failures=failures)
 
 
 def cached_chapters(manifest: Manifest, display: Callable[[str], str]) -> list[Outcome]:

@@ -13,6 +13,7 @@ from typing import Any
 from ..book import Book
 from ..render.api_index import API_PAGE, collect_api, render_api
 from ..render.search import INDEX_FILE, search_index
+from ..trace import Trace
 
 __all__ = ["API_NAMES", "api_page", "write_search"]
 
@@ -28,7 +29,7 @@ def api_page(book: Book) -> str:
 
 def write_search(
     book: Book,
-    loaded: Mapping[str, tuple[Any, Mapping[str, Any]]],
+    loaded: Mapping[str, tuple[Any, Trace]],
     chapters: Mapping[str, Any],
     title: str,
     assets: Mapping[str, str],

@@ -10,7 +10,7 @@ from pathlib import Path
 from .journal import dead_journals, leftovers
 from .keys import _Imports, _StatCache, environment
 from .lock import _Lock
-from .manifest import Manifest
+from .manifest import Manifest, ManifestRecord
 from .paths import LOCK_NAME, MANIFEST_NAME
 from .plan import _drop_helpers, _files_intact, _in_scope, _Keyed, _keys, _Plan, _plan, _resolve_config
 from .report import report_noop
@@ -19,16 +19,16 @@ from .results import BuildResult, cached_chapters, cached_outcome, noop_result
 __all__ = ["cached_chapters", "cached_outcome", "needs_run", "noop_build", "orphans", "report_noop", "site_fresh"]
 
 
-def needs_run(rec: dict | None, keyed: _Keyed, out: Path, stats: _StatCache | None, *, force: bool = False, retry_failed: bool = False) -> bool:
+def needs_run(rec: ManifestRecord | None, keyed: _Keyed, out: Path, stats: _StatCache | None, *, force: bool = False, retry_failed: bool = False) -> bool:
     """Must this example run again, given its manifest record REC?"""
     return (
         force
         or rec is None
-        or rec.get("key") != keyed.key
-        or rec.get("status") == "skipped"
-        or not rec.get("html")  # no page was written (the output folder refused it): try again
-        or (retry_failed and rec.get("status") == "failed")
-        or not _files_intact(out, rec.get("files") or {}, stats)
+        or rec.key != keyed.key
+        or rec.status == "skipped"
+        or not rec.html  # no page was written (the output folder refused it): try again
+        or (retry_failed and rec.status == "failed")
+        or not _files_intact(out, rec.files, stats)
     )
 
 
