@@ -28,6 +28,19 @@ for i in range(3):
 print("total is", total)
 '''
 HELPER = "def double(x):\n    return 2 * x\n"
+#: an example a `:vary:` can vary (lr, steps); it counts its runs, variants' too, in LOG (an absolute path)
+STEP = '''
+"""One step
+
+A step of size lr from w = 3.
+"""
+with open({log!r}, "a") as log:
+    log.write("run\\n")
+lr = 0.5
+steps = 1
+w = 3.0 - lr * 2 * steps
+print("w is", w)
+'''
 FAILING = '''
 """Dividing by zero"""
 ratio = 1 / 0

@@ -105,3 +105,49 @@ def test_mkdocs_themes(browser, tmp_path: Path, theme: str, background: str) -> 
     assert done.returncode == 0, done.stderr
     with _served(project / "site") as root:
         _check(browser, root + "guide/loop/", scheme="light", background=background, shot=f"mkdocs-{theme}")
+
+
+@pytest.mark.parametrize(("tool", "theme"), [("sphinx", "furo"), ("mkdocs", "material")], ids=["sphinx-furo", "mkdocs-material"])
+def test_a_varied_listing_switches_its_runs(browser, tmp_path: Path, tool: str, theme: str) -> None:  # noqa: F811
+    from integrations import STEP, write
+
+    step = STEP.format(log=str(tmp_path / "steps.log"))
+    if tool == "sphinx":
+        project = sphinx_project(tmp_path, theme)
+        write(project, {"examples/step.py": step, "docs/step.rst": "Step\n====\n\n.. tracekit:: ../examples/step.py\n   :vary: lr=0.01,0.1\n"})
+        index = project / "docs" / "index.rst"
+        index.write_text(index.read_text() + "   step\n")
+        assert sphinx_build(project).returncode == 0
+        opened = _opened(browser, (project / "_build" / "html" / "step.html").as_uri())
+    else:
+        project = mkdocs_project(tmp_path, theme)
+        write(project, {"examples/step.py": step, "docs/step.md": "# Step\n\n```{listing} ../examples/step.py\n:vary: lr=0.01,0.1\n```\n"})
+        assert mkdocs_build(project).returncode == 0
+        with _served(project / "site") as root:
+            opened = _opened(browser, root + "step/")
+    assert opened == ["w is 2.0", "w is 2.98", "w is 2.8", "Showing the run with lr = 0.1.", "#tk1-lr=0.1"]
+
+
+def _opened(browser, url: str) -> list[str]:  # noqa: F811
+    """What the listing's run shows first and after picking lr = 0.01, then 0.1; the status and the fragment."""
+    tab = Tab(browser, url)
+    try:
+        p = tab.page
+        p.wait_for_load_state("networkidle")
+        box = p.locator(".tk-embed fieldset.vary")
+        assert box.is_visible()
+
+        def printed() -> str:
+            text = " ".join(p.locator(".tk-embed .tk-vr").inner_text().split())
+            return next(m for m in ("w is 2.98", "w is 2.8", "w is 2.0") if m in text)
+
+        seen = [printed()]
+        for value in ("0.01", "0.1"):
+            box.locator(f"label:has-text('{value}')").first.click()
+            seen.append(printed())
+        seen += [p.locator(".tk-embed .vary-s").inner_text(), p.evaluate("location.hash")]
+        assert tab.errors == []
+        assert _axe_on_listings(tab) == []
+        return seen
+    finally:
+        tab.close()

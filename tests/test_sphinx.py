@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from helpers import page_text
-from integrations import FAILING, sphinx_build, sphinx_project, write
+from integrations import FAILING, STEP, sphinx_build, sphinx_project, write
 from integrations import runs as count_runs
 
 pytest.importorskip("sphinx")
@@ -155,5 +155,91 @@ def test_the_complete_example_in_the_docs_builds(tmp_path: Path) -> None:
     assert done.returncode == 0 and "WARNING" not in done.stderr, done.stderr
     index = page_text(_html(tmp_path, "index.html"))
     assert "total is 6" in index and "Each pass adds the double of" not in index
+    runs = _templates(_html(tmp_path, "index.html"))  # the :vary: n=4,5 listing: each run in its own template
+    assert sorted(runs) == ["n=4", "n=5"] and "total is 12" in runs["n=4"] and "total is 20" in runs["n=5"]
     assert "Each pass adds the double of i" in page_text(_html(tmp_path, "markdown.html"))
     assert "<h1>Doubling numbers" in _html(tmp_path, "auto_examples/doubling.html")
+
+
+def _templates(html: str) -> dict[str, str]:
+    """Each other run's listing by its label (lr=0.01), as the page's text."""
+    return {label: page_text(body) for label, body in re.findall(r'<template class="tk-v"[^>]*data-v="([^"]*)">(.*?)</template>', html, re.S)}
+
+
+def _varied(project: Path) -> Path:
+    """PROJECT's examples with step.py, which logs every run (its variants' too) to PROJECT/steps.log."""
+    write(project, {"examples/step.py": STEP.format(log=str(project / "steps.log"))})
+    return project / "steps.log"
+
+
+def _logged(log: Path) -> int:
+    return log.read_text().count("run") if log.exists() else 0
+
+
+def test_vary_runs_each_value_once_and_shows_each_run_in_its_own_template(tmp_path: Path) -> None:
+    project = sphinx_project(tmp_path)
+    log = _varied(project)
+    vary = "   :vary: lr=0.01,0.1\n"
+    docs = {f"docs/step{n}.rst": f"Step {n}\n======\n\n.. tracekit:: ../examples/step.py\n{vary}" for n in range(4)}
+    docs["docs/fence.md"] = "# Fence\n\n```{tracekit} ../examples/step.py\n:vary: lr=0.01,0.1\n```\n"
+    write(project, docs)
+    index = project / "docs" / "index.rst"
+    index.write_text(index.read_text() + "".join(f"   step{n}\n" for n in range(4)) + "   fence\n")
+    done = sphinx_build(project, "-j", "2")  # five documents, two processes: each run once
+    assert done.returncode == 0 and "WARNING" not in done.stderr, done.stderr
+    # lr = 0.5 (the example's own), 0.01 and 0.1; and the gallery's page, which shows the example unvaried, from a slot of its own
+    assert _logged(log) == 4
+    for page in ("step0.html", "step3.html", "fence.html"):
+        html = _html(project, page)
+        runs = _templates(html)
+        assert sorted(runs) == ["lr=0.01", "lr=0.1"]
+        assert "w is 2.98" in runs["lr=0.01"] and "w is 2.8" not in runs["lr=0.01"]
+        assert "w is 2.8" in runs["lr=0.1"] and "w is 2.98" not in runs["lr=0.1"]
+        shown = page_text(re.sub(r"<template.*?</template>", "", html, flags=re.S))
+        assert "w is 2.0" in shown and "w is 2.98" not in shown  # the default run is the page's own
+        assert 'data-default="lr=0.5"' in html and re.search(r'<input type="radio" class="vary-r" name="tk1-vary-lr"[^>]* value="0.01"', html)
+    again = sphinx_build(project)
+    assert again.returncode == 0 and "0 added, 0 changed, 0 removed" in again.stdout and _logged(log) == 4
+    everything = sphinx_build(project, "-E")  # every document read again: the runs come from the cache
+    assert everything.returncode == 0 and _logged(log) == 4
+    # other values in one document: its runs (the default and lr = 0.25) are new, the others' are kept
+    step0 = project / "docs" / "step0.rst"
+    step0.write_text(step0.read_text().replace("lr=0.01,0.1", "lr=0.25"))
+    assert sphinx_build(project).returncode == 0 and _logged(log) == 6
+    assert "w is 2.5" in _templates(_html(project, "step0.html"))["lr=0.25"]
+
+
+def test_a_bad_vary_is_a_warning_naming_the_document_line_and_an_error_under_W(tmp_path: Path) -> None:
+    project = sphinx_project(tmp_path)
+    log = _varied(project)
+    write(
+        project,
+        {
+            "docs/bad.rst": (
+                "Bad\n===\n\n"
+                ".. tracekit:: ../examples/step.py\n   :caption: Steps.\n   :vary: rate=0.01,0.1\n\n"
+                ".. tracekit:: ../examples/step.py\n   :vary: lr=0.01,foo\n\n"
+                ".. tracekit:: ../examples/step.py\n   :vary: lr=1,2,3,4,5\n      steps=2,3,4\n"
+            ),
+            "docs/badfence.md": "# Bad fence\n\n```{tracekit} ../examples/step.py\n:vary: lr 0.1\n```\n",
+        },
+    )
+    index = project / "docs" / "index.rst"
+    index.write_text(index.read_text() + "   bad\n   badfence\n")
+    done = sphinx_build(project)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "WARNING: tracekit" in line]
+    bad, fence = project / "docs" / "bad.rst", project / "docs" / "badfence.md"
+    assert warnings == [
+        f"{bad}:6: WARNING: tracekit: :vary: rate: step.py assigns no literal to rate at its top level (e.g. `rate = 0.1`) [tracekit.vary]",
+        f"{bad}:9: WARNING: tracekit: :vary: lr: 'foo' is not a Python literal [tracekit.vary]",
+        f"{bad}:13: WARNING: tracekit: vary makes 24 runs of step.py with the names before it; at most 16 are allowed [tracekit.vary]",
+        f"{fence}:4: WARNING: tracekit: :vary: expects NAME=V1,V2,… (e.g. `:vary: lr=0.01,0.1`), found 'lr 0.1' [tracekit.vary]",
+    ]
+    page = page_text(_html(project, "bad.html"))
+    assert page.count("This listing cannot be shown") == 3
+    assert "line 6: :vary: rate: step.py assigns no literal to rate" in page
+    assert _logged(log) == 1  # the gallery's page of the example ran it; the bad listings ran nothing
+    strict = sphinx_build(project, "-W", "-E")
+    assert strict.returncode != 0
+    assert f"{bad}:6: ERROR: tracekit: :vary: rate:" in strict.stderr or f"{bad}:6: WARNING: tracekit: :vary: rate:" in strict.stderr

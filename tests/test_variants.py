@@ -181,10 +181,12 @@ def test_changing_a_chapters_vary_values_reruns_the_example(tmp_path: Path) -> N
     assert [r["label"] for r in data["variants"]["runs"]] == ["lr=0.5", "lr=0.25"]
 
 
-def test_a_vary_in_an_embedded_listing_is_an_error_naming_its_line() -> None:
+def test_an_embedded_listing_reads_vary_by_the_chapter_rule() -> None:
     from tracekit.chapter import ChapterError
     from tracekit.embed import fences
 
+    found = fences("page.md", "Text.\n\n```{listing} step.py\n:vary: lr=0.01,0.1\n:vary: steps=2\n```\n")
+    assert [(first, last, e.vary) for first, last, e in found] == [(3, 6, [("lr", ["0.01", "0.1"], 4), ("steps", ["2"], 5)])]
     with pytest.raises(ChapterError) as e:
-        fences("page.md", "Text.\n\n```{listing} step.py\n:vary: lr=0.01,0.1\n```\n")
-    assert str(e.value) == "page.md:4: :vary: works in a tracekit chapter only; a listing embedded here shows the example's default run"
+        fences("page.md", "Text.\n\n```{listing} step.py\n:vary: lr=0.01,foo\n```\n")
+    assert str(e.value) == "page.md:4: :vary: lr: 'foo' is not a Python literal"

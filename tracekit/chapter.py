@@ -48,7 +48,7 @@ from urllib.parse import unquote
 
 from .prose import title_from_name
 
-__all__ = ["Chapter", "ChapterError", "Embed", "Prose", "Ref", "front_matter", "parse_chapter", "parse_lines"]
+__all__ = ["Chapter", "ChapterError", "Embed", "Prose", "Ref", "front_matter", "listing_options", "parse_chapter", "parse_lines"]
 
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(.*)$")
 _LISTING = re.compile(r"^\{listing\}(?:\s+(.*))?$")
@@ -225,21 +225,7 @@ def parse_chapter(path: str, text: str) -> Chapter:
             if target is None or not target.endswith(".py"):
                 raise ChapterError(path, number, f"```{{listing}} {written}: not a path to an example (.py) inside the examples folder")
             embed = Embed(written, target, number)
-            close = m.group(1)
-            i += 1
-            while True:
-                if i >= len(lines):
-                    raise ChapterError(path, number, f"```{{listing}} {written} is never closed (a line `{close}` ends it)")
-                body = lines[i].strip()
-                if body.startswith(close[0] * len(close)) and not body.lstrip(close[0]):
-                    break
-                if body:
-                    try:
-                        _option(path, i + 1, embed, body)
-                        embed.at[body[1:].split(":", 1)[0]] = i + 1
-                    except ChapterError as err:  # this listing fails; the chapter is still read
-                        embed.errors.append((err.line or i + 1, err.message))
-                i += 1
+            i = listing_options(path, lines, i + 1, m.group(1), embed)
             flush(i + 2)
             parts.append(embed)
             i += 1
@@ -282,6 +268,24 @@ def _refs(path: str, number: int, line: str) -> list[Ref]:
         if kind:
             out.append(Ref(number, written, _target(path, unquote(written)), kind))
     return out
+
+
+def listing_options(path: str, lines: list[str], i: int, close: str, embed: Embed) -> int:
+    """Read EMBED's options from LINES[I:] up to the line CLOSE ends its fence with (returned,
+    0-based); a bad option is that listing's (``embed.errors``). ChapterError when it never closes."""
+    while True:
+        if i >= len(lines):
+            raise ChapterError(path, embed.line, f"```{{listing}} {embed.path} is never closed (a line `{close}` ends it)")
+        body = lines[i].strip()
+        if body.startswith(close[0] * len(close)) and not body.lstrip(close[0]):
+            return i
+        if body:
+            try:
+                _option(path, i + 1, embed, body)
+                embed.at[body[1:].split(":", 1)[0]] = i + 1
+            except ChapterError as err:  # this listing fails; the chapter is still read
+                embed.errors.append((err.line or i + 1, err.message))
+        i += 1
 
 
 def _option(path: str, number: int, embed: Embed, body: str) -> None:

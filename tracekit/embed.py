@@ -148,9 +148,7 @@ def _locked(path: Path) -> Iterator[None]:
 _HOST = ""
 
 
-def run_example(
-    path: Path, *, cache: Path, root: Path | None = None, config: Any = None, vary: Sequence[tuple[str, Sequence[str], int]] = ()
-) -> Run:
+def run_example(path: Path, *, cache: Path, root: Path | None = None, config: Any = None, vary: Sequence[tuple[str, Sequence[str], int]] = ()) -> Run:
     """PATH's run: read from its slot in CACHE when its cache key is unchanged, else run now and
     stored there. ROOT (default: PATH's folder) is the folder it runs in, where its local imports
     are looked up; CONFIG (a ``tracekit.config.Config``, default: ``[tool.tracekit]`` found above

@@ -7,11 +7,13 @@ A Markdown page embeds an example's listing from a real run with a chapter's fen
     ```
 
 (the path relative to the page; options ``:lines:``, ``:hide-listing:``, ``:hide-intro:``,
-``:caption:``). Runs go through tracekit's cache (``tracekit.embed``), kept in tracekit's cache
+``:caption:``, ``:vary: lr=0.01,0.1``: a run per value, with the control that switches them). Runs go through tracekit's cache (``tracekit.embed``), kept in tracekit's cache
 folder unless the plugin's ``cache_dir`` names another (relative to mkdocs.yml): a rebuild with
 nothing changed runs nothing. ``mkdocs serve`` watches the examples and the modules they import.
 A failing example is a warning (an error under ``--strict``) naming the page's line and the
-example's file and line; its listing shows the failure as tracekit's pages do.
+example's file and line; its listing shows the failure as tracekit's pages do. A ``:vary:`` the
+example cannot run (a name it assigns no literal to, too many runs) is a warning naming the
+option's line, and the listing's place says why.
 """
 
 from __future__ import annotations
@@ -89,16 +91,19 @@ class TracekitPlugin(BasePlugin[TracekitOptions]):
             path = (here / embed.path).resolve()
             if not path.is_file():
                 raise PluginError(f"tracekit: {Path(config.docs_dir, src)}:{first}: {embed.path}: no such example (a .py file, relative to this page)")
-            run = run_example(path, cache=self._cache(config), config=tk_config)
+            options = ListingOptions.from_embed(embed)
+            run = run_example(path, cache=self._cache(config), config=tk_config, vary=options.vary)
             self.inputs.update(run.inputs)
             self.figures.update(run.figures)
             if self.server is not None:
                 for inp in run.inputs:
                     self.server.watch(str(inp))
+            for at, message in run.vary_errors:
+                log.warning(f"{Path(config.docs_dir, src)}:{at}: tracekit: {message}")
             if run.status in ("failed", "skipped"):
                 for line in failure_lines(run, str(path)):
                     log.warning(f"{Path(config.docs_dir, src)}:{first}: tracekit: {line}")
-            html = render_listing(run, ListingOptions.from_embed(embed), prefix=f"tk{n}-", fig_root=fig_root)
+            html = render_listing(run, options, prefix=f"tk{n}-", fig_root=fig_root)
             if n == 1:
                 html = str(icons()) + html
             token = f"{self.token}x{n}"

@@ -2,8 +2,9 @@
 
 - ``.. tracekit:: path/to/example.py`` (relative to the document; MyST-Parser: a
   ```` ```{tracekit} path ```` fence) shows the example's listing from a real run, with the
-  chapter fence's options ``:lines:``, ``:hide-listing:``, ``:hide-intro:``, ``:caption:``, and
-  ``:hide-title:`` (keep the introduction, drop the title: a page whose heading is the title).
+  chapter fence's options ``:lines:``, ``:hide-listing:``, ``:hide-intro:``, ``:caption:``,
+  ``:vary: lr=0.01,0.1`` (one ``NAME=V1,V2`` a line: several names go on the option's continuation
+  lines), and ``:hide-title:`` (keep the introduction, drop the title: a page whose heading is the title).
 - ``tracekit_gallery = {"examples": "../examples", "into": "auto_examples"}`` (paths relative to
   conf.py) writes a page per example and an index with a toctree before Sphinx reads the sources;
   without it, sphinx-gallery's ``sphinx_gallery_conf`` (``examples_dirs``/``gallery_dirs``) is read.
@@ -12,7 +13,8 @@
 Runs go through tracekit's cache (``tracekit.embed``): the example and its local imports are
 noted as the document's dependencies, so Sphinx reads the document again only when one of them
 (or the document) changed, and even then an unchanged example is not run again. A failing example
-is a warning (an error under ``-W``) naming the document's line and the example's file and line.
+is a warning (an error under ``-W``) naming the document's line and the example's file and line;
+so is a ``:vary:`` the example cannot run, naming the option's line.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from ._version import __version__
 from .chapter import parse_lines
-from .embed import ListingOptions, failure_lines, icons, render_listing, run_example, script, stylesheet
+from .embed import ListingOptions, failure_lines, icons, render_listing, run_example, script, stylesheet, vary_option
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ class TracekitDirective(SphinxDirective):
         "hide-intro": directives.flag,
         "hide-title": directives.flag,
         "caption": directives.unchanged_required,
+        "vary": directives.unchanged_required,
     }
 
     def run(self) -> list[nodes.Node]:
@@ -85,12 +88,29 @@ class TracekitDirective(SphinxDirective):
                 lines = tuple(parse_lines(self.options["lines"]))
             except ValueError as e:
                 raise self.error(f"tracekit: :lines: {e}") from None
+        vary: list[tuple[str, list[str], int]] = []
+        if "vary" in self.options:
+            from .chapter import ChapterError
+
+            doc = self.env.doc2path(self.env.docname)
+            try:
+                vary = vary_option(str(doc), self._option_line("vary"), self.options["vary"])
+            except ChapterError as e:
+                logger.warning(f"tracekit: {e.message}", location=(self.env.docname, e.line), type="tracekit", subtype="vary")
+                return [self._error_node(e.line or self.lineno, e.message)]
         options = ListingOptions(
-            lines, "hide-listing" in self.options, "hide-intro" in self.options, "hide-title" in self.options, self.options.get("caption", "")
+            lines,
+            "hide-listing" in self.options,
+            "hide-intro" in self.options,
+            "hide-title" in self.options,
+            self.options.get("caption", ""),
+            tuple((name, tuple(values), line) for name, values, line in vary),
         )
-        run = run_example(path, cache=_cache(self.env), config=load_config(Path(self.env.app.confdir)))
+        run = run_example(path, cache=_cache(self.env), config=load_config(Path(self.env.app.confdir)), vary=vary)
         for inp in run.inputs:  # an edit to any of them makes Sphinx read this document again
             self.env.note_dependency(str(inp))
+        for at, message in run.vary_errors:
+            logger.warning(f"tracekit: {message}", location=(self.env.docname, at), type="tracekit", subtype="vary")
         if run.status in ("failed", "skipped"):
             for line in failure_lines(run, _display(run.path)):
                 logger.warning(f"tracekit: {line}", location=self.get_location(), type="tracekit", subtype="example")
@@ -99,6 +119,22 @@ class TracekitDirective(SphinxDirective):
         node = tracekit_listing(html=html, figures=[str(p) for _, p in sorted(run.figures.items())])
         self.set_source_info(node)
         return [node]
+
+    def _option_line(self, name: str) -> int:
+        """The document line of option NAME (the directive's own line where it cannot be told)."""
+        for k, text in enumerate(self.block_text.splitlines()):
+            if text.strip().startswith(f":{name}:"):
+                return self.lineno + k
+        return self.lineno
+
+    def _error_node(self, line: int, message: str) -> nodes.Node:
+        """The listing's place, saying why it cannot be shown (as a chapter's bad listing does)."""
+        from .embed import Run
+
+        run = Run(Path(self.arguments[0]), self.arguments[0].strip(), "", "failed", vary_errors=[(line, message)])
+        node = tracekit_listing(html=render_listing(run, prefix="", fig_root=_FIG_ROOT), figures=[])
+        self.set_source_info(node)
+        return node
 
 
 def _visit_html(self: Any, node: tracekit_listing) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from .source import AuthoringError, Example
 
-__all__ = ["MAX_RUNS", "Varied", "Variant", "chapter_vary_error", "plan_variants", "substitute", "variant_key", "scratch_copy"]
+__all__ = ["MAX_RUNS", "Varied", "Variant", "chapter_vary_error", "plan_variants", "substitute", "unassigned_errors", "variant_key", "scratch_copy"]
 
 MAX_RUNS = 16  # runs per example, the default included
 
@@ -148,7 +148,7 @@ def plan_variants(example: Example, source: str, extra: Mapping[str, tuple[Seque
         runs *= len(v.values)
         if runs > MAX_RUNS:
             where, at = errors_at[v.name]
-            by = f" (with :vary: {v.name} of {where}:{at})" if where != example.path else ""
+            by = f" (with :vary: {v.name} of {where}:{at})" if where and where != example.path else ""  # "": the caller names the place
             raise AuthoringError(where, at, f"vary makes {runs} runs of {example.path} with the names before it{by}; at most {MAX_RUNS} are allowed")
     variants = []
     for combo in itertools.product(*[range(len(v.values)) for v in varied]):
@@ -170,6 +170,17 @@ def chapter_vary_error(example: str, source: str, name: str) -> str | None:
     except (SyntaxError, ValueError):
         return None  # the example fails on its own, saying why
     return None if _top_level_literal(tree, name) is not None else unassigned(example, name)
+
+
+def unassigned_errors(path: Path, example: str, vary: Sequence[tuple[str, Any, int]]) -> list[tuple[int, str]]:
+    """(line, message) for each `:vary:` (name, values, line) naming what the example at PATH
+    (EXAMPLE, as the messages name it) assigns no literal to; [] when it cannot be read (it fails on its own)."""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    found = [(line, chapter_vary_error(example, source, name)) for name, _, line in vary]
+    return [(line, why) for line, why in found if why]
 
 
 def _top_level_literal(tree: ast.Module, name: str) -> ast.expr | None:
