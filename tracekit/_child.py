@@ -417,11 +417,11 @@ def boot() -> None:
         script,
         spec["hits"],
         probes,
-        spec.get("max_output", 10_000_000),
+        spec["max_output"],
         spec.get("image_lines", ()),
         spec.get("graph_lines", ()),
         loops,
-        bool(spec.get("last_hit", True)),
+        bool(spec["last_hit"]),
     )
     run.recorder = rec
     if spec.get("root"):

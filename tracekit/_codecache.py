@@ -125,7 +125,7 @@ def _key(path: str, source: bytes, hits: int, probe_lines: frozenset) -> str:
     return hashlib.sha256(meta + b"\0" + generator + b"\0" + source).hexdigest()
 
 
-def prepare(path: str, hits: int = 3, probe_lines: frozenset = frozenset(), folder: str | None = None, source: bytes | None = None) -> tuple[str, str]:
+def prepare(path: str, hits: int, probe_lines: frozenset = frozenset(), folder: str | None = None, source: bytes | None = None) -> tuple[str, str]:
     """(pyc path, tables path) of the instrumented script at PATH; SyntaxError if it is not Python.
 
     FOLDER is used when the cache folder cannot be written (the files are then not shared).

@@ -12,6 +12,7 @@ import sys
 import types as _types
 
 from . import _apiname, _autograd, _changes, lasthit
+from .protocol import DEFAULT_LAST_HIT
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: this module starts every child
 if TYPE_CHECKING:
@@ -543,7 +544,7 @@ class Recorder:
         image_lines: Any = (),
         graph_lines: Any = (),
         loops: Any = (),
-        last_hit: bool = True,
+        last_hit: bool = DEFAULT_LAST_HIT,
     ) -> None:
         self.stmts = stmts
         self.exprs = exprs

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .options import RunOptions
-from .protocol import DEFAULT_HITS, DEFAULT_TIMEOUT
+from .options import OPTIONS, RunOptions, parse_flag, parse_whole
+from .options import parse_device as _device_value
+from .options import parse_memory as parse_memory
 
 __all__ = [
     "Config",
@@ -29,52 +30,35 @@ __all__ = [
 ]
 
 
-#: key → (description of a good value, default)
-KEYS: dict[str, str] = {
+#: the settings that are not run options (those are tracekit.options.OPTIONS): key → a good value
+_SETTINGS: dict[str, str] = {
     "examples": "a folder path (string)",
     "output": "a folder path (string)",
-    "device": "one of cpu, cuda, cuda:N, mps, auto",
-    "seed": "a non-negative integer",
-    "timeout": "a positive number of seconds",
     "jobs": "a positive integer",
-    "hits": "a positive integer",
-    "last_hit": "true or false: also record the last hit of lines hit more often than hits (in the same run)",
     "exclude": "a list of glob patterns (strings)",
     "helpers": "a list of glob patterns (strings): modules that never get a page",
     "pages": "a list of glob patterns (strings): modules that always get a page, even when imported",
-    "memory": "a size such as 512M or 2G, or a number of bytes",
-    "max_output": "a size such as 1M: bytes an example and the processes it starts may write to stdout and stderr before it is stopped",
     "title": "a string: the site's title, shown on the table of contents",
     "description": "a string (Markdown): the introduction under the site's title",
     "order": "a list of glob patterns (strings): pages matching earlier patterns come first",
     "warm": "true or false: run examples in processes forked from a warm parent that imported their preload modules once",
-    "preload": "a list of module names (strings) such as torch or matplotlib.pyplot: imported once per warm parent, for the examples that import them",
 }
 
+#: every `[tool.tracekit]` key → a description of a good value
+KEYS: dict[str, str] = {**_SETTINGS, **{name: option.expected for name, option in OPTIONS.items() if option.config}}
+
+#: the defaults of the settings that are not run options (a build's defaults of those: OPTIONS)
 DEFAULTS: dict[str, Any] = {
     "examples": "examples",
     "output": "output",
-    "device": None,
-    "seed": 0,
-    "timeout": DEFAULT_TIMEOUT,
     "jobs": None,  # os.cpu_count()
-    "hits": DEFAULT_HITS,
-    "last_hit": True,
     "exclude": [],
     "helpers": [],
     "pages": [],
-    "memory": None,
-    "max_output": None,  # tracekit.run's default, 10M bytes
     "title": "Examples",
     "description": "",
     "warm": True,
-    "preload": ("torch", "numpy", "matplotlib", "matplotlib.pyplot"),
 }
-
-_DEVICE_RE = re.compile(r"cpu|cuda|cuda:\d+|mps|auto")
-_MODULE_RE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
-_MEMORY_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?", re.IGNORECASE)
-_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
 class ConfigError(Exception):
@@ -83,40 +67,33 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True, eq=False)
 class Config:
-    """Resolved settings. Paths are absolute; `source` names where they came from (for messages)."""
+    """Resolved settings. Paths are absolute; `source` names where they came from (for messages).
+
+    The run options are in RUN (a build's defaults, then `[tool.tracekit]`, then the command
+    line), and read as attributes too: `config.timeout` is `config.run.timeout`."""
 
     examples: Path
     output: Path
-    device: str | None = None
-    seed: int | None = 0
-    timeout: float | None = DEFAULT_TIMEOUT
+    run: RunOptions = field(default_factory=RunOptions.for_build)
     jobs: int | None = None
-    hits: int = DEFAULT_HITS
-    last_hit: bool = True
     exclude: tuple[str, ...] = ()
     helpers: tuple[str, ...] = ()
     pages: tuple[str, ...] = ()
-    memory: int | None = None
-    max_output: int | None = None
     title: str = "Examples"
     description: str = ""
     order: tuple[str, ...] = ()
     warm: bool = True
-    preload: tuple[str, ...] = ("torch", "numpy", "matplotlib", "matplotlib.pyplot")
     pyproject: Path | None = None
     explicit: frozenset[str] = field(default_factory=frozenset)  # keys given on the command line
 
+    def __getattr__(self, name: str) -> Any:
+        if name in OPTIONS:  # only called for names that are not attributes of Config itself
+            return getattr(object.__getattribute__(self, "run"), name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def run_options(self) -> RunOptions:
-        """The run options this configuration sets (tracekit's defaults for the others)."""
-        given = {
-            "device": self.device,
-            "timeout": self.timeout,
-            "hits": self.hits,
-            "last_hit": self.last_hit,
-            "memory": self.memory,
-            "max_output": self.max_output,
-        }
-        return RunOptions(seed=self.seed, preload=self.preload if self.warm else None).merged(given)
+        """The run options this configuration sets (a build's defaults for the others)."""
+        return replace(self.run, preload=self.run.preload if self.warm else None)
 
     def with_options(self, **options: Any) -> Config:
         """A copy with command-line OPTIONS (None means: not given) applied on top."""
@@ -127,7 +104,13 @@ class Config:
         values: dict[str, Any] = {}
         for key, value in given.items():
             values[key] = _validate(key, value, "command line", base=Path.cwd())
-        return replace(self, **values, explicit=self.explicit | frozenset(given))
+        return replace(self, **_split(values, self.run), explicit=self.explicit | frozenset(given))
+
+
+def _split(values: dict[str, Any], run: RunOptions) -> dict[str, Any]:
+    """VALUES as Config's fields: the run options among them go into a copy of RUN."""
+    settings = {k: v for k, v in values.items() if k not in OPTIONS}
+    return {**settings, "run": replace(run, **{k: v for k, v in values.items() if k in OPTIONS})}
 
 
 def find_pyproject(start: Path | None = None) -> Path | None:
@@ -164,7 +147,7 @@ def load_config(start: Path | None = None, pyproject: Path | None = None) -> Con
     merged.update({k: v for k, v in values.items()})
     for key in globs:
         merged.setdefault(key, ())
-    return Config(pyproject=path, **merged)
+    return Config(pyproject=path, **_split(merged, RunOptions.for_build()))
 
 
 def _read_table(path: Path) -> dict[str, Any]:
@@ -227,6 +210,14 @@ def _validate(key: str, value: Any, where: str, *, base: Path) -> Any:
     def bad() -> ConfigError:
         return ConfigError(f"{where}: bad value for {key!r}: {value!r} (expected {KEYS[key]})")
 
+    if key == "device" and isinstance(value, str):
+        return parse_device(value, where)  # its own message
+    option = OPTIONS.get(key)
+    if option is not None:
+        try:
+            return option.parse(value)
+        except ValueError:
+            raise bad() from None
     if key in ("examples", "output"):
         if isinstance(value, os.PathLike):
             value = os.fspath(value)
@@ -234,39 +225,16 @@ def _validate(key: str, value: Any, where: str, *, base: Path) -> Any:
             raise bad()
         p = Path(value).expanduser()
         return p if p.is_absolute() else base / p
-    if key == "device":
-        if not isinstance(value, str):
-            raise bad()
-        return parse_device(value, where)
-    if key in ("seed", "jobs", "hits"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and re.fullmatch(r"\d+", value.strip()):
-                value = int(value)
-            else:
-                raise bad()
-        if value < (0 if key == "seed" else 1):
-            raise bad()
-        return value
-    if key == "preload":
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and _MODULE_RE.fullmatch(v) for v in value):
-            raise bad()
-        return tuple(value)
-    if key in ("last_hit", "warm"):
-        if not isinstance(value, bool):
-            raise bad()
-        return value
-    if key == "timeout":
-        if isinstance(value, bool):
-            raise bad()
+    if key == "jobs":
         try:
-            seconds = float(value)
-        except (TypeError, ValueError):
+            return parse_whole(value, 1)
+        except ValueError:
             raise bad() from None
-        if not (0 < seconds < float("inf")):
-            raise bad()
-        return seconds
+    if key == "warm":
+        try:
+            return parse_flag(value)
+        except ValueError:
+            raise bad() from None
     if key in ("title", "description"):
         if not isinstance(value, str) or (key == "title" and not value.strip()):
             raise bad()
@@ -277,39 +245,15 @@ def _validate(key: str, value: Any, where: str, *, base: Path) -> Any:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
             raise bad()
         return tuple(value)
-    if key in ("memory", "max_output"):
-        try:
-            return parse_memory(value)
-        except ValueError:
-            raise bad() from None
     raise ConfigError(f"{where}: unknown key {key!r}")  # pragma: no cover - callers check KEYS
 
 
 def parse_device(value: str, where: str = "command line") -> str:
     """VALUE if it names a device tracekit knows (cpu, cuda, cuda:N, mps, auto)."""
-    value = value.strip()
-    if not _DEVICE_RE.fullmatch(value):
-        raise ConfigError(f"{where}: bad device {value!r} (expected one of cpu, cuda, cuda:N, mps, auto)")
-    return value
-
-
-def parse_memory(value: Any) -> int:
-    """Bytes from an int or a size string such as '512M', '2G', '1.5GiB'; ValueError if bad."""
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, int):
-        if value <= 0:
-            raise ValueError(value)
-        return value
-    if not isinstance(value, str):
-        raise ValueError(value)
-    match = _MEMORY_RE.fullmatch(value.strip())
-    if not match or float(match.group(1)) <= 0:
-        raise ValueError(value)
-    size = int(float(match.group(1)) * _UNITS[match.group(2).upper()])
-    if size <= 0:  # rounds to no byte at all: it would mean no limit
-        raise ValueError(value)
-    return size
+    try:
+        return _device_value(value)
+    except ValueError:
+        raise ConfigError(f"{where}: bad device {value.strip()!r} (expected one of cpu, cuda, cuda:N, mps, auto)") from None
 
 
 def parse_shard(value: str) -> tuple[int, int]:

@@ -29,7 +29,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from .protocol import HOOK_PREFIX, HOOKS
+from .protocol import DEFAULT_HITS, HOOK_PREFIX, HOOKS
 
 __all__ = ["InstrumentError", "Instrumented", "ReservedNameError", "describe_syntax_error", "instrument", "instrumented_source", "RESERVED_PREFIX"]
 
@@ -770,7 +770,7 @@ def _transform(source: bytes | str, filename: str, hits: int, probe_lines: set[i
 
 
 def instrument(
-    source: bytes | str, filename: str, hits: int = 3, probe_lines: set[int] | frozenset[int] = frozenset(), pkg_parent: str | None = None
+    source: bytes | str, filename: str, hits: int = DEFAULT_HITS, probe_lines: set[int] | frozenset[int] = frozenset(), pkg_parent: str | None = None
 ) -> Instrumented:
     """Instrument SOURCE (as found at FILENAME) and compile it; SyntaxError on invalid input.
 
@@ -798,7 +798,7 @@ def instrument(
     return Instrumented(code=code, stmts=inst.stmts, exprs=inst.exprs, warnings=original_warnings, rebinds_builtins=rebinds, loops=inst.loops)
 
 
-def instrumented_source(source: bytes | str, filename: str = "<script>", hits: int = 3) -> str:
+def instrumented_source(source: bytes | str, filename: str = "<script>", hits: int = DEFAULT_HITS) -> str:
     """The instrumented program as Python source, for debugging; SyntaxError as python gives it."""
     compile(source, filename, "exec", dont_inherit=True)  # errors only the compiler finds (`return` at top level)
     with _deep_recursion():

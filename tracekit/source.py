@@ -18,6 +18,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ._placeholders import Placeholder, _PlaceholderError, split_markdown_prose, split_prose
 from .directives import DIRECTIVE_RE, split_words, vary_values
+from .options import OPTIONS
 from .prose import (
     MAGIC,
     MARKUPS,
@@ -51,18 +52,16 @@ __all__ = [
 ]
 
 STATEMENT_KEYS = frozenset({"hide", "raises", "rows", "cols", "image", "graph", "vary"})
-FILE_KEYS = frozenset({"device", "seed", "timeout", "hits", "memory", "prose", "markup"})
+#: the run options a file may set (tracekit.options.OPTIONS), and how its prose is read
+FILE_KEYS = frozenset({name for name, option in OPTIONS.items() if option.header} | {"prose", "markup"})
 
 # `# tracekit: …` anywhere in a trailing comment; at the start for a comment line of its own.
 _DIRECTIVE_RE = DIRECTIVE_RE
-_DEVICE_RE = re.compile(r"(cpu|cuda|cuda:\d+|mps|auto)")
-_MEMORY_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?", re.IGNORECASE)
 _DOTTED_NAME_RE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 # PEP 263: the cookie Python honours on line 1 or 2.
 _COOKIE_RE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 _NOTE_MARKERS = (("📚", "api"), ("api:", "api"), ("→", "derived"), ("->", "derived"))
-_MEMORY_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
 class AuthoringError(Exception):
@@ -364,36 +363,13 @@ def _directive_value(display: str, line: int, key: str, value: str | None) -> An
         if not all(labels):
             raise bad("labels without empty entries")
         return labels
+    option = OPTIONS[key]  # a run option a file may set
     if value is None or value == "":
-        raise bad(
-            {"device": "cpu, cuda, cuda:N, mps or auto", "seed": "an integer", "timeout": "seconds", "hits": "a positive integer", "memory": "a size like 2G"}[
-                key
-            ]
-        )
-    if key == "device":
-        if not _DEVICE_RE.fullmatch(value):
-            raise bad("cpu, cuda, cuda:N, mps or auto")
-        return value
-    if key == "seed":
-        if not re.fullmatch(r"\d+", value):
-            raise bad("a non-negative integer")
-        return int(value)
-    if key == "hits":
-        if not re.fullmatch(r"\d+", value) or int(value) < 1:
-            raise bad("a positive integer")
-        return int(value)
-    if key == "timeout":
-        try:
-            seconds = float(value)
-        except ValueError:
-            raise bad("a positive number of seconds") from None
-        if not (seconds > 0 and seconds != float("inf")):
-            raise bad("a positive number of seconds")
-        return seconds
-    match = _MEMORY_RE.fullmatch(value)  # key == "memory"
-    if not match or int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).upper()]) <= 0:  # 0.0000001K: no byte
-        raise bad("a size such as 512M or 2G")
-    return int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).upper()])
+        raise bad(option.header_missing or option.header_expected)
+    try:
+        return option.parse(value)
+    except ValueError:
+        raise bad(option.header_expected) from None
 
 
 def _prose_text(comment: str) -> str:

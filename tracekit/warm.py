@@ -27,10 +27,12 @@ import threading
 import time
 from collections.abc import Sequence
 
+from .options import OPTIONS
+
 __all__ = ["DEFAULT_PRELOAD", "Forked", "cancel_all", "preload_for", "shutdown", "start"]
 
 #: what the examples import among these is imported once per warm parent (matplotlib with agg)
-DEFAULT_PRELOAD: tuple[str, ...] = ("torch", "numpy", "matplotlib", "matplotlib.pyplot")
+DEFAULT_PRELOAD: tuple[str, ...] = OPTIONS["preload"].build_default
 _IDLE_KEPT = 4  # idle warm parents kept beyond those of the set just used (each holds its imports)
 _READY_WITHIN = 300.0  # seconds a warm parent may take to import its modules
 _TOKEN_VAR = "TRACEKIT_BUILD_TOKEN"  # differs between builds; the warm parent outlives one
