@@ -37,7 +37,7 @@ def run_traced(tmp_path: Path, code: str, *args: str, name: str = "script.py", *
     script = tmp_path / name
     script.write_text(textwrap.dedent(code))
     result = trace_file(script, args, capture=True, **kw)
-    validate_trace(result.trace)
+    validate_trace(result.trace.to_dict())
     return result
 
 

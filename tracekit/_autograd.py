@@ -30,7 +30,7 @@ def _shape(t: Any) -> list[int] | None:
         return None
 
 
-def walk(root: Any, label: str, names: dict[int, str], limit: int = MAX_NODES, fns: list | None = None) -> dict | None:
+def walk(root: Any, label: str, names: dict[int, str], limit: int = MAX_NODES, fns: list[Any] | None = None) -> dict[str, Any] | None:
     """{nodes, edges, text, omitted?} of ROOT's graph; leaves are named from NAMES (id → name).
 
     Node 0 is ROOT itself, labelled LABEL (its source text). None when ROOT has no grad_fn.
@@ -42,7 +42,7 @@ def walk(root: Any, label: str, names: dict[int, str], limit: int = MAX_NODES, f
         return None
     if fn is None:
         return None
-    nodes: list[dict] = [{"id": 0, "name": label}]
+    nodes: list[dict[str, Any]] = [{"id": 0, "name": label}]
     shape = _shape(root)
     if shape is not None:
         nodes[0]["shape"] = shape
@@ -129,7 +129,7 @@ class Flow:
     hooks change no gradient, and nothing of the run is kept once they are off.
     """
 
-    def __init__(self, root: Any, graph: dict, fns: list, snap: Any, queue: Any) -> None:
+    def __init__(self, root: Any, graph: dict[str, Any], fns: list[Any], snap: Any, queue: Any) -> None:
         self.graph = graph
         self.snap = snap
         self.queue = queue
@@ -179,7 +179,7 @@ class Flow:
 
         return hook
 
-    def _value(self, g: Any) -> dict | None:
+    def _value(self, g: Any) -> dict[str, Any] | None:
         return None if g is None else self.snap(g)
 
     def _final(self) -> None:
@@ -216,7 +216,7 @@ class Flow:
         self.nodes = {}
 
 
-def layers(nodes: list[dict], edges: list[list[int]], leaves_last: bool = True) -> list[list[int]]:
+def layers(nodes: list[dict[str, Any]], edges: list[list[int]], leaves_last: bool = True) -> list[list[int]]:
     """Node ids by layer: the longest path from node 0; with LEAVES_LAST every leaf on the last
     layer (the text's order), else each just below its deepest parent (short edges in a drawing)."""
     depth = {0: 0}
@@ -244,7 +244,7 @@ def layers(nodes: list[dict], edges: list[list[int]], leaves_last: bool = True) 
     return [layer for layer in out if layer]
 
 
-def path_text(nodes: list[dict], edges: list[list[int]]) -> str:
+def path_text(nodes: list[dict[str, Any]], edges: list[list[int]]) -> str:
     """`loss → BinaryCrossEntropyBackward0 → SigmoidBackward0 → … → W, b`: layer by layer."""
     names = {n["id"]: n["name"] for n in nodes}
     return " → ".join(", ".join(names[i] for i in layer) for layer in layers(nodes, edges))

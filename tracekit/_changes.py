@@ -113,7 +113,7 @@ def unread(v: Any) -> int:
 _TYPE_MODULE = type.__dict__["__module__"].__get__  # never a metaclass's property, never the program's code
 
 
-def _overrides(t: type, base: type, lib: str, harmless: tuple) -> int:
+def _overrides(t: type, base: type, lib: str, harmless: tuple[Any, ...]) -> int:
     """unread() of T, a subclass of BASE from library LIB, read from the classes' own dicts."""
     level = READ
     for k in t.__mro__:
@@ -136,7 +136,7 @@ def _overrides(t: type, base: type, lib: str, harmless: tuple) -> int:
     return level
 
 
-def torch_off() -> list:
+def torch_off() -> list[Any]:
     """Turn torch's Python overrides off until torch_on: no ``__torch_function__`` or
     ``__torch_dispatch__`` runs, a subclass's or a mode's (``with TorchDispatchMode()``), while
     recording reads values. The guards are torch's C context managers: entering runs no Python."""
@@ -155,7 +155,7 @@ def torch_off() -> list:
     return guards
 
 
-def torch_on(guards: list) -> None:
+def torch_on(guards: list[Any]) -> None:
     """Undo torch_off."""
     # Runs after every recorded hit: `reversed` is a builtin the program may have deleted or
     # shadowed in builtins (CPython's test_iter does), a slice is not looked up.
@@ -183,7 +183,7 @@ class Fingerprints:
         # path -> (kind, root, where, a, b, before copy or None); `where` finds the object again
         # after the line (see _locate). Tensors: a = id, b = version; gradients: a = the grad's id
         # or None, b = its version; containers: a = (id, length), b = ids of the items or None.
-        self.entries: dict[str, tuple] = {}
+        self.entries: dict[str, tuple[Any, ...]] = {}
         self.roots: dict[str, int] = {}  # root name -> id of the object it named
         self.modules: dict[str, str] = {}  # parameter path -> module path (for summaries)
 
@@ -197,7 +197,7 @@ def reads_own_locals(code: Any) -> bool:
     return not _INTROSPECTION.isdisjoint(code.co_names)
 
 
-def _names(frame: Any) -> dict | None:
+def _names(frame: Any) -> dict[str, Any] | None:
     """The frame's names: a function's locals and the globals its code reads, or a module's globals.
 
     None for class bodies and exec'd namespaces: reading them could run the program's code.
@@ -222,11 +222,12 @@ def _names(frame: Any) -> dict | None:
                 ns[n] = g[n]
         return ns
     if frame.f_locals is frame.f_globals:
-        return frame.f_globals
+        globs: dict[str, Any] = frame.f_globals
+        return globs
     return None
 
 
-def frame_locals(frame: Any) -> dict:
+def frame_locals(frame: Any) -> dict[str, Any]:
     """A copy of the frame's locals; the frame keeps no dict of them after this (see _names)."""
     loc = frame.f_locals
     ns = dict(loc)
@@ -276,7 +277,7 @@ def _clone(torch: Any, t: Any) -> Any:
     return None
 
 
-def _add_tensor(fp: Fingerprints, torch: Any, path: str, root: str, where: tuple, t: Any, seen: set) -> None:
+def _add_tensor(fp: Fingerprints, torch: Any, path: str, root: str, where: tuple[Any, ...], t: Any, seen: set[Any]) -> None:
     if id(t) in seen:
         return
     seen.add(id(t))
@@ -291,7 +292,7 @@ _PRIMITIVE = (int, float, str, bool, type(None), bytes, complex)
 _DICT_SLOT = type.__dict__["__dict__"]  # a getset descriptor: what a class's own `__dict__` entry is
 
 
-def _items_of(c: Any) -> list:
+def _items_of(c: Any) -> list[Any]:
     """A container's items as python iterates it (dicts: key, value pairs)."""
     if type(c) is dict:
         return list(c.items())
@@ -316,7 +317,7 @@ def _contents(c: Any) -> tuple[Any, Any]:
     return ids, (marshal.dumps(items) if safe else None)
 
 
-def _add_container(fp: Fingerprints, path: str, root: str, where: tuple, c: Any, deep: bool) -> None:
+def _add_container(fp: Fingerprints, path: str, root: str, where: tuple[Any, ...], c: Any, deep: bool) -> None:
     n = len(c)
     ids, copy = _contents(c) if deep and n <= MAX_CLONE else (None, None)
     fp.entries[path] = ("c", root, where, (id(c), n), ids, copy)
@@ -392,7 +393,7 @@ def fingerprint(frame: Any) -> Fingerprints | None:
     return fp
 
 
-def _attrs(v: Any) -> dict | None:
+def _attrs(v: Any) -> dict[str, Any] | None:
     """A plain object's instance dict, when reading it runs none of the program's code."""
     t = type(v)
     if t in _SKIP or issubclass(t, type) or t.__module__ == "builtins":
@@ -410,7 +411,7 @@ def _attrs(v: Any) -> dict | None:
     return d if type(d) is dict else None
 
 
-def _locate(ns: dict, where: tuple, params: dict) -> Any:
+def _locate(ns: dict[str, Any], where: tuple[Any, ...], params: dict[str, Any]) -> Any:
     """The object at WHERE after the line, None if gone: (name, None, None) a name, (name, "a",
     attribute) a plain object's attribute, (name, "i", key) an item of a small list or dict,
     (name, "p", parameter) a module's parameter (PARAMS caches each module's, looked up once)."""
@@ -486,16 +487,16 @@ def _is_zero(t: Any, level: int) -> bool:
         return False
 
 
-def changes(fp: Fingerprints, frame: Any, snapshot: Any) -> list[dict]:
+def changes(fp: Fingerprints, frame: Any, snapshot: Any) -> list[dict[str, Any]]:
     """The change events: what moved since FP was taken, as {role, text, change, value, before?, summary?}."""
     ns = _names(frame)
     if ns is None:
         return []
     torch = sys.modules.get("torch")
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     deltas: dict[str, float] = {}
     rebound = {r for r, rid in fp.roots.items() if id(ns.get(r)) != rid}
-    params: dict[str, dict] = {}
+    params: dict[str, dict[str, Any]] = {}
     for path, (kind, root, where, a, b, copy) in fp.entries.items():
         if root in rebound:
             continue  # the line bound the name anew: its result says so
@@ -567,9 +568,9 @@ def changes(fp: Fingerprints, frame: Any, snapshot: Any) -> list[dict]:
     return _summarise(out, fp, deltas, snapshot, ns)
 
 
-def _summarise(events: list[dict], fp: Fingerprints, deltas: dict[str, float], snapshot: Any, ns: dict) -> list[dict]:
+def _summarise(events: list[dict[str, Any]], fp: Fingerprints, deltas: dict[str, float], snapshot: Any, ns: dict[str, Any]) -> list[dict[str, Any]]:
     """Per module: a summary ("4 parameters changed; largest |Δ| 0.05 in hidden.weight") and the first few."""
-    groups: dict[tuple[str, bool], list[dict]] = {}
+    groups: dict[tuple[str, bool], list[dict[str, Any]]] = {}
     order: list[Any] = []
     for ev in events:
         mod = fp.modules.get(ev["text"])
@@ -581,7 +582,7 @@ def _summarise(events: list[dict], fp: Fingerprints, deltas: dict[str, float], s
             groups[key] = []
             order.append(key)
         groups[key].append(ev)
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     for item in order:
         if isinstance(item, dict):
             out.append(item)

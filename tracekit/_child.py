@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["boot"]
 
 
-def _versions() -> dict:
+def _versions() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in ("torch", "numpy"):
         mod = sys.modules.get(name)
@@ -121,7 +121,7 @@ def _check_device(requested: str) -> tuple[str | None, str | None]:
     return None, f"unknown device {requested!r} (expected cpu, cuda, cuda:N, mps or auto)"
 
 
-def _tb_entries(tb: Any, root: str) -> list[dict]:
+def _tb_entries(tb: Any, root: str) -> list[dict[str, Any]]:
     import traceback
 
     out = []
@@ -139,13 +139,13 @@ def _tb_entries(tb: Any, root: str) -> list[dict]:
 class _Run:
     """State of one child run, written out once whichever way the run ends."""
 
-    def __init__(self, spec: dict) -> None:
+    def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
         self.written = False
         self.pid = os.getpid()
         self.status: Status = "ok"
         self.exit_status = 0
-        self.error: dict | None = None
+        self.error: dict[str, Any] | None = None
         self.device = "cpu"
         self.device_name: str | None = None
         self.recorder: Any = None
@@ -503,7 +503,7 @@ def _as_script(mod: types.ModuleType, path: str) -> None:
     mod.__package__ = None
 
 
-def _install_figures(run: _Run, spec: dict, hooks: dict) -> None:
+def _install_figures(run: _Run, spec: dict[str, Any], hooks: dict[str, Any]) -> None:
     """matplotlib gets a non-interactive backend; with a figures folder in the spec, figures and
     image values are recorded by tracekit._figures (standard library only until the script
     imports matplotlib or records a value that may be an image)."""
@@ -550,7 +550,7 @@ def _choose_backend(mpl: Any) -> None:
             pass
 
 
-def _warn_like_compile(path: str, found: list) -> None:
+def _warn_like_compile(path: str, found: list[Any]) -> None:
     """Re-emit the warnings python gives when it compiles the script (cached with the code)."""
     import warnings
 

@@ -41,7 +41,7 @@ def _cache_path() -> str:
     return os.path.join(base, "tracekit")
 
 
-_checked: dict[str, tuple] = {}
+_checked: dict[str, tuple[Any, ...]] = {}
 
 
 def cache_dir() -> str:
@@ -119,13 +119,13 @@ def _generator_source() -> bytes:
     return _generator_cache
 
 
-def _key(path: str, source: bytes, hits: int, probe_lines: frozenset) -> str:
+def _key(path: str, source: bytes, hits: int, probe_lines: frozenset[Any]) -> str:
     generator = _generator_source()
     meta = repr((__version__, sys.version, sys.flags.optimize, PKG_PARENT, path, hits, sorted(probe_lines))).encode()
     return hashlib.sha256(meta + b"\0" + generator + b"\0" + source).hexdigest()
 
 
-def prepare(path: str, hits: int, probe_lines: frozenset = frozenset(), folder: str | None = None, source: bytes | None = None) -> tuple[str, str]:
+def prepare(path: str, hits: int, probe_lines: frozenset[Any] = frozenset(), folder: str | None = None, source: bytes | None = None) -> tuple[str, str]:
     """(pyc path, tables path) of the instrumented script at PATH; SyntaxError if it is not Python.
 
     FOLDER is used when the cache folder cannot be written (the files are then not shared).

@@ -68,8 +68,8 @@ class _State:
     def __init__(self) -> None:
         self.line: int | None = None
         self.stmt: int | None = None
-        self.record: dict | None = None
-        self.top: tuple | None = None  # (line, statement, record) in the module's own code (scripts with cells)
+        self.record: dict[str, Any] | None = None
+        self.top: tuple[Any, ...] | None = None  # (line, statement, record) in the module's own code (scripts with cells)
         self.dirty = True
         self.last: str | None = None  # file of its last capture
 
@@ -112,13 +112,13 @@ class Figures:
         self.dpi = float(dpi)
         self.max_figures = int(max_figures)
         self.max_w, self.max_h = (int(max_size[0]), int(max_size[1]))
-        self.entries: list[dict] = []  # the trace's top-level "figures"
+        self.entries: list[dict[str, Any]] = []  # the trace's top-level "figures"
         self.skipped = 0  # captures refused by the count limit
         self.state: Any = weakref.WeakKeyDictionary()  # Figure -> _State
         self.busy = False  # True while tracekit itself renders a figure
         self.drawing = 0  # depth of Figure.draw calls: drawing (layout included) changes nothing
         self.written: set[str] = set()
-        self.image_cache: dict[tuple, dict | None] = {}
+        self.image_cache: dict[tuple[Any, ...], dict[str, Any] | None] = {}
         self.images = 0
         self._savefig: Any = None  # the real Figure.savefig
         self._gcf: Any = None  # matplotlib._pylab_helpers.Gcf, once pyplot is imported
@@ -233,7 +233,7 @@ class Figures:
                 st.top = self.rec.locate(_module_frame(frame, self.rec.filename))
         st.dirty = True
 
-    def _open_figures(self) -> list:
+    def _open_figures(self) -> list[Any]:
         Gcf = self._gcf
         if Gcf is None:
             return []
@@ -278,7 +278,7 @@ class Figures:
             self._capture_last(fig)
 
     # capturing ----------------------------------------------------------------------------
-    def _capture(self, fig: Any, line: int | None, s: int | None, record: dict | None) -> None:
+    def _capture(self, fig: Any, line: int | None, s: int | None, record: dict[str, Any] | None) -> None:
         st = self.state.get(fig)
         if st is None:
             st = self.state[fig] = _State()
@@ -345,7 +345,7 @@ class Figures:
         return name
 
     # image values -------------------------------------------------------------------------
-    def image(self, v: Any, marked: bool) -> dict | None:
+    def image(self, v: Any, marked: bool) -> dict[str, Any] | None:
         """An ``image`` entry for value V: a PIL image, or (MARKED) a tensor/array shaped like one."""
         pil: Any = sys.modules.get("PIL.Image")
         if pil is not None and isinstance(v, pil.Image):
@@ -368,7 +368,7 @@ class Figures:
             return None
         return self._encode(pil, im)
 
-    def _encode(self, pil: Any, im: Any) -> dict | None:
+    def _encode(self, pil: Any, im: Any) -> dict[str, Any] | None:
         w, h = im.size
         if w <= 0 or h <= 0 or w * h > MAX_IMAGE_PIXELS:
             return None
@@ -405,7 +405,7 @@ class Figures:
         return info
 
     # trace --------------------------------------------------------------------------------
-    def trace_keys(self) -> dict:
+    def trace_keys(self) -> dict[str, Any]:
         """The top-level trace keys: ``figures`` and ``figure_limit``, present only when they say something."""
         out: dict[str, Any] = {}
         if self.entries:
@@ -437,7 +437,7 @@ class _CellGate:
 
     __slots__ = ("counters", "index", "real", "end")
 
-    def __init__(self, counters: list, index: int, end: Any) -> None:
+    def __init__(self, counters: list[Any], index: int, end: Any) -> None:
         self.counters = counters
         self.index = index
         self.real = counters[index]
@@ -452,13 +452,14 @@ class _CellGate:
             self.end()
         except Exception:
             pass
-        return next(self.real)
+        n: int = next(self.real)
+        return n
 
     def __repr__(self) -> str:
         return repr(self.real)
 
 
-def gate_cells(rec: Any, starts: list, figures: Any) -> None:
+def gate_cells(rec: Any, starts: list[Any], figures: Any) -> None:
     """End a cell when the first module-level statement of the next one starts.
 
     STARTS: the first line of every cell after the first (its marker or text block). FIGURES()

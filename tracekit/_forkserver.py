@@ -167,7 +167,7 @@ def serve() -> Job:
             os._exit(0)
 
 
-def _supervise(request: dict, fds: list[int], python_path: list[str], old_mask: Any) -> Job:
+def _supervise(request: dict[str, Any], fds: list[int], python_path: list[str], old_mask: Any) -> Job:
     """In the forked supervisor: supervise the example's process; return only in that process."""
     code = 1
     job: list[Job] = []
@@ -220,7 +220,7 @@ def _supervise(request: dict, fds: list[int], python_path: list[str], old_mask: 
     return job[0]
 
 
-def _become_example(sup: Any, request: dict, handed: list[int], out: int | None, err: int | None, python_path: list[str]) -> Job:
+def _become_example(sup: Any, request: dict[str, Any], handed: list[int], out: int | None, err: int | None, python_path: list[str]) -> Job:
     """In the example's process: fds, signals and interpreter state as a fresh ``python`` has them."""
     sup.enter()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # what python installs at its start

@@ -21,13 +21,13 @@ def dumps(data: object) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def temporary_name(path: str | os.PathLike) -> str:
+def temporary_name(path: str | os.PathLike[str]) -> str:
     """The temporary PATH is written as first: `.NAME.PID.tmp` beside it (a build removes a dead process's)."""
     path = os.fspath(path)
     return os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
 
 
-def write_temporary(path: str | os.PathLike, payload: bytes) -> str:
+def write_temporary(path: str | os.PathLike[str], payload: bytes) -> str:
     """Write PAYLOAD to PATH's temporary (its folder made if missing) and return the temporary's
     path, for the caller to rename over PATH; on failure nothing is left behind."""
     path = os.fspath(path)
@@ -49,7 +49,7 @@ def write_temporary(path: str | os.PathLike, payload: bytes) -> str:
     return tmp
 
 
-def atomic_write(path: str | os.PathLike, payload: bytes) -> None:
+def atomic_write(path: str | os.PathLike[str], payload: bytes) -> None:
     """Write PAYLOAD to PATH through a temporary file in the same folder, then rename over PATH."""
     tmp = write_temporary(path, payload)
     try:
@@ -62,6 +62,6 @@ def atomic_write(path: str | os.PathLike, payload: bytes) -> None:
         raise
 
 
-def write_json(path: str | os.PathLike, data: object) -> None:
+def write_json(path: str | os.PathLike[str], data: object) -> None:
     """Write DATA as JSON to PATH atomically."""
     atomic_write(path, dumps(data).encode("utf-8"))

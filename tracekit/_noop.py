@@ -22,12 +22,16 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 
+TYPE_CHECKING = False  # `typing` is not imported at run time: the no-op fast path imports as little as it can
+if TYPE_CHECKING:
+    from typing import Any
+
 FORMAT = 3
 SLACK_NS = 2_000_000_000  # mtimes this close to the record are not trusted (coarse clocks, racing edits)
 _ENV_PREFIXES = ("TRACEKIT_", "CUDA_", "XDG_CACHE_HOME", "HOME")  # PYTHONPATH counts through sys.path
 
 
-def _context(command: Sequence[str]) -> list:
+def _context(command: Sequence[str]) -> list[Any]:
     env = sorted((k, v) for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES))
     try:  # a CUDA device appearing changes the key of a `device=auto` example
         gpus = sorted(n for n in os.listdir("/dev") if n.startswith("nvidia") and n[6:].isdigit())
@@ -36,14 +40,14 @@ def _context(command: Sequence[str]) -> list:
     return [FORMAT, list(command), os.getcwd(), sys.executable, sys.version, sys.flags.optimize, env, sys.path, gpus]
 
 
-def _record_path(context: list) -> str:
+def _record_path(context: list[Any]) -> str:
     from ._codecache import cache_dir
 
     name = hashlib.sha256(json.dumps(context[1:4]).encode()).hexdigest()[:24]
     return os.path.join(cache_dir(), "noop", f"{name}.json")
 
 
-def _stat(path: str) -> list | None:
+def _stat(path: str) -> list[Any] | None:
     try:
         st = os.stat(path)
     except OSError:
@@ -51,7 +55,7 @@ def _stat(path: str) -> list | None:
     return [st.st_size, st.st_mtime_ns]
 
 
-def _signature(watch: dict) -> tuple[str, int]:
+def _signature(watch: dict[str, Any]) -> tuple[str, int]:
     """(sha256 over the sizes and mtimes of everything WATCH names, the newest mtime seen)."""
     h = hashlib.sha256()
     newest = 0

@@ -315,7 +315,7 @@ DIGEST_OVER = 50  # values with more elements carry a digest of their content: t
 DIGEST_ELEMENTS = 1 << 20  # elements hashed at most (with the shape, the rest is not read)
 
 
-def _digest(v: Any, d: dict, torch: Any, np: Any) -> None:
+def _digest(v: Any, d: dict[str, Any], torch: Any, np: Any) -> None:
     """A bounded hash of a big tensor's or array's content (its first DIGEST_ELEMENTS elements,
     dtype and shape), or of a long container's repr: equal digests, unchanged content."""
     h = hashlib.blake2b(digest_size=8)
@@ -352,7 +352,7 @@ def _unread_text(t: type) -> str:
     return f"<{_type_name(t)}: values not read>"
 
 
-def _unread_facts(v: Any, d: dict, level: int, torch: Any, np: Any) -> None:
+def _unread_facts(v: Any, d: dict[str, Any], level: int, torch: Any, np: Any) -> None:
     """The facts of a subclass recording must not run (see _changes.unread) that its base class's
     C getters give: dtype and autograd facts, and shape and device unless it dispatches."""
     d["unread"] = True
@@ -377,7 +377,7 @@ def _unread_facts(v: Any, d: dict, level: int, torch: Any, np: Any) -> None:
         d["dtype"] = str(own["dtype"].__get__(v))
 
 
-def _facts(v: Any, d: dict) -> None:
+def _facts(v: Any, d: dict[str, Any]) -> None:
     """Shape, dtype, device and autograd facts of tensors and arrays; rows of small 2-D values."""
     mods = sys.modules
     torch = mods.get("torch")
@@ -421,7 +421,7 @@ def _facts(v: Any, d: dict) -> None:
             d["doc"] = doc
 
 
-def snapshot(v: Any, image: bool = False) -> dict:
+def snapshot(v: Any, image: bool = False) -> dict[str, Any]:
     """A JSON-ready record of V as it is now; never raises and never calls bool/==/len on user types.
 
     A PIL image (and, with IMAGE true, a tensor or array shaped like an image) also gets an
@@ -535,8 +535,8 @@ class Recorder:
 
     def __init__(
         self,
-        stmts: list,
-        exprs: list,
+        stmts: list[Any],
+        exprs: list[Any],
         filename: str,
         hits: int,
         probes: dict[int, list[str]],
@@ -562,21 +562,21 @@ class Recorder:
         # length open their body's gates for their last iteration (tracekit.lasthit).
         self.last_hit = last_hit
         self.hit_counters = [lasthit.Counter(hits) for _ in stmts] if last_hit else []
-        self.counters: list = [c.it for c in self.hit_counters] if last_hit else [itertools.count() for _ in stmts]
+        self.counters: list[Any] = [c.it for c in self.hit_counters] if last_hit else [itertools.count() for _ in stmts]
         self.windows = lasthit.Windows(self.counters, list(self.counters), [body for _header, body in loops]) if last_hit else None
         self.count_of = [st[4] if len(st) > 4 else i for i, st in enumerate(stmts)]
-        self.records: list[list[dict]] = [[] for _ in stmts]
-        self.current: dict[tuple[int, int], dict] = {}
+        self.records: list[list[dict[str, Any]]] = [[] for _ in stmts]
+        self.current: dict[tuple[int, int], dict[str, Any]] = {}
         self.exc_counts = [0] * len(stmts)
-        self.exc_later: dict[int, list] = {}
-        self.finals: dict[int, list] = {}
-        self.later: dict[int, list] = {}
+        self.exc_later: dict[int, list[Any]] = {}
+        self.finals: dict[int, list[Any]] = {}
+        self.later: dict[int, list[Any]] = {}
         self.later_size: dict[int, int] = {}
         self.past_recording: set[int] = set()  # statements hit more often than recorded
         self.out: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self.out_size = {"stdout": 0, "stderr": 0}
         self.out_exceeded: str | None = None
-        self.probe_errors: list[dict] = []
+        self.probe_errors: list[dict[str, Any]] = []
         self.block_results: dict[int, dict[str, str]] = {}  # line → a `#::` block's placeholders
         self.line_stmt: dict[int, int] = {}
         for s, (line, end, kind, *_rest) in enumerate(stmts):
@@ -593,10 +593,10 @@ class Recorder:
         graph_lines = frozenset(graph_lines)
         self.graph_stmts = frozenset(s for s, st in enumerate(stmts) if st[0] in graph_lines)
         self.figures_later: dict[int, list[str]] = {}  # figures captured during unrecorded hits
-        self.exit_seen: tuple | None = None  # (code, innermost line, id) of the last SystemExit
+        self.exit_seen: tuple[Any, ...] | None = None  # (code, innermost line, id) of the last SystemExit
         # callees' canonical names; the child names the examples root, whose definitions are "own"
         self.names = _apiname.Namer(filename.rpartition("/")[0] or ".")
-        self._quiet_hooks: dict | None = None  # made once, by _quiet
+        self._quiet_hooks: dict[str, Any] | None = None  # made once, by _quiet
 
     # hooks ------------------------------------------------------------------------------
     def install(self) -> None:
@@ -678,7 +678,7 @@ class Recorder:
                 self._release(held)
         return v
 
-    def _value_graph(self, rec: dict, frame: Any, v: Any, text: str, flow: bool = False) -> None:
+    def _value_graph(self, rec: dict[str, Any], frame: Any, v: Any, text: str, flow: bool = False) -> None:
         """The autograd graph of V (or of the first tensor of a sequence V) on this record; FLOW:
         V goes to `torch.autograd.grad`/`backward`, whose gradients are noted too."""
         rec.pop("_graph_call", None)
@@ -711,7 +711,7 @@ class Recorder:
                 self._release(held)
         return f
 
-    def _autograd_call(self, torch: Any, k: int, f: Any, rec: dict, frame: Any) -> None:
+    def _autograd_call(self, torch: Any, k: int, f: Any, rec: dict[str, Any], frame: Any) -> None:
         """`t.backward()`: record t's graph now, before backward frees it; `torch.autograd.grad(…)`
         and `torch.autograd.backward(…)`: record the graph of their first argument when it comes."""
         if type(f) is _types.MethodType:
@@ -721,19 +721,19 @@ class Recorder:
         elif f is torch.autograd.grad or f is torch.autograd.backward:
             rec["_graph_call"] = self.exprs[k][2]
 
-    def _graph_event(self, rec: dict, frame: Any, t: Any, label: str, flow: bool = False) -> None:
+    def _graph_event(self, rec: dict[str, Any], frame: Any, t: Any, label: str, flow: bool = False) -> None:
         fp = rec.get("_before")
         if fp is None:
             fp = _changes.fingerprint(frame)
         names = {e[3]: path for path, e in fp.entries.items() if e[0] == "t"} if fp is not None else {}
-        fns: list = []
+        fns: list[Any] = []
         g = _autograd.walk(t, label, names, fns=fns)
         if g is not None:
             rec["events"].append((None, {"role": "graph", "text": label, "graph": g, "value": snapshot(t)}))
             if flow:
                 self._watch(rec, t, g, fns)
 
-    def _watch(self, rec: dict, t: Any, g: dict, fns: list) -> None:
+    def _watch(self, rec: dict[str, Any], t: Any, g: dict[str, Any], fns: list[Any]) -> None:
         """Note the gradients the backward call about to run sends through G (see _autograd.Flow)."""
         self._unwatch(rec)  # a second backward in one statement: the first one is over
         try:
@@ -743,13 +743,13 @@ class Recorder:
         rec["_flow"] = _autograd.Flow(t, g, fns, self._grad_value, queue)
 
     @staticmethod
-    def _unwatch(rec: dict | None) -> None:
+    def _unwatch(rec: dict[str, Any] | None) -> None:
         """The statement of REC ended or raised: its backward's hooks come off if still on."""
         flow = rec.pop("_flow", None) if rec is not None else None
         if flow is not None:
             flow.finish()
 
-    def _describe(self, f: Any) -> dict:
+    def _describe(self, f: Any) -> dict[str, Any]:
         d: dict[str, Any] = {}
         subject = _doc_subject(f)
         try:
@@ -832,7 +832,7 @@ class Recorder:
         if tb is not None and line <= tb.tb_lineno <= end:
             self.exception(s, frame)
 
-    def loop_end(self, s: int, names: tuple) -> None:
+    def loop_end(self, s: int, names: tuple[Any, ...]) -> None:
         frame = self._getframe(1)
         ns = _changes.frame_locals(frame)
         held = self._hold(frame.f_globals)
@@ -913,7 +913,7 @@ class Recorder:
             _restore_random(randoms)
         return results
 
-    def _quiet(self, globs: Any) -> list[tuple[dict, str, Any]]:
+    def _quiet(self, globs: Any) -> list[tuple[dict[str, Any], str, Any]]:
         """Swap in hooks under which instrumented code counts and records nothing; the old ones.
 
         Every gate reads a counter that always says "past the recorded hits" (and counts nothing),
@@ -931,21 +931,21 @@ class Recorder:
                     ns[name] = hook
         return saved
 
-    def _hold(self, globs: Any) -> tuple:
+    def _hold(self, globs: Any) -> tuple[Any, ...]:
         """Before recording reads the program's values: warnings hushed (_hush), torch's Python
         overrides off (a subclass's or a mode's: _changes.torch_off), and the program's code that
         reading still runs (a ``__repr__``) neither counted, recorded nor reported as raising
         (_quiet): under python it never runs there. GLOBS: the script's globals."""
         return _hush(), _changes.torch_off(), self._quiet(globs)
 
-    def _release(self, held: tuple) -> None:
+    def _release(self, held: tuple[Any, ...]) -> None:
         """Undo _hold."""
         hushed, guards, quiet = held
         self._loud(quiet)
         _changes.torch_on(guards)
         _unhush(hushed)
 
-    def _grad_value(self, g: Any) -> dict:
+    def _grad_value(self, g: Any) -> dict[str, Any]:
         """A gradient as a graph node keeps it: its type, repr and shape (a hook runs amid the
         program's backward: see _hold). The script is ``__main__``: its globals are that module's
         (not kept here, which would keep its objects alive at exit, past their finalisers' time)."""
@@ -958,7 +958,7 @@ class Recorder:
         return {k: d[k] for k in _GRAD_KEYS if k in d}
 
     @staticmethod
-    def _loud(saved: list[tuple[dict, str, Any]]) -> None:
+    def _loud(saved: list[tuple[dict[str, Any], str, Any]]) -> None:
         for ns, name, hook in saved:
             ns[name] = hook
 
@@ -969,7 +969,7 @@ class Recorder:
         m = _COUNT.search(repr(self.counters[self.count_of[s]]))
         return int(m.group(1)) if m else 0
 
-    def _running_recorded(self, s: int, rec: dict) -> bool:
+    def _running_recorded(self, s: int, rec: dict[str, Any]) -> bool:
         """Is REC, a recorded hit of S, the hit running now (not an earlier one)?"""
         if s in self.past_recording:
             return False
@@ -978,7 +978,8 @@ class Recorder:
             # No recorded hit can be the running one any more: skip reading the counter from now on.
             self.past_recording.add(s)
             return False
-        return n == rec["hit"] + 1
+        hit: int = rec["hit"]
+        return n == hit + 1
 
     def output(self, stream: str, text: str) -> None:
         # The limit is in bytes, as the supervisor counts what reaches fds 1 and 2.
@@ -1004,7 +1005,7 @@ class Recorder:
                 self.later.setdefault(s, []).append(text)
                 self.later_size[s] = used + len(text)
 
-    def locate(self, frame: Any) -> tuple[int | None, int | None, dict | None]:
+    def locate(self, frame: Any) -> tuple[int | None, int | None, dict[str, Any] | None]:
         """(line, statement, record) of the innermost script line FRAME's stack is running.
 
         The line is the first line of its statement; the record is the hit being recorded, or
@@ -1023,7 +1024,7 @@ class Recorder:
             rec = None
         return self.stmts[s][0], s, rec
 
-    def attach_figure(self, s: int | None, rec: dict | None, name: str) -> None:
+    def attach_figure(self, s: int | None, rec: dict[str, Any] | None, name: str) -> None:
         """Show figure file NAME on the record REC of statement S (or among S's later figures)."""
         if rec is not None and "extra" not in rec:
             rec.setdefault("figures", []).append(name)
@@ -1037,9 +1038,9 @@ class Recorder:
         return frame.f_lineno if frame is not None else None
 
     # assembly -----------------------------------------------------------------------------
-    def lines(self) -> list[dict]:
+    def lines(self) -> list[dict[str, Any]]:
         """Per source line: hit count, recorded hits with their events, loop-end values."""
-        by_line: dict[int, dict] = {}
+        by_line: dict[int, dict[str, Any]] = {}
         primary_rank = {"iterate": 0, "call": 0, "stmt": 1, "header": 1, "bind": 2, "header-item": 3, "loopend": 9}
         for s, (line, end, kind, fn, *_shared) in enumerate(self.stmts):
             entry = by_line.get(line)
@@ -1115,7 +1116,7 @@ class Recorder:
             out.append(e)
         return out
 
-    def _event(self, k: int, v: dict) -> dict:
+    def _event(self, k: int, v: dict[str, Any]) -> dict[str, Any]:
         _s, role, text, extra = self.exprs[k]
         ev: dict[str, Any] = {"role": role, "text": text}
         ev.update(extra)
@@ -1130,7 +1131,7 @@ class Recorder:
         return _ADDRESS.sub("0x…", "".join(self.out[stream]))
 
 
-def _hush() -> tuple | None:
+def _hush() -> tuple[Any, ...] | None:
     """Ignore warnings until _unhush: those a repr or an attribute read raises while recording.
 
     Under python they would be the program's, when (and if) it reads that attribute itself: a
@@ -1155,7 +1156,7 @@ def _hush() -> tuple | None:
     return filters, g, (dict(reg) if type(reg) is dict else None)
 
 
-def _unhush(hushed: tuple | None) -> None:
+def _unhush(hushed: tuple[Any, ...] | None) -> None:
     """Take _hush's filter out again; drop a ``__warningregistry__`` only an ignored warning made."""
     if hushed is None:
         return
@@ -1249,7 +1250,7 @@ def _alone() -> bool:
         return False
 
 
-def _format_placeholder(parsed: Any, globs: dict, locs: Any) -> str:
+def _format_placeholder(parsed: Any, globs: dict[str, Any], locs: Any) -> str:
     """The text of one parsed prose placeholder, evaluated in the frame its line ran in."""
     value = eval(parsed.expr, globs, locs)
     if parsed.conversion == "r":

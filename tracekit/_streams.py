@@ -48,7 +48,8 @@ class SplitStdout:
         return self._below.buffer
 
     def fileno(self) -> int:
-        return self._below.fileno()
+        fd: int = self._below.fileno()
+        return fd
 
     def reconfigure(self, **kwargs: Any) -> None:
         self._text.reconfigure(**kwargs)

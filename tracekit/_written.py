@@ -14,6 +14,10 @@ from __future__ import annotations
 import os
 import sys
 
+TYPE_CHECKING = False  # `typing` is not imported at run time: this module starts every child
+if TYPE_CHECKING:
+    from typing import Any
+
 __all__ = ["Watch"]
 
 MAX_LISTED = 2000  # entries looked at when listing the script's folder, before and after
@@ -39,7 +43,7 @@ class Watch:
         """Add the audit hook (for good: python has no way to remove one)."""
         sys.addaudithook(self._hook)
 
-    def _hook(self, event: str, args: tuple) -> None:
+    def _hook(self, event: str, args: tuple[Any, ...]) -> None:
         index = _EVENTS.get(event)
         if index is None:
             return

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
+from typing import Any
 
 from .prose import title_from_name
 
@@ -29,9 +30,9 @@ WORDS_PER_MINUTE = 200
 LINES_PER_MINUTE = 20
 
 
-def natural_key(path: str) -> tuple:
+def natural_key(path: str) -> tuple[Any, ...]:
     """Sort key for PATH: runs of digits compare as numbers, case is ignored."""
-    out: list[tuple] = []
+    out: list[tuple[Any, ...]] = []
     for part in path.split("/"):
         out.append(tuple((0, int(t), t) if t.isdigit() else (1, 0, t.lower()) for t in re.split(r"(\d+)", part) if t))
     return tuple(out)
@@ -123,7 +124,7 @@ class Book:
         self._part_of = {p.rel: part for part in self.parts for p in part.sections}
 
     @staticmethod
-    def _key(rel: str, order: Sequence[str]) -> tuple:
+    def _key(rel: str, order: Sequence[str]) -> tuple[Any, ...]:
         rank = next((i for i, g in enumerate(order) if fnmatchcase(rel, g) or fnmatchcase(rel, g.rstrip("/") + "/*")), len(order))
         return (rank, natural_key(rel))
 

@@ -113,7 +113,7 @@ def run(ctx: click.Context, trace_path: str | None, figures_dir: str | None, scr
     sys.exit(code)
 
 
-def _trailing_options(ctx: click.Context, args: tuple[str, ...]) -> tuple[tuple[str, ...], dict]:
+def _trailing_options(ctx: click.Context, args: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, Any]]:
     """Split `SCRIPT ARGS… --trace FILE [--seed N …]` into the script's ARGS and tracekit's options.
 
     Only a suffix that starts with --trace and holds nothing but run's own options is taken, so
@@ -123,7 +123,7 @@ def _trailing_options(ctx: click.Context, args: tuple[str, ...]) -> tuple[tuple[
     for start, token in enumerate(args):
         if token.partition("=")[0] != "--trace":
             continue
-        found: dict = {}
+        found: dict[str, Any] = {}
         i = start
         while i < len(args):
             name, eq, value = args[i].partition("=")
@@ -197,7 +197,7 @@ def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return _table_options("build")(f)  # first in --help
 
 
-class _Jobs(click.ParamType):
+class _Jobs(click.ParamType[Any]):
     """-j N (N >= 1), or -j auto: the CPU count."""
 
     name = "N|auto"
@@ -389,5 +389,5 @@ def serve(directory: str | None, port: int, watch: tuple[str, ...], no_build: bo
         _fail(f"cannot serve on 127.0.0.1:{port}: {e.strerror}", 2)
 
 
-def _given(options: dict) -> dict:
+def _given(options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if v is not None and v != ()}

@@ -171,7 +171,8 @@ def _read_table(path: Path) -> dict[str, Any]:
         cached = Path(cache_dir()) / "config" / (sha + ".json")
         entry = json.loads(cached.read_bytes())
         if isinstance(entry, dict) and entry.get("sha256") == sha and isinstance(entry.get("table"), dict):
-            return entry["table"]
+            table: dict[str, Any] = entry["table"]
+            return table
     except Exception:
         pass
     import tomllib

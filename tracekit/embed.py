@@ -191,7 +191,7 @@ def run_example(path: Path, *, cache: Path, root: Path | None = None, config: An
     return run
 
 
-def _load(slot: Path, key: str) -> dict | None:
+def _load(slot: Path, key: str) -> dict[str, Any] | None:
     """The stored run in SLOT when it was made with KEY and its figures are all there."""
     try:
         data = json.loads((slot / "run.json").read_bytes())
@@ -204,7 +204,7 @@ def _load(slot: Path, key: str) -> dict | None:
     return data
 
 
-def _run(plan: Any, rel: str, slot: Path, key: str) -> dict:
+def _run(plan: Any, rel: str, slot: Path, key: str) -> dict[str, Any]:
     """Run REL now, store its example, trace and figures in SLOT, return what was stored."""
     import secrets
     import threading
@@ -249,7 +249,7 @@ def _run(plan: Any, rel: str, slot: Path, key: str) -> dict:
     return stored
 
 
-def _from_stored(stored: dict, path: Path, rel: str, key: str, slot: Path) -> Run:
+def _from_stored(stored: dict[str, Any], path: Path, rel: str, key: str, slot: Path) -> Run:
     if "skipped" in stored:
         return Run(path, rel, key, "skipped", message=str(stored["skipped"]))
     from .site.pages import _classify

@@ -107,7 +107,7 @@ class Windows:
     BODIES the statements directly in each loop's body (the instrumenter's loop table).
     """
 
-    def __init__(self, slots: list, bases: list, bodies: list) -> None:
+    def __init__(self, slots: list[Any], bases: list[Any], bodies: list[Any]) -> None:
         self.slots = slots
         self.bases = bases
         self.bodies = [tuple(b) for b in bodies]

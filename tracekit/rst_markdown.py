@@ -38,7 +38,7 @@ _ADMONITIONS = {
 _CODE = ("code-block", "code", "sourcecode", "literalinclude")
 
 
-def _role(m: re.Match) -> str:
+def _role(m: re.Match[str]) -> str:
     role, body = m.group(1), m.group(2)
     if role == "math":
         return f"${body}$"

@@ -99,7 +99,7 @@ def _fallback_trace(
     device: str | None,
     stdout: str = "",
     stderr: str = "",
-) -> dict:
+) -> dict[str, Any]:
     """The trace written by the parent when the child could not write one (killed, crashed)."""
     return trace_record(
         meta=meta_record(tracekit=trace_mod.__version__, seed=seed, hits=hits, timeout=timeout, device=device),
@@ -120,20 +120,20 @@ def _describe_signal(code: int) -> str:
 
 
 def trace_file(
-    script: str | os.PathLike,
+    script: str | os.PathLike[str],
     args: Sequence[str] = (),
     *,
-    trace_path: str | os.PathLike | None = None,
+    trace_path: str | os.PathLike[str] | None = None,
     options: RunOptions | None = None,
     probes: dict[int, list[str]] | None = None,
     capture: bool = False,
-    cwd: str | os.PathLike | None = None,
-    env: dict | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    env: dict[str, str] | None = None,
     stdin: Any = None,
     image_lines: Iterable[int] | None = None,
     graph_lines: Iterable[int] | None = None,
-    figures_dir: str | os.PathLike | None = None,
-    root: str | os.PathLike | None = None,
+    figures_dir: str | os.PathLike[str] | None = None,
+    root: str | os.PathLike[str] | None = None,
     cells: Iterable[int] | None = None,
     **overrides: Any,
 ) -> RunResult:
@@ -363,7 +363,7 @@ def trace_file(
     )
 
 
-def _argv0(script: str, cwd: str | os.PathLike | None) -> str:
+def _argv0(script: str, cwd: str | os.PathLike[str] | None) -> str:
     """SCRIPT as typed to python run in CWD: its path from CWD when it lies below it."""
     if cwd is None:
         return script
@@ -424,7 +424,7 @@ def _run_supervised(
     tmpdir: str,
     *,
     cwd: Any,
-    env: dict | None,
+    env: dict[str, str] | None,
     stdin: Any,
     timeout: float | None,
     max_output: int | None,
@@ -542,7 +542,7 @@ def _read_capped(path: Path, limit: int | None) -> str:
         return ""
 
 
-def _wait_supervisor(proc: subprocess.Popen, timeout: float | None, *, watch_stops: bool) -> bool:
+def _wait_supervisor(proc: subprocess.Popen[bytes], timeout: float | None, *, watch_stops: bool) -> bool:
     """Wait for the supervisor; True when it was killed here because it stayed stopped.
 
     A stopped supervisor (the script can send it SIGSTOP) ends nothing: after _GRACE seconds
@@ -576,7 +576,7 @@ def _wait_supervisor(proc: subprocess.Popen, timeout: float | None, *, watch_sto
             return False
 
 
-def _stop_supervisor(proc: subprocess.Popen) -> None:
+def _stop_supervisor(proc: subprocess.Popen[bytes]) -> None:
     """Ask the supervisor to kill everything and finish; kill it if it does not."""
     try:
         proc.send_signal(signal.SIGTERM)
@@ -586,7 +586,9 @@ def _stop_supervisor(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def _run_attached(cmd: list[str], tmpdir: str, *, cwd: Any, env: dict | None, stdin: Any, timeout: float | None, fault: bool = False) -> tuple[int, bool]:
+def _run_attached(
+    cmd: list[str], tmpdir: str, *, cwd: Any, env: dict[str, str] | None, stdin: Any, timeout: float | None, fault: bool = False
+) -> tuple[int, bool]:
     """Run CMD sharing this process's terminal and streams, as python would run the script.
 
     With a TIMEOUT, under a supervisor too, so that the timeout, or this process dying, ends
@@ -786,7 +788,7 @@ def _stdin_is_tty() -> bool:
         return False
 
 
-def _kill(proc: subprocess.Popen, group: bool) -> None:
+def _kill(proc: subprocess.Popen[bytes], group: bool) -> None:
     if group:
         _kill_group(proc.pid)
     try:

@@ -126,7 +126,7 @@ class Example:
     path: str
     title: str
     intro: str
-    options: dict
+    options: dict[str, Any]
     listing: list[ListingLine]
     items: list[Item]
     probes: dict[int, list[str]] = field(default_factory=dict)

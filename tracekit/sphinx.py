@@ -124,8 +124,10 @@ class TracekitDirective(SphinxDirective):
         """The document line of option NAME (the directive's own line where it cannot be told)."""
         for k, text in enumerate(self.block_text.splitlines()):
             if text.strip().startswith(f":{name}:"):
-                return self.lineno + k
-        return self.lineno
+                line: int = self.lineno + k
+                return line
+        own: int = self.lineno
+        return own
 
     def _error_node(self, line: int, message: str) -> nodes.Node:
         """The listing's place, saying why it cannot be shown (as a chapter's bad listing does)."""

@@ -79,7 +79,7 @@ class TraceError(ValueError):
 _NUM = (int, float)
 
 
-def _want(d: dict, key: str, types: type | tuple[type, ...], where: str, default: Any = None, *, nullable: bool = False) -> Any:
+def _want(d: dict[str, Any], key: str, types: type | tuple[type, ...], where: str, default: Any = None, *, nullable: bool = False) -> Any:
     """D[KEY] when it has one of TYPES (bool is not an int here); DEFAULT when missing; else TraceError."""
     if key not in d:
         return default
@@ -93,19 +93,19 @@ def _want(d: dict, key: str, types: type | tuple[type, ...], where: str, default
     return v
 
 
-def _obj(v: Any, where: str) -> dict:
+def _obj(v: Any, where: str) -> dict[str, Any]:
     if not isinstance(v, dict):
         raise TraceError(f"{where}: expected an object, got {type(v).__name__}")
     return v
 
 
-def _items(d: dict, key: str, where: str) -> list:
+def _items(d: dict[str, Any], key: str, where: str) -> list[Any]:
     return list(_want(d, key, list, where, []))
 
 
-def check_value(v: Any, where: str) -> dict:
+def check_value(value: Any, where: str) -> dict[str, Any]:
     """A recorded value: an object with string `type` and `repr`, its optional facts well typed."""
-    v = _obj(v, where)
+    v = _obj(value, where)
     _want(v, "type", str, where)
     _want(v, "repr", str, where)
     for key in ("error", "dtype", "device", "doc", "digest"):
@@ -132,10 +132,10 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
-def _check_graph(g: Any, where: str) -> dict:
+def _check_graph(graph: Any, where: str) -> dict[str, Any]:
     """An autograd graph: nodes {id, name, leaf?, shape?, received?, passed?, final?}, edges
     [from, to], its text, what was left out, and the order a backward call ran the nodes in."""
-    g = _obj(g, where)
+    g = _obj(graph, where)
     for i, n in enumerate(_items(g, "nodes", where)):
         nw = f"{where}.nodes[{i}]"
         n = _obj(n, nw)
@@ -161,10 +161,10 @@ def _check_graph(g: Any, where: str) -> dict:
     return g
 
 
-def _check_error(e: Any, where: str) -> dict | None:
-    if e is None:
+def _check_error(error: Any, where: str) -> dict[str, Any] | None:
+    if error is None:
         return None
-    e = _obj(e, where)
+    e = _obj(error, where)
     for key in ("type", "message"):
         _want(e, key, str, where)
     _want(e, "reason", str, where)
@@ -195,12 +195,12 @@ class Event:
     qualname: str | None = None  # call: the callee's qualified name
     doc: str | None = None  # call: the first sentence of its docstring
     signature: str | None = None  # call: its signature
-    params: list | None = None  # call: its positional parameter names ("*args" for its *args)
+    params: list[str] | None = None  # call: its positional parameter names ("*args" for its *args)
     change: str | None = None  # change: what happened (changed, zeroed, created, cleared, grew, summary, …)
     summary: str | None = None  # change: a line about it ("largest |Δ| 0.05", "4 parameters changed; …")
     before: Value | None = None  # change: the value before the line, where it was cheap to keep
-    graph: dict | None = None  # graph: the autograd graph walked from the value
-    extra: dict = field(default_factory=dict)  # keys this version does not know, kept as they are
+    graph: dict[str, Any] | None = None  # graph: the autograd graph walked from the value
+    extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as they are
 
     _OPTIONAL: ClassVar[tuple[tuple[str, type], ...]] = (
         ("call", str),
@@ -228,7 +228,7 @@ class Event:
         extra = {k: v for k, v in e.items() if (k not in own or (k in ("before", "graph") and v is None)) and (k not in known or v is None)}
         return cls(_want(e, "role", str, where, ""), _want(e, "text", str, where, ""), value, before=before, graph=graph, extra=extra, **known)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"role": self.role, "text": self.text, **self.extra}
         for name, _typ in self._OPTIONAL:
             if getattr(self, name) is not None:
@@ -250,8 +250,8 @@ class ErrorInfo:
     message: str
     line: int | None = None
     reason: str = "exception"
-    traceback: list[dict] = field(default_factory=list)  # [{path, line, function, text}]
-    extra: dict = field(default_factory=dict)  # column, and keys this version does not know
+    traceback: list[dict[str, Any]] = field(default_factory=list)  # [{path, line, function, text}]
+    extra: dict[str, Any] = field(default_factory=dict)  # column, and keys this version does not know
 
     @classmethod
     def from_dict(cls, e: Any, where: str = "error") -> ErrorInfo:
@@ -261,7 +261,7 @@ class ErrorInfo:
             str(e.get("type") or ""), str(e.get("message") or ""), e.get("line"), str(e.get("reason") or "exception"), list(e.get("traceback") or []), extra
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, "message": self.message, "line": self.line, "reason": self.reason, "traceback": self.traceback, **self.extra}
 
 
@@ -272,13 +272,13 @@ class Record:
     hit: int
     events: list[Event] = field(default_factory=list)
     output: str = ""
-    exception: dict | None = None
-    probes: dict = field(default_factory=dict)
+    exception: dict[str, Any] | None = None
+    probes: dict[str, Any] = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)  # files of figures captured during this hit
     last: bool = False  # the line's last hit, recorded by a second run (tracekit.lasthit)
 
     @classmethod
-    def from_dict(cls, d: dict, where: str = "record") -> Record:
+    def from_dict(cls, d: dict[str, Any], where: str = "record") -> Record:
         d = _obj(d, where)
         events = []
         for i, e in enumerate(_items(d, "events", where)):
@@ -298,7 +298,7 @@ class Record:
         last = _want(d, "last", bool, where, False)
         return cls(_want(d, "hit", int, where, 0), events, _want(d, "output", str, where, ""), exception, probes, figures, last)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = {"hit": self.hit, "events": [e.to_dict() for e in self.events], "output": self.output, "exception": self.exception, "probes": self.probes}
         if self.figures:
             d["figures"] = list(self.figures)
@@ -316,16 +316,16 @@ class Line:
     function: str | None
     hits: int
     records: list[Record] = field(default_factory=list)
-    final: list[dict] = field(default_factory=list)
+    final: list[dict[str, Any]] = field(default_factory=list)
     output_later: str = ""
     exceptions: int = 0
-    exceptions_later: list[dict] = field(default_factory=list)
+    exceptions_later: list[dict[str, Any]] = field(default_factory=list)
     figures_later: list[str] = field(default_factory=list)  # figures captured during later hits
     defined: int = 0  # a def line: how many times the def statement ran (its hits are its calls)
     block_probes: dict[str, str] = field(default_factory=dict)  # a `#::` block ending here: its placeholders
 
     @classmethod
-    def from_dict(cls, d: dict, where: str = "line") -> Line:
+    def from_dict(cls, d: dict[str, Any], where: str = "line") -> Line:
         d = _obj(d, where)
         number = _want(d, "line", int, where)
         if number is None:
@@ -361,7 +361,7 @@ class Line:
         line.block_probes = dict(block)
         return line
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("records", "figures_later", "defined", "block_probes")}
         d["records"] = [r.to_dict() for r in self.records]
         if self.figures_later:
@@ -422,10 +422,10 @@ class Trace:
     stderr: str
     error: ErrorInfo | None
     lines: list[Line]
-    placeholder_errors: list[dict] = field(default_factory=list)
+    placeholder_errors: list[dict[str, Any]] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     figure_limit: str | None = None
-    last_hit: dict | None = None  # {"recorded": true, "lines": [...]} or {"recorded": false, "reason": "…"}
+    last_hit: dict[str, Any] | None = None  # {"recorded": true, "lines": [...]} or {"recorded": false, "reason": "…"}
     stdout_below: str = ""  # what reached fd 1 around sys.stdout (a build's runs only)
     #: a page's only, never a run's: a varied example's runs ({names, runs}, tracekit.variants.record)
     variants: dict[str, Any] | None = None
@@ -499,7 +499,7 @@ class Trace:
             _want(d, "stdout_below", str, "trace", ""),
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = {
             "schema": self.schema,
             "meta": asdict(self.meta),
@@ -545,7 +545,7 @@ class Trace:
         return None
 
 
-def load(path: str | os.PathLike) -> Trace:
+def load(path: str | os.PathLike[str]) -> Trace:
     """Read a trace JSON file."""
     with open(path, encoding="utf-8") as f:
         return Trace.from_dict(json.load(f))

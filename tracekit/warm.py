@@ -29,7 +29,11 @@ from collections.abc import Sequence
 
 from .options import OPTIONS
 
-__all__ = ["DEFAULT_PRELOAD", "Forked", "cancel_all", "preload_for", "shutdown", "start"]
+TYPE_CHECKING = False  # `typing` is not imported at run time: a warm parent imports as little as it can before it forks
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = ["DEFAULT_PRELOAD", "Forked", "cancel_all", "parents", "preload_for", "shutdown", "start"]
 
 #: what the examples import among these is imported once per warm parent (matplotlib with agg)
 DEFAULT_PRELOAD: tuple[str, ...] = OPTIONS["preload"].build_default
@@ -91,7 +95,7 @@ def preload_for(source: bytes | str, preload: Sequence[str]) -> tuple[str, ...] 
 class _Warm:
     """One warm parent, its socket, and the modules it has loaded."""
 
-    def __init__(self, key: tuple, names: tuple[str, ...], env: dict, flags: list[str]) -> None:
+    def __init__(self, key: tuple[Any, ...], names: tuple[str, ...], env: dict[str, Any], flags: list[str]) -> None:
         from . import _orphans
         from ._codecache import PKG_PARENT, cache_dir
         from ._forkserver import WARM_MAIN
@@ -123,7 +127,7 @@ class _Warm:
             raise OSError(reply[0].get("error") if reply else "the warm parent did not start")
         self.modules = frozenset(reply[0]["modules"])
 
-    def _receive(self, timeout: float | None) -> tuple[dict, list[int]] | None:
+    def _receive(self, timeout: float | None) -> tuple[dict[str, Any], list[int]] | None:
         """The next message and the fds it carries; None at EOF or after TIMEOUT seconds."""
         ready, _, _ = select.select([self.sock], [], [], timeout)
         if not ready:
@@ -219,10 +223,10 @@ class Forked:
 _lock = threading.Lock()
 _idle: list[_Warm] = []  # most recently used last
 _live: set[Forked] = set()  # supervisors running now
-_broken: set[tuple] = set()  # keys whose warm parent could not start: those examples run cold
+_broken: set[tuple[Any, ...]] = set()  # keys whose warm parent could not start: those examples run cold
 
 
-def start(names: tuple[str, ...], request: dict, watch: int, env: dict | None, flags: list[str]) -> Forked | None:
+def start(names: tuple[str, ...], request: dict[str, Any], watch: int, env: dict[str, str] | None, flags: list[str]) -> Forked | None:
     """Fork REQUEST's supervisor from a warm parent that preloaded NAMES; None: run it cold."""
     env = _process_environ() if env is None else dict(env)
     from ._codecache import _generator_source
@@ -273,16 +277,21 @@ def _process_environ() -> dict[str, str]:
         return dict(os.environ)
 
 
-def _take(key: tuple, names: tuple[str, ...]) -> _Warm | None:
+def _take(key: tuple[Any, ...], names: tuple[str, ...]) -> _Warm | None:
+    """An idle warm parent for KEY that serves NAMES, taken; those that died on the way are ended."""
+    dead: list[_Warm] = []
+    found = None
     with _lock:
-        for warm in reversed(_idle):
+        for warm in reversed(list(_idle)):
             if warm.key == key and warm.serves(names):
                 _idle.remove(warm)
                 if warm.alive():
-                    return warm
-                warm.close()
-                return _take(key, names)
-    return None
+                    found = warm
+                    break
+                dead.append(warm)  # closed below: close() waits, and _lock is not reentrant
+    for warm in dead:
+        warm.close()
+    return found
 
 
 def _release(warm: _Warm) -> None:
@@ -308,10 +317,18 @@ def cancel_all() -> None:
         forked.send_signal(signal.SIGTERM)
 
 
+def parents() -> list[int]:
+    """The process ids of this process's warm parents, idle and busy (`tracekit serve` keeps them between rebuilds)."""
+    with _lock:
+        return sorted({w.proc.pid for w in _idle} | {f.warm.proc.pid for f in _live})
+
+
 def shutdown() -> None:
-    """End every idle warm parent (they also end by themselves when this process does)."""
+    """End every idle warm parent and wait for it (they also end by themselves when this process
+    does); one that could not start is tried again on next use."""
     with _lock:
         idle = list(_idle)
         _idle.clear()
+        _broken.clear()
     for warm in idle:
         warm.close()

@@ -168,7 +168,7 @@ class _Probes:
     def restore(self, html: str) -> str:
         """Put the run's values where the sentinels are, marked as coming from the run."""
 
-        def repl(m: re.Match) -> str:
+        def repl(m: re.Match[str]) -> str:
             key, value, failed = self.values[int(m.group(1))]
             key = _visible(key)
             if failed:
@@ -365,7 +365,7 @@ def _docutils() -> Any:
     if getattr(_docutils, "ready", False):
         return nodes
 
-    class AnyOptions(dict):
+    class AnyOptions(dict[str, Any]):
         """An option_spec accepting every option (layout options of Sphinx extensions are ignored)."""
 
         def __missing__(self, key: str) -> Any:
@@ -782,7 +782,7 @@ def _resolve_refs(nodes: Any, document: Any, labels: Mapping[str, Heading], sour
     after: dict[str, tuple[int, int]] = {}  # a role's text → where it was last found
 
     def line_of(node: Any) -> int | None:
-        start = node["tracekit_line"]
+        start: int | None = node["tracekit_line"]
         if not start:
             return None
         first = node.rawsource.split("\n", 1)[0]
@@ -862,7 +862,7 @@ def _inline_html(node: Any) -> str:
     if isinstance(node, nodes.Text):
         return str(escape(node.astext()))
     if isinstance(node, nodes.raw):
-        return node.astext()
+        return str(node.astext())
     inner = "".join(_inline_html(child) for child in node.children)
     tag = {nodes.literal: "code", nodes.emphasis: "em", nodes.strong: "strong"}.get(type(node))
     return f"<{tag}>{inner}</{tag}>" if tag else inner
@@ -889,7 +889,7 @@ def _doc_clean(doc: str) -> str:
     return _visible(" ".join(_RST_RULE.sub(" ", _clip(doc or "")).split()))
 
 
-def _doc_inner(m: re.Match) -> str:
+def _doc_inner(m: re.Match[str]) -> str:
     inner = next((g for g in m.groups() if g), "")
     return inner.rstrip("/").rsplit("/", 1)[-1] if m.group(0).startswith(":doc:") else inner
 

@@ -47,7 +47,7 @@ _FIGURE_FILE = re.compile(r"^[0-9A-Za-z_-][0-9A-Za-z_.-]{0,200}\.png$")
 _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
-def _marker(m: re.Match) -> str:
+def _marker(m: re.Match[str]) -> str:
     return f"<U+{ord(m.group(0)):04X}>"
 
 

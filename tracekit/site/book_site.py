@@ -118,7 +118,7 @@ def chapter_key(text_sha: str, embeds: list[str], examples: dict[str, ManifestRe
     return _sha(json.dumps([text_sha, [(e, rec.key if rec is not None else None, rec.status if rec is not None else None) for e, rec in recs], tool]).encode())
 
 
-def book_key(examples: dict[str, ManifestRecord], inputs: BookInputs, config: Config, env: dict) -> str:
+def book_key(examples: dict[str, ManifestRecord], inputs: BookInputs, config: Config, env: dict[str, Any]) -> str:
     """What the book's pages are made from (see the module docstring)."""
     data = {
         "examples": {rel: [rec.key, rec.status, rec.title, rec.html] for rel, rec in sorted(examples.items())},
@@ -146,7 +146,7 @@ class ChapterResult:
     skipped: dict[str, str] = field(default_factory=dict)  # embedded example → why it is not shown (not a failure)
 
 
-def read_chapters(inputs: BookInputs, examples: dict[str, ManifestRecord], env: dict) -> dict[str, ChapterResult]:
+def read_chapters(inputs: BookInputs, examples: dict[str, ManifestRecord], env: dict[str, Any]) -> dict[str, ChapterResult]:
     """Parse every chapter and judge its embeds against the example records (no rendering)."""
     pages = {rel: rec.html for rel, rec in examples.items()}
     listings: dict[str, set[int] | None] = {}
@@ -248,7 +248,7 @@ def chapter_outcomes(root: Path, results: dict[str, ChapterResult]) -> list[Outc
     return [Outcome(rel, _display(root / rel), r.status, cached=True, failures=r.failures) for rel, r in sorted(results.items())]
 
 
-def _words(example: dict) -> tuple[int, int]:
+def _words(example: dict[str, Any]) -> tuple[int, int]:
     """(prose words, shown listing lines) of a page JSON's ``authored`` part."""
     texts = [example.get("title") or "", example.get("intro") or ""]
     for it in example.get("items") or []:
@@ -258,7 +258,9 @@ def _words(example: dict) -> tuple[int, int]:
     return words, len(example.get("listing") or [])
 
 
-def make_book(examples: dict[str, ManifestRecord], authored: dict[str, dict], chapters: dict[str, ChapterResult], inputs: BookInputs, config: Config) -> Book:
+def make_book(
+    examples: dict[str, ManifestRecord], authored: dict[str, dict[str, Any]], chapters: dict[str, ChapterResult], inputs: BookInputs, config: Config
+) -> Book:
     """The book of these example records and chapters."""
     pages: list[Page] = []
     for rel, rec in examples.items():
@@ -281,6 +283,6 @@ def make_book(examples: dict[str, ManifestRecord], authored: dict[str, dict], ch
     return Book(pages, order=config.order, headers=headers)
 
 
-def site_key(plan: Any, examples: dict[str, ManifestRecord], env: dict) -> str:
+def site_key(plan: Any, examples: dict[str, ManifestRecord], env: dict[str, Any]) -> str:
     """The book key a build would write now for PLAN (a ``_Plan``) and these example records."""
     return book_key(examples, find_book_inputs(plan.root, plan.config, plan.out), plan.config, env)

@@ -7,7 +7,7 @@ import signal
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config, parse_shard
 from ..options import check_build_keywords
@@ -22,6 +22,9 @@ from .paths import LOCK_NAME, _display
 from .plan import _drop_helpers, _Keyed, _keys, _plan, _resolve_config
 from .report import Reporter
 from .results import BuildError, BuildInterrupted, BuildResult, Failure, Outcome
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 from .uptodate import cached_chapters, cached_outcome, needs_run, report_noop, site_fresh
 from .uptodate import orphans as find_orphans
 
@@ -40,9 +43,9 @@ def _prepare_output(out: Path) -> None:
 
 
 def build(
-    paths: Sequence[str | os.PathLike] = (),
+    paths: Sequence[str | os.PathLike[str]] = (),
     *,
-    output: str | os.PathLike | None = None,
+    output: str | os.PathLike[str] | None = None,
     config: Config | None = None,
     jobs: int | None = None,
     force: bool = False,
@@ -107,7 +110,7 @@ def build(
             signal.signal(signum, old)
 
 
-def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retry_failed: bool = False) -> BuildResult:
+def _build(builder: _Builder, manifest: Manifest, env: dict[str, Any], sharded: bool, retry_failed: bool = False) -> BuildResult:
     plan, reporter, out = builder.plan, builder.reporter, builder.out
     builder.imports = _Imports(plan.root, manifest.imports)
     helpers = _drop_helpers(plan, builder.imports)
@@ -179,11 +182,13 @@ def _build(builder: _Builder, manifest: Manifest, env: dict, sharded: bool, retr
     return result
 
 
-def _run_all(builder: _Builder, todo: list[str], keyed: dict[str, _Keyed], manifest: Manifest, env: dict, outcomes: dict[str, Outcome]) -> BuildError | None:
+def _run_all(
+    builder: _Builder, todo: list[str], keyed: dict[str, _Keyed], manifest: Manifest, env: dict[str, Any], outcomes: dict[str, Outcome]
+) -> BuildError | None:
     """Run TODO in parallel, turning each finished run into pages; returns a BuildError that
     should end the build (explicit device unavailable) after what finished is merged."""
     import secrets
-    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     plan, reporter = builder.plan, builder.reporter
     token = secrets.token_hex(8)
@@ -196,10 +201,10 @@ def _run_all(builder: _Builder, todo: list[str], keyed: dict[str, _Keyed], manif
     running_lock = threading.Lock()
     abort: BuildError | None = None
     pool = ThreadPoolExecutor(max_workers=max(1, min(builder.jobs, len(todo))), thread_name_prefix="tracekit")
-    futures: dict[Future, str] = {}
+    futures: dict[Future[Any], str] = {}
     queue = list(reversed(todo))
     workers = max(1, min(builder.jobs, len(todo)))
-    pending: set[Future] = set()
+    pending: set[Future[Any]] = set()
     try:
         while queue or pending:
             # Keep as many runs in flight as there are workers, no more: a failure is seen
@@ -246,7 +251,7 @@ def _run_all(builder: _Builder, todo: list[str], keyed: dict[str, _Keyed], manif
     return abort
 
 
-def _drain(pool: Any, futures: dict, token: str | None) -> None:
+def _drain(pool: Any, futures: dict[Future[Any], str], token: str | None) -> None:
     """Cancel what has not started; with TOKEN, kill the children still running (again and again,
     so that one a worker was just starting dies too) until every worker has returned."""
     from concurrent.futures import wait

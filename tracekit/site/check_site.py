@@ -26,9 +26,9 @@ from .results import CheckResult, Problem
 
 
 def check(
-    paths: Sequence[str | os.PathLike] = (),
+    paths: Sequence[str | os.PathLike[str]] = (),
     *,
-    output: str | os.PathLike | None = None,
+    output: str | os.PathLike[str] | None = None,
     config: Config | None = None,
     exclude: Sequence[str] | None = None,
     **options: Any,
@@ -131,7 +131,7 @@ def _leftovers(out: Path, manifest: Manifest) -> list[Problem]:
     return found
 
 
-def _stale_reason(rec: ManifestRecord, k: _Keyed, old_env: dict, env: dict) -> str:
+def _stale_reason(rec: ManifestRecord, k: _Keyed, old_env: dict[str, Any], env: dict[str, Any]) -> str:
     if rec.source != k.source:
         return "the example changed since its page was built"
     old_deps = rec.deps

@@ -31,7 +31,7 @@ class _Ran:
     variants: Any = None  # (varied names, [(Variant, RunResult | None)]) when the example varies literals
 
 
-def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event, running: set, running_lock: threading.Lock) -> _Ran | None:
+def _run_example(plan: _Plan, rel: str, env_vars: dict[str, str], cancel: threading.Event, running: set[str], running_lock: threading.Lock) -> _Ran | None:
     if cancel.is_set():
         return None
     with running_lock:
@@ -94,7 +94,7 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict, cancel: threading.Event,
             running.discard(rel)
 
 
-def _run_variants(plan: _Plan, path: Any, varied: list, variants: list, cancel: threading.Event, trace_file: Any, **run: Any) -> Any:
+def _run_variants(plan: _Plan, path: Any, varied: list[Any], variants: list[Any], cancel: threading.Event, trace_file: Any, **run: Any) -> Any:
     """Every run but the default of a varied example, each in a scratch copy of its folder: (varied, [(Variant, RunResult)])."""
     if len(variants) < 2 or cancel.is_set():
         return None
@@ -106,7 +106,7 @@ def _run_variants(plan: _Plan, path: Any, varied: list, variants: list, cancel: 
     return varied, run_others(path, plan.root, varied, variants, one, plan.config.jobs or os.cpu_count() or 1, skip=[plan.out])
 
 
-def _plan_variants(example: Any, path: Any, extra: Any = None) -> tuple[list, list]:
+def _plan_variants(example: Any, path: Any, extra: Any = None) -> tuple[list[Any], list[Any]]:
     """The example's varied names and runs (tracekit.variants), EXTRA the chapters' `:vary:`; none for a notebook."""
     if not example.path.endswith(".py") or not (extra or any(item.vary for item in example.items)):
         return [], []

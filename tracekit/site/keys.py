@@ -39,7 +39,7 @@ class _StatCache:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.entries: dict[str, list] = {}
+        self.entries: dict[str, list[Any]] = {}
         self.dirty = False
         if path is not None:
             try:
@@ -67,7 +67,8 @@ class _StatCache:
             return None
         entry = self.entries.get(key)
         if entry and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
-            return entry[2]
+            known: str | None = entry[2]
+            return known
         sha = _file_sha(path)
         if sha is not None and st.st_mtime_ns < time.time_ns() - self.SLACK_NS:
             self.entries[key] = [st.st_size, st.st_mtime_ns, sha]
@@ -161,7 +162,9 @@ def _cuda_fingerprint() -> list[str]:
     return [os.environ.get("CUDA_VISIBLE_DEVICES", "-")] + sorted(glob.glob("/dev/nvidia[0-9]*"))
 
 
-def cache_key(rel: str, source_sha: str, deps: dict[str, str], env: dict, options: dict, auto: Any = None, vary: dict[str, list[str]] | None = None) -> str:
+def cache_key(
+    rel: str, source_sha: str, deps: dict[str, str], env: dict[str, Any], options: dict[str, Any], auto: Any = None, vary: dict[str, list[str]] | None = None
+) -> str:
     """The example's cache key (sha256 hex); VARY: the values chapters' `:vary:` options add."""
     payload = {
         "format": KEY_FORMAT,
@@ -184,10 +187,10 @@ class _Imports:
     (`known`, kept in the manifest): a file is parsed with `ast` only when its bytes are new.
     """
 
-    def __init__(self, root: Path, known: dict[str, list] | None = None) -> None:
+    def __init__(self, root: Path, known: dict[str, list[Any]] | None = None) -> None:
         self.root = root
-        self.known: dict[str, list] = dict(known or {})
-        self.used: dict[str, list] = {}
+        self.known: dict[str, list[Any]] = dict(known or {})
+        self.used: dict[str, list[Any]] = {}
         self._sha: dict[Path, str | None] = {}
 
     def sha(self, path: Path, data: bytes | None = None) -> str | None:
@@ -208,10 +211,10 @@ class _Imports:
         return [(int(level), str(name)) for level, name in names]
 
     @staticmethod
-    def _parse(path: Path, source: bytes | None) -> list:
+    def _parse(path: Path, source: bytes | None) -> list[Any]:
         import ast
 
-        out: list = []
+        out: list[Any] = []
         try:
             if source is None:
                 source = path.read_bytes()
@@ -228,7 +231,7 @@ class _Imports:
                 for alias in node.names:
                     if alias.name != "*":
                         out.append([node.level, f"{base}.{alias.name}" if base else alias.name])
-        unique: list = []
+        unique: list[Any] = []
         for item in out:
             if item not in unique:
                 unique.append(item)

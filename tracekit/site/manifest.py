@@ -126,10 +126,10 @@ class Manifest:
     examples: dict[str, ManifestRecord] = field(default_factory=dict)
     site: dict[str, str] = field(default_factory=dict)  # index.html and assets → sha256
     index_of: str | None = None  # hash of what the index was rendered from
-    env: dict = field(default_factory=dict)
-    imports: dict[str, list] = field(default_factory=dict)  # file sha256 → its import names
+    env: dict[str, Any] = field(default_factory=dict)
+    imports: dict[str, list[Any]] = field(default_factory=dict)  # file sha256 → its import names
     shards: dict[str, list[str]] = field(default_factory=dict)  # "i/n" → the examples that shard built here
-    chapters: dict[str, dict] = field(default_factory=dict)  # chapter rel → {key, status, failures}
+    chapters: dict[str, dict[str, Any]] = field(default_factory=dict)  # chapter rel → {key, status, failures}
     loose: dict[str, str] = field(default_factory=dict)  # files an interrupted build wrote, no record lists yet
     problem: str = ""  # why an existing manifest could not be read
 

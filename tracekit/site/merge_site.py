@@ -94,7 +94,7 @@ def _check_shard_names(shards: list[_Shard]) -> None:
             raise BuildError(f"shard(s) {', '.join(missing)} missing: give every shard's output folder")
 
 
-def _same_env(shards: list[_Shard]) -> dict:
+def _same_env(shards: list[_Shard]) -> dict[str, Any]:
     first = shards[0]
     for shard in shards[1:]:
         a, b = first.manifest.env, shard.manifest.env
@@ -159,10 +159,10 @@ def _figure_names(data: Any) -> set[str]:
 
 
 def merge(
-    shard_dirs: Sequence[str | os.PathLike],
+    shard_dirs: Sequence[str | os.PathLike[str]],
     *,
-    output: str | os.PathLike | None = None,
-    paths: Sequence[str | os.PathLike] = (),
+    output: str | os.PathLike[str] | None = None,
+    paths: Sequence[str | os.PathLike[str]] = (),
     config: Config | None = None,
     exclude: Sequence[str] | None = None,
     reporter: Reporter | None = None,

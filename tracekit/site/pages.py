@@ -100,7 +100,7 @@ def _unreadable_trace(rel: str, trace: Trace, message: str) -> Trace:
     )
 
 
-def _authoring_page(rel: str, path: Path, error: Any, env: dict, options: dict) -> tuple[Any, Trace]:
+def _authoring_page(rel: str, path: Path, error: Any, env: dict[str, Any], options: dict[str, Any]) -> tuple[Any, Trace]:
     """An Example and a trace that render as the failure page of an example tracekit could not read."""
     from ..source import Example, ListingLine, peek_docstring
 
@@ -160,7 +160,7 @@ class _Builder:
         self.asset_files: dict[str, bytes] = {}
         self.shard: tuple[str, list[str]] | None = None  # ("i/n", its examples) in a sharded build
         self.chapter_results: dict[str, Any] = {}  # the book stage's chapters (rel → ChapterResult)
-        self.chapters_record: dict[str, dict] | None = None
+        self.chapters_record: dict[str, dict[str, Any]] | None = None
         self.journal = Journal(self.out)
         # the pages this build wrote: rel → (the page JSON's `authored`, its trace), so that the
         # book stage reads none of them back
@@ -330,7 +330,7 @@ class _Builder:
             self.reporter.warn(f"{who} wrote {len(paths) - MAX_WRITTEN_NAMED} more files inside {_display(root)} (not part of the site)")
 
     # one finished run → pages + record
-    def finish(self, rel: str, keyed: _Keyed, ran: _Ran, manifest: Manifest, env: dict) -> Outcome:
+    def finish(self, rel: str, keyed: _Keyed, ran: _Ran, manifest: Manifest, env: dict[str, Any]) -> Outcome:
         display = self.display(rel)
         old = manifest.examples.get(rel)
         if ran.kind == "skipped":
@@ -428,7 +428,7 @@ class _Builder:
             self._leave()
         return outcome
 
-    def commit(self, env: dict, *, site: dict[str, str] | None = None, index_of: str | None = None) -> Manifest:
+    def commit(self, env: dict[str, Any], *, site: dict[str, str] | None = None, index_of: str | None = None) -> Manifest:
         """Merge this build's records into the manifest on disk (under the manifest lock)."""
         self._enter()
         try:
@@ -482,7 +482,7 @@ class _Builder:
         finally:
             self._leave()
 
-    def write_site(self, manifest: Manifest, env: dict) -> tuple[dict[str, str], str]:
+    def write_site(self, manifest: Manifest, env: dict[str, Any]) -> tuple[dict[str, str], str]:
         """Write the assets, the book's pages (example pages with their navigation, chapters,
         downloads) and index.html for MANIFEST's examples; return (site files, book key)."""
         from .book_site import find_book_inputs
@@ -523,7 +523,7 @@ class _Builder:
 
         return site, book_key(manifest.examples, inputs, self.plan.config, env)
 
-    def _write_book(self, manifest: Manifest, env: dict, inputs: Any, assets: dict[str, str], put: Any, site: dict[str, str]) -> None:
+    def _write_book(self, manifest: Manifest, env: dict[str, Any], inputs: Any, assets: dict[str, str], put: Any, site: dict[str, str]) -> None:
         """Write the book's pages into the output, recording each in SITE as it is written."""
         from ..chapter import Chapter
         from ..notebook import notebook_json
@@ -535,7 +535,7 @@ class _Builder:
 
         cfg = self.plan.config
         loaded: dict[str, tuple[Example, Trace]] = {}
-        authored: dict[str, dict] = {}
+        authored: dict[str, dict[str, Any]] = {}
         for rel, rec in sorted(manifest.examples.items()):
             json_rel = _page_paths(rel)[1]
             if not rec.html or json_rel not in rec.files:

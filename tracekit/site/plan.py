@@ -46,7 +46,7 @@ def _choose_root(paths: Sequence[Path], configured: Path) -> Path:
     return Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in resolved]))
 
 
-def _plan(config: Config, paths: Sequence[str | os.PathLike], output: str | os.PathLike | None, shard: tuple[int, int] | None) -> _Plan:
+def _plan(config: Config, paths: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None, shard: tuple[int, int] | None) -> _Plan:
     given = [Path(p) for p in paths]
     for p in given:
         if not p.exists():
@@ -144,7 +144,7 @@ def _in_scope(rel: str, scope: Sequence[str]) -> bool:
     return any(s == "" or rel == s or rel.startswith(s + "/") for s in scope)
 
 
-def _options(config: Config) -> dict:
+def _options(config: Config) -> dict[str, Any]:
     """The run options a page's cache key covers."""
     return config.run_options().key_dict()
 
@@ -158,7 +158,7 @@ class _Keyed:
     deps: dict[str, str]
 
 
-def _keys(plan: _Plan, env: dict, examples: Sequence[str], imports: _Imports) -> dict[str, _Keyed]:
+def _keys(plan: _Plan, env: dict[str, Any], examples: Sequence[str], imports: _Imports) -> dict[str, _Keyed]:
     options = _options(plan.config)
     out: dict[str, _Keyed] = {}
     cuda: list[str] | None = None

@@ -16,6 +16,10 @@ from .plan import _drop_helpers, _files_intact, _in_scope, _Keyed, _keys, _Plan,
 from .report import report_noop
 from .results import BuildResult, cached_chapters, cached_outcome, noop_result
 
+TYPE_CHECKING = False  # `typing` is not imported at run time: the no-op fast path imports as little as it can
+if TYPE_CHECKING:
+    from typing import Any
+
 __all__ = ["cached_chapters", "cached_outcome", "needs_run", "noop_build", "orphans", "report_noop", "site_fresh"]
 
 
@@ -38,7 +42,7 @@ def orphans(plan: _Plan, manifest: Manifest) -> list[str]:
     return [rel for rel in manifest.examples if _in_scope(rel, plan.scope) and rel not in present]
 
 
-def site_fresh(plan: _Plan, manifest: Manifest, env: dict, out: Path, stats: _StatCache | None) -> bool:
+def site_fresh(plan: _Plan, manifest: Manifest, env: dict[str, Any], out: Path, stats: _StatCache | None) -> bool:
     """Are the index, book pages and assets what a build would write now for MANIFEST's examples?"""
     from .book_site import site_key
 
@@ -48,7 +52,7 @@ def site_fresh(plan: _Plan, manifest: Manifest, env: dict, out: Path, stats: _St
 
 
 def noop_build(
-    paths: Sequence[str | os.PathLike] = (), output: str | os.PathLike | None = None
+    paths: Sequence[str | os.PathLike[str]] = (), output: str | os.PathLike[str] | None = None
 ) -> tuple[BuildResult, tuple[str, str, list[str]], list[str], list[str], list[str]] | None:
     """(result, (output folder, examples folder, examples) it was rebuilt from, folders and
     files the answer was read from) when `build PATHS -o OUTPUT` with the configured options has
