@@ -192,6 +192,20 @@ while n < 1000:
 print(n)
 '''
 
+#: a comment lesson whose loop comes before its first comment: it folds, and still steps
+LOOP_FOLDED = '''"""Folded Loop
+
+Plain comments explain the code below them.
+"""
+
+acc = 0
+for j in range(20):
+    acc += j
+
+# Show it.
+print(acc)
+'''
+
 SCRIPTS = {
     "plots": PLOTS,
     "net": NET,
@@ -200,6 +214,7 @@ SCRIPTS = {
     "loop_gallery": LOOP_GALLERY,
     "loop_percent": LOOP_PERCENT,
     "loop_comments": LOOP_COMMENTS,
+    "loop_folded": LOOP_FOLDED,
 }
 
 
@@ -433,3 +448,13 @@ def test_a_comment_section_loop_names_its_latest_thinned_hit(site: Path) -> None
     # the latest recorded hit's 768
     first = first_view(page)
     assert "4 n += 3 5print(n) Output1002 loop_comments.py" in first and "768" not in first
+
+
+def test_a_folded_loop_on_a_reader_s_page_steps_too(site: Path) -> None:
+    page = html(site, "loop_folded")
+    fold = re.search(r'<details class="fold".*?(?=<article)', page, re.S)
+    assert fold is not None
+    text = page_text(fold.group(0))
+    assert "3 acc += j Ran 20 times · hits 1–3 and 20 of 20 recorded hit 1 of 20 Hit 1 of 20 ⬆ result: acc = 0 Hits 2–3 and 20" in text
+    assert text.endswith("Hit 20 of 20 ⬆ result: acc = 190")
+    assert "first hit shown" not in page
