@@ -1,16 +1,23 @@
 """`tracekit serve` on 127.0.0.1: what it prints is terminal-safe, a client that hangs up is one
-line at -v, and an idle connection is closed."""
+line at -v, an idle connection is closed; with --watch, open pages hear of each rebuild on one
+event stream, and the warm parent is kept between rebuilds and ends with the server."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from tracekit.livereload import ENDPOINT, SCRIPT, LiveState
 from tracekit.serve import Server, serve
 
 
@@ -102,3 +109,231 @@ def test_serve_closes_idle_connections_after_30_seconds_by_default(tmp_path: Pat
         assert server.httpd.RequestHandlerClass.func.timeout == 30  # type: ignore[attr-defined]
     finally:
         server.httpd.server_close()
+
+
+# ── live reload: one event stream per page, the warm parent kept between rebuilds ──
+
+SMALL = '"""Small sums."""\nimport numpy as np\n\nx = np.arange({n})\ntotal = int(x.sum())\nprint(total)\n'
+
+
+def _open_stream(server: Server) -> socket.socket:
+    """A page's event stream, its response headers read and checked."""
+    port = server.httpd.server_address[1]
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(f"GET {ENDPOINT} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    assert head.startswith(b"HTTP/1.0 200"), head
+    assert b"Content-Type: text/event-stream; charset=utf-8\r\n" in head and b"Content-Length" not in head
+    return s
+
+
+def _events(s: socket.socket, count: int, buffer: list[bytes]) -> list[dict]:
+    """The next COUNT `build` events on S (comment and retry lines skipped), as their JSON data."""
+    found: list[dict] = []
+    while len(found) < count:
+        data = b"".join(buffer)
+        if b"\n\n" not in data:
+            chunk = s.recv(4096)
+            assert chunk, "the stream ended"
+            buffer.append(chunk)
+            continue
+        block, _, rest = data.partition(b"\n\n")
+        buffer[:] = [rest]
+        lines = block.decode().split("\n")
+        if lines[0] == "event: build":
+            assert lines[1].startswith("data: ") and len(lines) == 2, lines
+            found.append(json.loads(lines[1][len("data: ") :]))
+    return found
+
+
+def test_the_event_stream_sends_the_state_then_each_rebuild_at_once(tmp_path: Path) -> None:
+    (tmp_path / "a.html").write_text("<html><body><p>A</p></body></html>")
+    live = LiveState()
+    server = Server(tmp_path, port=0, live=live, idle=0.5).start()
+    try:
+        s = _open_stream(server)
+        buffer: list[bytes] = []
+        assert _events(s, 1, buffer) == [{"generation": 0, "error": ""}]
+        time.sleep(1.5)  # past the idle timeout, which cuts silent requests, not this stream
+        assert _request(server, "/a.html").endswith(b"</p>" + SCRIPT.encode() + b"</body></html>")  # answered meanwhile
+        assert (tmp_path / "a.html").read_text() == "<html><body><p>A</p></body></html>"
+        started = time.monotonic()
+        live.rebuilt()
+        assert _events(s, 1, buffer) == [{"generation": 1, "error": ""}]
+        assert time.monotonic() - started < 1.0
+        live.rebuilt('ex/a.py, line 3: NameError: name "y" is not defined')
+        assert _events(s, 1, buffer) == [{"generation": 2, "error": 'ex/a.py, line 3: NameError: name "y" is not defined'}]
+        assert json.loads(_request(server, ENDPOINT).partition(b"\r\n\r\n")[2])["generation"] == 2  # a plain GET: the state once
+    finally:
+        server.stop()
+    s.settimeout(5)
+    assert s.recv(4096).endswith(b"") and s.recv(4096) == b""  # the server stopped: the stream ended
+    s.close()
+
+
+def test_serve_pushes_each_rebuild_and_a_failed_one_brings_its_error(tmp_path: Path) -> None:
+    ex, out = tmp_path / "ex", tmp_path / "out"
+    ex.mkdir()
+    (ex / "a.py").write_text("x = 1\n")
+    built: list[str] = []
+
+    def rebuild() -> None:
+        text = (ex / "a.py").read_text()
+        built.append(text)
+        if "broken" in text:
+            raise ValueError("ex/a.py, line 1: broken")
+
+    live, stop, said = LiveState(), threading.Event(), []
+    thread = threading.Thread(target=serve, args=(out,), kwargs=dict(port=0, watch=[ex], rebuild=rebuild, echo=said.append, stop=stop, live=live))
+    thread.start()
+    try:
+        _wait_for(lambda: bool(said))
+        port = int(said[0].split(" at http://127.0.0.1:")[1].split("/")[0])
+        server = type("S", (), {"httpd": type("H", (), {"server_address": ("127.0.0.1", port)})})()
+        s = _open_stream(server)  # type: ignore[arg-type]
+        buffer: list[bytes] = []
+        assert _events(s, 1, buffer) == [{"generation": 0, "error": ""}]
+        (ex / "a.py").write_text("x = 2\n")
+        assert _events(s, 1, buffer) == [{"generation": 1, "error": ""}]
+        (ex / "a.py").write_text("x = broken\n")
+        assert _events(s, 1, buffer) == [{"generation": 2, "error": "ex/a.py, line 1: broken"}]
+        s.close()
+    finally:
+        stop.set()
+        thread.join(10)
+    assert built == ["x = 2\n", "x = broken\n"]
+    assert said[1:] == [f"changed: {os.path.relpath(ex / 'a.py')}; rebuilding"] * 2 + ["rebuild failed: ex/a.py, line 1: broken"]
+
+
+def test_a_source_saved_during_a_rebuild_is_built_again_and_written_data_is_not(tmp_path: Path) -> None:
+    ex = tmp_path / "ex"
+    ex.mkdir()
+    (ex / "a.py").write_text("x = 1\n")
+    built: list[str] = []
+    stop = threading.Event()
+
+    def rebuild() -> None:
+        built.append((ex / "a.py").read_text())
+        (ex / "data.csv").write_text(f"{len(built)}\n")  # what an example writes into its folder
+        if len(built) == 1:
+            (ex / "a.py").write_text("x = 3\n")  # saved again while the first rebuild runs
+        if len(built) == 2:
+            threading.Timer(1.0, stop.set).start()
+
+    thread = threading.Thread(target=serve, args=(tmp_path / "out",), kwargs=dict(port=0, watch=[ex], rebuild=rebuild, echo=lambda m: None, stop=stop))
+    thread.start()
+    time.sleep(0.5)
+    (ex / "a.py").write_text("x = 2\n")
+    thread.join(20)
+    assert built == ["x = 2\n", "x = 3\n"]
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the name (state first), or None when PID is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _tree(pid: int) -> list[int]:
+    """PID and every process below it."""
+    parents = {int(n): int(f[1]) for n in os.listdir("/proc") if n.isdigit() and (f := _stat(int(n))) is not None}
+    found, todo = [pid], [pid]
+    while todo:
+        above = todo.pop()
+        below = [p for p, pp in parents.items() if pp == above]
+        found += below
+        todo += below
+    return found
+
+
+def _running(pids: list[int]) -> list[int]:
+    """Those of PIDS still running (a zombie has ended)."""
+    return [pid for pid in pids if (f := _stat(pid)) is not None and f[0] != "Z"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_serve_keeps_one_warm_parent_between_rebuilds_and_ends_it(tmp_path: Path) -> None:
+    pytest.importorskip("numpy")
+    from tracekit import warm
+    from tracekit.site import Reporter, build
+
+    ex, out = tmp_path / "ex", tmp_path / "out"
+    ex.mkdir()
+    (ex / "small.py").write_text(SMALL.format(n=3))
+    assert build([ex], output=out, reporter=Reporter(verbosity=-1)).exit_status == 0
+    first = warm.parents()
+    assert len(first) == 1
+    seen: list[tuple[list[int], str]] = []
+    stop = threading.Event()
+
+    def rebuild() -> None:
+        result = build([ex], output=out, reporter=Reporter(verbosity=-1))
+        assert result.exit_status == 0
+        seen.append((warm.parents(), (out / "small.html").read_text()))
+
+    thread = threading.Thread(target=serve, args=(out,), kwargs=dict(port=0, watch=[ex], rebuild=rebuild, echo=lambda m: None, stop=stop))
+    thread.start()
+    try:
+        for n, step in ((4, "edit"), (5, "edit"), (6, "kill")):
+            if step == "kill":  # a warm parent that died is replaced on the next rebuild
+                os.kill(first[0], signal.SIGKILL)
+                _wait_for(lambda: not Path(f"/proc/{first[0]}").exists() or "Z" in Path(f"/proc/{first[0]}/stat").read_text().split(")")[1][:3])
+            time.sleep(0.3)
+            (ex / "small.py").write_text(SMALL.format(n=n))
+            _wait_for(lambda n=n: len(seen) == n - 3, 60)
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not thread.is_alive()
+    assert [pids for pids, _ in seen[:2]] == [first, first]  # the same process served both rebuilds
+    assert [f">{sum(range(n))}<" in page for n, (_, page) in zip((4, 5, 6), seen, strict=True)] == [True] * 3
+    assert len(seen[2][0]) == 1 and seen[2][0] != first
+    assert warm.parents() == []
+    assert _running([*first, *seen[2][0]]) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_during_a_rebuild_ends_serve_and_everything_it_started(tmp_path: Path) -> None:
+    pytest.importorskip("numpy")
+    ex = tmp_path / "examples"
+    ex.mkdir()
+    hang = (
+        '"""Hangs when asked."""\nimport numpy as np\nimport os\nimport time\n\nif os.path.exists("hang"):\n    time.sleep(120)\nprint(np.arange({n}).sum())\n'
+    )
+    (ex / "small.py").write_text(hang.replace("{n}", "3"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracekit", "serve", "--port", "0", "--watch", str(ex), str(tmp_path / "out")],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        while "serving" not in line and line:
+            line = proc.stderr.readline()
+        assert "serving" in line, line
+        children = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+        assert children, "no warm parent after the first build"
+        (ex / "hang").write_text("")
+        (ex / "small.py").write_text(hang.replace("{n}", "4"))
+        line = proc.stderr.readline()
+        assert "rebuilding" in line, line
+        time.sleep(1.5)  # the example is sleeping in the run the warm parent forked
+        started_by_serve = [p for pid in children for p in _tree(pid)]
+        assert len(started_by_serve) >= 3, started_by_serve  # the warm parent, the supervisor it forked, the example
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(20)
+        assert time.monotonic() - started < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+    time.sleep(0.5)
+    assert _running(started_by_serve) == []

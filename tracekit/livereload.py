@@ -1,9 +1,12 @@
 """Live reload for `tracekit serve --watch`: pages reload after the rebuild an edit caused.
 
 Only the server adds the script, to the HTML it sends; built files never contain it. The page
-asks ``/__tracekit__/reload`` for the build generation every 0.7 s. When it moves on, the page
-remembers its scroll position (sessionStorage), reloads and scrolls back; when the rebuild failed,
-the page shows the error over itself instead of reloading, so no stale page passes for current.
+opens one Server-Sent Events stream on ``/__tracekit__/reload``: the server sends the build
+generation when the stream opens and again as soon as a rebuild is written, and a comment line
+every few seconds while nothing happens. When the generation moves on, the page remembers its
+scroll position (sessionStorage), reloads and scrolls back; when the rebuild failed, the page
+shows the error over itself instead of reloading, so no stale page passes for current. A plain
+GET of the endpoint (no ``Accept: text/event-stream``) answers the same state as JSON once.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from __future__ import annotations
 import json
 import threading
 
-__all__ = ["ENDPOINT", "LiveState", "inject"]
+__all__ = ["ENDPOINT", "HEARTBEAT_SECONDS", "LiveState", "inject"]
 
 ENDPOINT = "/__tracekit__/reload"
+HEARTBEAT_SECONDS = 10.0  # a comment line this often: a client gone away is noticed, proxies keep the stream
+RETRY_MS = 1000  # how soon the browser opens the stream again after the server went away
 
 SCRIPT = (
     """<script>/* tracekit serve: live reload (added by the server, not in the built file) */
@@ -40,19 +45,19 @@ SCRIPT = (
     }
     box.textContent = "The rebuild failed; this page is out of date.\\n\\n" + err;
   }
-  function poll() {
-    fetch("__ENDPOINT__", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (d) {
-      if (gen !== null && d.generation !== gen && !d.error) {
-        sessionStorage.setItem(KEY, JSON.stringify([window.scrollX, window.scrollY]));
-        location.reload();
-        return;
-      }
-      gen = d.generation;
-      show(d.error);
-      setTimeout(poll, 700);
-    }).catch(function () { setTimeout(poll, 1500); });
-  }
-  poll();
+  if (!window.EventSource) return;
+  var stream = new EventSource("__ENDPOINT__");
+  stream.addEventListener("build", function (ev) {
+    var d = JSON.parse(ev.data);
+    if (gen !== null && d.generation !== gen && !d.error) {
+      stream.close();
+      sessionStorage.setItem(KEY, JSON.stringify([window.scrollX, window.scrollY]));
+      location.reload();
+      return;
+    }
+    gen = d.generation;
+    show(d.error);
+  });
 })();
 </script>
 """
@@ -63,18 +68,39 @@ class LiveState:
     """The build generation and the last rebuild's error, shared by the watcher and the server."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self.generation = 0
         self.error = ""
+        self.closed = False
 
     def rebuilt(self, error: str = "") -> None:
-        with self._lock:
+        """A rebuild was written (ERROR: why it failed): every open stream is told now."""
+        with self._changed:
             self.generation += 1
             self.error = error
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        """The server stops: every open stream ends."""
+        with self._changed:
+            self.closed = True
+            self._changed.notify_all()
+
+    def wait(self, seen: int | None, timeout: float) -> tuple[int, bytes] | None:
+        """The generation and its Server-Sent Event (named ``build``) once the generation differs
+        from SEEN (at once when SEEN is None); None after TIMEOUT seconds without one, or once closed."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.closed or self.generation != seen, timeout)
+            if self.closed or self.generation == seen:
+                return None
+            return self.generation, b"event: build\ndata: " + self._json() + b"\n\n"
 
     def to_json(self) -> bytes:
-        with self._lock:
-            return json.dumps({"generation": self.generation, "error": self.error}).encode()
+        with self._changed:
+            return self._json()
+
+    def _json(self) -> bytes:
+        return json.dumps({"generation": self.generation, "error": self.error}).encode()
 
 
 def inject(html: bytes) -> bytes:
