@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python benchmarks/faults.py --into-examples --builds 25
 	$(BIN)/python benchmarks/stdlib_instrument.py
 	$(BIN)/python benchmarks/render_scale.py
+	$(BIN)/python benchmarks/serve_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts node_modules
