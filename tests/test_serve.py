@@ -337,3 +337,54 @@ def test_ctrl_c_during_a_rebuild_ends_serve_and_everything_it_started(tmp_path: 
     assert proc.returncode == 0
     time.sleep(0.5)
     assert _running(started_by_serve) == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="/usr/bin/chromium is not installed")
+def test_an_open_page_reloads_after_an_edit_on_its_one_stream_and_shows_a_failed_rebuild(tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from browser_support import ARGS, CHROMIUM
+
+    ex, out = tmp_path / "ex", tmp_path / "out"
+    ex.mkdir()
+    out.mkdir()
+    (ex / "a.txt").write_text("first")
+
+    def rebuild() -> None:  # the page is the source's text; "broken" fails the rebuild
+        text = (ex / "a.txt").read_text()
+        if "broken" in text:
+            raise ValueError("ex/a.txt, line 1: broken")
+        (out / "a.html").write_text(f"<!doctype html><html><body><p id='v'>{text}</p><div style='height:3000px'></div></body></html>")
+
+    rebuild()
+    live, stop, said = LiveState(), threading.Event(), []
+    thread = threading.Thread(target=serve, args=(out,), kwargs=dict(port=0, watch=[ex], rebuild=rebuild, echo=said.append, stop=stop, live=live))
+    thread.start()
+    try:
+        _wait_for(lambda: bool(said))
+        url = said[0].split(" at ")[1].split(" ")[0]
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 800, "height": 600})
+            requests: list[str] = []
+            page.on("request", lambda r: requests.append(r.url))
+            with page.expect_request(url + ENDPOINT[1:]):
+                page.goto(url + "a.html")
+            page.wait_for_timeout(300)  # the stream has sent the generation the page started with
+            page.evaluate("window.scrollTo(0, 700); window.__marker = 1")
+            (ex / "a.txt").write_text("second")
+            page.wait_for_function("() => document.getElementById('v') && document.getElementById('v').textContent === 'second'", timeout=15_000)
+            assert page.evaluate("window.__marker") is None  # it reloaded
+            page.wait_for_function("() => window.scrollY === 700", timeout=5_000)
+            page.wait_for_timeout(300)
+            (ex / "a.txt").write_text("broken")
+            box = page.locator("#tk-live-error")
+            box.wait_for(timeout=15_000)
+            assert box.inner_text() == "The rebuild failed; this page is out of date.\n\nex/a.txt, line 1: broken"
+            assert page.locator("#v").inner_text() == "second"  # not reloaded onto a stale page
+            page.wait_for_timeout(1500)  # long enough for two rounds of the former polling
+            assert requests == [url + "a.html", url + ENDPOINT[1:], url + "a.html", url + ENDPOINT[1:]]
+            browser.close()
+    finally:
+        stop.set()
+        thread.join(10)
