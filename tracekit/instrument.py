@@ -27,7 +27,9 @@ import ast
 import copy
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar, cast, overload
 
 from .protocol import DEFAULT_HITS, HOOK_PREFIX, HOOKS
 
@@ -83,22 +85,46 @@ def describe_syntax_error(e: SyntaxError, path: str) -> str:
     return out
 
 
+# Table rows are mixed-type lists, cached and handed to the runtime as they are (see each field).
+_Row = list[Any]
+
+
 @dataclass
 class Instrumented:
     """The compiled instrumented module and its statement/expression tables."""
 
     code: object
-    stmts: list  # [line, end_line, kind, function] + [statement whose counter it shares]
-    exprs: list  # [stmt, role, text, extra-dict]
-    warnings: list  # [category name, message, line]: what compiling the original emits
+    stmts: list[_Row]  # [line, end_line, kind, function] + [statement whose counter it shares]
+    exprs: list[_Row]  # [stmt, role, text, extra-dict]
+    warnings: list[_Row]  # [category name, message, line]: what compiling the original emits
     rebinds_builtins: bool = False  # the script assigns __builtins__: hooks must live in its globals
-    loops: list = field(default_factory=list)  # per `for` loop: [header statement, statements directly in its body]
+    loops: list[_Row] = field(default_factory=list)  # per `for` loop: [header statement, statements directly in its body]
 
 
-def _loc(node: ast.AST, src: ast.AST) -> ast.AST:
+class _Spanned(Protocol):
+    """A node with a source position: statements, expressions, handlers, patterns, arguments."""
+
+    @property
+    def lineno(self) -> int: ...
+    @property
+    def col_offset(self) -> int: ...
+    @property
+    def end_lineno(self) -> int | None: ...
+    @property
+    def end_col_offset(self) -> int | None: ...
+
+
+# The node kinds whose `_attributes` hold a position (type_param, from 3.12, is never built here).
+_POSITIONED = (ast.stmt, ast.expr, ast.excepthandler, ast.arg, ast.keyword, ast.alias, ast.pattern)
+_N = TypeVar("_N", bound=ast.AST)
+# Bindings made on entering a body: (node they belong to, statement kind, names, line).
+_Prologue = tuple[_Spanned, str, list[str], int]
+
+
+def _loc(node: _N, src: _Spanned) -> _N:
     """Give NODE and all its unpositioned descendants SRC's span."""
     for n in ast.walk(node):
-        if "lineno" in n._attributes:
+        if isinstance(n, _POSITIONED):
             if getattr(n, "lineno", None) is None or not hasattr(n, "end_lineno"):
                 n.lineno = src.lineno
                 n.col_offset = src.col_offset
@@ -115,7 +141,7 @@ def _call(fn: str, *args: ast.expr) -> ast.Call:
     return ast.Call(func=_name(fn), args=list(args), keywords=[])
 
 
-def _const(v: object) -> ast.Constant:
+def _const(v: str | bytes | bool | int | float | complex | None) -> ast.Constant:
     return ast.Constant(value=v)
 
 
@@ -139,10 +165,13 @@ class _Lines:
         self.lines = re.split(r"(?<=\n)|(?<=\r)(?!\n)", source)
         self._enc = [ln.encode("utf-8") for ln in self.lines]
 
-    def segment(self, node: ast.AST) -> str:
+    def segment(self, node: ast.expr) -> str:
         try:
-            l0, l1 = node.lineno - 1, node.end_lineno - 1
-            c0, c1 = node.col_offset, node.end_col_offset
+            end_line, c1 = node.end_lineno, node.end_col_offset
+            if end_line is None or c1 is None:
+                return ast.unparse(node)
+            l0, l1 = node.lineno - 1, end_line - 1
+            c0 = node.col_offset
             if l0 == l1:
                 text = self._enc[l0][c0:c1].decode("utf-8", "replace")
             else:
@@ -179,7 +208,7 @@ def _check_reserved(tree: ast.AST) -> None:
                 raise err
 
 
-def _target_names(target: ast.AST) -> list[ast.Name]:
+def _target_names(target: ast.expr) -> list[ast.Name]:
     """Plain names bound by an assignment target (through tuples, lists and stars)."""
     if isinstance(target, ast.Name):
         return [target]
@@ -193,7 +222,7 @@ def _target_names(target: ast.AST) -> list[ast.Name]:
     return []
 
 
-def _pattern_names(pattern: ast.AST) -> list[str]:
+def _pattern_names(pattern: ast.pattern) -> list[str]:
     out: list[str] = []
     for n in ast.walk(pattern):
         if isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
@@ -201,6 +230,10 @@ def _pattern_names(pattern: ast.AST) -> list[str]:
         elif isinstance(n, ast.MatchMapping) and n.rest:
             out.append(n.rest)
     return list(dict.fromkeys(out))
+
+
+def _is_future_import(st: ast.stmt) -> bool:
+    return isinstance(st, ast.ImportFrom) and st.module == "__future__"
 
 
 class _BoundInLoop(ast.NodeVisitor):
@@ -217,7 +250,7 @@ class _BoundInLoop(ast.NodeVisitor):
         if isinstance(node.ctx, ast.Store):
             self._add(node.id)
 
-    def visit_FunctionDef(self, node: ast.AST) -> None:
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
         self._add(node.name)
 
     visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
@@ -246,7 +279,7 @@ class _Wrap(ast.NodeTransformer):
         return _loc(_call("__tk_v__", _const(k), node), node)
 
     # Opaque values: their inner code runs many times per statement, so only the whole is recorded.
-    def visit_Lambda(self, node: ast.AST) -> ast.AST:
+    def visit_Lambda(self, node: ast.expr) -> ast.expr:
         return node
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_Lambda
@@ -263,7 +296,7 @@ class _Wrap(ast.NodeTransformer):
             node.func = _loc(_call("__tk_f__", _const(k), func), func)
         else:
             node.func = self.visit(func)
-        args = []
+        args: list[ast.expr] = []
         for i, a in enumerate(node.args):
             if isinstance(a, ast.Starred):
                 a.value = self.hook(self.owner.visit_top(self, a.value), "arg", "*" + self.owner.text(a.value), call=callee_text, index=i)
@@ -287,12 +320,23 @@ class _Wrap(ast.NodeTransformer):
         callee = self.owner.text(node.func)
         return self.hook(self.visit_Call(node), "result", text, call=callee)
 
+    # Every visit_* method here turns an expression into an expression (the generic visit returns
+    # the node itself); the stubs cannot tell, as NodeVisitor.visit returns Any.
+    @overload
+    def visit(self, node: ast.expr) -> ast.expr: ...
+    @overload
+    def visit(self, node: ast.AST) -> ast.AST: ...
     def visit(self, node: ast.AST) -> ast.AST:
         # Calls nested inside a larger expression record their result; a statement's top-level
         # call is recorded by the statement's own role (result/expr/return) instead.
         if isinstance(node, ast.Call):
             return self.visit_Call_result(node)
-        return super().visit(node)
+        return cast(ast.AST, super().visit(node))  # NodeVisitor.visit is typed Any; a transformer's gives back a node
+
+    def target(self, node: _N) -> _N:
+        """Wrap the sub-expressions of an assignment target, which is bound, not recorded, itself."""
+        self.generic_visit(node)
+        return node
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
         return self._value(node)
@@ -344,22 +388,22 @@ class _Instrumenter:
         self.lines = _Lines(source)
         self.hits = hits
         self.probe_lines = probe_lines
-        self.stmts: list[list] = []
-        self.exprs: list[list] = []
+        self.stmts: list[_Row] = []
+        self.exprs: list[_Row] = []
         self.scope: list[str] = []
         self.kinds: list[str] = []  # "class" or "function", innermost last
         self.blocks = 0  # statically nested blocks (loops, with, try) around the current statement
         self.guards: list[bool] = []  # whether each enclosing compound statement gets a header guard
-        self.loops: list[list] = []  # per `for` loop: [header statement, statements directly in its body]
+        self.loops: list[_Row] = []  # per `for` loop: [header statement, statements directly in its body]
         # the innermost loop whose body is being walked: a `for` loop's number, or None inside a
         # `while` body or a def/class (their statements are in no `for` body's last iteration)
         self.loop_stack: list[int | None] = []
 
     # tables -------------------------------------------------------------------------------
-    def text(self, node: ast.AST) -> str:
+    def text(self, node: ast.expr) -> str:
         return self.lines.segment(node)
 
-    def add_stmt(self, node: ast.AST, kind: str, line: int | None = None, end_line: int | None = None) -> int:
+    def add_stmt(self, node: _Spanned, kind: str, line: int | None = None, end_line: int | None = None) -> int:
         line = line if line is not None else node.lineno
         self.stmts.append([line, end_line if end_line is not None else node.end_lineno, kind, ".".join(self.scope) or None])
         s = len(self.stmts) - 1
@@ -368,7 +412,7 @@ class _Instrumenter:
             self.loops[self.loop_stack[-1]][1].append(s)
         return s
 
-    def add_expr(self, stmt: int, role: str, text: str, extra: dict) -> int:
+    def add_expr(self, stmt: int, role: str, text: str, extra: dict[str, object]) -> int:
         self.exprs.append([stmt, role, text, {k: v for k, v in extra.items() if v is not None}])
         return len(self.exprs) - 1
 
@@ -389,7 +433,7 @@ class _Instrumenter:
     def record_names(self, s: int, names: list[ast.Name] | list[str], role: str = "bind") -> list[ast.stmt]:
         if self.in_class_body():
             return []
-        out = []
+        out: list[ast.stmt] = []
         for n in names:
             ident = n if isinstance(n, str) else n.id
             k = self.add_expr(s, role, ident, {})
@@ -421,11 +465,11 @@ class _Instrumenter:
         test = ast.BoolOp(op=ast.And(), values=[self.gate(s), _call("__tk_s__", _const(s))])
         return _loc(ast.IfExp(test=test, body=wrapped, orelse=expr), expr)
 
-    def prologue(self, node: ast.AST, kind: str, names: list[str], line: int) -> tuple:
+    def prologue(self, node: _Spanned, kind: str, names: list[str], line: int) -> _Prologue:
         """Bindings made on entering a body (for targets, params, `as` names), recorded with its first statement."""
         return (node, kind, names, line)
 
-    def prologue_stmt(self, pro: tuple, counted_by: int | None = None) -> tuple[int, list[ast.stmt]]:
+    def prologue_stmt(self, pro: _Prologue, counted_by: int | None = None) -> tuple[int, list[ast.stmt]]:
         node, kind, names, line = pro
         p = self.add_stmt(node, kind, line=line, end_line=line)
         if counted_by is not None:
@@ -439,7 +483,7 @@ class _Instrumenter:
         stmts: list[ast.stmt],
         docstring: bool = False,
         module: bool = False,
-        pro: tuple | None = None,
+        pro: _Prologue | None = None,
         scope_names: bool = False,
         boot: list[ast.stmt] | None = None,
     ) -> list[ast.stmt]:
@@ -449,7 +493,7 @@ class _Instrumenter:
             out.append(stmts[0])
             i = 1
         if module:
-            while i < len(stmts) and isinstance(stmts[i], ast.ImportFrom) and stmts[i].module == "__future__":
+            while i < len(stmts) and _is_future_import(stmts[i]):
                 out.append(stmts[i])
                 i += 1
         if boot:
@@ -493,7 +537,8 @@ class _Instrumenter:
         return not hasattr(self, "do_" + type(node).__name__) and not isinstance(node, (ast.Global, ast.Nonlocal))
 
     def stmt(self, node: ast.stmt) -> list[ast.stmt]:
-        method = getattr(self, "do_" + type(node).__name__, None)
+        # do_<Kind> takes the statement kind it is named for, so dispatching by that name is sound.
+        method: Callable[[ast.stmt], list[ast.stmt]] | None = getattr(self, "do_" + type(node).__name__, None)
         if method is not None:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 saved, self.blocks = self.blocks, 0  # a new code object starts its own count
@@ -534,7 +579,7 @@ class _Instrumenter:
             return _loc(ast.If(test=self.gate(d), body=body, orelse=[]), node)
         return _loc(ast.Expr(value=self.gate(d)), node)
 
-    def simple(self, node: ast.stmt, pro: tuple | None = None) -> ast.stmt:
+    def simple(self, node: ast.stmt, pro: _Prologue | None = None) -> ast.stmt:
         s = self.add_stmt(node, "stmt")
         prefix: list[ast.stmt] = []
         if pro is not None:
@@ -546,22 +591,25 @@ class _Instrumenter:
             # `x = v`, `a.b = v`, `d[k] = v`, `a = b = v`: the value bound is the right-hand side,
             # recorded as it passes. Unpacking binds parts of it: those names are read back after.
             plain_targets = all(isinstance(t, (ast.Name, ast.Attribute, ast.Subscript)) for t in rec.targets)
+            targets_text = " = ".join(self.text(t) for t in rec.targets)
+            bound = [n.id for t in rec.targets for n in _target_names(t)]
             rec.targets = [w.visit(t) for t in rec.targets]
             value = self.visit_top(w, rec.value)
             if plain_targets:
-                value = w.hook(value, "bind", " = ".join(self.text(t) for t in node.targets))
+                value = w.hook(value, "bind", targets_text)
             else:
-                after = self.record_names(s, [n for t in node.targets for n in _target_names(t)])
+                after = self.record_names(s, bound)
             rec.value = value
         elif isinstance(rec, ast.AugAssign):
-            rec.target = w.visit(rec.target)
+            rec.target = w.target(rec.target)
             rec.value = w.visit(rec.value)
             if isinstance(rec.target, ast.Name):
                 after = self.record_names(s, [rec.target.id])
         elif isinstance(rec, ast.AnnAssign):
-            rec.target = w.visit(rec.target)
+            target_text = self.text(rec.target)
+            rec.target = w.target(rec.target)
             if rec.value is not None:
-                rec.value = w.hook(self.visit_top(w, rec.value), "bind", self.text(node.target))
+                rec.value = w.hook(self.visit_top(w, rec.value), "bind", target_text)
         elif isinstance(rec, ast.Expr):
             v = rec.value
             if isinstance(v, ast.Constant):
@@ -569,10 +617,12 @@ class _Instrumenter:
             elif isinstance(v, (ast.Yield, ast.YieldFrom)):
                 rec.value = w.visit(v)
             else:
-                rec.value = w.hook(self.visit_top(w, v), "expr", self.text(node.value))
+                text = self.text(v)
+                rec.value = w.hook(self.visit_top(w, v), "expr", text)
         elif isinstance(rec, ast.Return):
             if rec.value is not None:
-                rec.value = w.hook(self.visit_top(w, rec.value), "return", self.text(node.value))
+                text = self.text(rec.value)
+                rec.value = w.hook(self.visit_top(w, rec.value), "return", text)
         elif isinstance(rec, ast.Assert):
             # The test itself stays unwrapped: python places a failing assert's ^^^^ markers by the
             # test's own node, and a passing assert says all there is to say about its value.
@@ -623,7 +673,7 @@ class _Instrumenter:
         node.orelse = self.body(node.orelse)
         return [self.header_guard(s, node)] + self.loop_end(node, names)
 
-    def do_For(self, node: ast.For) -> list[ast.stmt]:
+    def do_For(self, node: ast.For | ast.AsyncFor) -> list[ast.stmt]:
         s = self.add_stmt(node, "header", end_line=node.iter.end_lineno)
         names = self.loop_names(node)
         node.iter = self.header(s, node.iter, "iter", probe=False)
@@ -646,7 +696,7 @@ class _Instrumenter:
 
     do_AsyncFor = do_For
 
-    def loop_names(self, node: ast.AST) -> list[str]:
+    def loop_names(self, node: ast.For | ast.AsyncFor | ast.While) -> list[str]:
         v = _BoundInLoop()
         if isinstance(node, (ast.For, ast.AsyncFor)):
             v.visit(node.target)
@@ -654,15 +704,17 @@ class _Instrumenter:
             v.visit(st)
         return v.names
 
-    def loop_end(self, node: ast.AST, names: list[str]) -> list[ast.stmt]:
+    def loop_end(self, node: ast.For | ast.AsyncFor | ast.While, names: list[str]) -> list[ast.stmt]:
         if not names or self.in_class_body():
             return []
         s = self.add_stmt(node, "loopend", line=node.lineno, end_line=node.lineno)
-        call = ast.Call(func=_name("__tk_e__"), args=[_const(s), _const(tuple(names))], keywords=[])
+        # A tuple of constants is a Constant to the compiler, but not in the stubs' value type.
+        names_const = ast.Constant(value=tuple(names))  # type: ignore[arg-type]
+        call = ast.Call(func=_name("__tk_e__"), args=[_const(s), names_const], keywords=[])
         stmt = ast.If(test=self.gate(s), body=[ast.Expr(value=call)], orelse=[])
         return [_loc(stmt, node)]
 
-    def do_With(self, node: ast.With) -> list[ast.stmt]:
+    def do_With(self, node: ast.With | ast.AsyncWith) -> list[ast.stmt]:
         last = node.items[-1].optional_vars or node.items[-1].context_expr
         s = self.add_stmt(node, "header", end_line=last.end_lineno)
         names = [n.id for item in node.items if item.optional_vars is not None for n in _target_names(item.optional_vars)]
@@ -676,7 +728,7 @@ class _Instrumenter:
 
     do_AsyncWith = do_With
 
-    def do_Try(self, node: ast.Try) -> list[ast.stmt]:
+    def do_Try(self, node: ast.Try | ast.TryStar) -> list[ast.stmt]:
         node.body = self.body(node.body)
         for h in node.handlers:
             pro = self.prologue(h, "bind", [h.name] if h.name else [], h.lineno)
@@ -696,7 +748,7 @@ class _Instrumenter:
             case.body = self.body(case.body, pro=pro)
         return [self.header_guard(s, node)]
 
-    def do_FunctionDef(self, node: ast.FunctionDef) -> list[ast.stmt]:
+    def do_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
         a = node.args
         params = [p.arg for p in a.posonlyargs + a.args]
         params += [a.vararg.arg] if a.vararg else []
