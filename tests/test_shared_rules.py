@@ -110,8 +110,9 @@ def test_files_and_folders_of_the_same_name_get_the_same_title(tmp_path: Path) -
     assert titles.count("First gradient") == 2  # the part (the folder) and the example (the file)
     assert "GPU basics" in titles
     assert "<h1>First gradient</h1>" in (out / "02-first_gradient" / "02-first_gradient.html").read_text(encoding="utf-8")
-    # no other module turns names into titles
+    # no other module turns names into titles, nor shows a bare file name as one
     assert holding(r"def _?humanise|\^\\d\+\[") == ["prose.py"]
+    assert holding(r"(title\W.*|or )(?<!title_from_name\()(?<!, )PurePosixPath\(\w+\)\.stem") == []
 
 
 # ── reading time: one word count ─────────────────────────────────────────────

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .._jsonio import atomic_write, dumps
+from ..prose import title_from_name
 from ..source import Example
 from ..trace import Trace
 from .markup import render_markdown
@@ -222,7 +223,7 @@ def render_index(entries: Iterable[Any], *, assets: Mapping[str, str]) -> str:
             path = str(PurePosixPath(href).with_suffix(".py"))
         rows.append(
             IndexEntry(
-                title=str(_get(e, "title", default="") or PurePosixPath(href).stem),
+                title=str(_get(e, "title", default="") or title_from_name(PurePosixPath(href).stem)),
                 intro=render_markdown(first, inline=True, placeholders=False),
                 href=href,
                 status=str(_get(e, "status", default="ok")),
