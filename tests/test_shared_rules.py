@@ -208,3 +208,43 @@ def test_one_sweep_removes_what_dead_processes_left_and_spares_the_living(tmp_pa
     assert not (tmp_path / "run-dead").exists() and (tmp_path / "run-live").is_dir()
     assert [len(c) for c in calls] == [1, 2, 1]
     assert holding(r"os\.kill\([^)]*, 0\)") == ["_supervisor.py"]
+
+
+# ── run option values: one check each ────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("device", "cuda:1", "cuda:1"),
+        ("device", "gpu", "refused"),
+        ("memory", "1.5G", 3 << 29),
+        ("memory", "0.0000001K", "refused"),  # no byte at all: it would mean no limit
+        ("memory", "2X", "refused"),
+        ("seed", "7", 7),
+        ("seed", "-1", "refused"),
+        ("hits", "0", "refused"),
+        ("hits", "3", 3),
+        ("timeout", "2.5", 2.5),
+        ("timeout", "inf", "refused"),
+    ],
+)
+def test_a_file_option_and_the_config_take_and_refuse_the_same_values(tmp_path: Path, key: str, value: str, expected: Any) -> None:
+    from tracekit.config import ConfigError, load_config
+    from tracekit.source import AuthoringError
+
+    script = tmp_path / "x.py"
+    script.write_text(f"# tracekit: {key}={value}\nx = 1\n", encoding="utf-8")
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(f'[tool.tracekit]\n{key} = "{value}"\n', encoding="utf-8")
+    try:
+        in_file: Any = read_example(script).options[key]
+    except AuthoringError:
+        in_file = "refused"
+    try:
+        in_config: Any = getattr(load_config(pyproject=pyproject), key)
+    except ConfigError:
+        in_config = "refused"
+    assert in_file == in_config == expected
+    # the patterns a value is read with are written once, in tracekit/options.py
+    assert holding(r"cpu\|cuda\|cuda:\\\\d\+\|mps|\(\[KMGT\]\?\)") == ["options.py"]
