@@ -259,41 +259,50 @@ def _running(pids: list[int]) -> list[int]:
 def test_serve_keeps_one_warm_parent_between_rebuilds_and_ends_it(tmp_path: Path) -> None:
     pytest.importorskip("numpy")
     from tracekit import warm
+    from tracekit.config import load_config
     from tracekit.site import Reporter, build
 
+    warm.shutdown()  # none left by other tests in this process
     ex, out = tmp_path / "ex", tmp_path / "out"
     ex.mkdir()
+    (tmp_path / "pyproject.toml").write_text('[tool.tracekit]\nexamples = "ex"\noutput = "out"\npreload = ["numpy", "csv"]\n')
+    cfg = load_config(pyproject=tmp_path / "pyproject.toml")
     (ex / "small.py").write_text(SMALL.format(n=3))
-    assert build([ex], output=out, reporter=Reporter(verbosity=-1)).exit_status == 0
+    assert build(config=cfg, reporter=Reporter(verbosity=-1)).exit_status == 0
     first = warm.parents()
     assert len(first) == 1
     seen: list[tuple[list[int], str]] = []
     stop = threading.Event()
 
     def rebuild() -> None:
-        result = build([ex], output=out, reporter=Reporter(verbosity=-1))
+        result = build(config=cfg, reporter=Reporter(verbosity=-1))
         assert result.exit_status == 0
         seen.append((warm.parents(), (out / "small.html").read_text()))
 
     thread = threading.Thread(target=serve, args=(out,), kwargs=dict(port=0, watch=[ex], rebuild=rebuild, echo=lambda m: None, stop=stop))
     thread.start()
     try:
-        for n, step in ((4, "edit"), (5, "edit"), (6, "kill")):
+        for n, step in ((4, "edit"), (5, "edit"), (6, "kill"), (7, "preload")):
             if step == "kill":  # a warm parent that died is replaced on the next rebuild
                 os.kill(first[0], signal.SIGKILL)
-                _wait_for(lambda: not Path(f"/proc/{first[0]}").exists() or "Z" in Path(f"/proc/{first[0]}/stat").read_text().split(")")[1][:3])
+                _wait_for(lambda: _running(first) == [])
             time.sleep(0.3)
-            (ex / "small.py").write_text(SMALL.format(n=n))
+            source = SMALL.format(n=n)
+            if step == "preload":  # one more preloaded module: a warm parent that loaded it too
+                source = source.replace("import numpy as np\n", "import csv\nimport numpy as np\n")
+            (ex / "small.py").write_text(source)
             _wait_for(lambda n=n: len(seen) == n - 3, 60)
     finally:
         stop.set()
         thread.join(30)
     assert not thread.is_alive()
     assert [pids for pids, _ in seen[:2]] == [first, first]  # the same process served both rebuilds
-    assert [f">{sum(range(n))}<" in page for n, (_, page) in zip((4, 5, 6), seen, strict=True)] == [True] * 3
-    assert len(seen[2][0]) == 1 and seen[2][0] != first
+    assert [f">{sum(range(n))}<" in page for n, (_, page) in zip((4, 5, 6, 7), seen, strict=True)] == [True] * 4
+    replaced = seen[2][0]
+    assert len(replaced) == 1 and replaced != first
+    assert len(seen[3][0]) == 2 and replaced[0] in seen[3][0]  # the numpy-only one stays idle beside it
     assert warm.parents() == []
-    assert _running([*first, *seen[2][0]]) == []
+    assert _running([*first, *seen[3][0]]) == []
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
