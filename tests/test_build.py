@@ -19,7 +19,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 import pytest
-from helpers import ROOT, invoke
+from helpers import ROOT, invoke, page_text
 
 from tracekit import site as build_mod
 from tracekit.site import MANIFEST_NAME, BuildError, Reporter, build, check, discover, local_dependencies
@@ -194,11 +194,19 @@ def test_a_manifest_as_earlier_builds_wrote_it_loads_and_a_rebuild_runs_nothing(
 def test_each_example_s_trace_is_read_once_per_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The run's trace is read and checked once (by trace_file); its status, its page, the book's
     copy of the page, its notebook and a chapter's listing of it all use that one reading. An
-    example not run again is read once, from its page JSON."""
+    example not run again is read once, from its page JSON. A varied example's runs: once each."""
     from tracekit.trace import Trace
 
     ex, out = tmp_path / "examples", tmp_path / "out"
-    write(ex, {"a.py": '"""A."""\nx = 40 + 2\n', "b.py": '"""B."""\ny = 6 * 7\n', "chapter.md": "# Chapter\n\n```{listing} a.py\n```\n"})
+    write(
+        ex,
+        {
+            "a.py": '"""A."""\nx = 40 + 2\n',
+            "b.py": '"""B."""\ny = 6 * 7\n',
+            "c.py": '"""C."""\nlr = 0.5  # tracekit: vary=0.5,2\nz = lr * 4\n',
+            "chapter.md": "# Chapter\n\n```{listing} a.py\n```\n\n```{listing} c.py\n```\n",
+        },
+    )
     real = Trace.from_dict.__func__  # type: ignore[attr-defined]
     read: list[str] = []
 
@@ -209,14 +217,15 @@ def test_each_example_s_trace_is_read_once_per_build(tmp_path: Path, monkeypatch
 
     monkeypatch.setattr(Trace, "from_dict", classmethod(counted))
     result = do_build(ex, out)
-    assert {o.path: o.status for o in result.outcomes} == {"a.py": "ok", "b.py": "ok", "chapter.md": "ok"}
-    assert sorted(read) == ["a.py", "b.py"]
-    assert "42" in (out / "chapter.html").read_text(encoding="utf-8")  # the chapter's listing shows a's run
+    assert {o.path: o.status for o in result.outcomes} == {"a.py": "ok", "b.py": "ok", "c.py": "ok", "chapter.md": "ok"}
+    assert sorted(read) == ["a.py", "b.py", "c.py", "c.py"]
+    chapter = page_text((out / "chapter.html").read_text(encoding="utf-8"), " ")
+    assert "x = 42" in chapter and "z = 8" in chapter  # the chapter's listings show a's run and c's lr=2 run
     read.clear()
     (ex / "b.py").write_text('"""B."""\ny = 6 * 8\n', encoding="utf-8")
     result = do_build(ex, out)
     assert [o.path for o in result.ran] == ["b.py"]
-    assert sorted(read) == ["a.py", "b.py"]
+    assert sorted(read) == ["a.py", "b.py", "c.py", "c.py"]
 
 
 def test_dependency_change_reruns_exactly_its_dependents(site) -> None:

@@ -429,6 +429,9 @@ class Trace:
     stdout_below: str = ""  # what reached fd 1 around sys.stdout (a build's runs only)
     #: a page's only, never a run's: a varied example's runs ({names, runs}, tracekit.variants.record)
     variants: dict[str, Any] | None = None
+    #: the other runs of `variants` as read, by their key: each is read once however often it is
+    #: shown (never written: `variants` holds them as the page JSON does)
+    runs: dict[str, Trace] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_dict(cls, d: Any) -> Trace:

@@ -20,7 +20,7 @@ from ..prose import title_from_name
 from ..source import Example
 from ..trace import Trace
 from .markup import render_markdown
-from .page import TraceLike, _trace_dict, build_view
+from .page import TraceLike, _trace_dict, as_trace, build_view
 from .text import FIGURES_DIR, MAX_TEXT_CHARS, inert
 from .urls import site_depth
 
@@ -136,13 +136,17 @@ def page_variants(example: Example, trace: TraceLike, prefix: str, fig_root: str
     nothing varies. BLOCKS(view) picks the cards a chapter shows."""
     from .variants import variant_set
 
+    read: dict[str, Trace] = {}
     if isinstance(trace, Trace):
         if trace.variants is None:
             return None
+        read = trace.runs  # each other run is read once, here or by the build that ran it
         trace = trace.to_dict()  # the runs are kept as the page JSON has them
 
-    def region(run: Mapping[str, Any], varies: set[int]) -> Markup:
-        view = build_view(example, run)
+    def region(run: Mapping[str, Any], varies: set[int], key: str) -> Markup:
+        if key not in read:
+            read[key] = as_trace(run)
+        view = build_view(example, read[key])
         shown = blocks(view) if blocks is not None else view.blocks
         ctx = dict(view=view, p=prefix, blocks=shown, show_listing=show_listing, fig_root=fig_root, varies=varies)
         return Markup(_SURROGATE.sub("\ufffd", _env().get_template("_listing.html").render(**ctx)))

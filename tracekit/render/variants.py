@@ -100,8 +100,8 @@ def varying_lines(example: Example, runs: list[Mapping[str, Any]]) -> set[int]:
     return numbers
 
 
-def variant_set(example: Example, trace: Mapping[str, Any], prefix: str, region: Callable[[Mapping[str, Any], set[int]], Markup]) -> VariantSet | None:
-    """The runs TRACE carries (None without variants); REGION(trace, varies) renders one run's region."""
+def variant_set(example: Example, trace: Mapping[str, Any], prefix: str, region: Callable[[Mapping[str, Any], set[int], str], Markup]) -> VariantSet | None:
+    """The runs TRACE carries (None without variants); REGION(trace, varies, its key) renders one run's region."""
     runs = traces(trace)
     names = (trace.get("variants") or {}).get("names") if runs else None
     if not runs or not isinstance(names, list):
@@ -115,5 +115,5 @@ def variant_set(example: Example, trace: Mapping[str, Any], prefix: str, region:
         out.append(Name(name, [Choice(v, v == chosen.get(name), f"{prefix}vary-{k}-{i}") for i, v in enumerate(values)]))
     varies = varying_lines(example, [t for _, t in runs])
     vs = VariantSet(prefix, out, str(default.get("label") or ""), varies)
-    vs.others = [(str(run.get("label") or ""), region(t, varies)) for run, t in runs if not run.get("default")]
+    vs.others = [(str(run.get("label") or ""), region(t, varies, str(run.get("key")))) for run, t in runs if not run.get("default")]
     return vs

@@ -62,7 +62,7 @@ def _classify(example: Any, trace: Trace) -> tuple[str, list[Failure]]:
 
 def _with_variants(rel: str, example: Any, trace: Trace, variants: Any, key: str) -> list[Failure]:
     """Put every run of a varied example in TRACE (``variants``); the failures of the runs but the default's."""
-    from ..variants import record
+    from ..variants import SHARED, record, variant_key
 
     varied, runs = variants
     failures: list[Failure] = []
@@ -73,6 +73,8 @@ def _with_variants(rel: str, example: Any, trace: Trace, variants: Any, key: str
             continue
         other = _readable_trace(rel, result.trace)
         read.append((variant, other.to_dict()))
+        # as the page shows it: with the keys every run shares taken from the page's own trace
+        trace.runs[variant_key(key, variant)] = dataclasses.replace(other, **{k: getattr(trace, k) for k in SHARED})
         for f in _classify(example, other)[1]:
             failures.append(Failure(f.line, f"with {variant.label.replace('&', ', ')}: {f.message}"))
     trace.variants = record(varied, read, key)
@@ -81,7 +83,7 @@ def _with_variants(rel: str, example: Any, trace: Trace, variants: Any, key: str
 
 def _readable_trace(rel: str, trace: Trace) -> Trace:
     """The run's trace (read and checked once, by trace_file) as its page names it: by REL."""
-    return dataclasses.replace(trace, source=dataclasses.replace(trace.source, path=rel))
+    return dataclasses.replace(trace, source=dataclasses.replace(trace.source, path=rel), runs={})
 
 
 def _unreadable_trace(rel: str, trace: Trace, message: str) -> Trace:
