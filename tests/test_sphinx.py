@@ -243,3 +243,26 @@ def test_a_bad_vary_is_a_warning_naming_the_document_line_and_an_error_under_W(t
     strict = sphinx_build(project, "-W", "-E")
     assert strict.returncode != 0
     assert f"{bad}:6: ERROR: tracekit: :vary: rate:" in strict.stderr or f"{bad}:6: WARNING: tracekit: :vary: rate:" in strict.stderr
+
+
+def test_a_listing_s_trace_is_read_once_whether_run_now_or_read_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracekit.embed import render_listing, run_example
+    from tracekit.trace import Trace
+
+    (tmp_path / "ex.py").write_text('"""Ex."""\nlr = 0.5  # tracekit: vary=0.5,2\nz = lr * 4\n', encoding="utf-8")
+    real = Trace.from_dict.__func__  # type: ignore[attr-defined]
+    read: list[str] = []
+
+    def counted(cls: type[Trace], d: object) -> Trace:
+        trace = real(cls, d)
+        read.append(trace.source.path)
+        return trace
+
+    monkeypatch.setattr(Trace, "from_dict", classmethod(counted))
+    run = run_example(tmp_path / "ex.py", cache=tmp_path / "cache")
+    html = render_listing(run, prefix="tk1-", fig_root="_images/")
+    assert run.ran and len(read) == 2  # the lr=0.5 and lr=2 runs, each read by the run itself
+    read.clear()
+    again = run_example(tmp_path / "ex.py", cache=tmp_path / "cache")
+    assert render_listing(again, prefix="tk1-", fig_root="_images/") == html
+    assert not again.ran and len(read) == 2  # the stored page and its lr=2 run, once each

@@ -176,14 +176,15 @@ def run_example(path: Path, *, cache: Path, root: Path | None = None, config: An
     errors = unassigned_errors(path, rel, vary) if vary else []
     if errors:
         return Run(path, rel, keyed.key, "failed", inputs=inputs, vary_errors=errors)
+    fresh: Trace | None = None  # the trace of a run made now, read once by the run
     with _locked(slot.with_name(slot.name + ".lock")):
         stored = _load(slot, keyed.key)
         if stored is None:
-            stored = _run(plan, rel, slot, keyed.key)
+            stored, fresh = _run(plan, rel, slot, keyed.key)
             ran = True
         else:
             ran = False
-    run = _from_stored(stored, path, rel, keyed.key, slot)
+    run = _from_stored(stored, path, rel, keyed.key, slot, fresh)
     if "vary_error" in stored:
         k, message = stored["vary_error"]
         run.vary_errors = [(vary[k - 1][2] if 0 < k <= len(vary) else vary[0][2], str(message))]
@@ -204,8 +205,9 @@ def _load(slot: Path, key: str) -> dict[str, Any] | None:
     return data
 
 
-def _run(plan: Any, rel: str, slot: Path, key: str) -> dict[str, Any]:
-    """Run REL now, store its example, trace and figures in SLOT, return what was stored."""
+def _run(plan: Any, rel: str, slot: Path, key: str) -> tuple[dict[str, Any], Trace | None]:
+    """Run REL now, store its example, trace and figures in SLOT; return what was stored, and the
+    page's trace when it has one."""
     import secrets
     import threading
 
@@ -218,6 +220,7 @@ def _run(plan: Any, rel: str, slot: Path, key: str) -> dict[str, Any]:
     env_vars[_BUILD_TOKEN_VAR] = secrets.token_hex(8)
     env_vars.setdefault("PYTHONHASHSEED", "0")  # as a build runs it: the same page every time
     env_vars.setdefault("SOURCE_DATE_EPOCH", "0")
+    trace: Trace | None = None
     try:
         ran = _run_example(plan, rel, env_vars, threading.Event(), set(), threading.Lock())
     except ConfigError as e:
@@ -246,10 +249,11 @@ def _run(plan: Any, rel: str, slot: Path, key: str) -> dict[str, Any]:
         if more:
             stored["failures"] = [[f.line, f.message] for f in more]
     atomic_write(slot / "run.json", dumps(stored).encode("utf-8"))
-    return stored
+    return stored, trace
 
 
-def _from_stored(stored: dict[str, Any], path: Path, rel: str, key: str, slot: Path) -> Run:
+def _from_stored(stored: dict[str, Any], path: Path, rel: str, key: str, slot: Path, trace: Trace | None = None) -> Run:
+    """The Run STORED describes; TRACE, when given, is its page's trace (else read from STORED)."""
     if "skipped" in stored:
         return Run(path, rel, key, "skipped", message=str(stored["skipped"]))
     from .site.pages import _classify
@@ -259,7 +263,8 @@ def _from_stored(stored: dict[str, Any], path: Path, rel: str, key: str, slot: P
         return Run(path, rel, key, "failed")
     page = dict(stored["page"])
     example = Example.from_dict(page.pop("authored"))
-    trace = Trace.from_page(page)
+    if trace is None:
+        trace = Trace.from_page(page)
     status, failures = _classify(example, trace)
     found = [(f.line, f.message) for f in failures] + [(line, str(message)) for line, message in stored.get("failures") or []]
     figures = {name: slot / "figures" / name for name in stored.get("figures") or []}
