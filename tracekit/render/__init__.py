@@ -11,7 +11,7 @@ Public API::
 
     build_view(example, trace) -> PageView
     render_page(example, trace, *, assets, root_rel, json_name) -> str
-    page_json(example, trace) -> str
+    page_json(example, trace, *, build=None) -> str
     render_index(entries, *, assets) -> str
     write_assets(out_dir) -> dict[str, str]
     asset_paths() -> dict[str, str]
