@@ -337,7 +337,7 @@ def test_one_bad_example_never_sinks_the_build(tmp_path: Path) -> None:
     }
     assert result.exit_status == 1
     lines = {o.path: " ".join(o.lines()) for o in result.failed}
-    assert lines["syntax.py"].startswith(f"{paths_mod._display(ex / 'syntax.py')}:1: SyntaxError")
+    assert lines["syntax.py"].startswith(f"{paths_mod.display_path(ex / 'syntax.py')}:1: SyntaxError")
     assert ":2: ValueError: boom" in lines["unmarked.py"]
     assert "os._exit" in lines["exits.py"]
     assert "timed out" in lines["slow.py"]

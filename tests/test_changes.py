@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tracekit import trace as trace_mod
-from tracekit.render.entries import _record_entries
+from tracekit.render.entries import record_entries
 from tracekit.render.graph import graph_svg
 from tracekit.run import trace_file
 
@@ -173,7 +173,7 @@ def test_change_and_graph_entries_read_as_the_chapter_writes_them() -> None:
             ],
         }
     )
-    entries, _tail = _record_entries(rec, None)
+    entries, _tail = record_entries(rec, None)
     assert [e.as_text() for e in entries] == ["✎ created: W.grad = None → tensor([0.2741])", "✎ changed: model = 2 parameters changed; largest |Δ| 0.05 in w"]
 
 

@@ -15,7 +15,7 @@ from tracekit.chapter import Ref, parse_chapter
 from tracekit.config import load_config
 from tracekit.site import MANIFEST_NAME, Reporter, build, check, merge
 from tracekit.site.book_site import MAX_IMAGE_BYTES
-from tracekit.site.paths import _display
+from tracekit.site.paths import display_path
 
 
 def test_a_bad_listing_option_fails_that_listing_and_the_chapter_is_still_read() -> None:
@@ -196,7 +196,7 @@ def test_a_missing_or_refused_picture_fails_the_chapter_naming_its_line(tmp_path
     result = _build(ex, out)
     assert result.exit_status == 1
     [failed] = result.failed
-    shown = _display(ex)
+    shown = display_path(ex)
     assert [(f.line, f.message) for f in failed.failures] == [
         (3, f"shows the picture img/gone.png, which does not exist ({shown}/img/gone.png)"),
         (7, f"shows the picture big.png, which is {MAX_IMAGE_BYTES + 1:,} bytes; tracekit reads files up to {MAX_IMAGE_BYTES:,} ({shown}/big.png)"),

@@ -51,7 +51,7 @@ def test_the_tool_hash_covers_every_kind_of_file(tmp_path: Path, monkeypatch: py
     pkg = tmp_path / "tracekit"
     (pkg / "templates").mkdir(parents=True)
     (pkg / "a.py").write_text("x = 1\n")
-    monkeypatch.setattr(keys, "_PACKAGE", pkg)
+    monkeypatch.setattr(keys, "PACKAGE", pkg)
 
     def fresh() -> str:
         monkeypatch.setattr(keys, "_tool_hash_cache", None)
@@ -77,8 +77,8 @@ def test_editing_the_protocol_invalidates_cached_code(tmp_path: Path, monkeypatc
     src = tmp_path / "s.py"
     src.write_text("x = 1\n")
     key = _codecache._key(str(src), b"x = 1\n", 3, frozenset())
-    real = _codecache._generator_source
-    monkeypatch.setattr(_codecache, "_generator_source", lambda: real() + b"# a new hook name\n")
+    real = _codecache.generator_source
+    monkeypatch.setattr(_codecache, "generator_source", lambda: real() + b"# a new hook name\n")
     assert _codecache._key(str(src), b"x = 1\n", 3, frozenset()) != key
 
 

@@ -147,7 +147,7 @@ def test_device_auto_in_quotes_puts_cuda_in_the_cache_key(tmp_path: Path, monkey
     build([ex], output=out, reporter=QUIET)
     manifest = json.loads((out / ".tracekit-manifest.json").read_text(encoding="utf-8"))
     keys = {rel: rec["key"] for rel, rec in manifest["examples"].items()}
-    monkeypatch.setattr(plan_mod, "_cuda_fingerprint", lambda: ["a CUDA device appeared"])
+    monkeypatch.setattr(plan_mod, "cuda_fingerprint", lambda: ["a CUDA device appeared"])
     build([ex], output=out, reporter=QUIET)
     manifest = json.loads((out / ".tracekit-manifest.json").read_text(encoding="utf-8"))
     assert manifest["examples"]["a.py"]["key"] != keys["a.py"]

@@ -108,7 +108,7 @@ GENERATOR_MODULES = tuple(sorted(name for name in os.listdir(_HERE) if name.ends
 _generator_cache: bytes | None = None
 
 
-def _generator_source() -> bytes:
+def generator_source() -> bytes:
     global _generator_cache
     if _generator_cache is None:
         parts = []
@@ -120,7 +120,7 @@ def _generator_source() -> bytes:
 
 
 def _key(path: str, source: bytes, hits: int, probe_lines: frozenset[Any]) -> str:
-    generator = _generator_source()
+    generator = generator_source()
     meta = repr((__version__, sys.version, sys.flags.optimize, PKG_PARENT, path, hits, sorted(probe_lines))).encode()
     return hashlib.sha256(meta + b"\0" + generator + b"\0" + source).hexdigest()
 

@@ -125,7 +125,7 @@ def kill_left(supervisor: int, cgroup: str | None) -> None:
         if not reaped:
             time.sleep(0.005)
     if cgroup is not None:
-        _remove_cgroup(cgroup)
+        remove_cgroup(cgroup)
 
 
 def _kill_cgroup(path: str) -> None:
@@ -144,7 +144,7 @@ def _kill_cgroup(path: str) -> None:
         time.sleep(0.005)
 
 
-def _remove_cgroup(path: str) -> None:
-    from ._supervisor import _remove_cgroup as remove
+def remove_cgroup(path: str) -> None:
+    from ._supervisor import remove_cgroup as remove
 
     remove(path)

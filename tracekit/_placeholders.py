@@ -22,7 +22,7 @@ class Placeholder:
     spec: str
 
 
-class _PlaceholderError(ValueError):
+class PlaceholderError(ValueError):
     """A malformed placeholder, with the column it starts at."""
 
     def __init__(self, column: int, message: str) -> None:
@@ -57,12 +57,12 @@ def placeholder_spans(text: str, *, markdown: bool = False, math: bool = True, s
                 i += 2
             elif ch == "}":
                 if strict:
-                    raise _PlaceholderError(i, "single '}' in prose; write '}}' for a literal brace")
+                    raise PlaceholderError(i, "single '}' in prose; write '}}' for a literal brace")
                 i += 1
             elif ch == "{":
                 try:
                     after, placeholder = _scan_placeholder(segment, i)
-                except _PlaceholderError:
+                except PlaceholderError:
                     if strict:
                         raise
                     i += 1
@@ -121,7 +121,7 @@ def _scan_placeholder(text: str, start: int) -> tuple[int, Placeholder]:
         elif ch in ")]" or (ch == "}" and depth > 0):
             depth -= 1
             if depth < 0:
-                raise _PlaceholderError(start, f"unbalanced {ch!r} in placeholder")
+                raise PlaceholderError(start, f"unbalanced {ch!r} in placeholder")
         elif ch == "}":
             expr_end = i if expr_end < 0 else expr_end
             break
@@ -129,9 +129,9 @@ def _scan_placeholder(text: str, start: int) -> tuple[int, Placeholder]:
             expr_end, conv_at = i, i + 1
             i += 2
             if text[conv_at : conv_at + 1] not in ("r", "s", "a"):
-                raise _PlaceholderError(start, "conversion must be !r, !s or !a")
+                raise PlaceholderError(start, "conversion must be !r, !s or !a")
             if i < len(text) and text[i] not in ":}":
-                raise _PlaceholderError(start, "expected ':' or '}' after the conversion")
+                raise PlaceholderError(start, "expected ':' or '}' after the conversion")
             continue
         elif ch == ":" and depth == 0:
             expr_end = i if expr_end < 0 else expr_end
@@ -140,22 +140,22 @@ def _scan_placeholder(text: str, start: int) -> tuple[int, Placeholder]:
             if close < 0:
                 break
             if "{" in text[spec_at:close]:
-                raise _PlaceholderError(start, "nested placeholders in a format spec are not supported")
+                raise PlaceholderError(start, "nested placeholders in a format spec are not supported")
             i = close
             break
         i += 1
     else:
-        raise _PlaceholderError(start, "placeholder is not closed with '}'")
+        raise PlaceholderError(start, "placeholder is not closed with '}'")
     if i >= len(text) or text[i] != "}":
-        raise _PlaceholderError(start, "placeholder is not closed with '}'")
+        raise PlaceholderError(start, "placeholder is not closed with '}'")
     expr = text[start + 1 : expr_end].strip()
     if not expr:
-        raise _PlaceholderError(start, "empty placeholder '{}'; write '{{}}' for literal braces")
+        raise PlaceholderError(start, "empty placeholder '{}'; write '{{}}' for literal braces")
     try:
         compile(f"({expr}\n)", "<placeholder>", "eval")
     except SyntaxError as error:
         source = text[start + 1 : i]
-        raise _PlaceholderError(start, f"placeholder {{{source}}} is not a Python expression: {error.msg}") from None
+        raise PlaceholderError(start, f"placeholder {{{source}}} is not a Python expression: {error.msg}") from None
     spec = text[spec_at:i] if spec_at >= 0 else ""
     conversion = text[conv_at] if conv_at >= 0 else None
     return i + 1, Placeholder(text[start + 1 : i], expr, conversion, spec)
@@ -165,7 +165,7 @@ def parse_placeholder(source: str) -> Placeholder:
     """The placeholder whose text between the braces is SOURCE (a probe key); ValueError if malformed."""
     end, placeholder = _scan_placeholder("{" + source + "}", 0)
     if end != len(source) + 2:
-        raise _PlaceholderError(0, f"{{{source}}} is not a single placeholder")
+        raise PlaceholderError(0, f"{{{source}}} is not a single placeholder")
     return placeholder
 
 

@@ -26,7 +26,7 @@ MAX_ITEMS = 100  # container elements shown before "..."
 MAX_OUTPUT_PER_HIT = 20_000
 MAX_OUTPUT_LATER = 4_000
 MAX_CONSTRUCTING_DEPTH = 200  # frames looked through for the __init__ of a value whose repr failed
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
+ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 _COUNT = re.compile(r"\((\d+)\)")
 # Sphinx roles in docstrings: :func:`x` -> x (:math: is kept, for the page to render as math)
 _ROLE = re.compile(r":(?!math:)\w+:`~?([^`<]+?)(?:\s*<[^>]*>)?`")
@@ -433,7 +433,7 @@ def snapshot(v: Any, image: bool = False) -> dict[str, Any]:
         text = _brepr(v, _Budget(MAX_REPR))
         if type(text) is not str:
             raise TypeError(f"__repr__ returned {type(text).__name__}")
-        text, cut = _cut(_ADDRESS.sub("0x…", text))
+        text, cut = _cut(ADDRESS.sub("0x…", text))
         d["repr"] = text
         if cut:
             d["truncated"] = True
@@ -484,7 +484,7 @@ _MISSING = object()
 
 def _safe_str(e: BaseException) -> str:
     try:
-        return _ADDRESS.sub("0x…", str(e))
+        return ADDRESS.sub("0x…", str(e))
     except Exception:
         return "<unprintable>"
 
@@ -1084,7 +1084,7 @@ class Recorder:
             for rec in self.records[s]:
                 merged = entry["records"].setdefault(rec["hit"], {"hit": rec["hit"], "events": [], "output": "", "exception": None, "probes": {}})
                 merged["events"] += [self._event(k, v) if k is not None else v for k, v in rec["events"]]
-                merged["output"] += _ADDRESS.sub("0x…", "".join(rec.get("output", ())))
+                merged["output"] += ADDRESS.sub("0x…", "".join(rec.get("output", ())))
                 if rec.get("exception") and merged["exception"] is None:
                     merged["exception"] = rec["exception"]
                 merged["probes"].update(rec.get("probes", {}))
@@ -1112,7 +1112,7 @@ class Recorder:
                     r["last"] = True
                 records.append(r)
             e["records"] = records
-            e["output_later"] = _ADDRESS.sub("0x…", "".join(e["output_later"]))
+            e["output_later"] = ADDRESS.sub("0x…", "".join(e["output_later"]))
             out.append(e)
         return out
 
@@ -1128,7 +1128,7 @@ class Recorder:
 
     def text(self, stream: str) -> str:
         """All a stream printed, with memory addresses normalised so that runs compare equal."""
-        return _ADDRESS.sub("0x…", "".join(self.out[stream]))
+        return ADDRESS.sub("0x…", "".join(self.out[stream]))
 
 
 def _hush() -> tuple[Any, ...] | None:
@@ -1264,4 +1264,4 @@ def _format_placeholder(parsed: Any, globs: dict[str, Any], locs: Any) -> str:
     except (ValueError, TypeError) as e:
         # Often prose meant literal braces, e.g. a set or dict written in the text.
         raise ValueError(f"format spec {parsed.spec!r} in {{{parsed.source}}}: {e}; to show braces as text write {{{{ and }}}}") from None
-    return _ADDRESS.sub("0x…", text)
+    return ADDRESS.sub("0x…", text)

@@ -39,7 +39,7 @@ _LIMIT_GRACE = 1.0  # seconds a script past the output limit gets to stop itself
 FAULT_FD = 3  # the script's fault log
 PY_STDOUT_FD = 4  # where the script's sys.stdout writes in a build, apart from the rest of fd 1
 _LOW_FDS = 10  # the supervisor keeps its own fds at this number or above while it hands out FDs below
-_FAULT_LIMIT = 1 << 20  # bytes of it kept: the last ones, where a crash's stack ends up
+FAULT_LIMIT = 1 << 20  # bytes of it kept: the last ones, where a crash's stack ends up
 
 
 def _high(fd: int) -> int:
@@ -92,7 +92,7 @@ def _make_cgroup() -> str | None:
     """A new cgroup below this process's own, when that one is delegated to us (writable)."""
     if os.environ.get("TRACEKIT_NO_CGROUP"):
         return None
-    base = _cgroup_base()
+    base = cgroup_base()
     if base is None:
         return None
     _sweep_cgroups(base)
@@ -102,7 +102,7 @@ def _make_cgroup() -> str | None:
     except OSError:
         return None
     if not os.path.exists(os.path.join(path, "cgroup.kill")):
-        _remove_cgroup(path)
+        remove_cgroup(path)
         return None
     return path
 
@@ -122,7 +122,7 @@ def cgroup_path(base: str, supervisor: int) -> str:
     return os.path.join(base, f"tracekit-{supervisor}")
 
 
-def _cgroup_base() -> str | None:
+def cgroup_base() -> str | None:
     """This process's own cgroup (v2), where the cgroup of each example is made; None without one."""
     if not sys.platform.startswith("linux"):
         return None
@@ -192,7 +192,7 @@ def _sweep_cgroups(base: str) -> None:
     sweep_dead(base, r"tracekit-(\d+)", os.rmdir)  # rmdir fails, harmlessly, while processes are in it
 
 
-def _remove_cgroup(path: str) -> None:
+def remove_cgroup(path: str) -> None:
     """Remove the (emptied) cgroup; the kernel may take a moment to see its last process gone."""
     for attempt in range(200):
         try:
@@ -331,8 +331,8 @@ class Supervisor:
             self.fault = None
             return False
         self.fault_kept += data
-        if len(self.fault_kept) > 2 * _FAULT_LIMIT:
-            del self.fault_kept[:-_FAULT_LIMIT]
+        if len(self.fault_kept) > 2 * FAULT_LIMIT:
+            del self.fault_kept[:-FAULT_LIMIT]
         return True
 
     def write_fault(self, path: str) -> None:
@@ -344,7 +344,7 @@ class Supervisor:
             os.close(self.fault)
             self.fault = None
         with open(path, "wb") as f:
-            f.write(self.fault_kept[-_FAULT_LIMIT:])
+            f.write(self.fault_kept[-FAULT_LIMIT:])
 
     def _read(self, fd: int) -> bool:
         """Read what FD has; False at EOF."""
@@ -465,7 +465,7 @@ class Supervisor:
             if not pids:
                 break
         if self.cgroup is not None:
-            _remove_cgroup(self.cgroup)
+            remove_cgroup(self.cgroup)
 
     def drain(self) -> None:
         """Read what the (now dead) writers left in the pipes."""
@@ -544,7 +544,7 @@ def finish(sup: Supervisor, watch: int | None, start_error: dict[str, Any] | Non
             sup.kill_all()
             sup.drain()
         if sup.cgroup is not None:
-            _remove_cgroup(sup.cgroup)
+            remove_cgroup(sup.cgroup)
     if sup.ended_by != "orphaned" and config.get("fault"):
         sup.write_fault(config["fault"])
     if sup.ended_by == "orphaned":

@@ -50,8 +50,8 @@ from .prose import title_from_name
 
 __all__ = ["Chapter", "ChapterError", "Embed", "Prose", "Ref", "front_matter", "listing_options", "parse_chapter", "parse_lines"]
 
-_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(.*)$")
-_LISTING = re.compile(r"^\{listing\}(?:\s+(.*))?$")
+FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(.*)$")
+LISTING = re.compile(r"^\{listing\}(?:\s+(.*))?$")
 _OPTION = re.compile(r"^:([a-z][a-z-]*):(?:\s+(.*))?$")
 _HEADING = re.compile(r"^ {0,3}#\s+(.+?)\s*#*\s*$")
 _KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:(.*)$")
@@ -209,10 +209,10 @@ def parse_chapter(path: str, text: str) -> Chapter:
                 fence = None
             i += 1
             continue
-        m = _FENCE_OPEN.match(line)
+        m = FENCE_OPEN.match(line)
         if m:
             info = m.group(2).strip()
-            lm = _LISTING.match(info)
+            lm = LISTING.match(info)
             if not lm:
                 fence = m.group(1)
                 buf.append(line)

@@ -61,7 +61,7 @@ def fences(path: str, text: str) -> list[tuple[int, int, Embed]]:
     """The ```` ```{listing} PATH ```` fences of a Markdown page (a chapter's syntax and options),
     as (first line, last line, embed) with 1-based lines; ``embed.target`` is the path as written
     (a host page may embed examples from anywhere). Raises ChapterError naming PATH and the line."""
-    from .chapter import _FENCE_OPEN, _LISTING, ChapterError, listing_options
+    from .chapter import FENCE_OPEN, LISTING, ChapterError, listing_options
 
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     found: list[tuple[int, int, Embed]] = []
@@ -74,8 +74,8 @@ def fences(path: str, text: str) -> list[tuple[int, int, Embed]]:
                 fence = None
             i += 1
             continue
-        m = _FENCE_OPEN.match(line)
-        lm = _LISTING.match(m.group(2).strip()) if m else None
+        m = FENCE_OPEN.match(line)
+        lm = LISTING.match(m.group(2).strip()) if m else None
         if m and not lm:
             fence = m.group(1)
         if not m or not lm:
@@ -156,8 +156,8 @@ def run_example(path: Path, *, cache: Path, root: Path | None = None, config: An
     their runs join the example's own variants, all kept in one slot. Raises OSError when PATH
     cannot be read."""
     from .config import load_config
-    from .site.keys import _Imports, environment
-    from .site.plan import _keys, _Plan
+    from .site.keys import Imports, environment
+    from .site.plan import Plan, example_keys
     from .variants import unassigned_errors
 
     path = Path(path).resolve()
@@ -167,11 +167,11 @@ def run_example(path: Path, *, cache: Path, root: Path | None = None, config: An
     cache = Path(cache).resolve()
     varied = [(name, list(values)) for name, values, _ in vary]
     slot = cache / _sha(str(path).encode() + (dumps(varied).encode() if varied else b""))[:20]
-    plan = _Plan(config, root, cache, [rel], [rel], [rel], False, [])  # out: a variant's scratch copy leaves the cache out
+    plan = Plan(config, root, cache, [rel], [rel], [rel], False, [])  # out: a variant's scratch copy leaves the cache out
     if vary:  # the option's place in VARY stands for its line: a stored error names the line the page has now
         plan.varies = {rel: {name: (values, _HOST, k) for k, (name, values) in enumerate(varied, 1)}}
     env = environment()
-    keyed = _keys(plan, env, [rel], _Imports(root))[rel]
+    keyed = example_keys(plan, env, [rel], Imports(root))[rel]
     inputs = [path] + [root / dep for dep in keyed.deps]
     errors = unassigned_errors(path, rel, vary) if vary else []
     if errors:
@@ -212,17 +212,17 @@ def _run(plan: Any, rel: str, slot: Path, key: str) -> tuple[dict[str, Any], Tra
     import threading
 
     from .config import ConfigError
-    from .site.execute import _BUILD_TOKEN_VAR, _run_example
-    from .site.pages import _authoring_page, _readable_trace, _with_variants
-    from .site.plan import _options
+    from .site.execute import BUILD_TOKEN_VAR, execute_example
+    from .site.pages import authoring_page, readable_trace, with_variants
+    from .site.plan import keyed_options
 
     env_vars = dict(os.environ)
-    env_vars[_BUILD_TOKEN_VAR] = secrets.token_hex(8)
+    env_vars[BUILD_TOKEN_VAR] = secrets.token_hex(8)
     env_vars.setdefault("PYTHONHASHSEED", "0")  # as a build runs it: the same page every time
     env_vars.setdefault("SOURCE_DATE_EPOCH", "0")
     trace: Trace | None = None
     try:
-        ran = _run_example(plan, rel, env_vars, threading.Event(), set(), threading.Lock())
+        ran = execute_example(plan, rel, env_vars, threading.Event(), set(), threading.Lock())
     except ConfigError as e:
         ran = None
         stored: dict[str, Any] = {"key": key, "skipped": str(e)}
@@ -235,14 +235,14 @@ def _run(plan: Any, rel: str, slot: Path, key: str) -> tuple[dict[str, Any], Tra
 
         more: list[Any] = []
         if ran.kind == "authoring":
-            example, trace = _authoring_page(rel, plan.root / rel, ran.error, {}, _options(plan.config))
+            example, trace = authoring_page(rel, plan.root / rel, ran.error, {}, keyed_options(plan.config))
             figures: dict[str, bytes] = {}
         else:
-            example, trace = ran.example, _readable_trace(rel, ran.result.trace)
+            example, trace = ran.example, readable_trace(rel, ran.result.trace)
             results = [r for _, r in ran.variants[1]] if ran.variants else [ran.result]
             figures = {n: d for r in results for n, d in (getattr(r, "figures", None) or {}).items() if re.fullmatch(r"[\w.-]+\.png", n)}
             if ran.variants:  # every run in the trace, as a built page keeps them; their failures name their values
-                more = _with_variants(rel, example, trace, ran.variants, key)
+                more = with_variants(rel, example, trace, ran.variants, key)
         for name, data in sorted(figures.items()):
             atomic_write(slot / "figures" / name, data)
         stored = {"key": key, "page": json.loads(page_json(example, trace)), "figures": sorted(figures)}
@@ -256,7 +256,7 @@ def _from_stored(stored: dict[str, Any], path: Path, rel: str, key: str, slot: P
     """The Run STORED describes; TRACE, when given, is its page's trace (else read from STORED)."""
     if "skipped" in stored:
         return Run(path, rel, key, "skipped", message=str(stored["skipped"]))
-    from .site.pages import _classify
+    from .site.pages import classify
     from .source import Example
 
     if "vary_error" in stored:
@@ -265,7 +265,7 @@ def _from_stored(stored: dict[str, Any], path: Path, rel: str, key: str, slot: P
     example = Example.from_dict(page.pop("authored"))
     if trace is None:
         trace = Trace.from_page(page)
-    status, failures = _classify(example, trace)
+    status, failures = classify(example, trace)
     found = [(f.line, f.message) for f in failures] + [(line, str(message)) for line, message in stored.get("failures") or []]
     figures = {name: slot / "figures" / name for name in stored.get("figures") or []}
     return Run(path, rel, key, "failed" if found else status, found, example, trace, figures)
@@ -282,8 +282,8 @@ def render_listing(run: Run, options: ListingOptions = ListingOptions(), *, pref
     """RUN's listing as an HTML fragment for a host page: ids start with PREFIX (unique on the
     page), figures are linked as FIG_ROOT + name, PAGE_HREF (if any) is where its file name links.
     A varied run shows the control and every other run's listing in a template of its own."""
-    from .render.bookview import ChapterPart, _in_ranges, markup, shown_ranges
-    from .render.html import _SURROGATE, _env, page_variants
+    from .render.bookview import ChapterPart, in_ranges, markup, shown_ranges
+    from .render.html import SURROGATE, jinja_env, page_variants
     from .render.page import build_view
 
     ranges = shown_ranges(run.example, list(options.lines)) if run.example is not None and options.lines else None
@@ -297,7 +297,7 @@ def render_listing(run: Run, options: ListingOptions = ListingOptions(), *, pref
     else:
 
         def chosen(view: Any) -> list[Any]:
-            return [b for b in view.blocks if _in_ranges(b, ranges)] if ranges else list(view.blocks)
+            return [b for b in view.blocks if in_ranges(b, ranges)] if ranges else list(view.blocks)
 
         view = build_view(run.example, run.trace)
         blocks = chosen(view)
@@ -315,8 +315,8 @@ def render_listing(run: Run, options: ListingOptions = ListingOptions(), *, pref
             caption=markup(options.caption) if options.caption else Markup(""),
             varied=page_variants(run.example, run.trace, prefix, fig_root, blocks=chosen, show_listing=not options.hide_listing),
         )
-    html = _env().get_template("embed.html").render(part=part, fig_root=fig_root)
-    return _SURROGATE.sub("\ufffd", html)
+    html = jinja_env().get_template("embed.html").render(part=part, fig_root=fig_root)
+    return SURROGATE.sub("\ufffd", html)
 
 
 def listing(
@@ -421,6 +421,6 @@ def script() -> bytes:
 
 def icons() -> Markup:
     """The icon sprite the listings' ``<use href="#i-…">`` point at: once on each page that has listings."""
-    from .render.html import _icons
+    from .render.html import icon_sprite
 
-    return Markup('<div class="tk-embed-icons" hidden>') + _icons() + Markup("</div>")
+    return Markup('<div class="tk-embed-icons" hidden>') + icon_sprite() + Markup("</div>")

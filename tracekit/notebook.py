@@ -43,10 +43,10 @@ from ._jsonio import dumps
 from ._placeholders import literal_spans, placeholder_spans
 from .directives import DIRECTIVE_RE
 from .ipynb import fill_cell_ids, is_notebook
-from .prose import _cell_text_end, cell_marker, jupytext_header
+from .prose import cell_marker, cell_text_end, jupytext_header
 from .render.text import MAX_VALUE_CHARS, inert
 from .render.urls import allowed
-from .render.values import _figure_file
+from .render.values import figure_file
 from .rst_markdown import rst_to_markdown
 from .source import Example
 
@@ -275,7 +275,7 @@ def _section_cells(example: Example, source: str, lines: list[str]) -> list[dict
             marker = cell_marker(text.rstrip()) if text.startswith("#") and n not in taken else None
             if marker is None:
                 continue
-            end = _cell_text_end(n, lines)
+            end = cell_text_end(n, lines)
             if marker.kind == "raw":
                 starts[n] = ("raw", end, "\n".join(re.sub(r"^# ?", "", lines[k - 1]) for k in range(n + 1, end + 1)))
             else:  # the Markdown cell that gave the title and intro: the title cell already
@@ -486,7 +486,7 @@ def _stream(text: str) -> dict[str, Any]:
 
 def _figure_png(figures: Path | None, name: str) -> bytes | None:
     """The bytes of figure file NAME in FIGURES, if it is a figure file and there."""
-    if figures is None or _figure_file(name) is None:
+    if figures is None or figure_file(name) is None:
         return None
     try:
         return (figures / name).read_bytes()

@@ -357,7 +357,7 @@ def _percent_blocks(comments: Sequence[CommentLine], lines: Sequence[str], skip:
             continue
         end = c.line
         if marker.kind == "markdown":
-            end = _cell_text_end(c.line, lines)
+            end = cell_text_end(c.line, lines)
             string = string_cell(c.line, lines, starts) if end == c.line else None
             if string is not None:
                 blocks.append(TextBlock(c.line, string[0], _titled(marker.title, string[1], markup)))
@@ -409,7 +409,7 @@ def _introduced(blocks: list[TextBlock], cells: Sequence[int], lines: Sequence[s
     return out
 
 
-def _cell_text_end(line: int, lines: Sequence[str]) -> int:
+def cell_text_end(line: int, lines: Sequence[str]) -> int:
     """The last line of the comment text of the cell whose marker is on LINE: its top-level
     comment lines, blank lines between them included, up to the next cell or code line."""
     end = line
@@ -425,7 +425,7 @@ def _cell_text_end(line: int, lines: Sequence[str]) -> int:
 def raw_cells(comments: Sequence[CommentLine], lines: Sequence[str], skip: set[int]) -> list[tuple[int, int]]:
     """(first, last line) of each raw cell of a percent script: not Python and not prose."""
     return [
-        (c.line, _cell_text_end(c.line, lines))
+        (c.line, cell_text_end(c.line, lines))
         for c in comments
         if c.indent == 0 and c.line not in skip and (cell_marker(c.text) or CellMarker("", "")).kind == "raw"
     ]

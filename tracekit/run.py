@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import trace as trace_mod
-from ._supervisor import _FAULT_LIMIT, FAULT_FD, PY_STDOUT_FD, sweep_dead
+from ._supervisor import FAULT_FD, FAULT_LIMIT, PY_STDOUT_FD, sweep_dead
 from .options import RunOptions
 from .protocol import (
     DEFAULT_FIGURE_DPI,
@@ -407,9 +407,9 @@ def _notebook_script(script: str, tmpdir: str) -> bytes | None:
 
 def _as_in_trace(text: str, root: str) -> str:
     """TEXT as the child writes output into the trace: paths under ROOT relative, addresses ``0x…``."""
-    from ._runtime import _ADDRESS
+    from ._runtime import ADDRESS
 
-    return _ADDRESS.sub("0x…", text.replace(root.rstrip(os.sep) + os.sep, ""))
+    return ADDRESS.sub("0x…", text.replace(root.rstrip(os.sep) + os.sep, ""))
 
 
 def _cut_message(limit: int) -> str:
@@ -467,9 +467,9 @@ def _run_supervised(
     }
     (folder / "supervisor-config.json").write_text(json.dumps(config), encoding="utf-8")
     from . import _orphans
-    from ._supervisor import _cgroup_base, cgroup_path
+    from ._supervisor import cgroup_base, cgroup_path
 
-    base = None if attached else _cgroup_base()
+    base = None if attached else cgroup_base()
     proc: Any = None
     try:
         if warm is not None and not attached:
@@ -657,8 +657,8 @@ def _crash_line(fault_log: Path, script: str) -> int | None:
     try:
         with open(fault_log, "rb") as f:
             # its end, where the crash's stack is: the script may have written the rest
-            f.seek(max(0, os.fstat(f.fileno()).st_size - _FAULT_LIMIT))
-            text = f.read(_FAULT_LIMIT).decode("utf-8", "replace")
+            f.seek(max(0, os.fstat(f.fileno()).st_size - FAULT_LIMIT))
+            text = f.read(FAULT_LIMIT).decode("utf-8", "replace")
     except OSError:
         return None
     for m in re.finditer(r'File "(.*)", line (\d+) in ', text):  # most recent call first

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from ._placeholders import Placeholder, _PlaceholderError, split_markdown_prose, split_prose
+from ._placeholders import Placeholder, PlaceholderError, split_markdown_prose, split_prose
 from .directives import DIRECTIVE_RE, split_words, vary_values
 from .options import OPTIONS
 from .prose import (
@@ -861,7 +861,7 @@ class _Reader:
         text = "\n".join(content for _, content in lines)
         try:
             parts = split_markdown_prose(text)
-        except _PlaceholderError as error:
+        except PlaceholderError as error:
             index = text.count("\n", 0, error.column)
             line, content = lines[index]
             column_in_line = error.column - (text.rfind("\n", 0, error.column) + 1)
@@ -896,7 +896,7 @@ class _Reader:
         """The placeholder sources in TEXT, from the `#:` line LINE; refuse malformed ones."""
         try:
             parts = split_prose(text)
-        except _PlaceholderError as error:
+        except PlaceholderError as error:
             at = self.lines[line - 1].find(text)
             column = at + error.column + 1 if at >= 0 else None
             raise AuthoringError(self.display, line, str(error), column) from None

@@ -54,8 +54,8 @@ def _cache(env: Any) -> Path:
     return Path(env.app.confdir, configured) if configured else Path(env.app.doctreedir) / "tracekit"
 
 
-def _display(path: Path) -> str:
-    from .site.paths import _display as shown
+def display_path(path: Path) -> str:
+    from .site.paths import display_path as shown
 
     return shown(path)
 
@@ -112,7 +112,7 @@ class TracekitDirective(SphinxDirective):
         for at, message in run.vary_errors:
             logger.warning(f"tracekit: {message}", location=(self.env.docname, at), type="tracekit", subtype="vary")
         if run.status in ("failed", "skipped"):
-            for line in failure_lines(run, _display(run.path)):
+            for line in failure_lines(run, display_path(run.path)):
                 logger.warning(f"tracekit: {line}", location=self.get_location(), type="tracekit", subtype="example")
         serial = self.env.new_serialno("tracekit")  # ids stay unique with several listings on a page
         html = render_listing(run, options, prefix=f"tk{serial + 1}-", fig_root=_FIG_ROOT)
@@ -224,14 +224,14 @@ def write_gallery(examples: Path, into: Path) -> list[str]:
 
     from .site.discover import discover
     from .site.helpers import find_helpers
-    from .site.keys import _Imports
+    from .site.keys import Imports
     from .source import peek_docstring
 
     examples = examples.resolve()
     if not examples.is_dir():
         raise ConfigError(f"tracekit gallery: examples folder {examples} does not exist")
     found = discover(examples, skip=[into.resolve()])
-    helpers = set(find_helpers(examples, found, _Imports(examples)))
+    helpers = set(find_helpers(examples, found, Imports(examples)))
     pages: list[str] = []
     for rel in found:
         if rel in helpers:

@@ -229,10 +229,10 @@ _broken: set[tuple[Any, ...]] = set()  # keys whose warm parent could not start:
 def start(names: tuple[str, ...], request: dict[str, Any], watch: int, env: dict[str, str] | None, flags: list[str]) -> Forked | None:
     """Fork REQUEST's supervisor from a warm parent that preloaded NAMES; None: run it cold."""
     env = _process_environ() if env is None else dict(env)
-    from ._codecache import _generator_source
+    from ._codecache import generator_source
 
     # tracekit's own code is loaded in the warm parent: one of other code serves no run
-    key = (sys.executable, tuple(flags), _generator_source(), tuple(sorted((k, v) for k, v in env.items() if k != _TOKEN_VAR)))
+    key = (sys.executable, tuple(flags), generator_source(), tuple(sorted((k, v) for k, v in env.items() if k != _TOKEN_VAR)))
     warm = _take(key, names)
     if warm is None:
         if (key, names) in _broken:

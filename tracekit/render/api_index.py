@@ -64,7 +64,7 @@ def reading_order(book: Book) -> list[Page]:
     return out + [p for rel, p in sorted(book.pages.items()) if rel not in seen]
 
 
-def _calls(trace: Trace) -> list[tuple[int, str]]:
+def calls(trace: Trace) -> list[tuple[int, str]]:
     """(original line, canonical name) of every library call the trace recorded."""
     out: list[tuple[int, str]] = []
     for line in trace.lines:
@@ -91,7 +91,7 @@ def collect_api(book: Book, loaded: Mapping[str, tuple[Example, Trace]]) -> list
             continue
         example, trace = got
         shown = {ll.line: ll.number for ll in example.listing}
-        for line, name in _calls(trace):
+        for line, name in calls(trace):
             number = shown.get(line)
             if number is None:  # a hidden statement: no line to link to
                 continue
@@ -108,14 +108,14 @@ def collect_api(book: Book, loaded: Mapping[str, tuple[Example, Trace]]) -> list
 
 def render_api(entries: list[ApiEntry], *, title: str, assets: Mapping[str, str]) -> str:
     """api.html: the entries grouped by package (builtins first), each linking to its lines."""
-    from .html import _asset_href, _env
+    from .html import asset_href, jinja_env
 
     groups: dict[str, list[ApiEntry]] = {}
     for e in entries:
         groups.setdefault(e.package, []).append(e)
     order = sorted(groups, key=lambda g: (g != "builtins", g.lower()))
     return (
-        _env()
+        jinja_env()
         .get_template("api.html")
         .render(
             title=title,
@@ -123,7 +123,7 @@ def render_api(entries: list[ApiEntry], *, title: str, assets: Mapping[str, str]
             total=len(entries),
             href=lambda page, line=0: href_between(API_PAGE, page.html) + (f"#L{line}" if line else ""),
             anchor=api_anchor,
-            css=_asset_href(assets, "", ".css"),
-            js=_asset_href(assets, "", ".js"),
+            css=asset_href(assets, "", ".css"),
+            js=asset_href(assets, "", ".js"),
         )
     )

@@ -29,9 +29,9 @@ def markup(text: str, *, link: Callable[[str], str] | None = None, anchors: set[
 
 def href_between(from_page: str, to: str) -> str:
     """A relative link from the page at FROM_PAGE to TO (both relative to the output root)."""
-    from .html import _href
+    from .html import relative_href
 
-    return _href(posixpath.relpath(to, posixpath.dirname(from_page) or "."))
+    return relative_href(posixpath.relpath(to, posixpath.dirname(from_page) or "."))
 
 
 @dataclass
@@ -180,7 +180,7 @@ def _dead_link(book: Book, ref: Ref) -> str:
     return ""
 
 
-def _in_ranges(block: Any, ranges: list[tuple[int, int]]) -> bool:
+def in_ranges(block: Any, ranges: list[tuple[int, int]]) -> bool:
     first = int(getattr(block, "number", None) or getattr(block, "start", 0) or 0)
     last = int(getattr(block, "end_number", None) or getattr(block, "end", first) or first)
     return any(first <= b and last >= a for a, b in ranges)
@@ -235,7 +235,7 @@ def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Ex
             continue
 
         def chosen(view: PageView, ranges: Any = ranges) -> list[Any]:
-            return [b for b in view.blocks if _in_ranges(b, ranges)] if ranges else list(view.blocks)
+            return [b for b in view.blocks if in_ranges(b, ranges)] if ranges else list(view.blocks)
 
         with links(source_link_map(book, embed.target, at=html_rel)), site_depth(embed.target.count("/")):
             view = build_view(example, trace)
@@ -283,19 +283,19 @@ def chapter_warnings(path: str, parts: list[ChapterPart]) -> list[str]:
 
 def render_chapter(chapter: Chapter, parts: list[ChapterPart], nav: NavView | None, *, assets: Mapping[str, str], html_rel: str) -> str:
     """The chapter's HTML page."""
-    from .html import _asset_href, _env, _norm_root
+    from .html import asset_href, jinja_env, norm_root
 
-    root = _norm_root("../" * html_rel.count("/"))
+    root = norm_root("../" * html_rel.count("/"))
     return (
-        _env()
+        jinja_env()
         .get_template("chapter.html")
         .render(
             chapter=chapter,
             description=_at(html_rel, chapter.description),
             parts=parts,
             nav=nav,
-            css=_asset_href(assets, root, ".css"),
-            js=_asset_href(assets, root, ".js"),
+            css=asset_href(assets, root, ".css"),
+            js=asset_href(assets, root, ".js"),
             fig_root=root + FIGURES_DIR + "/",
             index_href=root + "index.html",
         )
@@ -305,7 +305,7 @@ def render_chapter(chapter: Chapter, parts: list[ChapterPart], nav: NavView | No
 def render_toc(book: Book, *, title: str, description: str, assets: Mapping[str, str], api_href: str = "") -> str:
     """index.html: the site's title and introduction, then the table of contents (and API_HREF,
     the index of the API the examples called, where the site has one)."""
-    from .html import _asset_href, _env
+    from .html import asset_href, jinja_env
 
     toc = _toc(book, None, lambda p: href_between("index.html", p.html) if p.html else "", lambda h: h)
     counts: dict[str, int] = {}
@@ -316,7 +316,7 @@ def render_toc(book: Book, *, title: str, description: str, assets: Mapping[str,
     summary = [(s, counts[s]) for s in order if s in counts]
     chapters = sum(1 for p in book.pages.values() if p.kind == "chapter")
     return (
-        _env()
+        jinja_env()
         .get_template("toc.html")
         .render(
             title=title,
@@ -327,7 +327,7 @@ def render_toc(book: Book, *, title: str, description: str, assets: Mapping[str,
             total=sum(counts.values()),
             summary=summary,
             api_href=api_href,
-            css=_asset_href(assets, "", ".css"),
-            js=_asset_href(assets, "", ".js"),
+            css=asset_href(assets, "", ".css"),
+            js=asset_href(assets, "", ".js"),
         )
     )

@@ -13,8 +13,8 @@ from ..source import Item, Note
 from ..trace import ErrorInfo, Event, Line, Record
 from .graph import flow_steps, graph_svg
 from .markup import doc_summary_html, doc_summary_text, render_markdown
-from .text import _clip
-from .values import _PRINT_CALLS, _is_builtin_call, _is_module, _is_none, _same_value, _text_entry, _value_entry
+from .text import clip
+from .values import PRINT_CALLS, is_builtin_call, is_module, is_none, same_value, text_entry, value_entry
 from .view import GLYPHS, Entry
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -88,7 +88,7 @@ def _api_entry_from_module(name: str, v: Mapping[str, Any]) -> Entry:
     )
 
 
-def _authored_entry(note: Note, probes: Mapping[str, str] | None) -> Entry:
+def authored_entry(note: Note, probes: Mapping[str, str] | None) -> Entry:
     kind = "api" if note.icon == "api" else "derived"
     return Entry(
         kind=kind,
@@ -100,18 +100,18 @@ def _authored_entry(note: Note, probes: Mapping[str, str] | None) -> Entry:
     )
 
 
-def _exception_matches(raises: str | None, etype: str) -> bool:
+def exception_matches(raises: str | None, etype: str) -> bool:
     if not raises:
         return False
     want = raises.strip().rsplit(".", 1)[-1]
     return want in ("", "*", "Exception", "BaseException") or etype.rsplit(".", 1)[-1] == want
 
 
-def _record_entries(record: Record, item: Item | None) -> tuple[list[Entry], list[Entry]]:
+def record_entries(record: Record, item: Item | None) -> tuple[list[Entry], list[Entry]]:
     """Entries for one recorded hit: (entries in evaluation order, tail: output and exception)."""
     events = record.events
     calls = [e for e in events if e.role == "call"]
-    print_texts = {e.text for e in calls if e.qualname in _PRINT_CALLS or e.text == "print"}
+    print_texts = {e.text for e in calls if e.qualname in PRINT_CALLS or e.text == "print"}
 
     # which calls have visible arguments (to name the callee when a line has several)
     arg_calls: list[str] = []
@@ -140,16 +140,16 @@ def _record_entries(record: Record, item: Item | None) -> tuple[list[Entry], lis
             continue
         key = vkey(ev)
         if role in ("value", "result"):
-            if role == "result" and _is_none(v):
+            if role == "result" and is_none(v):
                 continue
-            if any(i > idx and _same_value(v, tv) for i, tv in later_terminal):
+            if any(i > idx and same_value(v, tv) for i, tv in later_terminal):
                 continue  # the bound/returned value shows it
             if any(i > idx and k == key for i, k in later_args):
                 continue  # the argument row shows it
             if key in seen:
                 continue
             seen.add(key)
-            entries.append(_value_entry("value", text, v, item, picture=not own_picture))
+            entries.append(value_entry("value", text, v, item, picture=not own_picture))
         elif role == "arg":
             call = ev.call or ""
             if call in print_texts:
@@ -163,30 +163,30 @@ def _record_entries(record: Record, item: Item | None) -> tuple[list[Entry], lis
             if key in seen and name:
                 continue
             seen.add(key)
-            entries.append(_value_entry("arg", name, v, item, label=label, of=of, picture=not own_picture))
+            entries.append(value_entry("arg", name, v, item, label=label, of=of, picture=not own_picture))
         elif role == "bind":
-            if _is_module(v):
+            if is_module(v):
                 continue  # shown as an API note
             if text == "_":
                 continue  # a throwaway name (`a, *_ = …`)
             seen.add(key)
             kind, label = _bind_style(item)
-            entries.append(_value_entry(kind, text, v, item, label=label))
+            entries.append(value_entry(kind, text, v, item, label=label))
         elif role == "expr":
-            if _is_none(v):
+            if is_none(v):
                 continue
             seen.add(key)
-            entries.append(_value_entry("result", text, v, item, label="result"))
+            entries.append(value_entry("result", text, v, item, label="result"))
         elif role == "return":
             seen.add(key)
-            entries.append(_value_entry("return", text, v, item, label="return"))
+            entries.append(value_entry("return", text, v, item, label="return"))
         elif role == "yield":
             seen.add(key)
-            entries.append(_value_entry("yield", text, v, item, label="yield"))
+            entries.append(value_entry("yield", text, v, item, label="yield"))
         elif role == "test":
-            entries.append(_value_entry("test", text, v, item, label="test"))
+            entries.append(value_entry("test", text, v, item, label="test"))
         elif role == "iter":
-            entries.append(_value_entry("iter", text, v, item, label="iter"))
+            entries.append(value_entry("iter", text, v, item, label="iter"))
         elif role == "change":
             entries.append(_change_entry(ev, item))
         elif role == "graph" and ev.graph is not None:
@@ -200,16 +200,16 @@ def _record_entries(record: Record, item: Item | None) -> tuple[list[Entry], lis
     out = record.output
     if out:
         text = out[:-1] if out.endswith("\n") else out
-        tail.append(_text_entry("output", "output", text))
+        tail.append(text_entry("output", "output", text))
     exc = record.exception
     if exc:
         etype = str(exc.get("type") or "Exception")
-        expected = _exception_matches(item.raises if item else None, etype)
+        expected = exception_matches(item.raises if item else None, etype)
         tail.append(
             Entry(
                 kind="exception",
                 name=etype,
-                text=_clip(str(exc.get("message") or "")),
+                text=clip(str(exc.get("message") or "")),
                 label="expected" if expected else "raised",
                 glyph=GLYPHS["exception"],
                 expected=expected,
@@ -223,10 +223,10 @@ def _change_entry(ev: Event, item: Item | None) -> Entry:
     word = ev.change or "changed"
     if word == "summary":
         return Entry(kind="changed", name=" ".join(ev.text.split()), text=ev.summary or "", label="changed", glyph=GLYPHS["changed"])
-    e = _value_entry("changed", " ".join(ev.text.split()), ev.value, item, label=word)
+    e = value_entry("changed", " ".join(ev.text.split()), ev.value, item, label=word)
     e.tags = [t for t in e.tags if t.kind in ("shape", "len")]
     if ev.before is not None:
-        e.before = _value_entry("changed", "", ev.before, item)
+        e.before = value_entry("changed", "", ev.before, item)
     e.detail = ev.summary or ""
     return e
 
@@ -242,7 +242,7 @@ def _graph_entry(ev: Event) -> Entry:
     return Entry(
         kind="graph",
         name=name,
-        text=_clip(text),
+        text=clip(text),
         label="backward path",
         glyph=GLYPHS["graph"],
         svg=graph_svg(graph, f"Autograd graph of {name}: {text}"),
@@ -270,14 +270,14 @@ def _call_label(call: str, events: list[Event]) -> str:
         return f"{call}()"
     args = [e for e in events if e.role == "arg" and e.call == call]
     texts = [f"{e.keyword}={' '.join(e.text.split())}" if e.keyword else " ".join(e.text.split()) for e in args]
-    return _clip(f".{attr}({', '.join(texts)})", 60)
+    return clip(f".{attr}({', '.join(texts)})", 60)
 
 
 _HEADER = re.compile(r"^\s*(?:async\s+)?(def|for|with|except|lambda)\b")
 _DEF_LINE = re.compile(r"^\s*(?:async\s+)?(?:def|class)\b")
 
 
-def _header_offset(item: Item | None) -> int:
+def header_offset(item: Item | None) -> int:
     """For a decorated ``def``/``class`` item, how many lines its decorators take (0 otherwise):
     the item starts at its first decorator, the trace records the ``def`` line."""
     if item is None or not item.code.lstrip().startswith("@"):
@@ -288,17 +288,17 @@ def _header_offset(item: Item | None) -> int:
     return 0
 
 
-def _header_code(item: Item | None) -> str:
+def header_code(item: Item | None) -> str:
     """The item's code from its ``def``/``class`` line on (decorators left out)."""
     if item is None:
         return ""
-    return "\n".join(item.code.split("\n")[_header_offset(item) :])
+    return "\n".join(item.code.split("\n")[header_offset(item) :])
 
 
 def _bind_style(item: Item | None) -> tuple[str, str]:
     """How a bound name is labelled: a parameter of a ``def`` is an input (⬇ param), a ``for``
     target or an ``as`` name is just named, an assignment's target is the result (⬆ result)."""
-    m = _HEADER.match(_header_code(item)) if item is not None else None
+    m = _HEADER.match(header_code(item)) if item is not None else None
     if m is None:
         return "result", "result"
     if m.group(1) in ("def", "lambda"):
@@ -306,12 +306,12 @@ def _bind_style(item: Item | None) -> tuple[str, str]:
     return "result", ""
 
 
-def _error_entry(err: ErrorInfo, *, expected: bool) -> Entry:
+def error_entry(err: ErrorInfo, *, expected: bool) -> Entry:
     """The trace's top-level error, shown on its line when the line's record lacks it."""
     return Entry(
         kind="exception",
         name=err.type or "Exception",
-        text=_clip(err.message),
+        text=clip(err.message),
         label="expected" if expected else "raised",
         glyph=GLYPHS["exception"],
         expected=expected,
@@ -319,10 +319,10 @@ def _error_entry(err: ErrorInfo, *, expected: bool) -> Entry:
 
 
 def _module_binds(record: Record) -> list[tuple[str, Mapping[str, Any]]]:
-    return [(e.text, e.value or {}) for e in record.events if e.role == "bind" and _is_module(e.value)]
+    return [(e.text, e.value or {}) for e in record.events if e.role == "bind" and is_module(e.value)]
 
 
-def _api_entries(item: Item | None, records: list[Record]) -> list[Entry]:
+def api_entries(item: Item | None, records: list[Record]) -> list[Entry]:
     """📚 notes the run supplies: module docs for imports, docstring sentences for callees the
     author wrote no note for (builtins such as ``print`` are left out)."""
     authored = [n for n in (item.notes if item else []) if n.icon == "api"]
@@ -341,7 +341,7 @@ def _api_entries(item: Item | None, records: list[Record]) -> list[Entry]:
             text = ev.text
             qual = ev.qualname or ""
             k = qual or text
-            if k in seen or _is_builtin_call(ev) or not ev.doc:
+            if k in seen or is_builtin_call(ev) or not ev.doc:
                 continue
             if _covers(names, text, qual):
                 continue
@@ -350,11 +350,11 @@ def _api_entries(item: Item | None, records: list[Record]) -> list[Entry]:
     return out
 
 
-def _final_entries(line: Line, item: Item | None) -> list[Entry]:
+def final_entries(line: Line, item: Item | None) -> list[Entry]:
     finals = line.final
     out: list[Entry] = []
     for i, f in enumerate(finals):
         label = "after the loop" if len(finals) == 1 else f"after loop run {int(f.get('hit', i)) + 1}"
         for val in f.get("values") or []:
-            out.append(_value_entry("final", str(val.get("name") or ""), val.get("value"), item, label=label))
+            out.append(value_entry("final", str(val.get("name") or ""), val.get("value"), item, label=label))
     return out

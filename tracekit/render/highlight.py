@@ -9,7 +9,7 @@ from pygments.lexers import PythonLexer, get_lexer_by_name
 from pygments.token import Comment, Keyword, Name, Number, Operator, String
 from pygments.util import ClassNotFound
 
-from .text import _visible
+from .text import visible
 
 # ─────────────────────────────────────────────────────────────────────────────
 # Syntax highlighting: per-line HTML from Pygments tokens
@@ -75,7 +75,7 @@ def highlight_lines(text: str) -> list[Markup]:
     want = len(text.split("\n"))
     while len(lines) < want:
         lines.append([])
-    return [Markup("".join(f'<span class="{c}">{escape(_visible(t))}</span>' if c else str(escape(_visible(t))) for c, t in parts)) for parts in lines[:want]]
+    return [Markup("".join(f'<span class="{c}">{escape(visible(t))}</span>' if c else str(escape(visible(t))) for c, t in parts)) for parts in lines[:want]]
 
 
 def highlight_code(text: str, language: str) -> Markup | None:
@@ -91,7 +91,7 @@ def highlight_code(text: str, language: str) -> Markup | None:
         if not value:
             continue
         cls = _token_class(ttype, prev)
-        shown = escape(_visible(value))
+        shown = escape(visible(value))
         out.append(f'<span class="{cls}">{shown}</span>' if cls else str(shown))
         prev = value
     return Markup("".join(out))

@@ -20,7 +20,7 @@ from ..prose import title_from_name
 from ..source import Example
 from ..trace import Trace
 from .markup import render_markdown
-from .page import TraceLike, _trace_dict, as_trace, build_view
+from .page import TraceLike, as_trace, build_view, trace_dict
 from .text import FIGURES_DIR, MAX_TEXT_CHARS, inert
 from .urls import site_depth
 
@@ -40,7 +40,7 @@ ASSET_FILES = {"tracekit.css": "tracekit.css", "tracekit.js": "tracekit.js"}
 
 
 @lru_cache(maxsize=1)
-def _env() -> Environment:
+def jinja_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
@@ -50,7 +50,7 @@ def _env() -> Environment:
         keep_trailing_newline=True,
         finalize=_finalize,
     )
-    env.globals["icons"] = _icons
+    env.globals["icons"] = icon_sprite
     env.filters["pid"] = _pid
     env.filters["plural"] = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"
     return env
@@ -69,7 +69,7 @@ def _finalize(value: Any) -> Any:
     return inert(value, MAX_TEXT_CHARS + 64)  # + room for the marker of a text cut before
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @lru_cache(maxsize=1)
@@ -77,11 +77,11 @@ def _icons_text() -> str:
     return (ASSETS / "icons.svg").read_text(encoding="utf-8").strip()
 
 
-def _icons() -> Markup:
+def icon_sprite() -> Markup:
     return Markup(_icons_text())
 
 
-def _asset_href(assets: Mapping[str, str], root_rel: str, suffix: str) -> str:
+def asset_href(assets: Mapping[str, str], root_rel: str, suffix: str) -> str:
     for key in (f"tracekit{suffix}", suffix.lstrip(".")):
         if key in assets:
             return root_rel + assets[key]
@@ -91,7 +91,7 @@ def _asset_href(assets: Mapping[str, str], root_rel: str, suffix: str) -> str:
     return ""
 
 
-def _norm_root(root_rel: str) -> str:
+def norm_root(root_rel: str) -> str:
     if root_rel in ("", "."):
         return ""
     return root_rel if root_rel.endswith("/") else root_rel + "/"
@@ -109,26 +109,26 @@ def render_page(
     """The example's HTML page. ``assets`` maps logical names to paths relative to the output
     root (see :func:`write_assets`); ``root_rel`` leads from the page's folder to that root
     ("" or "../"); ``json_name`` is the page's JSON file, relative to the page."""
-    root = _norm_root(root_rel)
+    root = norm_root(root_rel)
     with site_depth(root.count("../")):  # the page's relative links may not climb out of the site
         view = build_view(example, trace)
         varied = page_variants(example, trace, "", root + FIGURES_DIR + "/")
     page = (
-        _env()
+        jinja_env()
         .get_template("page.html")
         .render(
             view=view,
             varied=varied,
             varies=varied.varies if varied else set(),
-            css=_asset_href(assets, root, ".css"),
-            js=_asset_href(assets, root, ".js"),
+            css=asset_href(assets, root, ".css"),
+            js=asset_href(assets, root, ".js"),
             index_href=root + "index.html",
-            json_href=_href(json_name),
+            json_href=relative_href(json_name),
             fig_root=root + FIGURES_DIR + "/",
             nav=nav,
         )
     )
-    return _SURROGATE.sub("\ufffd", page)  # none should be left; a page must encode as UTF-8
+    return SURROGATE.sub("\ufffd", page)  # none should be left; a page must encode as UTF-8
 
 
 def page_variants(example: Example, trace: TraceLike, prefix: str, fig_root: str, blocks: Any = None, show_listing: bool = True) -> Any:
@@ -149,15 +149,15 @@ def page_variants(example: Example, trace: TraceLike, prefix: str, fig_root: str
         view = build_view(example, read[key])
         shown = blocks(view) if blocks is not None else view.blocks
         ctx = dict(view=view, p=prefix, blocks=shown, show_listing=show_listing, fig_root=fig_root, varies=varies)
-        return Markup(_SURROGATE.sub("\ufffd", _env().get_template("_listing.html").render(**ctx)))
+        return Markup(SURROGATE.sub("\ufffd", jinja_env().get_template("_listing.html").render(**ctx)))
 
     return variant_set(example, trace, prefix, region)
 
 
-def _href(path: str) -> str:
+def relative_href(path: str) -> str:
     """A relative link to PATH (a file name we were given): percent-encoded, so that spaces,
     ``#``, ``?``, ``%`` and non-ASCII names reach the file, and ``javascript:x.json`` stays a path."""
-    return quote(_SURROGATE.sub("\ufffd", str(path)), safe="/")
+    return quote(SURROGATE.sub("\ufffd", str(path)), safe="/")
 
 
 def example_dict(example: Example) -> dict[str, Any]:
@@ -170,7 +170,7 @@ def example_dict(example: Example) -> dict[str, Any]:
 def page_json(example: Example, trace: TraceLike, *, build: Mapping[str, Any] | None = None) -> str:
     """The page's JSON: the trace's keys plus ``authored`` (the Example) and BUILD (the build's own
     facts, e.g. its cache key), when given — deterministic."""
-    data = dict(_trace_dict(trace))
+    data = dict(trace_dict(trace))
     if build is not None:
         data["build"] = dict(build)
     data["authored"] = example_dict(example)
@@ -210,7 +210,7 @@ class IndexEntry:
 
     @property
     def link(self) -> str:
-        return _href(self.href)
+        return relative_href(self.href)
 
 
 def render_index(entries: Iterable[Any], *, assets: Mapping[str, str]) -> str:
@@ -244,14 +244,14 @@ def render_index(entries: Iterable[Any], *, assets: Mapping[str, str]) -> str:
     order = ["ok", "expected error", "failed", "skipped"]
     summary = [(s, counts[s]) for s in order if s in counts] + sorted((s, n) for s, n in counts.items() if s not in order)
     return (
-        _env()
+        jinja_env()
         .get_template("index.html")
         .render(
             groups=sorted(groups.items()),
             total=len(rows),
             summary=summary,
-            css=_asset_href(assets, "", ".css"),
-            js=_asset_href(assets, "", ".js"),
+            css=asset_href(assets, "", ".css"),
+            js=asset_href(assets, "", ".js"),
         )
     )
 

@@ -34,7 +34,7 @@ from .._placeholders import Placeholder, placeholder_spans
 from .highlight import highlight_code
 from .mathml import clean_mathml
 from .tex import tex_mathml
-from .text import MAX_DOC_CHARS, MAX_PROSE_CHARS, MAX_VALUE_CHARS, _clip, _visible, inert
+from .text import MAX_DOC_CHARS, MAX_PROSE_CHARS, MAX_VALUE_CHARS, clip, inert, visible
 from .urls import allowed
 
 __all__ = [
@@ -118,9 +118,9 @@ def math_html(tex: str, *, display: bool = False, warnings: list[str] | None = N
             why = " ".join((str(error) or type(error).__name__).split())[:200]
             at = f" on {where}" if where else ""
             warnings.append(f"math {_quoted(source)}{at} could not be converted to MathML ({why}); shown as TeX")
-        code = f'<code class="tex">{escape(_visible(source))}</code>'
+        code = f'<code class="tex">{escape(visible(source))}</code>'
         return Markup(f'<pre class="tex">{code}</pre>' if display else code)
-    label = escape(_visible(source))
+    label = escape(visible(source))
     if display:
         # focusable: a formula wider than the column scrolls, and keyboard users must reach it
         return Markup(f'<div class="math" role="math" tabindex="0" aria-label="{label}">{mathml}</div>')
@@ -170,7 +170,7 @@ class _Probes:
 
         def repl(m: re.Match[str]) -> str:
             key, value, failed = self.values[int(m.group(1))]
-            key = _visible(key)
+            key = visible(key)
             if failed:
                 title = escape(inert(value, MAX_DOC_CHARS))
                 return f'<span class="probe-error" title="placeholder failed: {title}">{{{escape(key)}}}</span>'
@@ -334,7 +334,7 @@ def render_markdown(
     Text past LIMIT characters is left out, with a visible marker and a warning.
     """
     env: dict[str, Any] = {"warnings": [], "headings": [], "levels": [], "anchors": anchors if anchors is not None else set(), "link": link or _LINK.get()}
-    source, cut = _cut(_visible(text or ""), limit)
+    source, cut = _cut(visible(text or ""), limit)
     if cut:
         env["warnings"].append(cut)
     p = _Probes(probes, errors)
@@ -602,7 +602,7 @@ def _code_block(text: str, language: str) -> str:
     Pygments knows LANGUAGE."""
     code = highlight_code(text, language) if language else None
     if code is None:
-        return f'<pre class="literal-block"><code>{escape(_visible(text))}</code></pre>\n'
+        return f'<pre class="literal-block"><code>{escape(visible(text))}</code></pre>\n'
     return f'<pre class="literal-block hl"><code class="language-{escape(language)}">{code}</code></pre>\n'
 
 
@@ -665,7 +665,7 @@ def render_rst_blocks(
         if index:
             pieces.append(f"\n\n.. {_SPLIT}:: {index}\n\n")
         starts.append("".join(pieces).count("\n") + 1)
-        kept, cut = _cut(_visible(block or ""), max(budget, 0))
+        kept, cut = _cut(visible(block or ""), max(budget, 0))
         budget -= len(kept)
         if cut:
             per_block[index].append(cut)
@@ -886,7 +886,7 @@ _DOC_MARKUP = re.compile(_RST_ROLE.pattern + "|" + _RST_LITERAL.pattern)
 
 def _doc_clean(doc: str) -> str:
     """Whitespace collapsed, RST heading rules (``NumPy =====``) dropped, control characters visible."""
-    return _visible(" ".join(_RST_RULE.sub(" ", _clip(doc or "")).split()))
+    return visible(" ".join(_RST_RULE.sub(" ", clip(doc or "")).split()))
 
 
 def _doc_inner(m: re.Match[str]) -> str:

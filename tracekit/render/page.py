@@ -17,13 +17,13 @@ from ..protocol import NOT_RUN_REASONS
 from ..source import Example, Item, ListingLine
 from ..trace import ErrorInfo, Line, Record, Trace
 from ..trace import Figure as TraceFigure
-from .entries import _api_entries, _authored_entry, _error_entry, _exception_matches, _final_entries, _header_code, _header_offset, _record_entries
+from .entries import api_entries, authored_entry, error_entry, exception_matches, final_entries, header_code, header_offset, record_entries
 from .highlight import highlight_lines
 from .markup import Rendered, render_markdown, render_rst_blocks
 from .reader import FirstView, refer_repeats, relink
-from .text import MAX_PROSE_CHARS, MAX_TEXT_CHARS, _clip
+from .text import MAX_PROSE_CHARS, MAX_TEXT_CHARS, clip
 from .urls import current_depth
-from .values import _dim, _figure_file, _text_entry, plain_mathtext
+from .values import dim, figure_file, plain_mathtext, text_entry
 from .view import Banner, Card, CodeLine, Entry, Figure, Fold, FoldGroup, Frame, Hit, ListingRow, PageView, Section
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -69,7 +69,7 @@ def as_trace(trace: TraceLike) -> Trace:
     return trace if isinstance(trace, Trace) else Trace.from_dict(dict(trace))
 
 
-def _trace_dict(trace: TraceLike) -> Mapping[str, Any]:
+def trace_dict(trace: TraceLike) -> Mapping[str, Any]:
     """The trace as JSON-ready data (the page JSON keeps everything the trace has)."""
     return trace.to_dict() if isinstance(trace, Trace) else trace
 
@@ -82,7 +82,7 @@ def page_status(example: Example | None, trace: TraceLike) -> str:
     err = tr.error
     if tr.status == "error" and example is not None and err is not None and err.line is not None and err.reason != "placeholder":
         for it in example.items:
-            if it.line <= err.line <= max(it.end_line, it.line) and _exception_matches(it.raises, err.type):
+            if it.line <= err.line <= max(it.end_line, it.line) and exception_matches(it.raises, err.type):
                 return "expected error"
     return "failed"
 
@@ -104,7 +104,7 @@ class _FigureIndex:
         self.used = [False] * len(self.entries)
 
     def take(self, file: Any, line: int | None, hit: int | None, *, later: bool = False) -> Figure | None:
-        name = _figure_file(file)
+        name = figure_file(file)
         if name is None:
             return None
         match = None
@@ -125,13 +125,13 @@ class _FigureIndex:
 
     def _figure(self, i: int, **kw: Any) -> Figure:
         f = self.entries[i]
-        return Figure(f.file, _dim(f.width), _dim(f.height), alt=plain_mathtext(f.alt), number=i + 1, **kw)
+        return Figure(f.file, dim(f.width), dim(f.height), alt=plain_mathtext(f.alt), number=i + 1, **kw)
 
     def rest(self, line_map: Mapping[int, int]) -> list[Figure]:
         """Figures no line on the page showed (captured outside the script's lines, or on hidden ones)."""
         out = []
         for i, f in enumerate(self.entries):
-            if self.used[i] or _figure_file(f.file) is None:
+            if self.used[i] or figure_file(f.file) is None:
                 continue
             self.used[i] = True
             out.append(self._figure(i, line=line_map.get(f.line) if f.line is not None else None))
@@ -166,7 +166,7 @@ class PageBuilder:
         for pe in trace.placeholder_errors:
             if pe.get("line") is not None:
                 self.probe_errors.setdefault(int(pe["line"]), {})[str(pe.get("placeholder"))] = str(pe.get("error") or "")
-        hl = highlight_lines("\n".join(_clip(ll.text) for ll in self.listing))
+        hl = highlight_lines("\n".join(clip(ll.text) for ll in self.listing))
         self.hl_by_number = {ll.number: hl[i] for i, ll in enumerate(self.listing)}
         self.explained_start = {it.number: it for it in self.items if _explained(it)}
         self.item_at: dict[int, Item] = {}
@@ -223,7 +223,7 @@ class PageBuilder:
         """The trace's line for an item: the line it starts on, or, for a decorated ``def`` or
         ``class`` (the item starts at its first decorator), the ``def`` line, which is where the
         trace records the calls; else the first trace line within the item's span."""
-        first = it.line + _header_offset(it)
+        first = it.line + header_offset(it)
         for n in (first, it.line, *range(it.line, max(it.end_line, it.line) + 1)):
             if n in self.by_line:
                 return self.by_line[n]
@@ -239,7 +239,7 @@ class PageBuilder:
 
     def code_lines(self, it: Item) -> list[CodeLine]:
         n = max(it.end_number, it.number) - it.number + 1
-        code = "\n".join(_clip(t) for t in textwrap.dedent(it.code).split("\n"))
+        code = "\n".join(clip(t) for t in textwrap.dedent(it.code).split("\n"))
         if len(code.split("\n")) == n:
             hls = highlight_lines(code)
             return [CodeLine(it.number + i, hls[i]) for i in range(n)]
@@ -284,23 +284,23 @@ class PageBuilder:
             prose=prose,
             from_run=n_from_run > 0,
             raises=it.raises,
-            is_def=bool(re.match(r"\s*(?:async\s+)?def\b", _header_code(it))) if it.kind == "code" else False,
+            is_def=bool(re.match(r"\s*(?:async\s+)?def\b", header_code(it))) if it.kind == "code" else False,
         )
         if it.kind == "comment":
             return card
-        card.api = [_authored_entry(n, probes0) for n in it.notes if n.icon == "api"] + _api_entries(it, records)
-        card.derived = [_authored_entry(n, probes0) for n in it.notes if n.icon != "api"]
+        card.api = [authored_entry(n, probes0) for n in it.notes if n.icon == "api"] + api_entries(it, records)
+        card.derived = [authored_entry(n, probes0) for n in it.notes if n.icon != "api"]
         for rec in records:
-            ents, tail = _record_entries(rec, it)
+            ents, tail = record_entries(rec, it)
             fig_line = line.line if line is not None else it.line
             card.hits.append(Hit(rec.hit, ents, tail, dict(rec.probes), self.hit_figures(rec, fig_line), last=rec.last))
         card.hit_prose = self.hit_prose(it, records, prose)
         if line is not None:
             card.hit_count = line.hits
-            card.final = _final_entries(line, it)
+            card.final = final_entries(line, it)
             if line.output_later:
                 later = line.output_later
-                card.later.append(_text_entry("later", "later output", later[:-1] if later.endswith("\n") else later))
+                card.later.append(text_entry("later", "later output", later[:-1] if later.endswith("\n") else later))
             card.figures_later = self.later_figures(line)
             card.exceptions = line.exceptions
         card.recorded = len(records)
@@ -316,7 +316,7 @@ class PageBuilder:
             card.status = card.status or "not-run"
         if is_err_line and not excs and self.err is not None:
             # the error escaped the line but the record lacked it: show it anyway
-            exc_entry = _error_entry(self.err, expected=self.status == "expected error")
+            exc_entry = error_entry(self.err, expected=self.status == "expected error")
             if card.hits:
                 card.hits[-1].tail.append(exc_entry)
             else:
@@ -370,13 +370,13 @@ class PageBuilder:
         ents: list[Entry] = []
         error = False
         if records:
-            e0, t0 = _record_entries(records[0], it)
+            e0, t0 = record_entries(records[0], it)
             everything = _all_output(line, records) if line is not None and line.hits > 1 else ""
             if line is not None and everything and everything != records[0].output:
                 # what every hit printed, as sphinx-gallery shows a cell's output: a loop's prints
                 t0 = [t for t in t0 if t.kind != "output"]
-                t0.insert(0, _text_entry("output", f"output of all {line.hits} hits", everything[:-1] if everything.endswith("\n") else everything))
-            ents = _api_entries(it, records[:1]) + e0 + t0
+                t0.insert(0, text_entry("output", f"output of all {line.hits} hits", everything[:-1] if everything.endswith("\n") else everything))
+            ents = api_entries(it, records[:1]) + e0 + t0
             error = any(t.kind == "exception" and not t.expected for t in t0)
         line_no = line.line if line is not None else it.line
         group_figs = [f for r in records for f in self.hit_figures(r, line_no)] + (self.later_figures(line) if line is not None else [])
@@ -388,7 +388,7 @@ class PageBuilder:
         if self.on_error_line(it):
             error = error or self.status == "failed"
             if not any(e.kind == "exception" for e in ents) and self.err is not None:
-                ents.append(_error_entry(self.err, expected=self.status == "expected error"))
+                ents.append(error_entry(self.err, expected=self.status == "expected error"))
                 note = ""
         lines = [CodeLine(k, self.hl_by_number.get(k, Markup(""))) for k in span]
         self.code_ids.update(span)
@@ -558,7 +558,7 @@ class PageBuilder:
             figure_limit=self.trace.figure_limit or "",
             last_hit_note=str((self.trace.last_hit or {}).get("reason") or "") if not (self.trace.last_hit or {}).get("recorded", True) else "",
             other_figures=self.figs.rest(self.line_map),
-            other_output=[_text_entry("output", "output", self.trace.stdout_below.removesuffix("\n"))] if self.trace.stdout_below else [],
+            other_output=[text_entry("output", "output", self.trace.stdout_below.removesuffix("\n"))] if self.trace.stdout_below else [],
             ran=not (self.err is not None and self.err.reason in NOT_RUN_REASONS),
             reader=reader,
         )
@@ -666,13 +666,13 @@ def _banner(trace: Trace, status: str, line_map: dict[int, int], item_at: dict[i
         }.get(trace.status, "This example failed")
     stderr = ""
     if kind == "failed" and not frames and trace.stderr:
-        stderr = _clip("\n".join(_clip(_sanitize_line(x[: MAX_TEXT_CHARS * 2]), 2000) for x in trace.stderr.splitlines()[-20:]))
+        stderr = clip("\n".join(clip(_sanitize_line(x[: MAX_TEXT_CHARS * 2]), 2000) for x in trace.stderr.splitlines()[-20:]))
     # Listing lines are numbered as shown (docstring and hidden lines left out); the CLI names file
     # lines. Where the two differ the banner gives both, so a reader can match them.
     file_ref = ""
     if number is not None and err.line is not None and err.line != number:
         file_ref = f"{PurePosixPath(src).name or 'file'}:{err.line}"
-    return Banner(kind, title, _clip(err.type, 500), _clip(err.message), number, href, reason, frames, stderr, file_ref=file_ref)
+    return Banner(kind, title, clip(err.type, 500), clip(err.message), number, href, reason, frames, stderr, file_ref=file_ref)
 
 
 def _sanitize_line(line: str) -> str:

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..trace import Line
-from .entries import _api_entries, _error_entry, _final_entries, _header_code, _record_entries
-from .values import BIG, _content, _fmt_shape, _text_entry, _value_entry, _value_text
+from .entries import api_entries, error_entry, final_entries, header_code, record_entries
+from .values import BIG, content, fmt_shape, text_entry, value_entry, value_text
 from .view import Brief, Card, Entry, Figure, Fold, FoldGroup, Hit, HitPager, ListingRow, Section
 
 if TYPE_CHECKING:
@@ -112,17 +112,17 @@ class FirstView:
         if it is None or line is None or not line.records:
             return
         records = line.records
-        hits = [Hit(r.hit, *_record_entries(r, it), probes=dict(r.probes), last=r.last) for r in records]
+        hits = [Hit(r.hit, *record_entries(r, it), probes=dict(r.probes), last=r.last) for r in records]
         page = self.page
         if page.on_error_line(it) and page.err is not None and not any(t.kind == "exception" for h in hits for t in h.tail):
-            hits[-1].tail.append(_error_entry(page.err, expected=page.status == "expected error"))
-        unit = "call" if re.match(r"\s*(?:async\s+)?def\b", _header_code(it)) else "hit"
+            hits[-1].tail.append(error_entry(page.err, expected=page.status == "expected error"))
+        unit = "call" if re.match(r"\s*(?:async\s+)?def\b", header_code(it)) else "hit"
         group.pager = HitPager(hits, line.hits, len(records), unit, line.exceptions)
-        group.api = _api_entries(it, records)
+        group.api = api_entries(it, records)
         everything = "".join(r.output for r in records if not r.last) + line.output_later
         if everything and everything != records[0].output:  # as the first view's Output has it, by line
-            group.after.append(_text_entry("output", f"output of all {line.hits} hits", everything.removesuffix("\n")))
-        group.after += _final_entries(line, it)
+            group.after.append(text_entry("output", f"output of all {line.hits} hits", everything.removesuffix("\n")))
+        group.after += final_entries(line, it)
 
     def span(self, section: Section) -> list[Line]:
         """The trace's lines inside the cell's code, in file order."""
@@ -169,7 +169,7 @@ class FirstView:
         if sorted(stretch.splitlines()) == sorted(text.splitlines()):
             text = stretch
             self.cursor += len(stretch)
-        return _text_entry("output", "output", text.removesuffix("\n"))
+        return text_entry("output", "output", text.removesuffix("\n"))
 
     def figures(self, section: Section, lines: list[Line]) -> list[Figure]:
         """The cell's figures, in the order they were drawn: its statements' and those drawn on the
@@ -204,7 +204,7 @@ class FirstView:
             if ev.role == "expr" and " ".join(ev.text.split()) == code:
                 if noise(ev.value, it.code, known) or noise(ev.value, it.code, self.known):
                     return None
-                e = _value_entry("result", "", ev.value, it, label="")
+                e = value_entry("result", "", ev.value, it, label="")
                 return self.shown.once(e, "", last.lines[0].number) or e
         return None
 
@@ -256,10 +256,10 @@ def brief_text(v: Mapping[str, Any] | None, summary: str = "") -> tuple[str, str
     if summary and not v:
         return _short(summary), ""
     v = v or {}
-    text = _short(_value_text(v))
+    text = _short(value_text(v))
     detail = ""
     if isinstance(v.get("shape"), list) and v["shape"]:
-        detail = _fmt_shape(v["shape"])
+        detail = fmt_shape(v["shape"])
     elif isinstance(v.get("len"), int) and v.get("type") not in ("str",):
         detail = f"len {v['len']}"
     if summary:
@@ -303,7 +303,7 @@ class Shown:
         return e
 
     def brief(self, name: str, v: Mapping[str, Any] | None, summary: str, number: int) -> Brief:
-        size, key, noun = _content(v or {})
+        size, key, noun = content(v or {})
         before = self.where.get(key) if key and size > BIG else None
         if before is not None:
             at, href = before

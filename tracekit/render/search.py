@@ -21,9 +21,9 @@ from ..book import Book
 from ..chapter import Chapter, Prose
 from ..source import Example
 from ..trace import Trace
-from .api_index import API_PAGE, ApiEntry, _calls, api_anchor, reading_order
+from .api_index import API_PAGE, ApiEntry, api_anchor, calls, reading_order
 from .bookview import markup
-from .html import _href
+from .html import relative_href
 from .page import prose_html
 from .text import inert
 from .urls import site_depth
@@ -140,7 +140,7 @@ def _example(index: _Index, page: int, example: Example, trace: Trace) -> None:
                     index.add(page, f"L{item.number}", PROSE, plain)
     shown = {ll.line: ll.number for ll in example.listing}
     called: dict[int, list[str]] = {}
-    for line, name in _calls(trace):
+    for line, name in calls(trace):
         if line in shown and name not in called.setdefault(shown[line], []):
             called[shown[line]].append(name)
     for ll in example.listing:
@@ -177,7 +177,7 @@ def search_index(
         chapter = chapters.get(p.rel)
         if p.kind == "example" and got is None:
             continue
-        n = index.page(_href(p.html), p.title, p.kind)
+        n = index.page(relative_href(p.html), p.title, p.kind)
         index.add(n, "", TITLE, p.title)
         if got is not None:
             with site_depth(p.html.count("/")):  # as its page was rendered: prose_html's cache

@@ -25,7 +25,7 @@ LONG_LINE_CHARS = 400
 #: the folder, under the output root, where the build writes figure and image PNGs (build.FIGURES_DIR)
 FIGURES_DIR = "figures"
 
-_FIGURE_FILE = re.compile(r"^[0-9A-Za-z_-][0-9A-Za-z_.-]{0,200}\.png$")
+FIGURE_FILE = re.compile(r"^[0-9A-Za-z_-][0-9A-Za-z_.-]{0,200}\.png$")
 
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -51,14 +51,14 @@ def _marker(m: re.Match[str]) -> str:
     return f"<U+{ord(m.group(0)):04X}>"
 
 
-def _visible(text: str) -> str:
+def visible(text: str) -> str:
     """TEXT with control and text-direction characters replaced by visible markers."""
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
     return _UNSAFE_CHARS.sub(_marker, text)
 
 
-def _clip(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+def clip(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     """TEXT cut to LIMIT characters, with a visible "… (N more characters)" marker."""
     if len(text) <= limit:
         return text
@@ -69,4 +69,4 @@ def _clip(text: str, limit: int = MAX_TEXT_CHARS) -> str:
 def inert(text: Any, limit: int = MAX_TEXT_CHARS) -> str:
     """Any text as the page shows it: cut to LIMIT characters and with control and
     text-direction characters made visible. Still to be HTML-escaped (templates do that)."""
-    return _visible(_clip(str(text), limit))
+    return visible(clip(str(text), limit))

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..source import Item
 from ..trace import Event
-from .text import _FIGURE_FILE, LONG_LINE_CHARS, MAX_VALUE_CHARS, _clip
+from .text import FIGURE_FILE, LONG_LINE_CHARS, MAX_VALUE_CHARS, clip
 from .view import GLYPHS, Entry, Figure, Table, Tag
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -34,7 +34,7 @@ def _fmt_num(v: Any) -> str:
     return str(v)
 
 
-def _fmt_shape(shape: Iterable[int]) -> str:
+def fmt_shape(shape: Iterable[int]) -> str:
     shape = list(shape)
     if len(shape) == 1:
         return f"({shape[0]},)"
@@ -51,7 +51,7 @@ def _value_tags(v: Mapping[str, Any], brief: bool = False) -> list[Tag]:
     tags: list[Tag] = []
     if "shape" in v and v["shape"] is not None:
         if not brief or len(v["shape"]) > 0:
-            tags.append(Tag("shape " + _fmt_shape(v["shape"]), "shape"))
+            tags.append(Tag("shape " + fmt_shape(v["shape"]), "shape"))
     elif "len" in v and v["len"] is not None and not brief:
         tags.append(Tag(f"len {v['len']}", "len"))
     if v.get("dtype") and not brief:
@@ -69,7 +69,7 @@ def _value_tags(v: Mapping[str, Any], brief: bool = False) -> list[Tag]:
     return tags
 
 
-def _value_text(v: Mapping[str, Any] | None) -> str:
+def value_text(v: Mapping[str, Any] | None) -> str:
     if not v:
         return ""
     if v.get("constructing") is True:
@@ -78,7 +78,7 @@ def _value_text(v: Mapping[str, Any] | None) -> str:
         return f"<repr failed: {v['error']}>"
     text = _ADDRESS.sub("", str(v.get("repr", "")))
     if len(text) > MAX_VALUE_CHARS:
-        return _clip(text, MAX_VALUE_CHARS)
+        return clip(text, MAX_VALUE_CHARS)
     return text + ("…" if v.get("truncated") and not text.endswith("…") else "")
 
 
@@ -124,18 +124,18 @@ def _repr_cells(text: str, nrows: int, widths: list[int]) -> list[list[str]] | N
     return cells
 
 
-def _text_entry(kind: str, name: str, text: str, **kw: Any) -> Entry:
+def text_entry(kind: str, name: str, text: str, **kw: Any) -> Entry:
     """An entry for printed output (or other free text): bounded, multi-line or long in a box."""
-    text = _clip(text)
+    text = clip(text)
     return Entry(kind=kind, name=name, text=text, multiline="\n" in text or len(text) > LONG_LINE_CHARS, wrap=len(text) > LONG_LINE_CHARS, **kw)
 
 
-def _figure_file(name: Any) -> str | None:
+def figure_file(name: Any) -> str | None:
     """NAME when it is a plain PNG file name (no folders, nothing a URL could misread)."""
-    return name if isinstance(name, str) and _FIGURE_FILE.match(name) else None
+    return name if isinstance(name, str) and FIGURE_FILE.match(name) else None
 
 
-def _dim(x: Any) -> int | None:
+def dim(x: Any) -> int | None:
     return x if isinstance(x, int) and not isinstance(x, bool) and 0 < x <= 100_000 else None
 
 
@@ -143,20 +143,20 @@ def _value_image(v: Mapping[str, Any], name: str) -> Figure | None:
     img = v.get("image")
     if not isinstance(img, Mapping):
         return None
-    file = _figure_file(img.get("file"))
+    file = figure_file(img.get("file"))
     if file is None:
         return None
     what = f"{name} as an image" if name else "the value as an image"
     if v.get("shape") is not None:
         what += " " + "×".join(str(d) for d in v["shape"])
-    return Figure(file, _dim(img.get("width")), _dim(img.get("height")), alt=what)
+    return Figure(file, dim(img.get("width")), dim(img.get("height")), alt=what)
 
 
-def _value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item | None, *, picture: bool = True, **kw: Any) -> Entry:
+def value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item | None, *, picture: bool = True, **kw: Any) -> Entry:
     """An entry for a recorded value; PICTURE: show its ``image`` (when it has one)."""
     v = v or {}
     table = _table(v, item)
-    text = _value_text(v)
+    text = value_text(v)
     e = Entry(
         kind=kind,
         name=name,
@@ -167,7 +167,7 @@ def _value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item |
         multiline="\n" in text,
         **kw,
     )
-    e.size, e.key, e.noun = _content(v)
+    e.size, e.key, e.noun = content(v)
     if table is not None:
         e.name = f"{name} ({table.dims})" if name else table.dims
     if v.get("error") and v.get("constructing") is not True:
@@ -178,7 +178,7 @@ def _value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item |
         have = {t.kind for t in e.tags}
         extra = []
         if "shape" not in have and v.get("shape") is not None:
-            extra.append(Tag("shape " + _fmt_shape(v["shape"]), "shape"))
+            extra.append(Tag("shape " + fmt_shape(v["shape"]), "shape"))
         if "dtype" not in have and v.get("dtype"):
             extra.append(Tag(_short_dtype(str(v["dtype"])), "dtype"))
         e.tags = extra + e.tags
@@ -188,7 +188,7 @@ def _value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item |
 BIG = 50  # a value with more elements than this is shown once while unchanged, then referenced
 
 
-def _content(v: Mapping[str, Any]) -> tuple[int, str, str]:
+def content(v: Mapping[str, Any]) -> tuple[int, str, str]:
     """(elements, content key, noun) of a recorded value: the key is the child's digest of its
     content, else its repr where that holds all of it; "" where neither says what it holds."""
     shape = v.get("shape")
@@ -296,21 +296,21 @@ def _script(s: str, table: dict[int, int], mark: str) -> str:
     return f"{mark}{s}" if len(s) == 1 else f"{mark}({s})"
 
 
-def _same_value(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
+def same_value(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
     if not a or not b:
         return False
     return a.get("type") == b.get("type") and a.get("repr") == b.get("repr")
 
 
-def _is_none(v: Mapping[str, Any] | None) -> bool:
+def is_none(v: Mapping[str, Any] | None) -> bool:
     return not v or (v.get("type") in ("NoneType", "None", "builtins.NoneType") and v.get("repr") == "None")
 
 
-def _is_module(v: Mapping[str, Any] | None) -> bool:
+def is_module(v: Mapping[str, Any] | None) -> bool:
     return v is not None and bool(v) and (v.get("type") in ("module", "builtins.module", "types.ModuleType") or str(v.get("repr", "")).startswith("<module "))
 
 
-def _is_builtin_call(ev: Event) -> bool:
+def is_builtin_call(ev: Event) -> bool:
     q = ev.qualname or ""
     t = ev.text
     return q.startswith("builtins.") or (q == t and "." not in q and q in _BUILTINS)
@@ -318,4 +318,4 @@ def _is_builtin_call(ev: Event) -> bool:
 
 _BUILTINS = {n for n in dir(builtins) if not n.startswith("_")}
 
-_PRINT_CALLS = {"print", "builtins.print"}
+PRINT_CALLS = {"print", "builtins.print"}

@@ -20,11 +20,11 @@ from ..book import Book, Page, count_words, part_header
 from ..chapter import Chapter, ChapterError, Embed, parse_chapter
 from ..config import Config
 from ..prose import title_from_name
-from .discover import _excluded, _skip_dir
+from .discover import excluded, skip_dir
 from .files import MAX_TEXT_BYTES, Refused, read_checked
-from .keys import _sha
+from .keys import sha256_hex
 from .manifest import ManifestRecord
-from .paths import _display, _page_paths
+from .paths import display_path, page_paths
 from .results import Failure, Outcome
 
 MAX_PAGE_JSON_BYTES = 256 * 1024 * 1024  # read only for a `:lines:` check: far above any page's JSON
@@ -54,12 +54,12 @@ def find_book_inputs(root: Path, config: Config, out: Path) -> BookInputs:
     out_r = out.resolve()
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not _skip_dir(d) and (here / d).resolve() != out_r)
+        dirs[:] = sorted(d for d in dirs if not skip_dir(d) and (here / d).resolve() != out_r)
         for name in sorted(files):
             if not name.endswith(".md") or name.startswith(("_", ".")):
                 continue
             rel = (here / name).relative_to(root).as_posix()
-            if _excluded(rel, config.exclude):
+            if excluded(rel, config.exclude):
                 continue
             if name == "README.md" and "/" not in rel:
                 continue  # the examples folder's own README is no part of the book
@@ -91,14 +91,14 @@ def _read_images(found: BookInputs, root: Path, out: Path, rel: str, data: bytes
         if target.split("/", 1)[0] in RESERVED:
             found.bad_images[target] = f"would be copied to {target} in the output, where tracekit keeps its own files; move it"
         elif not os.path.lexists(path):
-            found.bad_images[target] = f"does not exist ({_display(path)})"
+            found.bad_images[target] = f"does not exist ({display_path(path)})"
         elif root.resolve() in out.parents and out in path.resolve().parents:  # an output inside the examples folder
-            found.bad_images[target] = f"is inside the output folder {_display(out)}"
+            found.bad_images[target] = f"is inside the output folder {display_path(out)}"
         else:
             try:
                 found.images[target] = read_checked(path, root, MAX_IMAGE_BYTES)
             except Refused as e:
-                found.bad_images[target] = f"{e} ({_display(path)})"
+                found.bad_images[target] = f"{e} ({display_path(path)})"
 
 
 def chapter_images(inputs: BookInputs, out: Path) -> dict[str, bytes]:
@@ -115,25 +115,27 @@ def chapter_html(rel: str) -> str:
 def chapter_key(text_sha: str, embeds: list[str], examples: dict[str, ManifestRecord], tool: Any) -> str:
     """A chapter's key: its text and the keys (and statuses) of the examples it embeds."""
     recs = [(e, examples.get(e)) for e in embeds]
-    return _sha(json.dumps([text_sha, [(e, rec.key if rec is not None else None, rec.status if rec is not None else None) for e, rec in recs], tool]).encode())
+    return sha256_hex(
+        json.dumps([text_sha, [(e, rec.key if rec is not None else None, rec.status if rec is not None else None) for e, rec in recs], tool]).encode()
+    )
 
 
 def book_key(examples: dict[str, ManifestRecord], inputs: BookInputs, config: Config, env: dict[str, Any]) -> str:
     """What the book's pages are made from (see the module docstring)."""
     data = {
         "examples": {rel: [rec.key, rec.status, rec.title, rec.html] for rel, rec in sorted(examples.items())},
-        "chapters": {rel: _sha(data) for rel, data in sorted(inputs.chapters.items())},
-        "headers": {rel: _sha(data) for rel, data in sorted(inputs.headers.items())},
+        "chapters": {rel: sha256_hex(data) for rel, data in sorted(inputs.chapters.items())},
+        "headers": {rel: sha256_hex(data) for rel, data in sorted(inputs.headers.items())},
         **({"refused": inputs.refused} if inputs.refused else {}),  # absent when empty: existing sites keep their key
         **(
-            {"images": {rel: _sha(data) for rel, data in sorted(inputs.images.items())}, "bad_images": inputs.bad_images}
+            {"images": {rel: sha256_hex(data) for rel, data in sorted(inputs.images.items())}, "bad_images": inputs.bad_images}
             if inputs.images or inputs.bad_images
             else {}
         ),
         "site": [config.title, config.description, list(config.order)],
         "tool": env.get("tool"),
     }
-    return _sha(json.dumps(data, sort_keys=True).encode())
+    return sha256_hex(json.dumps(data, sort_keys=True).encode())
 
 
 @dataclass
@@ -151,7 +153,7 @@ def read_chapters(inputs: BookInputs, examples: dict[str, ManifestRecord], env: 
     pages = {rel: rec.html for rel, rec in examples.items()}
     listings: dict[str, set[int] | None] = {}
     out: dict[str, ChapterResult] = {}
-    taken = {_page_paths(rel)[0]: rel for rel in examples}
+    taken = {page_paths(rel)[0]: rel for rel in examples}
     for rel, data in sorted(inputs.chapters.items()):
         failures: list[Failure] = []
         skipped: dict[str, str] = {}
@@ -191,10 +193,10 @@ def read_chapters(inputs: BookInputs, examples: dict[str, ManifestRecord], env: 
                 bad = _lines_failures(inputs, e, rec, listings)
                 e.errors += [(f.line or e.line, f.message) for f in bad]
                 failures += bad
-        key = chapter_key(_sha(data), embeds, examples, env.get("tool"))
+        key = chapter_key(sha256_hex(data), embeds, examples, env.get("tool"))
         out[rel] = ChapterResult(rel, chapter, key, "failed" if failures else "ok", failures, skipped)
     for rel, why in inputs.refused.items():  # a part header too: its failure is the build's, its page says why
-        out[rel] = ChapterResult(rel, None, chapter_key(_sha(why.encode()), [], examples, env.get("tool")), "failed", [Failure(None, why)])
+        out[rel] = ChapterResult(rel, None, chapter_key(sha256_hex(why.encode()), [], examples, env.get("tool")), "failed", [Failure(None, why)])
     return dict(sorted(out.items()))
 
 
@@ -233,7 +235,7 @@ def _listing_lines(out: Path, rel: str, rec: ManifestRecord, seen: dict[str, set
     """The file line numbers of the listing lines of REL's page that hold code or comments (what
     `:lines:` can select), from its page JSON in OUT; None when that cannot be read."""
     if rel not in seen:
-        json_rel = _page_paths(rel)[1]
+        json_rel = page_paths(rel)[1]
         seen[rel] = None
         if json_rel in rec.files:
             try:
@@ -245,7 +247,7 @@ def _listing_lines(out: Path, rel: str, rec: ManifestRecord, seen: dict[str, set
 
 
 def chapter_outcomes(root: Path, results: dict[str, ChapterResult]) -> list[Outcome]:
-    return [Outcome(rel, _display(root / rel), r.status, cached=True, failures=r.failures) for rel, r in sorted(results.items())]
+    return [Outcome(rel, display_path(root / rel), r.status, cached=True, failures=r.failures) for rel, r in sorted(results.items())]
 
 
 def _words(example: dict[str, Any]) -> tuple[int, int]:

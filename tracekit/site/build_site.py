@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 from ..config import Config, parse_shard
 from ..options import check_build_keywords
 from .book_site import chapter_outcomes
-from .execute import _BUILD_TOKEN_VAR, _kill_children, _run_example
+from .execute import BUILD_TOKEN_VAR, execute_example, kill_children
 from .journal import DiskFull
-from .keys import _Imports, _StatCache, environment
-from .lock import _Lock
+from .keys import Imports, StatCache, environment
+from .lock import OutputLock
 from .manifest import Manifest
-from .pages import _Builder
-from .paths import LOCK_NAME, _display
-from .plan import _drop_helpers, _Keyed, _keys, _plan, _resolve_config
+from .pages import Builder
+from .paths import LOCK_NAME, display_path
+from .plan import Keyed, drop_helpers, example_keys, make_plan, resolve_config
 from .report import Reporter
 from .results import BuildError, BuildInterrupted, BuildResult, Failure, Outcome
 
@@ -33,13 +33,13 @@ from .uptodate import orphans as find_orphans
 # ─────────────────────────────────────────────────────────────────────────────
 
 
-def _prepare_output(out: Path) -> None:
+def prepare_output(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise BuildError(f"cannot create output folder {_display(out)}: {e.strerror}") from None
+        raise BuildError(f"cannot create output folder {display_path(out)}: {e.strerror}") from None
     if not os.access(out, os.W_OK | os.X_OK):
-        raise BuildError(f"output folder {_display(out)} is not writable")
+        raise BuildError(f"output folder {display_path(out)} is not writable")
 
 
 def build(
@@ -68,16 +68,16 @@ def build(
     (exit status 2) and BuildInterrupted (130/143)."""
     reporter = reporter or Reporter()
     check_build_keywords("build", options)
-    cfg = _resolve_config(config, exclude, jobs=jobs, warm=warm, **options)
+    cfg = resolve_config(config, exclude, jobs=jobs, warm=warm, **options)
     if isinstance(shard, str):
         shard = parse_shard(shard)
     if shard is not None and index_only:
         raise BuildError("--shard and --index-only do not go together")
-    plan = _plan(cfg, paths, output, shard)
-    _prepare_output(plan.out)
+    plan = make_plan(cfg, paths, output, shard)
+    prepare_output(plan.out)
     for path in plan.irregular:
-        reporter.warn(f"{_display(path)} is not a regular file; skipped")
-    builder = _Builder(plan, reporter, force=force, fail_fast=fail_fast, jobs=cfg.jobs or os.cpu_count() or 1)
+        reporter.warn(f"{display_path(path)} is not a regular file; skipped")
+    builder = Builder(plan, reporter, force=force, fail_fast=fail_fast, jobs=cfg.jobs or os.cpu_count() or 1)
     if shard is not None:
         builder.shard = (f"{shard[0]}/{shard[1]}", [])
 
@@ -86,11 +86,11 @@ def build(
         for signum in (signal.SIGINT, signal.SIGTERM):
             handlers[signum] = signal.signal(signum, builder._on_signal)
     try:
-        with _Lock(plan.out / LOCK_NAME, shared=shard is not None):
+        with OutputLock(plan.out / LOCK_NAME, shared=shard is not None):
             manifest = builder.reconcile(rebuild_manifest)
             if manifest.problem:
                 reporter.warn(manifest.problem)
-            stats = _StatCache.for_output(plan.out)
+            stats = StatCache.for_output(plan.out)
             env = environment(stats)
             builder.stats = stats
             if index_only:
@@ -99,7 +99,7 @@ def build(
                 outcomes = [Outcome(rel, builder.display(rel), rec.status or "failed", cached=True) for rel, rec in sorted(manifest.examples.items())]
                 outcomes += chapter_outcomes(plan.root, builder.chapter_results)
                 result = BuildResult(plan.out, outcomes, builder.written, builder.deleted, builder.kept, index_written=True)
-                reporter.info(f"index of {len(outcomes)} example(s) → {_display(plan.out / 'index.html')}")
+                reporter.info(f"index of {len(outcomes)} example(s) → {display_path(plan.out / 'index.html')}")
                 return result
             try:
                 return _build(builder, manifest, env, shard is not None, retry_failed)
@@ -110,11 +110,11 @@ def build(
             signal.signal(signum, old)
 
 
-def _build(builder: _Builder, manifest: Manifest, env: dict[str, Any], sharded: bool, retry_failed: bool = False) -> BuildResult:
+def _build(builder: Builder, manifest: Manifest, env: dict[str, Any], sharded: bool, retry_failed: bool = False) -> BuildResult:
     plan, reporter, out = builder.plan, builder.reporter, builder.out
-    builder.imports = _Imports(plan.root, manifest.imports)
-    helpers = _drop_helpers(plan, builder.imports)
-    keyed = _keys(plan, env, plan.examples, builder.imports)
+    builder.imports = Imports(plan.root, manifest.imports)
+    helpers = drop_helpers(plan, builder.imports)
+    keyed = example_keys(plan, env, plan.examples, builder.imports)
     todo = [
         rel for rel in plan.examples if needs_run(manifest.examples.get(rel), keyed[rel], out, builder.stats, force=builder.force, retry_failed=retry_failed)
     ]
@@ -183,7 +183,7 @@ def _build(builder: _Builder, manifest: Manifest, env: dict[str, Any], sharded: 
 
 
 def _run_all(
-    builder: _Builder, todo: list[str], keyed: dict[str, _Keyed], manifest: Manifest, env: dict[str, Any], outcomes: dict[str, Outcome]
+    builder: Builder, todo: list[str], keyed: dict[str, Keyed], manifest: Manifest, env: dict[str, Any], outcomes: dict[str, Outcome]
 ) -> BuildError | None:
     """Run TODO in parallel, turning each finished run into pages; returns a BuildError that
     should end the build (explicit device unavailable) after what finished is merged."""
@@ -193,7 +193,7 @@ def _run_all(
     plan, reporter = builder.plan, builder.reporter
     token = secrets.token_hex(8)
     env_vars = dict(os.environ)
-    env_vars[_BUILD_TOKEN_VAR] = token
+    env_vars[BUILD_TOKEN_VAR] = token
     env_vars.setdefault("PYTHONHASHSEED", "0")  # set and dict orders of str: same on every build
     env_vars.setdefault("SOURCE_DATE_EPOCH", "0")  # tools that stamp files (matplotlib's SVG/PDF) use it
     cancel = threading.Event()
@@ -211,7 +211,7 @@ def _run_all(
             # (and --fail-fast obeyed) before the next example starts.
             while queue and len(pending) < workers and not cancel.is_set():
                 rel = queue.pop()
-                fut = pool.submit(_run_example, plan, rel, env_vars, cancel, running, running_lock)
+                fut = pool.submit(execute_example, plan, rel, env_vars, cancel, running, running_lock)
                 futures[fut] = rel
                 pending.add(fut)
             if not pending:
@@ -270,5 +270,5 @@ def _cancel_runs(token: str) -> None:
     parents, which an earlier build of this process may have started (`tracekit serve`)."""
     from .. import warm
 
-    _kill_children(token)
+    kill_children(token)
     warm.cancel_all()

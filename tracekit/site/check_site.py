@@ -12,12 +12,13 @@ from typing import Any, TextIO
 from ..config import Config
 from ..options import check_build_keywords
 from .book_site import book_key, chapter_html, find_book_inputs, read_chapters
+from .files import file_sha
 from .journal import dead_journals, leftovers
-from .keys import _file_sha, _Imports, environment
-from .lock import _Lock
+from .keys import Imports, environment
+from .lock import OutputLock
 from .manifest import FailureRecord, Manifest, ManifestRecord
-from .paths import LOCK_NAME, MANIFEST_NAME, _display, _page_paths, visible
-from .plan import _drop_helpers, _in_scope, _Keyed, _keys, _plan, _resolve_config
+from .paths import LOCK_NAME, MANIFEST_NAME, display_path, page_paths, visible
+from .plan import Keyed, drop_helpers, example_keys, in_scope, make_plan, resolve_config
 from .results import CheckResult, Problem
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -37,26 +38,26 @@ def check(
     Runs nothing: compares cache keys, and the files on disk with the manifest's hashes.
     OPTIONS: the run options of the build it checks against, as `build` takes them."""
     check_build_keywords("check", options)
-    cfg = _resolve_config(config, exclude, **options)
-    plan = _plan(cfg, paths, output, None)
+    cfg = resolve_config(config, exclude, **options)
+    plan = make_plan(cfg, paths, output, None)
     out = plan.out
     problems: list[Problem] = []
     notes: list[str] = []
-    with _Lock(out / LOCK_NAME, shared=True, create=False):
+    with OutputLock(out / LOCK_NAME, shared=True, create=False):
         manifest = Manifest.load(out)
         if manifest.problem:
-            problems.append(Problem("stale", _display(out / MANIFEST_NAME), manifest.problem))
+            problems.append(Problem("stale", display_path(out / MANIFEST_NAME), manifest.problem))
         problems += _leftovers(out, manifest)
         env = environment()
-        imports = _Imports(plan.root, manifest.imports)
-        _drop_helpers(plan, imports)
-        keyed = _keys(plan, env, plan.examples, imports)
+        imports = Imports(plan.root, manifest.imports)
+        drop_helpers(plan, imports)
+        keyed = example_keys(plan, env, plan.examples, imports)
         for rel in plan.examples:
             k = keyed[rel]
-            display = _display(plan.root / rel)
+            display = display_path(plan.root / rel)
             rec = manifest.examples.get(rel)
             if rec is None:
-                html = _display(out / _page_paths(rel)[0])
+                html = display_path(out / page_paths(rel)[0])
                 problems.append(Problem("missing", html, f"no page for {display}; run `tracekit build`"))
                 continue
             if rec.key != k.key:
@@ -64,12 +65,12 @@ def check(
                 continue
             bad_file = False
             for file_rel, sha in sorted(rec.files.items()):
-                on_disk = _file_sha(out / file_rel)
+                on_disk = file_sha(out / file_rel)
                 if on_disk is None:
-                    problems.append(Problem("missing", _display(out / file_rel), f"page of {display} is missing"))
+                    problems.append(Problem("missing", display_path(out / file_rel), f"page of {display} is missing"))
                     bad_file = True
                 elif on_disk != sha:
-                    problems.append(Problem("stale", _display(out / file_rel), "changed since tracekit wrote it (edited by hand?)"))
+                    problems.append(Problem("stale", display_path(out / file_rel), "changed since tracekit wrote it (edited by hand?)"))
                     bad_file = True
             status = rec.status
             if status == "failed":
@@ -82,38 +83,38 @@ def check(
             elif not bad_file and status not in ("ok", "expected error"):
                 problems.append(Problem("failing", display, f"status {status!r}"))
         for rel in sorted(manifest.examples):
-            if _in_scope(rel, plan.scope) and rel not in set(plan.all_examples):
+            if in_scope(rel, plan.scope) and rel not in set(plan.all_examples):
                 files = sorted(manifest.examples[rel].files)
-                shown = ", ".join(_display(out / f) for f in files) or "(no files)"
-                problems.append(Problem("orphaned", shown, f"its example {_display(plan.root / rel)} no longer exists"))
+                shown = ", ".join(display_path(out / f) for f in files) or "(no files)"
+                problems.append(Problem("orphaned", shown, f"its example {display_path(plan.root / rel)} no longer exists"))
         if not manifest.site:
-            problems.append(Problem("missing", _display(out / "index.html"), "no index; run `tracekit build` (or `tracekit build --index-only`)"))
+            problems.append(Problem("missing", display_path(out / "index.html"), "no index; run `tracekit build` (or `tracekit build --index-only`)"))
         else:
             for file_rel, sha in sorted(manifest.site.items()):
-                on_disk = _file_sha(out / file_rel)
+                on_disk = file_sha(out / file_rel)
                 if on_disk is None:
-                    problems.append(Problem("missing", _display(out / file_rel), "part of the site is missing"))
+                    problems.append(Problem("missing", display_path(out / file_rel), "part of the site is missing"))
                 elif on_disk != sha:
-                    problems.append(Problem("stale", _display(out / file_rel), "changed since tracekit wrote it (edited by hand?)"))
+                    problems.append(Problem("stale", display_path(out / file_rel), "changed since tracekit wrote it (edited by hand?)"))
             inputs = find_book_inputs(plan.root, plan.config, out)
             now = {rel: dataclasses.replace(rec, key=keyed[rel].key) if rel in keyed else rec for rel, rec in manifest.examples.items()}
             chapters = read_chapters(inputs, now, env)  # with the examples' keys as they are now
             for rel, res in sorted(chapters.items()):
-                display = _display(plan.root / rel)
+                display = display_path(plan.root / rel)
                 chapter_rec = manifest.chapters.get(rel)
                 if chapter_rec is None:
-                    problems.append(Problem("missing", _display(out / chapter_html(rel)), f"no page for the chapter {display}; run `tracekit build`"))
+                    problems.append(Problem("missing", display_path(out / chapter_html(rel)), f"no page for the chapter {display}; run `tracekit build`"))
                 elif chapter_rec.get("key") != res.key:
                     problems.append(Problem("stale", display, "the chapter or an example it embeds changed since its page was built"))
                 for f in res.failures:
                     problems.append(Problem("failing", f"{display}:{f.line}" if f.line else display, f.message))
             for rel in sorted(set(manifest.chapters) - set(chapters)):
-                problems.append(Problem("orphaned", _display(out / chapter_html(rel)), f"its chapter {_display(plan.root / rel)} no longer exists"))
+                problems.append(Problem("orphaned", display_path(out / chapter_html(rel)), f"its chapter {display_path(plan.root / rel)} no longer exists"))
             if manifest.index_of != book_key(manifest.examples, inputs, plan.config, env) or manifest.env.get("tool") != env["tool"]:
                 problems.append(
                     Problem(
                         "stale",
-                        _display(out / "index.html"),
+                        display_path(out / "index.html"),
                         "the table of contents or the pages' navigation are not those of the book as it is now; run `tracekit build`",
                     )
                 )
@@ -122,16 +123,16 @@ def check(
 
 def _leftovers(out: Path, manifest: Manifest) -> list[Problem]:
     """What interrupted builds left in OUT: journals, temporaries, files no record lists."""
-    found = [Problem("leftover", _display(j), "journal of an interrupted build; the next build finishes its files") for j in dead_journals(out)]
-    found += [Problem("leftover", _display(t), "temporary file of an interrupted build; the next build removes it") for t in leftovers(out)]
+    found = [Problem("leftover", display_path(j), "journal of an interrupted build; the next build finishes its files") for j in dead_journals(out)]
+    found += [Problem("leftover", display_path(t), "temporary file of an interrupted build; the next build removes it") for t in leftovers(out)]
     listed = manifest.files()
     for rel in sorted(manifest.loose):
         if rel not in listed:
-            found.append(Problem("leftover", _display(out / rel), "written by an interrupted build and no page's; the next build removes it"))
+            found.append(Problem("leftover", display_path(out / rel), "written by an interrupted build and no page's; the next build removes it"))
     return found
 
 
-def _stale_reason(rec: ManifestRecord, k: _Keyed, old_env: dict[str, Any], env: dict[str, Any]) -> str:
+def _stale_reason(rec: ManifestRecord, k: Keyed, old_env: dict[str, Any], env: dict[str, Any]) -> str:
     if rec.source != k.source:
         return "the example changed since its page was built"
     old_deps = rec.deps
@@ -163,8 +164,8 @@ def report(result: CheckResult, *, quiet: bool = False, verbose: int = 0, out: T
         summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
         hint = "; run `tracekit build`" if set(kinds) - {"failing"} else "; fix the failing examples"
         out.flush()
-        print(f"tracekit: check failed for {_display(result.output)}: {summary}{hint}", file=err)
+        print(f"tracekit: check failed for {display_path(result.output)}: {summary}{hint}", file=err)
         return 1
     if not quiet:
-        print(f"{result.examples} example(s): every page in {_display(result.output)} is up to date", file=out)
+        print(f"{result.examples} example(s): every page in {display_path(result.output)} is up to date", file=out)
     return 0

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .files import link_out, regular
-from .paths import _display
+from .paths import display_path
 from .results import BuildError
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -19,7 +19,7 @@ from .results import BuildError
 EXAMPLE_SUFFIXES = (".py", ".ipynb")
 
 
-def _excluded(rel: str, patterns: Sequence[str]) -> bool:
+def excluded(rel: str, patterns: Sequence[str]) -> bool:
     from fnmatch import fnmatchcase
 
     parts = rel.split("/")
@@ -36,7 +36,7 @@ def _excluded(rel: str, patterns: Sequence[str]) -> bool:
     return False
 
 
-def _skip_dir(name: str) -> bool:
+def skip_dir(name: str) -> bool:
     return name.startswith(("_", ".")) or name in ("__pycache__", "node_modules")
 
 
@@ -44,7 +44,7 @@ def _refuse_outside_link(path: Path, root: Path) -> None:
     """A symlink whose target lies outside the examples folder is refused: tracekit would run it."""
     target = link_out(path, root)
     if target is not None:
-        raise BuildError(f"{_display(path)} is a symlink to {target}, outside the examples folder {_display(root)}: refused")
+        raise BuildError(f"{display_path(path)} is a symlink to {target}, outside the examples folder {display_path(root)}: refused")
 
 
 def discover(
@@ -64,14 +64,14 @@ def discover(
         if start.is_file():
             rel = start.relative_to(root).as_posix()
             if start.suffix not in EXAMPLE_SUFFIXES:
-                raise BuildError(f"{_display(start)} is not a Python file or a Jupyter notebook")
+                raise BuildError(f"{display_path(start)} is not a Python file or a Jupyter notebook")
             if any(part.startswith("_") for part in rel.split("/")):
-                raise BuildError(f"{_display(start)} is a helper module (its name starts with '_'), not an example")
+                raise BuildError(f"{display_path(start)} is a helper module (its name starts with '_'), not an example")
             found.add(rel)
             continue
         for folder, dirs, files in os.walk(start):
             here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if not _skip_dir(d) and not any((here / d).resolve() == s for s in skip_resolved))
+            dirs[:] = sorted(d for d in dirs if not skip_dir(d) and not any((here / d).resolve() == s for s in skip_resolved))
             for name in sorted(files):
                 if not name.endswith(EXAMPLE_SUFFIXES) or name.startswith(("_", ".")):
                     continue
@@ -83,4 +83,4 @@ def discover(
                 rel = (here / name).relative_to(root).as_posix()
                 if not any(part.startswith(("_", ".")) for part in rel.split("/")):
                     found.add(rel)
-    return sorted(rel for rel in found if not _excluded(rel, exclude))
+    return sorted(rel for rel in found if not excluded(rel, exclude))

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .plan import _Plan
+from .plan import Plan
 
 # ─────────────────────────────────────────────────────────────────────────────
 # Running one example (in a worker thread)
@@ -16,11 +16,11 @@ from .plan import _Plan
 
 
 _parse_lock = threading.Lock()
-_BUILD_TOKEN_VAR = "TRACEKIT_BUILD_TOKEN"
+BUILD_TOKEN_VAR = "TRACEKIT_BUILD_TOKEN"
 
 
 @dataclass(repr=False, eq=False)
-class _Ran:
+class Ran:
     kind: str  # ran | authoring | skipped
     example: Any = None
     result: Any = None  # RunResult
@@ -31,7 +31,7 @@ class _Ran:
     variants: Any = None  # (varied names, [(Variant, RunResult | None)]) when the example varies literals
 
 
-def _run_example(plan: _Plan, rel: str, env_vars: dict[str, str], cancel: threading.Event, running: set[str], running_lock: threading.Lock) -> _Ran | None:
+def execute_example(plan: Plan, rel: str, env_vars: dict[str, str], cancel: threading.Event, running: set[str], running_lock: threading.Lock) -> Ran | None:
     if cancel.is_set():
         return None
     with running_lock:
@@ -50,11 +50,11 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict[str, str], cancel: thread
             try:
                 example = read_example(path, plan.root)
             except AuthoringError as e:
-                return _Ran("authoring", error=e, seconds=time.monotonic() - started)
+                return Ran("authoring", error=e, seconds=time.monotonic() - started)
             try:
                 varied, variants = _plan_variants(example, path, plan.varies.get(rel))
             except AuthoringError as e:
-                return _Ran("authoring", error=e, seconds=time.monotonic() - started)
+                return Ran("authoring", error=e, seconds=time.monotonic() - started)
         options = plan.config.run_options().merged(example.options or {})
         image_lines = [item.line for item in example.items if item.image]
         graph_lines = [item.line for item in example.items if item.graph]
@@ -85,8 +85,8 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict[str, str], cancel: thread
             if others is not None:
                 others[1].insert(0, (variants[0], result))
         except DeviceUnavailable as e:
-            return _Ran("skipped", example=example, message=str(e), device=options.device, seconds=time.monotonic() - started)
-        ran = _Ran("ran", example=example, result=result, device=options.device, seconds=time.monotonic() - started)
+            return Ran("skipped", example=example, message=str(e), device=options.device, seconds=time.monotonic() - started)
+        ran = Ran("ran", example=example, result=result, device=options.device, seconds=time.monotonic() - started)
         ran.variants = others
         return ran
     finally:
@@ -94,7 +94,7 @@ def _run_example(plan: _Plan, rel: str, env_vars: dict[str, str], cancel: thread
             running.discard(rel)
 
 
-def _run_variants(plan: _Plan, path: Any, varied: list[Any], variants: list[Any], cancel: threading.Event, trace_file: Any, **run: Any) -> Any:
+def _run_variants(plan: Plan, path: Any, varied: list[Any], variants: list[Any], cancel: threading.Event, trace_file: Any, **run: Any) -> Any:
     """Every run but the default of a varied example, each in a scratch copy of its folder: (varied, [(Variant, RunResult)])."""
     if len(variants) < 2 or cancel.is_set():
         return None
@@ -131,7 +131,7 @@ def cell_starts(example: Any, path: Any) -> list[int]:
     return sorted({t.line for t in example.texts if 0 < t.line <= len(lines) and not lines[t.line - 1][:1].isspace()})
 
 
-def _kill_children(token: str) -> None:
+def kill_children(token: str) -> None:
     """End the children this build started (marked by TOKEN in their environment).
 
     Each is the supervisor of one example: SIGTERM makes it kill everything its example
@@ -144,7 +144,7 @@ def _kill_children(token: str) -> None:
         pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
     except OSError:
         return
-    marker = f"{_BUILD_TOKEN_VAR}={token}".encode()
+    marker = f"{BUILD_TOKEN_VAR}={token}".encode()
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat", "rb") as f:

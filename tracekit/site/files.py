@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 
 from ..protocol import MAX_SOURCE_BYTES
-from .paths import _display
+from .paths import display_path
 
 __all__ = ["MAX_TEXT_BYTES", "Refused", "file_sha", "link_out", "read_checked", "refusal", "regular"]
 
@@ -60,7 +60,7 @@ def refusal(path: Path, root: Path, limit: int | None = MAX_TEXT_BYTES) -> str |
     """Why PATH may not be read as a file of ROOT (None: it may), without opening it."""
     out = link_out(path, root)
     if out is not None:
-        return f"is a symlink to {out}, outside {_display(root)}: refused"
+        return f"is a symlink to {out}, outside {display_path(root)}: refused"
     try:
         st = os.stat(path)
     except OSError as e:

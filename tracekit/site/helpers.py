@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..prose import has_cell_marker
-from .discover import _excluded
-from .keys import _Imports, local_dependencies
+from .discover import excluded
+from .keys import Imports, local_dependencies
 
 
 def has_prose(data: bytes) -> bool:
@@ -15,7 +15,7 @@ def has_prose(data: bytes) -> bool:
     return b"#:" in data or has_cell_marker(data.decode("utf-8", "replace"))
 
 
-def find_helpers(root: Path, candidates: Sequence[str], imports: _Imports, *, helpers: Sequence[str] = (), pages: Sequence[str] = ()) -> list[str]:
+def find_helpers(root: Path, candidates: Sequence[str], imports: Imports, *, helpers: Sequence[str] = (), pages: Sequence[str] = ()) -> list[str]:
     """The CANDIDATES that are helpers: matched by HELPERS globs, or imported by another candidate
     and without prose, unless matched by PAGES globs. Sorted, relative POSIX paths."""
     imported: set[str] = set()
@@ -23,9 +23,9 @@ def find_helpers(root: Path, candidates: Sequence[str], imports: _Imports, *, he
         imported.update(local_dependencies(root / rel, root, None, imports))
     out = []
     for rel in candidates:
-        if pages and _excluded(rel, pages):
+        if pages and excluded(rel, pages):
             continue
-        if helpers and _excluded(rel, helpers):
+        if helpers and excluded(rel, helpers):
             out.append(rel)
             continue
         if rel in imported:

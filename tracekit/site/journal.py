@@ -18,9 +18,10 @@ from pathlib import Path
 
 from .._jsonio import write_temporary
 from .._supervisor import sweep_dead
-from .keys import _file_sha, _sha
-from .manifest import _safe_rel
-from .paths import _display
+from .files import file_sha
+from .keys import sha256_hex
+from .manifest import safe_rel
+from .paths import display_path
 from .results import BuildError
 
 JOURNAL_PREFIX = ".tracekit-journal."
@@ -56,8 +57,8 @@ def _mount_point(path: Path) -> Path:
 def disk_error(e: OSError, out: Path) -> BuildError:
     """A one-line error for an OSError met writing into OUT."""
     if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DiskFull(f"the disk holding {_display(out)} (mounted at {_mount_point(out)}) is full: {e.strerror}; earlier pages are left as they were")
-    return BuildError(f"cannot write into {_display(out)}: {e.strerror or e}")
+        return DiskFull(f"the disk holding {display_path(out)} (mounted at {_mount_point(out)}) is full: {e.strerror}; earlier pages are left as they were")
+    return BuildError(f"cannot write into {display_path(out)}: {e.strerror or e}")
 
 
 class Journal:
@@ -73,7 +74,7 @@ class Journal:
         try:
             for rel, data in files.items():
                 tmp = Path(write_temporary(self.out / rel, data))
-                staged.append((rel, tmp, _sha(data)))
+                staged.append((rel, tmp, sha256_hex(data)))
             line = json.dumps({"files": [[rel, tmp.name, sha] for rel, tmp, sha in staged]}) + "\n"
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
@@ -112,7 +113,7 @@ def _entries(path: Path) -> Iterator[tuple[str, str, str]]:
         except (ValueError, KeyError, TypeError):
             continue  # the line a kill cut short: its renames never began
         for item in files if isinstance(files, list) else []:
-            if isinstance(item, list) and len(item) == 3 and all(isinstance(s, str) for s in item) and _safe_rel(item[0]) and "/" not in item[1]:
+            if isinstance(item, list) and len(item) == 3 and all(isinstance(s, str) for s in item) and safe_rel(item[0]) and "/" not in item[1]:
                 yield item[0], item[1], item[2]
 
 
@@ -139,19 +140,19 @@ def reconcile(out: Path, root: Path, owned: dict[str, str], adopt: Callable[[dic
     journals = dead_journals(out)
 
     def tracekits(rel: str) -> bool:
-        disk = _file_sha(out / rel)
+        disk = file_sha(out / rel)
         return disk is None or owned.get(rel) == disk or ours(out / rel, rel, root)
 
     for journal in journals:
         for rel, tmp_name, sha in _entries(journal):
             target = out / rel
             tmp = target.parent / tmp_name
-            if _TEMPORARY.fullmatch(tmp_name) and _file_sha(tmp) == sha and not tmp.is_symlink() and tracekits(rel):
+            if _TEMPORARY.fullmatch(tmp_name) and file_sha(tmp) == sha and not tmp.is_symlink() and tracekits(rel):
                 try:
                     os.replace(tmp, target)
                 except OSError:
                     pass
-            if _file_sha(target) == sha and not target.is_symlink() and (rel in owned or ours(target, rel, root)):
+            if file_sha(target) == sha and not target.is_symlink() and (rel in owned or ours(target, rel, root)):
                 adopted[rel] = sha
     if adopted:
         adopt(adopted)
@@ -178,7 +179,7 @@ def ours(path: Path, rel: str, root: Path) -> bool:
     JSON, assets and figures named by their hash, downloads equal to their source (ROOT/…)."""
     name = path.name
     top = rel.split("/", 1)[0]
-    if name.startswith(".") or not _safe_rel(rel) or path.is_symlink():
+    if name.startswith(".") or not safe_rel(rel) or path.is_symlink():
         return False
     try:
         if path.stat().st_size > 256 * 1024 * 1024:
@@ -197,12 +198,12 @@ def ours(path: Path, rel: str, root: Path) -> bool:
     if rel == "search-index.js":  # the search box's index (render/search.py), named without a hash
         return data.startswith(b"/* tracekit search index */\n")
     if top == "figures":
-        return bool(_FIGURE.match(name)) and _sha(data).startswith(name[:16])
+        return bool(_FIGURE.match(name)) and sha256_hex(data).startswith(name[:16])
     if top == "assets":
         return bool(_ASSET.match(name))
     if top == "downloads" and "/" in rel:
         source = root / rel.split("/", 1)[1]
-        return _file_sha(source) == _sha(data) or (name.endswith(".ipynb") and _file_sha(source.with_suffix(".py")) is not None)
+        return file_sha(source) == sha256_hex(data) or (name.endswith(".ipynb") and file_sha(source.with_suffix(".py")) is not None)
     return False
 
 
@@ -216,7 +217,7 @@ def recognised(out: Path, root: Path) -> dict[str, str]:
             path = Path(folder) / name
             rel = path.relative_to(out).as_posix()
             if ours(path, rel, root):
-                sha = _file_sha(path)
+                sha = file_sha(path)
                 if sha is not None:
                     found[rel] = sha
     return found

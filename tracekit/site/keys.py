@@ -14,22 +14,18 @@ from typing import Any
 from .._jsonio import atomic_write
 from .._version import __version__
 from .files import file_sha
-from .paths import _is_inside
+from .paths import is_inside
 
 # ─────────────────────────────────────────────────────────────────────────────
 # Cache keys
 # ─────────────────────────────────────────────────────────────────────────────
 
 
-def _sha(data: bytes) -> str:
+def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _file_sha(path: Path) -> str | None:
-    return file_sha(path)
-
-
-class _StatCache:
+class StatCache:
     """sha256 of files, remembered with their size and mtime outside the output folder (in
     tracekit's cache folder), so that a no-op build need not read every page again. Like git's
     index: an entry is trusted only for a file last changed well before the entry was made, and
@@ -50,11 +46,11 @@ class _StatCache:
                 pass
 
     @classmethod
-    def for_output(cls, out: Path) -> _StatCache:
+    def for_output(cls, out: Path) -> StatCache:
         try:
             from .._codecache import cache_dir
 
-            name = _sha(str(out.resolve()).encode())[:24]
+            name = sha256_hex(str(out.resolve()).encode())[:24]
             return cls(Path(cache_dir()) / "build-stat" / f"{name}.json")
         except Exception:  # no usable cache folder: hash every time
             return cls(None)
@@ -69,7 +65,7 @@ class _StatCache:
         if entry and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
             known: str | None = entry[2]
             return known
-        sha = _file_sha(path)
+        sha = file_sha(path)
         if sha is not None and st.st_mtime_ns < time.time_ns() - self.SLACK_NS:
             self.entries[key] = [st.st_size, st.st_mtime_ns, sha]
             self.dirty = True
@@ -87,24 +83,24 @@ class _StatCache:
 #: bump when the layout of a cache key changes
 KEY_FORMAT = 1
 #: tracekit's package folder: every file in it is part of every cache key
-_PACKAGE = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent.parent
 
 _tool_hash_cache: str | None = None
 
 
-def tool_hash(stats: _StatCache | None = None) -> str:
+def tool_hash(stats: StatCache | None = None) -> str:
     """sha256 over every file of tracekit's package (code, templates, assets, schema, any new kind)."""
     global _tool_hash_cache
     if _tool_hash_cache is None:
         h = hashlib.sha256()
-        for folder, dirs, files in os.walk(_PACKAGE):
+        for folder, dirs, files in os.walk(PACKAGE):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
             for name in sorted(files):
                 if name.endswith((".pyc", ".pyo")) or name.startswith("."):
                     continue  # compiled caches and editor droppings are not tracekit's files
                 p = Path(folder) / name
-                sha = stats.sha(p) if stats is not None else _file_sha(p)
-                h.update(f"{p.relative_to(_PACKAGE).as_posix()}\0{sha}\0".encode())
+                sha = stats.sha(p) if stats is not None else file_sha(p)
+                h.update(f"{p.relative_to(PACKAGE).as_posix()}\0{sha}\0".encode())
         _tool_hash_cache = h.hexdigest()
     return _tool_hash_cache
 
@@ -143,7 +139,7 @@ def _dist_versions(names: Iterable[str]) -> dict[str, str | None]:
     return found
 
 
-def environment(stats: _StatCache | None = None) -> dict[str, Any]:
+def environment(stats: StatCache | None = None) -> dict[str, Any]:
     """What, beyond an example and its options, changes its page: computed once per build."""
     versions = _dist_versions(["torch", "numpy"])
     return {
@@ -155,7 +151,7 @@ def environment(stats: _StatCache | None = None) -> dict[str, Any]:
     }
 
 
-def _cuda_fingerprint() -> list[str]:
+def cuda_fingerprint() -> list[str]:
     """A cheap stand-in for 'is CUDA here', for examples whose device is `auto`."""
     import glob
 
@@ -177,10 +173,10 @@ def cache_key(
     }
     if vary:  # only then: the key of an example no chapter varies stays what it was
         payload["vary"] = vary
-    return _sha(json.dumps(payload, sort_keys=True).encode())
+    return sha256_hex(json.dumps(payload, sort_keys=True).encode())
 
 
-class _Imports:
+class Imports:
     """Local modules a file imports, resolved as a script in its folder would find them.
 
     The import names of a file depend on its bytes only, so they are remembered by sha256
@@ -191,12 +187,12 @@ class _Imports:
         self.root = root
         self.known: dict[str, list[Any]] = dict(known or {})
         self.used: dict[str, list[Any]] = {}
-        self._sha: dict[Path, str | None] = {}
+        self.sha256_hex: dict[Path, str | None] = {}
 
     def sha(self, path: Path, data: bytes | None = None) -> str | None:
-        if path not in self._sha:
-            self._sha[path] = _sha(data) if data is not None else _file_sha(path)
-        return self._sha[path]
+        if path not in self.sha256_hex:
+            self.sha256_hex[path] = sha256_hex(data) if data is not None else file_sha(path)
+        return self.sha256_hex[path]
 
     def names(self, path: Path, source: bytes | None = None) -> list[tuple[int, str]]:
         """(level, dotted name) for every import in PATH (`from X import a` gives X and X.a)."""
@@ -273,10 +269,10 @@ class _Imports:
         return []
 
 
-def local_dependencies(path: Path, root: Path, source: bytes | None = None, imports: _Imports | None = None) -> dict[str, str]:
+def local_dependencies(path: Path, root: Path, source: bytes | None = None, imports: Imports | None = None) -> dict[str, str]:
     """Local modules PATH imports, recursively: {path relative to ROOT: sha256}. A name is looked
     up in the example's folder (sys.path[0] of its run), then in ROOT; only files inside ROOT count."""
-    imports = imports or _Imports(root)
+    imports = imports or Imports(root)
     path = path.resolve()
     root = root.resolve()
     search = [path.parent] + ([root] if root != path.parent else [])
@@ -288,7 +284,7 @@ def local_dependencies(path: Path, root: Path, source: bytes | None = None, impo
         for level, dotted in imports.names(current, data):
             for dep in imports.resolve(current, level, dotted, search):
                 dep = dep.resolve()
-                if dep in seen or not _is_inside(dep, root):
+                if dep in seen or not is_inside(dep, root):
                     continue
                 seen.add(dep)
                 sha = imports.sha(dep)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .paths import _display
+from .paths import display_path
 from .results import BuildError
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -13,7 +13,7 @@ from .results import BuildError
 # ─────────────────────────────────────────────────────────────────────────────
 
 
-class _Lock:
+class OutputLock:
     """A lock file in the output folder (flock: the kernel releases it however the process ends).
 
     The last holder removes the file, so a finished build leaves none behind; a holder checks
@@ -27,7 +27,7 @@ class _Lock:
         self.create = create
         self.fd: int | None = None
 
-    def __enter__(self) -> _Lock:
+    def __enter__(self) -> OutputLock:
         try:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: no locking
@@ -38,15 +38,15 @@ class _Lock:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT if self.create else os.O_RDONLY, 0o644)
             except FileNotFoundError:
                 if self.create:
-                    raise BuildError(f"output folder {_display(self.path.parent)} does not exist") from None
+                    raise BuildError(f"output folder {display_path(self.path.parent)} does not exist") from None
                 return self  # nothing to wait for: no build is running
             except OSError as e:
-                raise BuildError(f"output folder {_display(self.path.parent)} is not writable: {e.strerror}") from None
+                raise BuildError(f"output folder {display_path(self.path.parent)} is not writable: {e.strerror}") from None
             try:
                 fcntl.flock(fd, mode | (0 if self.blocking else fcntl.LOCK_NB))
             except BlockingIOError:
                 os.close(fd)
-                raise BuildError(f"another tracekit build is writing to {_display(self.path.parent)}; wait for it to finish and try again") from None
+                raise BuildError(f"another tracekit build is writing to {display_path(self.path.parent)}; wait for it to finish and try again") from None
             try:
                 same = os.path.samestat(os.fstat(fd), os.stat(self.path))
             except OSError:
@@ -55,7 +55,7 @@ class _Lock:
                 self.fd = fd
                 return self
             os.close(fd)  # the previous holder removed the file after we opened it: lock the new one
-        raise BuildError(f"cannot lock {_display(self.path)}")
+        raise BuildError(f"cannot lock {display_path(self.path)}")
 
     def __exit__(self, *exc: object) -> None:
         if self.fd is None:

@@ -9,8 +9,8 @@ from typing import Any, TypedDict
 
 from .._jsonio import dumps
 from .._version import __version__
-from .keys import _sha
-from .paths import MANIFEST_NAME, _page_paths
+from .keys import sha256_hex
+from .paths import MANIFEST_NAME, page_paths
 
 # ─────────────────────────────────────────────────────────────────────────────
 # Manifest
@@ -25,7 +25,7 @@ MAX_MANIFEST_BYTES = 32 * 1024 * 1024
 _RECOVER = "; run `tracekit build --rebuild-manifest` to make a new one from the files tracekit wrote"
 
 
-def _safe_rel(rel: Any) -> bool:
+def safe_rel(rel: Any) -> bool:
     """A manifest path tracekit may touch: relative, POSIX, no `..`, not a Python file."""
     if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel:
         return False
@@ -93,7 +93,7 @@ class ManifestRecord:
             html=_str_or_none(d.get("html")),
             hits=hits if type(hits) is int else None,
             failures=_failures(d.get("failures")),
-            files={p: s for p, s in _str_map(d.get("files")).items() if _safe_rel(p)},
+            files={p: s for p, s in _str_map(d.get("files")).items() if safe_rel(p)},
             intro_markup=_str_or_none(d.get("intro_markup")),
             page_key=_str_or_none(d.get("page_key")),
             extra={k: v for k, v in d.items() if k not in cls._KEYS},
@@ -153,11 +153,11 @@ class Manifest:
                 rel: ManifestRecord.from_dict(rec) for rel, rec in (data.get("examples") or {}).items() if isinstance(rec, dict) and isinstance(rel, str)
             }
             site_data = data.get("site") or {}
-            site = {p: s for p, s in (site_data.get("files") or {}).items() if _safe_rel(p) and isinstance(s, str)}
+            site = {p: s for p, s in (site_data.get("files") or {}).items() if safe_rel(p) and isinstance(s, str)}
             imports = {k: v for k, v in (data.get("imports") or {}).items() if isinstance(v, list)}
             shards = {k: [r for r in v if isinstance(r, str)] for k, v in (data.get("shards") or {}).items() if isinstance(k, str) and isinstance(v, list)}
             chapters = {rel: rec for rel, rec in (site_data.get("chapters") or {}).items() if isinstance(rec, dict) and isinstance(rel, str)}
-            loose = {p: s for p, s in (data.get("loose") or {}).items() if _safe_rel(p) and isinstance(s, str)}
+            loose = {p: s for p, s in (data.get("loose") or {}).items() if safe_rel(p) and isinstance(s, str)}
             return cls(examples, site, site_data.get("index_of"), data.get("env") or {}, imports, shards, chapters, loose)
         except (ValueError, AttributeError, TypeError) as e:
             return cls(problem=f"{MANIFEST_NAME} is not a tracekit manifest ({e}); nothing in the folder will be deleted{_RECOVER}")
@@ -209,7 +209,7 @@ def _index_entries(examples: dict[str, ManifestRecord]) -> list[dict[str, str]]:
             {
                 "title": rec.title or title_from_name(PurePosixPath(rel).stem),
                 "intro": rec.intro,
-                "html": rec.html or _page_paths(rel)[0],
+                "html": rec.html or page_paths(rel)[0],
                 "status": rec.status or "failed",
                 "path": rel,
             }
@@ -218,4 +218,4 @@ def _index_entries(examples: dict[str, ManifestRecord]) -> list[dict[str, str]]:
 
 
 def _index_of(examples: dict[str, ManifestRecord], env: dict[str, Any]) -> str:
-    return _sha(json.dumps({"entries": _index_entries(examples), "tool": env.get("tool")}, sort_keys=True).encode())
+    return sha256_hex(json.dumps({"entries": _index_entries(examples), "tool": env.get("tool")}, sort_keys=True).encode())

@@ -22,14 +22,14 @@ from typing import Any
 
 from ..config import Config, ConfigError, parse_shard
 from .book_site import chapter_outcomes
-from .build_site import _prepare_output
-from .files import Refused, read_checked, refusal
-from .keys import _file_sha, _Imports, _sha, environment
-from .lock import _Lock
+from .build_site import prepare_output
+from .files import Refused, file_sha, read_checked, refusal
+from .keys import Imports, environment, sha256_hex
+from .lock import OutputLock
 from .manifest import Manifest, ManifestRecord
-from .pages import _Builder
-from .paths import FIGURES_DIR, LOCK_NAME, MANIFEST_NAME, _display, _is_inside, _page_paths
-from .plan import _drop_helpers, _in_scope, _plan, _resolve_config
+from .pages import Builder
+from .paths import FIGURES_DIR, LOCK_NAME, MANIFEST_NAME, display_path, is_inside, page_paths
+from .plan import drop_helpers, in_scope, make_plan, resolve_config
 from .report import Reporter
 from .results import BuildError, BuildResult
 from .uptodate import cached_outcome
@@ -50,17 +50,17 @@ class _Shard:
 
     @property
     def display(self) -> str:
-        return _display(self.folder)
+        return display_path(self.folder)
 
 
 def _load_shard(folder: Path) -> _Shard:
     if not folder.is_dir():
-        raise BuildError(f"shard {_display(folder)}: no such folder")
+        raise BuildError(f"shard {display_path(folder)}: no such folder")
     if not (folder / MANIFEST_NAME).is_file():
-        raise BuildError(f"shard {_display(folder)} has no {MANIFEST_NAME}: not the output of `tracekit build`")
+        raise BuildError(f"shard {display_path(folder)} has no {MANIFEST_NAME}: not the output of `tracekit build`")
     manifest = Manifest.load(folder)
     if manifest.problem:
-        raise BuildError(f"shard {_display(folder)}: {manifest.problem}")
+        raise BuildError(f"shard {display_path(folder)}: {manifest.problem}")
     shard = _Shard(folder, manifest)
     if manifest.shards:
         for name in manifest.shards:
@@ -116,12 +116,12 @@ def _verified(shard: _Shard, rel: str) -> ManifestRecord:
     for file_rel, sha in sorted(files.items()):
         path = shard.folder / file_rel
         if not os.path.lexists(path):
-            raise BuildError(f"{_display(path)} is missing (listed in the manifest of shard {shard.display})")
+            raise BuildError(f"{display_path(path)} is missing (listed in the manifest of shard {shard.display})")
         why = refusal(path, shard.folder, MAX_SHARD_FILE_BYTES)
         if why is not None:
-            raise BuildError(f"{_display(path)} {why} (listed in the manifest of shard {shard.display})")
-        if _file_sha(path) != sha:
-            raise BuildError(f"{_display(path)} changed since tracekit wrote it (edited by hand?)")
+            raise BuildError(f"{display_path(path)} {why} (listed in the manifest of shard {shard.display})")
+        if file_sha(path) != sha:
+            raise BuildError(f"{display_path(path)} changed since tracekit wrote it (edited by hand?)")
     extra = sorted(set(files) - _produced(shard, rel, files))
     if extra:
         raise BuildError(f"shard {shard.display} lists {extra[0]} for {rel}, which is not a file {rel} produces: refused")
@@ -131,7 +131,7 @@ def _verified(shard: _Shard, rel: str) -> ManifestRecord:
 def _produced(shard: _Shard, rel: str, files: dict[str, str]) -> set[str]:
     """What REL's record in SHARD may list: its page, its JSON, and the figures that JSON names
     whose bytes have that name (a figure is named by the sha256 of its bytes)."""
-    html_rel, json_rel = _page_paths(rel)
+    html_rel, json_rel = page_paths(rel)
     if json_rel not in files:
         return {html_rel}
     try:
@@ -176,20 +176,20 @@ def merge(
     reporter = reporter or Reporter()
     if not shard_dirs:
         raise BuildError("no shard folders given")
-    cfg = _resolve_config(config, exclude)
-    plan = _plan(cfg, paths, output, None)
+    cfg = resolve_config(config, exclude)
+    plan = make_plan(cfg, paths, output, None)
     folders = [Path(d).expanduser().resolve() for d in shard_dirs]
     for folder in folders:
-        if folder == plan.out or _is_inside(plan.out, folder) or _is_inside(folder, plan.out):
-            raise BuildError(f"the output folder {_display(plan.out)} and shard {_display(folder)} overlap: merge into a folder of its own")
+        if folder == plan.out or is_inside(plan.out, folder) or is_inside(folder, plan.out):
+            raise BuildError(f"the output folder {display_path(plan.out)} and shard {display_path(folder)} overlap: merge into a folder of its own")
     shards = [_load_shard(f) for f in folders]
     _check_shard_names(shards)
     env = _same_env(shards)
 
-    imports = _Imports(plan.root)
+    imports = Imports(plan.root)
     for shard in shards:
         imports.known.update(shard.manifest.imports)
-    _drop_helpers(plan, imports)
+    drop_helpers(plan, imports)
     wanted = set(plan.all_examples)
 
     records: dict[str, ManifestRecord] = {}
@@ -197,10 +197,10 @@ def merge(
     owners: dict[str, tuple[str, _Shard]] = {}  # file → (its sha, the shard it comes from)
     for shard in shards:
         for rel in shard.built:
-            if not _in_scope(rel, plan.scope):
+            if not in_scope(rel, plan.scope):
                 continue
             if rel not in wanted:
-                raise BuildError(f"shard {shard.display} built {rel}, which is not an example under {_display(plan.root)}")
+                raise BuildError(f"shard {shard.display} built {rel}, which is not an example under {display_path(plan.root)}")
             rec = _verified(shard, rel)
             if rel in records:
                 other = records[rel]
@@ -220,17 +220,17 @@ def merge(
     if env.get("tool") != environment().get("tool") or env.get("tracekit") != environment().get("tracekit"):
         reporter.warn("the shards were built by another version of tracekit than this one: `tracekit check` will call the index stale")
 
-    _prepare_output(plan.out)
-    builder = _Builder(plan, reporter, force=False, fail_fast=False, jobs=1)
-    with _Lock(plan.out / LOCK_NAME):
+    prepare_output(plan.out)
+    builder = Builder(plan, reporter, force=False, fail_fast=False, jobs=1)
+    with OutputLock(plan.out / LOCK_NAME):
         old = builder.reconcile()  # what an interrupted build or merge left is finished first
         if old.problem:
-            raise BuildError(f"{_display(plan.out)}: {old.problem}")
+            raise BuildError(f"{display_path(plan.out)}: {old.problem}")
         old_files = old.files()
 
         def fresh(rel: str, file_rel: str, sha: str) -> bool:
             """OUT/FILE_REL is the shard's file, or the page the book stage made of it last time."""
-            disk = _file_sha(plan.out / file_rel)
+            disk = file_sha(plan.out / file_rel)
             before = old.examples.get(rel)
             return disk == sha or (disk is not None and before is not None and before.key == records[rel].key and before.files.get(file_rel) == disk)
 
@@ -240,14 +240,14 @@ def merge(
         records_sha = {file_rel: sha for rec in records.values() for file_rel, sha in rec.files.items()}
         blocked = [file_rel for file_rel, _ in copies if not builder.may_write(file_rel, old_files)]
         if blocked:  # checked before anything is written
-            raise BuildError(f"refusing to overwrite {_display(plan.out / blocked[0])}, which tracekit did not write")
+            raise BuildError(f"refusing to overwrite {display_path(plan.out / blocked[0])}, which tracekit did not write")
         for file_rel, folder in copies:
             try:  # checked again as it is read: it may have been swapped since it was hashed
                 data = read_checked(folder / file_rel, folder, MAX_SHARD_FILE_BYTES)
             except Refused as e:
-                raise BuildError(f"{_display(folder / file_rel)} {e}") from None
-            if _sha(data) != records_sha[file_rel]:
-                raise BuildError(f"{_display(folder / file_rel)} changed since tracekit wrote it (edited by hand?)")
+                raise BuildError(f"{display_path(folder / file_rel)} {e}") from None
+            if sha256_hex(data) != records_sha[file_rel]:
+                raise BuildError(f"{display_path(folder / file_rel)} changed since tracekit wrote it (edited by hand?)")
             builder.write(file_rel, data)
         for rel in sorted(records):
             builder.updates[rel] = records[rel]
@@ -267,7 +267,7 @@ def merge(
     outcomes = [cached_outcome(rel, builder.display(rel), records[rel]) for rel in sorted(records)]
     outcomes += chapter_outcomes(plan.root, builder.chapter_results)  # chapters are written here, not in the shards
     result = BuildResult(plan.out, outcomes, builder.written, builder.deleted, builder.kept, index_written=True)
-    reporter.info(f"{len(outcomes)} example(s) from {len(shards)} shard(s) → {_display(plan.out)}")
+    reporter.info(f"{len(outcomes)} example(s) from {len(shards)} shard(s) → {display_path(plan.out)}")
     for outcome in result.failed:
         for line in outcome.lines():
             reporter.warn(line)

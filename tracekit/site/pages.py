@@ -13,13 +13,14 @@ from .._version import __version__
 from ..prose import title_from_name
 from ..protocol import AUTHOR_REASONS, DEFAULT_HITS, error_record, meta_record, trace_record
 from ..trace import ErrorInfo, Trace
-from .execute import _Ran
+from .execute import Ran
+from .files import file_sha
 from .journal import Journal, disk_error, recognised, reconcile
-from .keys import _file_sha, _Imports, _sha, _StatCache
-from .lock import _Lock
-from .manifest import FailureRecord, Manifest, ManifestRecord, _safe_rel
-from .paths import FIGURES_DIR, MANIFEST_LOCK_NAME, MANIFEST_NAME, _display, _is_inside, _page_paths
-from .plan import _Keyed, _options, _Plan
+from .keys import Imports, StatCache, sha256_hex
+from .lock import OutputLock
+from .manifest import FailureRecord, Manifest, ManifestRecord, safe_rel
+from .paths import FIGURES_DIR, MANIFEST_LOCK_NAME, MANIFEST_NAME, display_path, is_inside, page_paths
+from .plan import Keyed, Plan, keyed_options
 from .report import Reporter
 from .results import BuildError, BuildInterrupted, Failure, Outcome
 
@@ -30,7 +31,7 @@ MAX_WRITTEN_NAMED = 10  # files an example wrote, named one a line; the rest are
 # ─────────────────────────────────────────────────────────────────────────────
 
 
-def _classify(example: Any, trace: Trace) -> tuple[str, list[Failure]]:
+def classify(example: Any, trace: Trace) -> tuple[str, list[Failure]]:
     from ..render import page_status
 
     status = page_status(example, trace)
@@ -60,7 +61,7 @@ def _classify(example: Any, trace: Trace) -> tuple[str, list[Failure]]:
     return status, failures
 
 
-def _with_variants(rel: str, example: Any, trace: Trace, variants: Any, key: str) -> list[Failure]:
+def with_variants(rel: str, example: Any, trace: Trace, variants: Any, key: str) -> list[Failure]:
     """Put every run of a varied example in TRACE (``variants``); the failures of the runs but the default's."""
     from ..variants import SHARED, record, variant_key
 
@@ -71,17 +72,17 @@ def _with_variants(rel: str, example: Any, trace: Trace, variants: Any, key: str
         if variant.default:
             read.append((variant, {}))  # the page's own trace: record() keeps none of it
             continue
-        other = _readable_trace(rel, result.trace)
+        other = readable_trace(rel, result.trace)
         read.append((variant, other.to_dict()))
         # as the page shows it: with the keys every run shares taken from the page's own trace
         trace.runs[variant_key(key, variant)] = dataclasses.replace(other, **{k: getattr(trace, k) for k in SHARED})
-        for f in _classify(example, other)[1]:
+        for f in classify(example, other)[1]:
             failures.append(Failure(f.line, f"with {variant.label.replace('&', ', ')}: {f.message}"))
     trace.variants = record(varied, read, key)
     return failures
 
 
-def _readable_trace(rel: str, trace: Trace) -> Trace:
+def readable_trace(rel: str, trace: Trace) -> Trace:
     """The run's trace (read and checked once, by trace_file) as its page names it: by REL."""
     return dataclasses.replace(trace, source=dataclasses.replace(trace.source, path=rel), runs={})
 
@@ -102,7 +103,7 @@ def _unreadable_trace(rel: str, trace: Trace, message: str) -> Trace:
     )
 
 
-def _authoring_page(rel: str, path: Path, error: Any, env: dict[str, Any], options: dict[str, Any]) -> tuple[Any, Trace]:
+def authoring_page(rel: str, path: Path, error: Any, env: dict[str, Any], options: dict[str, Any]) -> tuple[Any, Trace]:
     """An Example and a trace that render as the failure page of an example tracekit could not read."""
     from ..source import Example, ListingLine, peek_docstring
 
@@ -123,7 +124,7 @@ def _authoring_page(rel: str, path: Path, error: Any, env: dict[str, Any], optio
     )
     trace = trace_record(
         meta=meta,
-        source={"path": rel, "sha256": _sha(data)},
+        source={"path": rel, "sha256": sha256_hex(data)},
         status="error",
         exit_status=1,
         error=error_record("AuthoringError", getattr(error, "message", str(error)), line=getattr(error, "line", None), reason="authoring"),
@@ -131,14 +132,14 @@ def _authoring_page(rel: str, path: Path, error: Any, env: dict[str, Any], optio
     return example, Trace.from_dict(trace)
 
 
-def _pageless_record(keyed: _Keyed, status: str, hits: int | None, failures: list[FailureRecord], files: dict[str, str]) -> ManifestRecord:
+def _pageless_record(keyed: Keyed, status: str, hits: int | None, failures: list[FailureRecord], files: dict[str, str]) -> ManifestRecord:
     """The manifest record of an example that has no page (skipped, or refused a place to write)."""
     title = title_from_name(PurePosixPath(keyed.rel).stem)
     return ManifestRecord(keyed.key, keyed.source, keyed.deps, status, title, "", None, hits, failures, files)
 
 
-class _Builder:
-    def __init__(self, plan: _Plan, reporter: Reporter, *, force: bool, fail_fast: bool, jobs: int) -> None:
+class Builder:
+    def __init__(self, plan: Plan, reporter: Reporter, *, force: bool, fail_fast: bool, jobs: int) -> None:
         self.plan = plan
         self.out = plan.out
         # files found changed in an example's folder, not written through Python by it: named
@@ -156,9 +157,9 @@ class _Builder:
         self.signal: int | None = None
         self.critical = 0
         self.assets: dict[str, str] | None = None
-        self.imports: _Imports | None = None
+        self.imports: Imports | None = None
         self.unlisted: dict[str, str] = {}  # files that may have to go: rel → sha tracekit wrote
-        self.stats: _StatCache | None = None
+        self.stats: StatCache | None = None
         self.asset_files: dict[str, bytes] = {}
         self.shard: tuple[str, list[str]] | None = None  # ("i/n", its examples) in a sharded build
         self.chapter_results: dict[str, Any] = {}  # the book stage's chapters (rel → ChapterResult)
@@ -183,7 +184,7 @@ class _Builder:
             raise BuildInterrupted(self.signal)
 
     def display(self, rel: str) -> str:
-        return _display(self.plan.root / rel)
+        return display_path(self.plan.root / rel)
 
     # writing
     def may_write(self, rel: str, manifest_files: dict[str, str]) -> bool:
@@ -199,7 +200,7 @@ class _Builder:
         written = manifest_files.get(rel)
         if written is None:
             return False
-        return not self.plan.overlap or written == _file_sha(target)
+        return not self.plan.overlap or written == file_sha(target)
 
     def leads_out(self, rel: str) -> str | None:
         """The folder (as shown) on the way to OUT/REL that is a link out of the output folder, or None."""
@@ -208,10 +209,10 @@ class _Builder:
         for _ in rel.split("/")[:-1]:
             folder = folder.parent
             try:
-                if folder.is_symlink() and not _is_inside(folder.resolve(), root):
-                    return _display(folder)
+                if folder.is_symlink() and not is_inside(folder.resolve(), root):
+                    return display_path(folder)
             except OSError:
-                return _display(folder)
+                return display_path(folder)
         return None
 
     def write(self, rel: str, data: bytes) -> str:
@@ -222,7 +223,7 @@ class _Builder:
         for rel in files:
             folder = self.leads_out(rel)
             if folder is not None:
-                raise BuildError(f"refusing to write {_display(self.out / rel)}: {folder} leads outside the output folder")
+                raise BuildError(f"refusing to write {display_path(self.out / rel)}: {folder} leads outside the output folder")
         shas = self.journal.put(files)
         self.written.extend(files)
         return shas
@@ -231,7 +232,7 @@ class _Builder:
         """Finish what interrupted builds journaled and make the files they wrote tracekit's again
         (so that none is refused as foreign); their temporaries go. Returns the manifest. REBUILD:
         a new manifest, listing as tracekit's the files recognised as such by their content."""
-        with _Lock(self.out / MANIFEST_LOCK_NAME, blocking=True):
+        with OutputLock(self.out / MANIFEST_LOCK_NAME, blocking=True):
             manifest = Manifest.load(self.out)
             if rebuild:
                 old = manifest.problem
@@ -241,7 +242,7 @@ class _Builder:
                 except OSError as e:
                     raise disk_error(e, self.out) from None
                 why = " (it was unreadable)" if old else ""
-                self.reporter.info(f"new manifest{why}: {len(manifest.loose)} file(s) in {_display(self.out)} recognised as tracekit's")
+                self.reporter.info(f"new manifest{why}: {len(manifest.loose)} file(s) in {display_path(self.out)} recognised as tracekit's")
             adopted = reconcile(self.out, self.plan.root, manifest.owned(), lambda found: self._adopt(manifest, found))
             if adopted:
                 self.reporter.detail(f"{len(adopted)} file(s) an interrupted build wrote are tracekit's again")
@@ -260,18 +261,18 @@ class _Builder:
 
     def delete(self, rel: str, sha: str) -> None:
         """Delete OUT/REL if it still holds what tracekit wrote (SHA); never anything else."""
-        if not _safe_rel(rel):
+        if not safe_rel(rel):
             return
         target = self.out / rel
         try:
             resolved = target.parent.resolve() / target.name
         except OSError:
             return
-        if not _is_inside(resolved, self.out.resolve()) or resolved == self.out.resolve():
+        if not is_inside(resolved, self.out.resolve()) or resolved == self.out.resolve():
             return
         if not os.path.lexists(target):
             return
-        if target.is_symlink() or not target.is_file() or _file_sha(target) != sha:
+        if target.is_symlink() or not target.is_file() or file_sha(target) != sha:
             self.kept.append(rel)
             return
         try:
@@ -281,7 +282,7 @@ class _Builder:
             return
         self.deleted.append(rel)
         parent = target.parent
-        while parent != self.out and _is_inside(parent, self.out):
+        while parent != self.out and is_inside(parent, self.out):
             try:
                 parent.rmdir()  # only when empty
             except OSError:
@@ -306,7 +307,7 @@ class _Builder:
         out = self.out.resolve()
 
         def kept(paths: Any) -> list[str]:
-            return [p for p in paths or () if not _is_inside((self.plan.root / p).resolve(), out)]
+            return [p for p in paths or () if not is_inside((self.plan.root / p).resolve(), out)]
 
         paths = kept(getattr(result, "written", None))
         self.claimed_written.update(paths)
@@ -327,12 +328,12 @@ class _Builder:
     def _say_written(self, who: str, paths: list[str]) -> None:
         root = self.plan.root
         for p in paths[:MAX_WRITTEN_NAMED]:
-            self.reporter.warn(f"{who} wrote {_display(root / p)}{'/' if p.endswith('/') else ''} (not part of the site)")
+            self.reporter.warn(f"{who} wrote {display_path(root / p)}{'/' if p.endswith('/') else ''} (not part of the site)")
         if len(paths) > MAX_WRITTEN_NAMED:
-            self.reporter.warn(f"{who} wrote {len(paths) - MAX_WRITTEN_NAMED} more files inside {_display(root)} (not part of the site)")
+            self.reporter.warn(f"{who} wrote {len(paths) - MAX_WRITTEN_NAMED} more files inside {display_path(root)} (not part of the site)")
 
     # one finished run → pages + record
-    def finish(self, rel: str, keyed: _Keyed, ran: _Ran, manifest: Manifest, env: dict[str, Any]) -> Outcome:
+    def finish(self, rel: str, keyed: Keyed, ran: Ran, manifest: Manifest, env: dict[str, Any]) -> Outcome:
         display = self.display(rel)
         old = manifest.examples.get(rel)
         if ran.kind == "skipped":
@@ -342,7 +343,7 @@ class _Builder:
             return outcome
         if ran.kind == "authoring":
             err = ran.error
-            example, trace = _authoring_page(rel, keyed.path, err, env, _options(self.plan.config))
+            example, trace = authoring_page(rel, keyed.path, err, env, keyed_options(self.plan.config))
             status = "failed"
             message = str(getattr(err, "message", err))
             failures = [Failure(getattr(err, "line", None), message.splitlines()[0])]
@@ -350,35 +351,35 @@ class _Builder:
             detail = message
         else:
             example = ran.example
-            trace = _readable_trace(rel, ran.result.trace)
-            status, failures = _classify(example, trace)
+            trace = readable_trace(rel, ran.result.trace)
+            status, failures = classify(example, trace)
             hits = sum(line.hits for line in trace.lines)
             detail = "\n".join(trace.stderr.rstrip().splitlines()[-20:])
             self._name_written(display, ran.result)
             if ran.variants:
-                failures += _with_variants(rel, example, trace, ran.variants, keyed.key)
+                failures += with_variants(rel, example, trace, ran.variants, keyed.key)
                 status = "failed" if failures else status
-        html_rel, json_rel = _page_paths(rel)
+        html_rel, json_rel = page_paths(rel)
         outcome = Outcome(rel, display, status, seconds=ran.seconds, hits=hits, failures=failures, detail=detail if failures else "")
         manifest_files = manifest.owned()
         figures = {}
         if ran.kind == "ran":
             results = [r for _, r in ran.variants[1]] if ran.variants else [ran.result]
             for name, data in sorted({k: v for r in results for k, v in (getattr(r, "figures", None) or {}).items()}.items()):
-                if _safe_rel(name) and "/" not in name:
+                if safe_rel(name) and "/" not in name:
                     figures[f"{FIGURES_DIR}/{name}"] = data
         blocked = [p for p in (html_rel, json_rel) if not self.may_write(p, manifest_files)]
-        blocked += [p for p, data in figures.items() if _file_sha(self.out / p) != _sha(data) and not self.may_write(p, manifest_files)]
+        blocked += [p for p, data in figures.items() if file_sha(self.out / p) != sha256_hex(data) and not self.may_write(p, manifest_files)]
         if html_rel == "index.html":
             blocked = [html_rel]
         outside = [(p, folder) for p in (*figures, html_rel, json_rel) if (folder := self.leads_out(p)) is not None]
         if blocked or outside:
             outcome.status = "failed"
-            what = "the site index" if html_rel == "index.html" else f"{_display(self.out / blocked[0])}, which tracekit did not write" if blocked else ""
+            what = "the site index" if html_rel == "index.html" else f"{display_path(self.out / blocked[0])}, which tracekit did not write" if blocked else ""
             outcome.failures = [
                 Failure(None, f"refusing to overwrite {what}; rename the example or choose another output folder")
                 if blocked
-                else Failure(None, f"refusing to write {_display(self.out / outside[0][0])}: {outside[0][1]} leads outside the output folder")
+                else Failure(None, f"refusing to write {display_path(self.out / outside[0][0])}: {outside[0][1]} leads outside the output folder")
             ]
             self.updates[rel] = _pageless_record(keyed, "failed", hits, [f.to_dict() for f in outcome.failures], old.files if old is not None else {})
             return outcome
@@ -397,7 +398,7 @@ class _Builder:
             if self.signal is not None:  # the interrupt itself, wrapped by a library (pygments: ValueError)
                 raise BuildInterrupted(self.signal) from None
             trace = _unreadable_trace(rel, trace, f"its page could not be rendered: {type(e).__name__}: {e}")
-            status, failures = _classify(None, trace)
+            status, failures = classify(None, trace)
             outcome.status, outcome.failures = status, failures
             html = render_page(example, trace, **render)
             page = page_json(example, trace, build={"cache_key": keyed.key})
@@ -416,8 +417,8 @@ class _Builder:
         )
         self._enter()
         try:
-            files = {fig_rel: _sha(data) for fig_rel, data in figures.items()}
-            changed = {fig_rel: data for fig_rel, data in figures.items() if _file_sha(self.out / fig_rel) != files[fig_rel]}
+            files = {fig_rel: sha256_hex(data) for fig_rel, data in figures.items()}
+            changed = {fig_rel: data for fig_rel, data in figures.items() if file_sha(self.out / fig_rel) != files[fig_rel]}
             # the figures, the page and its JSON replace the old ones together, or none does
             files.update(self.write_all({**changed, html_rel: html.encode("utf-8"), json_rel: page.encode("utf-8")}))
             record.files = dict(sorted(files.items()))
@@ -434,7 +435,7 @@ class _Builder:
         """Merge this build's records into the manifest on disk (under the manifest lock)."""
         self._enter()
         try:
-            with _Lock(self.out / MANIFEST_LOCK_NAME, blocking=True):
+            with OutputLock(self.out / MANIFEST_LOCK_NAME, blocking=True):
                 current = Manifest.load(self.out)
                 for rel, rec in self.updates.items():
                     if rec is None:
@@ -497,16 +498,16 @@ class _Builder:
         try:
 
             def put(rel: str, data: bytes) -> str:
-                sha = _sha(data)
-                if _file_sha(self.out / rel) != sha:
+                sha = sha256_hex(data)
+                if file_sha(self.out / rel) != sha:
                     if not self.may_write(rel, old_files):
-                        raise BuildError(f"refusing to overwrite {_display(self.out / rel)}, which tracekit did not write")
+                        raise BuildError(f"refusing to overwrite {display_path(self.out / rel)}, which tracekit did not write")
                     self.write(rel, data)
                 return sha
 
             index = self.out / "index.html"
             if os.path.lexists(index) and not self.may_write("index.html", old_files):  # before writing anything
-                raise BuildError(f"refusing to overwrite {_display(index)}, which tracekit did not write")
+                raise BuildError(f"refusing to overwrite {display_path(index)}, which tracekit did not write")
             for rel in sorted(self.asset_files):
                 site[rel] = put(rel, self.asset_files[rel])
             try:
@@ -539,7 +540,7 @@ class _Builder:
         loaded: dict[str, tuple[Example, Trace]] = {}
         authored: dict[str, dict[str, Any]] = {}
         for rel, rec in sorted(manifest.examples.items()):
-            json_rel = _page_paths(rel)[1]
+            json_rel = page_paths(rel)[1]
             if not rec.html or json_rel not in rec.files:
                 continue
             try:
@@ -552,14 +553,14 @@ class _Builder:
                     trace = Trace.from_page(data)
                 loaded[rel] = (Example.from_dict(authored[rel]), trace)
             except (OSError, ValueError, KeyError, TypeError) as e:
-                self.reporter.warn(f"{_display(self.out / json_rel)}: cannot read the page JSON ({e}); its page keeps no navigation")
+                self.reporter.warn(f"{display_path(self.out / json_rel)}: cannot read the page JSON ({e}); its page keeps no navigation")
         chapters = read_chapters(inputs, manifest.examples, env)
         self.chapter_results = chapters
         book = make_book(manifest.examples, authored, chapters, inputs, cfg)
-        read = self.stats.sha if self.stats is not None else _file_sha
+        read = self.stats.sha if self.stats is not None else file_sha
         for rel, (example, trace) in loaded.items():
             rec = manifest.examples[rel]
-            html_rel, json_rel = _page_paths(rel)
+            html_rel, json_rel = page_paths(rel)
             try:
                 source: bytes | None = (self.plan.root / rel).read_bytes()
             except OSError:
@@ -575,7 +576,7 @@ class _Builder:
             nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)
             # An unchanged run whose navigation did not change keeps its page and downloads: a
             # chapter edit re-renders that chapter, not every page of the book.
-            page_key = _sha(json.dumps([rec.key, _sha(source or b""), repr(nav), assets, env.get("tool")]).encode())
+            page_key = sha256_hex(json.dumps([rec.key, sha256_hex(source or b""), repr(nav), assets, env.get("tool")]).encode())
             old_html = rec.files.get(html_rel)
             if (
                 rec.page_key == page_key
@@ -609,7 +610,7 @@ class _Builder:
             self.updates[rel] = dataclasses.replace(rec, files=dict(sorted({**rec.files, html_rel: sha}.items())), page_key=page_key)
         for rel, res in chapters.items():
             html_rel = chapter_html(rel)
-            if html_rel in {_page_paths(r)[0] for r in manifest.examples}:
+            if html_rel in {page_paths(r)[0] for r in manifest.examples}:
                 continue
             if res.chapter is None:  # unreadable: its page says why, rather than an old page staying up
                 chapter = Chapter(rel, book.pages[rel].title, "", {})

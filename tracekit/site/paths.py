@@ -17,7 +17,7 @@ def visible(text: str, *, newlines: bool = True) -> str:
     return (_UNSAFE if newlines else _UNSAFE_OR_NEWLINE).sub(lambda m: f"<U+{ord(m.group(0)):04X}>", text)
 
 
-def _display(path: Path | str) -> str:
+def display_path(path: Path | str) -> str:
     """PATH relative to the current folder when it is below it, else absolute; shown on one line."""
     path = Path(path)
     try:
@@ -27,12 +27,12 @@ def _display(path: Path | str) -> str:
     return visible(str(path) if rel.startswith("..") else rel, newlines=False)
 
 
-def _page_paths(rel: str) -> tuple[str, str]:
+def page_paths(rel: str) -> tuple[str, str]:
     p = PurePosixPath(rel)
     return str(p.with_suffix(".html")), str(p.with_suffix(".json"))
 
 
-def _is_inside(path: Path, folder: Path) -> bool:
+def is_inside(path: Path, folder: Path) -> bool:
     try:
         path.relative_to(folder)
         return True

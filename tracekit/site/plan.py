@@ -11,8 +11,9 @@ from typing import Any
 from ..config import Config, load_config
 from ..directives import requested_devices
 from .discover import discover
-from .keys import _cuda_fingerprint, _file_sha, _Imports, _sha, _StatCache, cache_key, local_dependencies
-from .paths import _display, _is_inside
+from .files import file_sha
+from .keys import Imports, StatCache, cache_key, cuda_fingerprint, local_dependencies, sha256_hex
+from .paths import display_path, is_inside
 from .results import BuildError
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -21,7 +22,7 @@ from .results import BuildError
 
 
 @dataclass(repr=False, eq=False)
-class _Plan:
+class Plan:
     config: Config
     root: Path
     out: Path
@@ -39,34 +40,34 @@ def _choose_root(paths: Sequence[Path], configured: Path) -> Path:
         return configured
     resolved = [p.resolve() for p in paths]
     conf = configured.resolve()
-    if all(_is_inside(p, conf) for p in resolved):
+    if all(is_inside(p, conf) for p in resolved):
         return conf
     if len(resolved) == 1:
         return resolved[0] if resolved[0].is_dir() else resolved[0].parent
     return Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in resolved]))
 
 
-def _plan(config: Config, paths: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None, shard: tuple[int, int] | None) -> _Plan:
+def make_plan(config: Config, paths: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None, shard: tuple[int, int] | None) -> Plan:
     given = [Path(p) for p in paths]
     for p in given:
         if not p.exists():
             raise BuildError(f"{p}: no such file or folder")
     if not given and not config.examples.is_dir():
-        where = f" (set `examples` in [tool.tracekit] of {_display(config.pyproject)})" if config.pyproject else ""
-        raise BuildError(f"examples folder {_display(config.examples)} does not exist{where}")
+        where = f" (set `examples` in [tool.tracekit] of {display_path(config.pyproject)})" if config.pyproject else ""
+        raise BuildError(f"examples folder {display_path(config.examples)} does not exist{where}")
     root = _choose_root(given, config.examples).resolve()
     if output is not None and not os.fspath(output).strip():
         raise BuildError("the output folder is empty; name one with -o DIR")
     out = Path(output).expanduser().resolve() if output is not None else config.output.resolve()
     if out.exists() and not out.is_dir():
-        raise BuildError(f"output {_display(out)} is not a folder")
+        raise BuildError(f"output {display_path(out)} is not a folder")
     scope = []
     for p in given:
         rel = p.resolve().relative_to(root).as_posix()
         scope.append("" if rel == "." else rel)
     if not given:
         scope = [""]
-    overlap = _is_inside(out, root) or _is_inside(root, out)
+    overlap = is_inside(out, root) or is_inside(root, out)
     irregular: list[Path] = []
     # the output's downloads (book_site.DOWNLOADS: notebooks, sources) are never examples, also when the output is the examples folder
     all_examples = discover(root, given, exclude=config.exclude, skip=[out, out / "downloads"], irregular=irregular)
@@ -75,7 +76,7 @@ def _plan(config: Config, paths: Sequence[str | os.PathLike[str]], output: str |
         i, n = shard
         examples = [rel for k, rel in enumerate(all_examples) if k % n == i - 1]
     varies = chapter_varies(root, config, out, all_examples)
-    return _Plan(config, root, out, scope, all_examples, examples, overlap, irregular, varies)
+    return Plan(config, root, out, scope, all_examples, examples, overlap, irregular, varies)
 
 
 def chapter_varies(root: Path, config: Config, out: Path, examples: Sequence[str]) -> dict[str, dict[str, tuple[list[str], str, int]]]:
@@ -83,7 +84,7 @@ def chapter_varies(root: Path, config: Config, out: Path, examples: Sequence[str
     chapter, line). Chapters are small, so they are read before any run: their runs are the
     example's. A name the example assigns no literal to is left out (the chapter's listing says why)."""
     from ..chapter import ChapterError, parse_chapter
-    from .discover import _excluded, _skip_dir
+    from .discover import excluded, skip_dir
     from .files import Refused, read_checked
 
     known = set(examples)
@@ -92,12 +93,12 @@ def chapter_varies(root: Path, config: Config, out: Path, examples: Sequence[str
     out_r = out.resolve()
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not _skip_dir(d) and (here / d).resolve() != out_r)
+        dirs[:] = sorted(d for d in dirs if not skip_dir(d) and (here / d).resolve() != out_r)
         for name in sorted(files):
             if not name.endswith(".md") or name.startswith(("_", ".")) or name == "README.md":
                 continue
             rel = (here / name).relative_to(root).as_posix()
-            if _excluded(rel, config.exclude):
+            if excluded(rel, config.exclude):
                 continue
             try:
                 chapter = parse_chapter(rel, read_checked(here / name, root).decode("utf-8"))
@@ -126,7 +127,7 @@ def chapter_varies(root: Path, config: Config, out: Path, examples: Sequence[str
     return found
 
 
-def _drop_helpers(plan: _Plan, imports: _Imports) -> list[str]:
+def drop_helpers(plan: Plan, imports: Imports) -> list[str]:
     """Take helper modules (imported by examples, no prose of their own) out of PLAN; return them."""
     from .helpers import find_helpers
 
@@ -140,17 +141,17 @@ def _drop_helpers(plan: _Plan, imports: _Imports) -> list[str]:
     return dropped
 
 
-def _in_scope(rel: str, scope: Sequence[str]) -> bool:
+def in_scope(rel: str, scope: Sequence[str]) -> bool:
     return any(s == "" or rel == s or rel.startswith(s + "/") for s in scope)
 
 
-def _options(config: Config) -> dict[str, Any]:
+def keyed_options(config: Config) -> dict[str, Any]:
     """The run options a page's cache key covers."""
     return config.run_options().key_dict()
 
 
 @dataclass(repr=False, eq=False)
-class _Keyed:
+class Keyed:
     rel: str
     path: Path
     key: str
@@ -158,33 +159,33 @@ class _Keyed:
     deps: dict[str, str]
 
 
-def _keys(plan: _Plan, env: dict[str, Any], examples: Sequence[str], imports: _Imports) -> dict[str, _Keyed]:
-    options = _options(plan.config)
-    out: dict[str, _Keyed] = {}
+def example_keys(plan: Plan, env: dict[str, Any], examples: Sequence[str], imports: Imports) -> dict[str, Keyed]:
+    options = keyed_options(plan.config)
+    out: dict[str, Keyed] = {}
     cuda: list[str] | None = None
     for rel in examples:
         path = plan.root / rel
         try:
             data = path.read_bytes()
         except OSError as e:
-            raise BuildError(f"cannot read {_display(path)}: {e.strerror}") from None
-        source_sha = imports.sha(path.resolve(), data) or _sha(data)
+            raise BuildError(f"cannot read {display_path(path)}: {e.strerror}") from None
+        source_sha = imports.sha(path.resolve(), data) or sha256_hex(data)
         deps = local_dependencies(path, plan.root, data, imports)
         auto = None
         if plan.config.device == "auto" or (b"auto" in data and "auto" in requested_devices(data)):
-            cuda = cuda if cuda is not None else _cuda_fingerprint()
+            cuda = cuda if cuda is not None else cuda_fingerprint()
             auto = cuda
         vary = {name: values for name, (values, _, _) in plan.varies.get(rel, {}).items()}
-        out[rel] = _Keyed(rel, path, cache_key(rel, source_sha, deps, env, options, auto, vary), source_sha, deps)
+        out[rel] = Keyed(rel, path, cache_key(rel, source_sha, deps, env, options, auto, vary), source_sha, deps)
     return out
 
 
-def _files_intact(out: Path, files: dict[str, str], stats: _StatCache | None = None) -> bool:
-    read = stats.sha if stats is not None else _file_sha
+def files_intact(out: Path, files: dict[str, str], stats: StatCache | None = None) -> bool:
+    read = stats.sha if stats is not None else file_sha
     return all(read(out / rel) == sha for rel, sha in files.items())
 
 
-def _resolve_config(config: Config | None, exclude: Sequence[str] | None = None, **options: Any) -> Config:
+def resolve_config(config: Config | None, exclude: Sequence[str] | None = None, **options: Any) -> Config:
     """CONFIG (default: the configured one) with the command-line OPTIONS (None: not given) on top."""
     cfg = config if config is not None else load_config()
     return cfg.with_options(exclude=tuple(exclude or ()), **options)

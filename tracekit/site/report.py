@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .paths import _display, visible
+from .paths import display_path, visible
 from .results import BuildResult, Outcome
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -18,7 +18,7 @@ from .results import BuildResult, Outcome
 
 def up_to_date_line(examples: int, out: Path | str) -> str:
     """What a build with nothing to do says (also remembered by the command line's fast path)."""
-    return f"{examples} example(s) up to date → {_display(out)}"
+    return f"{examples} example(s) up to date → {display_path(out)}"
 
 
 def report_noop(result: BuildResult, examples: int, reporter: Reporter) -> None:
@@ -144,7 +144,7 @@ class Reporter:
             if chapters:
                 failing = sum(1 for o in result.outcomes if o.path.endswith(".md") and o.status == "failed")
                 tail = f"; {chapters} chapter(s)" + (f", {failing} failed" if failing else "")
-            self.out.write(f"{head}" + (f" ({', '.join(bits)})" if bits else "") + f"{tail} → {_display(result.output)}\n")
+            self.out.write(f"{head}" + (f" ({', '.join(bits)})" if bits else "") + f"{tail} → {display_path(result.output)}\n")
             self.out.flush()
         for o in result.outcomes:
             if o.status == "skipped":

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .paths import _display
+from .paths import display_path
 
 if TYPE_CHECKING:
     from .manifest import FailureRecord, Manifest, ManifestRecord
@@ -133,6 +133,6 @@ def cached_chapters(manifest: Manifest, display: Callable[[str], str]) -> list[O
 
 def noop_result(out: Path, root: Path, examples: Sequence[str], manifest: Manifest) -> BuildResult:
     """What a build with nothing to do reports for EXAMPLES (under ROOT) and the chapters, from MANIFEST."""
-    display = lambda rel: _display(root / rel)  # noqa: E731 - as the build names them
+    display = lambda rel: display_path(root / rel)  # noqa: E731 - as the build names them
     outcomes = [cached_outcome(rel, display(rel), manifest.examples[rel]) for rel in examples]
     return BuildResult(out, outcomes + cached_chapters(manifest, display))

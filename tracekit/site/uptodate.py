@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .journal import dead_journals, leftovers
-from .keys import _Imports, _StatCache, environment
-from .lock import _Lock
+from .keys import Imports, StatCache, environment
+from .lock import OutputLock
 from .manifest import Manifest, ManifestRecord
 from .paths import LOCK_NAME, MANIFEST_NAME
-from .plan import _drop_helpers, _files_intact, _in_scope, _Keyed, _keys, _Plan, _plan, _resolve_config
+from .plan import Keyed, Plan, drop_helpers, example_keys, files_intact, in_scope, make_plan, resolve_config
 from .report import report_noop
 from .results import BuildResult, cached_chapters, cached_outcome, noop_result
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["cached_chapters", "cached_outcome", "needs_run", "noop_build", "orphans", "report_noop", "site_fresh"]
 
 
-def needs_run(rec: ManifestRecord | None, keyed: _Keyed, out: Path, stats: _StatCache | None, *, force: bool = False, retry_failed: bool = False) -> bool:
+def needs_run(rec: ManifestRecord | None, keyed: Keyed, out: Path, stats: StatCache | None, *, force: bool = False, retry_failed: bool = False) -> bool:
     """Must this example run again, given its manifest record REC?"""
     return (
         force
@@ -32,22 +32,22 @@ def needs_run(rec: ManifestRecord | None, keyed: _Keyed, out: Path, stats: _Stat
         or rec.status == "skipped"
         or not rec.html  # no page was written (the output folder refused it): try again
         or (retry_failed and rec.status == "failed")
-        or not _files_intact(out, rec.files, stats)
+        or not files_intact(out, rec.files, stats)
     )
 
 
-def orphans(plan: _Plan, manifest: Manifest) -> list[str]:
+def orphans(plan: Plan, manifest: Manifest) -> list[str]:
     """Examples in the manifest, within the build's scope, that no longer exist."""
     present = set(plan.all_examples)
-    return [rel for rel in manifest.examples if _in_scope(rel, plan.scope) and rel not in present]
+    return [rel for rel in manifest.examples if in_scope(rel, plan.scope) and rel not in present]
 
 
-def site_fresh(plan: _Plan, manifest: Manifest, env: dict[str, Any], out: Path, stats: _StatCache | None) -> bool:
+def site_fresh(plan: Plan, manifest: Manifest, env: dict[str, Any], out: Path, stats: StatCache | None) -> bool:
     """Are the index, book pages and assets what a build would write now for MANIFEST's examples?"""
     from .book_site import site_key
 
     return bool(
-        manifest.site and manifest.index_of == site_key(plan, manifest.examples, env) and _files_intact(out, manifest.site, stats) and manifest.env == env
+        manifest.site and manifest.index_of == site_key(plan, manifest.examples, env) and files_intact(out, manifest.site, stats) and manifest.env == env
     )
 
 
@@ -59,22 +59,22 @@ def noop_build(
     nothing to do; None when it has work, or when anything is unusual (the full build then
     decides and reports)."""
     from ..config import find_pyproject
-    from .keys import _PACKAGE
+    from .keys import PACKAGE
 
-    config = _resolve_config(None)
-    plan = _plan(config, paths, output, None)
+    config = resolve_config(None)
+    plan = make_plan(config, paths, output, None)
     if not plan.out.is_dir():
         return None
-    with _Lock(plan.out / LOCK_NAME):
+    with OutputLock(plan.out / LOCK_NAME):
         manifest = Manifest.load(plan.out)
         if manifest.problem or manifest.loose or dead_journals(plan.out) or leftovers(plan.out):
             return None  # an interrupted build left something: the full build finishes it
-        stats = _StatCache.for_output(plan.out)
+        stats = StatCache.for_output(plan.out)
         try:
             env = environment(stats)
-            imports = _Imports(plan.root, manifest.imports)
-            _drop_helpers(plan, imports)
-            keyed = _keys(plan, env, plan.examples, imports)
+            imports = Imports(plan.root, manifest.imports)
+            drop_helpers(plan, imports)
+            keyed = example_keys(plan, env, plan.examples, imports)
             if any(needs_run(manifest.examples.get(rel), keyed[rel], plan.out, stats) for rel in plan.examples):
                 return None
             if orphans(plan, manifest) or not site_fresh(plan, manifest, env, plan.out, stats):
@@ -92,4 +92,4 @@ def noop_build(
     # the folders tracekit writes in: a journal or temporary appearing there voids the answer
     clean = sorted({str((plan.out / rel).parent) for rel in manifest.files()} | {str(plan.out)})
     source = (str(plan.out), str(plan.root), list(plan.examples))
-    return result, source, [str(plan.root), str(_PACKAGE)], files, clean
+    return result, source, [str(plan.root), str(PACKAGE)], files, clean
