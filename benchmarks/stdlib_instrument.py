@@ -5,7 +5,7 @@ For each ``.py`` file under the standard library (``sysconfig.get_paths()["stdli
 
 1. ``compile()`` the original; a file python itself cannot compile (lib2to3 test data,
    files in a deliberately bad encoding, ...) is skipped and counted as such;
-2. ``tracekit.instrument.instrument(source, path)`` rewrites it and compiles the
+2. ``tracekit.child.instrument.instrument(source, path)`` rewrites it and compiles the
    instrumented tree -- that must succeed.
 
 Prints the counts and the time taken; exits 1 if any file failed.  The full run takes
@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tracekit.instrument import ReservedNameError, instrument  # noqa: E402
+from tracekit.child.instrument import ReservedNameError, instrument  # noqa: E402
 
 
 def stdlib_files() -> list[Path]:

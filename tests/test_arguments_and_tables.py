@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tracekit._runtime import _param_names
+from tracekit.child.runtime import _param_names
 from tracekit.render.values import _repr_cells
 
 EXAMPLE = '''\
@@ -145,7 +145,7 @@ def test_math_in_summaries_reads_as_text_where_no_markup_is_possible() -> None:
 
 
 def test_a_summary_after_a_note_directive_is_the_first_sentence() -> None:
-    from tracekit._runtime import _first_sentence
+    from tracekit.child.runtime import _first_sentence
 
     doc = "\nmean(input, *, dtype=None) -> Tensor\n\n.. note::\n    If the `input` is empty it returns ``nan``.\n\n\nReturns the mean value of all elements. Input must be floating point.\n"
     assert _first_sentence(doc) == ("mean(input, *, dtype=None) -> Tensor", "Returns the mean value of all elements.")

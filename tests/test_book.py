@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
-from tracekit.book import Book, Page, natural_key, part_header, reading_minutes
-from tracekit.chapter import ChapterError, front_matter, parse_chapter
+from tracekit.book.chapter import ChapterError, front_matter, parse_chapter
+from tracekit.book.model import Book, Page, natural_key, part_header, reading_minutes
+from tracekit.book.view import markup
 from tracekit.config import load_config
-from tracekit.render.bookview import markup
 from tracekit.site import MANIFEST_NAME, Reporter, build, check, merge
 
 QUIET = Reporter(verbosity=-1)

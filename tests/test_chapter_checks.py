@@ -11,10 +11,10 @@ import os
 import re
 from pathlib import Path
 
-from tracekit.chapter import Ref, parse_chapter
+from tracekit.book.chapter import Ref, parse_chapter
+from tracekit.book.site import MAX_IMAGE_BYTES
 from tracekit.config import load_config
 from tracekit.site import MANIFEST_NAME, Reporter, build, check, merge
-from tracekit.site.book_site import MAX_IMAGE_BYTES
 from tracekit.site.paths import display_path
 
 

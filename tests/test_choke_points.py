@@ -186,7 +186,7 @@ def test_rst_blocks_share_one_limit_per_file() -> None:
 def test_notebook_markdown_cells_hold_run_values_as_text_and_no_refused_links(tmp_path) -> None:
     from markdown_it import MarkdownIt
 
-    from tracekit.notebook import notebook
+    from tracekit.book.notebook import notebook
     from tracekit.source import read_example
 
     source = '"""Title\n\nSee [home](javascript:alert(1)).\n"""\nv = 1\n#: The value is {v}, in code `{v}`.\nx = 1\n'

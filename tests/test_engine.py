@@ -13,7 +13,7 @@ from helpers import TRACE_SCHEMA as SCHEMA
 from helpers import line, run_traced
 
 from tracekit import trace as trace_mod
-from tracekit.instrument import ReservedNameError, instrument, instrumented_source
+from tracekit.child.instrument import ReservedNameError, instrument, instrumented_source
 from tracekit.run import DeviceUnavailable, trace_file
 
 
@@ -177,7 +177,7 @@ def test_recording_is_bounded_and_counts_are_exact(tmp_path: Path) -> None:
     large = run_script(tmp_path, code.format(n=100_000), hits=3)
     assert line(large, 3)["hits"] == 100_000 and line(large, 5)["hits"] == 50_000
     assert line(large, 2)["hits"] == 100_000
-    # the first hits and the last one (tracekit.lasthit), nothing in between
+    # the first hits and the last one (tracekit.child.lasthit), nothing in between
     assert [(r["hit"], r.get("last", False)) for r in line(large, 3)["records"]] == [(0, False), (1, False), (2, False), (99_999, True)]
     final = {v["name"]: v["value"]["repr"] for v in line(large, 2)["final"][0]["values"]}
     assert final == {"i": "99999", "total": str(sum(range(100_000)))}
@@ -355,7 +355,7 @@ def test_trace_round_trips_through_the_dataclasses(tmp_path: Path) -> None:
 
 
 def test_child_schema_version_matches_the_model() -> None:
-    from tracekit import protocol
+    from tracekit.child import protocol
 
     assert protocol.SCHEMA_VERSION == trace_mod.SCHEMA_VERSION == SCHEMA["$defs"]["trace_body"]["properties"]["schema"]["const"]
 

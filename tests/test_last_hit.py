@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 
 from tracekit import trace as trace_mod
-from tracekit.lasthit import thinned_hits
+from tracekit.child.lasthit import thinned_hits
 from tracekit.run import trace_file
 
 SCHEMA = json.loads(trace_mod.SCHEMA_PATH.read_text())
@@ -197,7 +197,7 @@ def test_recording_keeps_no_reference_to_a_loop_s_items(tmp_path: Path) -> None:
 
 
 def test_a_notebook_prints_the_loop_s_output_once(tmp_path: Path) -> None:
-    from tracekit.notebook import notebook
+    from tracekit.book.notebook import notebook
     from tracekit.source import read_example
 
     code = '"""Loop"""\n#: Each step prints.\nfor i in range(5):\n    print("step", i)\n'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracekit._placeholders import Placeholder, literal_spans, split_markdown_prose
+from tracekit.child.placeholders import Placeholder, literal_spans, split_markdown_prose
 from tracekit.render.markup import Heading, math_html, render_markdown, render_rst, render_rst_blocks
 
 MATHML = '<math xmlns="http://www.w3.org/1998/Math/MathML"'

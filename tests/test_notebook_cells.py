@@ -216,7 +216,7 @@ def test_jupyter_runs_the_notebook_to_the_same_output(tmp_path: Path) -> None:
 def test_a_notebook_example_s_download_reads_the_notebook_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import traceback
 
-    from tracekit import notebook
+    from tracekit.book import notebook
 
     reads = []
     real = nbformat.reads

@@ -12,7 +12,7 @@ import pytest
 from helpers import invoke
 
 import tracekit
-from tracekit import protocol
+from tracekit.child import protocol
 from tracekit.config import ConfigError, load_config
 from tracekit.options import OPTIONS, RunOptions
 from tracekit.run import trace_file
@@ -128,7 +128,7 @@ def test_build_and_check_take_the_tables_keywords_only(tmp_path: Path) -> None:
 
 def _own_default(name: str, node: ast.expr | None) -> bool:
     """NODE, the default of something named for option NAME, is a default of its own: anything
-    but None, a call (``field(...)``) or a constant of tracekit.protocol equal to the table's."""
+    but None, a call (``field(...)``) or a constant of tracekit.child.protocol equal to the table's."""
     if node is None or isinstance(node, ast.Call) or (isinstance(node, ast.Constant) and node.value is None):
         return False
     if isinstance(node, (ast.Name, ast.Attribute)):
@@ -177,7 +177,7 @@ spec.get("preload")
 
 def test_no_other_module_declares_an_options_default() -> None:
     """Outside options.py, what is named for a run option has no default of its own: None, or a
-    constant of tracekit.protocol equal to the table's (the child's side, which reads the spec)."""
+    constant of tracekit.child.protocol equal to the table's (the child's side, which reads the spec)."""
     package = Path(tracekit.__file__).parent
     found = [
         f"{path.relative_to(package)}:{line}: {name}"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
-from tracekit import _codecache
+from tracekit import codecache
 from tracekit.site import keys
 
 PACKAGE = ROOT / "tracekit"
@@ -66,35 +66,37 @@ def test_the_tool_hash_covers_every_kind_of_file(tmp_path: Path, monkeypatch: py
     assert fresh() == with_template  # compiled caches are not tracekit's files
 
 
-def test_the_code_cache_covers_every_module_the_instrumenter_imports() -> None:
-    tree = ast.parse((PACKAGE / "instrument.py").read_text(encoding="utf-8"))
-    imported = {f"{node.module}.py" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module}
-    assert imported <= set(_codecache.GENERATOR_MODULES), imported - set(_codecache.GENERATOR_MODULES)
-    assert "instrument.py" in _codecache.GENERATOR_MODULES
+def test_the_code_cache_key_hashes_exactly_the_child_folder() -> None:
+    child = sorted(p.name for p in (PACKAGE / "child").glob("*.py"))
+    assert list(codecache.GENERATOR_MODULES) == child
+    assert {"boot.py", "runtime.py", "instrument.py", "protocol.py", "jsonio.py", "version.py"} <= set(child)
 
 
 def test_editing_the_protocol_invalidates_cached_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = tmp_path / "s.py"
     src.write_text("x = 1\n")
-    key = _codecache._key(str(src), b"x = 1\n", 3, frozenset())
-    real = _codecache.generator_source
-    monkeypatch.setattr(_codecache, "generator_source", lambda: real() + b"# a new hook name\n")
-    assert _codecache._key(str(src), b"x = 1\n", 3, frozenset()) != key
+    key = codecache._key(str(src), b"x = 1\n", 3, frozenset())
+    real = codecache.generator_source
+    monkeypatch.setattr(codecache, "generator_source", lambda: real() + b"# a new hook name\n")
+    assert codecache._key(str(src), b"x = 1\n", 3, frozenset()) != key
 
 
 def _child_modules() -> dict[str, set[str]]:
-    """tracekit modules the child loads (from _child.py, following relative imports anywhere in
-    a module, lazy ones too) → the top-level names of the absolute imports each makes."""
-    todo, found = ["_child"], {}
+    """tracekit modules the child loads (from child/boot.py and the instrumenter, following
+    relative imports anywhere in a module, lazy ones too) → the top-level names of the absolute
+    imports each makes; a relative import that leaves the folder is recorded as "tracekit"."""
+    todo, found = ["boot", "instrument"], {}
     while todo:
         name = todo.pop()
         if name in found:
             continue
-        tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+        tree = ast.parse((PACKAGE / "child" / f"{name}.py").read_text(encoding="utf-8"))
         found[name] = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 1:
                 todo.extend([node.module] if node.module else [a.name for a in node.names])
+            elif isinstance(node, ast.ImportFrom) and node.level > 1:
+                found[name].add("tracekit")
             elif isinstance(node, ast.ImportFrom) and node.module:
                 found[name].add(node.module.split(".")[0])
             elif isinstance(node, ast.Import):
@@ -102,12 +104,12 @@ def _child_modules() -> dict[str, set[str]]:
     return found
 
 
-def test_the_child_imports_only_the_standard_library_and_modules_the_code_cache_covers() -> None:
+def test_the_child_imports_only_the_standard_library_and_its_own_folder() -> None:
     modules = _child_modules()
-    assert {"_child", "_runtime", "protocol", "_jsonio", "_version"} <= set(modules)
-    uncovered = {f"{name}.py" for name in modules} - set(_codecache.GENERATOR_MODULES)
+    assert {"boot", "runtime", "protocol", "jsonio", "version", "instrument"} <= set(modules)
+    uncovered = {f"{name}.py" for name in modules} - set(codecache.GENERATOR_MODULES)
     assert not uncovered, f"editing {sorted(uncovered)} would not re-instrument cached code"
     # the script's own libraries, touched only after the script imported them
     theirs = {"torch", "numpy", "matplotlib", "PIL"}
-    foreign = {name: sorted(names - set(sys.stdlib_module_names) - theirs - {"tracekit"}) for name, names in modules.items()}
+    foreign = {name: sorted(names - set(sys.stdlib_module_names) - theirs) for name, names in modules.items()}
     assert {k: v for k, v in foreign.items() if v} == {}

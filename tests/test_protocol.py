@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import page_text as shared_page_text
 
-from tracekit import protocol
+from tracekit.child import protocol
 from tracekit.cli import cli
 from tracekit.directives import requested_devices
 from tracekit.options import RunOptions
@@ -68,7 +68,7 @@ def test_builders_refuse_unknown_literals() -> None:
 
 
 def test_hook_names_are_the_instrumenters() -> None:
-    from tracekit import instrument
+    from tracekit.child import instrument
 
     assert set(instrument._HOOK_NAMES) == set(protocol.HOOKS.values())
     assert all(name.startswith(protocol.HOOK_PREFIX) for name in protocol.HOOKS.values())

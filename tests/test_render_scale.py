@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 
 import tracekit
+from tracekit.child.protocol import SCHEMA_VERSION
 from tracekit.prose import CommentLine, Statement, text_blocks
-from tracekit.protocol import SCHEMA_VERSION
 from tracekit.render import build_view
 from tracekit.source import read_example
 

@@ -33,8 +33,8 @@ from helpers import semantics_harness, validate_trace
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from tracekit._runtime import Recorder
-from tracekit.instrument import ReservedNameError, instrument
+from tracekit.child.instrument import ReservedNameError, instrument
+from tracekit.child.runtime import Recorder
 
 # The stdlib benchmark is a script, not a package module: load it by path.
 _BENCH = REPO / "benchmarks" / "stdlib_instrument.py"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from browser_support import CHROMIUM, Tab, axe_violations, browser  # noqa: F401 (fixture)
 
-from tracekit._apiname import Namer
+from tracekit.child.apiname import Namer
 from tracekit.config import load_config
 from tracekit.site import Reporter, build
 

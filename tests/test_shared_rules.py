@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from helpers import ROOT, page_text
 
-from tracekit import _placeholders, notebook
+from tracekit.book import notebook
+from tracekit.child import placeholders
 from tracekit.render import markup
 from tracekit.site.build_site import build
 from tracekit.site.report import Reporter
@@ -72,7 +73,7 @@ def test_a_placeholder_with_braces_inside_is_filled_on_the_page_and_in_the_noteb
 def test_the_run_the_page_and_the_notebook_read_placeholders_with_one_scanner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     script = tmp_path / "nested.py"
     script.write_text(NESTED, encoding="utf-8")
-    run = counting(monkeypatch, _placeholders, "placeholder_spans")
+    run = counting(monkeypatch, placeholders, "placeholder_spans")
     example = read_example(script)
     assert run and example.probes == {3: ["sum({1: 2}.values())", "d[1]"]}
     page = counting(monkeypatch, markup, "placeholder_spans")
@@ -119,15 +120,15 @@ def test_files_and_folders_of_the_same_name_get_the_same_title(tmp_path: Path) -
 
 
 def test_an_example_and_a_chapter_count_the_same_words(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tracekit.book import count_words
-    from tracekit.site import book_site
+    from tracekit.book import site as site_module
+    from tracekit.book.model import count_words
 
     prose = "The loss $L = (y - t)^2$ falls: 0.5 → 0.25 — twice."
     assert (count_words(prose), len(prose.split())) == (9, 13)  # `=`, `-`, `→` and `—` are no words
     authored = {"title": "Loss", "intro": prose, "items": [{"prose": prose, "notes": [{"text": "- -"}]}], "listing": [{}, {}]}
-    assert book_site._words(authored) == (1 + 9 + 9, 2)
-    calls = counting(monkeypatch, book_site, "count_words")
-    book_site._words(authored)
+    assert site_module._words(authored) == (1 + 9 + 9, 2)
+    calls = counting(monkeypatch, site_module, "count_words")
+    site_module._words(authored)
     assert len(calls) == 4  # title, intro, the item's prose, its note
 
 
@@ -154,7 +155,7 @@ def test_the_cell_marker_is_defined_once(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_every_temporary_file_is_written_by_the_one_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tracekit import _jsonio
+    from tracekit.child import jsonio
     from tracekit.render import html
     from tracekit.site import journal
 
@@ -162,7 +163,7 @@ def test_every_temporary_file_is_written_by_the_one_writer(tmp_path: Path, monke
     outside = tmp_path / "outside.html"
     outside.write_text("mine", encoding="utf-8")
     (out / "a").mkdir(parents=True)
-    Path(_jsonio.temporary_name(out / "a" / "p.html")).symlink_to(outside)  # planted where the page is staged
+    Path(jsonio.temporary_name(out / "a" / "p.html")).symlink_to(outside)  # planted where the page is staged
     staged = counting(monkeypatch, journal, "write_temporary")
     journal.Journal(out).put({"a/p.html": b"page", "b/q.json": b"{}"})
     assert len(staged) == 2
@@ -171,7 +172,7 @@ def test_every_temporary_file_is_written_by_the_one_writer(tmp_path: Path, monke
     written = counting(monkeypatch, html, "atomic_write")
     assets = html.write_assets(out)
     assert len(written) == len(assets) and not [p for p in (out / "assets").iterdir() if p.name.endswith(".tmp")]
-    assert holding(r"os\.O_EXCL") == ["_jsonio.py"]
+    assert holding(r"os\.O_EXCL") == ["child/jsonio.py"]
 
 
 # ── dead processes' leftovers: one sweep ─────────────────────────────────────
@@ -182,7 +183,8 @@ def test_one_sweep_removes_what_dead_processes_left_and_spares_the_living(tmp_pa
     import subprocess
     import sys
 
-    from tracekit import _supervisor, run
+    from tracekit import run
+    from tracekit import supervisor as supervisor_module
     from tracekit.site import journal
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True).stdout.strip()
@@ -196,18 +198,18 @@ def test_one_sweep_removes_what_dead_processes_left_and_spares_the_living(tmp_pa
         (tmp_path / name / ".lock").write_text("")
     held = os.open(tmp_path / "run-live" / ".lock", os.O_RDONLY)
     fcntl.flock(held, fcntl.LOCK_EX)  # another process's run, still going (flock locks belong to the open file)
-    calls = [counting(monkeypatch, module, "sweep_dead") for module in (_supervisor, journal, run)]
+    calls = [counting(monkeypatch, module, "sweep_dead") for module in (supervisor_module, journal, run)]
     try:
         assert journal.dead_journals(tmp_path) == [tmp_path / f".tracekit-journal.{dead}"]
         assert journal.leftovers(tmp_path) == [tmp_path / f".p.html.{dead}.tmp"]
-        _supervisor._sweep_cgroups(str(tmp_path))
+        supervisor_module._sweep_cgroups(str(tmp_path))
         run._sweep_runs(str(tmp_path))
     finally:
         os.close(held)
     assert not (tmp_path / f"tracekit-{dead}").exists() and (tmp_path / f"tracekit-{live}").is_dir()
     assert not (tmp_path / "run-dead").exists() and (tmp_path / "run-live").is_dir()
     assert [len(c) for c in calls] == [1, 2, 1]
-    assert holding(r"os\.kill\([^)]*, 0\)") == ["_supervisor.py"]
+    assert holding(r"os\.kill\([^)]*, 0\)") == ["supervisor.py"]
 
 
 # ── run option values: one check each ────────────────────────────────────────

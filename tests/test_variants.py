@@ -182,7 +182,7 @@ def test_changing_a_chapters_vary_values_reruns_the_example(tmp_path: Path) -> N
 
 
 def test_an_embedded_listing_reads_vary_by_the_chapter_rule() -> None:
-    from tracekit.chapter import ChapterError
+    from tracekit.book.chapter import ChapterError
     from tracekit.embed import fences
 
     found = fences("page.md", "Text.\n\n```{listing} step.py\n:vary: lr=0.01,0.1\n:vary: steps=2\n```\n")

@@ -1,6 +1,6 @@
 """tracekit: turn example scripts into annotated, line-by-line execution-state pages from a real run."""
 
-from ._version import __version__
+from .child.version import __version__
 
 __all__ = ["__version__", "build", "check", "trace_file"]
 

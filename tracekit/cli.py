@@ -50,16 +50,16 @@ def _fast(argv: Sequence[str]) -> int | None:
         return None
     command, paths, output, quiet = form
     try:
-        from ._codecache import cache_dir
+        from .codecache import cache_dir
 
         cache_dir()  # a cache others can write to is refused, by the click path's message
         if command == "build":
             import io
 
-            from . import _noop
+            from . import noop
             from .site.report import Reporter, report_noop
 
-            remembered = _noop.answer(argv)
+            remembered = noop.answer(argv)
             result = _rebuilt(*remembered) if remembered is not None else None
             if result is None:
                 from .site.uptodate import noop_build
@@ -68,7 +68,7 @@ def _fast(argv: Sequence[str]) -> int | None:
                 if done is None:
                     return None
                 result, source, trees, files, clean = done
-                _noop.remember(argv, trees, files, source, clean)
+                noop.remember(argv, trees, files, source, clean)
                 examples = len(source[2])
             else:
                 examples = len(remembered[2])  # type: ignore[index]

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ._version import __version__
+from .child.version import __version__
 
 __all__ = ["cli"]
 
@@ -79,7 +79,7 @@ def run(ctx: click.Context, trace_path: str | None, figures_dir: str | None, scr
     tracekit's options go before SCRIPT; everything after it is the script's. As a convenience,
     a run of tracekit options that starts with --trace and ends the command line is read too.
     """
-    from ._codecache import CacheError, cache_dir
+    from .codecache import CacheError, cache_dir
     from .options import RunOptions
     from .run import DeviceUnavailable, trace_file
 
@@ -156,8 +156,8 @@ def instrument(hits: int, script: str) -> None:
     import os
     import stat
 
-    from .instrument import describe_syntax_error, instrumented_source
-    from .protocol import MAX_SOURCE_BYTES
+    from .child.instrument import describe_syntax_error, instrumented_source
+    from .child.protocol import MAX_SOURCE_BYTES
 
     try:
         st = os.stat(script)
@@ -236,7 +236,7 @@ def _warn(message: str) -> None:
 
 def _run_api(call):  # type: ignore[no-untyped-def]
     """Call CALL, turning tracekit's usage errors and interrupts into a message and an exit status."""
-    from ._codecache import CacheError, cache_dir
+    from .codecache import CacheError, cache_dir
     from .config import ConfigError
     from .site import BuildError, BuildInterrupted
 

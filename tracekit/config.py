@@ -166,7 +166,7 @@ def _read_table(path: Path) -> dict[str, Any]:
     cached: Path | None = None
     sha = hashlib.sha256(raw).hexdigest()
     try:
-        from ._codecache import cache_dir
+        from .codecache import cache_dir
 
         cached = Path(cache_dir()) / "config" / (sha + ".json")
         entry = json.loads(cached.read_bytes())
@@ -187,7 +187,7 @@ def _read_table(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{_show(path)}: [tool.tracekit] must be a table")
     if cached is not None:
         try:
-            from ._jsonio import atomic_write
+            from .child.jsonio import atomic_write
 
             atomic_write(cached, json.dumps({"sha256": sha, "table": table}, sort_keys=True).encode())
         except (OSError, TypeError, ValueError):

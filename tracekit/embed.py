@@ -29,8 +29,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ._jsonio import atomic_write, dumps
-from .chapter import Embed
+from .book.chapter import Embed
+from .child.jsonio import atomic_write, dumps
 from .trace import Trace
 
 __all__ = ["ListingOptions", "Run", "failure_lines", "fences", "icons", "listing", "render_listing", "run_example", "script", "stylesheet", "vary_option"]
@@ -61,7 +61,7 @@ def fences(path: str, text: str) -> list[tuple[int, int, Embed]]:
     """The ```` ```{listing} PATH ```` fences of a Markdown page (a chapter's syntax and options),
     as (first line, last line, embed) with 1-based lines; ``embed.target`` is the path as written
     (a host page may embed examples from anywhere). Raises ChapterError naming PATH and the line."""
-    from .chapter import FENCE_OPEN, LISTING, ChapterError, listing_options
+    from .book.chapter import FENCE_OPEN, LISTING, ChapterError, listing_options
 
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     found: list[tuple[int, int, Embed]] = []
@@ -97,7 +97,7 @@ def vary_option(path: str, line: int, value: str) -> list[tuple[str, list[str], 
     """A directive's ``:vary:`` option VALUE, one ``NAME=V1,V2`` a line (the first at LINE of the
     document PATH), read by the chapter fence's rule: (name, literal texts, line) of each.
     Raises ChapterError naming PATH and the line."""
-    from .chapter import ChapterError, listing_options
+    from .book.chapter import ChapterError, listing_options
 
     embed = Embed("", "", line)
     lines = [f":vary: {text.strip()}" if text.strip() else "" for text in value.split("\n")]
@@ -282,7 +282,7 @@ def render_listing(run: Run, options: ListingOptions = ListingOptions(), *, pref
     """RUN's listing as an HTML fragment for a host page: ids start with PREFIX (unique on the
     page), figures are linked as FIG_ROOT + name, PAGE_HREF (if any) is where its file name links.
     A varied run shows the control and every other run's listing in a template of its own."""
-    from .render.bookview import ChapterPart, in_ranges, markup, shown_ranges
+    from .book.view import ChapterPart, in_ranges, markup, shown_ranges
     from .render.html import SURROGATE, jinja_env, page_variants
     from .render.page import build_view
 

@@ -31,7 +31,7 @@ from mkdocs.config.base import Config as MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from .chapter import ChapterError
+from .book.chapter import ChapterError
 from .embed import ListingOptions, failure_lines, fences, icons, render_listing, run_example, script, stylesheet
 
 log = logging.getLogger("mkdocs.plugins.tracekit")
@@ -58,7 +58,7 @@ class TracekitPlugin(BasePlugin[TracekitOptions]):
         base = Path(config.config_file_path or ".").resolve().parent
         if self.config.cache_dir:
             return base / self.config.cache_dir
-        from ._codecache import cache_dir
+        from .codecache import cache_dir
 
         return Path(cache_dir()) / "mkdocs" / hashlib.sha256(str(base).encode()).hexdigest()[:16]
 
@@ -119,7 +119,7 @@ class TracekitPlugin(BasePlugin[TracekitOptions]):
         return re.sub(rf"(?:<p>)?({self.token}x\d+)(?:</p>)?", lambda m: slots.get(m.group(1), m.group(0)), html)
 
     def on_post_build(self, config: Any) -> None:
-        from ._jsonio import atomic_write
+        from .child.jsonio import atomic_write
 
         site = Path(config.site_dir)
         files = {CSS: stylesheet().encode("utf-8"), JS: script()}

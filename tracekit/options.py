@@ -14,7 +14,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from .protocol import DEFAULT_FIGURE_DPI, DEFAULT_FIGURE_MAX_SIZE, DEFAULT_HITS, DEFAULT_LAST_HIT, DEFAULT_MAX_FIGURES, DEFAULT_MAX_OUTPUT, DEFAULT_TIMEOUT
+from .child.protocol import (
+    DEFAULT_FIGURE_DPI,
+    DEFAULT_FIGURE_MAX_SIZE,
+    DEFAULT_HITS,
+    DEFAULT_LAST_HIT,
+    DEFAULT_MAX_FIGURES,
+    DEFAULT_MAX_OUTPUT,
+    DEFAULT_TIMEOUT,
+)
 
 __all__ = [
     "OPTIONS",

@@ -18,9 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import trace as trace_mod
-from ._supervisor import FAULT_FD, FAULT_LIMIT, PY_STDOUT_FD, sweep_dead
-from .options import RunOptions
-from .protocol import (
+from .child.protocol import (
     DEFAULT_FIGURE_DPI,
     DEFAULT_FIGURE_MAX_SIZE,
     DEFAULT_HITS,
@@ -32,9 +30,11 @@ from .protocol import (
     meta_record,
     trace_record,
 )
+from .options import RunOptions
+from .supervisor import FAULT_FD, FAULT_LIMIT, PY_STDOUT_FD, sweep_dead
 
 if TYPE_CHECKING:
-    from .protocol import Reason, Status
+    from .child.protocol import Reason, Status
 
 __all__ = [
     "RunResult",
@@ -191,8 +191,8 @@ def trace_file(
     }
     if root is not None:
         spec.update(root=os.path.realpath(root), written=str(Path(tmpdir) / "written.json"))
-    from ._codecache import PKG_PARENT, prepare
-    from .instrument import InstrumentError, ReservedNameError
+    from .child.instrument import InstrumentError, ReservedNameError
+    from .codecache import PKG_PARENT, prepare
 
     pyc: str | None
     tables: str | None
@@ -407,7 +407,7 @@ def _notebook_script(script: str, tmpdir: str) -> bytes | None:
 
 def _as_in_trace(text: str, root: str) -> str:
     """TEXT as the child writes output into the trace: paths under ROOT relative, addresses ``0x…``."""
-    from ._runtime import ADDRESS
+    from .child.runtime import ADDRESS
 
     return ADDRESS.sub("0x…", text.replace(root.rstrip(os.sep) + os.sep, ""))
 
@@ -416,7 +416,7 @@ def _cut_message(limit: int) -> str:
     return f"output passed the limit of {limit} bytes (written to stdout and stderr by the script and the processes it started); the rest was not kept"
 
 
-_SUPERVISOR = str(Path(__file__).with_name("_supervisor.py"))
+_SUPERVISOR = str(Path(__file__).with_name("supervisor.py"))
 
 
 def _run_supervised(
@@ -432,7 +432,7 @@ def _run_supervised(
     fault: bool = False,
     warm: dict[str, Any] | None = None,
 ) -> tuple[int, str, str, dict[str, Any]]:
-    """Run CMD under a supervisor process (tracekit._supervisor) that leaves nothing behind.
+    """Run CMD under a supervisor process (tracekit.supervisor) that leaves nothing behind.
 
     Returns the exit status, the output kept (at most MAX_OUTPUT bytes of fds 1 and 2
     together) and the supervisor's result. The supervisor holds the read end of a pipe whose
@@ -466,8 +466,8 @@ def _run_supervised(
         "fault": str(folder / "fault.log") if fault else None,
     }
     (folder / "supervisor-config.json").write_text(json.dumps(config), encoding="utf-8")
-    from . import _orphans
-    from ._supervisor import cgroup_base, cgroup_path
+    from . import orphans
+    from .supervisor import cgroup_base, cgroup_path
 
     base = None if attached else cgroup_base()
     proc: Any = None
@@ -478,10 +478,10 @@ def _run_supervised(
             request = {"config": config, "cwd": os.path.abspath(cwd if cwd is not None else os.getcwd()), **warm}
             proc = warm_mod.start(warm["names"], request, watch_r, env, _interpreter_flags())
             if proc is not None:
-                with _orphans.starting():
-                    _orphans.register(proc.pid)
+                with orphans.starting():
+                    orphans.register(proc.pid)
         if proc is None:
-            with open(folder / "supervisor.log", "wb") as log, _orphans.starting():
+            with open(folder / "supervisor.log", "wb") as log, orphans.starting():
                 proc = subprocess.Popen(
                     [sys.executable, "-I", "-S", _SUPERVISOR, str(folder / "supervisor-config.json")],
                     cwd=cwd,
@@ -493,7 +493,7 @@ def _run_supervised(
                     # Under `tracekit run` with a terminal, the script stays in its foreground group.
                     start_new_session=not attached or not _stdin_is_tty(),
                 )
-                _orphans.register(proc.pid)
+                orphans.register(proc.pid)
     except BaseException:
         os.close(watch_w)
         raise
@@ -508,11 +508,11 @@ def _run_supervised(
         raise
     finally:
         os.close(watch_w)
-        _orphans.forget(proc.pid)
+        orphans.forget(proc.pid)
     if not attached and (stopped or (proc.returncode is not None and proc.returncode < 0)):
         # The example killed or stopped its supervisor: end what it left, and fail the example.
         cgroup = cgroup_path(base, proc.pid) if base is not None else None
-        _orphans.kill_left(proc.pid, cgroup if cgroup is not None and os.path.isdir(cgroup) else None)
+        orphans.kill_left(proc.pid, cgroup if cgroup is not None and os.path.isdir(cgroup) else None)
         how = "stopped it" if stopped else _describe_signal(proc.returncode or -signal.SIGKILL)
         out, err = _read_capped(folder / "stdout", max_output), _read_capped(folder / "stderr", max_output)
         return -signal.SIGKILL, out, err, {"ended_by": "supervisor", "message": f"the example killed its supervisor ({how})"}
@@ -548,7 +548,7 @@ def _wait_supervisor(proc: subprocess.Popen[bytes], timeout: float | None, *, wa
     A stopped supervisor (the script can send it SIGSTOP) ends nothing: after _GRACE seconds
     stopped it is killed. One that runs past TIMEOUT and both graces is asked to finish.
     """
-    from ._orphans import stopped
+    from .orphans import stopped
 
     backstop = time.monotonic() + timeout + 2 * _GRACE + 10 if timeout else None
     stopped_since: float | None = None
@@ -717,7 +717,7 @@ def _run_folder() -> str:
     first run of a later process can tell the folders of runs whose process died (SIGKILL
     before the supervisor started, or after it finished) and removes them.
     """
-    from ._codecache import cache_dir
+    from .codecache import cache_dir
 
     base = os.path.join(cache_dir(), "runs")
     try:

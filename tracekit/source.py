@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from ._placeholders import Placeholder, PlaceholderError, split_markdown_prose, split_prose
+from .child.placeholders import Placeholder, PlaceholderError, split_markdown_prose, split_prose
 from .directives import DIRECTIVE_RE, split_words, vary_values
 from .options import OPTIONS
 from .prose import (

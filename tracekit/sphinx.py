@@ -30,8 +30,8 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from ._version import __version__
-from .chapter import parse_lines
+from .book.chapter import parse_lines
+from .child.version import __version__
 from .embed import ListingOptions, failure_lines, icons, render_listing, run_example, script, stylesheet, vary_option
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class TracekitDirective(SphinxDirective):
                 raise self.error(f"tracekit: :lines: {e}") from None
         vary: list[tuple[str, list[str], int]] = []
         if "vary" in self.options:
-            from .chapter import ChapterError
+            from .book.chapter import ChapterError
 
             doc = self.env.doc2path(self.env.docname)
             try:
@@ -147,7 +147,7 @@ def _visit_html(self: Any, node: tracekit_listing) -> None:
     for figure in node["figures"]:  # copied when written: writing may run in several processes
         src, dest = Path(figure), out / Path(figure).name
         if src.is_file() and not dest.is_file():
-            from ._jsonio import atomic_write
+            from .child.jsonio import atomic_write
 
             atomic_write(dest, src.read_bytes())
     if not getattr(self, "_tracekit_icons", False):  # the icon sprite, once per page
@@ -166,7 +166,7 @@ def _assets(app: Sphinx, exception: Exception | None) -> None:
     """Write the listing's stylesheet and script into the HTML output's static folder."""
     if exception is not None or getattr(app.builder, "format", "") != "html":
         return
-    from ._jsonio import atomic_write
+    from .child.jsonio import atomic_write
 
     static = Path(app.builder.outdir) / STATIC
     for name, data in (("tracekit-embed.css", stylesheet().encode("utf-8")), ("tracekit.js", script())):
@@ -212,7 +212,7 @@ def _put(path: Path, text: str) -> None:
             return
     except OSError:
         pass
-    from ._jsonio import atomic_write
+    from .child.jsonio import atomic_write
 
     atomic_write(path, text.encode("utf-8"))
 

@@ -43,9 +43,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ._jsonio import atomic_write, dumps, write_json
-from ._version import __version__
-from .protocol import DEFAULT_HITS, SCHEMA_VERSION, STATUSES
+from .child.jsonio import atomic_write, dumps, write_json
+from .child.protocol import DEFAULT_HITS, SCHEMA_VERSION, STATUSES
+from .child.version import __version__
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -275,7 +275,7 @@ class Record:
     exception: dict[str, Any] | None = None
     probes: dict[str, Any] = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)  # files of figures captured during this hit
-    last: bool = False  # the line's last hit, recorded by a second run (tracekit.lasthit)
+    last: bool = False  # the line's last hit, recorded by a second run (tracekit.child.lasthit)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str = "record") -> Record:

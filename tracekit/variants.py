@@ -220,7 +220,7 @@ def variant_key(example_key: str, variant: Variant) -> str:
 def scratch_copy(folder: Path, root: Path, skip: Sequence[Path] = ()) -> Path:
     """A scratch copy of FOLDER at its place under a new temporary root (returned), so that a
     variant's run finds what the example's folder holds and writes nothing beside it."""
-    from ._codecache import cache_dir
+    from .codecache import cache_dir
 
     base = Path(cache_dir()) / "variants"
     base.mkdir(parents=True, exist_ok=True)

@@ -3,9 +3,9 @@
 A build keeps one warm parent per job slot and distinct preload set (the modules of the
 ``preload`` list that an example imports in its leading imports, e.g. torch and numpy), started
 on first use and reused by every later example that imports the same ones. For each example the
-warm parent forks a supervisor (tracekit._supervisor's code) that forks the example's process,
+warm parent forks a supervisor (tracekit.supervisor's code) that forks the example's process,
 so the build → supervisor → example chain of a cold run keeps its containment (session, cgroup,
-subreaper, watch pipe) with the warm parent above the supervisor. See tracekit._forkserver.
+subreaper, watch pipe) with the warm parent above the supervisor. See tracekit.forkserver.
 
 An example runs cold, as before, when its code before a heavy import does more than imports
 and a docstring (it may set ``OMP_NUM_THREADS`` first), when it imports a preload module anywhere
@@ -96,9 +96,9 @@ class _Warm:
     """One warm parent, its socket, and the modules it has loaded."""
 
     def __init__(self, key: tuple[Any, ...], names: tuple[str, ...], env: dict[str, Any], flags: list[str]) -> None:
-        from . import _orphans
-        from ._codecache import PKG_PARENT, cache_dir
-        from ._forkserver import WARM_MAIN
+        from . import orphans
+        from .codecache import PKG_PARENT, cache_dir
+        from .forkserver import WARM_MAIN
 
         self.key = key
         self.names = names
@@ -107,7 +107,7 @@ class _Warm:
         folder = os.path.join(cache_dir(), "warm")  # empty: matplotlib looks for a matplotlibrc here
         os.makedirs(folder, mode=0o700, exist_ok=True)
         try:
-            with open(os.path.join(folder, "log"), "ab") as log, _orphans.starting():
+            with open(os.path.join(folder, "log"), "ab") as log, orphans.starting():
                 self.proc = subprocess.Popen(
                     [sys.executable, *flags, "-c", WARM_MAIN, PKG_PARENT, str(theirs.fileno()), *names],
                     cwd=folder,
@@ -118,7 +118,7 @@ class _Warm:
                     pass_fds=(theirs.fileno(),),
                     start_new_session=True,
                 )
-                _orphans.register(self.proc.pid)
+                orphans.register(self.proc.pid)
         finally:
             theirs.close()
         reply = self._receive(_READY_WITHIN)
@@ -149,7 +149,7 @@ class _Warm:
         return self.proc.poll() is None
 
     def close(self) -> None:
-        from . import _orphans
+        from . import orphans
 
         self.sock.close()
         try:
@@ -157,7 +157,7 @@ class _Warm:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        _orphans.forget(self.proc.pid)
+        orphans.forget(self.proc.pid)
 
 
 class Forked:
@@ -229,7 +229,7 @@ _broken: set[tuple[Any, ...]] = set()  # keys whose warm parent could not start:
 def start(names: tuple[str, ...], request: dict[str, Any], watch: int, env: dict[str, str] | None, flags: list[str]) -> Forked | None:
     """Fork REQUEST's supervisor from a warm parent that preloaded NAMES; None: run it cold."""
     env = _process_environ() if env is None else dict(env)
-    from ._codecache import generator_source
+    from .codecache import generator_source
 
     # tracekit's own code is loaded in the warm parent: one of other code serves no run
     key = (sys.executable, tuple(flags), generator_source(), tuple(sorted((k, v) for k, v in env.items() if k != _TOKEN_VAR)))

@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 PROGRAMS_DIR = HERE / "programs"
 REPO = HERE.parent.parent
 SCHEMA_PATH = REPO / "tracekit" / "schema" / "trace.schema.json"
-ENGINE_FILES = (REPO / "tracekit" / "cli.py", REPO / "tracekit" / "_runtime.py")
+ENGINE_FILES = (REPO / "tracekit" / "cli.py", REPO / "tracekit" / "child" / "runtime.py")
 
 
 @dataclasses.dataclass

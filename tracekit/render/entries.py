@@ -8,7 +8,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .._apiname import public
+from ..child.apiname import public
 from ..source import Item, Note
 from ..trace import ErrorInfo, Event, Line, Record
 from .graph import flow_steps, graph_svg

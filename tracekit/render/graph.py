@@ -19,7 +19,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from .._autograd import layers
+from ..child.autograd import layers
 from .view import GradStep
 
 __all__ = ["flow_steps", "graph_svg", "short_value"]

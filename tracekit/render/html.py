@@ -15,7 +15,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .._jsonio import atomic_write, dumps
+from ..child.jsonio import atomic_write, dumps
 from ..prose import title_from_name
 from ..source import Example
 from ..trace import Trace

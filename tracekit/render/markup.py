@@ -30,7 +30,7 @@ from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from .._placeholders import Placeholder, placeholder_spans
+from ..child.placeholders import Placeholder, placeholder_spans
 from .highlight import highlight_code
 from .mathml import clean_mathml
 from .tex import tex_mathml

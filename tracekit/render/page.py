@@ -12,8 +12,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..child.protocol import NOT_RUN_REASONS
 from ..prose import as_typed, cell_marker, magic_note
-from ..protocol import NOT_RUN_REASONS
 from ..source import Example, Item, ListingLine
 from ..trace import ErrorInfo, Line, Record, Trace
 from ..trace import Figure as TraceFigure

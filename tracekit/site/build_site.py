@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..book.site import chapter_outcomes
 from ..config import Config, parse_shard
 from ..options import check_build_keywords
-from .book_site import chapter_outcomes
 from .execute import BUILD_TOKEN_VAR, execute_example, kill_children
 from .journal import DiskFull
 from .keys import Imports, StatCache, environment

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..book.site import book_key, chapter_html, find_book_inputs, read_chapters
 from ..config import Config
 from ..options import check_build_keywords
-from .book_site import book_key, chapter_html, find_book_inputs, read_chapters
 from .files import file_sha
 from .journal import dead_journals, leftovers
 from .keys import Imports, environment

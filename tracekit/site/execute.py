@@ -38,7 +38,7 @@ def execute_example(plan: Plan, rel: str, env_vars: dict[str, str], cancel: thre
         running.add(rel)
     started = time.monotonic()
     try:
-        from .._orphans import adopt
+        from ..orphans import adopt
         from ..run import DeviceUnavailable, trace_file
         from ..source import AuthoringError, read_example
 

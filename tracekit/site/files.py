@@ -13,7 +13,7 @@ import os
 import stat
 from pathlib import Path
 
-from ..protocol import MAX_SOURCE_BYTES
+from ..child.protocol import MAX_SOURCE_BYTES
 from .paths import display_path
 
 __all__ = ["MAX_TEXT_BYTES", "Refused", "file_sha", "link_out", "read_checked", "refusal", "regular"]

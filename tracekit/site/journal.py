@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .._jsonio import write_temporary
-from .._supervisor import sweep_dead
+from ..child.jsonio import write_temporary
+from ..supervisor import sweep_dead
 from .files import file_sha
 from .keys import sha256_hex
 from .manifest import safe_rel

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .._jsonio import atomic_write
-from .._version import __version__
+from ..child.jsonio import atomic_write
+from ..child.version import __version__
 from .files import file_sha
 from .paths import is_inside
 
@@ -48,7 +48,7 @@ class StatCache:
     @classmethod
     def for_output(cls, out: Path) -> StatCache:
         try:
-            from .._codecache import cache_dir
+            from ..codecache import cache_dir
 
             name = sha256_hex(str(out.resolve()).encode())[:24]
             return cls(Path(cache_dir()) / "build-stat" / f"{name}.json")

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypedDict
 
-from .._jsonio import dumps
-from .._version import __version__
+from ..child.jsonio import dumps
+from ..child.version import __version__
 from .keys import sha256_hex
 from .paths import MANIFEST_NAME, page_paths
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..book.site import chapter_outcomes
 from ..config import Config, ConfigError, parse_shard
-from .book_site import chapter_outcomes
 from .build_site import prepare_output
 from .files import Refused, file_sha, read_checked, refusal
 from .keys import Imports, environment, sha256_hex

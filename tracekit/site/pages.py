@@ -8,10 +8,10 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .._jsonio import atomic_write, dumps
-from .._version import __version__
+from ..child.jsonio import atomic_write, dumps
+from ..child.protocol import AUTHOR_REASONS, DEFAULT_HITS, error_record, meta_record, trace_record
+from ..child.version import __version__
 from ..prose import title_from_name
-from ..protocol import AUTHOR_REASONS, DEFAULT_HITS, error_record, meta_record, trace_record
 from ..trace import ErrorInfo, Trace
 from .execute import Ran
 from .files import file_sha
@@ -488,7 +488,7 @@ class Builder:
     def write_site(self, manifest: Manifest, env: dict[str, Any]) -> tuple[dict[str, str], str]:
         """Write the assets, the book's pages (example pages with their navigation, chapters,
         downloads) and index.html for MANIFEST's examples; return (site files, book key)."""
-        from .book_site import find_book_inputs
+        from ..book.site import find_book_inputs
 
         assets = self.load_assets()
         site: dict[str, str] = {}
@@ -522,19 +522,19 @@ class Builder:
                     self.unlisted[rel] = sha
         finally:
             self._leave()
-        from .book_site import book_key
+        from ..book.site import book_key
 
         return site, book_key(manifest.examples, inputs, self.plan.config, env)
 
     def _write_book(self, manifest: Manifest, env: dict[str, Any], inputs: Any, assets: dict[str, str], put: Any, site: dict[str, str]) -> None:
         """Write the book's pages into the output, recording each in SITE as it is written."""
-        from ..chapter import Chapter
-        from ..notebook import notebook_json
+        from ..book.chapter import Chapter
+        from ..book.notebook import notebook_json
+        from ..book.site import DOWNLOADS, chapter_html, chapter_images, make_book, read_chapters
+        from ..book.view import ChapterPart, chapter_parts, chapter_warnings, nav_view, render_chapter, render_toc, source_link_map
         from ..render import render_page
-        from ..render.bookview import ChapterPart, chapter_parts, chapter_warnings, nav_view, render_chapter, render_toc, source_link_map
         from ..render.markup import links
         from ..source import Example
-        from .book_site import DOWNLOADS, chapter_html, chapter_images, make_book, read_chapters
 
         cfg = self.plan.config
         loaded: dict[str, tuple[Example, Trace]] = {}

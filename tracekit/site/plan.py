@@ -83,7 +83,7 @@ def chapter_varies(root: Path, config: Config, out: Path, examples: Sequence[str
     """The `:vary:` options of the chapters under ROOT, by the example they vary: name → (values,
     chapter, line). Chapters are small, so they are read before any run: their runs are the
     example's. A name the example assigns no literal to is left out (the chapter's listing says why)."""
-    from ..chapter import ChapterError, parse_chapter
+    from ..book.chapter import ChapterError, parse_chapter
     from .discover import excluded, skip_dir
     from .files import Refused, read_checked
 

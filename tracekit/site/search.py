@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..book import Book
-from ..render.api_index import API_PAGE, collect_api, render_api
-from ..render.search import INDEX_FILE, search_index
+from ..book.api_index import API_PAGE, collect_api, render_api
+from ..book.model import Book
+from ..book.search import INDEX_FILE, search_index
 from ..trace import Trace
 
 __all__ = ["API_NAMES", "api_page", "write_search"]

@@ -44,7 +44,7 @@ def orphans(plan: Plan, manifest: Manifest) -> list[str]:
 
 def site_fresh(plan: Plan, manifest: Manifest, env: dict[str, Any], out: Path, stats: StatCache | None) -> bool:
     """Are the index, book pages and assets what a build would write now for MANIFEST's examples?"""
-    from .book_site import site_key
+    from ..book.site import site_key
 
     return bool(
         manifest.site and manifest.index_of == site_key(plan, manifest.examples, env) and files_intact(out, manifest.site, stats) and manifest.env == env

@@ -129,7 +129,7 @@ def kill_left(supervisor: int, cgroup: str | None) -> None:
 
 
 def _kill_cgroup(path: str) -> None:
-    from ._supervisor import write_cgroup
+    from .supervisor import write_cgroup
 
     if not write_cgroup(path, "cgroup.kill", "1"):
         return
@@ -145,6 +145,6 @@ def _kill_cgroup(path: str) -> None:
 
 
 def remove_cgroup(path: str) -> None:
-    from ._supervisor import remove_cgroup as remove
+    from .supervisor import remove_cgroup as remove
 
     remove(path)

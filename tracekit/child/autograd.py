@@ -2,14 +2,14 @@
 the gradients one backward call sends through it.
 
 Standard library only; the tensor's own attributes (grad_fn, next_functions, variable) are all
-it reads, through torch's C getters (a subclass's Python never runs: see _changes.unread), so
+it reads, through torch's C getters (a subclass's Python never runs: see changes.unread), so
 walking changes nothing in the run. A Flow puts hooks on the walked nodes for one
 backward call and takes them off when it ends; it keeps the gradients as reprs only.
 """
 
 from __future__ import annotations
 
-from ._changes import DISPATCHES, tensor_attr, torch_off, torch_on, unread
+from .changes import DISPATCHES, tensor_attr, torch_off, torch_on, unread
 
 TYPE_CHECKING = False  # `typing` is not imported at run time; mypy reads the import below
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Supervisor of one example in a build: runs the script's process and leaves nothing behind.
 
-Run as ``python -I -S _supervisor.py CONFIG`` by tracekit.run (standard library only, so it
+Run as ``python -I -S supervisor.py CONFIG`` by tracekit.run (standard library only, so it
 starts in milliseconds). It
 
 * becomes a child subreaper (Linux ``PR_SET_CHILD_SUBREAPER``), so every process the script

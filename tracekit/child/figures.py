@@ -35,7 +35,7 @@ import struct
 import sys
 import weakref
 
-from ._jsonio import atomic_write
+from .jsonio import atomic_write
 from .protocol import DEFAULT_FIGURE_DPI, DEFAULT_FIGURE_MAX_SIZE, DEFAULT_MAX_FIGURES
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: this module starts every child

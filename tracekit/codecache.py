@@ -2,9 +2,9 @@
 
 The key covers the script's bytes and path, the hits limit, the probed lines, the Python
 version, tracekit's version and location, and the source of every module the generated code
-depends on or is run with (``GENERATOR_MODULES``: every module of the top-level package, so
+depends on or is run with (``GENERATOR_MODULES``: exactly the modules of ``tracekit/child/``,
 the instrumenter, the protocol's hook names and every module of the child; a test checks that
-the instrumenter and the child import no module outside it). Each entry is a
+they import no tracekit module outside that folder). Each entry is a
 `.pyc` (run directly as the child's main program) and a `.tables` file (statement and
 expression tables, compile warnings), both written atomically.
 """
@@ -18,13 +18,14 @@ import os
 import sys
 from typing import Any
 
-from ._jsonio import atomic_write
-from ._version import __version__
+from .child.jsonio import atomic_write
+from .child.version import __version__
 
 __all__ = ["CacheError", "cache_dir", "prepare"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 PKG_PARENT = os.path.dirname(_HERE)
+CHILD_DIR = os.path.join(_HERE, "child")
 
 
 class CacheError(Exception):
@@ -103,8 +104,8 @@ def _check(path: str, st: os.stat_result) -> None:
 
 
 #: tracekit's modules whose source decides the instrumented code or runs with it in the child:
-#: every module of the top-level package (no list to keep up to date as the child grows)
-GENERATOR_MODULES = tuple(sorted(name for name in os.listdir(_HERE) if name.endswith(".py")))
+#: every module of tracekit/child/ (no list to keep up to date as the child grows)
+GENERATOR_MODULES = tuple(sorted(name for name in os.listdir(CHILD_DIR) if name.endswith(".py")))
 _generator_cache: bytes | None = None
 
 
@@ -113,7 +114,7 @@ def generator_source() -> bytes:
     if _generator_cache is None:
         parts = []
         for name in GENERATOR_MODULES:
-            with open(os.path.join(_HERE, name), "rb") as f:
+            with open(os.path.join(CHILD_DIR, name), "rb") as f:
                 parts.append(name.encode() + b"\0" + hashlib.sha256(f.read()).digest())
         _generator_cache = b"\0".join(parts)
     return _generator_cache
@@ -139,7 +140,7 @@ def prepare(path: str, hits: int, probe_lines: frozenset[Any] = frozenset(), fol
     pyc, tables = base + ".pyc", base + ".tables"
     if os.path.exists(pyc) and os.path.exists(tables):
         return pyc, tables
-    from .instrument import instrument
+    from .child.instrument import instrument
 
     result = instrument(source, path, hits, probe_lines, pkg_parent=PKG_PARENT)
     header = importlib.util.MAGIC_NUMBER + b"\0" * 12  # flags, mtime and size go unchecked for `python x.pyc`

@@ -15,9 +15,12 @@ import sys
 import time
 import types
 
-from . import _figures, _jsonio, _runtime, _written
-from ._version import __version__
+from . import apiname, jsonio
+from . import figures as figures_module
+from . import runtime as runtime_module
+from . import written as written_module
 from .protocol import DEVICE_ERROR_SUFFIX, EXIT_UNAVAILABLE, HOOK_PREFIX, error_record, meta_record, trace_record
+from .version import __version__
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: this module starts every child
 if TYPE_CHECKING:
@@ -153,8 +156,8 @@ class _Run:
         # Paths under this folder are written relative to it: the examples root in a build,
         # else the folder the run started in.
         self.cwd = spec.get("root") or os.getcwd()
-        self.watch: Any = None  # tracekit._written.Watch when the build asks which files the script wrote
-        self.figures: Any = None  # tracekit._figures.Figures when figures are recorded
+        self.watch: Any = None  # tracekit.child.written.Watch when the build asks which files the script wrote
+        self.figures: Any = None  # tracekit.child.figures.Figures when figures are recorded
         self.started = time.monotonic()
 
     def write(self, flush: bool = True) -> None:
@@ -229,11 +232,11 @@ class _Run:
             data.update(figures.trace_keys())
         # Paths under the folder the run started in are written relative to it, so that a
         # trace (tracebacks, printed paths) does not depend on where the project was checked out.
-        text = _jsonio.dumps(data)
+        text = jsonio.dumps(data)
         root = json.dumps(self.cwd.rstrip(os.sep) + os.sep, ensure_ascii=False)[1:-1]
         if len(root) > 1:
             text = text.replace(root, "")
-        _jsonio.atomic_write(self.spec["trace"], text.encode("utf-8"))
+        jsonio.atomic_write(self.spec["trace"], text.encode("utf-8"))
         _keep_hooks_for_teardown()
         if isinstance(getattr(sys, "last_value", None), KeyboardInterrupt):
             _exit_like_sigint()
@@ -242,7 +245,7 @@ class _Run:
         """Set status/error from what python left: an uncaught exception, or a SystemExit seen."""
         value = getattr(sys, "last_value", None)
         if value is not None:
-            _safe_str, _type_name = _runtime._safe_str, _runtime._type_name
+            _safe_str, _type_name = runtime_module._safe_str, runtime_module._type_name
 
             entries = _tb_entries(getattr(sys, "last_traceback", None), self.cwd)
             script = os.path.realpath(self.spec["script"])
@@ -407,7 +410,7 @@ def boot() -> None:
     finder = _AfterImport(hooks)
     sys.meta_path.insert(0, finder)
 
-    Recorder = _runtime.Recorder
+    Recorder = runtime_module.Recorder
     with open(spec["tables"], "rb") as tables:
         stmts, exprs, compile_warnings, rebinds_builtins, loops = marshal.load(tables)
     probes = {int(k): v for k, v in spec.get("probes", {}).items()}
@@ -425,7 +428,7 @@ def boot() -> None:
     )
     run.recorder = rec
     if spec.get("root"):
-        rec.names = _runtime._apiname.Namer(spec["root"])
+        rec.names = apiname.Namer(spec["root"])
     _install_figures(run, spec, finder.hooks)
     for name in [n for n in finder.hooks if n in sys.modules]:
         # Imported already (by a warm parent, tracekit.warm): as right after the script's import.
@@ -433,7 +436,7 @@ def boot() -> None:
     if not finder.hooks:
         sys.meta_path.remove(finder)
     if spec.get("cells"):
-        _figures.gate_cells(rec, spec["cells"], lambda: run.figures)
+        figures_module.gate_cells(rec, spec["cells"], lambda: run.figures)
     if spec.get("stop_on_limit"):
         rec.on_limit = lambda: _stop_for_output(run)
     if spec.get("memory"):
@@ -470,14 +473,14 @@ def boot() -> None:
         run.fault_file = open(spec["fault_log"], "w")
         faulthandler.enable(file=run.fault_file, all_threads=False)
     if spec.get("stdout_fd") is not None:
-        from . import _streams
+        from . import streams as streams_module
 
         # sys.stdout writes to a pipe of its own, so the supervisor tells what went around it.
         os.set_inheritable(spec["stdout_fd"], False)
-        sys.stdout = _streams.SplitStdout(sys.stdout, spec["stdout_fd"])
+        sys.stdout = streams_module.SplitStdout(sys.stdout, spec["stdout_fd"])
     if spec.get("written") and spec.get("root"):
         # Last before the script runs: tracekit's own files are not the script's.
-        run.watch = _written.Watch(spec["root"], os.path.dirname(script), os.path.dirname(spec["trace"]))
+        run.watch = written_module.Watch(spec["root"], os.path.dirname(script), os.path.dirname(spec["trace"]))
         run.watch.install()
     rec.install()
     if rebinds_builtins:
@@ -505,7 +508,7 @@ def _as_script(mod: types.ModuleType, path: str) -> None:
 
 def _install_figures(run: _Run, spec: dict[str, Any], hooks: dict[str, Any]) -> None:
     """matplotlib gets a non-interactive backend; with a figures folder in the spec, figures and
-    image values are recorded by tracekit._figures (standard library only until the script
+    image values are recorded by tracekit.child.figures (standard library only until the script
     imports matplotlib or records a value that may be an image)."""
     hooks["matplotlib"] = _choose_backend
     folder = spec.get("figures_dir")
@@ -514,15 +517,15 @@ def _install_figures(run: _Run, spec: dict[str, Any], hooks: dict[str, Any]) -> 
 
     def figures() -> Any:
         if run.figures is None:
-            run.figures = _figures.Figures(
+            run.figures = figures_module.Figures(
                 run.recorder,
                 folder,
-                dpi=spec.get("figure_dpi") or _figures.DEFAULT_DPI,
-                max_figures=spec.get("max_figures", _figures.DEFAULT_MAX_FIGURES),
-                max_size=spec.get("figure_max_size") or _figures.DEFAULT_MAX_SIZE,
+                dpi=spec.get("figure_dpi") or figures_module.DEFAULT_DPI,
+                max_figures=spec.get("max_figures", figures_module.DEFAULT_MAX_FIGURES),
+                max_size=spec.get("figure_max_size") or figures_module.DEFAULT_MAX_SIZE,
             )
             run.figures.cells = bool(spec.get("cells"))
-            _runtime._IMAGER = run.figures.image
+            runtime_module._IMAGER = run.figures.image
         return run.figures
 
     def patch(method: str) -> Any:
@@ -536,7 +539,7 @@ def _install_figures(run: _Run, spec: dict[str, Any], hooks: dict[str, Any]) -> 
 
     hooks["matplotlib.figure"] = patch("patch_figure")
     hooks["matplotlib.pyplot"] = patch("patch_pyplot")
-    _runtime._IMAGER = lambda value, marked: figures().image(value, marked)
+    runtime_module._IMAGER = lambda value, marked: figures().image(value, marked)
 
 
 def _choose_backend(mpl: Any) -> None:

@@ -17,16 +17,16 @@ from collections.abc import Mapping
 from html.parser import HTMLParser
 from typing import Any
 
-from ..book import Book
-from ..chapter import Chapter, Prose
+from ..render.html import relative_href
+from ..render.page import prose_html
+from ..render.text import inert
+from ..render.urls import site_depth
 from ..source import Example
 from ..trace import Trace
 from .api_index import API_PAGE, ApiEntry, api_anchor, calls, reading_order
-from .bookview import markup
-from .html import relative_href
-from .page import prose_html
-from .text import inert
-from .urls import site_depth
+from .chapter import Chapter, Prose
+from .model import Book
+from .view import markup
 
 __all__ = ["INDEX_FILE", "TITLE", "HEADING", "API", "PROSE", "CODE", "plain_blocks", "search_index"]
 

@@ -680,7 +680,7 @@ class _Instrumenter:
         f: int | None = None
         if isinstance(node, ast.For) and isinstance(node.iter, ast.IfExp):
             # On a recorded hit of the header, `__tk_L__` learns the iterable's length as the
-            # loop starts: the body's gates open for its last iteration (tracekit.lasthit).
+            # loop starts: the body's gates open for its last iteration (tracekit.child.lasthit).
             f = len(self.loops)
             self.loops.append([s, []])
             node.iter.body = _loc(_call("__tk_L__", _const(f), node.iter.body), node.iter.body)
@@ -802,14 +802,15 @@ class _deep_recursion:
 
 
 def _bootstrap(pkg_parent: str) -> list[ast.stmt]:
-    """`__import__('sys').path.insert(0, PKG); __import__('tracekit._child')._child.boot()`."""
+    """`__import__('sys').path.insert(0, PKG); __import__('tracekit.child.boot').child.boot.boot()`."""
     insert = ast.Call(
         func=ast.Attribute(value=ast.Attribute(value=_call("__import__", _const("sys")), attr="path", ctx=ast.Load()), attr="insert", ctx=ast.Load()),
         args=[_const(0), _const(pkg_parent)],
         keywords=[],
     )
-    child = ast.Attribute(value=_call("__import__", _const("tracekit._child")), attr="_child", ctx=ast.Load())
-    boot = ast.Call(func=ast.Attribute(value=child, attr="boot", ctx=ast.Load()), args=[], keywords=[])
+    package = ast.Attribute(value=_call("__import__", _const("tracekit.child.boot")), attr="child", ctx=ast.Load())
+    module = ast.Attribute(value=package, attr="boot", ctx=ast.Load())
+    boot = ast.Call(func=ast.Attribute(value=module, attr="boot", ctx=ast.Load()), args=[], keywords=[])
     return [ast.Expr(value=insert), ast.Expr(value=boot)]
 
 

@@ -41,7 +41,7 @@ def _context(command: Sequence[str]) -> list[Any]:
 
 
 def _record_path(context: list[Any]) -> str:
-    from ._codecache import cache_dir
+    from .codecache import cache_dir
 
     name = hashlib.sha256(json.dumps(context[1:4]).encode()).hexdigest()[:24]
     return os.path.join(cache_dir(), "noop", f"{name}.json")
@@ -114,7 +114,7 @@ def remember(command: Sequence[str], trees: Iterable[str], files: Iterable[str],
         return  # something changed just now: its mtime cannot tell a later edit apart
     record = {"context": context, "watch": watch, "signature": signature, "from": list(source)}
     try:
-        from ._jsonio import atomic_write
+        from .child.jsonio import atomic_write
 
         atomic_write(_record_path(context), json.dumps(record).encode())
     except OSError:

@@ -2,7 +2,7 @@
 
 A build starts ``python -c WARM_MAIN PKG_PARENT FD MODULE…`` (``tracekit.warm``), which imports
 the MODULEs (matplotlib with the agg backend) and then serves requests on the socket FD: for
-each one it forks a supervisor (the code of tracekit._supervisor, in a session of its own), which
+each one it forks a supervisor (the code of tracekit.supervisor, in a session of its own), which
 forks the example's process and supervises it as it would one it had started with ``python``.
 The example's process returns from :func:`serve` to WARM_MAIN's top level, which runs the
 instrumented script as a fresh ``__main__`` module (:class:`Job`), set up as
@@ -22,7 +22,8 @@ import time
 import types
 from typing import Any
 
-from . import _child, _streams, _supervisor  # noqa: F401  (the example's process boots from them: loaded once, here)
+from . import supervisor as supervisor_module  # noqa: F401  (the example's process boots from them: loaded once, here)
+from .child import boot
 
 __all__ = ["Job", "WARM_MAIN", "serve"]
 
@@ -30,7 +31,7 @@ __all__ = ["Job", "WARM_MAIN", "serve"]
 #: only this one frame, never shown in a traceback, sits under the script's own
 WARM_MAIN = """import sys
 sys.path.insert(0, sys.argv[1])
-from tracekit._forkserver import serve
+from tracekit.forkserver import serve
 _job = serve()
 del serve
 try:
@@ -76,7 +77,7 @@ def _preload(names: list[str]) -> list[str]:
     for name in names:
         if name == "matplotlib" or name.startswith("matplotlib."):
             mpl = importlib.import_module("matplotlib")
-            _child._choose_backend(mpl)
+            boot._choose_backend(mpl)
         importlib.import_module(name)
     return sorted(set(sys.modules))
 
@@ -180,9 +181,9 @@ def _supervise(request: dict[str, Any], fds: list[int], python_path: list[str], 
         os.environ.clear()
         _clearenv()  # C's too: the example's os.environ is made from it, in its order
         os.environ.update(request["env"])
-        watch = _supervisor._high(fds[0]) if fds else None
-        sup = _supervisor.Supervisor(config)
-        _supervisor.on_signals()
+        watch = supervisor_module._high(fds[0]) if fds else None
+        sup = supervisor_module.Supervisor(config)
+        supervisor_module.on_signals()
         signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         started = time.monotonic()
 
@@ -203,13 +204,13 @@ def _supervise(request: dict[str, Any], fds: list[int], python_path: list[str], 
             sup.close_handed(handed, out, err)
 
         try:
-            start_error = _supervisor.try_start(start)
+            start_error = supervisor_module.try_start(start)
         except KeyboardInterrupt:
             sup.ended_by = "cancelled"
             start_error = None
         if job:
             return job[0]
-        code = _supervisor.finish(sup, watch, start_error, started)
+        code = supervisor_module.finish(sup, watch, start_error, started)
     except BaseException:
         import traceback
 

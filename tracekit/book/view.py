@@ -10,14 +10,14 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..book import Book, Nav, Page
-from ..chapter import Chapter, Embed, Prose, Ref
+from ..render.markup import links, render_markdown, render_rst
+from ..render.page import TraceLike, build_view
+from ..render.text import FIGURES_DIR
+from ..render.urls import site_depth
+from ..render.view import PageView
 from ..source import Example
-from .markup import links, render_markdown, render_rst
-from .page import TraceLike, build_view
-from .text import FIGURES_DIR
-from .urls import site_depth
-from .view import PageView
+from .chapter import Chapter, Embed, Prose, Ref
+from .model import Book, Nav, Page
 
 __all__ = ["ChapterPart", "Link", "NavView", "chapter_warnings", "href_between", "nav_view", "render_chapter", "render_toc", "shown_ranges", "source_link_map"]
 
@@ -29,7 +29,7 @@ def markup(text: str, *, link: Callable[[str], str] | None = None, anchors: set[
 
 def href_between(from_page: str, to: str) -> str:
     """A relative link from the page at FROM_PAGE to TO (both relative to the output root)."""
-    from .html import relative_href
+    from ..render.html import relative_href
 
     return relative_href(posixpath.relpath(to, posixpath.dirname(from_page) or "."))
 
@@ -227,7 +227,7 @@ def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Ex
         n += 1
         example, trace = got
         # its prose's links are the author's, relative to the example's own folder
-        from .html import page_variants
+        from ..render.html import page_variants
 
         ranges = shown_ranges(example, embed.lines)
         if ranges == []:  # the build names the range (site/book_site.py): nothing of it is shown here
@@ -283,7 +283,7 @@ def chapter_warnings(path: str, parts: list[ChapterPart]) -> list[str]:
 
 def render_chapter(chapter: Chapter, parts: list[ChapterPart], nav: NavView | None, *, assets: Mapping[str, str], html_rel: str) -> str:
     """The chapter's HTML page."""
-    from .html import asset_href, jinja_env, norm_root
+    from ..render.html import asset_href, jinja_env, norm_root
 
     root = norm_root("../" * html_rel.count("/"))
     return (
@@ -305,7 +305,7 @@ def render_chapter(chapter: Chapter, parts: list[ChapterPart], nav: NavView | No
 def render_toc(book: Book, *, title: str, description: str, assets: Mapping[str, str], api_href: str = "") -> str:
     """index.html: the site's title and introduction, then the table of contents (and API_HREF,
     the index of the API the examples called, where the site has one)."""
-    from .html import asset_href, jinja_env
+    from ..render.html import asset_href, jinja_env
 
     toc = _toc(book, None, lambda p: href_between("index.html", p.html) if p.html else "", lambda h: h)
     counts: dict[str, int] = {}

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
-from .prose import title_from_name
+from ..prose import title_from_name
 
 __all__ = ["Chapter", "ChapterError", "Embed", "Prose", "Ref", "front_matter", "listing_options", "parse_chapter", "parse_lines"]
 
@@ -319,7 +319,7 @@ _VARY = re.compile(r"^([A-Za-z_]\w*)\s*=\s*(.+)$")
 
 def _vary(path: str, number: int, embed: Embed, value: str) -> tuple[str, list[str], int]:
     """A `:vary: NAME=V1,V2` option: the name, its values' literal texts and the line."""
-    from .directives import vary_values
+    from ..directives import vary_values
 
     m = _VARY.match(value)
     if not m or not m.group(1).isidentifier():

@@ -1,7 +1,7 @@
 """api.html: every function, method and class the examples called, with each line that called it.
 
 The names are the run's: the child names each callee by its canonical public path
-(``tracekit/_apiname.py``), so ``nn.Linear(2, 3)`` and ``torch.nn.modules.linear.Linear(2, 3)`` are one
+(``tracekit/child/apiname.py``), so ``nn.Linear(2, 3)`` and ``torch.nn.modules.linear.Linear(2, 3)`` are one
 entry, ``torch.nn.Linear``. The examples' own functions and classes (the trace marks their calls
 ``own``) are left out; builtins are in (``print``, ``list.append``).
 """
@@ -12,10 +12,10 @@ import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..book import Book, Page
 from ..source import Example
 from ..trace import Trace
-from .bookview import href_between
+from .model import Book, Page
+from .view import href_between
 
 __all__ = ["API_PAGE", "ApiEntry", "Use", "api_anchor", "collect_api", "reading_order", "render_api"]
 
@@ -108,7 +108,7 @@ def collect_api(book: Book, loaded: Mapping[str, tuple[Example, Trace]]) -> list
 
 def render_api(entries: list[ApiEntry], *, title: str, assets: Mapping[str, str]) -> str:
     """api.html: the entries grouped by package (builtins first), each linking to its lines."""
-    from .html import asset_href, jinja_env
+    from ..render.html import asset_href, jinja_env
 
     groups: dict[str, list[ApiEntry]] = {}
     for e in entries:

@@ -60,7 +60,7 @@ EXIT_TIMEOUT = 124
 
 # ── defaults shared by config, CLI, run and child ───────────────────────────
 DEFAULT_HITS = 3
-#: also record the last hit of lines hit more than DEFAULT_HITS times (tracekit.lasthit)
+#: also record the last hit of lines hit more than DEFAULT_HITS times (tracekit.child.lasthit)
 DEFAULT_LAST_HIT = True
 
 #: sources larger than this are refused (`tracekit instrument`): a device or a huge file would

@@ -11,7 +11,9 @@ import re
 import sys
 import types as _types
 
-from . import _apiname, _autograd, _changes, lasthit
+from . import apiname, lasthit
+from . import autograd as autograd_module
+from . import changes as changes_module
 from .protocol import DEFAULT_LAST_HIT
 
 TYPE_CHECKING = False  # `typing` is not imported at run time: this module starts every child
@@ -34,11 +36,11 @@ _ROLE = re.compile(r":(?!math:)\w+:`~?([^`<]+?)(?:\s*<[^>]*>)?`")
 _POINTER = re.compile(r"^(?:See|Alias for)\s+~?([A-Za-z_][\w.]*[A-Za-z0-9_])(?:\(\))?\.?$")
 
 # tracekit's own source folder: its frames are taken out of the program's tracebacks
-_OWN_DIR = __file__[: -len("_runtime.py")]
+_OWN_DIR = __file__[: -len("child/runtime.py")]
 # Put first in the warning filters while recording (see _hush)
 _IGNORE = ("ignore", None, Warning, None, 0)
 
-# Set by the child when figures are recorded (tracekit._figures.Figures.image): called as
+# Set by the child when figures are recorded (tracekit.child.figures.Figures.image): called as
 # _IMAGER(value, marked) for a value that may be an image, returns {"file", "width", "height"}
 # or None. Without it (or without PIL) values never carry an image.
 _IMAGER: Any = None
@@ -50,7 +52,7 @@ _IMAGER: Any = None
 
 
 _ModuleType = _types.ModuleType
-_DOC_TYPES = _changes.CALLABLE_TYPES
+_DOC_TYPES = changes_module.CALLABLE_TYPES
 
 
 def _doc_subject(f: Any) -> Any:
@@ -275,10 +277,10 @@ def _leaf_repr(v: Any) -> str:
     torch = mods.get("torch")
     t = type(v)
     if torch is not None and issubclass(t, torch.Tensor):
-        return _unread_text(t) if _changes.unread(v) else _tensor_str(torch, v)
+        return _unread_text(t) if changes_module.unread(v) else _tensor_str(torch, v)
     np = mods.get("numpy")
     if np is not None and issubclass(t, (np.ndarray, np.generic)):
-        return _unread_text(t) if _changes.unread(v) else _array_str(np, v)
+        return _unread_text(t) if changes_module.unread(v) else _array_str(np, v)
     if t is _ModuleType:  # a subclass may log attribute access: its own repr is used instead
         return f"<module {v.__name__!r}>"
     return repr(v)
@@ -348,20 +350,20 @@ def _leading(v: Any) -> Any:
 
 
 def _unread_text(t: type) -> str:
-    """What a value recording must not print shows instead of its repr (see _changes.unread)."""
+    """What a value recording must not print shows instead of its repr (see changes_module.unread)."""
     return f"<{_type_name(t)}: values not read>"
 
 
 def _unread_facts(v: Any, d: dict[str, Any], level: int, torch: Any, np: Any) -> None:
-    """The facts of a subclass recording must not run (see _changes.unread) that its base class's
+    """The facts of a subclass recording must not run (see changes_module.unread) that its base class's
     C getters give: dtype and autograd facts, and shape and device unless it dispatches."""
     d["unread"] = True
     t = type(v)
     if torch is not None and issubclass(t, torch.Tensor):
-        get = _changes.tensor_attr
-        guards = _changes.torch_off()
+        get = changes_module.tensor_attr
+        guards = changes_module.torch_off()
         try:
-            if level == _changes.OWN_CODE:
+            if level == changes_module.OWN_CODE:
                 d["shape"] = [int(n) for n in get(v, "shape")]
                 d["device"] = str(get(v, "device"))
             d["dtype"] = str(get(v, "dtype"))
@@ -370,7 +372,7 @@ def _unread_facts(v: Any, d: dict[str, Any], level: int, torch: Any, np: Any) ->
             d["grad_fn"] = type(fn).__name__ if fn is not None else None
             d["is_leaf"] = bool(get(v, "is_leaf"))
         finally:
-            _changes.torch_on(guards)
+            changes_module.torch_on(guards)
     elif np is not None and issubclass(t, np.ndarray):
         own = np.ndarray.__dict__
         d["shape"] = [int(n) for n in own["shape"].__get__(v)]
@@ -384,7 +386,7 @@ def _facts(v: Any, d: dict[str, Any]) -> None:
     t = type(v)
     np = mods.get("numpy")
     if (torch is not None and issubclass(t, torch.Tensor)) or (np is not None and issubclass(t, (np.ndarray, np.generic))):
-        level = _changes.unread(v)
+        level = changes_module.unread(v)
         if level:
             _unread_facts(v, d, level, torch, np)
             return
@@ -468,9 +470,9 @@ def _being_constructed(v: Any) -> bool:
             if f is None:
                 break
             code = f.f_code
-            if code.co_name == "__init__" and code.co_argcount and code.co_flags & _changes.CO_OPTIMIZED and not _changes.reads_own_locals(code):
+            if code.co_name == "__init__" and code.co_argcount and code.co_flags & changes_module.CO_OPTIMIZED and not changes_module.reads_own_locals(code):
                 first = f.f_locals.get(code.co_varnames[0], _MISSING)
-                _changes.forget_locals(f)
+                changes_module.forget_locals(f)
                 if first is v:
                     return True
             f = f.f_back
@@ -553,13 +555,13 @@ class Recorder:
         self.probes = probes
         if probes:
             # Imported now, while booting: later imports would put tracekit back in sys.modules.
-            from ._placeholders import parse_placeholder
+            from .placeholders import parse_placeholder
 
             self.parse_placeholder = parse_placeholder
         self.max_output = max_output
         # A prologue folded into its body's first statement shares that statement's counter.
         # LAST_HIT: counters also open on thinned hits past the first N, and loops of a known
-        # length open their body's gates for their last iteration (tracekit.lasthit).
+        # length open their body's gates for their last iteration (tracekit.child.lasthit).
         self.last_hit = last_hit
         self.hit_counters = [lasthit.Counter(hits) for _ in stmts] if last_hit else []
         self.counters: list[Any] = [c.it for c in self.hit_counters] if last_hit else [itertools.count() for _ in stmts]
@@ -595,7 +597,7 @@ class Recorder:
         self.figures_later: dict[int, list[str]] = {}  # figures captured during unrecorded hits
         self.exit_seen: tuple[Any, ...] | None = None  # (code, innermost line, id) of the last SystemExit
         # callees' canonical names; the child names the examples root, whose definitions are "own"
-        self.names = _apiname.Namer(filename.rpartition("/")[0] or ".")
+        self.names = apiname.Namer(filename.rpartition("/")[0] or ".")
         self._quiet_hooks: dict[str, Any] | None = None  # made once, by _quiet
 
     # hooks ------------------------------------------------------------------------------
@@ -636,7 +638,7 @@ class Recorder:
         if changes and _alone():
             held = self._hold(frame.f_globals)
             try:
-                rec["_before"] = _changes.fingerprint(frame)
+                rec["_before"] = changes_module.fingerprint(frame)
             except Exception:
                 pass
             finally:
@@ -655,7 +657,7 @@ class Recorder:
             return  # another thread may have changed things meanwhile: not this line's doing
         held = self._hold(frame.f_globals)
         try:
-            rec["events"] += [(None, ev) for ev in _changes.changes(fp, frame, snapshot)]
+            rec["events"] += [(None, ev) for ev in changes_module.changes(fp, frame, snapshot)]
         except Exception:
             pass
         finally:
@@ -688,7 +690,7 @@ class Recorder:
         try:
             if type(v) in (list, tuple) and v:
                 v = v[0]
-            if issubclass(type(v), torch.Tensor) and _changes.tensor_attr(v, "grad_fn") is not None:
+            if issubclass(type(v), torch.Tensor) and changes_module.tensor_attr(v, "grad_fn") is not None:
                 self._graph_event(rec, frame, v, text, flow)
         except Exception:
             pass
@@ -724,23 +726,23 @@ class Recorder:
     def _graph_event(self, rec: dict[str, Any], frame: Any, t: Any, label: str, flow: bool = False) -> None:
         fp = rec.get("_before")
         if fp is None:
-            fp = _changes.fingerprint(frame)
+            fp = changes_module.fingerprint(frame)
         names = {e[3]: path for path, e in fp.entries.items() if e[0] == "t"} if fp is not None else {}
         fns: list[Any] = []
-        g = _autograd.walk(t, label, names, fns=fns)
+        g = autograd_module.walk(t, label, names, fns=fns)
         if g is not None:
             rec["events"].append((None, {"role": "graph", "text": label, "graph": g, "value": snapshot(t)}))
             if flow:
                 self._watch(rec, t, g, fns)
 
     def _watch(self, rec: dict[str, Any], t: Any, g: dict[str, Any], fns: list[Any]) -> None:
-        """Note the gradients the backward call about to run sends through G (see _autograd.Flow)."""
+        """Note the gradients the backward call about to run sends through G (see autograd_module.Flow)."""
         self._unwatch(rec)  # a second backward in one statement: the first one is over
         try:
             queue = sys.modules["torch"].autograd.Variable._execution_engine.queue_callback
         except Exception:
             queue = None
-        rec["_flow"] = _autograd.Flow(t, g, fns, self._grad_value, queue)
+        rec["_flow"] = autograd_module.Flow(t, g, fns, self._grad_value, queue)
 
     @staticmethod
     def _unwatch(rec: dict[str, Any] | None) -> None:
@@ -834,7 +836,7 @@ class Recorder:
 
     def loop_end(self, s: int, names: tuple[Any, ...]) -> None:
         frame = self._getframe(1)
-        ns = _changes.frame_locals(frame)
+        ns = changes_module.frame_locals(frame)
         held = self._hold(frame.f_globals)
         try:
             values = [{"name": n, "value": snapshot(ns[n])} for n in names if n in ns]
@@ -907,7 +909,7 @@ class Recorder:
                     if err not in self.probe_errors:
                         self.probe_errors.append(err)
         finally:
-            _changes.forget_locals(frame)
+            changes_module.forget_locals(frame)
             _unhush(hushed)
             self._loud(quiet)
             _restore_random(randoms)
@@ -933,16 +935,16 @@ class Recorder:
 
     def _hold(self, globs: Any) -> tuple[Any, ...]:
         """Before recording reads the program's values: warnings hushed (_hush), torch's Python
-        overrides off (a subclass's or a mode's: _changes.torch_off), and the program's code that
+        overrides off (a subclass's or a mode's: changes_module.torch_off), and the program's code that
         reading still runs (a ``__repr__``) neither counted, recorded nor reported as raising
         (_quiet): under python it never runs there. GLOBS: the script's globals."""
-        return _hush(), _changes.torch_off(), self._quiet(globs)
+        return _hush(), changes_module.torch_off(), self._quiet(globs)
 
     def _release(self, held: tuple[Any, ...]) -> None:
         """Undo _hold."""
         hushed, guards, quiet = held
         self._loud(quiet)
-        _changes.torch_on(guards)
+        changes_module.torch_on(guards)
         _unhush(hushed)
 
     def _grad_value(self, g: Any) -> dict[str, Any]:

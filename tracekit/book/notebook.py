@@ -39,16 +39,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._jsonio import dumps
-from ._placeholders import literal_spans, placeholder_spans
-from .directives import DIRECTIVE_RE
-from .ipynb import fill_cell_ids, is_notebook
-from .prose import cell_marker, cell_text_end, jupytext_header
-from .render.text import MAX_VALUE_CHARS, inert
-from .render.urls import allowed
-from .render.values import figure_file
-from .rst_markdown import rst_to_markdown
-from .source import Example
+from ..child.jsonio import dumps
+from ..child.placeholders import literal_spans, placeholder_spans
+from ..directives import DIRECTIVE_RE
+from ..ipynb import fill_cell_ids, is_notebook
+from ..prose import cell_marker, cell_text_end, jupytext_header
+from ..render.text import MAX_VALUE_CHARS, inert
+from ..render.urls import allowed
+from ..render.values import figure_file
+from ..rst_markdown import rst_to_markdown
+from ..source import Example
 
 __all__ = ["notebook", "notebook_json"]
 
@@ -316,7 +316,7 @@ def _inside_statements(source: str) -> set[int]:
 def _from_ipynb(example: Example, trace: Mapping[str, Any], source: str, figures: Path | None) -> dict[str, Any]:
     """A notebook example's own notebook, its outputs tracekit's run: same cells, sources,
     Markdown and metadata (ids added where the notebook had none)."""
-    from .ipynb import read, script_of
+    from ..ipynb import read, script_of
 
     notebook = read(source.encode("utf-8"))
     script, spans = script_of(notebook.cells)

@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..book import Book, Page, count_words, part_header
-from ..chapter import Chapter, ChapterError, Embed, parse_chapter
 from ..config import Config
 from ..prose import title_from_name
-from .discover import excluded, skip_dir
-from .files import MAX_TEXT_BYTES, Refused, read_checked
-from .keys import sha256_hex
-from .manifest import ManifestRecord
-from .paths import display_path, page_paths
-from .results import Failure, Outcome
+from ..site.discover import excluded, skip_dir
+from ..site.files import MAX_TEXT_BYTES, Refused, read_checked
+from ..site.keys import sha256_hex
+from ..site.manifest import ManifestRecord
+from ..site.paths import display_path, page_paths
+from ..site.results import Failure, Outcome
+from .chapter import Chapter, ChapterError, Embed, parse_chapter
+from .model import Book, Page, count_words, part_header
 
 MAX_PAGE_JSON_BYTES = 256 * 1024 * 1024  # read only for a `:lines:` check: far above any page's JSON
 DOWNLOADS = "downloads"  # source copies and notebooks: downloads/<example path>, downloads/<stem>.ipynb

@@ -22,7 +22,7 @@ from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 from typing import Any
 
-from .prose import title_from_name
+from ..prose import title_from_name
 
 __all__ = ["Book", "Nav", "Page", "Part", "count_words", "natural_key", "part_header", "reading_minutes"]
 

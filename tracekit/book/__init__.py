@@ -1,0 +1,1 @@
+"""The book: chapters, the book model, notebook downloads, and the book's pages."""
