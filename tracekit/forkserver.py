@@ -77,7 +77,7 @@ def _preload(names: list[str]) -> list[str]:
     for name in names:
         if name == "matplotlib" or name.startswith("matplotlib."):
             mpl = importlib.import_module("matplotlib")
-            boot._choose_backend(mpl)
+            boot.choose_backend(mpl)
         importlib.import_module(name)
     return sorted(set(sys.modules))
 
@@ -181,7 +181,7 @@ def _supervise(request: dict[str, Any], fds: list[int], python_path: list[str], 
         os.environ.clear()
         _clearenv()  # C's too: the example's os.environ is made from it, in its order
         os.environ.update(request["env"])
-        watch = supervisor_module._high(fds[0]) if fds else None
+        watch = supervisor_module.high_fd(fds[0]) if fds else None
         sup = supervisor_module.Supervisor(config)
         supervisor_module.on_signals()
         signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)

@@ -42,7 +42,7 @@ _LOW_FDS = 10  # the supervisor keeps its own fds at this number or above while 
 FAULT_LIMIT = 1 << 20  # bytes of it kept: the last ones, where a crash's stack ends up
 
 
-def _high(fd: int) -> int:
+def high_fd(fd: int) -> int:
     """FD moved to _LOW_FDS or above, out of the way of the FDs handed to the script."""
     import fcntl
 
@@ -56,7 +56,7 @@ def _pipe_to(fd: int) -> int:
 
     Nothing of the supervisor's is below _LOW_FDS but 0-2 and what it handed out before.
     """
-    r, w = (_high(end) for end in os.pipe())
+    r, w = (high_fd(end) for end in os.pipe())
     os.dup2(w, fd)
     os.close(w)
     os.set_blocking(r, False)
@@ -496,7 +496,7 @@ def main(argv: list[str]) -> int:
         config = json.load(f)
     watch = config.get("watch_fd")
     if watch is not None and watch < _LOW_FDS:
-        watch = _high(watch)  # the script gets pipes at fixed numbers below _LOW_FDS
+        watch = high_fd(watch)  # the script gets pipes at fixed numbers below _LOW_FDS
     sup = Supervisor(config)
     on_signals()
     started = time.monotonic()

@@ -245,14 +245,14 @@ class _Run:
         """Set status/error from what python left: an uncaught exception, or a SystemExit seen."""
         value = getattr(sys, "last_value", None)
         if value is not None:
-            _safe_str, _type_name = runtime_module._safe_str, runtime_module._type_name
+            safe_str, type_name = runtime_module.safe_str, runtime_module.type_name
 
             entries = _tb_entries(getattr(sys, "last_traceback", None), self.cwd)
             script = os.path.realpath(self.spec["script"])
             lines = [e["line"] for e in entries if os.path.realpath(os.path.join(self.cwd, e["path"])) == script]
             self.status = "error"
             self.exit_status = -2 if isinstance(value, KeyboardInterrupt) else 1
-            self.error = error_record(_type_name(type(value)), _safe_str(value), line=lines[-1] if lines else None, reason="exception", traceback=entries)
+            self.error = error_record(type_name(type(value)), safe_str(value), line=lines[-1] if lines else None, reason="exception", traceback=entries)
             if isinstance(value, MemoryError) and self.spec.get("memory"):
                 limit = int(self.spec["memory"])
                 self.error.update(reason="memory", message=f"memory limit of {limit // 2**20} MiB reached ({self.error['message'] or 'MemoryError'})")
@@ -510,7 +510,7 @@ def _install_figures(run: _Run, spec: dict[str, Any], hooks: dict[str, Any]) -> 
     """matplotlib gets a non-interactive backend; with a figures folder in the spec, figures and
     image values are recorded by tracekit.child.figures (standard library only until the script
     imports matplotlib or records a value that may be an image)."""
-    hooks["matplotlib"] = _choose_backend
+    hooks["matplotlib"] = choose_backend
     folder = spec.get("figures_dir")
     if not folder:
         return
@@ -525,7 +525,7 @@ def _install_figures(run: _Run, spec: dict[str, Any], hooks: dict[str, Any]) -> 
                 max_size=spec.get("figure_max_size") or figures_module.DEFAULT_MAX_SIZE,
             )
             run.figures.cells = bool(spec.get("cells"))
-            runtime_module._IMAGER = run.figures.image
+            runtime_module.IMAGER = run.figures.image
         return run.figures
 
     def patch(method: str) -> Any:
@@ -539,10 +539,10 @@ def _install_figures(run: _Run, spec: dict[str, Any], hooks: dict[str, Any]) -> 
 
     hooks["matplotlib.figure"] = patch("patch_figure")
     hooks["matplotlib.pyplot"] = patch("patch_pyplot")
-    runtime_module._IMAGER = lambda value, marked: figures().image(value, marked)
+    runtime_module.IMAGER = lambda value, marked: figures().image(value, marked)
 
 
-def _choose_backend(mpl: Any) -> None:
+def choose_backend(mpl: Any) -> None:
     """Right after ``import matplotlib``: the non-interactive agg backend unless the user chose
     one with MPLBACKEND, so ``plt.show()`` never blocks. (Like MPLBACKEND=Agg, without changing
     the environment the script and its subprocesses see.)"""

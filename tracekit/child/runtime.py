@@ -41,9 +41,9 @@ _OWN_DIR = __file__[: -len("child/runtime.py")]
 _IGNORE = ("ignore", None, Warning, None, 0)
 
 # Set by the child when figures are recorded (tracekit.child.figures.Figures.image): called as
-# _IMAGER(value, marked) for a value that may be an image, returns {"file", "width", "height"}
+# IMAGER(value, marked) for a value that may be an image, returns {"file", "width", "height"}
 # or None. Without it (or without PIL) values never carry an image.
-_IMAGER: Any = None
+IMAGER: Any = None
 
 
 # ----------------------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def _param_names(f: Any, sig: str | None) -> list[str] | None:
     return out
 
 
-def _type_name(t: type) -> str:
+def type_name(t: type) -> str:
     mod = getattr(t, "__module__", None) or "?"
     name = str(getattr(t, "__qualname__", None) or getattr(t, "__name__", "?"))
     if mod in ("builtins", "__main__"):
@@ -351,7 +351,7 @@ def _leading(v: Any) -> Any:
 
 def _unread_text(t: type) -> str:
     """What a value recording must not print shows instead of its repr (see changes_module.unread)."""
-    return f"<{_type_name(t)}: values not read>"
+    return f"<{type_name(t)}: values not read>"
 
 
 def _unread_facts(v: Any, d: dict[str, Any], level: int, torch: Any, np: Any) -> None:
@@ -430,7 +430,7 @@ def snapshot(v: Any, image: bool = False) -> dict[str, Any]:
     ``image`` entry: a small PNG written to the figures folder.
     """
     t = type(v)
-    d: dict[str, Any] = {"type": _type_name(t)}
+    d: dict[str, Any] = {"type": type_name(t)}
     try:
         text = _brepr(v, _Budget(MAX_REPR))
         if type(text) is not str:
@@ -443,14 +443,14 @@ def snapshot(v: Any, image: bool = False) -> dict[str, Any]:
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
         d["repr"] = f"<{d['type']} object>"
-        d["error"] = _cut(f"{type(e).__name__}: {_safe_str(e)}", 400)[0]
+        d["error"] = _cut(f"{type(e).__name__}: {safe_str(e)}", 400)[0]
         if _being_constructed(v):
             d["constructing"] = True
     try:
         _facts(v, d)
     except Exception:
         pass
-    imager = _IMAGER
+    imager = IMAGER
     if imager is not None and (image or "PIL.Image" in sys.modules) and "unread" not in d:
         try:
             info = imager(v, image)
@@ -484,7 +484,7 @@ def _being_constructed(v: Any) -> bool:
 _MISSING = object()
 
 
-def _safe_str(e: BaseException) -> str:
+def safe_str(e: BaseException) -> str:
     try:
         return ADDRESS.sub("0x…", str(e))
     except Exception:
@@ -814,7 +814,7 @@ class Recorder:
             return  # nothing kept: the message is not read (an exception's __str__ may be the program's)
         held = self._hold(frame.f_globals)
         try:
-            info = {"type": _type_name(type(e)), "message": _cut(_safe_str(e), 2000)[0]}
+            info = {"type": type_name(type(e)), "message": _cut(safe_str(e), 2000)[0]}
         finally:
             self._release(held)
         if recorded and rec is not None:
@@ -905,7 +905,7 @@ class Recorder:
                 except BaseException as e:
                     if isinstance(e, (KeyboardInterrupt, SystemExit)):
                         raise
-                    err = {"line": line, "placeholder": placeholder, "error": f"{type(e).__name__}: {_safe_str(e)}"}
+                    err = {"line": line, "placeholder": placeholder, "error": f"{type(e).__name__}: {safe_str(e)}"}
                     if err not in self.probe_errors:
                         self.probe_errors.append(err)
         finally:
