@@ -46,6 +46,18 @@ class Tab:
         self.ctx.close()
 
 
+def assert_reads_as_a_page(tab: Tab) -> None:
+    """What a reader sees of any page: a visible, non-empty title with content below it, and nothing scrolling sideways."""
+    p = tab.page
+    title = p.locator("h1").first
+    assert title.is_visible() and title.inner_text().strip(), "the page shows no title"
+    box = title.bounding_box()
+    assert box is not None and box["height"] > 0
+    assert p.evaluate("document.body.scrollHeight") > box["y"] + box["height"], "nothing below the title"
+    overflow = p.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+
+
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 

@@ -269,6 +269,63 @@ def test_index_is_a_table_of_contents(book_dir: Path) -> None:
     assert titles == [("1-intro.html", "A tiny book"), ("part/a.html", "Counting"), ("b.html", "Doubling"), ("9-alone.html", "Alone")]
 
 
+HOSTILE = "</script><script>alert(1)</script>"
+
+
+def test_the_index_lists_each_example_with_its_status_first_paragraph_and_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracekit import run as run_mod
+
+    real = run_mod.trace_file
+
+    def no_gpu(script, *args, options=None, **kw):  # the same on a machine with one
+        if options is not None and options.device == "cuda":
+            raise run_mod.DeviceUnavailable("device 'cuda' is not available: torch sees no CUDA device")
+        return real(script, *args, options=options, **kw)
+
+    monkeypatch.setattr(run_mod, "trace_file", no_gpu)
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.tracekit]\nexamples = "ex"\noutput = "out"\ntitle = "Examples"\n',
+            "ex/autograd/first_gradient.py": '"""Your First Automatic Gradient\n\nWe compute y.\nMore.\n\nLater.\n"""\ny = 2 * 3\n',
+            "ex/autograd/descent.py": '"""Descent\n\nFit `w`.\n"""\nw = 1\nraise ValueError("on purpose")  # tracekit: raises=ValueError\n',
+            "ex/broken.py": f'"""{HOSTILE}"""\nraise ValueError("no")\n',
+            "ex/gpu.py": '"""GPU only"""\n# tracekit: device=cuda\nx = 1\n',
+            "ex/a dir/javascript:x?.py": "x = 1\n",
+        },
+    )
+    result = build(config=load_config(pyproject=tmp_path / "pyproject.toml"), reporter=QUIET)
+    statuses = {o.path: o.status for o in result.outcomes}
+    assert statuses == {
+        "a dir/javascript:x?.py": "ok",
+        "autograd/descent.py": "expected error",
+        "autograd/first_gradient.py": "ok",
+        "broken.py": "failed",
+        "gpu.py": "skipped",
+    }
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<link rel="stylesheet" href="assets/tracekit\.[0-9a-f]{8}\.css">', index)
+    assert "5 examples · 2 ok · 1 expected error · 1 failed · 1 skipped" in re.sub(r"<[^>]+>", "", index)
+    main = index.split('<main class="toc toc-index"')[1].split("</main>")[0]
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', main)
+    assert links == [
+        ("broken.html", "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"),  # the title is text, not markup
+        ("a%20dir/javascript%3Ax%3F.html", "Javascript:x?"),  # file names in links are percent-encoded
+        ("autograd/descent.html", "Descent"),
+        ("autograd/first_gradient.html", "Your First Automatic Gradient"),
+    ]
+    assert "<script>alert" not in index
+    # skipped: listed, with no page to link
+    assert re.search(r'<li class="toc-i toc-example toc-skipped"><span>[^<]+</span><span class="toc-m">1 min · skipped</span>', main)
+    assert "gpu.html" not in main and not (tmp_path / "out" / "gpu.html").exists()
+    assert '<h2 class="toc-pt">A dir</h2>' in main and '<h2 class="toc-pt">Autograd</h2>' in main
+    # an example's first paragraph, its lines joined
+    assert '<div class="toc-d"><p>We compute y. More.</p></div>' in main and "Later." not in main
+    assert '<div class="toc-d"><p>Fit <code>w</code>.</p></div>' in main
+    rebuilt = build(config=load_config(pyproject=tmp_path / "pyproject.toml"), reporter=QUIET)
+    assert rebuilt.exit_status == result.exit_status and (tmp_path / "out" / "index.html").read_text(encoding="utf-8") == index
+
+
 def test_example_pages_have_navigation_and_downloads(book_dir: Path) -> None:
     nbformat = pytest.importorskip("nbformat")
     _build(book_dir)

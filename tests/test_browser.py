@@ -10,12 +10,20 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, BROWSER_MARKS, CHROMIUM, ROOT, SHOTS, Tab, browser  # noqa: F401 (fixture)
+from browser_support import ARTIFACTS, BROWSER_MARKS, CHROMIUM, ROOT, SHOTS, Tab, assert_reads_as_a_page, browser  # noqa: F401 (fixture)
 from fixtures import CASES, FIGURES, load_case
 
-from tracekit.render import page_json, page_status, render_index, render_page, write_assets
+from tracekit.render import page_json, render_page, write_assets
+from tracekit.site import Reporter, build
 
 pytestmark = BROWSER_MARKS
+
+
+BOOK = {
+    "autograd/first_gradient.py": '"""Your First Gradient\n\nWe compute y.\n"""\ny = 2 * 3\n',
+    "autograd/descent.py": '"""Descent\n\nFit `w`.\n"""\nw = 1\n',
+    "broken.py": '"""Broken"""\nraise ValueError("no")\n',
+}
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +32,6 @@ def site() -> Path:
     out.mkdir(parents=True, exist_ok=True)
     assets = write_assets(out)
     shutil.copytree(FIGURES, out / "figures", dirs_exist_ok=True)  # as a build writes them
-    entries = []
     for name in CASES:
         ex, tr = load_case(name)
         rel = Path(ex.path).with_suffix(".html")
@@ -32,8 +39,14 @@ def site() -> Path:
         root_rel = "../" * (len(rel.parts) - 1)
         (out / rel).write_text(render_page(ex, tr, assets=assets, root_rel=root_rel, json_name=rel.with_suffix(".json").name), encoding="utf-8")
         (out / rel.with_suffix(".json")).write_text(page_json(ex, tr), encoding="utf-8")
-        entries.append({"title": ex.title, "intro": ex.intro, "html": rel.as_posix(), "status": page_status(ex, tr), "path": ex.path})
-    (out / "index.html").write_text(render_index(entries, assets=assets), encoding="utf-8")
+    # the index as a build writes it, of a small folder of examples (one of them failing)
+    src = ARTIFACTS / "book-src"
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.rmtree(out / "book", ignore_errors=True)
+    for rel, text in BOOK.items():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text(text, encoding="utf-8")
+    build([src], output=out / "book", jobs=1, reporter=Reporter(verbosity=-1))
     return out
 
 
@@ -51,7 +64,7 @@ def tab(browser, site):
         t.close()
 
 
-PAGES = ["autograd/first_gradient.html", "autograd/descent.html", "broken.html", "index.html", "gallery/image_grid.html", "gallery/plots.html"]
+PAGES = ["autograd/first_gradient.html", "autograd/descent.html", "broken.html", "book/index.html", "gallery/image_grid.html", "gallery/plots.html"]
 
 
 @pytest.mark.parametrize("rel", PAGES)
@@ -208,7 +221,7 @@ SHOT_PAGES = {
     "first_gradient": "autograd/first_gradient.html",
     "descent": "autograd/descent.html",
     "broken": "broken.html",
-    "index": "index.html",
+    "index": "book/index.html",
     "plots": "gallery/plots.html",
 }
 
@@ -221,6 +234,7 @@ def test_screenshots(tab, width, scheme):
         t = tab(rel, width=width, scheme=scheme)
         if name == "descent":
             t.page.click("#line-11 [data-step='1']")  # show a stepped card in the picture
+            assert " 2 of " in t.page.locator("#line-11 .step-pos").inner_text()  # the card shows the second step
         if name == "plots":  # a full-page picture: load the lazy images first
             t.page.evaluate("document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
             t.page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
@@ -228,6 +242,7 @@ def test_screenshots(tab, width, scheme):
         path = SHOTS / f"{name}-{'desktop' if width > 600 else 'phone'}-{scheme}.png"
         t.page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 10_000
+        assert_reads_as_a_page(t)
         assert t.errors == []
 
 
@@ -245,6 +260,10 @@ def test_screenshot_of_a_selection(tab, width, scheme):
     path = SHOTS / f"first_gradient-{'desktop' if width > 600 else 'phone'}-{scheme}-selected.png"
     t.page.screenshot(path=str(path))
     assert t.page.locator(".card.is-active").count() == 1 and t.errors == []
+    # the picture shows the selected card: it is on the screen
+    assert t.page.evaluate(
+        "(() => { const r = document.querySelector('.card.is-active').getBoundingClientRect(); return r.height > 0 && r.top < innerHeight && r.bottom > 0; })()"
+    )
 
 
 # ── figures and pictures ─────────────────────────────────────────────────────

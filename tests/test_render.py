@@ -14,11 +14,9 @@ from markupsafe import Markup
 
 from tracekit.render import (
     Card,
-    asset_paths,
     build_view,
     page_json,
     page_status,
-    render_index,
     render_markdown,
     render_page,
     write_assets,
@@ -380,7 +378,7 @@ def test_listing_is_highlighted():
     assert lines[1] == 's <span class="o">=</span> <span class="s">&#34;&#34;&#34;a</span>'
 
 
-# ── JSON, index, assets ──────────────────────────────────────────────────────
+# ── JSON, assets ──────────────────────────────────────────────────────
 
 
 def test_page_json():
@@ -396,32 +394,12 @@ def test_page_json():
     assert "x² + 3x" in out  # ensure_ascii=False
 
 
-def test_index():
-    entries = [
-        {"title": "Your First Automatic Gradient", "intro": "We compute y.\nMore.\n\nLater.", "html": "autograd/first_gradient.html", "status": "ok"},
-        {"title": HOSTILE, "intro": "", "html": "broken.html", "status": "failed"},
-        {"title": "Descent", "intro": "Fit `w`.", "html": "autograd/descent.html", "status": "expected error"},
-        {"title": "GPU only", "intro": "", "html": "gpu.html", "status": "skipped"},
-    ]
-    page = render_index(entries, assets=ASSETS)
-    assert page == render_index(entries, assets=ASSETS)
-    assert '<link rel="stylesheet" href="assets/tracekit.0123abcd.css">' in page
-    assert 'href="autograd/first_gradient.html"' in page and 'href="broken.html"' in page
-    assert "<script>alert" not in page and page.count("<script") == 1
-    text = page_text(page)
-    assert "4 examples · 1 ok · 1 expected error · 1 failed · 1 skipped" in text
-    assert "We compute y. More." in text and "Later." not in text
-    assert '<span class="ex-t">GPU only</span>' in page and 'href="gpu.html"' not in page  # skipped: no page
-    assert "autograd/first_gradient.py" in text
-
-
 def test_write_assets(tmp_path: Path):
     first = write_assets(tmp_path)
     assert set(first) == {"tracekit.css", "tracekit.js"}
     for logical, rel in first.items():
         assert re.fullmatch(r"assets/tracekit\.[0-9a-f]{8}\.(css|js)", rel)
         assert (tmp_path / rel).read_bytes() == (Path(__file__).parents[1] / "tracekit" / "assets" / logical).read_bytes()
-    assert first == asset_paths()
     stale = tmp_path / "assets" / "tracekit.deadbeef.css"
     stale.write_text("old")
     assert write_assets(tmp_path) == first and not stale.exists()
@@ -839,5 +817,3 @@ def test_file_names_in_links_are_percent_encoded():
     ex, tr = load_case("first_gradient")
     page = render_page(ex, tr, assets=ASSETS, root_rel="", json_name="javascript:alert(1) #1 ü.json")
     assert 'href="javascript%3Aalert%281%29%20%231%20%C3%BC.json"' in page
-    index = render_index([{"title": "T", "intro": "", "html": "a dir/javascript:x?.html", "status": "ok"}], assets=ASSETS)
-    assert 'href="a%20dir/javascript%3Ax%3F.html"' in index and '<h2 class="group-t">a dir</h2>' in index

@@ -1,4 +1,4 @@
-"""Render an example and its trace into an HTML page, a JSON page and the site index.
+"""Render an example and its trace into an HTML page and a JSON page.
 
 Data flows one way: ``Example`` + trace → :func:`build_view` (``page``) → ``PageView``
 (``view``: plain dataclasses, every string still unescaped, rich text already rendered to
@@ -12,9 +12,7 @@ Public API::
     build_view(example, trace) -> PageView
     render_page(example, trace, *, assets, root_rel, json_name) -> str
     page_json(example, trace, *, build=None) -> str
-    render_index(entries, *, assets) -> str
     write_assets(out_dir) -> dict[str, str]
-    asset_paths() -> dict[str, str]
     render_markdown(text, *, probes=None, inline=False) -> Rendered (Markup with headings, warnings)
     render_rst(text) -> Rendered; render_rst_blocks(texts) -> list[Rendered]
     inert(text, limit=MAX_TEXT_CHARS) -> str
@@ -26,7 +24,7 @@ Markup is built here), control characters and text-direction controls are replac
 a visible "… (N more characters)" marker. The page JSON keeps everything the trace has.
 """
 
-from .html import asset_paths, page_json, render_index, render_page, write_assets
+from .html import page_json, render_page, write_assets
 from .markup import Heading, Rendered, render_markdown, render_rst, render_rst_blocks
 from .page import build_view, page_status
 from .text import MAX_TEXT_CHARS, inert
@@ -46,7 +44,6 @@ __all__ = [
     "PageView",
     "Table",
     "Tag",
-    "asset_paths",
     "build_view",
     "inert",
     "Heading",
@@ -56,7 +53,6 @@ __all__ = [
     "render_rst_blocks",
     "page_json",
     "page_status",
-    "render_index",
     "render_page",
     "write_assets",
 ]

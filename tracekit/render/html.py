@@ -1,14 +1,13 @@
-"""Templates, pages, page JSON, the index and hashed assets."""
+"""Templates, pages, page JSON and hashed assets."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -16,10 +15,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..child.jsonio import atomic_write, dumps
-from ..prose import title_from_name
 from ..source import Example
 from ..trace import Trace
-from .markup import render_markdown
 from .page import TraceLike, as_trace, build_view, trace_dict
 from .text import FIGURES_DIR, MAX_TEXT_CHARS, inert
 from .urls import site_depth
@@ -190,81 +187,10 @@ def _finite(x: Any) -> Any:
     return x
 
 
-def _get(entry: Any, *names: str, default: Any = "") -> Any:
-    for n in names:
-        if isinstance(entry, Mapping):
-            if n in entry and entry[n] is not None:
-                return entry[n]
-        elif getattr(entry, n, None) is not None:
-            return getattr(entry, n)
-    return default
-
-
-@dataclass
-class IndexEntry:
-    title: str
-    intro: Markup
-    href: str
-    status: str
-    path: str
-
-    @property
-    def link(self) -> str:
-        return relative_href(self.href)
-
-
-def render_index(entries: Iterable[Any], *, assets: Mapping[str, str]) -> str:
-    """The site's index page. Each entry (mapping or object) has ``title``, ``intro`` (its
-    first line is shown), ``html`` (page path relative to the output root) and ``status``
-    ("ok" | "expected error" | "failed" | "skipped"); ``path`` (the example file) is optional."""
-    rows: list[IndexEntry] = []
-    for e in entries:
-        intro = str(_get(e, "intro", default="")).strip()
-        first = " ".join(intro.split("\n\n", 1)[0].split()) if intro else ""
-        href = str(_get(e, "html", "href", "page", default=""))
-        path = str(_get(e, "path", "source", default=""))
-        if not path and href:
-            path = str(PurePosixPath(href).with_suffix(".py"))
-        rows.append(
-            IndexEntry(
-                title=str(_get(e, "title", default="") or title_from_name(PurePosixPath(href).stem)),
-                intro=render_markdown(first, inline=True, placeholders=False),
-                href=href,
-                status=str(_get(e, "status", default="ok")),
-                path=path,
-            )
-        )
-    rows.sort(key=lambda r: r.href)
-    groups: dict[str, list[IndexEntry]] = {}
-    for r in rows:
-        groups.setdefault(str(PurePosixPath(r.href).parent).replace(".", "") if "/" in r.href else "", []).append(r)
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    order = ["ok", "expected error", "failed", "skipped"]
-    summary = [(s, counts[s]) for s in order if s in counts] + sorted((s, n) for s, n in counts.items() if s not in order)
-    return (
-        jinja_env()
-        .get_template("index.html")
-        .render(
-            groups=sorted(groups.items()),
-            total=len(rows),
-            summary=summary,
-            css=asset_href(assets, "", ".css"),
-            js=asset_href(assets, "", ".js"),
-        )
-    )
-
-
 def _hashed_name(name: str, data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()[:8]
     stem, dot, suffix = name.rpartition(".")
     return f"{stem}.{digest}.{suffix}" if dot else f"{name}.{digest}"
-
-
-def asset_paths() -> dict[str, str]:
-    """Logical asset name → path relative to the output root, without writing anything."""
-    return {logical: "assets/" + _hashed_name(fname, (ASSETS / fname).read_bytes()) for logical, fname in sorted(ASSET_FILES.items())}
 
 
 def write_assets(out_dir: Path) -> dict[str, str]:
