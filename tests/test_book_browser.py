@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from browser_support import BROWSER_MARKS, ROOT, SHOTS, Tab, browser  # noqa: F401 (fixture)
+from browser_support import BROWSER_MARKS, ROOT, SHOTS, Tab, assert_reads_as_a_page, browser  # noqa: F401 (fixture)
 
 from tracekit.config import load_config
 from tracekit.site import Reporter, build
@@ -191,6 +191,12 @@ def test_chapter_screenshots(browser, seed_site: Path, width: int, scheme: str) 
                 p.locator("#x6-listing").scroll_into_view_if_needed()
                 p.evaluate("document.querySelector('#x6-listing').scrollIntoView()")
                 p.screenshot(path=str(out.with_name(out.stem + "-listing.png")))
+                # the picture shows the sixth listing, with its lines
+                assert p.evaluate(
+                    "(() => { const r = document.querySelector('#x6-listing').getBoundingClientRect(); return r.height > 0 && r.top < innerHeight && r.bottom > 0; })()"
+                )
+                assert p.locator("#x6-listing .row").count() > 0 and p.locator("#x6-listing").inner_text().strip()
+            assert_reads_as_a_page(tab)
             assert tab.errors == []
         finally:
             tab.close()

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_support import BROWSER_MARKS, ROOT, SHOTS, Tab, axe_violations, browser  # noqa: F401 (fixture)
+from browser_support import BROWSER_MARKS, ROOT, SHOTS, Tab, assert_reads_as_a_page, axe_violations, browser  # noqa: F401 (fixture)
 
 pytestmark = BROWSER_MARKS
 
@@ -24,7 +24,7 @@ def test_the_site_has_every_example_and_an_index() -> None:
 
 
 @pytest.mark.parametrize("rel", PAGES)
-def test_page_loads_clean_offline_and_is_screenshotted(browser, rel: str) -> None:
+def test_page_loads_clean_offline_and_reads_at_desktop_and_phone_width(browser, rel: str) -> None:
     for width in (1280, 390):
         for scheme in ("light", "dark"):
             tab = open_page(browser, rel, width=width, scheme=scheme)
@@ -41,7 +41,7 @@ def test_page_loads_clean_offline_and_is_screenshotted(browser, rel: str) -> Non
                 # five listings is): such a page is captured a screen at a time, as read.
                 tall = tab.page.evaluate("document.documentElement.scrollHeight") > 16000
                 tab.page.screenshot(path=str(out), full_page=not tall)
-                assert out.stat().st_size > 0
+                assert_reads_as_a_page(tab)
             finally:
                 tab.close()
 
