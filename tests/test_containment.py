@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_hardening import alive, wait_gone
+from test_hostile_examples import alive, wait_gone
 
 from tracekit.run import trace_file
 

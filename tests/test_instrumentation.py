@@ -1,4 +1,4 @@
-"""Robust instrumentation (issue "Hardening", item 4).
+"""Robust instrumentation: any valid source instruments, compiles and runs as under python.
 
 1. A deterministic sample of the standard library instruments and compiles (the full run
    is ``benchmarks/stdlib_instrument.py``, part of ``make bench``).

@@ -1,4 +1,4 @@
-"""Hostile output is inert, bounded text ("Hardening", item 2).
+"""Hostile output is inert, bounded text.
 
 Real runs of tiny scripts that print or hold HTML, ``</script>``, control characters, text
 direction overrides, bytes that are not UTF-8 and a 10 MB line, rendered with render_page: the
