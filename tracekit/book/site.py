@@ -10,22 +10,32 @@ changed ones only reach the disk) and re-runs no example.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..prose import title_from_name
 from ..site.discover import excluded, skip_dir
-from ..site.files import MAX_TEXT_BYTES, Refused, read_checked
+from ..site.files import MAX_TEXT_BYTES, Refused, file_sha, read_checked
 from ..site.keys import sha256_hex
-from ..site.manifest import ManifestRecord
-from ..site.paths import display_path, page_paths
-from ..site.results import Failure, Outcome
+from ..site.manifest import Manifest, ManifestRecord
+from ..site.paths import FIGURES_DIR, display_path, page_paths
+from ..site.results import BuildError, BuildInterrupted, Failure, Outcome
 from .chapter import Chapter, ChapterError, Embed, parse_chapter
 from .model import Book, Page, count_words, part_header
+
+if TYPE_CHECKING:
+    from ..site.commit import ManifestCommit
+    from ..site.keys import StatCache
+    from ..site.output import OutputFolder
+    from ..site.pages import StagedAssets
+    from ..site.plan import Plan
+    from ..site.report import Reporter
+    from ..trace import Trace
 
 MAX_PAGE_JSON_BYTES = 256 * 1024 * 1024  # read only for a `:lines:` check: far above any page's JSON
 DOWNLOADS = "downloads"  # source copies and notebooks: downloads/<example path>, downloads/<stem>.ipynb
@@ -288,3 +298,174 @@ def make_book(
 def site_key(plan: Any, examples: dict[str, ManifestRecord], env: dict[str, Any]) -> str:
     """The book key a build would write now for PLAN (a ``_Plan``) and these example records."""
     return book_key(examples, find_book_inputs(plan.root, plan.config, plan.out), plan.config, env)
+
+
+@dataclass
+class BookStage:
+    """The book stage of PLAN's build: the assets, the example pages with their navigation, chapters, downloads and index.html."""
+
+    plan: Plan
+    reporter: Reporter
+    folder: OutputFolder
+    changes: ManifestCommit
+    assets: StagedAssets
+    made: dict[str, tuple[dict[str, Any], Trace]] = field(default_factory=dict)  # the pages this build wrote (ExamplePages.made)
+    stats: StatCache | None = None
+    chapters: dict[str, ChapterResult] = field(default_factory=dict, init=False)  # what the last write read of the chapters
+
+    def write(self, manifest: Manifest, env: dict[str, Any]) -> Manifest:
+        """Write the book of MANIFEST's examples and commit it (site files, book key, chapters); the manifest committed."""
+        site, index_of, chapters = self.write_site(manifest, env)
+        return self.changes.commit(env, site=site, index_of=index_of, chapters=chapters)
+
+    def write_site(self, manifest: Manifest, env: dict[str, Any]) -> tuple[dict[str, str], str, dict[str, dict[str, Any]]]:
+        """Write the assets, the book's pages and index.html for MANIFEST's examples; (site files, book key, chapters' records)."""
+        assets = self.assets.load()
+        site: dict[str, str] = {}
+        old_files = manifest.owned()
+        inputs = find_book_inputs(self.plan.root, self.plan.config, self.folder.out)
+        folder = self.folder
+        with folder.writing():
+
+            def put(rel: str, data: bytes) -> str:
+                sha = sha256_hex(data)
+                if file_sha(folder.out / rel) != sha:
+                    if not folder.may_write(rel, old_files):
+                        raise BuildError(f"refusing to overwrite {display_path(folder.out / rel)}, which tracekit did not write")
+                    folder.write(rel, data)
+                return sha
+
+            index = folder.out / "index.html"
+            if os.path.lexists(index) and not folder.may_write("index.html", old_files):  # before writing anything
+                raise BuildError(f"refusing to overwrite {display_path(index)}, which tracekit did not write")
+            for rel in sorted(self.assets.files):
+                site[rel] = put(rel, self.assets.files[rel])
+            try:
+                chapters = self._write_book(manifest, env, inputs, assets, put, site)
+            except BuildError:
+                # What was written is recorded (so it is tracekit's to replace or delete later),
+                # with no book key, so the next build writes the book again.
+                self.changes.commit(env, site={**manifest.site, **site}, index_of=None)
+                raise
+            for rel, sha in manifest.site.items():
+                if rel not in site:
+                    self.changes.unlisted[rel] = sha
+        return site, book_key(manifest.examples, inputs, self.plan.config, env), chapters
+
+    def _write_book(
+        self, manifest: Manifest, env: dict[str, Any], inputs: Any, assets: dict[str, str], put: Any, site: dict[str, str]
+    ) -> dict[str, dict[str, Any]]:
+        """Write the book's pages into the output, recording each in SITE as it is written; the chapters' records."""
+        from ..render import render_page
+        from ..render.markup import links
+        from ..source import Example
+        from ..trace import Trace
+        from .chapter import Chapter
+        from .notebook import notebook_json
+        from .view import ChapterPart, chapter_parts, chapter_warnings, nav_view, render_chapter, render_toc, source_link_map
+
+        cfg = self.plan.config
+        loaded: dict[str, tuple[Example, Trace]] = {}
+        authored: dict[str, dict[str, Any]] = {}
+        for rel, rec in sorted(manifest.examples.items()):
+            json_rel = page_paths(rel)[1]
+            if not rec.html or json_rel not in rec.files:
+                continue
+            try:
+                if rel in self.made:  # written by this build: its trace is already read
+                    authored[rel], trace = self.made[rel]
+                else:
+                    data = json.loads((self.folder.out / json_rel).read_bytes())
+                    authored[rel] = data.pop("authored")
+                    data.pop("build", None)
+                    trace = Trace.from_page(data)
+                loaded[rel] = (Example.from_dict(authored[rel]), trace)
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                self.reporter.warn(f"{display_path(self.folder.out / json_rel)}: cannot read the page JSON ({e}); its page keeps no navigation")
+        chapters = read_chapters(inputs, manifest.examples, env)
+        self.chapters = chapters
+        book = make_book(manifest.examples, authored, chapters, inputs, cfg)
+        read = self.stats.sha if self.stats is not None else file_sha
+        for rel, (example, trace) in loaded.items():
+            rec = manifest.examples[rel]
+            html_rel, json_rel = page_paths(rel)
+            try:
+                source: bytes | None = (self.plan.root / rel).read_bytes()
+            except OSError:
+                source = None
+            # a copy would be found as an example where the output and examples folders overlap:
+            # link the source itself then
+            src_rel = Path(os.path.relpath(self.plan.root / rel, self.folder.out)).as_posix() if self.plan.overlap else f"{DOWNLOADS}/{rel}"
+            nb_rel = f"{DOWNLOADS}/{PurePosixPath(rel).with_suffix('.ipynb')}"
+            copies = [] if source is None else ([nb_rel] if self.plan.overlap else [src_rel, nb_rel])
+            downloads = [] if source is None else [(PurePosixPath(rel).name, src_rel), ("Notebook (.ipynb)", nb_rel)]
+            if rel.endswith(".ipynb") and source is not None:  # a notebook's source is its notebook: one download, run
+                copies, downloads = [nb_rel], [(PurePosixPath(rel).name, nb_rel)]
+            nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)
+            # An unchanged run whose navigation did not change keeps its page and downloads: a
+            # chapter edit re-renders that chapter, not every page of the book.
+            page_key = sha256_hex(json.dumps([rec.key, sha256_hex(source or b""), repr(nav), assets, env.get("tool")]).encode())
+            old_html = rec.files.get(html_rel)
+            if (
+                rec.page_key == page_key
+                and old_html is not None
+                and read(self.folder.out / html_rel) == old_html
+                and all(manifest.site.get(r) is not None and read(self.folder.out / r) == manifest.site[r] for r in copies)
+            ):
+                site.update({r: manifest.site[r] for r in copies})
+                continue
+            if source is not None:
+                if not self.plan.overlap and not rel.endswith(".ipynb"):
+                    site[src_rel] = put(src_rel, source)
+                try:
+                    nb = notebook_json(example, trace.to_dict(), source.decode("utf-8", "replace"), self.folder.out / FIGURES_DIR).encode("utf-8")
+                except Exception as e:  # a notebook that cannot be made costs the download, not the page
+                    if self.folder.signal is not None:  # the interrupt itself, wrapped by a library
+                        raise BuildInterrupted(self.folder.signal) from None
+                    self.reporter.warn(f"{display_path(self.plan.root / rel)}: no notebook: {type(e).__name__}: {e}")
+                    if not rel.endswith(".ipynb"):
+                        downloads.pop()
+                    elif self.plan.overlap:  # the notebook as it is, where it is
+                        downloads = [(PurePosixPath(rel).name, src_rel)]
+                    else:  # the notebook as it is
+                        site[nb_rel] = put(nb_rel, source)
+                    nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)
+                else:
+                    site[nb_rel] = put(nb_rel, nb)
+            with links(source_link_map(book, rel)):
+                html = render_page(example, trace, assets=assets, root_rel="../" * rel.count("/"), json_name=PurePosixPath(json_rel).name, nav=nav)
+            sha = put(html_rel, html.encode("utf-8"))
+            self.changes.record(rel, dataclasses.replace(rec, files=dict(sorted({**rec.files, html_rel: sha}.items())), page_key=page_key))
+        for rel, res in chapters.items():
+            html_rel = chapter_html(rel)
+            if html_rel in {page_paths(r)[0] for r in manifest.examples}:
+                continue
+            if res.chapter is None:  # unreadable: its page says why, rather than an old page staying up
+                chapter = Chapter(rel, book.pages[rel].title, "", {})
+                parts = [ChapterPart("error", message=f"{rel}:{f.line}: {f.message}" if f.line else f"{rel}: {f.message}") for f in res.failures]
+            else:
+                chapter = res.chapter
+                parts = chapter_parts(chapter, book, {t: loaded.get(t) or "" for t in {e.target for e in chapter.embeds}} | _missing(res), html_rel)  # type: ignore[operator]
+                for warning in chapter_warnings(rel, parts):  # markup shown as text, prose cut: the author should know
+                    self.reporter.warn(warning)
+            html = render_chapter(chapter, parts, nav_view(book, rel, site_title=cfg.title), assets=assets, html_rel=html_rel)
+            site[html_rel] = put(html_rel, html.encode("utf-8"))
+        for rel, data in chapter_images(inputs, self.folder.out).items():  # the pictures chapters show, beside their pages
+            site[rel] = put(rel, data)
+        # the API the examples called, and the search box's index (site/search.py says why no hash)
+        from ..site.search import write_search
+
+        api_href = write_search(book, loaded, chapters, cfg.title, assets, put, site)
+        index = render_toc(book, title=cfg.title, description=cfg.description, assets=assets, api_href=api_href).encode("utf-8")
+        site["index.html"] = put("index.html", index)
+        return {rel: {"key": r.key, "status": r.status, "failures": [f.to_dict() for f in r.failures]} for rel, r in chapters.items()}
+
+
+def _missing(res: Any) -> dict[str, str]:
+    """Why each embed of RES that cannot be shown is not shown (its failure's message)."""
+    out: dict[str, str] = dict(res.skipped)
+    for e in res.chapter.embeds:
+        for f in res.failures:
+            if f.line == e.line and "failed:" not in f.message:
+                out[e.target] = f"line {f.line}: {f.message}"
+    return out

@@ -6,20 +6,23 @@ import os
 import signal
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..book.site import chapter_outcomes
+from ..book.site import BookStage, chapter_outcomes
 from ..config import Config, parse_shard
 from ..options import check_build_keywords
+from .commit import ManifestCommit
 from .execute import BUILD_TOKEN_VAR, execute_example, kill_children
 from .journal import DiskFull
 from .keys import Imports, StatCache, environment
 from .lock import OutputLock
 from .manifest import Manifest
-from .pages import Builder
+from .output import OutputFolder
+from .pages import ExamplePages, StagedAssets
 from .paths import LOCK_NAME, display_path
-from .plan import Keyed, drop_helpers, example_keys, make_plan, resolve_config
+from .plan import Keyed, Plan, drop_helpers, example_keys, make_plan, resolve_config
 from .report import Reporter
 from .results import BuildError, BuildInterrupted, BuildResult, Failure, Outcome
 
@@ -77,32 +80,30 @@ def build(
     prepare_output(plan.out)
     for path in plan.irregular:
         reporter.warn(f"{display_path(path)} is not a regular file; skipped")
-    builder = Builder(plan, reporter, force=force, fail_fast=fail_fast, jobs=cfg.jobs or os.cpu_count() or 1)
-    if shard is not None:
-        builder.shard = (f"{shard[0]}/{shard[1]}", [])
+    folder = OutputFolder(plan.out, plan.root, plan.overlap, reporter)
+    settings = _Settings(force, fail_fast, cfg.jobs or os.cpu_count() or 1, f"{shard[0]}/{shard[1]}" if shard is not None else None, retry_failed)
 
     handlers: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
-            handlers[signum] = signal.signal(signum, builder._on_signal)
+            handlers[signum] = signal.signal(signum, folder.on_signal)
     try:
         with OutputLock(plan.out / LOCK_NAME, shared=shard is not None):
-            manifest = builder.reconcile(rebuild_manifest)
+            manifest = folder.reconcile(rebuild_manifest)
             if manifest.problem:
                 reporter.warn(manifest.problem)
             stats = StatCache.for_output(plan.out)
             env = environment(stats)
-            builder.stats = stats
             if index_only:
-                site, index_of = builder.write_site(manifest, env)
-                builder.commit(env, site=site, index_of=index_of)
-                outcomes = [Outcome(rel, builder.display(rel), rec.status or "failed", cached=True) for rel, rec in sorted(manifest.examples.items())]
-                outcomes += chapter_outcomes(plan.root, builder.chapter_results)
-                result = BuildResult(plan.out, outcomes, builder.written, builder.deleted, builder.kept, index_written=True)
+                book = BookStage(plan, reporter, folder, ManifestCommit(folder), StagedAssets(), stats=stats)
+                book.write(manifest, env)
+                outcomes = [Outcome(rel, display_path(plan.root / rel), rec.status or "failed", cached=True) for rel, rec in sorted(manifest.examples.items())]
+                outcomes += chapter_outcomes(plan.root, book.chapters)
+                result = BuildResult(plan.out, outcomes, folder.written, folder.deleted, folder.kept, index_written=True)
                 reporter.info(f"index of {len(outcomes)} example(s) → {display_path(plan.out / 'index.html')}")
                 return result
             try:
-                return _build(builder, manifest, env, shard is not None, retry_failed)
+                return _build(plan, reporter, folder, stats, manifest, env, settings)
             finally:
                 stats.save()
     finally:
@@ -110,37 +111,47 @@ def build(
             signal.signal(signum, old)
 
 
-def _build(builder: Builder, manifest: Manifest, env: dict[str, Any], sharded: bool, retry_failed: bool = False) -> BuildResult:
-    plan, reporter, out = builder.plan, builder.reporter, builder.out
-    builder.imports = Imports(plan.root, manifest.imports)
-    helpers = drop_helpers(plan, builder.imports)
-    keyed = example_keys(plan, env, plan.examples, builder.imports)
+@dataclass(frozen=True)
+class _Settings:
+    """How a build goes: FORCE runs everything, FAIL_FAST stops at the first failure, JOBS runs at once, SHARD ("i/n") or None."""
+
+    force: bool
+    fail_fast: bool
+    jobs: int
+    shard: str | None
+    retry_failed: bool
+
+
+def _build(plan: Plan, reporter: Reporter, folder: OutputFolder, stats: StatCache, manifest: Manifest, env: dict[str, Any], settings: _Settings) -> BuildResult:
+    out, sharded = plan.out, settings.shard is not None
+    imports = Imports(plan.root, manifest.imports)
+    helpers = drop_helpers(plan, imports)
+    keyed = example_keys(plan, env, plan.examples, imports)
     todo = [
-        rel for rel in plan.examples if needs_run(manifest.examples.get(rel), keyed[rel], out, builder.stats, force=builder.force, retry_failed=retry_failed)
+        rel for rel in plan.examples if needs_run(manifest.examples.get(rel), keyed[rel], out, stats, force=settings.force, retry_failed=settings.retry_failed)
     ]
+    changes = ManifestCommit(folder, imports, (settings.shard, list(plan.examples)) if settings.shard is not None else None)
+    pages = ExamplePages(plan, reporter, folder, changes)
     orphans = find_orphans(plan, manifest)
     for rel in orphans:
-        builder.updates[rel] = None
-        builder.unlisted.update(manifest.examples[rel].files)
+        changes.drop(rel, manifest.examples[rel].files)
     outcomes: dict[str, Outcome] = {}
     for rel in plan.examples:
         if rel not in todo:
             rec = manifest.examples[rel]
-            outcomes[rel] = cached_outcome(rel, builder.display(rel), rec)
+            outcomes[rel] = cached_outcome(rel, pages.display(rel), rec)
             reporter.cached(outcomes[rel])
     if helpers and todo:
         reporter.info(f"helper module(s), imported by examples and without prose, get no page: {', '.join(helpers)}")
     reporter.plan(len(todo), len(plan.examples) - len(todo))
 
-    if builder.shard is not None:
-        builder.shard = (builder.shard[0], list(plan.examples))
     site_ok = (
-        (manifest.shards.get(builder.shard[0]) == plan.examples)
-        if builder.shard is not None
-        else (not builder.force and site_fresh(plan, manifest, env, out, builder.stats))
+        (manifest.shards.get(settings.shard) == plan.examples)
+        if settings.shard is not None
+        else (not settings.force and site_fresh(plan, manifest, env, out, stats))
     )
     if not todo and not orphans and site_ok:
-        result = BuildResult(out, [outcomes[rel] for rel in plan.examples] + cached_chapters(manifest, builder.display))
+        result = BuildResult(out, [outcomes[rel] for rel in plan.examples] + cached_chapters(manifest, pages.display))
         report_noop(result, len(plan.examples), reporter)
         return result
 
@@ -148,34 +159,34 @@ def _build(builder: Builder, manifest: Manifest, env: dict[str, Any], sharded: b
     abort: BuildError | None = None
     try:
         if todo:
-            abort = _run_all(builder, todo, keyed, manifest, env, outcomes)
-            builder.name_found_written()
+            abort = _run_all(pages, settings, todo, keyed, manifest, env, outcomes)
+            pages.name_found_written()
     except BuildInterrupted as e:
         interrupted = e
     except DiskFull as e:  # what finished before is merged; the rest stays as it was
         abort = e
     # merge what was finished, even when interrupted or aborted
-    builder.signal, saved = None, builder.signal
-    merged = builder.commit(env)
+    saved = folder.take_signal()
+    merged = changes.commit(env)
+    book = BookStage(plan, reporter, folder, changes, pages.assets, pages.made, stats)
     if interrupted is None and abort is None and not sharded:
         try:
-            site, index_of = builder.write_site(merged, env)
-            builder.commit(env, site=site, index_of=index_of)
+            book.write(merged, env)
         except BuildInterrupted as e:
             interrupted = e
     if saved is not None and interrupted is None:
         interrupted = BuildInterrupted(saved)
     if interrupted is not None:
-        pages = sum(1 for r in builder.written if r.endswith(".html") and r != "index.html")
-        raise BuildInterrupted(interrupted.signum, pages)
+        written = sum(1 for r in folder.written if r.endswith(".html") and r != "index.html")
+        raise BuildInterrupted(interrupted.signum, written)
     if abort is not None:
         raise abort
     result = BuildResult(
         out,
-        [outcomes[rel] for rel in plan.examples if rel in outcomes] + chapter_outcomes(plan.root, builder.chapter_results),
-        builder.written,
-        builder.deleted,
-        builder.kept,
+        [outcomes[rel] for rel in plan.examples if rel in outcomes] + chapter_outcomes(plan.root, book.chapters),
+        folder.written,
+        folder.deleted,
+        folder.kept,
         index_written=not sharded,
     )
     reporter.summary(result)
@@ -183,14 +194,14 @@ def _build(builder: Builder, manifest: Manifest, env: dict[str, Any], sharded: b
 
 
 def _run_all(
-    builder: Builder, todo: list[str], keyed: dict[str, Keyed], manifest: Manifest, env: dict[str, Any], outcomes: dict[str, Outcome]
+    pages: ExamplePages, settings: _Settings, todo: list[str], keyed: dict[str, Keyed], manifest: Manifest, env: dict[str, Any], outcomes: dict[str, Outcome]
 ) -> BuildError | None:
     """Run TODO in parallel, turning each finished run into pages; returns a BuildError that
     should end the build (explicit device unavailable) after what finished is merged."""
     import secrets
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-    plan, reporter = builder.plan, builder.reporter
+    plan, reporter = pages.plan, pages.reporter
     token = secrets.token_hex(8)
     env_vars = dict(os.environ)
     env_vars[BUILD_TOKEN_VAR] = token
@@ -200,10 +211,10 @@ def _run_all(
     running: set[str] = set()
     running_lock = threading.Lock()
     abort: BuildError | None = None
-    pool = ThreadPoolExecutor(max_workers=max(1, min(builder.jobs, len(todo))), thread_name_prefix="tracekit")
+    pool = ThreadPoolExecutor(max_workers=max(1, min(settings.jobs, len(todo))), thread_name_prefix="tracekit")
     futures: dict[Future[Any], str] = {}
     queue = list(reversed(todo))
-    workers = max(1, min(builder.jobs, len(todo)))
+    workers = max(1, min(settings.jobs, len(todo)))
     pending: set[Future[Any]] = set()
     try:
         while queue or pending:
@@ -224,7 +235,7 @@ def _run_all(
                 try:
                     ran = fut.result()
                 except Exception as e:  # an internal error: that example fails, the build goes on
-                    outcome = Outcome(rel, builder.display(rel), "failed", failures=[Failure(None, f"internal error: {type(e).__name__}: {e}")])
+                    outcome = Outcome(rel, pages.display(rel), "failed", failures=[Failure(None, f"internal error: {type(e).__name__}: {e}")])
                     ran = None
                 else:
                     if ran is None:
@@ -234,10 +245,10 @@ def _run_all(
                         cancel.set()
                         _cancel_runs(token)
                         continue
-                    outcome = builder.finish(rel, keyed[rel], ran, manifest, env)
+                    outcome = pages.finish(rel, keyed[rel], ran, manifest, env)
                 outcomes[rel] = outcome
                 reporter.finished(outcome)
-                if outcome.status == "failed" and builder.fail_fast:
+                if outcome.status == "failed" and settings.fail_fast:
                     cancel.set()
                     _cancel_runs(token)
             with running_lock:

@@ -20,14 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..book.site import chapter_outcomes
+from ..book.site import BookStage, chapter_outcomes
 from ..config import Config, ConfigError, parse_shard
 from .build_site import prepare_output
+from .commit import ManifestCommit
 from .files import Refused, file_sha, read_checked, refusal
 from .keys import Imports, environment, sha256_hex
 from .lock import OutputLock
 from .manifest import Manifest, ManifestRecord
-from .pages import Builder
+from .output import OutputFolder
+from .pages import StagedAssets
 from .paths import FIGURES_DIR, LOCK_NAME, MANIFEST_NAME, display_path, is_inside, page_paths
 from .plan import drop_helpers, in_scope, make_plan, resolve_config
 from .report import Reporter
@@ -221,9 +223,9 @@ def merge(
         reporter.warn("the shards were built by another version of tracekit than this one: `tracekit check` will call the index stale")
 
     prepare_output(plan.out)
-    builder = Builder(plan, reporter, force=False, fail_fast=False, jobs=1)
+    out = OutputFolder(plan.out, plan.root, plan.overlap, reporter)
     with OutputLock(plan.out / LOCK_NAME):
-        old = builder.reconcile()  # what an interrupted build or merge left is finished first
+        old = out.reconcile()  # what an interrupted build or merge left is finished first
         if old.problem:
             raise BuildError(f"{display_path(plan.out)}: {old.problem}")
         old_files = old.files()
@@ -238,7 +240,7 @@ def merge(
             (file_rel, source[rel].folder) for rel in sorted(records) for file_rel, sha in sorted(records[rel].files.items()) if not fresh(rel, file_rel, sha)
         ]
         records_sha = {file_rel: sha for rec in records.values() for file_rel, sha in rec.files.items()}
-        blocked = [file_rel for file_rel, _ in copies if not builder.may_write(file_rel, old_files)]
+        blocked = [file_rel for file_rel, _ in copies if not out.may_write(file_rel, old_files)]
         if blocked:  # checked before anything is written
             raise BuildError(f"refusing to overwrite {display_path(plan.out / blocked[0])}, which tracekit did not write")
         for file_rel, folder in copies:
@@ -248,25 +250,21 @@ def merge(
                 raise BuildError(f"{display_path(folder / file_rel)} {e}") from None
             if sha256_hex(data) != records_sha[file_rel]:
                 raise BuildError(f"{display_path(folder / file_rel)} changed since tracekit wrote it (edited by hand?)")
-            builder.write(file_rel, data)
+            out.write(file_rel, data)
+        changes = ManifestCommit(out, imports)
         for rel in sorted(records):
-            builder.updates[rel] = records[rel]
             before = old.examples.get(rel)
-            for stale_rel, sha in (before.files if before is not None else {}).items():
-                if stale_rel not in records[rel].files:
-                    builder.unlisted[stale_rel] = sha
+            changes.record(rel, records[rel], before.files if before is not None else None)
         for rel, rec in old.examples.items():
             if rel not in records:
-                builder.updates[rel] = None
-                builder.unlisted.update(rec.files)
-        builder.imports = imports
+                changes.drop(rel, rec.files)
         imports.used = {sha: names for shard in shards for sha, names in shard.manifest.imports.items()}
-        merged = builder.commit(env)
-        site, index_of = builder.write_site(merged, env)
-        builder.commit(env, site=site, index_of=index_of)
-    outcomes = [cached_outcome(rel, builder.display(rel), records[rel]) for rel in sorted(records)]
-    outcomes += chapter_outcomes(plan.root, builder.chapter_results)  # chapters are written here, not in the shards
-    result = BuildResult(plan.out, outcomes, builder.written, builder.deleted, builder.kept, index_written=True)
+        merged = changes.commit(env)
+        book = BookStage(plan, reporter, out, changes, StagedAssets())
+        book.write(merged, env)
+    outcomes = [cached_outcome(rel, display_path(plan.root / rel), records[rel]) for rel in sorted(records)]
+    outcomes += chapter_outcomes(plan.root, book.chapters)  # chapters are written here, not in the shards
+    result = BuildResult(plan.out, outcomes, out.written, out.deleted, out.kept, index_written=True)
     reporter.info(f"{len(outcomes)} example(s) from {len(shards)} shard(s) → {display_path(plan.out)}")
     for outcome in result.failed:
         for line in outcome.lines():
