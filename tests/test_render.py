@@ -378,6 +378,13 @@ def test_listing_is_highlighted():
     assert lines[1] == 's <span class="o">=</span> <span class="s">&#34;&#34;&#34;a</span>'
 
 
+def test_highlighting_a_text_again_gives_the_same_lines_though_a_caller_changed_its_list():
+    first = highlight_lines("y = x + 1")
+    first[0] = Markup("changed")
+    first.append(Markup("extra"))
+    assert highlight_lines("y = x + 1") == ['y <span class="o">=</span> x <span class="o">+</span> <span class="m">1</span>']
+
+
 # ── JSON, assets ──────────────────────────────────────────────────────
 
 

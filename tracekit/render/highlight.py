@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -56,6 +57,14 @@ def _token_class(ttype: Any, prev: str) -> str:
 
 def highlight_lines(text: str) -> list[Markup]:
     """Highlight Python ``text``; one Markup per line (exactly ``len(text.split('\\n'))``)."""
+    return list(_highlighted(text))
+
+
+# A page, its variants' pages and the book's copy of it highlight the same listing and the
+# same code cells again; Pygments' lexing is the largest part of rendering a listing.
+@lru_cache(maxsize=1024)
+def _highlighted(text: str) -> tuple[Markup, ...]:
+    """highlight_lines' work, once per text."""
     lexer = PythonLexer(stripnl=False, ensurenl=False, stripall=False)
     tokens = [(t, v) for t, v in lexer.get_tokens(text) if v]
     lines: list[list[tuple[str, str]]] = [[]]
@@ -75,7 +84,14 @@ def highlight_lines(text: str) -> list[Markup]:
     want = len(text.split("\n"))
     while len(lines) < want:
         lines.append([])
-    return [Markup("".join(f'<span class="{c}">{escape(visible(t))}</span>' if c else str(escape(visible(t))) for c, t in parts)) for parts in lines[:want]]
+    return tuple(
+        Markup(
+            "".join(
+                f'<span class="{c}">{escape(visible(t))}</span>' if c else str(escape(visible(t))) for c, t in parts
+            )
+        )
+        for parts in lines[:want]
+    )
 
 
 def highlight_code(text: str, language: str) -> Markup | None:
