@@ -17,7 +17,16 @@ from ..prose import as_typed, cell_marker, magic_note
 from ..source import Example, Item, ListingLine
 from ..trace import ErrorInfo, Line, Record, Trace
 from ..trace import Figure as TraceFigure
-from .entries import api_entries, authored_entry, error_entry, exception_matches, final_entries, header_code, header_offset, record_entries
+from .entries import (
+    api_entries,
+    authored_entry,
+    error_entry,
+    exception_matches,
+    final_entries,
+    header_code,
+    header_offset,
+    record_entries,
+)
 from .highlight import highlight_lines
 from .markup import Rendered, render_markdown, render_rst_blocks
 from .reader import FirstView, refer_repeats, relink
@@ -80,7 +89,13 @@ def page_status(example: Example | None, trace: TraceLike) -> str:
     if tr.status == "ok":
         return "ok"
     err = tr.error
-    if tr.status == "error" and example is not None and err is not None and err.line is not None and err.reason != "placeholder":
+    if (
+        tr.status == "error"
+        and example is not None
+        and err is not None
+        and err.line is not None
+        and err.reason != "placeholder"
+    ):
         for it in example.items:
             if it.line <= err.line <= max(it.end_line, it.line) and exception_matches(it.raises, err.type):
                 return "expected error"
@@ -165,7 +180,9 @@ class PageBuilder:
         self.probe_errors: dict[int, dict[str, str]] = {}
         for pe in trace.placeholder_errors:
             if pe.get("line") is not None:
-                self.probe_errors.setdefault(int(pe["line"]), {})[str(pe.get("placeholder"))] = str(pe.get("error") or "")
+                self.probe_errors.setdefault(int(pe["line"]), {})[str(pe.get("placeholder"))] = str(
+                    pe.get("error") or ""
+                )
         hl = highlight_lines("\n".join(clip(ll.text) for ll in self.listing))
         self.hl_by_number = {ll.number: hl[i] for i, ll in enumerate(self.listing)}
         self.explained_start = {it.number: it for it in self.items if _explained(it)}
@@ -213,7 +230,11 @@ class PageBuilder:
     def headings_before(self, index: int) -> set[str]:
         """The anchors of the intro's and the first INDEX text blocks' headings (a new set)."""
         # sections come in order: each adds the blocks since the last one to what it gathered
-        done, taken = self.taken if self.taken is not None and self.taken[0] <= index else (0, {h.anchor for h in self.intro.headings})
+        done, taken = (
+            self.taken
+            if self.taken is not None and self.taken[0] <= index
+            else (0, {h.anchor for h in self.intro.headings})
+        )
         for r in self.text_html[done:index]:
             taken.update(h.anchor for h in r.headings)
         self.taken = (index, taken)
@@ -375,11 +396,20 @@ class PageBuilder:
             if line is not None and everything and everything != records[0].output:
                 # what every hit printed, as sphinx-gallery shows a cell's output: a loop's prints
                 t0 = [t for t in t0 if t.kind != "output"]
-                t0.insert(0, text_entry("output", f"output of all {line.hits} hits", everything[:-1] if everything.endswith("\n") else everything))
+                t0.insert(
+                    0,
+                    text_entry(
+                        "output",
+                        f"output of all {line.hits} hits",
+                        everything[:-1] if everything.endswith("\n") else everything,
+                    ),
+                )
             ents = api_entries(it, records[:1]) + e0 + t0
             error = any(t.kind == "exception" and not t.expected for t in t0)
         line_no = line.line if line is not None else it.line
-        group_figs = [f for r in records for f in self.hit_figures(r, line_no)] + (self.later_figures(line) if line is not None else [])
+        group_figs = [f for r in records for f in self.hit_figures(r, line_no)] + (
+            self.later_figures(line) if line is not None else []
+        )
         hits = line.hits if line is not None else 0
         if hits > 1:
             for f in group_figs:  # a fold shows the first hit's state: say which hit a figure is from
@@ -468,7 +498,9 @@ class PageBuilder:
             if it is not None and it.number == n and it.kind == "code" and self.shows_output(it):
                 flush()
                 span = [k for k in range(n, max(it.end_number, n) + 1) if k in self.hl_by_number]
-                blocks.append(Section(n, span[-1], f"line-{n}", Markup(""), [self.statement_group(it, span)], kind="shown"))
+                blocks.append(
+                    Section(n, span[-1], f"line-{n}", Markup(""), [self.statement_group(it, span)], kind="shown")
+                )
                 skip_to = span[-1]
                 continue
             run.append(n)
@@ -556,9 +588,13 @@ class PageBuilder:
             unexplained=self.unexplained,
             has_from_run=self.has_from_run,
             figure_limit=self.trace.figure_limit or "",
-            last_hit_note=str((self.trace.last_hit or {}).get("reason") or "") if not (self.trace.last_hit or {}).get("recorded", True) else "",
+            last_hit_note=str((self.trace.last_hit or {}).get("reason") or "")
+            if not (self.trace.last_hit or {}).get("recorded", True)
+            else "",
             other_figures=self.figs.rest(self.line_map),
-            other_output=[text_entry("output", "output", self.trace.stdout_below.removesuffix("\n"))] if self.trace.stdout_below else [],
+            other_output=[text_entry("output", "output", self.trace.stdout_below.removesuffix("\n"))]
+            if self.trace.stdout_below
+            else [],
             ran=not (self.err is not None and self.err.reason in NOT_RUN_REASONS),
             reader=reader,
         )
@@ -581,7 +617,9 @@ def prose_html(example: Example) -> tuple[Rendered, list[Rendered]]:
     return intro, list(texts)
 
 
-@lru_cache(maxsize=4)
+# Room for every example of a build: the book's pages and the search index ask for the same
+# texts again after all the pages are written, and RST's docutils is the slow part of a page.
+@lru_cache(maxsize=128)
 def _prose_html(
     markup: str, intro: str, texts: tuple[str, ...], authored: bool, typed: bool = False, depth: int | None = None
 ) -> tuple[Rendered, tuple[Rendered, ...]]:
@@ -594,7 +632,11 @@ def _prose_html(
     budget = MAX_PROSE_CHARS - len(intro)  # for the file, as RST's one document has
     rest: list[Rendered] = []
     for text in texts:
-        rest.append(render_markdown(as_typed(text) if typed else text, anchors=anchors, placeholders=authored, limit=max(budget, 0)))
+        rest.append(
+            render_markdown(
+                as_typed(text) if typed else text, anchors=anchors, placeholders=authored, limit=max(budget, 0)
+            )
+        )
         budget -= len(text)
     return first, tuple(rest)
 
@@ -622,7 +664,10 @@ _REASONS = {
     "exit": "The script ended itself with a non-zero exit status.",
     "authoring": "tracekit could not read this file as an example, so nothing ran.",
     "trace": "What the run recorded could not be read, so only its output is shown.",
-    "supervisor": "The example killed or stopped the process that supervised its run, so tracekit ended everything it had started.",
+    "supervisor": (
+        "The example killed or stopped the process that supervised its run, "
+        "so tracekit ended everything it had started."
+    ),
 }
 
 
@@ -639,7 +684,12 @@ def _banner(trace: Trace, status: str, line_map: dict[int, int], item_at: dict[i
     frames: list[Frame] = []
     for fr in err.traceback:
         fpath = str(fr.get("path") or "")
-        same = bool(src) and (fpath == src or fpath.endswith("/" + src) or PurePosixPath(fpath).name == PurePosixPath(src).name and not fpath.startswith("/"))
+        same = bool(src) and (
+            fpath == src
+            or fpath.endswith("/" + src)
+            or PurePosixPath(fpath).name == PurePosixPath(src).name
+            and not fpath.startswith("/")
+        )
         fnum = line_map.get(int(fr["line"])) if same and fr.get("line") is not None else None
         frames.append(
             Frame(
@@ -666,13 +716,17 @@ def _banner(trace: Trace, status: str, line_map: dict[int, int], item_at: dict[i
         }.get(trace.status, "This example failed")
     stderr = ""
     if kind == "failed" and not frames and trace.stderr:
-        stderr = clip("\n".join(clip(_sanitize_line(x[: MAX_TEXT_CHARS * 2]), 2000) for x in trace.stderr.splitlines()[-20:]))
+        stderr = clip(
+            "\n".join(clip(_sanitize_line(x[: MAX_TEXT_CHARS * 2]), 2000) for x in trace.stderr.splitlines()[-20:])
+        )
     # Listing lines are numbered as shown (docstring and hidden lines left out); the CLI names file
     # lines. Where the two differ the banner gives both, so a reader can match them.
     file_ref = ""
     if number is not None and err.line is not None and err.line != number:
         file_ref = f"{PurePosixPath(src).name or 'file'}:{err.line}"
-    return Banner(kind, title, clip(err.type, 500), clip(err.message), number, href, reason, frames, stderr, file_ref=file_ref)
+    return Banner(
+        kind, title, clip(err.type, 500), clip(err.message), number, href, reason, frames, stderr, file_ref=file_ref
+    )
 
 
 def _sanitize_line(line: str) -> str:
