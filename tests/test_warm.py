@@ -193,3 +193,36 @@ def test_torch_in_a_forked_example_starts_fresh_and_its_thread_pools_work(tmp_pa
         assert lines[1].startswith("True 0.49")  # seed 0, and the default thread count
         assert lines[2] == "134217728.0 216000000.0"
     assert [_same(t) for t in warm] == [_same(t) for t in cold]
+
+
+GARBAGE = """\
+import torch
+
+class Noisy:
+    def __del__(self):
+        print("finalised", self.name)
+
+def collect():
+    # how many objects python finds differs from a fresh process to a forked one: not shown
+    exec("import gc; gc.collect()")
+
+a = Noisy()
+a.name, a.me = "a", a
+del a
+collect()
+print("collected")
+b = [Noisy() for _ in range(3)]
+for i, n in enumerate(b):
+    n.name, n.me = f"b{i}", n
+del b, n
+collect()
+print("torch works too", torch.tensor([1.0]).sum().item())
+"""
+
+
+def test_a_forked_example_collects_its_own_garbage_as_python_does(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    cold = _run(tmp_path, "g.py", GARBAGE, False, timeout=120)
+    warm = _run(tmp_path, "g.py", GARBAGE, True, timeout=120)
+    assert warm["stdout"] == "finalised a\ncollected\nfinalised b0\nfinalised b1\nfinalised b2\ntorch works too 1.0\n"
+    assert _same(warm) == _same(cold)
