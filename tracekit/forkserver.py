@@ -12,7 +12,6 @@ example code itself, never initialises CUDA, and starts no thread of its own.
 
 from __future__ import annotations
 
-import gc
 import json
 import marshal
 import os
@@ -152,11 +151,6 @@ def serve() -> Job:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-        # What this process holds (the preloaded modules) is kept out of the example's garbage
-        # collections: they would write to every page of it (copy-on-write), and its exit alone
-        # then costs as much CPU as an import of torch. Objects the example makes are collected
-        # as under python.
-        gc.freeze()
         pid = os.fork()
         if pid == 0:
             sock.close()
