@@ -83,10 +83,15 @@ def _check(path: str, st: os.stat_result) -> None:
     if not stat.S_ISDIR(st.st_mode):
         raise CacheError(f"cache folder {path} is not a folder: tracekit will not use it; {fix}")
     if st.st_uid != me:
-        raise CacheError(f"cache folder {path} is owned by uid {st.st_uid}, not by you (uid {me}): tracekit will not use it; {fix}")
+        raise CacheError(
+            f"cache folder {path} is owned by uid {st.st_uid}, not by you (uid {me}): tracekit will not use it; {fix}"
+        )
     if st.st_mode & 0o022:
         mode = stat.S_IMODE(st.st_mode)
-        raise CacheError(f"cache folder {path} can be written by others (mode {mode:04o}): tracekit will not use it; run chmod 700 {path}")
+        raise CacheError(
+            f"cache folder {path} can be written by others (mode {mode:04o}): tracekit will not use it; run chmod 700 "
+            f"{path}"
+        )
     folder = os.path.dirname(os.path.realpath(path))
     while True:
         try:
@@ -94,9 +99,13 @@ def _check(path: str, st: os.stat_result) -> None:
         except OSError as e:
             raise CacheError(f"cache folder {path}: cannot read {folder}: {e.strerror}") from None
         if up.st_uid not in (me, 0):
-            raise CacheError(f"cache folder {path}: {folder} above it is owned by uid {up.st_uid}: tracekit will not use it; {fix}")
+            raise CacheError(
+                f"cache folder {path}: {folder} above it is owned by uid {up.st_uid}: tracekit will not use it; {fix}"
+            )
         if up.st_mode & 0o022 and not up.st_mode & stat.S_ISVTX:  # /tmp is fine: sticky, nobody renames what is ours
-            raise CacheError(f"cache folder {path}: {folder} above it can be written by others: tracekit will not use it; {fix}")
+            raise CacheError(
+                f"cache folder {path}: {folder} above it can be written by others: tracekit will not use it; {fix}"
+            )
         parent = os.path.dirname(folder)
         if parent == folder:
             return
@@ -126,7 +135,13 @@ def _key(path: str, source: bytes, hits: int, probe_lines: frozenset[Any]) -> st
     return hashlib.sha256(meta + b"\0" + generator + b"\0" + source).hexdigest()
 
 
-def prepare(path: str, hits: int, probe_lines: frozenset[Any] = frozenset(), folder: str | None = None, source: bytes | None = None) -> tuple[str, str]:
+def prepare(
+    path: str,
+    hits: int,
+    probe_lines: frozenset[Any] = frozenset(),
+    folder: str | None = None,
+    source: bytes | None = None,
+) -> tuple[str, str]:
     """(pyc path, tables path) of the instrumented script at PATH; SyntaxError if it is not Python.
 
     FOLDER is used when the cache folder cannot be written (the files are then not shared).

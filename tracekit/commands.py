@@ -29,12 +29,18 @@ def _device(ctx: click.Context, param: click.Parameter, value: str | None) -> st
 
 def _click_type(kind: str) -> Any:
     """The click type of a command-line kind in tracekit.options.OPTIONS ("text": click's default)."""
-    types = {"int": int, "int>=0": click.IntRange(min=0), "int>=1": click.IntRange(min=1), "float>0": click.FloatRange(min=0, min_open=True)}
+    types = {
+        "int": int,
+        "int>=0": click.IntRange(min=0),
+        "int>=1": click.IntRange(min=1),
+        "float>0": click.FloatRange(min=0, min_open=True),
+    }
     return types.get(kind)
 
 
 def _table_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """A decorator adding the click options of the run options COMMAND ("run" or "build") takes, in the table's order."""
+    """A decorator adding the click options of the run options COMMAND ("run" or "build") takes, in the table's
+    order."""
     from .options import OPTIONS
 
     made = []
@@ -69,11 +75,20 @@ def cli() -> None:
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.option("--trace", "trace_path", type=click.Path(dir_okay=False), help="Write the trace JSON here.")
 @_table_options("run")
-@click.option("--figures", "figures_dir", type=click.Path(file_okay=False), help="Write captured figures (PNG) into this folder.")
+@click.option(
+    "--figures", "figures_dir", type=click.Path(file_okay=False), help="Write captured figures (PNG) into this folder."
+)
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
-def run(ctx: click.Context, trace_path: str | None, figures_dir: str | None, script: str, args: tuple[str, ...], **options: Any) -> None:
+def run(
+    ctx: click.Context,
+    trace_path: str | None,
+    figures_dir: str | None,
+    script: str,
+    args: tuple[str, ...],
+    **options: Any,
+) -> None:
     """Run SCRIPT as `python SCRIPT ARGS...` would, recording a trace.
 
     tracekit's options go before SCRIPT; everything after it is the script's. As a convenience,
@@ -186,7 +201,9 @@ def _run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The run options (they are part of every cache key), the paths and the output of build and check."""
     for option in reversed(
         [
-            click.option("--exclude", multiple=True, help="Glob of example paths to leave out (repeatable; config: exclude)."),
+            click.option(
+                "--exclude", multiple=True, help="Glob of example paths to leave out (repeatable; config: exclude)."
+            ),
             click.option("-o", "--output", type=click.Path(file_okay=False), help="Output folder (config: output)."),
             click.option("-q", "--quiet", is_flag=True, help="Only errors."),
             click.option("-v", "--verbose", count=True, help="More detail."),
@@ -253,17 +270,32 @@ def _run_api(call):  # type: ignore[no-untyped-def]
 
 @cli.command()
 @_run_options
-@click.option("-j", "--jobs", type=_JOBS, help="Examples run at once: a number, or auto for the CPU count (default: CPU count; config: jobs).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=_JOBS,
+    help="Examples run at once: a number, or auto for the CPU count (default: CPU count; config: jobs).",
+)
 @click.option("--force", is_flag=True, help="Run every example again, ignoring the cache.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failing example.")
 @click.option("--retry-failed", is_flag=True, help="Run examples that failed last time again, though unchanged.")
 @click.option("--shard", metavar="I/N", help="Build only the I-th of N shares of the examples.")
-@click.option("--index-only", is_flag=True, help="Only write index.html and assets/ from the manifest (after sharded builds).")
-@click.option("--rebuild-manifest", is_flag=True, help="Make a new manifest from the files tracekit wrote (recognised by content), e.g. when it is damaged.")
+@click.option(
+    "--index-only", is_flag=True, help="Only write index.html and assets/ from the manifest (after sharded builds)."
+)
+@click.option(
+    "--rebuild-manifest",
+    is_flag=True,
+    help="Make a new manifest from the files tracekit wrote (recognised by content), e.g. when it is damaged.",
+)
 @click.option(
     "--warm/--no-warm",
     default=None,
-    help="Fork each example from a warm parent that imported its preload modules (torch, numpy, matplotlib) once (config: warm; default on).",
+    help=(
+        "Fork each example from a warm parent that imported its preload modules (torch, numpy, matplotlib) once "
+        "(config: "
+        "warm; default on)."
+    ),
 )
 def build(
     paths: tuple[str, ...],
@@ -316,11 +348,26 @@ def check(paths: tuple[str, ...], output: str | None, quiet: bool, verbose: int,
 @cli.command()
 @click.argument("shards", nargs=-1, required=True, type=click.Path(file_okay=False))
 @click.option("-o", "--output", type=click.Path(file_okay=False), help="The merged site's folder (config: output).")
-@click.option("--examples", "examples", multiple=True, type=click.Path(), help="Examples the shards were built from (default: the configured examples folder).")
-@click.option("--exclude", multiple=True, help="Glob of example paths to leave out, as the shards' builds did (config: exclude).")
+@click.option(
+    "--examples",
+    "examples",
+    multiple=True,
+    type=click.Path(),
+    help="Examples the shards were built from (default: the configured examples folder).",
+)
+@click.option(
+    "--exclude", multiple=True, help="Glob of example paths to leave out, as the shards' builds did (config: exclude)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.option("-v", "--verbose", count=True, help="More detail.")
-def merge(shards: tuple[str, ...], output: str | None, examples: tuple[str, ...], exclude: tuple[str, ...], quiet: bool, verbose: int) -> None:
+def merge(
+    shards: tuple[str, ...],
+    output: str | None,
+    examples: tuple[str, ...],
+    exclude: tuple[str, ...],
+    quiet: bool,
+    verbose: int,
+) -> None:
     """Merge the output folders SHARDS of `tracekit build --shard i/n` into one site with its index.
 
     Refuses, writing nothing, shards that do not fit together: an example built differently by two
@@ -330,7 +377,9 @@ def merge(shards: tuple[str, ...], output: str | None, examples: tuple[str, ...]
     from .site import merge as merge_site
 
     reporter = Reporter(verbosity=-1 if quiet else verbose)
-    result = _run_api(lambda: merge_site(shards, output=output, paths=examples, exclude=exclude or None, reporter=reporter))
+    result = _run_api(
+        lambda: merge_site(shards, output=output, paths=examples, exclude=exclude or None, reporter=reporter)
+    )
     sys.exit(result.exit_status)
 
 
@@ -341,7 +390,11 @@ def merge(shards: tuple[str, ...], output: str | None, examples: tuple[str, ...]
     "--watch",
     multiple=True,
     type=click.Path(exists=True),
-    help="Rebuild when files under these paths change (default: the examples folder); open pages reload themselves after each rebuild.",
+    help=(
+        "Rebuild when files under these paths change (default: the examples folder); open pages reload themselves "
+        "after "
+        "each rebuild."
+    ),
 )
 @click.option("--no-build", is_flag=True, help="Serve only; do not build or watch.")
 @click.option("-v", "--verbose", count=True, help="Log requests and every example.")

@@ -41,7 +41,9 @@ _SETTINGS: dict[str, str] = {
     "title": "a string: the site's title, shown on the table of contents",
     "description": "a string (Markdown): the introduction under the site's title",
     "order": "a list of glob patterns (strings): pages matching earlier patterns come first",
-    "warm": "true or false: run examples in processes forked from a warm parent that imported their preload modules once",
+    "warm": (
+        "true or false: run examples in processes forked from a warm parent that imported their preload modules once"
+    ),
 }
 
 #: every `[tool.tracekit]` key → a description of a good value
@@ -254,7 +256,9 @@ def parse_device(value: str, where: str = "command line") -> str:
     try:
         return _device_value(value)
     except ValueError:
-        raise ConfigError(f"{where}: bad device {value.strip()!r} (expected one of cpu, cuda, cuda:N, mps, auto)") from None
+        raise ConfigError(
+            f"{where}: bad device {value.strip()!r} (expected one of cpu, cuda, cuda:N, mps, auto)"
+        ) from None
 
 
 def parse_shard(value: str) -> tuple[int, int]:

@@ -50,7 +50,8 @@ def requested_devices(source: bytes) -> set[str]:
 
 
 def vary_values(body: str) -> list[str]:
-    """The source text of each Python literal in a `vary=V1,V2,…` value (raises ValueError when one is not a literal)."""
+    """The source text of each Python literal in a `vary=V1,V2,…` value (raises ValueError when one is not a
+    literal)."""
     import ast
 
     try:

@@ -33,7 +33,19 @@ from .book.chapter import Embed
 from .child.jsonio import atomic_write, dumps
 from .trace import Trace
 
-__all__ = ["ListingOptions", "Run", "failure_lines", "fences", "icons", "listing", "render_listing", "run_example", "script", "stylesheet", "vary_option"]
+__all__ = [
+    "ListingOptions",
+    "Run",
+    "failure_lines",
+    "fences",
+    "icons",
+    "listing",
+    "render_listing",
+    "run_example",
+    "script",
+    "stylesheet",
+    "vary_option",
+]
 
 #: the class of the element every embedded listing sits in; the stylesheet is scoped to it
 WRAPPER = "div.tk-embed"
@@ -49,12 +61,21 @@ class ListingOptions:
     hide_intro: bool = False
     hide_title: bool = False
     caption: str = ""
-    vary: tuple[tuple[str, tuple[str, ...], int], ...] = ()  # (name, literal texts, line on the host page) of each `:vary:`
+    vary: tuple[
+        tuple[str, tuple[str, ...], int], ...
+    ] = ()  # (name, literal texts, line on the host page) of each `:vary:`
 
     @classmethod
     def from_embed(cls, embed: Embed, hide_title: bool = False) -> ListingOptions:
         vary = tuple((name, tuple(values), line) for name, values, line in embed.vary)
-        return cls(tuple(embed.lines) if embed.lines else None, embed.hide_listing, embed.hide_intro, hide_title, embed.caption, vary)
+        return cls(
+            tuple(embed.lines) if embed.lines else None,
+            embed.hide_listing,
+            embed.hide_intro,
+            hide_title,
+            embed.caption,
+            vary,
+        )
 
 
 def fences(path: str, text: str) -> list[tuple[int, int, Embed]]:
@@ -123,7 +144,9 @@ class Run:
     inputs: list[Path] = field(default_factory=list)  # the example and the local modules it imports
     ran: bool = False  # run now (False: read from the cache)
     message: str = ""  # skipped: why
-    vary_errors: list[tuple[int, str]] = field(default_factory=list)  # (host page line, message): a `:vary:` it cannot run
+    vary_errors: list[tuple[int, str]] = field(
+        default_factory=list
+    )  # (host page line, message): a `:vary:` it cannot run
 
 
 def _sha(data: bytes) -> str:
@@ -148,7 +171,14 @@ def _locked(path: Path) -> Iterator[None]:
 _HOST = ""
 
 
-def run_example(path: Path, *, cache: Path, root: Path | None = None, config: Any = None, vary: Sequence[tuple[str, Sequence[str], int]] = ()) -> Run:
+def run_example(
+    path: Path,
+    *,
+    cache: Path,
+    root: Path | None = None,
+    config: Any = None,
+    vary: Sequence[tuple[str, Sequence[str], int]] = (),
+) -> Run:
     """PATH's run: read from its slot in CACHE when its cache key is unchanged, else run now and
     stored there. ROOT (default: PATH's folder) is the folder it runs in, where its local imports
     are looked up; CONFIG (a ``tracekit.config.Config``, default: ``[tool.tracekit]`` found above
@@ -167,7 +197,9 @@ def run_example(path: Path, *, cache: Path, root: Path | None = None, config: An
     cache = Path(cache).resolve()
     varied = [(name, list(values)) for name, values, _ in vary]
     slot = cache / _sha(str(path).encode() + (dumps(varied).encode() if varied else b""))[:20]
-    plan = Plan(config, root, cache, [rel], [rel], [rel], False, [])  # out: a variant's scratch copy leaves the cache out
+    plan = Plan(
+        config, root, cache, [rel], [rel], [rel], False, []
+    )  # out: a variant's scratch copy leaves the cache out
     if vary:  # the option's place in VARY stands for its line: a stored error names the line the page has now
         plan.varies = {rel: {name: (values, _HOST, k) for k, (name, values) in enumerate(varied, 1)}}
     env = environment()
@@ -240,7 +272,12 @@ def _run(plan: Any, rel: str, slot: Path, key: str) -> tuple[dict[str, Any], Tra
         else:
             example, trace = ran.example, readable_trace(rel, ran.result.trace)
             results = [r for _, r in ran.variants[1]] if ran.variants else [ran.result]
-            figures = {n: d for r in results for n, d in (getattr(r, "figures", None) or {}).items() if re.fullmatch(r"[\w.-]+\.png", n)}
+            figures = {
+                n: d
+                for r in results
+                for n, d in (getattr(r, "figures", None) or {}).items()
+                if re.fullmatch(r"[\w.-]+\.png", n)
+            }
             if ran.variants:  # every run in the trace, as a built page keeps them; their failures name their values
                 more = with_variants(rel, example, trace, ran.variants, key)
         for name, data in sorted(figures.items()):
@@ -266,7 +303,9 @@ def _from_stored(stored: dict[str, Any], path: Path, rel: str, key: str, slot: P
     if trace is None:
         trace = Trace.from_page(page)
     status, failures = classify(example, trace)
-    found = [(f.line, f.message) for f in failures] + [(line, str(message)) for line, message in stored.get("failures") or []]
+    found = [(f.line, f.message) for f in failures] + [
+        (line, str(message)) for line, message in stored.get("failures") or []
+    ]
     figures = {name: slot / "figures" / name for name in stored.get("figures") or []}
     return Run(path, rel, key, "failed" if found else status, found, example, trace, figures)
 
@@ -278,7 +317,9 @@ def failure_lines(run: Run, shown: str) -> list[str]:
     return [f"{shown}:{line}: {message}" if line else f"{shown}: {message}" for line, message in run.failures]
 
 
-def render_listing(run: Run, options: ListingOptions = ListingOptions(), *, prefix: str, fig_root: str, page_href: str = "") -> str:
+def render_listing(
+    run: Run, options: ListingOptions = ListingOptions(), *, prefix: str, fig_root: str, page_href: str = ""
+) -> str:
     """RUN's listing as an HTML fragment for a host page: ids start with PREFIX (unique on the
     page), figures are linked as FIG_ROOT + name, PAGE_HREF (if any) is where its file name links.
     A varied run shows the control and every other run's listing in a template of its own."""
@@ -293,7 +334,9 @@ def render_listing(run: Run, options: ListingOptions = ListingOptions(), *, pref
         part = ChapterPart("error", message=f"{run.rel} was not run: {run.message}")
     elif ranges == []:
         spec = ", ".join(f"{a}-{b}" if b != a else str(a) for a, b in options.lines or ())
-        part = ChapterPart("error", message=f"{run.rel}: :lines: {spec} selects no line of its listing (the file's line numbers)")
+        part = ChapterPart(
+            "error", message=f"{run.rel}: :lines: {spec} selects no line of its listing (the file's line numbers)"
+        )
     else:
 
         def chosen(view: Any) -> list[Any]:
@@ -313,14 +356,23 @@ def render_listing(run: Run, options: ListingOptions = ListingOptions(), *, pref
             page_href=page_href,
             file_name=view.file_name,
             caption=markup(options.caption) if options.caption else Markup(""),
-            varied=page_variants(run.example, run.trace, prefix, fig_root, blocks=chosen, show_listing=not options.hide_listing),
+            varied=page_variants(
+                run.example, run.trace, prefix, fig_root, blocks=chosen, show_listing=not options.hide_listing
+            ),
         )
     html = jinja_env().get_template("embed.html").render(part=part, fig_root=fig_root)
     return SURROGATE.sub("\ufffd", html)
 
 
 def listing(
-    path: Path, options: ListingOptions = ListingOptions(), *, cache: Path, prefix: str, fig_root: str, root: Path | None = None, config: Any = None
+    path: Path,
+    options: ListingOptions = ListingOptions(),
+    *,
+    cache: Path,
+    prefix: str,
+    fig_root: str,
+    root: Path | None = None,
+    config: Any = None,
 ) -> tuple[str, Run]:
     """The listing of the example at PATH with OPTIONS, run through CACHE if needed: (HTML, run)."""
     run = run_example(path, cache=cache, root=root, config=config, vary=options.vary)
@@ -338,7 +390,10 @@ _DARK_HOSTS = (
 )
 _AUTO_HOSTS = ('[data-theme="auto"]',)  # furo following the system
 #: elements host themes style by tag name: their styles stop at the listing
-_RESET = "pre, code, kbd, table, thead, tbody, tr, th, td, h2, h3, h4, p, ul, ol, li, dl, dt, dd, details, summary, button, figure, figcaption, img, a, blockquote, section, article, header, aside, fieldset, legend, label, input"
+_RESET = (
+    "pre, code, kbd, table, thead, tbody, tr, th, td, h2, h3, h4, p, ul, ol, li, dl, dt, dd, details, summary, "
+    "button, figure, figcaption, img, a, blockquote, section, article, header, aside, fieldset, legend, label, input"
+)
 
 
 def _blocks(css: str) -> list[tuple[str, str]]:
@@ -378,10 +433,14 @@ def _scoped_rules(css: str) -> tuple[str, str, str]:
         elif prelude.startswith("@media") and "prefers-color-scheme" in prelude:
             dark = "".join(b for p, b in _blocks(body) if p == ":root")
         elif prelude.startswith("@media") and "width" in prelude:  # the host's column, not the window
-            inner = "\n".join(f"{', '.join(_scope_selector(s) for s in p.split(','))} {{ {b} }}" for p, b in _blocks(body))
+            inner = "\n".join(
+                f"{', '.join(_scope_selector(s) for s in p.split(','))} {{ {b} }}" for p, b in _blocks(body)
+            )
             rules.append(f"@container tk {prelude[len('@media') :].strip()} {{\n{inner}\n}}")
         elif prelude.startswith("@"):
-            inner = "\n".join(f"{', '.join(_scope_selector(s) for s in p.split(','))} {{ {b} }}" for p, b in _blocks(body))
+            inner = "\n".join(
+                f"{', '.join(_scope_selector(s) for s in p.split(','))} {{ {b} }}" for p, b in _blocks(body)
+            )
             rules.append(f"{prelude} {{\n{inner}\n}}")
         else:
             rules.append(f"{', '.join(_scope_selector(s) for s in prelude.split(','))} {{ {body} }}")
@@ -405,9 +464,11 @@ def stylesheet() -> str:
             f"@media (prefers-color-scheme: dark) {{ {auto_hosts} {{ {dark} color-scheme: dark; }} }}",
             f"{WRAPPER} :is({_RESET}) {{ all: revert; }}",
             rules,
-            f"{WRAPPER} {{ container: tk / inline-size; margin: 1.5rem 0; padding: 1.25rem; border-radius: var(--radius); text-align: left; }}",
+            f"{WRAPPER} {{ container: tk / inline-size; margin: 1.5rem 0; padding: 1.25rem; "
+            "border-radius: var(--radius); text-align: left; }",
             f"{WRAPPER} > .embed {{ margin: 0; padding: 0; border: 0; }}",
-            f"@container tk (min-width: 1000px) {{ {WRAPPER} .listing-pane {{ top: 4rem; max-height: calc(100vh - 5rem); }} }}",  # below a host's header
+            f"@container tk (min-width: 1000px) "
+            f"{{ {WRAPPER} .listing-pane {{ top: 4rem; max-height: calc(100vh - 5rem); }} }}",  # below a host's header
         ]
     )
 

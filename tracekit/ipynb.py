@@ -44,9 +44,13 @@ def read(data: bytes) -> Any:
         text = data.decode("utf-8")
         raw = json.loads(text)
     except UnicodeDecodeError as error:
-        raise NotebookError(data.count(b"\n", 0, error.start) + 1, f"not a notebook: cannot decode as UTF-8: {error.reason}") from None
+        raise NotebookError(
+            data.count(b"\n", 0, error.start) + 1, f"not a notebook: cannot decode as UTF-8: {error.reason}"
+        ) from None
     except json.JSONDecodeError as error:
-        raise NotebookError(error.lineno, f"not a notebook: invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
+        raise NotebookError(
+            error.lineno, f"not a notebook: invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        ) from None
     try:
         notebook = reads(text, raw)
         nbformat.validate(notebook)

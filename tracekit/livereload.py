@@ -40,7 +40,8 @@ SCRIPT = (
       box.id = "tk-live-error";
       box.setAttribute("role", "alert");
       box.style.cssText = "position:fixed;left:1rem;right:1rem;bottom:1rem;z-index:99;max-height:50vh;overflow:auto;" +
-        "background:#fdeeec;color:#8c1d18;border:2px solid #b3261e;border-radius:8px;padding:1rem;font:13px/1.45 monospace;white-space:pre-wrap";
+        "background:#fdeeec;color:#8c1d18;border:2px solid #b3261e;border-radius:8px;padding:1rem;" +
+        "font:13px/1.45 monospace;white-space:pre-wrap";
       document.body.appendChild(box);
     }
     box.textContent = "The rebuild failed; this page is out of date.\\n\\n" + err;

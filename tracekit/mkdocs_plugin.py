@@ -7,10 +7,11 @@ A Markdown page embeds an example's listing from a real run with a chapter's fen
     ```
 
 (the path relative to the page; options ``:lines:``, ``:hide-listing:``, ``:hide-intro:``,
-``:caption:``, ``:vary: lr=0.01,0.1``: a run per value, with the control that switches them). Runs go through tracekit's cache (``tracekit.embed``), kept in tracekit's cache
-folder unless the plugin's ``cache_dir`` names another (relative to mkdocs.yml): a rebuild with
-nothing changed runs nothing. ``mkdocs serve`` watches the examples and the modules they import.
-A failing example is a warning (an error under ``--strict``) naming the page's line and the
+``:caption:``, ``:vary: lr=0.01,0.1``: a run per value, with the control that switches them).
+Runs go through tracekit's cache (``tracekit.embed``), kept in tracekit's cache folder unless
+the plugin's ``cache_dir`` names another (relative to mkdocs.yml): a rebuild with nothing
+changed runs nothing. ``mkdocs serve`` watches the examples and the modules they import. A
+failing example is a warning (an error under ``--strict``) naming the page's line and the
 example's file and line; its listing shows the failure as tracekit's pages do. A ``:vary:`` the
 example cannot run (a name it assigns no literal to, too many runs) is a warning naming the
 option's line, and the listing's place says why.
@@ -90,7 +91,10 @@ class TracekitPlugin(BasePlugin[TracekitOptions]):
         for n, (first, last, embed) in reversed(list(enumerate(found, 1))):
             path = (here / embed.path).resolve()
             if not path.is_file():
-                raise PluginError(f"tracekit: {Path(config.docs_dir, src)}:{first}: {embed.path}: no such example (a .py file, relative to this page)")
+                raise PluginError(
+                    f"tracekit: {Path(config.docs_dir, src)}:{first}: {embed.path}: no such example (a .py file, "
+                    f"relative to this page)"
+                )
             options = ListingOptions.from_embed(embed)
             run = run_example(path, cache=self._cache(config), config=tk_config, vary=options.vary)
             self.inputs.update(run.inputs)

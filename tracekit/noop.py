@@ -103,12 +103,23 @@ def answer(command: Sequence[str]) -> tuple[str, str, list[str]] | None:
         return None
 
 
-def remember(command: Sequence[str], trees: Iterable[str], files: Iterable[str], source: tuple[str, str, list[str]], clean: Iterable[str] = ()) -> None:
+def remember(
+    command: Sequence[str],
+    trees: Iterable[str],
+    files: Iterable[str],
+    source: tuple[str, str, list[str]],
+    clean: Iterable[str] = (),
+) -> None:
     """Record that COMMAND had nothing to do, reading TREES and FILES; SOURCE: the output folder,
     examples folder and examples its answer is rebuilt from; CLEAN: folders where an interrupted
     build's journal or temporary voids it."""
     context = _context(command)
-    watch = {"trees": sorted(set(trees)), "files": sorted(set(files)), "dirs": [p or "." for p in sys.path], "clean": sorted(set(clean))}
+    watch = {
+        "trees": sorted(set(trees)),
+        "files": sorted(set(files)),
+        "dirs": [p or "." for p in sys.path],
+        "clean": sorted(set(clean)),
+    }
     signature, newest = _signature(watch)
     if newest > time.time_ns() - SLACK_NS:
         return  # something changed just now: its mtime cannot tell a later edit apart

@@ -268,7 +268,11 @@ OPTIONS: dict[str, Option] = {
             build_cli="text",
             config=True,
             help="Bytes an example and its subprocesses may write to stdout and stderr, e.g. 1M",
-            expected="a size such as 1M: bytes an example and the processes it starts may write to stdout and stderr before it is stopped",
+            expected=(
+                "a size such as 1M: bytes an example and the processes it starts may write to stdout and stderr "
+                "before it "
+                "is stopped"
+            ),
             keyed=True,
         ),
         Option("figure_dpi", "float", _no_value, DEFAULT_FIGURE_DPI),
@@ -281,14 +285,19 @@ OPTIONS: dict[str, Option] = {
             None,  # a fresh interpreter for each run
             build=("torch", "numpy", "matplotlib", "matplotlib.pyplot"),
             config=True,
-            expected="a list of module names (strings) such as torch or matplotlib.pyplot: imported once per warm parent, for the examples that import them",
+            expected=(
+                "a list of module names (strings) such as torch or matplotlib.pyplot: imported once per warm parent, "
+                "for "
+                "the examples that import them"
+            ),
         ),
     )
 }
 
 
 def check_build_keywords(function: str, given: Mapping[str, Any]) -> None:
-    """A TypeError, as Python words it, for a keyword of FUNCTION (build, check) that is not a run option a build takes."""
+    """A TypeError, as Python words it, for a keyword of FUNCTION (build, check) that is not a run option a build
+    takes."""
     for key in given:
         if key not in OPTIONS or not OPTIONS[key].build_cli:
             raise TypeError(f"{function}() got an unexpected keyword argument {key!r}")

@@ -102,7 +102,11 @@ def kill_left(supervisor: int, cgroup: str | None) -> None:
     while True:
         with _lock:
             table = _table()
-            orphans = {pid for pid, (_, ppid, _) in table.items() if ppid == me and pid not in _supervisors} if _adopting else set()
+            orphans = (
+                {pid for pid, (_, ppid, _) in table.items() if ppid == me and pid not in _supervisors}
+                if _adopting
+                else set()
+            )
             doomed = {pid for pid, (state, _, sid) in table.items() if sid == supervisor and state != "Z"} | orphans
             frontier = set(doomed)
             while frontier:

@@ -262,7 +262,12 @@ def _strip(text: str) -> str:
 
 
 def text_blocks(
-    source: str, comments: Sequence[CommentLine], statements: Sequence[Statement], lines: Sequence[str], skip: set[int], markup: str = "markdown"
+    source: str,
+    comments: Sequence[CommentLine],
+    statements: Sequence[Statement],
+    lines: Sequence[str],
+    skip: set[int],
+    markup: str = "markdown",
 ) -> list[TextBlock]:
     """The text blocks of a gallery, percent or comments script, each with the code it explains.
 
@@ -277,7 +282,9 @@ def text_blocks(
             blocks = _gallery_blocks(comments, skip, markup)
         else:
             blocks = _percent_blocks(comments, lines, skip, markup, {s.first: s for s in statements})
-        cells = sorted({b.line for b in blocks} | {first for first, _ in raw_cells(comments, lines, skip)} | {len(lines) + 1})
+        cells = sorted(
+            {b.line for b in blocks} | {first for first, _ in raw_cells(comments, lines, skip)} | {len(lines) + 1}
+        )
         for block in blocks:
             stop = cells[bisect_right(cells, block.line)]
             cell = statements[bisect_right(firsts, block.end_line) : bisect_right(firsts, stop - 1)]
@@ -299,7 +306,9 @@ def text_blocks(
     return blocks
 
 
-def statements_after(end_line: int, indent: int, statements: Sequence[Statement], lines: Sequence[str], stop: int) -> list[Statement]:
+def statements_after(
+    end_line: int, indent: int, statements: Sequence[Statement], lines: Sequence[str], stop: int
+) -> list[Statement]:
     """The statements a text block ending on END_LINE explains: those after it at its INDENT, up to
     a blank line, a dedent (it never leaves the compound statement it stands in) or line STOP.
     STATEMENTS are in file order (by first line)."""
@@ -346,7 +355,9 @@ def _gallery_blocks(comments: Sequence[CommentLine], skip: set[int], markup: str
     return blocks
 
 
-def _percent_blocks(comments: Sequence[CommentLine], lines: Sequence[str], skip: set[int], markup: str, starts: dict[int, Statement]) -> list[TextBlock]:
+def _percent_blocks(
+    comments: Sequence[CommentLine], lines: Sequence[str], skip: set[int], markup: str, starts: dict[int, Statement]
+) -> list[TextBlock]:
     """Jupytext's percent cells: a Markdown cell's text is its comment lines up to the next cell,
     or the string literal it holds (`\"\"\"…\"\"\"`); a code cell is a text block of its title
     alone (or none); raw cells are left out. STARTS: the statements by their first line."""
@@ -496,7 +507,12 @@ def _heading_at(lines: list[str], index: int, markup: str) -> tuple[str, int] | 
             return match.group(1), 1
     text = line.strip()
     following = lines[index + 1] if index + 1 < len(lines) else ""
-    if text and not _RST_UNDERLINE.match(line) and _RST_UNDERLINE.match(following) and len(following.strip()) >= len(text):
+    if (
+        text
+        and not _RST_UNDERLINE.match(line)
+        and _RST_UNDERLINE.match(following)
+        and len(following.strip()) >= len(text)
+    ):
         return text, 2
     if _RST_UNDERLINE.match(line) and index + 2 < len(lines) and _RST_UNDERLINE.match(lines[index + 2]):
         return lines[index + 1].strip(), 3
@@ -524,7 +540,10 @@ _TYPED_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 #: lines that start a Markdown block of their own: headings, list items, quotes, table rows
 _BLOCK_START = re.compile(r"^\s{0,3}(?:#{1,6}(?:\s|$)|[-*+]\s|\d{1,9}[.)]\s|>|\|)")
 #: spans whose characters Markdown keeps: code spans, `$…$` math, autolinks, bare URLs, link targets
-_KEPT = re.compile(r"(`+).*?(?<!`)\1(?!`)|\$\$.*?\$\$|\$[^\s$](?:[^$]*?[^\s$])?\$|<[a-z][\w+.-]*:[^\s<>]*>|https?://\S+|\]\([^()\s]*\)", re.I)
+_KEPT = re.compile(
+    r"(`+).*?(?<!`)\1(?!`)|\$\$.*?\$\$|\$[^\s$](?:[^$]*?[^\s$])?\$|<[a-z][\w+.-]*:[^\s<>]*>|https?://\S+|\]\([^()\s]*\)",
+    re.I,
+)
 #: `*word*` or `**some words**` standing between spaces or punctuation: emphasis as plain text writes it
 _EMPHASIS = re.compile(r"(?<![\w*\\])(\*{1,2})(?=[^\s*])([^*]*?[^\s*])\1(?![\w*])")
 _FORMULA_SIGNS = frozenset("0123456789+-*/^=<>()[]{}|%")
@@ -569,7 +588,13 @@ def as_typed(text: str) -> str:
             continue
         shown = _escape_typed(line.rstrip())
         following = lines[index + 1] if index + 1 < len(lines) else ""
-        if index + 1 not in fenced and line.strip() and following.strip() and not _BLOCK_START.match(following) and not _MD_HEADING.match(line):
+        if (
+            index + 1 not in fenced
+            and line.strip()
+            and following.strip()
+            and not _BLOCK_START.match(following)
+            and not _MD_HEADING.match(line)
+        ):
             if line.lstrip()[:1] != "|" and not _wrapped(line.rstrip(), following.strip(), width):
                 shown += "  "  # a hard break: the author ended the line here
         out.append(shown)

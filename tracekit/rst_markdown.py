@@ -68,7 +68,12 @@ def _indent(line: str) -> int:
 def _body(lines: list[str], start: int, indent: int) -> tuple[list[str], int]:
     """The block indented deeper than INDENT from line START on (blank lines inside kept),
     dedented; and the index after it."""
-    while start < len(lines) and not lines[start].strip() and start + 1 < len(lines) and _indent(lines[start + 1]) > indent:
+    while (
+        start < len(lines)
+        and not lines[start].strip()
+        and start + 1 < len(lines)
+        and _indent(lines[start + 1]) > indent
+    ):
         start += 1
     end = start
     while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > indent):
@@ -97,7 +102,12 @@ def rst_to_markdown(text: str) -> str:
         line = lines[i]
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         # an overline, the title, its underline
-        if _UNDERLINE.match(line) and i + 2 < len(lines) and lines[i + 2].strip() == line.strip() and lines[i + 1].strip():
+        if (
+            _UNDERLINE.match(line)
+            and i + 2 < len(lines)
+            and lines[i + 2].strip() == line.strip()
+            and lines[i + 1].strip()
+        ):
             i += 1
             line, nxt = lines[i], lines[i + 1]
         if not line.strip():
@@ -111,7 +121,11 @@ def rst_to_markdown(text: str) -> str:
             i += 2
             continue
         directive = _DIRECTIVE.match(line)
-        if directive or _COMMENT.match(line) or (line.rstrip().endswith("::") and i + 2 < len(lines) and not nxt.strip()):
+        if (
+            directive
+            or _COMMENT.match(line)
+            or (line.rstrip().endswith("::") and i + 2 < len(lines) and not nxt.strip())
+        ):
             flush()
         if directive:
             indent, name, arg = len(directive.group(1)), directive.group(2).lower(), directive.group(3).strip()
@@ -126,7 +140,9 @@ def rst_to_markdown(text: str) -> str:
             elif name in _CODE:
                 out += [pad + "```" + (arg if name != "literalinclude" else ""), *(pad + b for b in body), pad + "```"]
             elif name in _ADMONITIONS:
-                quoted = [f"**{_ADMONITIONS[name]}**" + (f" {_inline(arg)}" if arg else "")] + (["", *_inline("\n".join(body)).split("\n")] if body else [])
+                quoted = [f"**{_ADMONITIONS[name]}**" + (f" {_inline(arg)}" if arg else "")] + (
+                    ["", *_inline("\n".join(body)).split("\n")] if body else []
+                )
                 out += [pad + ("> " + q if q.strip() else ">") for q in quoted]
             else:  # no Markdown form: the directive goes, what it holds stays
                 out += [pad + _inline(b) for b in body]
@@ -134,7 +150,12 @@ def rst_to_markdown(text: str) -> str:
         if _COMMENT.match(line):  # an RST comment: it and what is indented under it
             _, i = _body(lines, i + 1, _indent(line))
             continue
-        if line.rstrip().endswith("::") and i + 2 < len(lines) and not nxt.strip() and _indent(lines[i + 2]) > _indent(line):
+        if (
+            line.rstrip().endswith("::")
+            and i + 2 < len(lines)
+            and not nxt.strip()
+            and _indent(lines[i + 2]) > _indent(line)
+        ):
             head = line.rstrip()[:-2].rstrip()
             body, i = _body(lines, i + 2, _indent(line))
             if head.strip():

@@ -166,7 +166,14 @@ def trace_file(
     ``TRACEKIT_COLD=1`` in the environment, starts a fresh interpreter for it.
     """
     opts = dataclasses.replace(options or RunOptions(), **overrides)
-    device, seed, timeout, hits, max_output, preload = opts.device, opts.seed, opts.timeout, opts.hits, opts.max_output, opts.preload
+    device, seed, timeout, hits, max_output, preload = (
+        opts.device,
+        opts.seed,
+        opts.timeout,
+        opts.hits,
+        opts.max_output,
+        opts.preload,
+    )
     script = os.fspath(script)
     with open(script, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
@@ -205,13 +212,24 @@ def trace_file(
         # The script uses tracekit's own names: refuse it, before anything runs.
         _cleanup(tmpdir)
         reserved = _fallback_trace(
-            script, sha, status="error", exit_status=2, message=e.msg, reason="syntax", hits=hits, seed=seed, timeout=timeout, device=device
+            script,
+            sha,
+            status="error",
+            exit_status=2,
+            message=e.msg,
+            reason="syntax",
+            hits=hits,
+            seed=seed,
+            timeout=timeout,
+            device=device,
         )
         reserved["error"].update(type="ReservedNameError", line=e.lineno, column=e.offset)
         refused = trace_mod.Trace.from_dict(reserved)
         if trace_path is not None:
             trace_mod.write_json(trace_path, refused.to_dict())
-        return RunResult(exit_status=2, trace=refused, trace_path=Path(trace_path) if trace_path is not None else None, seconds=0.0)
+        return RunResult(
+            exit_status=2, trace=refused, trace_path=Path(trace_path) if trace_path is not None else None, seconds=0.0
+        )
     except SyntaxError as e:
         # Let python itself report the error, byte for byte; nothing of the script runs.
         pyc = tables = None
@@ -249,11 +267,21 @@ def trace_file(
     try:
         if capture:
             code, stdout, stderr, supervised = _run_supervised(
-                cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=max_output, fault=fault_pipe, warm=warm
+                cmd,
+                tmpdir,
+                cwd=cwd,
+                env=env,
+                stdin=stdin,
+                timeout=timeout,
+                max_output=max_output,
+                fault=fault_pipe,
+                warm=warm,
             )
             killed_for_time = supervised.get("ended_by") == "timeout"
         else:
-            code, killed_for_time = _run_attached(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, fault=fault_pipe)
+            code, killed_for_time = _run_attached(
+                cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, fault=fault_pipe
+            )
             stdout = stderr = ""
     except BaseException:
         _cleanup(tmpdir)
@@ -271,7 +299,15 @@ def trace_file(
     data: dict[str, Any] | None = None  # the parent's own trace, when the child's is not used
     if by_supervisor:
         assert supervised is not None
-        data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=supervised["message"], reason="supervisor", **common)
+        data = _fallback_trace(
+            script,
+            sha,
+            status="crashed",
+            exit_status=code,
+            message=supervised["message"],
+            reason="supervisor",
+            **common,
+        )
     elif child is not None:
         _reconcile(child, code)
     elif unreadable is not None:
@@ -308,19 +344,43 @@ def trace_file(
             reason="syntax",
             **common,
         )
-        data["error"].update(type=type(syntax_error).__name__, line=syntax_error.lineno or 1, column=syntax_error.offset)
+        data["error"].update(
+            type=type(syntax_error).__name__, line=syntax_error.lineno or 1, column=syntax_error.offset
+        )
     else:
         # The child's own watchdog exits with EXIT_TIMEOUT; it may not get to write the trace
         # (a limit so short the recorder is not up yet, or a stack too deep to write from).
         if killed_for_time or (code == EXIT_TIMEOUT and timeout is not None):
             data = _fallback_trace(
-                script, sha, status="timeout", exit_status=EXIT_TIMEOUT, message=f"timed out after {timeout:g} s", reason="timeout", **common
+                script,
+                sha,
+                status="timeout",
+                exit_status=EXIT_TIMEOUT,
+                message=f"timed out after {timeout:g} s",
+                reason="timeout",
+                **common,
             )
             code = EXIT_TIMEOUT
         elif supervised is not None and supervised.get("ended_by") == "limit":
-            data = _fallback_trace(script, sha, status="limit", exit_status=code, message=_cut_message(max_output), reason="output", **common)
+            data = _fallback_trace(
+                script,
+                sha,
+                status="limit",
+                exit_status=code,
+                message=_cut_message(max_output),
+                reason="output",
+                **common,
+            )
         elif code < 0:
-            data = _fallback_trace(script, sha, status="crashed", exit_status=code, message=f"killed by {_describe_signal(code)}", reason="signal", **common)
+            data = _fallback_trace(
+                script,
+                sha,
+                status="crashed",
+                exit_status=code,
+                message=f"killed by {_describe_signal(code)}",
+                reason="signal",
+                **common,
+            )
             data["error"]["line"] = _crash_line(fault_log, os.path.abspath(script))
         else:
             data = _fallback_trace(
@@ -335,11 +395,15 @@ def trace_file(
     trace = child if child is not None else trace_mod.Trace.from_dict(data)
     below = supervised.get("below") if supervised is not None else None
     if isinstance(below, str) and below:
-        trace.stdout_below = _as_in_trace(below, spec.get("root") or os.path.abspath(cwd if cwd is not None else os.getcwd()))
+        trace.stdout_below = _as_in_trace(
+            below, spec.get("root") or os.path.abspath(cwd if cwd is not None else os.getcwd())
+        )
     if supervised is not None and supervised.get("cut") and trace.status in ("ok", "error", "crashed"):
         # Output the script's processes wrote past the limit was not kept: the page says so.
         trace.status = "limit"
-        trace.error = trace_mod.ErrorInfo.from_dict(error_record("OutputLimit", _cut_message(max_output), reason="output"))
+        trace.error = trace_mod.ErrorInfo.from_dict(
+            error_record("OutputLimit", _cut_message(max_output), reason="output")
+        )
     figures = _collect_figures(trace, Path(spec["figures_dir"]))
     if figures_dir is not None and figures:
         folder = Path(figures_dir)
@@ -383,7 +447,9 @@ def _read_written(path: Path) -> dict[str, list[str]]:
     for key in ("claimed", "found"):
         paths = data.get(key)
         if isinstance(paths, list):
-            out[key] = [p for p in paths if isinstance(p, str) and p and not p.startswith("/") and ".." not in p.split("/")][:1000]
+            out[key] = [
+                p for p in paths if isinstance(p, str) and p and not p.startswith("/") and ".." not in p.split("/")
+            ][:1000]
     return out
 
 
@@ -413,7 +479,10 @@ def _as_in_trace(text: str, root: str) -> str:
 
 
 def _cut_message(limit: int) -> str:
-    return f"output passed the limit of {limit} bytes (written to stdout and stderr by the script and the processes it started); the rest was not kept"
+    return (
+        f"output passed the limit of {limit} bytes (written to stdout and stderr by the script and the processes it "
+        f"started); the rest was not kept"
+    )
 
 
 _SUPERVISOR = str(Path(__file__).with_name("supervisor.py"))
@@ -450,7 +519,11 @@ def _run_supervised(
         "cwd": os.fspath(cwd) if cwd is not None else None,
         "capture": None
         if attached
-        else {"stdout": str(folder / "stdout"), "stderr": str(folder / "stderr"), "below": str(folder / "below") if fault else None},
+        else {
+            "stdout": str(folder / "stdout"),
+            "stderr": str(folder / "stderr"),
+            "below": str(folder / "below") if fault else None,
+        },
         "limit": None if attached else max_output,
         "stop_on_limit": not attached,
         # `tracekit run` leaves what a script started when it ends by itself, as python does.
@@ -515,13 +588,20 @@ def _run_supervised(
         orphans.kill_left(proc.pid, cgroup if cgroup is not None and os.path.isdir(cgroup) else None)
         how = "stopped it" if stopped else _describe_signal(proc.returncode or -signal.SIGKILL)
         out, err = _read_capped(folder / "stdout", max_output), _read_capped(folder / "stderr", max_output)
-        return -signal.SIGKILL, out, err, {"ended_by": "supervisor", "message": f"the example killed its supervisor ({how})"}
+        return (
+            -signal.SIGKILL,
+            out,
+            err,
+            {"ended_by": "supervisor", "message": f"the example killed its supervisor ({how})"},
+        )
     try:
         result = json.loads((folder / "supervisor.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         # The supervisor itself failed: say how, rather than blame the script.
         said = (folder / "supervisor.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
-        raise RuntimeError(f"the supervisor of the run ended with status {proc.returncode}: {said[-1] if said else 'no message'}") from None
+        raise RuntimeError(
+            f"the supervisor of the run ended with status {proc.returncode}: {said[-1] if said else 'no message'}"
+        ) from None
     failed = result.get("start_error")
     if isinstance(failed, dict):
         raise OSError(failed.get("errno"), failed.get("message"), failed.get("filename"))
@@ -587,7 +667,14 @@ def _stop_supervisor(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _run_attached(
-    cmd: list[str], tmpdir: str, *, cwd: Any, env: dict[str, str] | None, stdin: Any, timeout: float | None, fault: bool = False
+    cmd: list[str],
+    tmpdir: str,
+    *,
+    cwd: Any,
+    env: dict[str, str] | None,
+    stdin: Any,
+    timeout: float | None,
+    fault: bool = False,
 ) -> tuple[int, bool]:
     """Run CMD sharing this process's terminal and streams, as python would run the script.
 
@@ -599,7 +686,9 @@ def _run_attached(
     if timeout:
         old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor gives the script its default
         try:
-            code, _, _, result = _run_supervised(cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=None, attached=True, fault=fault)
+            code, _, _, result = _run_supervised(
+                cmd, tmpdir, cwd=cwd, env=env, stdin=stdin, timeout=timeout, max_output=None, attached=True, fault=fault
+            )
         finally:
             signal.signal(signal.SIGINT, old_int)
         return code, result.get("ended_by") == "timeout"

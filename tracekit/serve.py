@@ -58,7 +58,9 @@ def snapshot(paths: Iterable[Path], skip: Iterable[Path] = ()) -> dict[str, tupl
 def _walk(base: Path, skipped: set[Path]) -> Iterable[Path]:
     for folder, dirs, files in os.walk(base):
         here = Path(folder)
-        dirs[:] = [d for d in dirs if d != "__pycache__" and not d.startswith(".") and (here / d).resolve() not in skipped]
+        dirs[:] = [
+            d for d in dirs if d != "__pycache__" and not d.startswith(".") and (here / d).resolve() not in skipped
+        ]
         for name in files:
             if name.endswith(_WATCHED_SUFFIXES) and not name.startswith("."):
                 yield here / name
@@ -181,7 +183,10 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
         if not self.quiet:  # as http.server logs, with the build's terminal-safe text
-            sys.stderr.write(visible(f"{self.address_string()} - - [{self.log_date_time_string()}] {format % args}", newlines=False) + "\n")
+            sys.stderr.write(
+                visible(f"{self.address_string()} - - [{self.log_date_time_string()}] {format % args}", newlines=False)
+                + "\n"
+            )
 
     def end_headers(self) -> None:
         # Always fetch the latest build.
@@ -193,9 +198,18 @@ class Server:
     """The HTTP server for DIRECTORY on HOST:PORT (PORT 0 picks a free one), in a daemon thread."""
 
     def __init__(
-        self, directory: Path, port: int = 8000, host: str = "127.0.0.1", verbose: bool = False, live: LiveState | None = None, idle: float = IDLE_SECONDS
+        self,
+        directory: Path,
+        port: int = 8000,
+        host: str = "127.0.0.1",
+        verbose: bool = False,
+        live: LiveState | None = None,
+        idle: float = IDLE_SECONDS,
     ) -> None:
-        handler = functools.partial(type("Handler", (_Handler,), {"quiet": not verbose, "live": live, "timeout": idle}), directory=str(directory))
+        handler = functools.partial(
+            type("Handler", (_Handler,), {"quiet": not verbose, "live": live, "timeout": idle}),
+            directory=str(directory),
+        )
         self.live = live
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -288,8 +302,11 @@ def serve(
             warm.shutdown()  # the warm parents the rebuilds kept, waited for
 
 
-def _settled(now: dict[str, tuple[int, int]], look: Callable[[], dict[str, tuple[int, int]]]) -> dict[str, tuple[int, int]]:
-    """The watched files once two looks SETTLE_SECONDS apart agree (an editor may save in steps), at most half a second on."""
+def _settled(
+    now: dict[str, tuple[int, int]], look: Callable[[], dict[str, tuple[int, int]]]
+) -> dict[str, tuple[int, int]]:
+    """The watched files once two looks SETTLE_SECONDS apart agree (an editor may save in steps), at most half a second
+    on."""
     for _ in range(10):
         time.sleep(SETTLE_SECONDS)
         again = look()

@@ -415,7 +415,9 @@ class _BlockProse:
 class _Reader:
     """Walk comments and statements in line order, building items, listing and probes."""
 
-    def __init__(self, display: str, stem: str, text: str, tree: ast.Module, module: cst.Module, source: str | None = None) -> None:
+    def __init__(
+        self, display: str, stem: str, text: str, tree: ast.Module, module: cst.Module, source: str | None = None
+    ) -> None:
         self.display = display
         self.lines = _NEWLINE_RE.split(text)
         if self.lines and self.lines[-1] == "":
@@ -556,7 +558,11 @@ class _Reader:
         skip = set()
         for comment in self.skeleton.comments:
             text, line = comment.text, comment.line
-            if _DIRECTIVE_RE.match(text) or (line == 1 and text.startswith("#!")) or (line <= 2 and _COOKIE_RE.match(text)):
+            if (
+                _DIRECTIVE_RE.match(text)
+                or (line == 1 and text.startswith("#!"))
+                or (line <= 2 and _COOKIE_RE.match(text))
+            ):
                 skip.add(line)
         skip.update(self.removed)  # what comes before a gallery script's docstring
         if self.source == "percent" and self.header is not None:
@@ -665,7 +671,9 @@ class _Reader:
             if line <= hidden_until:
                 raise self.error(line, "'#::' block inside a hidden statement is never shown")
             if pending.prose:
-                raise self.error(line, f"'#::' block directly below '#:' prose (line {pending.prose[0][0]}); separate them")
+                raise self.error(
+                    line, f"'#::' block directly below '#:' prose (line {pending.prose[0][0]}); separate them"
+                )
             if pending.block and pending.block[-1][0] != line - 1:
                 raise self.error(pending.block[0][0], "'#::' block with no statement below it")
             pending.block.append((line, _prose_text(text)))
@@ -785,7 +793,9 @@ class _Reader:
             if not (unit.docstring or unit.clause):
                 raw = self.lines[unit.first - 1]
                 statements.append(Statement(unit.first, unit.end, len(raw) - len(raw.lstrip())))
-        prose_lines = sorted(c.line for c in self.skeleton.comments if c.standalone and c.text.startswith("#:")) + [len(self.lines) + 1]
+        prose_lines = sorted(c.line for c in self.skeleton.comments if c.standalone and c.text.startswith("#:")) + [
+            len(self.lines) + 1
+        ]
         for block in self.block_prose:
             first, last = block.lines[0][0], block.lines[-1][0]
             stop = prose_lines[bisect_right(prose_lines, last)]
@@ -804,7 +814,9 @@ class _Reader:
             known = self.probes.setdefault(line, [])
             known.extend(source for source in found if source not in known)
 
-    def _add_item(self, kind: str, first: int, last: int, prose: str, notes: list[Note], directives: dict[str, Any]) -> None:
+    def _add_item(
+        self, kind: str, first: int, last: int, prose: str, notes: list[Note], directives: dict[str, Any]
+    ) -> None:
         """Append an item; its display numbers and code are filled in by _listing."""
         self.items.append(
             Item(
@@ -885,12 +897,16 @@ class _Reader:
         names = {node.id for node in ast.walk(expr) if isinstance(node, ast.Name) and node.id not in own}
         hint = f"; to show braces as text write {{{{{placeholder.source}}}}}"
         if not names and not own:
-            raise self.error(line, f"placeholder {{{placeholder.source}}} is a constant, not a value from the run{hint}")
+            raise self.error(
+                line, f"placeholder {{{placeholder.source}}} is a constant, not a value from the run{hint}"
+            )
         if self.bound is None:
             self.bound = _bound_names(self.tree)
         unknown = sorted(name for name in names if name not in self.bound)
         if unknown and "*" not in self.bound:
-            raise self.error(line, f"placeholder {{{placeholder.source}}}: {unknown[0]!r} is never bound in this file{hint}")
+            raise self.error(
+                line, f"placeholder {{{placeholder.source}}}: {unknown[0]!r} is never bound in this file{hint}"
+            )
 
     def _placeholders(self, line: int, text: str) -> list[str]:
         """The placeholder sources in TEXT, from the `#:` line LINE; refuse malformed ones."""
@@ -927,7 +943,9 @@ class _Reader:
         number_of = {entry.line: entry.number for entry in listing}
         text_of = {entry.line: entry.text for entry in listing}
         for block in self.texts:
-            shown = [number_of[k] for k in range(block.line, max(block.end_line, block.code_last) + 1) if k in number_of]
+            shown = [
+                number_of[k] for k in range(block.line, max(block.end_line, block.code_last) + 1) if k in number_of
+            ]
             block.number, block.end_number = (shown[0], shown[-1]) if shown else (0, 0)
         for item in self.items:
             item.number = number_of[item.line]
@@ -1009,7 +1027,9 @@ def _read_notebook(path: Path, display: str, data: bytes) -> Example:
         where = cell_of(spans, error.line)
         if where is None:
             raise
-        raise AuthoringError(display, error.line, f"cell {where[0]}, line {where[1]}: {error.message}", error.column) from None
+        raise AuthoringError(
+            display, error.line, f"cell {where[0]}, line {where[1]}: {error.message}", error.column
+        ) from None
     example.warnings = [(line, _in_cell(cell_of(spans, line), message)) for line, message in example.warnings]
     return example
 

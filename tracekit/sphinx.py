@@ -96,7 +96,9 @@ class TracekitDirective(SphinxDirective):
             try:
                 vary = vary_option(str(doc), self._option_line("vary"), self.options["vary"])
             except ChapterError as e:
-                logger.warning(f"tracekit: {e.message}", location=(self.env.docname, e.line), type="tracekit", subtype="vary")
+                logger.warning(
+                    f"tracekit: {e.message}", location=(self.env.docname, e.line), type="tracekit", subtype="vary"
+                )
                 return [self._error_node(e.line or self.lineno, e.message)]
         options = ListingOptions(
             lines,
@@ -192,11 +194,20 @@ def gallery_folders(app: Sphinx) -> list[tuple[Path, Path]]:
     base = Path(app.confdir)
     if conf:
         if not isinstance(conf, dict) or not {"examples", "into"} <= set(conf):
-            raise ConfigError('tracekit_gallery needs "examples" and "into", e.g. {"examples": "../examples", "into": "auto_examples"}')
-        return [(base / examples, base / into) for examples, into in zip(_as_list(conf["examples"]), _as_list(conf["into"]), strict=False)]
+            raise ConfigError(
+                'tracekit_gallery needs "examples" and "into", e.g. {"examples": "../examples", "into": '
+                '"auto_examples"}'
+            )
+        return [
+            (base / examples, base / into)
+            for examples, into in zip(_as_list(conf["examples"]), _as_list(conf["into"]), strict=False)
+        ]
     sg = app.config.sphinx_gallery_conf if "sphinx_gallery_conf" in app.config else None
     if isinstance(sg, dict) and sg.get("examples_dirs") and sg.get("gallery_dirs"):
-        return [(base / e, base / g) for e, g in zip(_as_list(sg["examples_dirs"]), _as_list(sg["gallery_dirs"]), strict=False)]
+        return [
+            (base / e, base / g)
+            for e, g in zip(_as_list(sg["examples_dirs"]), _as_list(sg["gallery_dirs"]), strict=False)
+        ]
     return []
 
 

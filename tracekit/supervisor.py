@@ -137,7 +137,9 @@ def cgroup_base() -> str | None:
     if own is None:
         return None
     base = os.path.join(mount, own.lstrip("/"))
-    if not os.path.exists(os.path.join(base, "cgroup.kill")) and not os.path.exists(os.path.join(mount, "cgroup.controllers")):
+    if not os.path.exists(os.path.join(base, "cgroup.kill")) and not os.path.exists(
+        os.path.join(mount, "cgroup.controllers")
+    ):
         return None
     return base
 
@@ -160,7 +162,11 @@ def _named_pid_alive(match: re.Match[str], path: str) -> bool:
 
 
 def sweep_dead(
-    folder: str, pattern: str | re.Pattern[str], remove: Callable[[str], object] | None, *, alive: Callable[[re.Match[str], str], bool] = _named_pid_alive
+    folder: str,
+    pattern: str | re.Pattern[str],
+    remove: Callable[[str], object] | None,
+    *,
+    alive: Callable[[re.Match[str], str], bool] = _named_pid_alive,
 ) -> list[str]:
     """The one sweep for what dead processes left: the entries of FOLDER whose whole name matches
     PATTERN and whose process is gone (ALIVE false; by default: the pid in PATTERN's first group is
@@ -471,7 +477,9 @@ class Supervisor:
         """Read what the (now dead) writers left in the pipes."""
         end = time.monotonic() + 1.0
         while (self.files or self.fault is not None) and time.monotonic() < end:
-            ready, _, _ = select.select(list(self.files) + ([self.fault] if self.fault is not None else []), [], [], 0.1)
+            ready, _, _ = select.select(
+                list(self.files) + ([self.fault] if self.fault is not None else []), [], [], 0.1
+            )
             for fd in ready:
                 if fd == self.fault:
                     self._read_fault()
@@ -533,7 +541,11 @@ def finish(sup: Supervisor, watch: int | None, start_error: dict[str, Any] | Non
     try:
         if start_error is None and sup.ended_by is None:
             sup.run(watch)
-            timed_out = config.get("timeout") is not None and sup.code == config.get("timeout_code") and time.monotonic() - started >= config["timeout"]
+            timed_out = (
+                config.get("timeout") is not None
+                and sup.code == config.get("timeout_code")
+                and time.monotonic() - started >= config["timeout"]
+            )
             if sup.ended_by is None and not timed_out and not config.get("reap_on_exit", True):
                 sup.proc = None  # the script ended by itself: leave what it started, as python does
     except KeyboardInterrupt:

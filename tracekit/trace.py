@@ -79,14 +79,24 @@ class TraceError(ValueError):
 _NUM = (int, float)
 
 
-def _want(d: dict[str, Any], key: str, types: type | tuple[type, ...], where: str, default: Any = None, *, nullable: bool = False) -> Any:
+def _want(
+    d: dict[str, Any],
+    key: str,
+    types: type | tuple[type, ...],
+    where: str,
+    default: Any = None,
+    *,
+    nullable: bool = False,
+) -> Any:
     """D[KEY] when it has one of TYPES (bool is not an int here); DEFAULT when missing; else TraceError."""
     if key not in d:
         return default
     v = d[key]
     if v is None and nullable:
         return None
-    ok = isinstance(v, types) and not (isinstance(v, bool) and bool not in (types if isinstance(types, tuple) else (types,)))
+    ok = isinstance(v, types) and not (
+        isinstance(v, bool) and bool not in (types if isinstance(types, tuple) else (types,))
+    )
     if not ok:
         names = "/".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
         raise TraceError(f"{where}.{key}: expected {names}{' or null' if nullable else ''}, got {type(v).__name__}")
@@ -225,8 +235,20 @@ class Event:
         graph = _check_graph(e["graph"], f"{where}.graph") if e.get("graph") is not None else None
         # unknown keys, and known ones written as null, are kept as they are
         own = ("role", "text", "value", "before", "graph")
-        extra = {k: v for k, v in e.items() if (k not in own or (k in ("before", "graph") and v is None)) and (k not in known or v is None)}
-        return cls(_want(e, "role", str, where, ""), _want(e, "text", str, where, ""), value, before=before, graph=graph, extra=extra, **known)
+        extra = {
+            k: v
+            for k, v in e.items()
+            if (k not in own or (k in ("before", "graph") and v is None)) and (k not in known or v is None)
+        }
+        return cls(
+            _want(e, "role", str, where, ""),
+            _want(e, "text", str, where, ""),
+            value,
+            before=before,
+            graph=graph,
+            extra=extra,
+            **known,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"role": self.role, "text": self.text, **self.extra}
@@ -258,11 +280,23 @@ class ErrorInfo:
         e = _check_error(e, where) or {}
         extra = {k: v for k, v in e.items() if k not in ("type", "message", "line", "reason", "traceback")}
         return cls(
-            str(e.get("type") or ""), str(e.get("message") or ""), e.get("line"), str(e.get("reason") or "exception"), list(e.get("traceback") or []), extra
+            str(e.get("type") or ""),
+            str(e.get("message") or ""),
+            e.get("line"),
+            str(e.get("reason") or "exception"),
+            list(e.get("traceback") or []),
+            extra,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "message": self.message, "line": self.line, "reason": self.reason, "traceback": self.traceback, **self.extra}
+        return {
+            "type": self.type,
+            "message": self.message,
+            "line": self.line,
+            "reason": self.reason,
+            "traceback": self.traceback,
+            **self.extra,
+        }
 
 
 @dataclass
@@ -296,10 +330,18 @@ class Record:
         if not all(isinstance(f, str) for f in figures):
             raise TraceError(f"{where}.figures: expected file names")
         last = _want(d, "last", bool, where, False)
-        return cls(_want(d, "hit", int, where, 0), events, _want(d, "output", str, where, ""), exception, probes, figures, last)
+        return cls(
+            _want(d, "hit", int, where, 0), events, _want(d, "output", str, where, ""), exception, probes, figures, last
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"hit": self.hit, "events": [e.to_dict() for e in self.events], "output": self.output, "exception": self.exception, "probes": self.probes}
+        d = {
+            "hit": self.hit,
+            "events": [e.to_dict() for e in self.events],
+            "output": self.output,
+            "exception": self.exception,
+            "probes": self.probes,
+        }
         if self.figures:
             d["figures"] = list(self.figures)
         if self.last:
@@ -362,7 +404,11 @@ class Line:
         return line
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("records", "figures_later", "defined", "block_probes")}
+        d = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("records", "figures_later", "defined", "block_probes")
+        }
         d["records"] = [r.to_dict() for r in self.records]
         if self.figures_later:
             d["figures_later"] = list(self.figures_later)
@@ -459,7 +505,9 @@ class Trace:
         status = _want(d, "status", str, "trace", "crashed")
         if status not in STATUSES:
             raise TraceError(f"trace.status: {status!r} is not one of {', '.join(STATUSES)}")
-        placeholder_errors = [_obj(e, f"placeholder_errors[{i}]") for i, e in enumerate(_items(d, "placeholder_errors", "trace"))]
+        placeholder_errors = [
+            _obj(e, f"placeholder_errors[{i}]") for i, e in enumerate(_items(d, "placeholder_errors", "trace"))
+        ]
         for i, e in enumerate(placeholder_errors):
             _want(e, "line", int, f"placeholder_errors[{i}]", nullable=True)
             _want(e, "placeholder", str, f"placeholder_errors[{i}]")

@@ -21,7 +21,17 @@ from typing import Any
 
 from .source import AuthoringError, Example
 
-__all__ = ["MAX_RUNS", "Varied", "Variant", "chapter_vary_error", "plan_variants", "substitute", "unassigned_errors", "variant_key", "scratch_copy"]
+__all__ = [
+    "MAX_RUNS",
+    "Varied",
+    "Variant",
+    "chapter_vary_error",
+    "plan_variants",
+    "substitute",
+    "unassigned_errors",
+    "variant_key",
+    "scratch_copy",
+]
 
 MAX_RUNS = 16  # runs per example, the default included
 
@@ -70,7 +80,9 @@ def _with_default(values: Sequence[str], default: str) -> tuple[tuple[str, ...],
         if _same(text, default):
             return tuple(values[:i]) + (default,) + tuple(values[i + 1 :]), i
     numbers = [ast.literal_eval(t) for t in [*values, default]]
-    if all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers) and list(numbers[:-1]) == sorted(numbers[:-1]):
+    if all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers) and list(numbers[:-1]) == sorted(
+        numbers[:-1]
+    ):
         at = sum(1 for n in numbers[:-1] if n < numbers[-1])
         return tuple(values[:at]) + (default,) + tuple(values[at:]), at
     return (*values, default), len(values)
@@ -103,11 +115,17 @@ def _text(lines: list[bytes], node: ast.expr) -> str:
     assert node.end_lineno is not None and node.end_col_offset is not None
     if node.lineno == node.end_lineno:
         return lines[node.lineno - 1][node.col_offset : node.end_col_offset].decode("utf-8")
-    parts = [lines[node.lineno - 1][node.col_offset :]] + lines[node.lineno : node.end_lineno - 1] + [lines[node.end_lineno - 1][: node.end_col_offset]]
+    parts = (
+        [lines[node.lineno - 1][node.col_offset :]]
+        + lines[node.lineno : node.end_lineno - 1]
+        + [lines[node.end_lineno - 1][: node.end_col_offset]]
+    )
     return b"".join(parts).decode("utf-8")
 
 
-def plan_variants(example: Example, source: str, extra: Mapping[str, tuple[Sequence[str], str, int]] | None = None) -> tuple[list[Varied], list[Variant]]:
+def plan_variants(
+    example: Example, source: str, extra: Mapping[str, tuple[Sequence[str], str, int]] | None = None
+) -> tuple[list[Varied], list[Variant]]:
     """The varied names of EXAMPLE (its SOURCE text) and its runs, the default first.
 
     EXTRA: name → (values, file, line) from chapters' `:vary:` options. ([], []) when nothing varies.
@@ -123,16 +141,24 @@ def plan_variants(example: Example, source: str, extra: Mapping[str, tuple[Seque
     for item in marked:
         name, node = _literal_of(example.path, item.line, _assignment(tree, item.line))
         if any(v.name == name for v in varied):
-            raise AuthoringError(example.path, item.line, f"{name} is varied twice (line {errors_at[name][1]} varies it too)")
+            raise AuthoringError(
+                example.path, item.line, f"{name} is varied twice (line {errors_at[name][1]} varies it too)"
+            )
         assert item.vary is not None and node.end_lineno is not None and node.end_col_offset is not None
         texts, default = _with_default(item.vary, _text(lines, node))
-        varied.append(Varied(name, item.line, (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset), texts, default))
+        varied.append(
+            Varied(
+                name, item.line, (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset), texts, default
+            )
+        )
         errors_at[name] = (example.path, item.line)
     for name, (values, where, at) in extra.items():
         known = next((v for v in varied if v.name == name), None)
         if known is not None:
             more = [t for t in values if not any(_same(t, k) for k in known.values)]
-            varied[varied.index(known)] = Varied(name, known.line, known.span, known.values + tuple(more), known.default)
+            varied[varied.index(known)] = Varied(
+                name, known.line, known.span, known.values + tuple(more), known.default
+            )
             continue
         node_found = _top_level_literal(tree, name)
         if node_found is None:
@@ -140,7 +166,13 @@ def plan_variants(example: Example, source: str, extra: Mapping[str, tuple[Seque
         assert node_found.end_lineno is not None and node_found.end_col_offset is not None
         merged, default = _with_default(list(values), _text(lines, node_found))
         varied.append(
-            Varied(name, node_found.lineno, (node_found.lineno, node_found.col_offset, node_found.end_lineno, node_found.end_col_offset), merged, default)
+            Varied(
+                name,
+                node_found.lineno,
+                (node_found.lineno, node_found.col_offset, node_found.end_lineno, node_found.end_col_offset),
+                merged,
+                default,
+            )
         )
         errors_at[name] = (where, at)
     runs = 1
@@ -148,8 +180,15 @@ def plan_variants(example: Example, source: str, extra: Mapping[str, tuple[Seque
         runs *= len(v.values)
         if runs > MAX_RUNS:
             where, at = errors_at[v.name]
-            by = f" (with :vary: {v.name} of {where}:{at})" if where and where != example.path else ""  # "": the caller names the place
-            raise AuthoringError(where, at, f"vary makes {runs} runs of {example.path} with the names before it{by}; at most {MAX_RUNS} are allowed")
+            by = (
+                f" (with :vary: {v.name} of {where}:{at})" if where and where != example.path else ""
+            )  # "": the caller names the place
+            raise AuthoringError(
+                where,
+                at,
+                f"vary makes {runs} runs of {example.path} with the names before it{by}; at most {MAX_RUNS} are "
+                f"allowed",
+            )
     variants = []
     for combo in itertools.product(*[range(len(v.values)) for v in varied]):
         chosen = tuple((v.name, v.values[i]) for v, i in zip(varied, combo, strict=True))
@@ -236,7 +275,13 @@ def scratch_copy(folder: Path, root: Path, skip: Sequence[Path] = ()) -> Path:
 
 
 def run_others(
-    path: Path, root: Path, varied: Sequence[Varied], variants: Sequence[Variant], run: Any, jobs: int, skip: Sequence[Path] = ()
+    path: Path,
+    root: Path,
+    varied: Sequence[Varied],
+    variants: Sequence[Variant],
+    run: Any,
+    jobs: int,
+    skip: Sequence[Path] = (),
 ) -> list[tuple[Variant, Any]]:
     """Run every variant but the default, each in a scratch copy of the example's folder and in
     parallel (JOBS at a time): RUN(script, cwd, root) → RunResult. Returns (variant, result)."""
@@ -267,12 +312,19 @@ def run_others(
 SHARED = ("schema", "meta", "source")  # the same in every run: the page JSON keeps them once, at the top
 
 
-def record(varied: Sequence[Varied], runs: Sequence[tuple[Variant, Mapping[str, Any]]], example_key: str) -> dict[str, Any]:
+def record(
+    varied: Sequence[Varied], runs: Sequence[tuple[Variant, Mapping[str, Any]]], example_key: str
+) -> dict[str, Any]:
     """The page JSON's ``variants``: the names with their values, and every run with its values,
     its own cache key and (the default's is the page's own) its trace."""
     out_runs = []
     for variant, trace in runs:
-        run: dict[str, Any] = {"values": dict(variant.values), "label": variant.label, "default": variant.default, "key": variant_key(example_key, variant)}
+        run: dict[str, Any] = {
+            "values": dict(variant.values),
+            "label": variant.label,
+            "default": variant.default,
+            "key": variant_key(example_key, variant),
+        }
         if not variant.default:
             run["trace"] = {k: v for k, v in trace.items() if k not in SHARED and k != "variants" and k != "build"}
         out_runs.append(run)

@@ -56,7 +56,12 @@ def preload_for(source: bytes | str, preload: Sequence[str]) -> tuple[str, ...] 
         return None
     roots = {name.partition(".")[0] for name in preload}
     body = list(tree.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         body.pop(0)
     leading: list[tuple[str, ...]] = []  # per statement: the modules it imports
     for stmt in body:
@@ -78,7 +83,10 @@ def preload_for(source: bytes | str, preload: Sequence[str]) -> tuple[str, ...] 
         if hits and blocked:
             return None
         chosen |= hits
-        if any(name.partition(".")[0] not in roots and name.partition(".")[0] not in sys.stdlib_module_names for name in names):
+        if any(
+            name.partition(".")[0] not in roots and name.partition(".")[0] not in sys.stdlib_module_names
+            for name in names
+        ):
             blocked = True
     later = tree.body[len(tree.body) - len(body) + len(leading) :]
     for node in (n for stmt in later for n in ast.walk(stmt)):
@@ -87,7 +95,10 @@ def preload_for(source: bytes | str, preload: Sequence[str]) -> tuple[str, ...] 
             names = tuple(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
             names = (node.module,)
-        if any(name.partition(".")[0] in roots and not any(c.partition(".")[0] == name.partition(".")[0] for c in chosen) for name in names):
+        if any(
+            name.partition(".")[0] in roots and not any(c.partition(".")[0] == name.partition(".")[0] for c in chosen)
+            for name in names
+        ):
             return None
     return tuple(entry for entry in preload if entry in chosen)
 
@@ -226,13 +237,20 @@ _live: set[Forked] = set()  # supervisors running now
 _broken: set[tuple[Any, ...]] = set()  # keys whose warm parent could not start: those examples run cold
 
 
-def start(names: tuple[str, ...], request: dict[str, Any], watch: int, env: dict[str, str] | None, flags: list[str]) -> Forked | None:
+def start(
+    names: tuple[str, ...], request: dict[str, Any], watch: int, env: dict[str, str] | None, flags: list[str]
+) -> Forked | None:
     """Fork REQUEST's supervisor from a warm parent that preloaded NAMES; None: run it cold."""
     env = _process_environ() if env is None else dict(env)
     from .codecache import generator_source
 
     # tracekit's own code is loaded in the warm parent: one of other code serves no run
-    key = (sys.executable, tuple(flags), generator_source(), tuple(sorted((k, v) for k, v in env.items() if k != _TOKEN_VAR)))
+    key = (
+        sys.executable,
+        tuple(flags),
+        generator_source(),
+        tuple(sorted((k, v) for k, v in env.items() if k != _TOKEN_VAR)),
+    )
     warm = _take(key, names)
     if warm is None:
         if (key, names) in _broken:

@@ -48,7 +48,17 @@ from urllib.parse import unquote
 
 from ..prose import title_from_name
 
-__all__ = ["Chapter", "ChapterError", "Embed", "Prose", "Ref", "front_matter", "listing_options", "parse_chapter", "parse_lines"]
+__all__ = [
+    "Chapter",
+    "ChapterError",
+    "Embed",
+    "Prose",
+    "Ref",
+    "front_matter",
+    "listing_options",
+    "parse_chapter",
+    "parse_lines",
+]
 
 FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(.*)$")
 LISTING = re.compile(r"^\{listing\}(?:\s+(.*))?$")
@@ -60,7 +70,13 @@ _INLINE_REF = re.compile(r"\]\(\s*(<[^<>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]
 _DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(<[^<>\n]*>|\S+)")  # `[label]: dest`
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:|^//")
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp", ".ico"})
-OPTIONS = {"lines": True, "hide-listing": False, "hide-intro": False, "caption": True, "vary": True}  # name → takes a value
+OPTIONS = {
+    "lines": True,
+    "hide-listing": False,
+    "hide-intro": False,
+    "caption": True,
+    "vary": True,
+}  # name → takes a value
 
 
 class ChapterError(Exception):
@@ -101,7 +117,9 @@ class Embed:
     caption: str = ""
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message): bad options fail this listing only
     at: dict[str, int] = field(default_factory=dict)  # option name → its line in the chapter
-    vary: list[tuple[str, list[str], int]] = field(default_factory=list)  # (name, literal texts, chapter line) of each `:vary:`
+    vary: list[tuple[str, list[str], int]] = field(
+        default_factory=list
+    )  # (name, literal texts, chapter line) of each `:vary:`
 
 
 @dataclass
@@ -220,10 +238,14 @@ def parse_chapter(path: str, text: str) -> Chapter:
                 continue
             written = (lm.group(1) or "").strip()
             if not written:
-                raise ChapterError(path, number, "```{listing} needs the path of an example, e.g. ```{listing} first_gradient.py")
+                raise ChapterError(
+                    path, number, "```{listing} needs the path of an example, e.g. ```{listing} first_gradient.py"
+                )
             target = _target(path, written)
             if target is None or not target.endswith(".py"):
-                raise ChapterError(path, number, f"```{{listing}} {written}: not a path to an example (.py) inside the examples folder")
+                raise ChapterError(
+                    path, number, f"```{{listing}} {written}: not a path to an example (.py) inside the examples folder"
+                )
             embed = Embed(written, target, number)
             i = listing_options(path, lines, i + 1, m.group(1), embed)
             flush(i + 2)
@@ -275,7 +297,9 @@ def listing_options(path: str, lines: list[str], i: int, close: str, embed: Embe
     0-based); a bad option is that listing's (``embed.errors``). ChapterError when it never closes."""
     while True:
         if i >= len(lines):
-            raise ChapterError(path, embed.line, f"```{{listing}} {embed.path} is never closed (a line `{close}` ends it)")
+            raise ChapterError(
+                path, embed.line, f"```{{listing}} {embed.path} is never closed (a line `{close}` ends it)"
+            )
         body = lines[i].strip()
         if body.startswith(close[0] * len(close)) and not body.lstrip(close[0]):
             return i
@@ -291,10 +315,14 @@ def listing_options(path: str, lines: list[str], i: int, close: str, embed: Embe
 def _option(path: str, number: int, embed: Embed, body: str) -> None:
     m = _OPTION.match(body)
     if not m:
-        raise ChapterError(path, number, f"```{{listing}} {embed.path}: expected an option such as `:lines: 4-12`, found {body!r}")
+        raise ChapterError(
+            path, number, f"```{{listing}} {embed.path}: expected an option such as `:lines: 4-12`, found {body!r}"
+        )
     name, value = m.group(1), (m.group(2) or "").strip()
     if name not in OPTIONS:
-        raise ChapterError(path, number, f"unknown listing option :{name}: (known: {', '.join(':' + k + ':' for k in OPTIONS)})")
+        raise ChapterError(
+            path, number, f"unknown listing option :{name}: (known: {', '.join(':' + k + ':' for k in OPTIONS)})"
+        )
     if OPTIONS[name] and not value:
         raise ChapterError(path, number, f":{name}: needs a value")
     if not OPTIONS[name] and value:

@@ -99,7 +99,9 @@ class Nav:
 class Book:
     """Pages in reading order (see the module docstring)."""
 
-    def __init__(self, pages: Sequence[Page], *, order: Sequence[str] = (), headers: dict[str, tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self, pages: Sequence[Page], *, order: Sequence[str] = (), headers: dict[str, tuple[str, str]] | None = None
+    ) -> None:
         headers = headers or {}
         self.pages = {p.rel: p for p in pages}
         embedded: dict[str, str] = {}
@@ -112,8 +114,12 @@ class Book:
         top = [p for p in pages if p.rel not in embedded]
         folders: dict[str, list[Page]] = {}
         for p in sorted(top, key=lambda p: self._key(p.rel, order)):
-            folders.setdefault(str(PurePosixPath(p.rel).parent).replace(".", "", 1) if "/" in p.rel else "", []).append(p)
-        ranked = sorted(folders, key=lambda f: (min(self._key(p.rel, order)[0] for p in folders[f]), f != "", natural_key(f)))
+            folders.setdefault(str(PurePosixPath(p.rel).parent).replace(".", "", 1) if "/" in p.rel else "", []).append(
+                p
+            )
+        ranked = sorted(
+            folders, key=lambda f: (min(self._key(p.rel, order)[0] for p in folders[f]), f != "", natural_key(f))
+        )
         self.parts: list[Part] = []
         for n, folder in enumerate(ranked, 1):
             title, intro = headers.get(folder, ("", ""))
@@ -125,7 +131,10 @@ class Book:
 
     @staticmethod
     def _key(rel: str, order: Sequence[str]) -> tuple[Any, ...]:
-        rank = next((i for i, g in enumerate(order) if fnmatchcase(rel, g) or fnmatchcase(rel, g.rstrip("/") + "/*")), len(order))
+        rank = next(
+            (i for i, g in enumerate(order) if fnmatchcase(rel, g) or fnmatchcase(rel, g.rstrip("/") + "/*")),
+            len(order),
+        )
         return (rank, natural_key(rel))
 
     def children(self, chapter: Page) -> list[Page]:

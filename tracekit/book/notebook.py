@@ -92,7 +92,9 @@ def _fill(text: str, probes: Mapping[str, str]) -> str:
                 at = start + span.start
                 before = text[text.rfind("\n", 0, at) + 1 : at]
                 value = str(probes[span.placeholder.source])
-                out.append(_as_markdown_text(value, in_code=any(a < at < b for a, b in code), line_start=not before.strip()))
+                out.append(
+                    _as_markdown_text(value, in_code=any(a < at < b for a, b in code), line_start=not before.strip())
+                )
         out.append(segment[pos:])
         return "".join(out)
 
@@ -117,9 +119,13 @@ def _links_as_text(text: str) -> str:
     def target(raw: str) -> str:
         return raw[1:-1] if raw.startswith("<") and raw.endswith(">") else raw
 
-    text = _INLINE_LINK.sub(lambda m: m.group(0) if allowed(target(m.group(3))) else "]\\(" + m.group(2) + m.group(3), text)
+    text = _INLINE_LINK.sub(
+        lambda m: m.group(0) if allowed(target(m.group(3))) else "]\\(" + m.group(2) + m.group(3), text
+    )
     text = _AUTOLINK.sub(lambda m: m.group(0) if allowed(m.group(1)) else "\\<" + m.group(1) + ">", text)
-    return _DEFINITION.sub(lambda m: m.group(0) if allowed(target(m.group(3))) else m.group(1) + "\\" + m.group(2) + m.group(3), text)
+    return _DEFINITION.sub(
+        lambda m: m.group(0) if allowed(target(m.group(3))) else m.group(1) + "\\" + m.group(2) + m.group(3), text
+    )
 
 
 def _docstring_span(source: str) -> tuple[int, int] | None:
@@ -127,7 +133,12 @@ def _docstring_span(source: str) -> tuple[int, int] | None:
         body = ast.parse(source).body
     except SyntaxError:
         return None
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         return body[0].lineno, body[0].end_lineno or body[0].lineno
     return None
 
@@ -222,7 +233,14 @@ def _authored_cells(example: Example, trace: Mapping[str, Any], source: str, lin
         else:
             anchor = max((s for s in starts if s <= line), default=0)
             prose_at.setdefault(anchor, []).append(f"*Line {number}:* {text}")
-    first_code = next((n for n in range(1, len(lines) + 1) if n not in skip and lines[n - 1].strip() and not _PROSE.match(lines[n - 1])), 1)
+    first_code = next(
+        (
+            n
+            for n in range(1, len(lines) + 1)
+            if n not in skip and lines[n - 1].strip() and not _PROSE.match(lines[n - 1])
+        ),
+        1,
+    )
     bounds = sorted({first_code, *[s for s in starts if s >= first_code]})
     cells: list[dict[str, Any]] = [_markdown(_head(example))]
     if prose_at.get(0):
@@ -360,7 +378,9 @@ def _called_lines(source: str) -> dict[int, tuple[str, ...]]:
     return out
 
 
-def _run_outputs(cells: list[dict[str, Any]], example: Example, trace: Mapping[str, Any], source: str, figures: Path | None) -> None:
+def _run_outputs(
+    cells: list[dict[str, Any]], example: Example, trace: Mapping[str, Any], source: str, figures: Path | None
+) -> None:
     """Fill in the outputs and execution counts of CELLS' code cells from TRACE (SOURCE: the
     script that ran), as Jupyter would have them after Run All."""
     code = [c for c in cells if c.get("_span")]
@@ -424,7 +444,9 @@ def _run_outputs(cells: list[dict[str, Any]], example: Example, trace: Mapping[s
         if at is not None:
             stop, fatal = at + 1, err
     raises = {it.line for it in example.items if it.raises}
-    alts = {str(f.get("file")): str(f.get("alt") or "Figure") for f in trace.get("figures") or [] if isinstance(f, Mapping)}
+    alts = {
+        str(f.get("file")): str(f.get("alt") or "Figure") for f in trace.get("figures") or [] if isinstance(f, Mapping)
+    }
     statements = _top_statements(source)
     count = 0
     for k, cell in enumerate(code):
@@ -455,7 +477,14 @@ def _run_outputs(cells: list[dict[str, Any]], example: Example, trace: Mapping[s
             error = _error(cell, count, int(fatal["line"]), fatal)
         value = None if error is not None else _last_value(cell, statements, tlines)
         if value is not None:
-            outputs.append({"output_type": "execute_result", "execution_count": count, "metadata": {}, "data": {"text/plain": _text(value)}})
+            outputs.append(
+                {
+                    "output_type": "execute_result",
+                    "execution_count": count,
+                    "metadata": {},
+                    "data": {"text/plain": _text(value)},
+                }
+            )
         if error is not None:
             outputs.append(error)
         cell["outputs"] = outputs
@@ -501,7 +530,9 @@ def _top_statements(source: str) -> list[ast.stmt]:
         return []
 
 
-def _last_value(cell: Mapping[str, Any], statements: list[ast.stmt], tlines: Mapping[int, Mapping[str, Any]]) -> str | None:
+def _last_value(
+    cell: Mapping[str, Any], statements: list[ast.stmt], tlines: Mapping[int, Mapping[str, Any]]
+) -> str | None:
     """The repr of the value of CELL's last statement, when it is a bare expression whose value
     Jupyter shows (not None, no trailing ``;``)."""
     numbers = cell["_lines"]
@@ -519,7 +550,9 @@ def _last_value(cell: Mapping[str, Any], statements: list[ast.stmt], tlines: Map
     return str(value["repr"])
 
 
-def _expected_error(cell: Mapping[str, Any], tlines: Mapping[int, Mapping[str, Any]], raises: set[int], count: int) -> dict[str, Any] | None:
+def _expected_error(
+    cell: Mapping[str, Any], tlines: Mapping[int, Mapping[str, Any]], raises: set[int], count: int
+) -> dict[str, Any] | None:
     """The error output of the first line of CELL expected to raise that did, tagged so that
     Run All goes on past it."""
     for line in cell["_lines"]:
@@ -542,7 +575,10 @@ def _error(cell: Mapping[str, Any], count: int, line: int, exc: Mapping[str, Any
     traceback = [f"{ename}: {evalue}" if evalue else ename]
     if line in numbers:
         at = numbers.index(line)
-        traceback[:0] = [f"Cell In[{count}], line {at + 1}", f"----> {at + 1} {''.join(cell['source']).split(chr(10))[at].strip()}"]
+        traceback[:0] = [
+            f"Cell In[{count}], line {at + 1}",
+            f"----> {at + 1} {''.join(cell['source']).split(chr(10))[at].strip()}",
+        ]
     return {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": traceback}
 
 

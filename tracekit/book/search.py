@@ -188,7 +188,15 @@ def search_index(
         n = index.page(api_href, "API used", "api")
         for e in api:
             index.add(n, api_anchor(e.name), API, e.name, [e.name])
-    data = json.dumps({"v": 1, "pages": index.pages, "records": index.records}, ensure_ascii=False, separators=(",", ":"))
+    data = json.dumps(
+        {"v": 1, "pages": index.pages, "records": index.records}, ensure_ascii=False, separators=(",", ":")
+    )
     # a script, not JSON: nothing in it may end it or read as markup if it is ever inlined
-    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    data = (
+        data.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
     return SIGNATURE + b"window.TRACEKIT_SEARCH=" + data.encode("utf-8") + b";\n"

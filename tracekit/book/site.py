@@ -54,7 +54,9 @@ class BookInputs:
     refused: dict[str, str] = field(default_factory=dict)  # chapter or part header rel → why it was not read
     out: Path | None = None  # the output folder: embeds with `:lines:` are judged against its page JSON
     root: Path | None = None  # the examples folder: `:lines:` past the end of a file is an error
-    images: dict[str, bytes] = field(default_factory=dict)  # picture rel → its bytes (copied to the same rel in the output)
+    images: dict[str, bytes] = field(
+        default_factory=dict
+    )  # picture rel → its bytes (copied to the same rel in the output)
     bad_images: dict[str, str] = field(default_factory=dict)  # picture rel → why it cannot be copied
 
 
@@ -99,7 +101,9 @@ def _read_images(found: BookInputs, root: Path, out: Path, rel: str, data: bytes
             continue
         path = root / target
         if target.split("/", 1)[0] in RESERVED:
-            found.bad_images[target] = f"would be copied to {target} in the output, where tracekit keeps its own files; move it"
+            found.bad_images[target] = (
+                f"would be copied to {target} in the output, where tracekit keeps its own files; move it"
+            )
         elif not os.path.lexists(path):
             found.bad_images[target] = f"does not exist ({display_path(path)})"
         elif root.resolve() in out.parents and out in path.resolve().parents:  # an output inside the examples folder
@@ -126,7 +130,13 @@ def chapter_key(text_sha: str, embeds: list[str], examples: dict[str, ManifestRe
     """A chapter's key: its text and the keys (and statuses) of the examples it embeds."""
     recs = [(e, examples.get(e)) for e in embeds]
     return sha256_hex(
-        json.dumps([text_sha, [(e, rec.key if rec is not None else None, rec.status if rec is not None else None) for e, rec in recs], tool]).encode()
+        json.dumps(
+            [
+                text_sha,
+                [(e, rec.key if rec is not None else None, rec.status if rec is not None else None) for e, rec in recs],
+                tool,
+            ]
+        ).encode()
     )
 
 
@@ -138,7 +148,10 @@ def book_key(examples: dict[str, ManifestRecord], inputs: BookInputs, config: Co
         "headers": {rel: sha256_hex(data) for rel, data in sorted(inputs.headers.items())},
         **({"refused": inputs.refused} if inputs.refused else {}),  # absent when empty: existing sites keep their key
         **(
-            {"images": {rel: sha256_hex(data) for rel, data in sorted(inputs.images.items())}, "bad_images": inputs.bad_images}
+            {
+                "images": {rel: sha256_hex(data) for rel, data in sorted(inputs.images.items())},
+                "bad_images": inputs.bad_images,
+            }
             if inputs.images or inputs.bad_images
             else {}
         ),
@@ -158,7 +171,9 @@ class ChapterResult:
     skipped: dict[str, str] = field(default_factory=dict)  # embedded example → why it is not shown (not a failure)
 
 
-def read_chapters(inputs: BookInputs, examples: dict[str, ManifestRecord], env: dict[str, Any]) -> dict[str, ChapterResult]:
+def read_chapters(
+    inputs: BookInputs, examples: dict[str, ManifestRecord], env: dict[str, Any]
+) -> dict[str, ChapterResult]:
     """Parse every chapter and judge its embeds against the example records (no rendering)."""
     pages = {rel: rec.html for rel, rec in examples.items()}
     listings: dict[str, set[int] | None] = {}
@@ -179,11 +194,20 @@ def read_chapters(inputs: BookInputs, examples: dict[str, ManifestRecord], env: 
             if ref.kind != "image":
                 continue
             if ref.target is None:
-                failures.append(Failure(ref.line, f"shows the picture {ref.written}, which is outside the examples folder"))
+                failures.append(
+                    Failure(ref.line, f"shows the picture {ref.written}, which is outside the examples folder")
+                )
             elif ref.target in inputs.bad_images:
-                failures.append(Failure(ref.line, f"shows the picture {ref.written}, which {inputs.bad_images[ref.target]}"))
+                failures.append(
+                    Failure(ref.line, f"shows the picture {ref.written}, which {inputs.bad_images[ref.target]}")
+                )
         if chapter_html(rel) in taken:
-            failures.append(Failure(None, f"its page {chapter_html(rel)} would be that of {taken[chapter_html(rel)]}; rename one of them"))
+            failures.append(
+                Failure(
+                    None,
+                    f"its page {chapter_html(rel)} would be that of {taken[chapter_html(rel)]}; rename one of them",
+                )
+            )
         for e in chapter.embeds if chapter else []:
             rec = examples.get(e.target)
             if rec is not None and e.vary and inputs.root is not None:
@@ -191,12 +215,20 @@ def read_chapters(inputs: BookInputs, examples: dict[str, ManifestRecord], env: 
             if e.errors:  # a bad option: this listing is not shown, the rest of the chapter is
                 failures += [Failure(line, message) for line, message in e.errors]
             elif rec is None:
-                failures.append(Failure(e.line, f"embeds {e.target}, which is not an example here (no such file, a helper, or excluded)"))
+                failures.append(
+                    Failure(
+                        e.line, f"embeds {e.target}, which is not an example here (no such file, a helper, or excluded)"
+                    )
+                )
             elif rec.status == "failed":
                 why = next((f["message"] for f in rec.failures), "failed")
-                failures.append(Failure(e.line, f"embeds {e.target}, which failed: {why.splitlines()[0] if why else 'failed'}"))
+                failures.append(
+                    Failure(e.line, f"embeds {e.target}, which failed: {why.splitlines()[0] if why else 'failed'}")
+                )
             elif rec.status == "skipped":  # its device is not here: the chapter says so, and passes
-                skipped[e.target] = f"{e.target} was skipped: the device it needs is not available where this site was built"
+                skipped[e.target] = (
+                    f"{e.target} was skipped: the device it needs is not available where this site was built"
+                )
             elif not pages.get(e.target):
                 failures.append(Failure(e.line, f"embeds {e.target}, which has no page ({rec.status})"))
             elif e.lines:  # the listing shows the error in its place (Embed.errors), the build names the line
@@ -206,7 +238,13 @@ def read_chapters(inputs: BookInputs, examples: dict[str, ManifestRecord], env: 
         key = chapter_key(sha256_hex(data), embeds, examples, env.get("tool"))
         out[rel] = ChapterResult(rel, chapter, key, "failed" if failures else "ok", failures, skipped)
     for rel, why in inputs.refused.items():  # a part header too: its failure is the build's, its page says why
-        out[rel] = ChapterResult(rel, None, chapter_key(sha256_hex(why.encode()), [], examples, env.get("tool")), "failed", [Failure(None, why)])
+        out[rel] = ChapterResult(
+            rel,
+            None,
+            chapter_key(sha256_hex(why.encode()), [], examples, env.get("tool")),
+            "failed",
+            [Failure(None, why)],
+        )
     return dict(sorted(out.items()))
 
 
@@ -217,7 +255,9 @@ def _vary_errors(root: Path, e: Embed) -> list[tuple[int, str]]:
     return unassigned_errors(root / e.target, e.target, e.vary)
 
 
-def _lines_failures(inputs: BookInputs, e: Embed, rec: ManifestRecord, seen: dict[str, set[int] | None]) -> list[Failure]:
+def _lines_failures(
+    inputs: BookInputs, e: Embed, rec: ManifestRecord, seen: dict[str, set[int] | None]
+) -> list[Failure]:
     """What is wrong with E's `:lines:` ranges (the file's line numbers): each must end within the
     file and select a line the example's listing shows."""
     assert e.lines is not None
@@ -250,14 +290,19 @@ def _listing_lines(out: Path, rel: str, rec: ManifestRecord, seen: dict[str, set
         if json_rel in rec.files:
             try:
                 listing = json.loads(read_checked(out / json_rel, out, MAX_PAGE_JSON_BYTES))["authored"]["listing"]
-                seen[rel] = {int(ln["line"]) for ln in listing if not ln.get("hidden") and str(ln.get("text") or "").strip()}
+                seen[rel] = {
+                    int(ln["line"]) for ln in listing if not ln.get("hidden") and str(ln.get("text") or "").strip()
+                }
             except (Refused, ValueError, KeyError, TypeError):
                 pass
     return seen[rel]
 
 
 def chapter_outcomes(root: Path, results: dict[str, ChapterResult]) -> list[Outcome]:
-    return [Outcome(rel, display_path(root / rel), r.status, cached=True, failures=r.failures) for rel, r in sorted(results.items())]
+    return [
+        Outcome(rel, display_path(root / rel), r.status, cached=True, failures=r.failures)
+        for rel, r in sorted(results.items())
+    ]
 
 
 def _words(example: dict[str, Any]) -> tuple[int, int]:
@@ -271,7 +316,11 @@ def _words(example: dict[str, Any]) -> tuple[int, int]:
 
 
 def make_book(
-    examples: dict[str, ManifestRecord], authored: dict[str, dict[str, Any]], chapters: dict[str, ChapterResult], inputs: BookInputs, config: Config
+    examples: dict[str, ManifestRecord],
+    authored: dict[str, dict[str, Any]],
+    chapters: dict[str, ChapterResult],
+    inputs: BookInputs,
+    config: Config,
 ) -> Book:
     """The book of these example records and chapters."""
     pages: list[Page] = []
@@ -279,14 +328,24 @@ def make_book(
         words, lines = _words(authored.get(rel) or {})
         title = rec.title or title_from_name(PurePosixPath(rel).stem)
         intro, intro_markup = rec.intro, "rst" if rec.intro_markup == "rst" else "markdown"
-        pages.append(Page(rel, title, rec.html or "", "example", rec.status or "failed", words, lines, intro, intro_markup))
+        pages.append(
+            Page(rel, title, rec.html or "", "example", rec.status or "failed", words, lines, intro, intro_markup)
+        )
     for rel, res in chapters.items():
         ch = res.chapter
         title = ch.title if ch else title_from_name(PurePosixPath(rel).stem)
         words = count_words(ch.prose) if ch else 0
         pages.append(
             Page(
-                rel, title, chapter_html(rel), "chapter", res.status, words, 0, ch.description if ch else "", embeds=[e.target for e in ch.embeds] if ch else []
+                rel,
+                title,
+                chapter_html(rel),
+                "chapter",
+                res.status,
+                words,
+                0,
+                ch.description if ch else "",
+                embeds=[e.target for e in ch.embeds] if ch else [],
             )
         )
     headers: dict[str, tuple[str, str]] = {}
@@ -302,24 +361,33 @@ def site_key(plan: Any, examples: dict[str, ManifestRecord], env: dict[str, Any]
 
 @dataclass
 class BookStage:
-    """The book stage of PLAN's build: the assets, the example pages with their navigation, chapters, downloads and index.html."""
+    """The book stage of PLAN's build: the assets, the example pages with their navigation, chapters, downloads and
+    index.html."""
 
     plan: Plan
     reporter: Reporter
     folder: OutputFolder
     changes: ManifestCommit
     assets: StagedAssets
-    made: dict[str, tuple[dict[str, Any], Trace]] = field(default_factory=dict)  # the pages this build wrote (ExamplePages.made)
+    made: dict[str, tuple[dict[str, Any], Trace]] = field(
+        default_factory=dict
+    )  # the pages this build wrote (ExamplePages.made)
     stats: StatCache | None = None
-    chapters: dict[str, ChapterResult] = field(default_factory=dict, init=False)  # what the last write read of the chapters
+    chapters: dict[str, ChapterResult] = field(
+        default_factory=dict, init=False
+    )  # what the last write read of the chapters
 
     def write(self, manifest: Manifest, env: dict[str, Any]) -> Manifest:
-        """Write the book of MANIFEST's examples and commit it (site files, book key, chapters); the manifest committed."""
+        """Write the book of MANIFEST's examples and commit it (site files, book key, chapters); the manifest
+        committed."""
         site, index_of, chapters = self.write_site(manifest, env)
         return self.changes.commit(env, site=site, index_of=index_of, chapters=chapters)
 
-    def write_site(self, manifest: Manifest, env: dict[str, Any]) -> tuple[dict[str, str], str, dict[str, dict[str, Any]]]:
-        """Write the assets, the book's pages and index.html for MANIFEST's examples; (site files, book key, chapters' records)."""
+    def write_site(
+        self, manifest: Manifest, env: dict[str, Any]
+    ) -> tuple[dict[str, str], str, dict[str, dict[str, Any]]]:
+        """Write the assets, the book's pages and index.html for MANIFEST's examples; (site files, book key, chapters'
+        records)."""
         assets = self.assets.load()
         site: dict[str, str] = {}
         old_files = manifest.owned()
@@ -331,7 +399,9 @@ class BookStage:
                 sha = sha256_hex(data)
                 if file_sha(folder.out / rel) != sha:
                     if not folder.may_write(rel, old_files):
-                        raise BuildError(f"refusing to overwrite {display_path(folder.out / rel)}, which tracekit did not write")
+                        raise BuildError(
+                            f"refusing to overwrite {display_path(folder.out / rel)}, which tracekit did not write"
+                        )
                     folder.write(rel, data)
                 return sha
 
@@ -353,7 +423,13 @@ class BookStage:
         return site, book_key(manifest.examples, inputs, self.plan.config, env), chapters
 
     def _write_book(
-        self, manifest: Manifest, env: dict[str, Any], inputs: Any, assets: dict[str, str], put: Any, site: dict[str, str]
+        self,
+        manifest: Manifest,
+        env: dict[str, Any],
+        inputs: Any,
+        assets: dict[str, str],
+        put: Any,
+        site: dict[str, str],
     ) -> dict[str, dict[str, Any]]:
         """Write the book's pages into the output, recording each in SITE as it is written; the chapters' records."""
         from ..render import render_page
@@ -362,7 +438,15 @@ class BookStage:
         from ..trace import Trace
         from .chapter import Chapter
         from .notebook import notebook_json
-        from .view import ChapterPart, chapter_parts, chapter_warnings, nav_view, render_chapter, render_toc, source_link_map
+        from .view import (
+            ChapterPart,
+            chapter_parts,
+            chapter_warnings,
+            nav_view,
+            render_chapter,
+            render_toc,
+            source_link_map,
+        )
 
         cfg = self.plan.config
         loaded: dict[str, tuple[Example, Trace]] = {}
@@ -381,7 +465,10 @@ class BookStage:
                     trace = Trace.from_page(data)
                 loaded[rel] = (Example.from_dict(authored[rel]), trace)
             except (OSError, ValueError, KeyError, TypeError) as e:
-                self.reporter.warn(f"{display_path(self.folder.out / json_rel)}: cannot read the page JSON ({e}); its page keeps no navigation")
+                self.reporter.warn(
+                    f"{display_path(self.folder.out / json_rel)}: cannot read the page JSON ({e}); its page keeps no "
+                    f"navigation"
+                )
         chapters = read_chapters(inputs, manifest.examples, env)
         self.chapters = chapters
         book = make_book(manifest.examples, authored, chapters, inputs, cfg)
@@ -395,7 +482,11 @@ class BookStage:
                 source = None
             # a copy would be found as an example where the output and examples folders overlap:
             # link the source itself then
-            src_rel = Path(os.path.relpath(self.plan.root / rel, self.folder.out)).as_posix() if self.plan.overlap else f"{DOWNLOADS}/{rel}"
+            src_rel = (
+                Path(os.path.relpath(self.plan.root / rel, self.folder.out)).as_posix()
+                if self.plan.overlap
+                else f"{DOWNLOADS}/{rel}"
+            )
             nb_rel = f"{DOWNLOADS}/{PurePosixPath(rel).with_suffix('.ipynb')}"
             copies = [] if source is None else ([nb_rel] if self.plan.overlap else [src_rel, nb_rel])
             downloads = [] if source is None else [(PurePosixPath(rel).name, src_rel), ("Notebook (.ipynb)", nb_rel)]
@@ -404,13 +495,17 @@ class BookStage:
             nav = nav_view(book, rel, site_title=cfg.title, downloads=downloads)
             # An unchanged run whose navigation did not change keeps its page and downloads: a
             # chapter edit re-renders that chapter, not every page of the book.
-            page_key = sha256_hex(json.dumps([rec.key, sha256_hex(source or b""), repr(nav), assets, env.get("tool")]).encode())
+            page_key = sha256_hex(
+                json.dumps([rec.key, sha256_hex(source or b""), repr(nav), assets, env.get("tool")]).encode()
+            )
             old_html = rec.files.get(html_rel)
             if (
                 rec.page_key == page_key
                 and old_html is not None
                 and read(self.folder.out / html_rel) == old_html
-                and all(manifest.site.get(r) is not None and read(self.folder.out / r) == manifest.site[r] for r in copies)
+                and all(
+                    manifest.site.get(r) is not None and read(self.folder.out / r) == manifest.site[r] for r in copies
+                )
             ):
                 site.update({r: manifest.site[r] for r in copies})
                 continue
@@ -418,7 +513,9 @@ class BookStage:
                 if not self.plan.overlap and not rel.endswith(".ipynb"):
                     site[src_rel] = put(src_rel, source)
                 try:
-                    nb = notebook_json(example, trace.to_dict(), source.decode("utf-8", "replace"), self.folder.out / FIGURES_DIR).encode("utf-8")
+                    nb = notebook_json(
+                        example, trace.to_dict(), source.decode("utf-8", "replace"), self.folder.out / FIGURES_DIR
+                    ).encode("utf-8")
                 except Exception as e:  # a notebook that cannot be made costs the download, not the page
                     if self.folder.signal is not None:  # the interrupt itself, wrapped by a library
                         raise BuildInterrupted(self.folder.signal) from None
@@ -433,32 +530,55 @@ class BookStage:
                 else:
                     site[nb_rel] = put(nb_rel, nb)
             with links(source_link_map(book, rel)):
-                html = render_page(example, trace, assets=assets, root_rel="../" * rel.count("/"), json_name=PurePosixPath(json_rel).name, nav=nav)
+                html = render_page(
+                    example,
+                    trace,
+                    assets=assets,
+                    root_rel="../" * rel.count("/"),
+                    json_name=PurePosixPath(json_rel).name,
+                    nav=nav,
+                )
             sha = put(html_rel, html.encode("utf-8"))
-            self.changes.record(rel, dataclasses.replace(rec, files=dict(sorted({**rec.files, html_rel: sha}.items())), page_key=page_key))
+            self.changes.record(
+                rel,
+                dataclasses.replace(rec, files=dict(sorted({**rec.files, html_rel: sha}.items())), page_key=page_key),
+            )
         for rel, res in chapters.items():
             html_rel = chapter_html(rel)
             if html_rel in {page_paths(r)[0] for r in manifest.examples}:
                 continue
             if res.chapter is None:  # unreadable: its page says why, rather than an old page staying up
                 chapter = Chapter(rel, book.pages[rel].title, "", {})
-                parts = [ChapterPart("error", message=f"{rel}:{f.line}: {f.message}" if f.line else f"{rel}: {f.message}") for f in res.failures]
+                parts = [
+                    ChapterPart("error", message=f"{rel}:{f.line}: {f.message}" if f.line else f"{rel}: {f.message}")
+                    for f in res.failures
+                ]
             else:
                 chapter = res.chapter
-                parts = chapter_parts(chapter, book, {t: loaded.get(t) or "" for t in {e.target for e in chapter.embeds}} | _missing(res), html_rel)  # type: ignore[operator]
+                found = {t: loaded.get(t) or "" for t in {e.target for e in chapter.embeds}}
+                parts = chapter_parts(chapter, book, found | _missing(res), html_rel)  # type: ignore[operator]
                 for warning in chapter_warnings(rel, parts):  # markup shown as text, prose cut: the author should know
                     self.reporter.warn(warning)
-            html = render_chapter(chapter, parts, nav_view(book, rel, site_title=cfg.title), assets=assets, html_rel=html_rel)
+            html = render_chapter(
+                chapter, parts, nav_view(book, rel, site_title=cfg.title), assets=assets, html_rel=html_rel
+            )
             site[html_rel] = put(html_rel, html.encode("utf-8"))
-        for rel, data in chapter_images(inputs, self.folder.out).items():  # the pictures chapters show, beside their pages
+        for rel, data in chapter_images(
+            inputs, self.folder.out
+        ).items():  # the pictures chapters show, beside their pages
             site[rel] = put(rel, data)
         # the API the examples called, and the search box's index (site/search.py says why no hash)
         from ..site.search import write_search
 
         api_href = write_search(book, loaded, chapters, cfg.title, assets, put, site)
-        index = render_toc(book, title=cfg.title, description=cfg.description, assets=assets, api_href=api_href).encode("utf-8")
+        index = render_toc(book, title=cfg.title, description=cfg.description, assets=assets, api_href=api_href).encode(
+            "utf-8"
+        )
         site["index.html"] = put("index.html", index)
-        return {rel: {"key": r.key, "status": r.status, "failures": [f.to_dict() for f in r.failures]} for rel, r in chapters.items()}
+        return {
+            rel: {"key": r.key, "status": r.status, "failures": [f.to_dict() for f in r.failures]}
+            for rel, r in chapters.items()
+        }
 
 
 def _missing(res: Any) -> dict[str, str]:

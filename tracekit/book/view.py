@@ -19,7 +19,18 @@ from ..source import Example
 from .chapter import Chapter, Embed, Prose, Ref
 from .model import Book, Nav, Page
 
-__all__ = ["ChapterPart", "Link", "NavView", "chapter_warnings", "href_between", "nav_view", "render_chapter", "render_toc", "shown_ranges", "source_link_map"]
+__all__ = [
+    "ChapterPart",
+    "Link",
+    "NavView",
+    "chapter_warnings",
+    "href_between",
+    "nav_view",
+    "render_chapter",
+    "render_toc",
+    "shown_ranges",
+    "source_link_map",
+]
 
 
 def markup(text: str, *, link: Callable[[str], str] | None = None, anchors: set[str] | None = None) -> Markup:
@@ -75,17 +86,24 @@ class NavView:
     root: str = ""  # from the page to the site's root ("", "../"): the search box loads its index there
 
 
-def _toc(book: Book, here: str | None, page_href: Callable[[Page], str], link: Callable[[str], str], depth: int = 0) -> list[TocPart]:
+def _toc(
+    book: Book, here: str | None, page_href: Callable[[Page], str], link: Callable[[str], str], depth: int = 0
+) -> list[TocPart]:
     with site_depth(depth):
         return _toc_parts(book, here, page_href, link)
 
 
-def _toc_parts(book: Book, here: str | None, page_href: Callable[[Page], str], link: Callable[[str], str]) -> list[TocPart]:
+def _toc_parts(
+    book: Book, here: str | None, page_href: Callable[[Page], str], link: Callable[[str], str]
+) -> list[TocPart]:
     parts: list[TocPart] = []
     for part in book.parts:
         items = []
         for p in part.sections:
-            kids = [TocItem(k.title, page_href(k), k.rel == here, k.status, book.minutes(k), k.kind) for k in (book.children(p) if p.kind == "chapter" else [])]
+            kids = [
+                TocItem(k.title, page_href(k), k.rel == here, k.status, book.minutes(k), k.kind)
+                for k in (book.children(p) if p.kind == "chapter" else [])
+            ]
             intro = Markup("")
             if p.intro and here is None:
                 first = p.intro.split("\n\n", 1)[0]
@@ -167,7 +185,9 @@ class ChapterPart:
     message: str = ""
     line: int = 0
     varied: Any = None  # the runs of a varied example (render/variants.VariantSet)
-    notes: list[tuple[int, str]] = field(default_factory=list)  # (chapter line, warning) for the build, e.g. a link leading nowhere
+    notes: list[tuple[int, str]] = field(
+        default_factory=list
+    )  # (chapter line, warning) for the build, e.g. a link leading nowhere
 
 
 def _dead_link(book: Book, ref: Ref) -> str:
@@ -176,7 +196,10 @@ def _dead_link(book: Book, ref: Ref) -> str:
         return f"links to {ref.written}, which is outside the examples folder"
     page = book.pages.get(ref.target)
     if page is None or not page.html:
-        return f"links to {ref.written}, which is no chapter or example of this book (no such file, a helper, a part header or excluded)"
+        return (
+            f"links to {ref.written}, which is no chapter or example of this book (no such file, a helper, a part "
+            f"header or excluded)"
+        )
     return ""
 
 
@@ -199,13 +222,17 @@ def shown_ranges(example: Example, lines: list[tuple[int, int]] | None) -> list[
     return out
 
 
-def chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Example, TraceLike] | str], html_rel: str) -> list[ChapterPart]:
+def chapter_parts(
+    chapter: Chapter, book: Book, examples: Mapping[str, tuple[Example, TraceLike] | str], html_rel: str
+) -> list[ChapterPart]:
     """The chapter's prose and listings. EXAMPLES: embedded path → (example, trace), or why it cannot be shown."""
     with site_depth(html_rel.count("/")):
         return _chapter_parts(chapter, book, examples, html_rel)
 
 
-def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Example, TraceLike] | str], html_rel: str) -> list[ChapterPart]:
+def _chapter_parts(
+    chapter: Chapter, book: Book, examples: Mapping[str, tuple[Example, TraceLike] | str], html_rel: str
+) -> list[ChapterPart]:
     link = source_link_map(book, chapter.path)
     anchors: set[str] = set()  # heading ids, unique on the page (listing ids start with x<N>-)
     parts: list[ChapterPart] = []
@@ -213,7 +240,9 @@ def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Ex
     for part in chapter.parts:
         if isinstance(part, Prose):
             notes = [(ref.line, why) for ref in part.refs if ref.kind == "page" and (why := _dead_link(book, ref))]
-            parts.append(ChapterPart("prose", markup(part.text, link=link, anchors=anchors), line=part.line, notes=notes))
+            parts.append(
+                ChapterPart("prose", markup(part.text, link=link, anchors=anchors), line=part.line, notes=notes)
+            )
             continue
         embed: Embed = part
         got = examples.get(embed.target)
@@ -222,7 +251,9 @@ def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Ex
             parts.append(ChapterPart("error", message=message, line=embed.line, file_name=embed.path))
             continue
         if not isinstance(got, tuple):
-            parts.append(ChapterPart("error", message=got or f"{embed.path}: not found", line=embed.line, file_name=embed.path))
+            parts.append(
+                ChapterPart("error", message=got or f"{embed.path}: not found", line=embed.line, file_name=embed.path)
+            )
             continue
         n += 1
         example, trace = got
@@ -231,7 +262,14 @@ def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Ex
 
         ranges = shown_ranges(example, embed.lines)
         if ranges == []:  # the build names the range (site/book_site.py): nothing of it is shown here
-            parts.append(ChapterPart("error", message=f"line {embed.line}: :lines: selects no line of {embed.target}", line=embed.line, file_name=embed.path))
+            parts.append(
+                ChapterPart(
+                    "error",
+                    message=f"line {embed.line}: :lines: selects no line of {embed.target}",
+                    line=embed.line,
+                    file_name=embed.path,
+                )
+            )
             continue
 
         def chosen(view: PageView, ranges: Any = ranges) -> list[Any]:
@@ -240,7 +278,9 @@ def _chapter_parts(chapter: Chapter, book: Book, examples: Mapping[str, tuple[Ex
         with links(source_link_map(book, embed.target, at=html_rel)), site_depth(embed.target.count("/")):
             view = build_view(example, trace)
             fig_root = "../" * html_rel.count("/") + FIGURES_DIR + "/"
-            varied = page_variants(example, trace, f"x{n}-", fig_root, blocks=chosen, show_listing=not embed.hide_listing)
+            varied = page_variants(
+                example, trace, f"x{n}-", fig_root, blocks=chosen, show_listing=not embed.hide_listing
+            )
         blocks = chosen(view)
         page = book.pages.get(embed.target)
         parts.append(
@@ -281,7 +321,9 @@ def chapter_warnings(path: str, parts: list[ChapterPart]) -> list[str]:
     return out
 
 
-def render_chapter(chapter: Chapter, parts: list[ChapterPart], nav: NavView | None, *, assets: Mapping[str, str], html_rel: str) -> str:
+def render_chapter(
+    chapter: Chapter, parts: list[ChapterPart], nav: NavView | None, *, assets: Mapping[str, str], html_rel: str
+) -> str:
     """The chapter's HTML page."""
     from ..render.html import asset_href, jinja_env, norm_root
 

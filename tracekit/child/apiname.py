@@ -20,7 +20,12 @@ from typing import Any
 
 _MISSING = object()
 _FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType)
-_DESCRIPTORS = (types.MethodDescriptorType, types.WrapperDescriptorType, types.ClassMethodDescriptorType, types.MethodWrapperType)
+_DESCRIPTORS = (
+    types.MethodDescriptorType,
+    types.WrapperDescriptorType,
+    types.ClassMethodDescriptorType,
+    types.MethodWrapperType,
+)
 _PREFIXES = tuple({os.path.join(p, "") for p in (sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix)})
 
 
@@ -83,7 +88,11 @@ class Namer:
         if got is None:
             m = sys.modules.get(module)
             path = _attr(m, "__file__") if type(m) is types.ModuleType else None
-            got = bool(path) and os.path.abspath(str(path)).startswith(self.root) and not os.path.abspath(str(path)).startswith(_PREFIXES)
+            got = (
+                bool(path)
+                and os.path.abspath(str(path)).startswith(self.root)
+                and not os.path.abspath(str(path)).startswith(_PREFIXES)
+            )
             self._own[module] = got
         return got
 

@@ -30,7 +30,9 @@ def _shape(t: Any) -> list[int] | None:
         return None
 
 
-def walk(root: Any, label: str, names: dict[int, str], limit: int = MAX_NODES, fns: list[Any] | None = None) -> dict[str, Any] | None:
+def walk(
+    root: Any, label: str, names: dict[int, str], limit: int = MAX_NODES, fns: list[Any] | None = None
+) -> dict[str, Any] | None:
     """{nodes, edges, text, omitted?} of ROOT's graph; leaves are named from NAMES (id → name).
 
     Node 0 is ROOT itself, labelled LABEL (its source text). None when ROOT has no grad_fn.
@@ -169,7 +171,11 @@ class Flow:
                 self.order.append(i)
                 node = self.nodes[i]
                 node["received"] = [self._value(g) for g in tuple(grad_outputs)[:MAX_GRADS]]
-                passed = [[j, self._value(g)] for j, g in zip(below, grad_inputs, strict=False) if j is not None and g is not None]
+                passed = [
+                    [j, self._value(g)]
+                    for j, g in zip(below, grad_inputs, strict=False)
+                    if j is not None and g is not None
+                ]
                 if passed:
                     node["passed"] = passed[:MAX_GRADS]
                 if slot is not None and slot < len(grad_outputs) and grad_outputs[slot] is not None:

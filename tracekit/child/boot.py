@@ -198,14 +198,18 @@ class _Run:
         status = self.status
         if rec is not None and rec.out_exceeded and status == "ok":
             status = "limit"
-            self.error = error_record("OutputLimit", f"{rec.out_exceeded} exceeded {rec.max_output} bytes", reason="output")
+            self.error = error_record(
+                "OutputLimit", f"{rec.out_exceeded} exceeded {rec.max_output} bytes", reason="output"
+            )
         if rec is not None:
             rec.uncalled_probes()
         if rec is not None and rec.probe_errors and self.error is None and status == "ok":
             # A failed placeholder fails the page: the run itself went well, the page cannot.
             pe = rec.probe_errors[0]
             status = "error"
-            self.error = error_record("PlaceholderError", f"{{{pe['placeholder']}}}: {pe['error']}", line=pe["line"], reason="placeholder")
+            self.error = error_record(
+                "PlaceholderError", f"{{{pe['placeholder']}}}: {pe['error']}", line=pe["line"], reason="placeholder"
+            )
         meta = meta_record(
             tracekit=__version__,
             seed=self.spec.get("seed"),
@@ -252,10 +256,19 @@ class _Run:
             lines = [e["line"] for e in entries if os.path.realpath(os.path.join(self.cwd, e["path"])) == script]
             self.status = "error"
             self.exit_status = -2 if isinstance(value, KeyboardInterrupt) else 1
-            self.error = error_record(type_name(type(value)), safe_str(value), line=lines[-1] if lines else None, reason="exception", traceback=entries)
+            self.error = error_record(
+                type_name(type(value)),
+                safe_str(value),
+                line=lines[-1] if lines else None,
+                reason="exception",
+                traceback=entries,
+            )
             if isinstance(value, MemoryError) and self.spec.get("memory"):
                 limit = int(self.spec["memory"])
-                self.error.update(reason="memory", message=f"memory limit of {limit // 2**20} MiB reached ({self.error['message'] or 'MemoryError'})")
+                self.error.update(
+                    reason="memory",
+                    message=f"memory limit of {limit // 2**20} MiB reached ({self.error['message'] or 'MemoryError'})",
+                )
             return
         rec = self.recorder
         exit_seen = rec.exit_seen if rec is not None else None
@@ -345,7 +358,11 @@ def _watchdog(run: _Run, timeout: float, main_ident: int) -> None:
     run.exit_status = 124
     run.error = error_record("Timeout", f"timed out after {timeout:g} s", line=line, reason="timeout")
     try:
-        _stderr().write(f"tracekit: {run.spec['display_path']}: timed out after {timeout:g} s" + (f" at line {line}" if line else "") + "\n")
+        _stderr().write(
+            f"tracekit: {run.spec['display_path']}: timed out after {timeout:g} s"
+            + (f" at line {line}" if line else "")
+            + "\n"
+        )
         run.write()
     finally:
         os._exit(124)
@@ -570,7 +587,10 @@ def _stop_for_output(run: _Run) -> None:
     run.exit_status = 1
     frame = sys._getframe(3)
     run.error = error_record(
-        "OutputLimit", f"{rec.out_exceeded} passed the output limit of {rec.max_output} bytes", line=rec.current_line(frame), reason="output"
+        "OutputLimit",
+        f"{rec.out_exceeded} passed the output limit of {rec.max_output} bytes",
+        line=rec.current_line(frame),
+        reason="output",
     )
     try:
         _stderr().write(f"tracekit: {run.spec['display_path']}: output limit of {rec.max_output} bytes reached\n")

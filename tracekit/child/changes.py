@@ -100,7 +100,10 @@ def unread(v: Any) -> int:
             return READ
         if base is not None and issubclass(t, base):
             c = torch.__dict__.get("_C")
-            harmless = (getattr(c, "_disabled_torch_function_impl", None), getattr(c, "_disabled_torch_dispatch_impl", None))
+            harmless = (
+                getattr(c, "_disabled_torch_function_impl", None),
+                getattr(c, "_disabled_torch_dispatch_impl", None),
+            )
             return _overrides(t, base, "torch", harmless)
     np = mods.get("numpy")
     if np is not None:
@@ -189,7 +192,9 @@ class Fingerprints:
 
 
 # Code that can reach its own frame's locals dict: that dict is left as python left it.
-_INTROSPECTION = frozenset({"locals", "vars", "exec", "eval", "dir", "_getframe", "currentframe", "getframeinfo", "stack", "f_locals"})
+_INTROSPECTION = frozenset(
+    {"locals", "vars", "exec", "eval", "dir", "_getframe", "currentframe", "getframeinfo", "stack", "f_locals"}
+)
 
 
 def reads_own_locals(code: Any) -> bool:
@@ -277,7 +282,9 @@ def _clone(torch: Any, t: Any) -> Any:
     return None
 
 
-def _add_tensor(fp: Fingerprints, torch: Any, path: str, root: str, where: tuple[Any, ...], t: Any, seen: set[Any]) -> None:
+def _add_tensor(
+    fp: Fingerprints, torch: Any, path: str, root: str, where: tuple[Any, ...], t: Any, seen: set[Any]
+) -> None:
     if id(t) in seen:
         return
     seen.add(id(t))
@@ -445,7 +452,12 @@ def _locate(ns: dict[str, Any], where: tuple[Any, ...], params: dict[str, Any]) 
 
 def _max_delta(torch: Any, before: Any, after: Any) -> float | None:
     try:
-        if before is None or after is None or before.shape != after.shape or not (before.is_floating_point() or before.is_complex()):
+        if (
+            before is None
+            or after is None
+            or before.shape != after.shape
+            or not (before.is_floating_point() or before.is_complex())
+        ):
             return None
         if before.numel() == 0:
             return 0.0
@@ -462,7 +474,8 @@ def _numel(t: Any) -> int:
 
 
 def _detached(t: Any, level: int) -> Any:
-    """T without its autograd history, for its snapshot; a subclass recording cannot read (LEVEL, its unread()) as is."""
+    """T without its autograd history, for its snapshot; a subclass recording cannot read (LEVEL, its unread()) as
+    is."""
     return t if level else t.detach()
 
 
@@ -562,13 +575,17 @@ def changes(fp: Fingerprints, frame: Any, snapshot: Any) -> list[dict[str, Any]]
             ev["value"] = snapshot(obj)
             if copy is not None:
                 t = type(obj)
-                ev["before"] = snapshot(bytearray(copy) if t is bytearray else (dict if t is dict else t)(marshal.loads(copy)))
+                ev["before"] = snapshot(
+                    bytearray(copy) if t is bytearray else (dict if t is dict else t)(marshal.loads(copy))
+                )
         if ev is not None:
             out.append({"role": "change", "text": path, **ev})
     return _summarise(out, fp, deltas, snapshot, ns)
 
 
-def _summarise(events: list[dict[str, Any]], fp: Fingerprints, deltas: dict[str, float], snapshot: Any, ns: dict[str, Any]) -> list[dict[str, Any]]:
+def _summarise(
+    events: list[dict[str, Any]], fp: Fingerprints, deltas: dict[str, float], snapshot: Any, ns: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Per module: a summary ("4 parameters changed; largest |Δ| 0.05 in hidden.weight") and the first few."""
     groups: dict[tuple[str, bool], list[dict[str, Any]]] = {}
     order: list[Any] = []
@@ -601,6 +618,8 @@ def _summarise(events: list[dict[str, Any]], fp: Fingerprints, deltas: dict[str,
                 if known:
                     d, where = max(known)
                     text += f"; largest |Δ| {d:.4g} in {where[len(mod) + 1 :]}"
-            out.append({"role": "change", "text": mod, "change": "summary", "summary": text, "value": snapshot(ns.get(mod))})
+            out.append(
+                {"role": "change", "text": mod, "change": "summary", "summary": text, "value": snapshot(ns.get(mod))}
+            )
         out += evs[:MAX_LISTED]
     return out

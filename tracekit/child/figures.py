@@ -69,7 +69,9 @@ class _State:
         self.line: int | None = None
         self.stmt: int | None = None
         self.record: dict[str, Any] | None = None
-        self.top: tuple[Any, ...] | None = None  # (line, statement, record) in the module's own code (scripts with cells)
+        self.top: tuple[Any, ...] | None = (
+            None  # (line, statement, record) in the module's own code (scripts with cells)
+        )
         self.dirty = True
         self.last: str | None = None  # file of its last capture
 
@@ -106,7 +108,15 @@ def _no_warning(*args: Any, **kwargs: Any) -> None:
 class Figures:
     """Captures figures and image values of one run; its ``trace_keys()`` go into the trace."""
 
-    def __init__(self, rec: Any, directory: str, *, dpi: float = DEFAULT_DPI, max_figures: int = DEFAULT_MAX_FIGURES, max_size: Any = DEFAULT_MAX_SIZE) -> None:
+    def __init__(
+        self,
+        rec: Any,
+        directory: str,
+        *,
+        dpi: float = DEFAULT_DPI,
+        max_figures: int = DEFAULT_MAX_FIGURES,
+        max_size: Any = DEFAULT_MAX_SIZE,
+    ) -> None:
         self.rec = rec
         self.dir = directory
         self.dpi = float(dpi)

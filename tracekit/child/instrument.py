@@ -33,7 +33,15 @@ from typing import Any, Protocol, TypeVar, cast, overload
 
 from .protocol import DEFAULT_HITS, HOOK_PREFIX, HOOKS
 
-__all__ = ["InstrumentError", "Instrumented", "ReservedNameError", "describe_syntax_error", "instrument", "instrumented_source", "RESERVED_PREFIX"]
+__all__ = [
+    "InstrumentError",
+    "Instrumented",
+    "ReservedNameError",
+    "describe_syntax_error",
+    "instrument",
+    "instrumented_source",
+    "RESERVED_PREFIX",
+]
 
 RESERVED_PREFIX = HOOK_PREFIX
 # python allows 20 statically nested blocks; past 18 (a margin for handlers) statements are not
@@ -98,7 +106,9 @@ class Instrumented:
     exprs: list[_Row]  # [stmt, role, text, extra-dict]
     warnings: list[_Row]  # [category name, message, line]: what compiling the original emits
     rebinds_builtins: bool = False  # the script assigns __builtins__: hooks must live in its globals
-    loops: list[_Row] = field(default_factory=list)  # per `for` loop: [header statement, statements directly in its body]
+    loops: list[_Row] = field(
+        default_factory=list
+    )  # per `for` loop: [header statement, statements directly in its body]
 
 
 class _Spanned(Protocol):
@@ -152,7 +162,11 @@ def _recording_try(body: ast.stmt, hook: str, s: int) -> ast.Try:
     untouched; anything else is reported to HOOK and re-raised with its traceback unchanged.
     """
     recursion = ast.ExceptHandler(type=_name("__tk_R__"), name=None, body=[ast.Raise(exc=None, cause=None)])
-    report = ast.ExceptHandler(type=_name("__tk_B__"), name=None, body=[ast.Expr(value=_call(hook, _const(s))), ast.Raise(exc=None, cause=None)])
+    report = ast.ExceptHandler(
+        type=_name("__tk_B__"),
+        name=None,
+        body=[ast.Expr(value=_call(hook, _const(s))), ast.Raise(exc=None, cause=None)],
+    )
     return ast.Try(body=[body], handlers=[recursion, report], orelse=[], finalbody=[])
 
 
@@ -202,7 +216,9 @@ def _check_reserved(tree: ast.AST) -> None:
             names = [node.arg]
         for n in names:
             if n.startswith(RESERVED_PREFIX):
-                err = ReservedNameError(f"the name {n!r} is reserved for tracekit (names starting with {RESERVED_PREFIX!r})")
+                err = ReservedNameError(
+                    f"the name {n!r} is reserved for tracekit (names starting with {RESERVED_PREFIX!r})"
+                )
                 err.lineno = getattr(node, "lineno", 1)
                 err.offset = getattr(node, "col_offset", 0) + 1
                 raise err
@@ -299,7 +315,13 @@ class _Wrap(ast.NodeTransformer):
         args: list[ast.expr] = []
         for i, a in enumerate(node.args):
             if isinstance(a, ast.Starred):
-                a.value = self.hook(self.owner.visit_top(self, a.value), "arg", "*" + self.owner.text(a.value), call=callee_text, index=i)
+                a.value = self.hook(
+                    self.owner.visit_top(self, a.value),
+                    "arg",
+                    "*" + self.owner.text(a.value),
+                    call=callee_text,
+                    index=i,
+                )
                 args.append(a)
             else:
                 text = self.owner.text(a)
@@ -405,7 +427,9 @@ class _Instrumenter:
 
     def add_stmt(self, node: _Spanned, kind: str, line: int | None = None, end_line: int | None = None) -> int:
         line = line if line is not None else node.lineno
-        self.stmts.append([line, end_line if end_line is not None else node.end_lineno, kind, ".".join(self.scope) or None])
+        self.stmts.append(
+            [line, end_line if end_line is not None else node.end_lineno, kind, ".".join(self.scope) or None]
+        )
         s = len(self.stmts) - 1
         if self.loop_stack and self.loop_stack[-1] is not None and not isinstance(node, ast.While):
             # A while header is hit once per test, many times in one iteration: not opened.
@@ -440,7 +464,9 @@ class _Instrumenter:
             out.append(ast.Expr(value=_call("__tk_v__", _const(k), _name(ident))))
         return out
 
-    def guarded(self, s: int, node: ast.stmt, recorded: list[ast.stmt], plain: list[ast.stmt], catch: bool = True) -> ast.stmt:
+    def guarded(
+        self, s: int, node: ast.stmt, recorded: list[ast.stmt], plain: list[ast.stmt], catch: bool = True
+    ) -> ast.stmt:
         body: ast.stmt = ast.If(test=self.gate(s), body=recorded, orelse=plain)
         # python allows 20 statically nested blocks; the try below adds one (two inside a handler).
         if catch and self.blocks + 1 <= _MAX_BLOCKS:
@@ -489,7 +515,13 @@ class _Instrumenter:
     ) -> list[ast.stmt]:
         out: list[ast.stmt] = []
         i = 0
-        if docstring and stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant) and isinstance(stmts[0].value.value, str):
+        if (
+            docstring
+            and stmts
+            and isinstance(stmts[0], ast.Expr)
+            and isinstance(stmts[0].value, ast.Constant)
+            and isinstance(stmts[0].value.value, str)
+        ):
             out.append(stmts[0])
             i = 1
         if module:
@@ -649,7 +681,9 @@ class _Instrumenter:
         """Visit a statement's top-level expression without recording it as a sub-expression."""
         if isinstance(value, ast.Call):
             return w.visit_Call(value)
-        if isinstance(value, (ast.Attribute, ast.Subscript, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.IfExp)):
+        if isinstance(
+            value, (ast.Attribute, ast.Subscript, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.IfExp)
+        ):
             ast.NodeTransformer.generic_visit(w, value)
             return value
         return w.visit(value)
@@ -717,9 +751,13 @@ class _Instrumenter:
     def do_With(self, node: ast.With | ast.AsyncWith) -> list[ast.stmt]:
         last = node.items[-1].optional_vars or node.items[-1].context_expr
         s = self.add_stmt(node, "header", end_line=last.end_lineno)
-        names = [n.id for item in node.items if item.optional_vars is not None for n in _target_names(item.optional_vars)]
+        names = [
+            n.id for item in node.items if item.optional_vars is not None for n in _target_names(item.optional_vars)
+        ]
         for i, item in enumerate(node.items):
-            si = s if i == 0 else self.add_stmt(item.context_expr, "header-item", line=node.lineno, end_line=node.lineno)
+            si = (
+                s if i == 0 else self.add_stmt(item.context_expr, "header-item", line=node.lineno, end_line=node.lineno)
+            )
             # With `as` names, placeholders are evaluated after they are bound (in the prologue).
             item.context_expr = self.header(si, item.context_expr, "value", probe=not names and i == 0)
         pro = self.prologue(node, "bind", names, node.lineno)
@@ -804,7 +842,11 @@ class _deep_recursion:
 def _bootstrap(pkg_parent: str) -> list[ast.stmt]:
     """`__import__('sys').path.insert(0, PKG); __import__('tracekit.child.boot').child.boot.boot()`."""
     insert = ast.Call(
-        func=ast.Attribute(value=ast.Attribute(value=_call("__import__", _const("sys")), attr="path", ctx=ast.Load()), attr="insert", ctx=ast.Load()),
+        func=ast.Attribute(
+            value=ast.Attribute(value=_call("__import__", _const("sys")), attr="path", ctx=ast.Load()),
+            attr="insert",
+            ctx=ast.Load(),
+        ),
         args=[_const(0), _const(pkg_parent)],
         keywords=[],
     )
@@ -814,7 +856,9 @@ def _bootstrap(pkg_parent: str) -> list[ast.stmt]:
     return [ast.Expr(value=insert), ast.Expr(value=boot)]
 
 
-def _transform(source: bytes | str, filename: str, hits: int, probe_lines: set[int], pkg_parent: str | None = None) -> tuple[ast.Module, _Instrumenter]:
+def _transform(
+    source: bytes | str, filename: str, hits: int, probe_lines: set[int], pkg_parent: str | None = None
+) -> tuple[ast.Module, _Instrumenter]:
     tree = _parse(source, filename)
     inst = _Instrumenter(_decode(source), hits, probe_lines)
     tree.body = inst.body(tree.body, docstring=True, module=True, boot=_bootstrap(pkg_parent) if pkg_parent else None)
@@ -823,7 +867,11 @@ def _transform(source: bytes | str, filename: str, hits: int, probe_lines: set[i
 
 
 def instrument(
-    source: bytes | str, filename: str, hits: int = DEFAULT_HITS, probe_lines: set[int] | frozenset[int] = frozenset(), pkg_parent: str | None = None
+    source: bytes | str,
+    filename: str,
+    hits: int = DEFAULT_HITS,
+    probe_lines: set[int] | frozenset[int] = frozenset(),
+    pkg_parent: str | None = None,
 ) -> Instrumented:
     """Instrument SOURCE (as found at FILENAME) and compile it; SyntaxError on invalid input.
 
@@ -847,8 +895,17 @@ def instrument(
             raise
         except (SyntaxError, RecursionError, MemoryError, ValueError) as e:
             raise InstrumentError(f"{filename}: cannot be instrumented: {type(e).__name__}: {e}") from e
-    rebinds = any(isinstance(n, ast.Name) and n.id == "__builtins__" and not isinstance(n.ctx, ast.Load) for n in ast.walk(tree))
-    return Instrumented(code=code, stmts=inst.stmts, exprs=inst.exprs, warnings=original_warnings, rebinds_builtins=rebinds, loops=inst.loops)
+    rebinds = any(
+        isinstance(n, ast.Name) and n.id == "__builtins__" and not isinstance(n.ctx, ast.Load) for n in ast.walk(tree)
+    )
+    return Instrumented(
+        code=code,
+        stmts=inst.stmts,
+        exprs=inst.exprs,
+        warnings=original_warnings,
+        rebinds_builtins=rebinds,
+        loops=inst.loops,
+    )
 
 
 def instrumented_source(source: bytes | str, filename: str = "<script>", hits: int = DEFAULT_HITS) -> str:

@@ -34,7 +34,17 @@ __all__ = ["Counter", "Windows", "thinned_hits"]
 # The hooks run inside the program, which may delete or replace builtins (CPython's test_iter
 # swaps `iter` for a key whose __eq__ exhausts an iterator): every builtin they use is bound here,
 # at import, so a gate or a loop's window never looks one up while the program runs.
-_iter, _range, _len, _type, _int, _map, _object, _getattr, _Exception = iter, range, len, type, int, map, object, getattr, Exception
+_iter, _range, _len, _type, _int, _map, _object, _getattr, _Exception = (
+    iter,
+    range,
+    len,
+    type,
+    int,
+    map,
+    object,
+    getattr,
+    Exception,
+)
 _mul = operator.mul
 _length_hint = operator.length_hint
 _ZERO = itertools.repeat(0)  # shared by every open gate: map(mul, counter, _ZERO) is 0 and counts
@@ -90,7 +100,13 @@ def _length(value: Any) -> int | None:
         torch = sys.modules.get("torch")
         if not (
             (np is not None and t is _getattr(np, "ndarray", None))
-            or (torch is not None and (t is _getattr(torch, "Tensor", None) or t is _getattr(_getattr(torch, "nn", None), "Parameter", None)))
+            or (
+                torch is not None
+                and (
+                    t is _getattr(torch, "Tensor", None)
+                    or t is _getattr(_getattr(torch, "nn", None), "Parameter", None)
+                )
+            )
         ):
             return None
     try:

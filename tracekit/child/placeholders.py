@@ -9,7 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Placeholder", "PlaceholderSpan", "literal_spans", "parse_placeholder", "placeholder_spans", "split_markdown_prose", "split_prose"]
+__all__ = [
+    "Placeholder",
+    "PlaceholderSpan",
+    "literal_spans",
+    "parse_placeholder",
+    "placeholder_spans",
+    "split_markdown_prose",
+    "split_prose",
+]
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,9 @@ class PlaceholderSpan:
     placeholder: Placeholder | None
 
 
-def placeholder_spans(text: str, *, markdown: bool = False, math: bool = True, strict: bool = True) -> list[PlaceholderSpan]:
+def placeholder_spans(
+    text: str, *, markdown: bool = False, math: bool = True, strict: bool = True
+) -> list[PlaceholderSpan]:
     """The placeholders and escaped braces of prose TEXT, f-string style, in order.
 
     The one reading of the syntax: the run evaluates what this finds and the page and the notebook
@@ -182,7 +192,12 @@ def literal_spans(text: str, *, math: bool = True) -> list[tuple[int, int]]:
     for line in text.splitlines(keepends=True):
         match = _FENCE.match(line)
         if fence:
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence) and not line[match.end() :].strip():
+            if (
+                match
+                and match.group(1)[0] == fence[0]
+                and len(match.group(1)) >= len(fence)
+                and not line[match.end() :].strip()
+            ):
                 spans.append((fence_start, pos + len(line)))
                 fence = ""
         elif match and not (match.group(1)[0] == "`" and "`" in line[match.end() :]):

@@ -16,8 +16,23 @@ if TYPE_CHECKING:
     from typing import Any, Literal
 
     Status = Literal["ok", "error", "timeout", "crashed", "limit"]
-    Reason = Literal["exception", "exit", "syntax", "instrument", "timeout", "signal", "output", "memory", "placeholder", "authoring", "trace", "supervisor"]
-    Role = Literal["bind", "call", "arg", "result", "value", "expr", "test", "iter", "return", "yield", "change", "graph"]
+    Reason = Literal[
+        "exception",
+        "exit",
+        "syntax",
+        "instrument",
+        "timeout",
+        "signal",
+        "output",
+        "memory",
+        "placeholder",
+        "authoring",
+        "trace",
+        "supervisor",
+    ]
+    Role = Literal[
+        "bind", "call", "arg", "result", "value", "expr", "test", "iter", "return", "yield", "change", "graph"
+    ]
 
 SCHEMA_VERSION = 1
 
@@ -48,7 +63,20 @@ AUTHOR_REASONS = frozenset({"syntax", "exit", "placeholder"})
 NOT_RUN_REASONS = frozenset({"authoring", "syntax", "instrument", "trace"})
 
 #: roles of recorded events (lines[].records[].events[].role)
-ROLES: tuple[str, ...] = ("bind", "call", "arg", "result", "value", "expr", "test", "iter", "return", "yield", "change", "graph")
+ROLES: tuple[str, ...] = (
+    "bind",
+    "call",
+    "arg",
+    "result",
+    "value",
+    "expr",
+    "test",
+    "iter",
+    "return",
+    "yield",
+    "change",
+    "graph",
+)
 
 # ── exit statuses ───────────────────────────────────────────────────────────
 #: the child could not use the requested device (it printed why; the parent says nothing more)
@@ -168,7 +196,13 @@ def error_record(
     """The trace's `error` object."""
     if reason not in REASONS:
         raise ValueError(f"unknown error reason {reason!r}")
-    err: dict[str, Any] = {"type": type, "message": message, "line": line, "reason": reason, "traceback": list(traceback or [])}
+    err: dict[str, Any] = {
+        "type": type,
+        "message": message,
+        "line": line,
+        "reason": reason,
+        "traceback": list(traceback or []),
+    }
     if column is not None:
         err["column"] = column
     return err

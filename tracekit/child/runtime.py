@@ -385,7 +385,9 @@ def _facts(v: Any, d: dict[str, Any]) -> None:
     torch = mods.get("torch")
     t = type(v)
     np = mods.get("numpy")
-    if (torch is not None and issubclass(t, torch.Tensor)) or (np is not None and issubclass(t, (np.ndarray, np.generic))):
+    if (torch is not None and issubclass(t, torch.Tensor)) or (
+        np is not None and issubclass(t, (np.ndarray, np.generic))
+    ):
         level = changes_module.unread(v)
         if level:
             _unread_facts(v, d, level, torch, np)
@@ -397,7 +399,13 @@ def _facts(v: Any, d: dict[str, Any]) -> None:
         d["requires_grad"] = bool(v.requires_grad)
         d["grad_fn"] = type(v.grad_fn).__name__ if v.grad_fn is not None else None
         d["is_leaf"] = bool(v.is_leaf)
-        if v.dim() == 2 and v.shape[0] <= MAX_ROWS and v.shape[1] <= MAX_ROWS and not v.is_complex() and v.device.type != "meta":
+        if (
+            v.dim() == 2
+            and v.shape[0] <= MAX_ROWS
+            and v.shape[1] <= MAX_ROWS
+            and not v.is_complex()
+            and v.device.type != "meta"
+        ):
             d["rows"] = [[_number(x) for x in row] for row in v.detach().cpu().tolist()]
         if v.numel() > DIGEST_OVER:
             _digest(v, d, torch, np)
@@ -470,7 +478,12 @@ def _being_constructed(v: Any) -> bool:
             if f is None:
                 break
             code = f.f_code
-            if code.co_name == "__init__" and code.co_argcount and code.co_flags & changes_module.CO_OPTIMIZED and not changes_module.reads_own_locals(code):
+            if (
+                code.co_name == "__init__"
+                and code.co_argcount
+                and code.co_flags & changes_module.CO_OPTIMIZED
+                and not changes_module.reads_own_locals(code)
+            ):
                 first = f.f_locals.get(code.co_varnames[0], _MISSING)
                 changes_module.forget_locals(f)
                 if first is v:
@@ -565,7 +578,9 @@ class Recorder:
         self.last_hit = last_hit
         self.hit_counters = [lasthit.Counter(hits) for _ in stmts] if last_hit else []
         self.counters: list[Any] = [c.it for c in self.hit_counters] if last_hit else [itertools.count() for _ in stmts]
-        self.windows = lasthit.Windows(self.counters, list(self.counters), [body for _header, body in loops]) if last_hit else None
+        self.windows = (
+            lasthit.Windows(self.counters, list(self.counters), [body for _header, body in loops]) if last_hit else None
+        )
         self.count_of = [st[4] if len(st) > 4 else i for i, st in enumerate(stmts)]
         self.records: list[list[dict[str, Any]]] = [[] for _ in stmts]
         self.current: dict[tuple[int, int], dict[str, Any]] = {}
@@ -673,7 +688,10 @@ class Recorder:
             try:
                 rec["events"].append((k, snapshot(v, s in self.image_stmts)))
                 if (s in self.graph_stmts and role in ("bind", "expr", "return")) or (
-                    role == "arg" and "_graph_call" in rec and _extra.get("index") == 0 and _extra.get("call") == rec["_graph_call"]
+                    role == "arg"
+                    and "_graph_call" in rec
+                    and _extra.get("index") == 0
+                    and _extra.get("call") == rec["_graph_call"]
                 ):
                     self._value_graph(rec, frame, v, _text, role == "arg")
             finally:
@@ -719,7 +737,9 @@ class Recorder:
         if type(f) is _types.MethodType:
             if getattr(f, "__func__", None) is torch.Tensor.backward:
                 text = self.exprs[k][2]
-                self._graph_event(rec, frame, f.__self__, text[: -len(".backward")] if text.endswith(".backward") else text, True)
+                self._graph_event(
+                    rec, frame, f.__self__, text[: -len(".backward")] if text.endswith(".backward") else text, True
+                )
         elif f is torch.autograd.grad or f is torch.autograd.backward:
             rec["_graph_call"] = self.exprs[k][2]
 
@@ -861,13 +881,21 @@ class Recorder:
         for line, _end, kind, _fn, *_shared in self.stmts:
             if kind == "blockend" and line not in self.block_results:
                 for placeholder in self.probes.get(-line, ()):
-                    err = {"line": line, "placeholder": placeholder, "error": "never evaluated: the block's last statement never completed"}
+                    err = {
+                        "line": line,
+                        "placeholder": placeholder,
+                        "error": "never evaluated: the block's last statement never completed",
+                    }
                     if err not in self.probe_errors:
                         self.probe_errors.append(err)
         for line, n in sorted(defined.items()):
             if n and not calls.get(line):
                 for placeholder in self.probes.get(line, ()):
-                    err = {"line": line, "placeholder": placeholder, "error": "never evaluated: the function was defined but never called"}
+                    err = {
+                        "line": line,
+                        "placeholder": placeholder,
+                        "error": "never evaluated: the function was defined but never called",
+                    }
                     if err not in self.probe_errors:
                         self.probe_errors.append(err)
 
@@ -901,7 +929,9 @@ class Recorder:
         try:
             for placeholder in placeholders:
                 try:
-                    results[placeholder] = _format_placeholder(self.parse_placeholder(placeholder), frame.f_globals, frame.f_locals)
+                    results[placeholder] = _format_placeholder(
+                        self.parse_placeholder(placeholder), frame.f_globals, frame.f_locals
+                    )
                 except BaseException as e:
                     if isinstance(e, (KeyboardInterrupt, SystemExit)):
                         raise
@@ -1084,7 +1114,9 @@ class Recorder:
             entry["output_later"] += self.later.get(s, [])
             entry["_figures_later"] += self.figures_later.get(s, [])
             for rec in self.records[s]:
-                merged = entry["records"].setdefault(rec["hit"], {"hit": rec["hit"], "events": [], "output": "", "exception": None, "probes": {}})
+                merged = entry["records"].setdefault(
+                    rec["hit"], {"hit": rec["hit"], "events": [], "output": "", "exception": None, "probes": {}}
+                )
                 merged["events"] += [self._event(k, v) if k is not None else v for k, v in rec["events"]]
                 merged["output"] += ADDRESS.sub("0x…", "".join(rec.get("output", ())))
                 if rec.get("exception") and merged["exception"] is None:
@@ -1265,5 +1297,7 @@ def _format_placeholder(parsed: Any, globs: dict[str, Any], locs: Any) -> str:
         text = format(value, parsed.spec)
     except (ValueError, TypeError) as e:
         # Often prose meant literal braces, e.g. a set or dict written in the text.
-        raise ValueError(f"format spec {parsed.spec!r} in {{{parsed.source}}}: {e}; to show braces as text write {{{{ and }}}}") from None
+        raise ValueError(
+            f"format spec {parsed.spec!r} in {{{parsed.source}}}: {e}; to show braces as text write {{{{ and }}}}"
+        ) from None
     return ADDRESS.sub("0x…", text)

@@ -50,7 +50,13 @@ class Watch:
         try:
             if event == "open" and not (args[2] & _WRITE_FLAGS if isinstance(args[2], int) else False):
                 return
-            fd = args[3] if event in ("os.rename", "os.link") else args[2] if event in ("os.mkdir", "os.symlink") else None
+            fd = (
+                args[3]
+                if event in ("os.rename", "os.link")
+                else args[2]
+                if event in ("os.mkdir", "os.symlink")
+                else None
+            )
             if fd not in (None, -1):
                 return  # relative to a folder descriptor: cannot tell where
             path = args[index]

@@ -124,12 +124,17 @@ def record_entries(record: Record, item: Item | None) -> tuple[list[Entry], list
         return (" ".join(ev.text.split()), str(v.get("type")), str(v.get("repr")))
 
     params_of = {e.text: e.params for e in calls if e.params is not None}
-    later_terminal = [(i, e.value) for i, e in enumerate(events) if e.role in ("bind", "expr", "return", "yield", "iter")]
+    later_terminal = [
+        (i, e.value) for i, e in enumerate(events) if e.role in ("bind", "expr", "return", "yield", "iter")
+    ]
     later_args = [(i, vkey(e)) for i, e in enumerate(events) if e.role == "arg" and str(e.call) not in print_texts]
 
     # On a line marked `image` every array-like value has a picture; where what the line binds or
     # returns has one, the sub-expressions and arguments are shown as numbers only.
-    own_picture = any(e.role in ("bind", "expr", "return", "yield") and isinstance((e.value or {}).get("image"), Mapping) for e in events)
+    own_picture = any(
+        e.role in ("bind", "expr", "return", "yield") and isinstance((e.value or {}).get("image"), Mapping)
+        for e in events
+    )
     entries: list[Entry] = []
     seen: set[tuple[str, str, str]] = set()
     for idx, ev in enumerate(events):
@@ -222,7 +227,13 @@ def _change_entry(ev: Event, item: Item | None) -> Entry:
     """✎ what a line changed: ``W.grad`` None → tensor(…); a module's summary in words."""
     word = ev.change or "changed"
     if word == "summary":
-        return Entry(kind="changed", name=" ".join(ev.text.split()), text=ev.summary or "", label="changed", glyph=GLYPHS["changed"])
+        return Entry(
+            kind="changed",
+            name=" ".join(ev.text.split()),
+            text=ev.summary or "",
+            label="changed",
+            glyph=GLYPHS["changed"],
+        )
     e = value_entry("changed", " ".join(ev.text.split()), ev.value, item, label=word)
     e.tags = [t for t in e.tags if t.kind in ("shape", "len")]
     if ev.before is not None:

@@ -71,7 +71,11 @@ def _full(v: Any) -> str:
     if len(text) <= MAX_STEP_TEXT:
         return text
     shape = v.get("shape")
-    dims = f" ({'×'.join(str(n) for n in shape)})" if isinstance(shape, list) and all(isinstance(n, int) for n in shape) else ""
+    dims = (
+        f" ({'×'.join(str(n) for n in shape)})"
+        if isinstance(shape, list) and all(isinstance(n, int) for n in shape)
+        else ""
+    )
     return text[: MAX_STEP_TEXT - 1].rstrip(", ") + "…" + dims
 
 
@@ -111,7 +115,9 @@ def flow_steps(graph: Mapping[str, Any]) -> list[GradStep]:
         node = by_id.get(i)
         if node is None:
             continue
-        passed = [(_full(v), str(by_id[to].get("name") or "")) for to, vs in _passed(node).items() if to in by_id for v in vs]
+        passed = [
+            (_full(v), str(by_id[to].get("name") or "")) for to, vs in _passed(node).items() if to in by_id for v in vs
+        ]
         steps.append(
             GradStep(
                 node=i,
@@ -189,18 +195,25 @@ def graph_svg(graph: Mapping[str, Any], title: str) -> Markup:
                 mx, my = (x1 + x2) / 2, (y1 + y2) / 2 + 4
                 label = " + ".join(short_value(v) for v in went)
                 parts.append(f'<g class="ag-p" data-from="{a}" data-to="{b}">{line}</g>')
-                labels.append(f'<text class="ag-g" data-from="{a}" x="{mx:.1f}" y="{my:.1f}" text-anchor="middle">{escape(label)}</text>')
+                labels.append(
+                    f'<text class="ag-g" data-from="{a}" x="{mx:.1f}" y="{my:.1f}" '
+                    f'text-anchor="middle">{escape(label)}</text>'
+                )
             else:
                 parts.append(line)
     for i, (bx, by, bw, bh) in boxes.items():
         n = by_id[i]
         kind = "ag-root" if i == 0 else ("ag-leaf" if n.get("leaf") else "ag-fn")
         rows_text = "".join(
-            f'<text{VALUE_CLASS if k else ""} x="{bx + bw / 2:.1f}" y="{by + BOX_H / 2 + 4 + k * LINE_H:.1f}" text-anchor="middle">{escape(t)}</text>'
+            f'<text{VALUE_CLASS if k else ""} x="{bx + bw / 2:.1f}" y="{by + BOX_H / 2 + 4 + k * LINE_H:.1f}" '
+            f'text-anchor="middle">{escape(t)}</text>'
             for k, t in enumerate(text[i])
         )
         node_attr = f' data-node="{i}"' if flowing else ""
-        parts.append(f'<g class="{kind}"{node_attr}><rect x="{bx:.1f}" y="{by:.1f}" width="{bw:.1f}" height="{bh:.0f}" rx="5"/>{rows_text}</g>')
+        parts.append(
+            f'<g class="{kind}"{node_attr}><rect x="{bx:.1f}" y="{by:.1f}" width="{bw:.1f}" height="{bh:.0f}" '
+            f'rx="5"/>{rows_text}</g>'
+        )
     parts.extend(labels)
     parts.append("</svg>")
     return Markup("".join(parts))

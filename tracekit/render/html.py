@@ -128,7 +128,9 @@ def render_page(
     return SURROGATE.sub("\ufffd", page)  # none should be left; a page must encode as UTF-8
 
 
-def page_variants(example: Example, trace: TraceLike, prefix: str, fig_root: str, blocks: Any = None, show_listing: bool = True) -> Any:
+def page_variants(
+    example: Example, trace: TraceLike, prefix: str, fig_root: str, blocks: Any = None, show_listing: bool = True
+) -> Any:
     """The control and the other runs' regions of a varied example (render/variants.py); None when
     nothing varies. BLOCKS(view) picks the cards a chapter shows."""
     from .variants import variant_set

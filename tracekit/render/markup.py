@@ -66,7 +66,9 @@ class Rendered(Markup):
     warnings: list[str]
     from_run: int
 
-    def __new__(cls, html: str = "", headings: Sequence[Heading] = (), warnings: Sequence[str] = (), from_run: int = 0) -> Rendered:
+    def __new__(
+        cls, html: str = "", headings: Sequence[Heading] = (), warnings: Sequence[str] = (), from_run: int = 0
+    ) -> Rendered:
         """Wrap HTML that is already safe."""
         self = super().__new__(cls, html)
         self.headings = list(headings)
@@ -174,7 +176,10 @@ class _Probes:
             if failed:
                 title = escape(inert(value, MAX_DOC_CHARS))
                 return f'<span class="probe-error" title="placeholder failed: {title}">{{{escape(key)}}}</span>'
-            return f'<span class="from-run" title="from the run: {escape(key)}">{escape(inert(value, MAX_VALUE_CHARS))}</span>'
+            return (
+                f'<span class="from-run" title="from the run: '
+                f'{escape(key)}">{escape(inert(value, MAX_VALUE_CHARS))}</span>'
+            )
 
         return _SENTINEL.sub(repl, html)
 
@@ -285,12 +290,19 @@ def _refused_markdown_links(source: str) -> list[str]:
     said: list[str] = []
     for block in _MD_ANY.parse(source):
         for token in block.children or ():
-            target = token.attrGet("href") if token.type == "link_open" else token.attrGet("src") if token.type == "image" else None
+            target = (
+                token.attrGet("href")
+                if token.type == "link_open"
+                else token.attrGet("src")
+                if token.type == "image"
+                else None
+            )
             if target is None or allowed(str(target), image=token.type == "image"):
                 continue
             at = f"line {block.map[0] + 1}: " if block.map else ""
             said.append(
-                f"Markdown: {at}link target {_quoted(str(target))} is not allowed (only http, https, mailto and relative links within the site); shown as text"
+                f"Markdown: {at}link target {_quoted(str(target))} is not allowed (only http, https, mailto and "
+                f"relative links within the site); shown as text"
             )
     return said
 
@@ -329,11 +341,18 @@ def render_markdown(
 
     ``{placeholders}`` found in PROBES are filled and marked ``class="from-run"`` (ERRORS: those
     that failed), except inside math and fenced code; ``{{``/``}}`` are literal braces. With
-    PLACEHOLDERS false, braces are text. LINK rewrites each link's target. Headings get ids unique within ANCHORS; a ``#``
-    heading becomes ``<h{1 + heading_shift}>`` (default: the text's top level becomes ``<h2>``).
+    PLACEHOLDERS false, braces are text. LINK rewrites each link's target. Headings get ids
+    unique within ANCHORS; a ``#`` heading becomes ``<h{1 + heading_shift}>`` (default: the text's
+    top level becomes ``<h2>``).
     Text past LIMIT characters is left out, with a visible marker and a warning.
     """
-    env: dict[str, Any] = {"warnings": [], "headings": [], "levels": [], "anchors": anchors if anchors is not None else set(), "link": link or _LINK.get()}
+    env: dict[str, Any] = {
+        "warnings": [],
+        "headings": [],
+        "levels": [],
+        "anchors": anchors if anchors is not None else set(),
+        "link": link or _LINK.get(),
+    }
     source, cut = _cut(visible(text or ""), limit)
     if cut:
         env["warnings"].append(cut)
@@ -373,23 +392,31 @@ def _docutils() -> Any:
 
     any_options = AnyOptions(name=directives.unchanged)
 
-    def code_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None) -> Any:
+    def code_role(
+        name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None
+    ) -> Any:
         """`:class:`, `:func:` … and the default role: the target as code, titled as Sphinx titles it."""
         return [nodes.literal(rawtext, xref_title(name, _unescape(text)))], []
 
-    def text_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None) -> Any:
+    def text_role(
+        name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None
+    ) -> Any:
         """`:term:`, `:abbr:` …: the title as text (`a <target>` shows `a`, a bare target its last part)."""
         match = re.match(r"^(.*?)\s*<([^<>]*)>$", text, re.S)
         shown = match.group(1) if match and match.group(1) else text.rstrip("/").rsplit("/", 1)[-1]
         return [nodes.emphasis(rawtext, shown)], []
 
-    def ref_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None) -> Any:
+    def ref_role(
+        name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None
+    ) -> Any:
         """`:ref:`, `:doc:` …: a link when the label is a section of the same file (_resolve_refs), else
         its title or the label as plain text, with a warning."""
         match = re.match(r"^(.*?)\s*<([^<>]*)>$", text, re.S)
         titled = bool(match and match.group(1))
         target = match.group(2) if match else text
-        shown = match.group(1) if titled and match else target if name != "doc" else target.rstrip("/").rsplit("/", 1)[-1]
+        shown = (
+            match.group(1) if titled and match else target if name != "doc" else target.rstrip("/").rsplit("/", 1)[-1]
+        )
         node = nodes.inline(rawtext, shown)
         node["tracekit_ref"] = nodes.fully_normalize_name(target) if name in ("ref", "any") else ""
         node["tracekit_titled"] = titled
@@ -397,7 +424,9 @@ def _docutils() -> Any:
         node["tracekit_line"] = lineno
         return [node], []
 
-    def math_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None) -> Any:
+    def math_role(
+        name: str, rawtext: str, text: str, lineno: int, inliner: Any, options: Any = None, content: Any = None
+    ) -> Any:
         """`:math:` as MathML."""
         warnings: list[str] = []
         html = str(math_html(_unescape(text), warnings=warnings))
@@ -438,13 +467,20 @@ def _docutils() -> Any:
         has_content = True
         optional_arguments = 1
         final_argument_whitespace = True
-        option_spec = {"label": directives.unchanged, "name": directives.unchanged, "nowrap": directives.flag, "class": directives.unchanged}
+        option_spec = {
+            "label": directives.unchanged,
+            "name": directives.unchanged,
+            "nowrap": directives.flag,
+            "class": directives.unchanged,
+        }
 
         def run(self) -> list[Any]:
             warnings: list[str] = []
             text = "\n".join(self.arguments + list(self.content))
             parts = [part for part in re.split(r"\n\s*\n", text) if part.strip()]
-            shown = [nodes.raw("", str(math_html(part, display=True, warnings=warnings)), format="html") for part in parts]
+            shown = [
+                nodes.raw("", str(math_html(part, display=True, warnings=warnings)), format="html") for part in parts
+            ]
             return shown + [self.reporter.warning(w, line=self.lineno) for w in warnings]
 
     class CodeBlock(Directive):
@@ -511,7 +547,8 @@ def _docutils() -> Any:
             return [node]
 
     class Dropped(Container):
-        """Sphinx directives with nothing to show on a page (`toctree`, `index` …): a container's arguments, kept from view."""
+        """Sphinx directives with nothing to show on a page (`toctree`, `index` …): a container's arguments, kept from
+        view."""
 
         optional_arguments = 99
 
@@ -539,12 +576,29 @@ def _docutils() -> Any:
             caption = "\n".join(self.content).strip()
             text = caption or alt or self.arguments[0]
             why = f"picture {self.arguments[0]} is not copied to the page; its caption or alt text is shown"
-            return [nodes.paragraph("", "", nodes.emphasis("", f"[{text}]")), self.reporter.warning(why, line=self.lineno)]
+            return [
+                nodes.paragraph("", "", nodes.emphasis("", f"[{text}]")),
+                self.reporter.warning(why, line=self.lineno),
+            ]
 
     directives.register_directive("math", MathDirective)
     for name in ("code-block", "sourcecode", "code"):
         directives.register_directive(name, CodeBlock)
-    for name in ("grid", "grid-item", "grid-item-card", "card", "only", "tabs", "tab", "tab-set", "tab-item", "centered", "rst-class", "container", "hlist"):
+    for name in (
+        "grid",
+        "grid-item",
+        "grid-item-card",
+        "card",
+        "only",
+        "tabs",
+        "tab",
+        "tab-set",
+        "tab-item",
+        "centered",
+        "rst-class",
+        "container",
+        "hlist",
+    ):
         directives.register_directive(name, Container)
     for name in ("versionadded", "versionchanged", "deprecated", "todo"):
         directives.register_directive(name, Admonition)
@@ -640,7 +694,11 @@ def render_rst(text: str, *, heading_shift: int | None = None, anchors: set[str]
 
 
 def render_rst_blocks(
-    texts: Sequence[str], *, heading_shift: int | None = None, anchors: set[str] | None = None, limit: int = MAX_PROSE_CHARS
+    texts: Sequence[str],
+    *,
+    heading_shift: int | None = None,
+    anchors: set[str] | None = None,
+    limit: int = MAX_PROSE_CHARS,
 ) -> list[Rendered]:
     """Several RST text blocks of one file, parsed as one document so heading levels stay consistent.
 
@@ -677,7 +735,9 @@ def render_rst_blocks(
 
     warnings: list[str] = []
     dropped = [m.group(1) for m in re.finditer(r"^\s*\.\. (include|raw|literalinclude)::", source, re.M)]
-    warnings += [f"reStructuredText: directive {name!r} is not supported; left out" for name in dropped if name in _DROPPED_WARN]
+    warnings += [
+        f"reStructuredText: directive {name!r} is not supported; left out" for name in dropped if name in _DROPPED_WARN
+    ]
     settings = {
         "raw_enabled": False,
         "file_insertion_enabled": False,
@@ -716,7 +776,8 @@ def render_rst_blocks(
         index = block_of(at_line) if at_line else 0
         at = f"line {at_line - starts[index] + 1} of the text block: " if at_line else ""
         per_block[index].append(
-            f"reStructuredText: {at}link target {_quoted(target)} is not allowed (only http, https, mailto and relative links within the site); shown as text"
+            f"reStructuredText: {at}link target {_quoted(target)} is not allowed (only http, https, mailto and "
+            f"relative links within the site); shown as text"
         )
     _titled_admonitions(nodes, document)
     labels: dict[str, Heading] = {}
@@ -733,7 +794,9 @@ def render_rst_blocks(
     found: list[list[Heading]] = [[] for _ in chunks]
     for index, heading in headings:
         found[min(index, len(chunks) - 1)].append(heading)
-    out = [Rendered(_tidy(chunk), found[i], per_block[i] if i < len(per_block) else []) for i, chunk in enumerate(chunks)]
+    out = [
+        Rendered(_tidy(chunk), found[i], per_block[i] if i < len(per_block) else []) for i, chunk in enumerate(chunks)
+    ]
     return out + [Rendered("") for _ in range(len(texts) - len(out))]
 
 
@@ -749,7 +812,9 @@ def _titled_admonitions(nodes: Any, document: Any) -> None:
         title = _ADMONITION_TITLES.get(node.tagname)
         if title is None or isinstance(node, nodes.admonition):
             continue
-        box = nodes.admonition(node.rawsource, nodes.title("", title), *node.children, classes=[node.tagname, *node["classes"]])
+        box = nodes.admonition(
+            node.rawsource, nodes.title("", title), *node.children, classes=[node.tagname, *node["classes"]]
+        )
         box.line, box.source = node.line, node.source
         node.replace_self(box)
 
@@ -773,7 +838,9 @@ def _refuse_links(nodes: Any, document: Any) -> list[tuple[int | None, str]]:
     return refused
 
 
-def _resolve_refs(nodes: Any, document: Any, labels: Mapping[str, Heading], source: str) -> list[tuple[int | None, str]]:
+def _resolve_refs(
+    nodes: Any, document: Any, labels: Mapping[str, Heading], source: str
+) -> list[tuple[int | None, str]]:
     """`:ref:` to a label of a section in the same file: a link to its heading, titled like Sphinx.
     Any other reference is its title (or label) as plain text; the line and warning of each
     (docutils gives a role its paragraph's first line: the role's own is found in SOURCE)."""
@@ -804,7 +871,9 @@ def _resolve_refs(nodes: Any, document: Any, labels: Mapping[str, Heading], sour
             node.replace_self(nodes.reference(node.rawsource, shown, refuri="#" + heading.anchor))
             continue
         node.replace_self(nodes.Text(node.astext()))
-        unresolved.append((line_of(node), f"{node['tracekit_role']} points outside this file; shown as text, not linked"))
+        unresolved.append(
+            (line_of(node), f"{node['tracekit_role']} points outside this file; shown as text, not linked")
+        )
     return unresolved
 
 
@@ -896,7 +965,9 @@ def _doc_inner(m: re.Match[str]) -> str:
 
 def doc_summary_text(doc: str) -> str:
     """A docstring's first sentence with its RST roles and literals reduced to their text (math too)."""
-    return _DOC_MARKUP.sub(lambda m: tex_text(_doc_inner(m)) if m.group(0).startswith(":math:") else _doc_inner(m), _doc_clean(doc))
+    return _DOC_MARKUP.sub(
+        lambda m: tex_text(_doc_inner(m)) if m.group(0).startswith(":math:") else _doc_inner(m), _doc_clean(doc)
+    )
 
 
 _TEX_SYMBOLS = {
@@ -922,7 +993,11 @@ def tex_text(tex: str) -> str:
         out = _TEX_WRAP.sub(r"\1", out)
         out = _TEX_FRAC.sub(lambda m: f"({m.group(1).strip()})/({m.group(2).strip()})", out)
         out = _TEX_SQRT.sub(r"√(\1)", out)
-        out = re.sub(r"([_^])\{([^{}]*)\}", lambda m: m.group(1) + (m.group(2) if len(m.group(2)) == 1 else f"({m.group(2)})"), out)
+        out = re.sub(
+            r"([_^])\{([^{}]*)\}",
+            lambda m: m.group(1) + (m.group(2) if len(m.group(2)) == 1 else f"({m.group(2)})"),
+            out,
+        )
         if out == before:
             break
     out = _TEX_COMMAND.sub(lambda m: _TEX_SYMBOLS.get(m.group(1), m.group(1)), out)

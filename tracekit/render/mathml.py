@@ -29,25 +29,39 @@ TOKENS = frozenset({"mi", "mn", "mo", "mtext", "ms"})
 
 _LENGTH = r"[+-]?(?:\d{1,3}(?:\.\d{0,4})?|\.\d{1,4})(?:em|ex|px|pt|mu|%)?"  # ≤ 999: no page-sized spaces
 _NAMED_SPACE = r"(?:negative)?(?:very){0,2}(?:thin|thick|medium)mathspace|infinity"
+_ALIGN = r"(?:left|center|right|top|bottom|baseline|axis)"
 _CHECKS: dict[str, re.Pattern[str]] = {
     "bool": re.compile(r"true|false"),
     "length": re.compile(rf"{_LENGTH}|{_NAMED_SPACE}"),
     "lengths": re.compile(rf"{_LENGTH}(?: {_LENGTH}){{0,63}}"),
-    "align": re.compile(r"(?:left|center|right|top|bottom|baseline|axis)(?: (?:left|center|right|top|bottom|baseline|axis)){0,63}"),
+    "align": re.compile(rf"{_ALIGN}(?: {_ALIGN}){{0,63}}"),
     "lines": re.compile(r"(?:none|solid|dashed)(?: (?:none|solid|dashed)){0,63}"),
     "color": re.compile(r"#[0-9A-Fa-f]{3,8}|[A-Za-z]{3,20}"),
-    "variant": re.compile(r"normal|bold|italic|bold-italic|double-struck|bold-fraktur|script|bold-script|fraktur|sans-serif|bold-sans-serif|sans-serif-italic|sans-serif-bold-italic|monospace"),
+    "variant": re.compile(
+        r"normal|bold|italic|bold-italic|double-struck|bold-fraktur|script|bold-script|fraktur|sans-serif"
+        r"|bold-sans-serif|sans-serif-italic|sans-serif-bold-italic|monospace"
+    ),
     "level": re.compile(r"[+-]?[0-7]"),
     "count": re.compile(r"[1-9]\d?"),
     "form": re.compile(r"prefix|infix|postfix"),
     "display": re.compile(r"block|inline"),
-    "notation": re.compile(r"(?:box|roundedbox|circle|left|right|top|bottom|updiagonalstrike|downdiagonalstrike|verticalstrike|horizontalstrike|madruwb|actuarial|radical|longdiv|phasorangle|updiagonalarrow)(?: [a-z]+){0,7}"),
+    "notation": re.compile(
+        r"(?:box|roundedbox|circle|left|right|top|bottom|updiagonalstrike|downdiagonalstrike|verticalstrike"
+        r"|horizontalstrike|madruwb|actuarial|radical|longdiv|phasorangle|updiagonalarrow)(?: [a-z]+){0,7}"
+    ),
     "linebreak": re.compile(r"auto|newline|nobreak|goodbreak|badbreak"),
     "xmlns": re.compile(re.escape(MATHML_NS)),
 }  # fmt: skip
 
 #: attributes any allowed element may carry
-_COMMON = {"mathcolor": "color", "mathbackground": "color", "mathvariant": "variant", "mathsize": "length", "displaystyle": "bool", "scriptlevel": "level"}
+_COMMON = {
+    "mathcolor": "color",
+    "mathbackground": "color",
+    "mathvariant": "variant",
+    "mathsize": "length",
+    "displaystyle": "bool",
+    "scriptlevel": "level",
+}
 _SIZED = {"width": "length", "height": "length", "depth": "length"}
 
 #: element → its own attributes (beyond _COMMON) → the check of their values
@@ -58,8 +72,9 @@ ALLOWED: dict[str, dict[str, str]] = {
     "mn": {},
     "mtext": {},
     "ms": {},
-    "mo": {"stretchy": "bool", "fence": "bool", "separator": "bool", "form": "form", "largeop": "bool", "movablelimits": "bool",
-           "accent": "bool", "symmetric": "bool", "lspace": "length", "rspace": "length", "minsize": "length", "maxsize": "length"},
+    "mo": {"stretchy": "bool", "fence": "bool", "separator": "bool", "form": "form", "largeop": "bool",
+           "movablelimits": "bool", "accent": "bool", "symmetric": "bool", "lspace": "length", "rspace": "length",
+           "minsize": "length", "maxsize": "length"},
     "mspace": {**_SIZED, "linebreak": "linebreak"},
     "mfrac": {"linethickness": "length"},
     "msqrt": {},

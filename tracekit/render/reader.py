@@ -72,7 +72,11 @@ def noise(v: Mapping[str, Any] | None, code: str = "", known: Mapping[str, Mappi
 def _quiet(v: Mapping[str, Any] | None) -> bool:
     """A bound value not worth a line of its own: noise, a module, a function or a class."""
     typ = str((v or {}).get("type") or "")
-    return noise(v) or typ in ("module", "function", "type", "builtin_function_or_method") or str((v or {}).get("repr", "")).startswith("<module ")
+    return (
+        noise(v)
+        or typ in ("module", "function", "type", "builtin_function_or_method")
+        or str((v or {}).get("repr", "")).startswith("<module ")
+    )
 
 
 # ─────────────────────────────────────────────────────────────────────────────
@@ -114,7 +118,11 @@ class FirstView:
         records = line.records
         hits = [Hit(r.hit, *record_entries(r, it), probes=dict(r.probes), last=r.last) for r in records]
         page = self.page
-        if page.on_error_line(it) and page.err is not None and not any(t.kind == "exception" for h in hits for t in h.tail):
+        if (
+            page.on_error_line(it)
+            and page.err is not None
+            and not any(t.kind == "exception" for h in hits for t in h.tail)
+        ):
             hits[-1].tail.append(error_entry(page.err, expected=page.status == "expected error"))
         unit = "call" if re.match(r"\s*(?:async\s+)?def\b", header_code(it)) else "hit"
         group.pager = HitPager(hits, line.hits, len(records), unit, line.exceptions)
@@ -322,7 +330,9 @@ def refer_repeats(blocks: Iterable[Card | Fold | Section]) -> None:
         if isinstance(b, Card):
             if b.kind != "code":
                 continue
-            first = b.state() if not b.multi else b.api + b.derived + (b.hits[0].all if b.hits else []) + b.final + b.later
+            first = (
+                b.state() if not b.multi else b.api + b.derived + (b.hits[0].all if b.hits else []) + b.final + b.later
+            )
             for e in first:
                 shown.once(e, e.name, b.number, f"#{b.anchor}")
         elif isinstance(b, Section) or (isinstance(b, Fold) and b.open):

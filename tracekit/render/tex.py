@@ -34,24 +34,36 @@ def _words(text: str) -> frozenset[str]:
 #: the commands rendered, by kind (a golden test pins each group's MathML)
 GROUPS: dict[str, frozenset[str]] = {
     "greek": _words(
-        r"\alpha \beta \gamma \delta \epsilon \varepsilon \zeta \eta \theta \vartheta \iota \kappa \lambda \mu \nu \xi \pi"
+        r"\alpha \beta \gamma \delta \epsilon \varepsilon \zeta \eta \theta \vartheta \iota \kappa \lambda \mu \nu "
+        r"\xi \pi"
         r" \varpi \rho \varrho \sigma \varsigma \tau \upsilon \phi \varphi \chi \psi \omega"
         r" \Gamma \Delta \Theta \Lambda \Xi \Pi \Sigma \Upsilon \Phi \Psi \Omega"
     ),
-    "binary": _words(r"\pm \mp \times \div \cdot \ast \star \circ \bullet \oplus \ominus \otimes \odot \cup \cap \setminus \wedge \vee"),
+    "binary": _words(
+        r"\pm \mp \times \div \cdot \ast \star \circ \bullet \oplus \ominus \otimes \odot \cup \cap \setminus \wedge "
+        r"\vee"
+    ),
     "relations": _words(
-        r"\leq \le \geq \ge \neq \ne \approx \sim \simeq \cong \equiv \propto \ll \gg \subset \subseteq \supset \supseteq"
+        r"\leq \le \geq \ge \neq \ne \approx \sim \simeq \cong \equiv \propto \ll \gg \subset \subseteq \supset "
+        r"\supseteq"
         r" \in \notin \ni \mid \parallel \perp \prec \succ \preceq \succeq"
     ),
     "arrows": _words(
-        r"\to \rightarrow \leftarrow \leftrightarrow \Rightarrow \Leftarrow \Leftrightarrow \longrightarrow \longleftarrow"
+        r"\to \rightarrow \leftarrow \leftrightarrow \Rightarrow \Leftarrow \Leftrightarrow \longrightarrow "
+        r"\longleftarrow"
         r" \Longrightarrow \mapsto \implies \iff \uparrow \downarrow \gets"
     ),
-    "symbols": _words(r"\infty \partial \nabla \forall \exists \emptyset \varnothing \neg \ell \hbar \Re \Im \prime \angle \top \bot \dagger"),
+    "symbols": _words(
+        r"\infty \partial \nabla \forall \exists \emptyset \varnothing \neg \ell \hbar \Re \Im \prime \angle \top "
+        r"\bot \dagger"
+    ),
     "dots": _words(r"\ldots \cdots \vdots \ddots \dots"),
-    "big operators": _words(r"\sum \prod \coprod \int \iint \iiint \oint \bigcup \bigcap \bigoplus \bigotimes \limits \nolimits"),
+    "big operators": _words(
+        r"\sum \prod \coprod \int \iint \iiint \oint \bigcup \bigcap \bigoplus \bigotimes \limits \nolimits"
+    ),
     "functions": _words(
-        r"\sin \cos \tan \sec \csc \cot \arcsin \arccos \arctan \sinh \cosh \tanh \log \ln \lg \exp \lim \limsup \liminf"
+        r"\sin \cos \tan \sec \csc \cot \arcsin \arccos \arctan \sinh \cosh \tanh \log \ln \lg \exp \lim \limsup "
+        r"\liminf"
         r" \max \min \sup \inf \det \dim \ker \deg \gcd \Pr \argmax \argmin \operatorname"
     ),
     "fractions": _words(r"\frac \dfrac \tfrac \cfrac \binom \dbinom \tbinom \sqrt"),
@@ -81,7 +93,13 @@ ENVIRONMENTS: frozenset[str] = frozenset(
 
 _ALIGN = {"aligned", "align", "align*", "split"}
 _GATHER = {"gathered", "gather", "gather*"}
-_FENCES = {"pmatrix": ("(", ")"), "bmatrix": ("[", "]"), "Bmatrix": ("{", "}"), "vmatrix": ("|", "|"), "Vmatrix": ("‖", "‖")}
+_FENCES = {
+    "pmatrix": ("(", ")"),
+    "bmatrix": ("[", "]"),
+    "Bmatrix": ("{", "}"),
+    "vmatrix": ("|", "|"),
+    "Vmatrix": ("‖", "‖"),
+}
 _FENCES_CASES = {"cases": ("{", "")}
 
 _TOKEN = re.compile(r"\\(?:begin|end)\s*\{([^{}]*)\}|\\[A-Za-z]+\*?|\\.|\\$|[{}&]", re.S)
@@ -99,8 +117,12 @@ _DELIMITERS = {
     "\\Vert": "‖", "\\backslash": "\\",
 }  # fmt: skip
 _SIZED = re.compile(r"(<mo [^>]*>)(\\[^<]*)</mo>")
-_OPERATORS = re.compile(r"<mi>(&#x000B1;|&#x02022;|&#x029F5;|&#x027C2;|&#x02AAF;|&#x02AB0;|&#x027F6;|&#x027F5;|&#x027F9;|&#x027FA;|&#x02A01;)</mi>")
-_UPRIGHT = re.compile(r"<mi>(&#x000(?:4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]);)</mi>")  # \mathrm{d}: a letter written as a reference
+_OPERATORS = re.compile(
+    r"<mi>(&#x000B1;|&#x02022;|&#x029F5;|&#x027C2;|&#x02AAF;|&#x02AB0;|&#x027F6;|&#x027F5;|&#x027F9;|&#x027FA;|&#x02A01;)</mi>"
+)
+_UPRIGHT = re.compile(
+    r"<mi>(&#x000(?:4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]);)</mi>"
+)  # \mathrm{d}: a letter written as a reference
 _LEFT_AS_TEX = re.compile(r"<m[io][^>]*>\\[^<]")
 
 
@@ -115,7 +137,9 @@ def _corrected(mathml: str) -> str:
     mathml = _SIZED.sub(delimiter, mathml)
     mathml = _OPERATORS.sub(r"<mo>\1</mo>", mathml)
     mathml = _UPRIGHT.sub(r'<mi mathvariant="normal">\1</mi>', mathml)
-    mathml = mathml.replace("<mi>&#x0007E;</mi>", "<mo>&#x0223C;</mo>").replace('width="negativethinmathspace"', 'width="-0.167em"')
+    mathml = mathml.replace("<mi>&#x0007E;</mi>", "<mo>&#x0223C;</mo>").replace(
+        'width="negativethinmathspace"', 'width="-0.167em"'
+    )
     left = _LEFT_AS_TEX.search(mathml)
     if left is not None:  # TeX latex2mathml did not convert: never shown as if it were maths
         raise UnsupportedTex(f"{mathml[left.end() - 2 :].split('<', 1)[0][:40]} is not converted")
@@ -125,7 +149,10 @@ def _corrected(mathml: str) -> str:
 def tex_mathml(tex: str, *, display: bool = False) -> str:
     """TEX as one ``<math>`` element (not yet cleaned); UnsupportedTex names what is not rendered."""
     _check(tex)
-    return f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="{"block" if display else "inline"}">{_convert(tex)}</math>'
+    return (
+        f'<math xmlns="http://www.w3.org/1998/Math/MathML" '
+        f'display="{"block" if display else "inline"}">{_convert(tex)}</math>'
+    )
 
 
 def _check(tex: str) -> None:
@@ -161,7 +188,9 @@ def _scan(tex: str) -> Iterator[tuple[int, int, str, int, int]]:
         raise UnsupportedTex("unbalanced braces or \\begin")
 
 
-_ROW_SPACE = re.compile(r"\s*\[\s*[-+]?[\d.]+\s*(?:pt|em|ex|mm|cm|in|mu|bp|pc|sp)\s*\]")  # `\\[4pt]`: TeX's extra row space, not shown
+_ROW_SPACE = re.compile(
+    r"\s*\[\s*[-+]?[\d.]+\s*(?:pt|em|ex|mm|cm|in|mu|bp|pc|sp)\s*\]"
+)  # `\\[4pt]`: TeX's extra row space, not shown
 
 
 def _rows(tex: str) -> list[list[str]]:
@@ -246,7 +275,13 @@ def _environment(name: str, body: str) -> str:
     if not opening:
         return table
     fence = '<mo fence="true" stretchy="true" symmetric="true" form="{}">{}</mo>'
-    return "<mrow>" + fence.format("prefix", opening) + table + (fence.format("postfix", closing) if closing else "") + "</mrow>"
+    return (
+        "<mrow>"
+        + fence.format("prefix", opening)
+        + table
+        + (fence.format("postfix", closing) if closing else "")
+        + "</mrow>"
+    )
 
 
 def _table(name: str, rows: list[list[str]]) -> str:
@@ -266,7 +301,9 @@ def _table(name: str, rows: list[list[str]]) -> str:
             else:
                 align = "left" if name == "cases" else "center"
                 content = _convert(cell)
-            cells.append(f'<mtd columnalign="{align}">{content}</mtd>' if align != "center" else f"<mtd>{content}</mtd>")
+            cells.append(
+                f'<mtd columnalign="{align}">{content}</mtd>' if align != "center" else f"<mtd>{content}</mtd>"
+            )
         out.append("<mtr>" + "".join(cells) + "</mtr>")
     if name in _ALIGN:
         width = max(len(row) for row in rows)

@@ -44,7 +44,9 @@ FIGURE_FILE = re.compile(r"^[0-9A-Za-z_-][0-9A-Za-z_.-]{0,200}\.png$")
 #   - zero-width space (U+200B) and the byte-order mark (U+FEFF), invisible otherwise;
 #   - lone surrogates (U+D800–U+DFFF), which no UTF-8 page can hold.
 # Zero-width (non-)joiners are kept: emoji sequences and several scripts need them.
-_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+_UNSAFE_CHARS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 
 
 def _marker(m: re.Match[str]) -> str:

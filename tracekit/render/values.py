@@ -89,7 +89,9 @@ def _table(v: Mapping[str, Any], item: Item | None) -> Table | None:
     rows = v.get("rows")
     if not rows or not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
         return None
-    cells = _repr_cells(str(v.get("repr") or ""), len(rows), [len(r) for r in rows]) or [[_fmt_num(c) for c in r] for r in rows]
+    cells = _repr_cells(str(v.get("repr") or ""), len(rows), [len(r) for r in rows]) or [
+        [_fmt_num(c) for c in r] for r in rows
+    ]
     ncols = max((len(r) for r in rows), default=0)
     row_labels = item.rows if item is not None and item.rows and len(item.rows) == len(rows) else None
     col_labels = item.cols if item is not None and item.cols and len(item.cols) == ncols else None
@@ -127,7 +129,14 @@ def _repr_cells(text: str, nrows: int, widths: list[int]) -> list[list[str]] | N
 def text_entry(kind: str, name: str, text: str, **kw: Any) -> Entry:
     """An entry for printed output (or other free text): bounded, multi-line or long in a box."""
     text = clip(text)
-    return Entry(kind=kind, name=name, text=text, multiline="\n" in text or len(text) > LONG_LINE_CHARS, wrap=len(text) > LONG_LINE_CHARS, **kw)
+    return Entry(
+        kind=kind,
+        name=name,
+        text=text,
+        multiline="\n" in text or len(text) > LONG_LINE_CHARS,
+        wrap=len(text) > LONG_LINE_CHARS,
+        **kw,
+    )
 
 
 def figure_file(name: Any) -> str | None:
@@ -152,7 +161,9 @@ def _value_image(v: Mapping[str, Any], name: str) -> Figure | None:
     return Figure(file, dim(img.get("width")), dim(img.get("height")), alt=what)
 
 
-def value_entry(kind: str, name: str, v: Mapping[str, Any] | None, item: Item | None, *, picture: bool = True, **kw: Any) -> Entry:
+def value_entry(
+    kind: str, name: str, v: Mapping[str, Any] | None, item: Item | None, *, picture: bool = True, **kw: Any
+) -> Entry:
     """An entry for a recorded value; PICTURE: show its ``image`` (when it has one)."""
     v = v or {}
     table = _table(v, item)
@@ -206,16 +217,33 @@ def content(v: Mapping[str, Any]) -> tuple[int, str, str]:
         return size, f"{typ}:{digest}", noun
     text = str(v.get("repr") or "")
     # an unread value's text (its type) says nothing of what it holds
-    whole = text and not v.get("truncated") and not v.get("error") and not v.get("unread") and "..." not in text and "…" not in text
+    whole = (
+        text
+        and not v.get("truncated")
+        and not v.get("error")
+        and not v.get("unread")
+        and "..." not in text
+        and "…" not in text
+    )
     return size, f"{typ}:{len(text)}:{text}" if whole else "", noun
 
 
-_NOUNS = {"numpy.ndarray": "array", "torch.Tensor": "tensor", "torch.nn.Parameter": "parameter", "list": "list", "tuple": "tuple", "dict": "dict"}
+_NOUNS = {
+    "numpy.ndarray": "array",
+    "torch.Tensor": "tensor",
+    "torch.nn.Parameter": "parameter",
+    "list": "list",
+    "tuple": "tuple",
+    "dict": "dict",
+}
 
 _MATH_WORDS = {
     **dict(
         zip(
-            "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega".split(),
+            (
+                "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau "
+                "upsilon phi chi psi omega"
+            ).split(),
             "αβγδεζηθικλμνξοπρστυφχψω",
             strict=True,
         )
@@ -272,13 +300,21 @@ def plain_mathtext(text: str) -> str:
 
 
 def _math_as_text(tex: str) -> str:
-    t = re.sub(r"\\(?:mathrm|mathbf|mathit|mathsf|mathtt|mathcal|text|textrm|textbf|operatorname|boldsymbol)\s*\{([^{}]*)\}", r"\1", tex)
+    t = re.sub(
+        r"\\(?:mathrm|mathbf|mathit|mathsf|mathtt|mathcal|text|textrm|textbf|operatorname|boldsymbol)\s*\{([^{}]*)\}",
+        r"\1",
+        tex,
+    )
     t = re.sub(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", lambda m: f"{_group(m.group(1))}/{_group(m.group(2))}", t)
     t = re.sub(r"\\(?:hat|bar|tilde|vec|dot)\s*\{?([A-Za-z])\}?", r"\1", t)
     t = re.sub(r"\\([A-Za-z]+)", lambda m: _MATH_WORDS.get(m.group(1), m.group(1)), t)
     t = re.sub(r"\\[,;:! ]", " ", t).replace("\\{", "{").replace("\\}", "}").replace("\\%", "%")
-    t = re.sub(r"\^\{([^{}]*)\}|\^(.)", lambda m: _script(m.group(1) if m.group(1) is not None else m.group(2), _SUP, "^"), t)
-    t = re.sub(r"_\{([^{}]*)\}|_(.)", lambda m: _script(m.group(1) if m.group(1) is not None else m.group(2), _SUB, "_"), t)
+    t = re.sub(
+        r"\^\{([^{}]*)\}|\^(.)", lambda m: _script(m.group(1) if m.group(1) is not None else m.group(2), _SUP, "^"), t
+    )
+    t = re.sub(
+        r"_\{([^{}]*)\}|_(.)", lambda m: _script(m.group(1) if m.group(1) is not None else m.group(2), _SUB, "_"), t
+    )
     return " ".join(t.replace("{", "").replace("}", "").split())
 
 
@@ -307,7 +343,14 @@ def is_none(v: Mapping[str, Any] | None) -> bool:
 
 
 def is_module(v: Mapping[str, Any] | None) -> bool:
-    return v is not None and bool(v) and (v.get("type") in ("module", "builtins.module", "types.ModuleType") or str(v.get("repr", "")).startswith("<module "))
+    return (
+        v is not None
+        and bool(v)
+        and (
+            v.get("type") in ("module", "builtins.module", "types.ModuleType")
+            or str(v.get("repr", "")).startswith("<module ")
+        )
+    )
 
 
 def is_builtin_call(ev: Event) -> bool:

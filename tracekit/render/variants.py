@@ -48,12 +48,15 @@ class VariantSet:
         """The fieldset of radio groups (hidden until the script runs: without it they could do nothing)."""
         p = escape(self.prefix)
         parts = [
-            f'<fieldset class="vary" id="{p}vary" data-prefix="{p}" data-default="{escape(self.default_label)}" hidden>',
+            f'<fieldset class="vary" id="{p}vary" data-prefix="{p}" data-default="{escape(self.default_label)}" '
+            f"hidden>",
             "<legend>Recorded runs</legend>",
             '<p class="vary-n">Each value below is a separate run of this example; pick one to see its values.</p>',
         ]
         for n in self.names:
-            parts.append(f'<fieldset class="vary-g"><legend><code>{escape(n.name)}</code></legend><span class="vary-o">')
+            parts.append(
+                f'<fieldset class="vary-g"><legend><code>{escape(n.name)}</code></legend><span class="vary-o">'
+            )
             for c in n.choices:
                 checked = " checked" if c.checked else ""
                 parts.append(
@@ -70,7 +73,9 @@ class VariantSet:
     def templates(self) -> Markup:
         """Every run but the default, rendered, in a ``<template>`` each."""
         return Markup("").join(
-            Markup('<template class="tk-v" data-prefix="{}" data-v="{}">').format(self.prefix, label) + region + Markup("</template>")
+            Markup('<template class="tk-v" data-prefix="{}" data-v="{}">').format(self.prefix, label)
+            + region
+            + Markup("</template>")
             for label, region in self.others
         )
 
@@ -100,7 +105,12 @@ def varying_lines(example: Example, runs: list[Mapping[str, Any]]) -> set[int]:
     return numbers
 
 
-def variant_set(example: Example, trace: Mapping[str, Any], prefix: str, region: Callable[[Mapping[str, Any], set[int], str], Markup]) -> VariantSet | None:
+def variant_set(
+    example: Example,
+    trace: Mapping[str, Any],
+    prefix: str,
+    region: Callable[[Mapping[str, Any], set[int], str], Markup],
+) -> VariantSet | None:
     """The runs TRACE carries (None without variants); REGION(trace, varies, its key) renders one run's region."""
     runs = traces(trace)
     names = (trace.get("variants") or {}).get("names") if runs else None
@@ -112,8 +122,14 @@ def variant_set(example: Example, trace: Mapping[str, Any], prefix: str, region:
     for k, n in enumerate(names):
         name = str(n.get("name"))
         values = [str(v) for v in n.get("values") or []]
-        out.append(Name(name, [Choice(v, v == chosen.get(name), f"{prefix}vary-{k}-{i}") for i, v in enumerate(values)]))
+        out.append(
+            Name(name, [Choice(v, v == chosen.get(name), f"{prefix}vary-{k}-{i}") for i, v in enumerate(values)])
+        )
     varies = varying_lines(example, [t for _, t in runs])
     vs = VariantSet(prefix, out, str(default.get("label") or ""), varies)
-    vs.others = [(str(run.get("label") or ""), region(t, varies, str(run.get("key")))) for run, t in runs if not run.get("default")]
+    vs.others = [
+        (str(run.get("label") or ""), region(t, varies, str(run.get("key"))))
+        for run, t in runs
+        if not run.get("default")
+    ]
     return vs

@@ -325,7 +325,14 @@ class Card:
 
     @property
     def has_state(self) -> bool:
-        return bool(self.api or self.derived or any(not h.empty for h in self.hits) or self.final or self.later or self.figures_later)
+        return bool(
+            self.api
+            or self.derived
+            or any(not h.empty for h in self.hits)
+            or self.final
+            or self.later
+            or self.figures_later
+        )
 
     @property
     def figures(self) -> list[Figure]:

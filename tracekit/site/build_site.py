@@ -81,7 +81,13 @@ def build(
     for path in plan.irregular:
         reporter.warn(f"{display_path(path)} is not a regular file; skipped")
     folder = OutputFolder(plan.out, plan.root, plan.overlap, reporter)
-    settings = _Settings(force, fail_fast, cfg.jobs or os.cpu_count() or 1, f"{shard[0]}/{shard[1]}" if shard is not None else None, retry_failed)
+    settings = _Settings(
+        force,
+        fail_fast,
+        cfg.jobs or os.cpu_count() or 1,
+        f"{shard[0]}/{shard[1]}" if shard is not None else None,
+        retry_failed,
+    )
 
     handlers: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
@@ -97,9 +103,14 @@ def build(
             if index_only:
                 book = BookStage(plan, reporter, folder, ManifestCommit(folder), StagedAssets(), stats=stats)
                 book.write(manifest, env)
-                outcomes = [Outcome(rel, display_path(plan.root / rel), rec.status or "failed", cached=True) for rel, rec in sorted(manifest.examples.items())]
+                outcomes = [
+                    Outcome(rel, display_path(plan.root / rel), rec.status or "failed", cached=True)
+                    for rel, rec in sorted(manifest.examples.items())
+                ]
                 outcomes += chapter_outcomes(plan.root, book.chapters)
-                result = BuildResult(plan.out, outcomes, folder.written, folder.deleted, folder.kept, index_written=True)
+                result = BuildResult(
+                    plan.out, outcomes, folder.written, folder.deleted, folder.kept, index_written=True
+                )
                 reporter.info(f"index of {len(outcomes)} example(s) → {display_path(plan.out / 'index.html')}")
                 return result
             try:
@@ -113,7 +124,8 @@ def build(
 
 @dataclass(frozen=True)
 class _Settings:
-    """How a build goes: FORCE runs everything, FAIL_FAST stops at the first failure, JOBS runs at once, SHARD ("i/n") or None."""
+    """How a build goes: FORCE runs everything, FAIL_FAST stops at the first failure, JOBS runs at once, SHARD ("i/n")
+    or None."""
 
     force: bool
     fail_fast: bool
@@ -122,15 +134,29 @@ class _Settings:
     retry_failed: bool
 
 
-def _build(plan: Plan, reporter: Reporter, folder: OutputFolder, stats: StatCache, manifest: Manifest, env: dict[str, Any], settings: _Settings) -> BuildResult:
+def _build(
+    plan: Plan,
+    reporter: Reporter,
+    folder: OutputFolder,
+    stats: StatCache,
+    manifest: Manifest,
+    env: dict[str, Any],
+    settings: _Settings,
+) -> BuildResult:
     out, sharded = plan.out, settings.shard is not None
     imports = Imports(plan.root, manifest.imports)
     helpers = drop_helpers(plan, imports)
     keyed = example_keys(plan, env, plan.examples, imports)
     todo = [
-        rel for rel in plan.examples if needs_run(manifest.examples.get(rel), keyed[rel], out, stats, force=settings.force, retry_failed=settings.retry_failed)
+        rel
+        for rel in plan.examples
+        if needs_run(
+            manifest.examples.get(rel), keyed[rel], out, stats, force=settings.force, retry_failed=settings.retry_failed
+        )
     ]
-    changes = ManifestCommit(folder, imports, (settings.shard, list(plan.examples)) if settings.shard is not None else None)
+    changes = ManifestCommit(
+        folder, imports, (settings.shard, list(plan.examples)) if settings.shard is not None else None
+    )
     pages = ExamplePages(plan, reporter, folder, changes)
     orphans = find_orphans(plan, manifest)
     for rel in orphans:
@@ -194,7 +220,13 @@ def _build(plan: Plan, reporter: Reporter, folder: OutputFolder, stats: StatCach
 
 
 def _run_all(
-    pages: ExamplePages, settings: _Settings, todo: list[str], keyed: dict[str, Keyed], manifest: Manifest, env: dict[str, Any], outcomes: dict[str, Outcome]
+    pages: ExamplePages,
+    settings: _Settings,
+    todo: list[str],
+    keyed: dict[str, Keyed],
+    manifest: Manifest,
+    env: dict[str, Any],
+    outcomes: dict[str, Outcome],
 ) -> BuildError | None:
     """Run TODO in parallel, turning each finished run into pages; returns a BuildError that
     should end the build (explicit device unavailable) after what finished is merged."""
@@ -235,7 +267,12 @@ def _run_all(
                 try:
                     ran = fut.result()
                 except Exception as e:  # an internal error: that example fails, the build goes on
-                    outcome = Outcome(rel, pages.display(rel), "failed", failures=[Failure(None, f"internal error: {type(e).__name__}: {e}")])
+                    outcome = Outcome(
+                        rel,
+                        pages.display(rel),
+                        "failed",
+                        failures=[Failure(None, f"internal error: {type(e).__name__}: {e}")],
+                    )
                     ran = None
                 else:
                     if ran is None:

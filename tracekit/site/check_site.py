@@ -70,7 +70,11 @@ def check(
                     problems.append(Problem("missing", display_path(out / file_rel), f"page of {display} is missing"))
                     bad_file = True
                 elif on_disk != sha:
-                    problems.append(Problem("stale", display_path(out / file_rel), "changed since tracekit wrote it (edited by hand?)"))
+                    problems.append(
+                        Problem(
+                            "stale", display_path(out / file_rel), "changed since tracekit wrote it (edited by hand?)"
+                        )
+                    )
                     bad_file = True
             status = rec.status
             if status == "failed":
@@ -86,36 +90,71 @@ def check(
             if in_scope(rel, plan.scope) and rel not in set(plan.all_examples):
                 files = sorted(manifest.examples[rel].files)
                 shown = ", ".join(display_path(out / f) for f in files) or "(no files)"
-                problems.append(Problem("orphaned", shown, f"its example {display_path(plan.root / rel)} no longer exists"))
+                problems.append(
+                    Problem("orphaned", shown, f"its example {display_path(plan.root / rel)} no longer exists")
+                )
         if not manifest.site:
-            problems.append(Problem("missing", display_path(out / "index.html"), "no index; run `tracekit build` (or `tracekit build --index-only`)"))
+            problems.append(
+                Problem(
+                    "missing",
+                    display_path(out / "index.html"),
+                    "no index; run `tracekit build` (or `tracekit build --index-only`)",
+                )
+            )
         else:
             for file_rel, sha in sorted(manifest.site.items()):
                 on_disk = file_sha(out / file_rel)
                 if on_disk is None:
                     problems.append(Problem("missing", display_path(out / file_rel), "part of the site is missing"))
                 elif on_disk != sha:
-                    problems.append(Problem("stale", display_path(out / file_rel), "changed since tracekit wrote it (edited by hand?)"))
+                    problems.append(
+                        Problem(
+                            "stale", display_path(out / file_rel), "changed since tracekit wrote it (edited by hand?)"
+                        )
+                    )
             inputs = find_book_inputs(plan.root, plan.config, out)
-            now = {rel: dataclasses.replace(rec, key=keyed[rel].key) if rel in keyed else rec for rel, rec in manifest.examples.items()}
+            now = {
+                rel: dataclasses.replace(rec, key=keyed[rel].key) if rel in keyed else rec
+                for rel, rec in manifest.examples.items()
+            }
             chapters = read_chapters(inputs, now, env)  # with the examples' keys as they are now
             for rel, res in sorted(chapters.items()):
                 display = display_path(plan.root / rel)
                 chapter_rec = manifest.chapters.get(rel)
                 if chapter_rec is None:
-                    problems.append(Problem("missing", display_path(out / chapter_html(rel)), f"no page for the chapter {display}; run `tracekit build`"))
+                    problems.append(
+                        Problem(
+                            "missing",
+                            display_path(out / chapter_html(rel)),
+                            f"no page for the chapter {display}; run `tracekit build`",
+                        )
+                    )
                 elif chapter_rec.get("key") != res.key:
-                    problems.append(Problem("stale", display, "the chapter or an example it embeds changed since its page was built"))
+                    problems.append(
+                        Problem(
+                            "stale", display, "the chapter or an example it embeds changed since its page was built"
+                        )
+                    )
                 for f in res.failures:
                     problems.append(Problem("failing", f"{display}:{f.line}" if f.line else display, f.message))
             for rel in sorted(set(manifest.chapters) - set(chapters)):
-                problems.append(Problem("orphaned", display_path(out / chapter_html(rel)), f"its chapter {display_path(plan.root / rel)} no longer exists"))
-            if manifest.index_of != book_key(manifest.examples, inputs, plan.config, env) or manifest.env.get("tool") != env["tool"]:
+                problems.append(
+                    Problem(
+                        "orphaned",
+                        display_path(out / chapter_html(rel)),
+                        f"its chapter {display_path(plan.root / rel)} no longer exists",
+                    )
+                )
+            if (
+                manifest.index_of != book_key(manifest.examples, inputs, plan.config, env)
+                or manifest.env.get("tool") != env["tool"]
+            ):
                 problems.append(
                     Problem(
                         "stale",
                         display_path(out / "index.html"),
-                        "the table of contents or the pages' navigation are not those of the book as it is now; run `tracekit build`",
+                        "the table of contents or the pages' navigation are not those of the book as it is now; run "
+                        "`tracekit build`",
                     )
                 )
     return CheckResult(out, len(plan.examples), problems, notes)
@@ -123,12 +162,24 @@ def check(
 
 def _leftovers(out: Path, manifest: Manifest) -> list[Problem]:
     """What interrupted builds left in OUT: journals, temporaries, files no record lists."""
-    found = [Problem("leftover", display_path(j), "journal of an interrupted build; the next build finishes its files") for j in dead_journals(out)]
-    found += [Problem("leftover", display_path(t), "temporary file of an interrupted build; the next build removes it") for t in leftovers(out)]
+    found = [
+        Problem("leftover", display_path(j), "journal of an interrupted build; the next build finishes its files")
+        for j in dead_journals(out)
+    ]
+    found += [
+        Problem("leftover", display_path(t), "temporary file of an interrupted build; the next build removes it")
+        for t in leftovers(out)
+    ]
     listed = manifest.files()
     for rel in sorted(manifest.loose):
         if rel not in listed:
-            found.append(Problem("leftover", display_path(out / rel), "written by an interrupted build and no page's; the next build removes it"))
+            found.append(
+                Problem(
+                    "leftover",
+                    display_path(out / rel),
+                    "written by an interrupted build and no page's; the next build removes it",
+                )
+            )
     return found
 
 
@@ -139,7 +190,11 @@ def _stale_reason(rec: ManifestRecord, k: Keyed, old_env: dict[str, Any], env: d
     changed = sorted(set(old_deps) ^ set(k.deps) | {d for d in k.deps if old_deps.get(d) not in (None, k.deps[d])})
     if changed:
         return f"its local module(s) {', '.join(changed)} changed since its page was built"
-    diffs = [f"{name} {old_env.get(name)} → {env.get(name)}" for name in ("tracekit", "python", "torch", "numpy") if old_env.get(name) != env.get(name)]
+    diffs = [
+        f"{name} {old_env.get(name)} → {env.get(name)}"
+        for name in ("tracekit", "python", "torch", "numpy")
+        if old_env.get(name) != env.get(name)
+    ]
     if old_env.get("tool") != env.get("tool") and not diffs:
         diffs.append("tracekit's own files changed")
     if diffs:
@@ -147,7 +202,9 @@ def _stale_reason(rec: ManifestRecord, k: Keyed, old_env: dict[str, Any], env: d
     return "built with other options (seed, hits, device, timeout, memory or max_output)"
 
 
-def report(result: CheckResult, *, quiet: bool = False, verbose: int = 0, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def report(
+    result: CheckResult, *, quiet: bool = False, verbose: int = 0, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Print RESULT as `tracekit check` does (problems on stdout, the verdict on stderr); return the exit status."""
     out = out or sys.stdout
     err = err or sys.stderr

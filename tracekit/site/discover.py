@@ -44,11 +44,18 @@ def _refuse_outside_link(path: Path, root: Path) -> None:
     """A symlink whose target lies outside the examples folder is refused: tracekit would run it."""
     target = link_out(path, root)
     if target is not None:
-        raise BuildError(f"{display_path(path)} is a symlink to {target}, outside the examples folder {display_path(root)}: refused")
+        raise BuildError(
+            f"{display_path(path)} is a symlink to {target}, outside the examples folder {display_path(root)}: refused"
+        )
 
 
 def discover(
-    root: Path, paths: Sequence[Path] = (), *, exclude: Sequence[str] = (), skip: Sequence[Path] = (), irregular: list[Path] | None = None
+    root: Path,
+    paths: Sequence[Path] = (),
+    *,
+    exclude: Sequence[str] = (),
+    skip: Sequence[Path] = (),
+    irregular: list[Path] | None = None,
 ) -> list[str]:
     """Examples under ROOT (or under PATHS inside it) as sorted POSIX paths relative to ROOT.
 
@@ -71,7 +78,9 @@ def discover(
             continue
         for folder, dirs, files in os.walk(start):
             here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if not skip_dir(d) and not any((here / d).resolve() == s for s in skip_resolved))
+            dirs[:] = sorted(
+                d for d in dirs if not skip_dir(d) and not any((here / d).resolve() == s for s in skip_resolved)
+            )
             for name in sorted(files):
                 if not name.endswith(EXAMPLE_SUFFIXES) or name.startswith(("_", ".")):
                     continue

@@ -31,7 +31,14 @@ class Ran:
     variants: Any = None  # (varied names, [(Variant, RunResult | None)]) when the example varies literals
 
 
-def execute_example(plan: Plan, rel: str, env_vars: dict[str, str], cancel: threading.Event, running: set[str], running_lock: threading.Lock) -> Ran | None:
+def execute_example(
+    plan: Plan,
+    rel: str,
+    env_vars: dict[str, str],
+    cancel: threading.Event,
+    running: set[str],
+    running_lock: threading.Lock,
+) -> Ran | None:
     if cancel.is_set():
         return None
     with running_lock:
@@ -66,7 +73,14 @@ def execute_example(plan: Plan, rel: str, env_vars: dict[str, str], cancel: thre
             return None
         try:
             result = trace_file(
-                path, options=options, capture=True, probes=example.probes, env=env_vars, image_lines=image_lines, graph_lines=graph_lines, **where
+                path,
+                options=options,
+                capture=True,
+                probes=example.probes,
+                env=env_vars,
+                image_lines=image_lines,
+                graph_lines=graph_lines,
+                **where,
             )
             others = _run_variants(
                 plan,
@@ -85,7 +99,9 @@ def execute_example(plan: Plan, rel: str, env_vars: dict[str, str], cancel: thre
             if others is not None:
                 others[1].insert(0, (variants[0], result))
         except DeviceUnavailable as e:
-            return Ran("skipped", example=example, message=str(e), device=options.device, seconds=time.monotonic() - started)
+            return Ran(
+                "skipped", example=example, message=str(e), device=options.device, seconds=time.monotonic() - started
+            )
         ran = Ran("ran", example=example, result=result, device=options.device, seconds=time.monotonic() - started)
         ran.variants = others
         return ran
@@ -94,8 +110,11 @@ def execute_example(plan: Plan, rel: str, env_vars: dict[str, str], cancel: thre
             running.discard(rel)
 
 
-def _run_variants(plan: Plan, path: Any, varied: list[Any], variants: list[Any], cancel: threading.Event, trace_file: Any, **run: Any) -> Any:
-    """Every run but the default of a varied example, each in a scratch copy of its folder: (varied, [(Variant, RunResult)])."""
+def _run_variants(
+    plan: Plan, path: Any, varied: list[Any], variants: list[Any], cancel: threading.Event, trace_file: Any, **run: Any
+) -> Any:
+    """Every run but the default of a varied example, each in a scratch copy of its folder: (varied, [(Variant,
+    RunResult)])."""
     if len(variants) < 2 or cancel.is_set():
         return None
     from ..variants import run_others
@@ -103,7 +122,9 @@ def _run_variants(plan: Plan, path: Any, varied: list[Any], variants: list[Any],
     def one(script: Any, cwd: Any, root: Any) -> Any:
         return trace_file(script, capture=True, **dict(run, cwd=str(cwd), root=str(root)))
 
-    return varied, run_others(path, plan.root, varied, variants, one, plan.config.jobs or os.cpu_count() or 1, skip=[plan.out])
+    return varied, run_others(
+        path, plan.root, varied, variants, one, plan.config.jobs or os.cpu_count() or 1, skip=[plan.out]
+    )
 
 
 def _plan_variants(example: Any, path: Any, extra: Any = None) -> tuple[list[Any], list[Any]]:

@@ -15,7 +15,9 @@ def has_prose(data: bytes) -> bool:
     return b"#:" in data or has_cell_marker(data.decode("utf-8", "replace"))
 
 
-def find_helpers(root: Path, candidates: Sequence[str], imports: Imports, *, helpers: Sequence[str] = (), pages: Sequence[str] = ()) -> list[str]:
+def find_helpers(
+    root: Path, candidates: Sequence[str], imports: Imports, *, helpers: Sequence[str] = (), pages: Sequence[str] = ()
+) -> list[str]:
     """The CANDIDATES that are helpers: matched by HELPERS globs, or imported by another candidate
     and without prose, unless matched by PAGES globs. Sorted, relative POSIX paths."""
     imported: set[str] = set()

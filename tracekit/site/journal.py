@@ -57,7 +57,10 @@ def _mount_point(path: Path) -> Path:
 def disk_error(e: OSError, out: Path) -> BuildError:
     """A one-line error for an OSError met writing into OUT."""
     if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DiskFull(f"the disk holding {display_path(out)} (mounted at {_mount_point(out)}) is full: {e.strerror}; earlier pages are left as they were")
+        return DiskFull(
+            f"the disk holding {display_path(out)} (mounted at {_mount_point(out)}) is full: {e.strerror}; earlier "
+            f"pages are left as they were"
+        )
     return BuildError(f"cannot write into {display_path(out)}: {e.strerror or e}")
 
 
@@ -113,7 +116,13 @@ def _entries(path: Path) -> Iterator[tuple[str, str, str]]:
         except (ValueError, KeyError, TypeError):
             continue  # the line a kill cut short: its renames never began
         for item in files if isinstance(files, list) else []:
-            if isinstance(item, list) and len(item) == 3 and all(isinstance(s, str) for s in item) and safe_rel(item[0]) and "/" not in item[1]:
+            if (
+                isinstance(item, list)
+                and len(item) == 3
+                and all(isinstance(s, str) for s in item)
+                and safe_rel(item[0])
+                and "/" not in item[1]
+            ):
                 yield item[0], item[1], item[2]
 
 
@@ -203,7 +212,9 @@ def ours(path: Path, rel: str, root: Path) -> bool:
         return bool(_ASSET.match(name))
     if top == "downloads" and "/" in rel:
         source = root / rel.split("/", 1)[1]
-        return file_sha(source) == sha256_hex(data) or (name.endswith(".ipynb") and file_sha(source.with_suffix(".py")) is not None)
+        return file_sha(source) == sha256_hex(data) or (
+            name.endswith(".ipynb") and file_sha(source.with_suffix(".py")) is not None
+        )
     return False
 
 

@@ -159,7 +159,13 @@ def cuda_fingerprint() -> list[str]:
 
 
 def cache_key(
-    rel: str, source_sha: str, deps: dict[str, str], env: dict[str, Any], options: dict[str, Any], auto: Any = None, vary: dict[str, list[str]] | None = None
+    rel: str,
+    source_sha: str,
+    deps: dict[str, str],
+    env: dict[str, Any],
+    options: dict[str, Any],
+    auto: Any = None,
+    vary: dict[str, list[str]] | None = None,
 ) -> str:
     """The example's cache key (sha256 hex); VARY: the values chapters' `:vary:` options add."""
     payload = {
@@ -269,7 +275,9 @@ class Imports:
         return []
 
 
-def local_dependencies(path: Path, root: Path, source: bytes | None = None, imports: Imports | None = None) -> dict[str, str]:
+def local_dependencies(
+    path: Path, root: Path, source: bytes | None = None, imports: Imports | None = None
+) -> dict[str, str]:
     """Local modules PATH imports, recursively: {path relative to ROOT: sha256}. A name is looked
     up in the example's folder (sys.path[0] of its run), then in ROOT; only files inside ROOT count."""
     imports = imports or Imports(root)

@@ -41,12 +41,17 @@ class OutputLock:
                     raise BuildError(f"output folder {display_path(self.path.parent)} does not exist") from None
                 return self  # nothing to wait for: no build is running
             except OSError as e:
-                raise BuildError(f"output folder {display_path(self.path.parent)} is not writable: {e.strerror}") from None
+                raise BuildError(
+                    f"output folder {display_path(self.path.parent)} is not writable: {e.strerror}"
+                ) from None
             try:
                 fcntl.flock(fd, mode | (0 if self.blocking else fcntl.LOCK_NB))
             except BlockingIOError:
                 os.close(fd)
-                raise BuildError(f"another tracekit build is writing to {display_path(self.path.parent)}; wait for it to finish and try again") from None
+                raise BuildError(
+                    f"another tracekit build is writing to {display_path(self.path.parent)}; wait for it to finish "
+                    f"and try again"
+                ) from None
             try:
                 same = os.path.samestat(os.fstat(fd), os.stat(self.path))
             except OSError:

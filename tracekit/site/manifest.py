@@ -31,7 +31,9 @@ def safe_rel(rel: Any) -> bool:
         return False
     parts = rel.split("/")
     # Python files are never touched, but for the source copies tracekit writes under downloads/
-    return all(p not in ("", ".", "..") for p in parts) and (not rel.endswith((".py", ".pyc")) or (parts[0] == "downloads" and len(parts) > 1))
+    return all(p not in ("", ".", "..") for p in parts) and (
+        not rel.endswith((".py", ".pyc")) or (parts[0] == "downloads" and len(parts) > 1)
+    )
 
 
 class FailureRecord(TypedDict):
@@ -56,7 +58,9 @@ def _str_or_none(value: Any) -> str | None:
 
 
 def _str_map(value: Any) -> dict[str, str]:
-    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(value, dict) else {}
+    return (
+        {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(value, dict) else {}
+    )
 
 
 @dataclass(eq=False)
@@ -77,7 +81,20 @@ class ManifestRecord:
     page_key: str | None = None  # what the book stage rendered its page from (site/pages.py)
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept as they are
 
-    _KEYS = ("key", "source", "deps", "status", "title", "intro", "html", "hits", "failures", "files", "intro_markup", "page_key")
+    _KEYS = (
+        "key",
+        "source",
+        "deps",
+        "status",
+        "title",
+        "intro",
+        "html",
+        "hits",
+        "failures",
+        "files",
+        "intro_markup",
+        "page_key",
+    )
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ManifestRecord:
@@ -139,7 +156,10 @@ class Manifest:
         try:
             size = path.stat().st_size
             if size > MAX_MANIFEST_BYTES:
-                return cls(problem=f"{MANIFEST_NAME} is {size:,} bytes, more than tracekit reads ({MAX_MANIFEST_BYTES:,}){_RECOVER}")
+                return cls(
+                    problem=f"{MANIFEST_NAME} is {size:,} bytes, more than tracekit reads "
+                    f"({MAX_MANIFEST_BYTES:,}){_RECOVER}"
+                )
             raw = path.read_bytes()
         except FileNotFoundError:
             return cls()
@@ -150,17 +170,32 @@ class Manifest:
             if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
                 raise ValueError("unknown format")
             examples = {
-                rel: ManifestRecord.from_dict(rec) for rel, rec in (data.get("examples") or {}).items() if isinstance(rec, dict) and isinstance(rel, str)
+                rel: ManifestRecord.from_dict(rec)
+                for rel, rec in (data.get("examples") or {}).items()
+                if isinstance(rec, dict) and isinstance(rel, str)
             }
             site_data = data.get("site") or {}
             site = {p: s for p, s in (site_data.get("files") or {}).items() if safe_rel(p) and isinstance(s, str)}
             imports = {k: v for k, v in (data.get("imports") or {}).items() if isinstance(v, list)}
-            shards = {k: [r for r in v if isinstance(r, str)] for k, v in (data.get("shards") or {}).items() if isinstance(k, str) and isinstance(v, list)}
-            chapters = {rel: rec for rel, rec in (site_data.get("chapters") or {}).items() if isinstance(rec, dict) and isinstance(rel, str)}
+            shards = {
+                k: [r for r in v if isinstance(r, str)]
+                for k, v in (data.get("shards") or {}).items()
+                if isinstance(k, str) and isinstance(v, list)
+            }
+            chapters = {
+                rel: rec
+                for rel, rec in (site_data.get("chapters") or {}).items()
+                if isinstance(rec, dict) and isinstance(rel, str)
+            }
             loose = {p: s for p, s in (data.get("loose") or {}).items() if safe_rel(p) and isinstance(s, str)}
-            return cls(examples, site, site_data.get("index_of"), data.get("env") or {}, imports, shards, chapters, loose)
+            return cls(
+                examples, site, site_data.get("index_of"), data.get("env") or {}, imports, shards, chapters, loose
+            )
         except (ValueError, AttributeError, TypeError) as e:
-            return cls(problem=f"{MANIFEST_NAME} is not a tracekit manifest ({e}); nothing in the folder will be deleted{_RECOVER}")
+            return cls(
+                problem=f"{MANIFEST_NAME} is not a tracekit manifest ({e}); "
+                f"nothing in the folder will be deleted{_RECOVER}"
+            )
 
     def files(self) -> dict[str, str]:
         """Every file listed: relative path → sha256."""
@@ -218,4 +253,6 @@ def _index_entries(examples: dict[str, ManifestRecord]) -> list[dict[str, str]]:
 
 
 def _index_of(examples: dict[str, ManifestRecord], env: dict[str, Any]) -> str:
-    return sha256_hex(json.dumps({"entries": _index_entries(examples), "tool": env.get("tool")}, sort_keys=True).encode())
+    return sha256_hex(
+        json.dumps({"entries": _index_entries(examples), "tool": env.get("tool")}, sort_keys=True).encode()
+    )

@@ -69,7 +69,9 @@ def _load_shard(folder: Path) -> _Shard:
             try:
                 parse_shard(name)
             except ConfigError:
-                raise BuildError(f"shard {shard.display}: its manifest names a shard {name!r}, which is not I/N (1 <= I <= N)") from None
+                raise BuildError(
+                    f"shard {shard.display}: its manifest names a shard {name!r}, which is not I/N (1 <= I <= N)"
+                ) from None
         shard.names = sorted(manifest.shards)
         shard.built = sorted({rel for rels in manifest.shards.values() for rel in rels})
     else:  # the output of a whole build: it built every example it lists
@@ -102,11 +104,15 @@ def _same_env(shards: list[_Shard]) -> dict[str, Any]:
         a, b = first.manifest.env, shard.manifest.env
         if a != b:
             diffs = [
-                "tracekit's own files differ" if k == "tool" else f"{k} {a.get(k)} in {first.display}, {b.get(k)} in {shard.display}"
+                "tracekit's own files differ"
+                if k == "tool"
+                else f"{k} {a.get(k)} in {first.display}, {b.get(k)} in {shard.display}"
                 for k in sorted(set(a) | set(b))
                 if a.get(k) != b.get(k)
             ]
-            raise BuildError(f"shards {first.display} and {shard.display} were built in different environments: {'; '.join(diffs)}")
+            raise BuildError(
+                f"shards {first.display} and {shard.display} were built in different environments: {'; '.join(diffs)}"
+            )
     return dict(first.manifest.env)
 
 
@@ -126,7 +132,9 @@ def _verified(shard: _Shard, rel: str) -> ManifestRecord:
             raise BuildError(f"{display_path(path)} changed since tracekit wrote it (edited by hand?)")
     extra = sorted(set(files) - _produced(shard, rel, files))
     if extra:
-        raise BuildError(f"shard {shard.display} lists {extra[0]} for {rel}, which is not a file {rel} produces: refused")
+        raise BuildError(
+            f"shard {shard.display} lists {extra[0]} for {rel}, which is not a file {rel} produces: refused"
+        )
     return rec
 
 
@@ -141,7 +149,9 @@ def _produced(shard: _Shard, rel: str, files: dict[str, str]) -> set[str]:
     except (Refused, ValueError):
         return {html_rel, json_rel}
     named = {f"{FIGURES_DIR}/{name}" for name in _figure_names(data)}
-    return {html_rel, json_rel} | {f for f in named if f in files and files[f].startswith(f[len(FIGURES_DIR) + 1 : -len(".png")])}
+    return {html_rel, json_rel} | {
+        f for f in named if f in files and files[f].startswith(f[len(FIGURES_DIR) + 1 : -len(".png")])
+    }
 
 
 def _figure_names(data: Any) -> set[str]:
@@ -183,7 +193,10 @@ def merge(
     folders = [Path(d).expanduser().resolve() for d in shard_dirs]
     for folder in folders:
         if folder == plan.out or is_inside(plan.out, folder) or is_inside(folder, plan.out):
-            raise BuildError(f"the output folder {display_path(plan.out)} and shard {display_path(folder)} overlap: merge into a folder of its own")
+            raise BuildError(
+                f"the output folder {display_path(plan.out)} and shard {display_path(folder)} overlap: merge into a "
+                f"folder of its own"
+            )
     shards = [_load_shard(f) for f in folders]
     _check_shard_names(shards)
     env = _same_env(shards)
@@ -202,17 +215,24 @@ def merge(
             if not in_scope(rel, plan.scope):
                 continue
             if rel not in wanted:
-                raise BuildError(f"shard {shard.display} built {rel}, which is not an example under {display_path(plan.root)}")
+                raise BuildError(
+                    f"shard {shard.display} built {rel}, which is not an example under {display_path(plan.root)}"
+                )
             rec = _verified(shard, rel)
             if rel in records:
                 other = records[rel]
                 if other.key != rec.key or _data_files(other) != _data_files(rec):
-                    raise BuildError(f"{rel} was built differently by shards {source[rel].display} and {shard.display} (different keys or pages)")
+                    raise BuildError(
+                        f"{rel} was built differently by shards {source[rel].display} and {shard.display} (different "
+                        f"keys or pages)"
+                    )
                 continue
             for file_rel, sha in rec.files.items():
                 first = owners.setdefault(file_rel, (sha, shard))
                 if first[0] != sha:
-                    raise BuildError(f"shards {first[1].display} and {shard.display} both list {file_rel}, with other bytes: refused")
+                    raise BuildError(
+                        f"shards {first[1].display} and {shard.display} both list {file_rel}, with other bytes: refused"
+                    )
             records[rel] = rec
             source[rel] = shard
     missing = sorted(wanted - set(records))
@@ -220,7 +240,10 @@ def merge(
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         raise BuildError(f"no shard built {shown}: a shard is missing or was built with other paths")
     if env.get("tool") != environment().get("tool") or env.get("tracekit") != environment().get("tracekit"):
-        reporter.warn("the shards were built by another version of tracekit than this one: `tracekit check` will call the index stale")
+        reporter.warn(
+            "the shards were built by another version of tracekit than this one: `tracekit check` will call the index "
+            "stale"
+        )
 
     prepare_output(plan.out)
     out = OutputFolder(plan.out, plan.root, plan.overlap, reporter)
@@ -234,15 +257,25 @@ def merge(
             """OUT/FILE_REL is the shard's file, or the page the book stage made of it last time."""
             disk = file_sha(plan.out / file_rel)
             before = old.examples.get(rel)
-            return disk == sha or (disk is not None and before is not None and before.key == records[rel].key and before.files.get(file_rel) == disk)
+            return disk == sha or (
+                disk is not None
+                and before is not None
+                and before.key == records[rel].key
+                and before.files.get(file_rel) == disk
+            )
 
         copies = [
-            (file_rel, source[rel].folder) for rel in sorted(records) for file_rel, sha in sorted(records[rel].files.items()) if not fresh(rel, file_rel, sha)
+            (file_rel, source[rel].folder)
+            for rel in sorted(records)
+            for file_rel, sha in sorted(records[rel].files.items())
+            if not fresh(rel, file_rel, sha)
         ]
         records_sha = {file_rel: sha for rec in records.values() for file_rel, sha in rec.files.items()}
         blocked = [file_rel for file_rel, _ in copies if not out.may_write(file_rel, old_files)]
         if blocked:  # checked before anything is written
-            raise BuildError(f"refusing to overwrite {display_path(plan.out / blocked[0])}, which tracekit did not write")
+            raise BuildError(
+                f"refusing to overwrite {display_path(plan.out / blocked[0])}, which tracekit did not write"
+            )
         for file_rel, folder in copies:
             try:  # checked again as it is read: it may have been swapped since it was hashed
                 data = read_checked(folder / file_rel, folder, MAX_SHARD_FILE_BYTES)

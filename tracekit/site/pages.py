@@ -51,7 +51,11 @@ def classify(example: Any, trace: Trace) -> tuple[str, list[Failure]]:
             etype = err.type or "error"
             text = f"{etype}: {first}" if first else etype
             if kind == "error" and err.reason not in AUTHOR_REASONS:
-                text += " (unexpected exception; mark the line `# tracekit: raises=" + etype.rsplit(".", 1)[-1] + "` if it is meant to raise)"
+                text += (
+                    " (unexpected exception; mark the line `# tracekit: raises="
+                    + etype.rsplit(".", 1)[-1]
+                    + "` if it is meant to raise)"
+                )
         if err.reason != "placeholder" or not trace.placeholder_errors:  # else listed below, each once
             failures.append(Failure(err.line, text))
     for pe in trace.placeholder_errors:
@@ -120,19 +124,30 @@ def authoring_page(rel: str, path: Path, error: Any, env: dict[str, Any], option
     listing = [ListingLine(number, n, line) for number, (n, line) in enumerate(shown, 1)]
     example = Example(path=rel, title=title or rel, intro=intro, options={}, listing=listing, items=[], probes={})
     meta = meta_record(
-        tracekit=__version__, seed=options.get("seed"), hits=options.get("hits") or DEFAULT_HITS, timeout=options.get("timeout"), device=options.get("device")
+        tracekit=__version__,
+        seed=options.get("seed"),
+        hits=options.get("hits") or DEFAULT_HITS,
+        timeout=options.get("timeout"),
+        device=options.get("device"),
     )
     trace = trace_record(
         meta=meta,
         source={"path": rel, "sha256": sha256_hex(data)},
         status="error",
         exit_status=1,
-        error=error_record("AuthoringError", getattr(error, "message", str(error)), line=getattr(error, "line", None), reason="authoring"),
+        error=error_record(
+            "AuthoringError",
+            getattr(error, "message", str(error)),
+            line=getattr(error, "line", None),
+            reason="authoring",
+        ),
     )
     return example, Trace.from_dict(trace)
 
 
-def _pageless_record(keyed: Keyed, status: str, hits: int | None, failures: list[FailureRecord], files: dict[str, str]) -> ManifestRecord:
+def _pageless_record(
+    keyed: Keyed, status: str, hits: int | None, failures: list[FailureRecord], files: dict[str, str]
+) -> ManifestRecord:
     """The manifest record of an example that has no page (skipped, or refused a place to write)."""
     title = title_from_name(PurePosixPath(keyed.rel).stem)
     return ManifestRecord(keyed.key, keyed.source, keyed.deps, status, title, "", None, hits, failures, files)
@@ -140,7 +155,8 @@ def _pageless_record(keyed: Keyed, status: str, hits: int | None, failures: list
 
 @dataclass
 class StagedAssets:
-    """The site's assets (logical name → path relative to the output) and their bytes, staged once; the book stage writes them."""
+    """The site's assets (logical name → path relative to the output) and their bytes, staged once; the book stage
+    writes them."""
 
     names: dict[str, str] | None = None
     files: dict[str, bytes] = field(default_factory=dict)
@@ -161,7 +177,8 @@ class StagedAssets:
 
 @dataclass
 class ExamplePages:
-    """The per-example page stage of PLAN's build: one finished run → its page, page JSON, figures and manifest record."""
+    """The per-example page stage of PLAN's build: one finished run → its page, page JSON, figures and manifest
+    record."""
 
     plan: Plan
     reporter: Reporter
@@ -206,12 +223,18 @@ class ExamplePages:
     def _say_written(self, who: str, paths: list[str]) -> None:
         root = self.plan.root
         for p in paths[:MAX_WRITTEN_NAMED]:
-            self.reporter.warn(f"{who} wrote {display_path(root / p)}{'/' if p.endswith('/') else ''} (not part of the site)")
+            self.reporter.warn(
+                f"{who} wrote {display_path(root / p)}{'/' if p.endswith('/') else ''} (not part of the site)"
+            )
         if len(paths) > MAX_WRITTEN_NAMED:
-            self.reporter.warn(f"{who} wrote {len(paths) - MAX_WRITTEN_NAMED} more files inside {display_path(root)} (not part of the site)")
+            self.reporter.warn(
+                f"{who} wrote {len(paths) - MAX_WRITTEN_NAMED} more files inside {display_path(root)} (not part of "
+                f"the site)"
+            )
 
     def finish(self, rel: str, keyed: Keyed, ran: Ran, manifest: Manifest, env: dict[str, Any]) -> Outcome:
-        """Turn one finished run into REL's page, page JSON and figures, written together, and its record; its outcome."""
+        """Turn one finished run into REL's page, page JSON and figures, written together, and its record; its
+        outcome."""
         display = self.display(rel)
         old = manifest.examples.get(rel)
         if ran.kind == "skipped":
@@ -238,19 +261,29 @@ class ExamplePages:
                 failures += with_variants(rel, example, trace, ran.variants, keyed.key)
                 status = "failed" if failures else status
         html_rel, json_rel = page_paths(rel)
-        outcome = Outcome(rel, display, status, seconds=ran.seconds, hits=hits, failures=failures, detail=detail if failures else "")
+        outcome = Outcome(
+            rel, display, status, seconds=ran.seconds, hits=hits, failures=failures, detail=detail if failures else ""
+        )
         manifest_files = manifest.owned()
         figures = {}
         if ran.kind == "ran":
             results = [r for _, r in ran.variants[1]] if ran.variants else [ran.result]
-            for name, data in sorted({k: v for r in results for k, v in (getattr(r, "figures", None) or {}).items()}.items()):
+            for name, data in sorted(
+                {k: v for r in results for k, v in (getattr(r, "figures", None) or {}).items()}.items()
+            ):
                 if safe_rel(name) and "/" not in name:
                     figures[f"{FIGURES_DIR}/{name}"] = data
         blocked = [p for p in (html_rel, json_rel) if not self.folder.may_write(p, manifest_files)]
-        blocked += [p for p, data in figures.items() if file_sha(self.folder.out / p) != sha256_hex(data) and not self.folder.may_write(p, manifest_files)]
+        blocked += [
+            p
+            for p, data in figures.items()
+            if file_sha(self.folder.out / p) != sha256_hex(data) and not self.folder.may_write(p, manifest_files)
+        ]
         if html_rel == "index.html":
             blocked = [html_rel]
-        outside = [(p, folder) for p in (*figures, html_rel, json_rel) if (folder := self.folder.leads_out(p)) is not None]
+        outside = [
+            (p, folder) for p in (*figures, html_rel, json_rel) if (folder := self.folder.leads_out(p)) is not None
+        ]
         if blocked or outside:
             outcome.status = "failed"
             what = (
@@ -263,16 +296,24 @@ class ExamplePages:
             outcome.failures = [
                 Failure(None, f"refusing to overwrite {what}; rename the example or choose another output folder")
                 if blocked
-                else Failure(None, f"refusing to write {display_path(self.folder.out / outside[0][0])}: {outside[0][1]} leads outside the output folder")
+                else Failure(
+                    None,
+                    f"refusing to write {display_path(self.folder.out / outside[0][0])}: {outside[0][1]} leads "
+                    f"outside the output folder",
+                )
             ]
-            self.changes.updates[rel] = _pageless_record(keyed, "failed", hits, [f.to_dict() for f in outcome.failures], old.files if old is not None else {})
+            self.changes.updates[rel] = _pageless_record(
+                keyed, "failed", hits, [f.to_dict() for f in outcome.failures], old.files if old is not None else {}
+            )
             return outcome
         from ..render import page_json, render_page
         from ..render.html import example_dict
         from ..render.page import prose_warnings
 
         depth = rel.count("/")
-        render: dict[str, Any] = dict(assets=self.assets.load(), root_rel="../" * depth, json_name=PurePosixPath(json_rel).name)
+        render: dict[str, Any] = dict(
+            assets=self.assets.load(), root_rel="../" * depth, json_name=PurePosixPath(json_rel).name
+        )
         try:
             html = render_page(example, trace, **render)
             page = page_json(example, trace, build={"cache_key": keyed.key})
@@ -301,9 +342,15 @@ class ExamplePages:
         )
         with self.folder.writing():
             files = {fig_rel: sha256_hex(data) for fig_rel, data in figures.items()}
-            changed = {fig_rel: data for fig_rel, data in figures.items() if file_sha(self.folder.out / fig_rel) != files[fig_rel]}
+            changed = {
+                fig_rel: data
+                for fig_rel, data in figures.items()
+                if file_sha(self.folder.out / fig_rel) != files[fig_rel]
+            }
             # the figures, the page and its JSON replace the old ones together, or none does
-            files.update(self.folder.write_all({**changed, html_rel: html.encode("utf-8"), json_rel: page.encode("utf-8")}))
+            files.update(
+                self.folder.write_all({**changed, html_rel: html.encode("utf-8"), json_rel: page.encode("utf-8")})
+            )
             record.files = dict(sorted(files.items()))
             self.made[rel] = (json.loads(dumps(example_dict(example))), trace)
             self.changes.record(rel, record, old.files if old is not None else None)

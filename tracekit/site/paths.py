@@ -7,7 +7,9 @@ import re
 from pathlib import Path, PurePosixPath
 
 # What a terminal would act on or hide (the pages' own list, render.text): shown as <U+XXXX>
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 _UNSAFE_OR_NEWLINE = re.compile("[\n" + _UNSAFE.pattern[1:])
 
 

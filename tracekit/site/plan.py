@@ -47,7 +47,12 @@ def _choose_root(paths: Sequence[Path], configured: Path) -> Path:
     return Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in resolved]))
 
 
-def make_plan(config: Config, paths: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None, shard: tuple[int, int] | None) -> Plan:
+def make_plan(
+    config: Config,
+    paths: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str] | None,
+    shard: tuple[int, int] | None,
+) -> Plan:
     given = [Path(p) for p in paths]
     for p in given:
         if not p.exists():
@@ -69,7 +74,8 @@ def make_plan(config: Config, paths: Sequence[str | os.PathLike[str]], output: s
         scope = [""]
     overlap = is_inside(out, root) or is_inside(root, out)
     irregular: list[Path] = []
-    # the output's downloads (book_site.DOWNLOADS: notebooks, sources) are never examples, also when the output is the examples folder
+    # the output's downloads (book_site.DOWNLOADS: notebooks, sources) are never examples, also when the output is the
+    # examples folder
     all_examples = discover(root, given, exclude=config.exclude, skip=[out, out / "downloads"], irregular=irregular)
     examples = all_examples
     if shard is not None:
@@ -79,7 +85,9 @@ def make_plan(config: Config, paths: Sequence[str | os.PathLike[str]], output: s
     return Plan(config, root, out, scope, all_examples, examples, overlap, irregular, varies)
 
 
-def chapter_varies(root: Path, config: Config, out: Path, examples: Sequence[str]) -> dict[str, dict[str, tuple[list[str], str, int]]]:
+def chapter_varies(
+    root: Path, config: Config, out: Path, examples: Sequence[str]
+) -> dict[str, dict[str, tuple[list[str], str, int]]]:
     """The `:vary:` options of the chapters under ROOT, by the example they vary: name → (values,
     chapter, line). Chapters are small, so they are read before any run: their runs are the
     example's. A name the example assigns no literal to is left out (the chapter's listing says why)."""
@@ -114,7 +122,9 @@ def chapter_varies(root: Path, config: Config, out: Path, examples: Sequence[str
                         sources[embed.target] = None
                 source = sources[embed.target]
                 for var, values, line in embed.vary:
-                    from ..variants import chapter_vary_error  # only here: it reads Python with libcst, which a no-op build never loads
+                    from ..variants import (
+                        chapter_vary_error,
+                    )  # only here: it reads Python with libcst, which a no-op build never loads
 
                     if source is None or chapter_vary_error(embed.target, source, var):
                         continue
@@ -131,7 +141,11 @@ def drop_helpers(plan: Plan, imports: Imports) -> list[str]:
     """Take helper modules (imported by examples, no prose of their own) out of PLAN; return them."""
     from .helpers import find_helpers
 
-    everything = plan.all_examples if plan.scope == [""] else discover(plan.root, exclude=plan.config.exclude, skip=[plan.out, plan.out / "downloads"])
+    everything = (
+        plan.all_examples
+        if plan.scope == [""]
+        else discover(plan.root, exclude=plan.config.exclude, skip=[plan.out, plan.out / "downloads"])
+    )
     found = set(find_helpers(plan.root, everything, imports, helpers=plan.config.helpers, pages=plan.config.pages))
     if not found:
         return []

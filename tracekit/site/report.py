@@ -33,7 +33,9 @@ class Reporter:
     """Progress and summary. On a TTY: a live line and a final table; otherwise one plain line
     per example. verbosity: -1 quiet (errors only), 0 normal, 1 verbose. Errors go to stderr."""
 
-    def __init__(self, verbosity: int = 0, out: TextIO | None = None, err: TextIO | None = None, tty: bool | None = None) -> None:
+    def __init__(
+        self, verbosity: int = 0, out: TextIO | None = None, err: TextIO | None = None, tty: bool | None = None
+    ) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.verbosity = verbosity
@@ -129,7 +131,13 @@ class Reporter:
                 )
             widths = [max(len(r[i]) for r in rows) for i in range(4)]
             for r in rows:
-                self.out.write(visible(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}".rstrip(), newlines=False) + "\n")
+                self.out.write(
+                    visible(
+                        f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}".rstrip(),
+                        newlines=False,
+                    )
+                    + "\n"
+                )
         if self.verbosity >= 0:
             examples = [o for o in result.outcomes if not o.path.endswith(".md")]
             chapters = len(result.outcomes) - len(examples)
@@ -144,7 +152,9 @@ class Reporter:
             if chapters:
                 failing = sum(1 for o in result.outcomes if o.path.endswith(".md") and o.status == "failed")
                 tail = f"; {chapters} chapter(s)" + (f", {failing} failed" if failing else "")
-            self.out.write(f"{head}" + (f" ({', '.join(bits)})" if bits else "") + f"{tail} → {display_path(result.output)}\n")
+            self.out.write(
+                f"{head}" + (f" ({', '.join(bits)})" if bits else "") + f"{tail} → {display_path(result.output)}\n"
+            )
             self.out.flush()
         for o in result.outcomes:
             if o.status == "skipped":

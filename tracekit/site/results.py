@@ -126,7 +126,13 @@ def cached_outcome(rel: str, display: str, rec: ManifestRecord) -> Outcome:
 def cached_chapters(manifest: Manifest, display: Callable[[str], str]) -> list[Outcome]:
     """What a build reports for the chapters when the book stage has nothing to do."""
     return [
-        Outcome(rel, display(rel), str(r.get("status")), cached=True, failures=[Failure(f.get("line"), str(f.get("message"))) for f in r.get("failures") or []])
+        Outcome(
+            rel,
+            display(rel),
+            str(r.get("status")),
+            cached=True,
+            failures=[Failure(f.get("line"), str(f.get("message"))) for f in r.get("failures") or []],
+        )
         for rel, r in sorted(manifest.chapters.items())
     ]
 

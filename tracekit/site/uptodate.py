@@ -23,7 +23,15 @@ if TYPE_CHECKING:
 __all__ = ["cached_chapters", "cached_outcome", "needs_run", "noop_build", "orphans", "report_noop", "site_fresh"]
 
 
-def needs_run(rec: ManifestRecord | None, keyed: Keyed, out: Path, stats: StatCache | None, *, force: bool = False, retry_failed: bool = False) -> bool:
+def needs_run(
+    rec: ManifestRecord | None,
+    keyed: Keyed,
+    out: Path,
+    stats: StatCache | None,
+    *,
+    force: bool = False,
+    retry_failed: bool = False,
+) -> bool:
     """Must this example run again, given its manifest record REC?"""
     return (
         force
@@ -47,7 +55,10 @@ def site_fresh(plan: Plan, manifest: Manifest, env: dict[str, Any], out: Path, s
     from ..book.site import site_key
 
     return bool(
-        manifest.site and manifest.index_of == site_key(plan, manifest.examples, env) and files_intact(out, manifest.site, stats) and manifest.env == env
+        manifest.site
+        and manifest.index_of == site_key(plan, manifest.examples, env)
+        and files_intact(out, manifest.site, stats)
+        and manifest.env == env
     )
 
 
@@ -87,7 +98,11 @@ def noop_build(
     here = Path.cwd().resolve()
     configs = [str(folder / "pyproject.toml") for folder in (here, *here.parents)]
     if found is not None:
-        configs = configs[: configs.index(str(found.resolve())) + 1] if str(found.resolve()) in configs else [*configs, str(found)]
+        configs = (
+            configs[: configs.index(str(found.resolve())) + 1]
+            if str(found.resolve()) in configs
+            else [*configs, str(found)]
+        )
     files = [*configs, str(plan.out / MANIFEST_NAME), *(str(plan.out / rel) for rel in manifest.files())]
     # the folders tracekit writes in: a journal or temporary appearing there voids the answer
     clean = sorted({str((plan.out / rel).parent) for rel in manifest.files()} | {str(plan.out)})
