@@ -173,6 +173,13 @@ def test_the_event_stream_sends_the_state_then_each_rebuild_at_once(tmp_path: Pa
     s.close()
 
 
+def save(path: Path, text: str) -> None:
+    """Replace PATH's content in one step (a new file, made outside the watched folder, renamed over it)."""
+    tmp = path.parent.parent / (path.name + ".saving")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def test_serve_pushes_each_rebuild_and_a_failed_one_brings_its_error(tmp_path: Path) -> None:
     ex, out = tmp_path / "ex", tmp_path / "out"
     ex.mkdir()
@@ -195,9 +202,9 @@ def test_serve_pushes_each_rebuild_and_a_failed_one_brings_its_error(tmp_path: P
         s = _open_stream(server)  # type: ignore[arg-type]
         buffer: list[bytes] = []
         assert _events(s, 1, buffer) == [{"generation": 0, "error": ""}]
-        (ex / "a.py").write_text("x = 2\n")
+        save(ex / "a.py", "x = 2\n")  # whole, as an editor saves: a loaded machine must not see it half-written
         assert _events(s, 1, buffer) == [{"generation": 1, "error": ""}]
-        (ex / "a.py").write_text("x = broken\n")
+        save(ex / "a.py", "x = broken\n")
         assert _events(s, 1, buffer) == [{"generation": 2, "error": "ex/a.py, line 1: broken"}]
         s.close()
     finally:
