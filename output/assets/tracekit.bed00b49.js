@@ -189,8 +189,9 @@
       var prev = stepper.querySelector('[data-step="-1"]');
       var next = stepper.querySelector('[data-step="1"]');
       var i = 0;
-      // the card's prose, with the numbers of the hit shown (one <template> per recorded hit)
-      var card = box.closest(".card");
+      // a `#:` card's prose, with the numbers of the hit shown (one <template> per recorded hit);
+      // a statement in a reader's cell has no prose of its own
+      var card = box.closest(".card-code");
       var prose = card ? card.querySelector(".prose") : null;
       function showProse(hitIndex) {
         if (!prose) return;
