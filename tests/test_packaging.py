@@ -47,6 +47,21 @@ def test_a_wheel_installs_every_package_file_and_builds_without_warnings(tmp_pat
     assert {"tracekit/templates/page.html", "tracekit/assets/tracekit.css", "tracekit/schema/trace.schema.json"} <= names
 
 
+def test_an_editable_install_builds_without_warnings(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(PACKAGE, src / "tracekit", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
+    build = f"from setuptools import build_meta; build_meta.build_editable({str(tmp_path / 'wheel')!r})"
+    (tmp_path / "wheel").mkdir()
+    proc = subprocess.run([sys.executable, "-W", "always", "-c", build], cwd=src, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    said = [line.strip() for line in (proc.stdout + proc.stderr).splitlines() if "Warning" in line or "careful" in line]
+    assert said == [], said  # `make install` (pip install -e) prints what the backend says here
+    assert list((tmp_path / "wheel").glob("tracekit-*.whl"))
+
+
 def test_the_tool_hash_covers_every_kind_of_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pkg = tmp_path / "tracekit"
     (pkg / "templates").mkdir(parents=True)
