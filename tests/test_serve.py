@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import socket
 import struct
@@ -13,7 +14,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -312,6 +315,20 @@ def test_serve_keeps_one_warm_parent_between_rebuilds_and_ends_it(tmp_path: Path
     assert _running([*first, *seen[3][0]]) == []
 
 
+def _lines(stream: IO[str]) -> Callable[[], str]:
+    """A reader of STREAM's lines that fails after 60 s of silence instead of hanging the test."""
+    got: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [got.put(line) for line in iter(stream.readline, "")] + [got.put("")], daemon=True).start()
+
+    def line() -> str:
+        try:
+            return got.get(timeout=60)
+        except queue.Empty:
+            raise AssertionError("nothing said in 60 s") from None
+
+    return line
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_ctrl_c_during_a_rebuild_ends_serve_and_everything_it_started(tmp_path: Path) -> None:
     pytest.importorskip("numpy")
@@ -329,15 +346,16 @@ def test_ctrl_c_during_a_rebuild_ends_serve_and_everything_it_started(tmp_path: 
     )
     try:
         assert proc.stderr is not None
-        line = proc.stderr.readline()
+        said = _lines(proc.stderr)
+        line = said()
         while "serving" not in line and line:
-            line = proc.stderr.readline()
+            line = said()
         assert "serving" in line, line
         children = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
         assert children, "no warm parent after the first build"
         (ex / "hang").write_text("")
         (ex / "small.py").write_text(hang.replace("{n}", "4"))
-        line = proc.stderr.readline()
+        line = said()
         assert "rebuilding" in line, line
         time.sleep(1.5)  # the example is sleeping in the run the warm parent forked
         started_by_serve = [p for pid in children for p in _tree(pid)]

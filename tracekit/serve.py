@@ -254,12 +254,15 @@ def serve(
     def say(text: str) -> None:
         echo(visible(text))
 
-    say(f"serving {directory} at {server.url} (Ctrl-C stops)")
     watch = [Path(p) for p in watch]
     stop = stop or threading.Event()
 
     def look() -> dict[str, tuple[int, int]]:
         return snapshot(watch, skip=[directory])
+
+    # Looked at before saying so: an edit saved right after "serving" is read is a change to build.
+    first = look()
+    say(f"serving {directory} at {server.url} (Ctrl-C stops)")
 
     def build(before: dict[str, tuple[int, int]], now: dict[str, tuple[int, int]]) -> None:
         assert rebuild is not None
@@ -277,7 +280,7 @@ def serve(
                 live.rebuilt()
 
     try:
-        before = look()
+        before = first
         while not stop.wait(POLL_SECONDS):
             now = look()
             if now == before or rebuild is None:
