@@ -64,7 +64,7 @@ def runs(examples: Path) -> int:
 def sphinx_build(project: Path, *args: str) -> subprocess.CompletedProcess:
     """`sphinx-build -b html docs _build/html` in PROJECT (ARGS before the folders)."""
     pytest.importorskip("sphinx")
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", *args, "docs", "_build/html"]
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "--no-color", *args, "docs", "_build/html"]  # Sphinx colours its output when CI=true
     return subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=300)
 
 
