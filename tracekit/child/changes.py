@@ -253,12 +253,13 @@ def forget_locals(frame: Any) -> None:
 def _version(torch: Any, t: Any) -> tuple[int, int]:
     """T's version counter and its C++ tensor: ``torch.utils.swap_tensors`` keeps the Python object
     and can keep the counter, but gives the object another tensor underneath."""
+    getters = torch.__dict__["_C"].TensorBase.__dict__  # looked up once: this runs per tensor per recorded hit
     try:
-        cdata = int(tensor_attr(t, "_cdata"))
+        cdata = int(getters["_cdata"].__get__(t))
     except Exception:
         cdata = -1
     try:
-        return int(tensor_attr(t, "_version")), cdata
+        return int(getters["_version"].__get__(t)), cdata
     except Exception:  # inference tensors have no version counter
         return -1, cdata
 
