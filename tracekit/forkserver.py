@@ -12,6 +12,7 @@ example code itself, never initialises CUDA, and starts no thread of its own.
 
 from __future__ import annotations
 
+import gc
 import json
 import marshal
 import os
@@ -20,10 +21,11 @@ import socket
 import sys
 import time
 import types
-from typing import Any
+from typing import Any, NoReturn
 
 from . import supervisor as supervisor_module  # noqa: F401  (the example's process boots from them: loaded once, here)
 from .child import boot
+from .child.protocol import HOOK_PREFIX
 
 __all__ = ["Job", "WARM_MAIN", "serve"]
 
@@ -36,10 +38,9 @@ _job = serve()
 del serve
 try:
     exec(_job.code, _job.globals)
-except SystemExit:
-    raise
 except BaseException as e:
-    _job.uncaught(e)
+    _job.status = _job.ended_by(e)
+_job.exit()
 """
 
 _STARTUP = frozenset(sys.modules)  # imported before this module (python's start, and WARM_MAIN's own)
@@ -49,12 +50,67 @@ _MAX_MESSAGE = 1 << 22
 class Job:
     """The example's process, after the fork: the script's code and its fresh ``__main__``."""
 
-    def __init__(self, code: Any, module: types.ModuleType) -> None:
+    def __init__(self, code: Any, module: types.ModuleType, inherited: frozenset[str]) -> None:
         self.code = code
         self.globals = module.__dict__
+        self.inherited = inherited  # the modules the warm parent had loaded
+        self.status = 0
+
+    def ended_by(self, exc: BaseException) -> int:
+        """The exit status of a script that raised EXC, reported as python reports it."""
+        if isinstance(exc, SystemExit):
+            return _system_exit_status(exc)
+        self.uncaught(exc)
+        return 1
+
+    def exit(self) -> NoReturn:
+        """End as python ends after its main module, without tearing down the warm parent's modules.
+
+        As python: non-daemon threads joined, the atexit callbacks run (the trace's writer, the
+        first registered, last), the script's modules cleared (its objects finalised), a last
+        collection, the standard streams flushed. Freeing torch's objects one by one takes longer
+        than many examples run, and the parent where they live is left as it was."""
+        status = self.status
+        threading = sys.modules.get("threading")
+        if threading is not None:
+            try:
+                threading._shutdown()
+            except BaseException:
+                import traceback
+
+                print(f"Exception ignored in: {threading!r}", file=sys.stderr)  # python's words for it
+                traceback.print_exc()
+        import atexit
+
+        atexit._run_exitfuncs()
+        self._clear_modules()
+        gc.collect()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                if stream is not None:
+                    stream.flush()
+            except Exception:
+                status = 120  # as python's exit when it cannot flush them
+        _REAL_EXIT(status)
+
+    def _clear_modules(self) -> None:
+        """Clear the script's modules as python's teardown does: the latest imported first, each
+        module's ``_names`` before its others; the modules of installed packages are left."""
+        prefixes = tuple({os.path.join(p, "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+        own = []
+        for name, module in list(sys.modules.items()):
+            if not isinstance(module, types.ModuleType):
+                continue
+            path = getattr(module, "__file__", None)
+            if name == "__main__" or (
+                name not in self.inherited and isinstance(path, str) and not os.path.abspath(path).startswith(prefixes)
+            ):
+                own.append(module)
+        for module in reversed(own):  # __main__ keeps its place from python's start: cleared last
+            _clear_module_dict(module.__dict__)
 
     def uncaught(self, exc: BaseException) -> None:
-        """End as python ends on an uncaught exception, without the frame of WARM_MAIN."""
+        """Report an uncaught exception as python does, without the frame of WARM_MAIN."""
         tb = exc.__traceback__
         if tb is not None:
             tb = tb.tb_next  # WARM_MAIN's frame: python's own top level has none
@@ -67,7 +123,36 @@ class Job:
             sys.__excepthook__(type(hook_error), hook_error, hook_error.__traceback__)
             print("\nOriginal exception was:", file=sys.stderr)
             sys.__excepthook__(type(exc), exc, tb)
-        sys.exit(1)
+
+
+_REAL_EXIT = os._exit  # the run's boot wraps os._exit to write the trace; it is written by now
+
+
+def _system_exit_status(exc: SystemExit) -> int:
+    """The exit status python gives an uncaught SystemExit, printing a code that is not a number."""
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code if -(2**31) <= code < 2**31 else -1
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(f"{code}\n")
+    except Exception:
+        pass
+    return 1
+
+
+def _clear_module_dict(namespace: dict[str, Any]) -> None:
+    """Python's module clearing: names with one leading underscore set to None, then all others.
+
+    tracekit's hooks stay: finalizers the clearing runs are instrumented code that calls them."""
+    for key, value in list(namespace.items()):
+        if value is not None and isinstance(key, str) and key[:1] == "_" and key[1:2] != "_":
+            namespace[key] = None
+    for key, value in list(namespace.items()):
+        if value is not None and isinstance(key, str) and key != "__builtins__" and not key.startswith(HOOK_PREFIX):
+            namespace[key] = None
 
 
 def _preload(names: list[str]) -> list[str]:
@@ -254,11 +339,13 @@ def _become_example(
         sys.path.insert(0, os.path.dirname(os.path.abspath(pyc)))  # as for `python that.pyc`
     if request.get("seed") is None:
         _reseed()
+    inherited = frozenset(sys.modules)
     main = types.ModuleType("__main__")
     # the keys python's own __main__ has, in its order
     main.__dict__.update(__annotations__={}, __builtins__=sys.modules["builtins"], __file__=pyc, __cached__=None)
     sys.modules["__main__"] = main
-    return Job(code, main)
+    gc.freeze()  # the parent's objects: python's collections (and its exit) need not walk them
+    return Job(code, main, inherited)
 
 
 def _clearenv() -> None:
