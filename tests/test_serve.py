@@ -280,7 +280,7 @@ def test_serve_keeps_one_warm_parent_between_rebuilds_and_ends_it(tmp_path: Path
     (ex / "small.py").write_text(SMALL.format(n=3))
     assert build(config=cfg, reporter=Reporter(verbosity=-1)).exit_status == 0
     first = warm.parents()
-    assert len(first) == 1
+    assert len(first) == 3  # the root that imported nothing, numpy's fork of it, and a spare fork of that
     seen: list[tuple[list[int], str]] = []
     stop = threading.Event()
 
@@ -293,8 +293,9 @@ def test_serve_keeps_one_warm_parent_between_rebuilds_and_ends_it(tmp_path: Path
     thread.start()
     try:
         for n, step in ((4, "edit"), (5, "edit"), (6, "kill"), (7, "preload")):
-            if step == "kill":  # a warm parent that died is replaced on the next rebuild
-                os.kill(first[0], signal.SIGKILL)
+            if step == "kill":  # warm parents that died are replaced on the next rebuild
+                for pid in first:
+                    os.kill(pid, signal.SIGKILL)
                 _wait_for(lambda: _running(first) == [])
             time.sleep(0.3)
             source = SMALL.format(n=n)
@@ -309,8 +310,9 @@ def test_serve_keeps_one_warm_parent_between_rebuilds_and_ends_it(tmp_path: Path
     assert [pids for pids, _ in seen[:2]] == [first, first]  # the same process served both rebuilds
     assert [f">{sum(range(n))}<" in page for n, (_, page) in zip((4, 5, 6, 7), seen, strict=True)] == [True] * 4
     replaced = seen[2][0]
-    assert len(replaced) == 1 and replaced != first
-    assert len(seen[3][0]) == 2 and replaced[0] in seen[3][0]  # the numpy-only one stays idle beside it
+    assert len(replaced) == 3 and not set(replaced) & set(first)
+    # one more preloaded module: numpy's parent forks one that imports csv too (and its spare); the others stay idle
+    assert len(seen[3][0]) == 5 and set(replaced) < set(seen[3][0])
     assert warm.parents() == []
     assert _running([*first, *seen[3][0]]) == []
 

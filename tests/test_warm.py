@@ -3,6 +3,7 @@ a fresh `python script.py` would, and its trace is the one a cold run writes."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -312,3 +313,39 @@ def test_a_finalizer_at_the_end_sees_the_builtins_python_leaves_it(tmp_path: Pat
         _run(folder, "late.py", LATE_OPEN, warm)
         made.append((folder / "late.txt").exists())
     assert made == [False, False]
+
+
+# ── each preloaded module imported once per build ────────────────────────────
+
+MARKER = "import os\nwith open(os.environ['TK_IMPORTS'], 'a') as f:\n    f.write('{name} ' + str(os.getpid()) + '\\n')\n"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_each_preloaded_module_is_imported_once_however_many_sets_and_slots_use_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    from tracekit import warm
+    from tracekit.site import Reporter, build
+
+    warm.shutdown()
+    lib, ex, log = tmp_path / "lib", tmp_path / "ex", tmp_path / "imports.log"
+    lib.mkdir()
+    ex.mkdir()
+    for name in ("heavy", "extra"):
+        (lib / f"{name}.py").write_text(MARKER.format(name=name), encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(lib))
+    monkeypatch.setenv("TK_IMPORTS", str(log))
+    examples = {"a.py": "import heavy\n", "b.py": "import heavy\n", "c.py": "import heavy\nimport extra\n", "d.py": "import heavy\nimport extra\n"}
+    for name, imports in examples.items():
+        (ex / name).write_text(imports + SAYS_WARM, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.tracekit]\nexamples = "ex"\noutput = "out"\npreload = ["heavy", "extra"]\n', encoding="utf-8")
+    try:
+        result = build(config=load_config(pyproject=tmp_path / "pyproject.toml"), jobs=jobs, reporter=Reporter(verbosity=-1))
+        assert result.exit_status == 0
+        parents = warm.parents()
+    finally:
+        warm.shutdown()
+    for name in examples:
+        trace = json.loads((tmp_path / "out" / name.replace(".py", ".json")).read_text(encoding="utf-8"))
+        assert trace["stdout"] == "warm\n"
+    imports = [line.split()[0] for line in log.read_text(encoding="utf-8").splitlines()]
+    assert imports == ["heavy", "extra"]  # by warm parents: heavy's fork imported extra; the examples imported neither
+    assert 4 <= len(parents) <= 8  # the root, heavy's, heavy-and-extra's, a spare of each (more under -j 2)

@@ -227,6 +227,14 @@ def serve() -> Job:
         if not message:
             os._exit(0)  # the build is gone or done
         request = json.loads(message)
+        _reap()
+        if "clone" in request:
+            made = _clone(sock, fds, request["clone"])
+            if made is not None:  # in the fork: a warm parent of its own from here on
+                sock, modules = made
+                loaded = frozenset(m.partition(".")[0] for m in modules if m not in _STARTUP)
+                current.clear()
+            continue
         why = "CUDA was initialised" if _cuda_started() else _shadowed(request["cwd"], loaded)
         if why:
             for fd in fds:
@@ -253,6 +261,42 @@ def serve() -> Job:
             sock.sendall(json.dumps({"status": status}).encode())
         except OSError:
             os._exit(0)
+
+
+def _clone(sock: socket.socket, fds: list[int], names: list[str]) -> tuple[socket.socket, list[str]] | None:
+    """Fork a warm parent that also imports NAMES and serves the socket in FDS; returns in the fork only."""
+    if len(fds) != 1:
+        for fd in fds:
+            os.close(fd)
+        sock.sendall(json.dumps({"error": "no socket for the fork"}).encode())
+        return None
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    pid = os.fork()
+    if pid == 0:
+        sock.close()
+        own = socket.socket(fileno=fds[0])
+        try:
+            modules = _preload(names)
+        except BaseException as e:
+            own.sendall(json.dumps({"error": f"{type(e).__name__}: {e}"}).encode())
+            os._exit(1)
+        own.sendall(json.dumps({"ready": os.getpid(), "modules": modules}).encode())
+        return own, modules
+    os.close(fds[0])
+    sock.sendall(json.dumps({"clone": pid}).encode())
+    return None
+
+
+def _reap() -> None:
+    """Reap the forks of this warm parent that ended (it waits for each supervisor as it runs)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def _supervise(request: dict[str, Any], fds: list[int], python_path: list[str], old_mask: Any) -> Job:

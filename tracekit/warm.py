@@ -37,7 +37,7 @@ __all__ = ["DEFAULT_PRELOAD", "Forked", "cancel_all", "parents", "preload_for", 
 
 #: what the examples import among these is imported once per warm parent (matplotlib with agg)
 DEFAULT_PRELOAD: tuple[str, ...] = OPTIONS["preload"].build_default
-_IDLE_KEPT = 4  # idle warm parents kept beyond those of the set just used (each holds its imports)
+_IDLE_KEPT = 8  # idle warm parents kept beyond those of the set just used (forks of each other: they share pages)
 _READY_WITHIN = 300.0  # seconds a warm parent may take to import its modules
 _TOKEN_VAR = "TRACEKIT_BUILD_TOKEN"  # differs between builds; the warm parent outlives one
 
@@ -106,20 +106,26 @@ def preload_for(source: bytes | str, preload: Sequence[str]) -> tuple[str, ...] 
 class _Warm:
     """One warm parent, its socket, and the modules it has loaded."""
 
-    def __init__(self, key: tuple[Any, ...], names: tuple[str, ...], env: dict[str, Any], flags: list[str]) -> None:
+    def __init__(self, key: tuple[Any, ...], names: tuple[str, ...], sock: socket.socket, proc: Any) -> None:
+        self.key = key
+        self.names = names
+        self.sock = sock
+        self.proc = proc  # a Popen, or a _Clone of one: pid, poll(), wait(timeout), kill()
+        self.modules: frozenset[str] = frozenset()
+
+    @classmethod
+    def started(cls, key: tuple[Any, ...], names: tuple[str, ...], env: dict[str, Any], flags: list[str]) -> _Warm:
+        """A new warm parent process that imports NAMES."""
         from . import orphans
         from .codecache import PKG_PARENT, cache_dir
         from .forkserver import WARM_MAIN
 
-        self.key = key
-        self.names = names
-        self.modules: frozenset[str] = frozenset()
-        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         folder = os.path.join(cache_dir(), "warm")  # empty: matplotlib looks for a matplotlibrc here
         os.makedirs(folder, mode=0o700, exist_ok=True)
         try:
             with open(os.path.join(folder, "log"), "ab") as log, orphans.starting():
-                self.proc = subprocess.Popen(
+                proc = subprocess.Popen(
                     [sys.executable, *flags, "-c", WARM_MAIN, PKG_PARENT, str(theirs.fileno()), *names],
                     cwd=folder,
                     env=env,
@@ -129,14 +135,50 @@ class _Warm:
                     pass_fds=(theirs.fileno(),),
                     start_new_session=True,
                 )
-                orphans.register(self.proc.pid)
+                orphans.register(proc.pid)
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
+        return cls(key, names, ours, proc)._ready()
+
+    def clone(self, names: tuple[str, ...]) -> _Warm:
+        """A fork of this idle warm parent that also imports what NAMES adds to its own names.
+
+        The fork imports them in the order a new warm parent would, so it is that parent, less
+        the imports it shares: torch is imported once however many sets and job slots use it."""
+        from . import orphans
+
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            with orphans.starting():
+                socket.send_fds(
+                    self.sock, [json.dumps({"clone": list(names[len(self.names) :])}).encode()], [theirs.fileno()]
+                )
+                reply = self._receive(30.0)
+                if reply is None or "clone" not in reply[0]:
+                    raise OSError("the warm parent did not fork")
+                proc = _Clone(reply[0]["clone"])
+                orphans.register(proc.pid)
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        return _Warm(self.key, names, ours, proc)._ready()
+
+    def _ready(self) -> _Warm:
         reply = self._receive(_READY_WITHIN)
         if reply is None or "ready" not in reply[0]:
             self.close()
             raise OSError(reply[0].get("error") if reply else "the warm parent did not start")
         self.modules = frozenset(reply[0]["modules"])
+        return self
+
+    def extends(self, names: tuple[str, ...]) -> bool:
+        """Would a clone of this parent import NAMES in their order, as a new parent does?"""
+        return names[: len(self.names)] == self.names and len(names) > len(self.names)
 
     def _receive(self, timeout: float | None) -> tuple[dict[str, Any], list[int]] | None:
         """The next message and the fds it carries; None at EOF or after TIMEOUT seconds."""
@@ -169,6 +211,40 @@ class _Warm:
             self.proc.kill()
             self.proc.wait()
         orphans.forget(self.proc.pid)
+
+
+class _Clone:
+    """A warm parent forked by another: followed through a pidfd, as it is not this process's child."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.pidfd = os.pidfd_open(pid)
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        return self.returncode if self.returncode is not None else self._ended(0)
+
+    def wait(self, timeout: float | None = None) -> int:
+        code = self._ended(timeout)
+        if code is None:
+            raise subprocess.TimeoutExpired("warm parent", timeout or 0)
+        return code
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            try:
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def _ended(self, timeout: float | None) -> int | None:
+        if self.returncode is None:
+            ready, _, _ = select.select([self.pidfd], [], [], timeout)
+            if not ready:
+                return None
+            os.close(self.pidfd)
+            self.returncode = 0  # its status is its parent's to read (or the build's, once reparented)
+        return self.returncode
 
 
 class Forked:
@@ -235,6 +311,7 @@ _lock = threading.Lock()
 _idle: list[_Warm] = []  # most recently used last
 _live: set[Forked] = set()  # supervisors running now
 _broken: set[tuple[Any, ...]] = set()  # keys whose warm parent could not start: those examples run cold
+_growth: dict[tuple[Any, ...], threading.Lock] = {}  # per key and set: held while its parent is made
 
 
 def start(
@@ -251,15 +328,9 @@ def start(
         generator_source(),
         tuple(sorted((k, v) for k, v in env.items() if k != _TOKEN_VAR)),
     )
-    warm = _take(key, names)
+    warm = _get(key, names, env, flags)
     if warm is None:
-        if (key, names) in _broken:
-            return None
-        try:
-            warm = _Warm(key, names, env, flags)
-        except OSError:
-            _broken.add((key, names))
-            return None
+        return None
     request = dict(request, env=env)
     try:
         socket.send_fds(warm.sock, [json.dumps(request).encode()], [watch])
@@ -293,6 +364,70 @@ def _process_environ() -> dict[str, str]:
         return out
     except (OSError, ValueError, AttributeError):
         return dict(os.environ)
+
+
+def _get(key: tuple[Any, ...], names: tuple[str, ...], env: dict[str, Any], flags: list[str]) -> _Warm | None:
+    """A warm parent for NAMES, taken, with another left idle for the next example of the set.
+
+    One is forked from an idle parent whose imports are the first of NAMES (a new process that
+    imports nothing serves as the root of all), so each module is imported once per build. The
+    spare is forked before the taken one runs anything: under -j N the next example of the same
+    set forks from it rather than importing the set again."""
+    with _growing(key, names):
+        warm = _take(key, names)
+        if warm is None:
+            warm = _grown(key, names, env, flags)
+            if warm is None:
+                return None
+        with _lock:
+            spare = any(w.key == key and w.names == warm.names for w in _idle)
+        if not spare:
+            try:
+                _release(warm.clone(warm.names))
+            except OSError:
+                if not warm.alive():
+                    warm.close()
+                    return None
+        return warm
+
+
+def _grown(key: tuple[Any, ...], names: tuple[str, ...], env: dict[str, Any], flags: list[str]) -> _Warm | None:
+    """A new warm parent for NAMES: cloned from the idle parent that imported most of them already."""
+    if (key, names) in _broken:
+        return None
+    try:
+        base = _take_base(key, names)
+        if base is None and names:
+            with _growing(key, ()):
+                base = _take(key, ()) or _Warm.started(key, (), env, flags)
+        if base is None:
+            return _Warm.started(key, names, env, flags)
+        if base.names == names:
+            return base
+        try:
+            return base.clone(names)
+        finally:
+            _release(base)
+    except OSError:
+        _broken.add((key, names))
+        return None
+
+
+def _growing(key: tuple[Any, ...], names: tuple[str, ...]) -> threading.Lock:
+    """The lock held while a parent for NAMES is made: two job slots wanting one import it once."""
+    with _lock:
+        return _growth.setdefault((key, names), threading.Lock())
+
+
+def _take_base(key: tuple[Any, ...], names: tuple[str, ...]) -> _Warm | None:
+    """The idle parent for KEY whose names start NAMES, the longest such, taken."""
+    with _lock:
+        bases = [w for w in _idle if w.key == key and w.extends(names) and w.alive()]
+        if not bases:
+            return None
+        base = max(bases, key=lambda w: len(w.names))
+        _idle.remove(base)
+    return base
 
 
 def _take(key: tuple[Any, ...], names: tuple[str, ...]) -> _Warm | None:
