@@ -149,3 +149,34 @@ def test_a_summary_after_a_note_directive_is_the_first_sentence() -> None:
 
     doc = "\nmean(input, *, dtype=None) -> Tensor\n\n.. note::\n    If the `input` is empty it returns ``nan``.\n\n\nReturns the mean value of all elements. Input must be floating point.\n"
     assert _first_sentence(doc) == ("mean(input, *, dtype=None) -> Tensor", "Returns the mean value of all elements.")
+
+
+def test_a_generic_wrapper_is_named_by_the_function_it_wraps() -> None:
+    import functools
+
+    def seed(seed: int) -> int:
+        return seed
+
+    @functools.wraps(seed)
+    def wrapper(*args: int, **kwargs: int) -> int:
+        return seed(*args, **kwargs)
+
+    class Axes:
+        def imshow(self, X: object, cmap: object = None) -> None: ...
+
+    def data_decorator(method):  # type: ignore[no-untyped-def]
+        @functools.wraps(method)
+        def inner(ax, *args, data=None, **kwargs):  # type: ignore[no-untyped-def]
+            return method(ax, *args, **kwargs)
+
+        return inner
+
+    Axes.imshow = data_decorator(Axes.imshow)  # type: ignore[method-assign]
+
+    @functools.wraps(seed)
+    def own_parameters(value: int, *args: int) -> int:
+        return value
+
+    assert _param_names(wrapper, None) == ["seed"]  # torch.manual_seed once torch._dynamo is imported
+    assert _param_names(Axes().imshow, None) == ["X", "cmap"]  # the bound method's self left out, as before
+    assert _param_names(own_parameters, None) == ["value", "*args"]  # a wrapper that names its own

@@ -120,6 +120,16 @@ def _own_attr(t: type, name: str) -> Any:
     return None
 
 
+def _code_params(function: _types.FunctionType, drop: int) -> list[str]:
+    """The positional parameter names of FUNCTION's code, less the first DROP, ``*name`` last."""
+    code = function.__code__
+    n = code.co_argcount
+    names = list(code.co_varnames[:n])[drop:]
+    if code.co_flags & 0x04:  # CO_VARARGS
+        names.append("*" + code.co_varnames[n + code.co_kwonlyargcount])
+    return names
+
+
 def _param_names(f: Any, sig: str | None) -> list[str] | None:
     """The positional parameter names of callee F, ``*name`` for its ``*args``; None if unknown.
 
@@ -138,11 +148,15 @@ def _param_names(f: Any, sig: str | None) -> list[str] | None:
     elif t not in _DOC_TYPES:
         target, drop = _own_attr(t, "forward") or _own_attr(t, "__call__"), 1
     if type(target) is _types.FunctionType:
-        code = target.__code__
-        n = code.co_argcount
-        names = list(code.co_varnames[:n])[drop:]
-        if code.co_flags & 0x04:  # CO_VARARGS
-            names.append("*" + code.co_varnames[n + code.co_kwonlyargcount])
+        names = _code_params(target, drop)
+        for _ in range(8):
+            # a generic wrapper made with functools.wraps (torch.manual_seed once torch._dynamo is
+            # imported, matplotlib's data decorator): the wrapped function's, as inspect.signature says
+            inner = target.__dict__.get("__wrapped__")
+            if names != ["*args"] or type(inner) is not _types.FunctionType or inner is target:
+                break
+            target = inner
+            names = _code_params(target, drop)
         if names != ["*args"] or type(sig) is not str:
             return names
         # a generic wrapper (torch's boolean_dispatch): its documented signature says more
