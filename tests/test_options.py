@@ -42,7 +42,7 @@ def test_run_options_fields_are_the_table() -> None:
     assert [(f.name, f.type) for f in dataclasses.fields(RunOptions)] == [(o.name, o.type) for o in OPTIONS.values()]
     assert RunOptions() == RunOptions(**{name: option.default for name, option in OPTIONS.items()})
     assert RunOptions.for_build().timeout == 60.0 and RunOptions().timeout is None  # different on purpose
-    assert RunOptions.for_build().preload == ("torch", "numpy", "matplotlib", "matplotlib.pyplot") and RunOptions().preload is None
+    assert RunOptions.for_build().preload == ("torch", "torch._dynamo", "numpy", "matplotlib", "matplotlib.pyplot") and RunOptions().preload is None
 
 
 @pytest.mark.parametrize("command", ["run", "build", "check"])

@@ -200,7 +200,7 @@ def test_run_options_flow_from_configuration_to_the_child(tmp_path: Path) -> Non
     (tmp_path / "pyproject.toml").write_text('[tool.tracekit]\nhits = 5\ntimeout = 7\nseed = 3\nmax_output = "2K"\n', encoding="utf-8")
     opts = load_config(tmp_path).run_options()
     # warm runs are on by default, with the default preload list (the build's, not the child's)
-    preload = ("torch", "numpy", "matplotlib", "matplotlib.pyplot")
+    preload = ("torch", "torch._dynamo", "numpy", "matplotlib", "matplotlib.pyplot")
     assert opts == RunOptions(seed=3, timeout=7.0, hits=5, max_output=2048, preload=preload)
     assert set(opts.spec()) <= protocol.SPEC_KEYS and "preload" not in opts.spec()
     assert opts.merged({"hits": 2, "unknown": 1, "seed": None}) == RunOptions(seed=3, timeout=7.0, hits=2, max_output=2048, preload=preload)

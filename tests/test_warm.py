@@ -66,7 +66,7 @@ def test_preload_and_warm_are_checked_in_the_config(tmp_path: Path) -> None:
     assert (cfg.warm, cfg.preload) == (False, ("numpy",))
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "pyproject.toml").write_text("[tool.tracekit]\n", encoding="utf-8")
-    assert load_config(tmp_path / "other").preload == DEFAULT_PRELOAD == ("torch", "numpy", "matplotlib", "matplotlib.pyplot")
+    assert load_config(tmp_path / "other").preload == DEFAULT_PRELOAD == ("torch", "torch._dynamo", "numpy", "matplotlib", "matplotlib.pyplot")
     assert load_config(tmp_path / "other").warm is True
 
 
@@ -349,3 +349,42 @@ def test_each_preloaded_module_is_imported_once_however_many_sets_and_slots_use_
     imports = [line.split()[0] for line in log.read_text(encoding="utf-8").splitlines()]
     assert imports == ["heavy", "extra"]  # by warm parents: heavy's fork imported extra; the examples imported neither
     assert 4 <= len(parents) <= 8  # the root, heavy's, heavy-and-extra's, a spare of each (more under -j 2)
+
+
+# ── torch._dynamo, preloaded for the examples that make an optimizer ─────────
+
+OPTIMIZER = """\
+import torch
+torch.manual_seed(0)
+w = torch.zeros(2, requires_grad=True)
+opt = torch.optim.SGD([w], lr=0.5)
+(w - torch.tensor([1.0, 2.0])).pow(2).sum().backward()
+opt.step()
+print(w, torch.manual_seed(1).initial_seed())
+import sys
+print('-c' in sys.orig_argv)
+"""
+
+
+def test_an_example_that_makes_an_optimizer_gets_torch_dynamo_preloaded_and_the_same_trace(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    assert preload_for(OPTIMIZER, DEFAULT_PRELOAD) == ("torch", "torch._dynamo")
+    assert preload_for("import torch\nfrom torch import optim\n", DEFAULT_PRELOAD) == ("torch", "torch._dynamo")
+    assert preload_for("import torch as t\nf = t.compile\n", DEFAULT_PRELOAD) == ("torch", "torch._dynamo")
+    assert preload_for("import torch\nimport re\nre.compile('x')\n", DEFAULT_PRELOAD) == ("torch",)
+    cold, warm = (_run(tmp_path, "opt.py", OPTIMIZER, w, timeout=120) for w in (False, True))
+    assert warm["stdout"].splitlines() == ["tensor([1., 2.], requires_grad=True) 1", "True"]
+    assert cold["stdout"].splitlines()[-1] == "False"
+    seed_line = next(line for line in warm["lines"] if line["line"] == 2)
+    assert seed_line == next(line for line in cold["lines"] if line["line"] == 2)
+    assert '"seed"' in json.dumps(seed_line)  # torch.manual_seed's parameter, though dynamo wrapped it
+    # all but the line that says where it ran
+    strip = lambda trace: {**_same(trace), "stdout": None, "lines": [line for line in trace["lines"] if line["line"] != 9]}  # noqa: E731
+    assert strip(warm) == strip(cold)
+
+
+@pytest.mark.xfail(strict=True, reason="torch._dynamo is preloaded for an example that makes an optimizer: imported before it does")
+def test_torch_dynamo_is_imported_when_the_first_optimizer_is_made(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    source = "import torch\nimport sys\nprint('torch._dynamo' in sys.modules)\nopt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)\n"
+    assert _run(tmp_path, "early.py", source, True, timeout=120)["stdout"] == "False\n"

@@ -283,7 +283,7 @@ OPTIONS: dict[str, Option] = {
             "tuple[str, ...] | None",
             parse_modules,
             None,  # a fresh interpreter for each run
-            build=("torch", "numpy", "matplotlib", "matplotlib.pyplot"),
+            build=("torch", "torch._dynamo", "numpy", "matplotlib", "matplotlib.pyplot"),
             config=True,
             expected=(
                 "a list of module names (strings) such as torch or matplotlib.pyplot: imported once per warm parent, "

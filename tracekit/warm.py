@@ -100,7 +100,41 @@ def preload_for(source: bytes | str, preload: Sequence[str]) -> tuple[str, ...] 
             for name in names
         ):
             return None
+    for entry, (parent, attributes) in ON_USE.items():
+        if entry in preload and parent in chosen and _uses(tree, parent, attributes):
+            chosen.add(entry)
     return tuple(entry for entry in preload if entry in chosen)
+
+
+#: modules a preloaded module imports on first use of some of its API (torch: its optimizers,
+#: torch.func and torch.compile import torch._dynamo, the second of its import costs): preloaded
+#: for the examples that use that API, with the module and the attributes of it that lead there
+ON_USE: dict[str, tuple[str, frozenset[str]]] = {"torch._dynamo": ("torch", frozenset({"optim", "func", "compile"}))}
+
+
+def _uses(tree: ast.Module, module: str, attributes: frozenset[str]) -> bool:
+    """Does TREE import or name one of MODULE's ATTRIBUTES (``torch.optim``, ``from torch import optim``)?"""
+    below = tuple(f"{module}.{a}" for a in attributes)
+    bound = {module}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == module:
+                    bound.add(alias.asname or module)
+                elif alias.name in below or alias.name.startswith(tuple(b + "." for b in below)):
+                    return True
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            if node.module in below or node.module.startswith(tuple(b + "." for b in below)):
+                return True
+            if node.module == module and any(alias.name in attributes for alias in node.names):
+                return True
+    return any(
+        isinstance(node, ast.Attribute)
+        and node.attr in attributes
+        and isinstance(node.value, ast.Name)
+        and node.value.id in bound
+        for node in ast.walk(tree)
+    )
 
 
 class _Warm:
