@@ -48,6 +48,11 @@ def _same(trace: dict) -> dict:
         ("from . import helpers\nimport numpy\n", None),
         ("import torch\nimport helpers\n", ("torch",)),
         ("def broken(:\n", None),
+        # the backend every warm parent's matplotlib has: choosing it again changes nothing
+        ('import matplotlib\nmatplotlib.use("Agg")\nimport matplotlib.pyplot as plt\nimport numpy\n', ("numpy", "matplotlib", "matplotlib.pyplot")),
+        ('import matplotlib as mpl\nmpl.use("agg", force=True)\nimport torch\n', ("torch", "matplotlib")),
+        ('import matplotlib\nmatplotlib.use(backend)\nimport numpy\n', None),
+        ('import matplotlib\nmatplotlib.use("svg")\nimport numpy\n', None),
     ],
 )
 def test_the_leading_imports_choose_the_preload_set(source: str, expected: tuple[str, ...] | None) -> None:
@@ -388,3 +393,20 @@ def test_torch_dynamo_is_imported_when_the_first_optimizer_is_made(tmp_path: Pat
     pytest.importorskip("torch")
     source = "import torch\nimport sys\nprint('torch._dynamo' in sys.modules)\nopt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)\n"
     assert _run(tmp_path, "early.py", source, True, timeout=120)["stdout"] == "False\n"
+
+
+def test_an_example_choosing_agg_between_its_imports_runs_warm_as_it_runs_cold(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    source = """\
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+print(matplotlib.get_backend(), matplotlib.rcParams["backend_fallback"], plt.get_fignums())
+fig, ax = plt.subplots()
+ax.plot(np.arange(3))
+print(plt.get_fignums())
+"""
+    cold, warm = (_run(tmp_path, "agg.py", source + SAYS_WARM, w) for w in (False, True))
+    assert (cold["stdout"], warm["stdout"]) == ("Agg False []\n[1]\ncold\n", "Agg False []\n[1]\nwarm\n")
+    assert [line for line in warm["lines"] if line["line"] < 9] == [line for line in cold["lines"] if line["line"] < 9]

@@ -64,18 +64,20 @@ def preload_for(source: bytes | str, preload: Sequence[str]) -> tuple[str, ...] 
     ):
         body.pop(0)
     leading: list[tuple[str, ...]] = []  # per statement: the modules it imports
+    consumed = 0
+    matplotlib_names: set[str] = set()
     for stmt in body:
         if isinstance(stmt, ast.Import):
             leading.append(tuple(alias.name for alias in stmt.names))
+            matplotlib_names |= {alias.asname or alias.name for alias in stmt.names if alias.name == "matplotlib"}
         elif isinstance(stmt, ast.ImportFrom):
             if stmt.level:
                 leading.append(("",))  # relative: the example's own package
-            elif stmt.module == "__future__":
-                continue
-            else:
+            elif stmt.module != "__future__":
                 leading.append((stmt.module or "", *(f"{stmt.module}.{a.name}" for a in stmt.names)))
-        else:
+        elif not _selects_agg(stmt, matplotlib_names):
             break
+        consumed += 1
     chosen: set[str] = set()
     blocked = False  # a module that is neither standard nor preloaded was imported before
     for names in leading:
@@ -88,7 +90,7 @@ def preload_for(source: bytes | str, preload: Sequence[str]) -> tuple[str, ...] 
             for name in names
         ):
             blocked = True
-    later = tree.body[len(tree.body) - len(body) + len(leading) :]
+    later = tree.body[len(tree.body) - len(body) + consumed :]
     for node in (n for stmt in later for n in ast.walk(stmt)):
         names = ()
         if isinstance(node, ast.Import):
@@ -104,6 +106,23 @@ def preload_for(source: bytes | str, preload: Sequence[str]) -> tuple[str, ...] 
         if entry in preload and parent in chosen and _uses(tree, parent, attributes):
             chosen.add(entry)
     return tuple(entry for entry in preload if entry in chosen)
+
+
+def _selects_agg(stmt: ast.stmt, matplotlib_names: set[str]) -> bool:
+    """Is STMT ``matplotlib.use("agg")``, the backend a warm parent's matplotlib already has (a no-op there)?"""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "use"
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id in matplotlib_names
+        and len(call.args) == 1
+        and isinstance(call.args[0], ast.Constant)
+        and isinstance(call.args[0].value, str)
+        and call.args[0].value.lower() == "agg"
+        and all(k.arg == "force" and isinstance(k.value, ast.Constant) for k in call.keywords)
+    )
 
 
 #: modules a preloaded module imports on first use of some of its API (torch: its optimizers,

@@ -14,7 +14,7 @@ from ..book.site import BookStage, chapter_outcomes
 from ..config import Config, parse_shard
 from ..options import check_build_keywords
 from .commit import ManifestCommit
-from .execute import BUILD_TOKEN_VAR, execute_example, kill_children
+from .execute import BUILD_TOKEN_VAR, Slots, execute_example, kill_children
 from .journal import DiskFull
 from .keys import Imports, StatCache, environment
 from .lock import OutputLock
@@ -243,18 +243,22 @@ def _run_all(
     running: set[str] = set()
     running_lock = threading.Lock()
     abort: BuildError | None = None
-    pool = ThreadPoolExecutor(max_workers=max(1, min(settings.jobs, len(todo))), thread_name_prefix="tracekit")
+    workers = max(1, min(settings.jobs, len(todo)))
+    # One example more than the job slots is read and rewritten while the others run, and the
+    # pages of one that finished are made while the next runs; never under --fail-fast, where a
+    # failure is seen before the next example starts.
+    ahead = 0 if settings.fail_fast else 1
+    slots = None if settings.fail_fast else Slots(workers)
+    pool = ThreadPoolExecutor(max_workers=workers + ahead, thread_name_prefix="tracekit")
     futures: dict[Future[Any], str] = {}
     queue = list(reversed(todo))
-    workers = max(1, min(settings.jobs, len(todo)))
     pending: set[Future[Any]] = set()
     try:
         while queue or pending:
-            # Keep as many runs in flight as there are workers, no more: a failure is seen
-            # (and --fail-fast obeyed) before the next example starts.
-            while queue and len(pending) < workers and not cancel.is_set():
+            while queue and len(pending) < workers + ahead and not cancel.is_set():
                 rel = queue.pop()
-                fut = pool.submit(execute_example, plan, rel, env_vars, cancel, running, running_lock)
+                turn = None if slots is None else (slots, slots.ticket())
+                fut = pool.submit(execute_example, plan, rel, env_vars, cancel, running, running_lock, turn)
                 futures[fut] = rel
                 pending.add(fut)
             if not pending:
@@ -291,9 +295,18 @@ def _run_all(
             with running_lock:
                 names = sorted(running)
             reporter.progress(names)
-    except BaseException:
+    except BaseException as e:
+        ended = [f for f in futures if f.done() and futures[f] not in outcomes]
         cancel.set()
         _drain(pool, futures, token)
+        if isinstance(e, BuildInterrupted):
+            # a run that ended before the interrupt gets its pages (the next may have started meanwhile),
+            # also when the interrupt came while they were being made
+            for fut in sorted(ended, key=lambda f: futures[f]):
+                ran = None if fut.exception() is not None else fut.result()
+                if ran is not None and ran.kind == "ran":
+                    rel = futures[fut]
+                    outcomes[rel] = pages.finish(rel, keyed[rel], ran, manifest, env)
         raise
     _drain(pool, futures, token if cancel.is_set() else None)
     return abort

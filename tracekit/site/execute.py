@@ -38,15 +38,15 @@ def execute_example(
     cancel: threading.Event,
     running: set[str],
     running_lock: threading.Lock,
+    turn: tuple[Slots, int] | None = None,
 ) -> Ran | None:
-    if cancel.is_set():
-        return None
-    with running_lock:
-        running.add(rel)
-    started = time.monotonic()
+    """Read, rewrite and run the example REL; TURN, when given, is the slots it runs in and its place in their order
+    (the reading and rewriting go on while other examples run)."""
     try:
+        if cancel.is_set():
+            return None
+        started = time.monotonic()
         from ..orphans import adopt
-        from ..run import DeviceUnavailable, trace_file
         from ..source import AuthoringError, read_example
 
         # What an example's killed supervisor leaves is reparented to the build, which ends it.
@@ -56,21 +56,114 @@ def execute_example(
         with _parse_lock:
             try:
                 example = read_example(path, plan.root)
-            except AuthoringError as e:
-                return Ran("authoring", error=e, seconds=time.monotonic() - started)
-            try:
                 varied, variants = _plan_variants(example, path, plan.varies.get(rel))
             except AuthoringError as e:
                 return Ran("authoring", error=e, seconds=time.monotonic() - started)
         options = plan.config.run_options().merged(example.options or {})
+        varying = (varied, variants)
+        if turn is None:
+            return _run(plan, rel, example, options, varying, env_vars, cancel, running, running_lock, started)
+        _rewrite_ahead(path, options.hits, example.probes)
+        slots, ticket = turn
+        turn = None
+        if not slots.take(ticket, cancel):
+            return None
+        try:
+            return _run(plan, rel, example, options, varying, env_vars, cancel, running, running_lock, started)
+        finally:
+            slots.give()
+    finally:
+        if turn is not None:
+            turn[0].skip(turn[1])
+
+
+class Slots:
+    """At most N examples run at once, started in the order they were handed out tickets."""
+
+    def __init__(self, n: int) -> None:
+        self.free = n
+        self.issued = 0
+        self.next = 0
+        self.skipped: set[int] = set()
+        self.cond = threading.Condition()
+
+    def ticket(self) -> int:
+        """The place of the next example submitted."""
+        with self.cond:
+            self.issued += 1
+            return self.issued - 1
+
+    def take(self, ticket: int, cancel: threading.Event) -> bool:
+        """Wait for TICKET's turn and a free slot; False when CANCEL is set first."""
+        with self.cond:
+            while not (self.next == ticket and self.free > 0):
+                if cancel.is_set():
+                    self._pass(ticket)
+                    return False
+                self.cond.wait(0.1)
+            self.free -= 1
+            self._pass(ticket)
+            return True
+
+    def give(self) -> None:
+        """A run ended: its slot is free."""
+        with self.cond:
+            self.free += 1
+            self.cond.notify_all()
+
+    def skip(self, ticket: int) -> None:
+        """TICKET's example will not run (cancelled, or it could not be read): the next may go."""
+        with self.cond:
+            self._pass(ticket)
+
+    def _pass(self, ticket: int) -> None:
+        self.skipped.add(ticket)
+        while self.next in self.skipped:
+            self.skipped.discard(self.next)
+            self.next += 1
+        self.cond.notify_all()
+
+
+def _rewrite_ahead(path: Any, hits: int, probes: Any) -> None:
+    """Put the example's rewritten code in the code cache while another example runs (its run finds it there)."""
+    if path.suffix != ".py":
+        return
+    from ..codecache import prepare
+
+    try:
+        prepare(os.path.abspath(path), hits, frozenset(probes or ()))
+    except Exception:  # a syntax error, a name of tracekit's own...: its run reports it
+        pass
+
+
+def _run(
+    plan: Plan,
+    rel: str,
+    example: Any,
+    options: Any,
+    varying: tuple[list[Any], list[Any]],
+    env_vars: dict[str, str],
+    cancel: threading.Event,
+    running: set[str],
+    running_lock: threading.Lock,
+    started: float,
+) -> Ran | None:
+    """Run the example as read (and its variants): the part of execute_example that a slot bounds."""
+    from ..run import DeviceUnavailable, trace_file
+
+    if cancel.is_set():
+        return None
+    with running_lock:
+        running.add(rel)
+    try:
+        path = plan.root / rel
+        varied, variants = varying
         image_lines = [item.line for item in example.items if item.image]
         graph_lines = [item.line for item in example.items if item.graph]
         cells = cell_starts(example, path)
         # As `cd its_folder && python its_file.py` would run it; paths in the trace stay
         # relative to the examples root, and files it writes there are named.
         where: dict[str, Any] = dict(cwd=str(path.parent), root=str(plan.root), cells=cells)
-        if cancel.is_set():
-            return None
         try:
             result = trace_file(
                 path,
