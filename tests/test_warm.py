@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -346,6 +347,8 @@ def test_each_preloaded_module_is_imported_once_however_many_sets_and_slots_use_
         result = build(config=load_config(pyproject=tmp_path / "pyproject.toml"), jobs=jobs, reporter=Reporter(verbosity=-1))
         assert result.exit_status == 0
         parents = warm.parents()
+        # the thread that made the parents as the build started is gone with the build
+        assert [t.name for t in threading.enumerate() if t.name.startswith("tracekit")] == []
     finally:
         warm.shutdown()
     for name in examples:

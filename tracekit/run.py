@@ -207,7 +207,7 @@ def trace_file(
     source = _notebook_script(script, tmpdir)
     try:
         pyc, tables = prepare(os.path.abspath(script), hits, frozenset(probes or ()), folder=tmpdir, source=source)
-        cmd = [sys.executable, *_interpreter_flags(), pyc]
+        cmd = [sys.executable, *interpreter_flags(), pyc]
     except ReservedNameError as e:
         # The script uses tracekit's own names: refuse it, before anything runs.
         _cleanup(tmpdir)
@@ -234,12 +234,12 @@ def trace_file(
         # Let python itself report the error, byte for byte; nothing of the script runs.
         pyc = tables = None
         syntax_error = e
-        cmd = [sys.executable, *_interpreter_flags(), _runnable(script, tmpdir)]
+        cmd = [sys.executable, *interpreter_flags(), _runnable(script, tmpdir)]
     except InstrumentError as e:
         # Valid Python beyond what the rewriting handles: run it plain, and say so in the trace.
         pyc = tables = None
         syntax_error = e
-        cmd = [sys.executable, *_interpreter_flags(), _runnable(script, tmpdir)]
+        cmd = [sys.executable, *interpreter_flags(), _runnable(script, tmpdir)]
     else:
         syntax_error = None
     fault_log = Path(tmpdir) / "fault.log"
@@ -549,7 +549,7 @@ def _run_supervised(
             from . import warm as warm_mod
 
             request = {"config": config, "cwd": os.path.abspath(cwd if cwd is not None else os.getcwd()), **warm}
-            proc = warm_mod.start(warm["names"], request, watch_r, env, _interpreter_flags())
+            proc = warm_mod.start(warm["names"], request, watch_r, env, interpreter_flags())
             if proc is not None:
                 with orphans.starting():
                     orphans.register(proc.pid)
@@ -784,10 +784,10 @@ def _reconcile(trace: trace_mod.Trace, code: int) -> None:
         trace.error = trace_mod.ErrorInfo.from_dict(error_record("SystemExit", f"exit status {code}", reason="exit"))
 
 
-def _interpreter_flags() -> list[str]:
+def interpreter_flags() -> list[str]:
     """This interpreter's own options (-O, -X dev, -W …), so the child runs as python was asked to."""
     try:
-        return list(subprocess._args_from_interpreter_flags())  # type: ignore[attr-defined]
+        return list(subprocess._args_frominterpreter_flags())  # type: ignore[attr-defined]
     except Exception:  # a private helper of the standard library: never let it stop a run
         return []
 

@@ -197,7 +197,8 @@ class _Warm:
         return cls(key, names, ours, proc)._ready()
 
     def clone(self, names: tuple[str, ...]) -> _Warm:
-        """A fork of this idle warm parent that also imports what NAMES adds to its own names.
+        """A fork of this idle warm parent that also imports what NAMES adds to its own names, not
+        yet ready (this one is free again as soon as it has forked: call ``ready()`` on the fork).
 
         The fork imports them in the order a new warm parent would, so it is that parent, less
         the imports it shares: torch is imported once however many sets and job slots use it."""
@@ -219,7 +220,11 @@ class _Warm:
             raise
         finally:
             theirs.close()
-        return _Warm(self.key, names, ours, proc)._ready()
+        return _Warm(self.key, names, ours, proc)
+
+    def ready(self) -> _Warm:
+        """This warm parent once it has imported its modules; OSError if it could not."""
+        return self._ready()
 
     def _ready(self) -> _Warm:
         reply = self._receive(_READY_WITHIN)
@@ -227,11 +232,9 @@ class _Warm:
             self.close()
             raise OSError(reply[0].get("error") if reply else "the warm parent did not start")
         self.modules = frozenset(reply[0]["modules"])
+        with _lock:
+            _parents.add(self)
         return self
-
-    def extends(self, names: tuple[str, ...]) -> bool:
-        """Would a clone of this parent import NAMES in their order, as a new parent does?"""
-        return names[: len(self.names)] == self.names and len(names) > len(self.names)
 
     def _receive(self, timeout: float | None) -> tuple[dict[str, Any], list[int]] | None:
         """The next message and the fds it carries; None at EOF or after TIMEOUT seconds."""
@@ -257,6 +260,8 @@ class _Warm:
     def close(self) -> None:
         from . import orphans
 
+        with _lock:
+            _parents.discard(self)
         self.sock.close()
         try:
             self.proc.wait(timeout=5)
@@ -363,6 +368,7 @@ class Forked:
 _lock = threading.Lock()
 _idle: list[_Warm] = []  # most recently used last
 _live: set[Forked] = set()  # supervisors running now
+_parents: set[_Warm] = set()  # every warm parent ready and not closed, idle or busy
 _broken: set[tuple[Any, ...]] = set()  # keys whose warm parent could not start: those examples run cold
 _growth: dict[tuple[Any, ...], threading.Lock] = {}  # per key and set: held while its parent is made
 
@@ -372,16 +378,7 @@ def start(
 ) -> Forked | None:
     """Fork REQUEST's supervisor from a warm parent that preloaded NAMES; None: run it cold."""
     env = _process_environ() if env is None else dict(env)
-    from .codecache import generator_source
-
-    # tracekit's own code is loaded in the warm parent: one of other code serves no run
-    key = (
-        sys.executable,
-        tuple(flags),
-        generator_source(),
-        tuple(sorted((k, v) for k, v in env.items() if k != _TOKEN_VAR)),
-    )
-    warm = _get(key, names, env, flags)
+    warm = _get(_key(env, flags), names, env, flags)
     if warm is None:
         return None
     request = dict(request, env=env)
@@ -433,10 +430,10 @@ def _get(key: tuple[Any, ...], names: tuple[str, ...], env: dict[str, Any], flag
             if warm is None:
                 return None
         with _lock:
-            spare = any(w.key == key and w.names == warm.names for w in _idle)
+            spare = any(w.key == key and w.names == warm.names and w.alive() for w in _idle)
         if not spare:
             try:
-                _release(warm.clone(warm.names))
+                _release(warm.clone(warm.names).ready())
             except OSError:
                 if not warm.alive():
                     warm.close()
@@ -444,23 +441,69 @@ def _get(key: tuple[Any, ...], names: tuple[str, ...], env: dict[str, Any], flag
         return warm
 
 
+def prewarm(
+    sets: Sequence[tuple[str, ...]], env: dict[str, str] | None, flags: list[str], cancel: threading.Event
+) -> threading.Thread:
+    """Make the warm parents of SETS, in their order, in a thread started now: a build's first
+    examples find torch imported or on its way while the build reads them. A set that a parent
+    made before serves (torch's serves torch-and-numpy) gets none; nor does one an example's
+    own request is making (the lock per set) or made. The thread stops at CANCEL."""
+    env = _process_environ() if env is None else dict(env)
+    key = _key(env, flags)
+
+    def make() -> None:
+        for names in dict.fromkeys(sets):
+            if cancel.is_set():
+                return
+            with _growing(key, names):
+                with _lock:
+                    served = any(w.key == key and w.serves(names) and w.alive() for w in _parents)
+                if served or cancel.is_set():
+                    continue
+                warm = _grown(key, names, env, flags)
+                if warm is not None:
+                    _release(warm)
+
+    thread = threading.Thread(target=make, name="tracekit-prewarm", daemon=True)
+    thread.start()
+    return thread
+
+
+def _key(env: dict[str, str], flags: list[str]) -> tuple[Any, ...]:
+    """What a warm parent shares with the runs it serves: interpreter, flags, tracekit's code, environment."""
+    from .codecache import generator_source
+
+    return (
+        sys.executable,
+        tuple(flags),
+        generator_source(),
+        tuple(sorted((k, v) for k, v in env.items() if k != _TOKEN_VAR)),
+    )
+
+
 def _grown(key: tuple[Any, ...], names: tuple[str, ...], env: dict[str, Any], flags: list[str]) -> _Warm | None:
-    """A new warm parent for NAMES: cloned from the idle parent that imported most of them already."""
+    """A new warm parent for NAMES: forked from the idle parent that imported the most of them
+    already (the first names, in order), or from a new root that imported nothing."""
     if (key, names) in _broken:
         return None
     try:
-        base = _take_base(key, names)
-        if base is None and names:
-            with _growing(key, ()):
-                base = _take(key, ()) or _Warm.started(key, (), env, flags)
-        if base is None:
-            return _Warm.started(key, names, env, flags)
-        if base.names == names:
-            return base
-        try:
-            return base.clone(names)
-        finally:
-            _release(base)
+        if not names:
+            return _Warm.started(key, (), env, flags)
+        for n in range(len(names) - 1, -1, -1):
+            # The lock of those first names: a parent of them being made, or the spare of one
+            # taken, is idle once it is free; and none is made anew while this one forks.
+            with _growing(key, names[:n]):
+                base = _take_exact(key, names[:n])
+                if base is None and n == 0:
+                    base = _Warm.started(key, (), env, flags)
+                if base is None:
+                    continue
+                try:
+                    fork = base.clone(names)
+                finally:
+                    _release(base)  # free for the next fork while this one imports
+                return fork.ready()
+        return None
     except OSError:
         _broken.add((key, names))
         return None
@@ -472,15 +515,21 @@ def _growing(key: tuple[Any, ...], names: tuple[str, ...]) -> threading.Lock:
         return _growth.setdefault((key, names), threading.Lock())
 
 
-def _take_base(key: tuple[Any, ...], names: tuple[str, ...]) -> _Warm | None:
-    """The idle parent for KEY whose names start NAMES, the longest such, taken."""
+def _take_exact(key: tuple[Any, ...], names: tuple[str, ...]) -> _Warm | None:
+    """An idle, live parent for KEY that imported exactly NAMES, taken; those that died are ended."""
+    dead: list[_Warm] = []
+    found = None
     with _lock:
-        bases = [w for w in _idle if w.key == key and w.extends(names) and w.alive()]
-        if not bases:
-            return None
-        base = max(bases, key=lambda w: len(w.names))
-        _idle.remove(base)
-    return base
+        for warm in reversed(list(_idle)):
+            if warm.key == key and warm.names == names:
+                _idle.remove(warm)
+                if warm.alive():
+                    found = warm
+                    break
+                dead.append(warm)
+    for warm in dead:
+        warm.close()
+    return found
 
 
 def _take(key: tuple[Any, ...], names: tuple[str, ...]) -> _Warm | None:
@@ -526,7 +575,7 @@ def cancel_all() -> None:
 def parents() -> list[int]:
     """The process ids of this process's warm parents, idle and busy (`tracekit serve` keeps them between rebuilds)."""
     with _lock:
-        return sorted({w.proc.pid for w in _idle} | {f.warm.proc.pid for f in _live})
+        return sorted({w.proc.pid for w in _idle if w.alive()} | {f.warm.proc.pid for f in _live})
 
 
 def shutdown() -> None:

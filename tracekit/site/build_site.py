@@ -253,6 +253,7 @@ def _run_all(
     futures: dict[Future[Any], str] = {}
     queue = list(reversed(todo))
     pending: set[Future[Any]] = set()
+    prewarm = _prewarm(plan, todo, env_vars)
     try:
         while queue or pending:
             while queue and len(pending) < workers + ahead and not cancel.is_set():
@@ -308,8 +309,36 @@ def _run_all(
                     rel = futures[fut]
                     outcomes[rel] = pages.finish(rel, keyed[rel], ran, manifest, env)
         raise
+    finally:
+        if prewarm is not None:  # nothing is left for it to make, or the build is ending
+            prewarm[1].set()
+            prewarm[0].join()
     _drain(pool, futures, token if cancel.is_set() else None)
     return abort
+
+
+def _prewarm(plan: Plan, todo: list[str], env_vars: dict[str, str]) -> tuple[threading.Thread, threading.Event] | None:
+    """Start making the warm parents that TODO's Python examples will ask for, in their order; the thread and the
+    event that stops it."""
+    from .. import warm
+    from ..run import interpreter_flags
+
+    preload = plan.config.run_options().preload
+    if not preload or os.environ.get("TRACEKIT_COLD"):
+        return None
+    sets = []
+    for rel in todo:
+        if rel.endswith(".py"):
+            try:
+                names = warm.preload_for((plan.root / rel).read_bytes(), preload)
+            except OSError:
+                continue
+            if names is not None:
+                sets.append(names)
+    if not sets:
+        return None
+    stop = threading.Event()
+    return warm.prewarm(sets, env_vars, interpreter_flags(), stop), stop
 
 
 def _drain(pool: Any, futures: dict[Future[Any], str], token: str | None) -> None:
