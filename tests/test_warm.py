@@ -52,7 +52,7 @@ def _same(trace: dict) -> dict:
         # the backend every warm parent's matplotlib has: choosing it again changes nothing
         ('import matplotlib\nmatplotlib.use("Agg")\nimport matplotlib.pyplot as plt\nimport numpy\n', ("numpy", "matplotlib", "matplotlib.pyplot")),
         ('import matplotlib as mpl\nmpl.use("agg", force=True)\nimport torch\n', ("torch", "matplotlib")),
-        ('import matplotlib\nmatplotlib.use(backend)\nimport numpy\n', None),
+        ("import matplotlib\nmatplotlib.use(backend)\nimport numpy\n", None),
         ('import matplotlib\nmatplotlib.use("svg")\nimport numpy\n', None),
     ],
 )
