@@ -413,3 +413,19 @@ print(plt.get_fignums())
     cold, warm = (_run(tmp_path, "agg.py", source + SAYS_WARM, w) for w in (False, True))
     assert (cold["stdout"], warm["stdout"]) == ("Agg False []\n[1]\ncold\n", "Agg False []\n[1]\nwarm\n")
     assert [line for line in warm["lines"] if line["line"] < 9] == [line for line in cold["lines"] if line["line"] < 9]
+
+
+def test_a_free_slot_starts_the_first_example_whose_warm_parent_is_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracekit import warm
+    from tracekit.site.build_site import _pick
+
+    ready = {("numpy",)}
+    monkeypatch.setattr(warm, "ready", lambda names, env, flags: names in ready)
+    sets = {"a.py": ("torch",), "b.py": ("torch",), "c.py": ("numpy",), "d.md": None, "e.py": ("numpy",)}
+    queue = list(reversed(sets))  # the first in order last
+    assert [_pick(queue, sets, {}) for _ in range(2)] == ["c.py", "d.md"]  # torch is still being imported
+    ready.add(("torch",))
+    assert [_pick(queue, sets, {}) for _ in range(3)] == ["a.py", "b.py", "e.py"]  # in order again
+    ready.clear()
+    queue = ["b.py", "a.py"]
+    assert _pick(queue, sets, {}) == "a.py"  # none ready: the first

@@ -469,6 +469,13 @@ def prewarm(
     return thread
 
 
+def ready(names: tuple[str, ...], env: dict[str, str], flags: list[str]) -> bool:
+    """Is an idle warm parent serving NAMES there now (an example of that set would start at once)?"""
+    key = _key(env, flags)
+    with _lock:
+        return any(w.key == key and w.serves(names) for w in _idle)
+
+
 def _key(env: dict[str, str], flags: list[str]) -> tuple[Any, ...]:
     """What a warm parent shares with the runs it serves: interpreter, flags, tracekit's code, environment."""
     from .codecache import generator_source

@@ -253,11 +253,12 @@ def _run_all(
     futures: dict[Future[Any], str] = {}
     queue = list(reversed(todo))
     pending: set[Future[Any]] = set()
-    prewarm = _prewarm(plan, todo, env_vars)
+    sets = _preload_sets(plan, todo)
+    prewarm = _prewarm(sets, env_vars)
     try:
         while queue or pending:
             while queue and len(pending) < workers + ahead and not cancel.is_set():
-                rel = queue.pop()
+                rel = _pick(queue, sets, env_vars)
                 turn = None if slots is None else (slots, slots.ticket())
                 fut = pool.submit(execute_example, plan, rel, env_vars, cancel, running, running_lock, turn)
                 futures[fut] = rel
@@ -317,28 +318,50 @@ def _run_all(
     return abort
 
 
-def _prewarm(plan: Plan, todo: list[str], env_vars: dict[str, str]) -> tuple[threading.Thread, threading.Event] | None:
-    """Start making the warm parents that TODO's Python examples will ask for, in their order; the thread and the
-    event that stops it."""
+def _preload_sets(plan: Plan, todo: list[str]) -> dict[str, tuple[str, ...] | None]:
+    """The preload set each Python example of TODO will ask a warm parent for (None: it runs cold)."""
     from .. import warm
-    from ..run import interpreter_flags
 
     preload = plan.config.run_options().preload
+    sets: dict[str, tuple[str, ...] | None] = {}
     if not preload or os.environ.get("TRACEKIT_COLD"):
-        return None
-    sets = []
+        return sets
     for rel in todo:
         if rel.endswith(".py"):
             try:
-                names = warm.preload_for((plan.root / rel).read_bytes(), preload)
+                sets[rel] = warm.preload_for((plan.root / rel).read_bytes(), preload)
             except OSError:
                 continue
-            if names is not None:
-                sets.append(names)
-    if not sets:
+    return sets
+
+
+def _prewarm(
+    sets: dict[str, tuple[str, ...] | None], env_vars: dict[str, str]
+) -> tuple[threading.Thread, threading.Event] | None:
+    """Start making the warm parents of SETS, in the examples' order; the thread and the event that stops it."""
+    from .. import warm
+    from ..run import interpreter_flags
+
+    wanted = [names for names in sets.values() if names is not None]
+    if not wanted:
         return None
     stop = threading.Event()
-    return warm.prewarm(sets, env_vars, interpreter_flags(), stop), stop
+    return warm.prewarm(wanted, env_vars, interpreter_flags(), stop), stop
+
+
+def _pick(queue: list[str], sets: dict[str, tuple[str, ...] | None], env_vars: dict[str, str]) -> str:
+    """The next example to start, taken from QUEUE (the last is the first in order): the first whose warm
+    parent is ready or that needs none, so that a slot runs numpy's examples while torch is imported;
+    else the first."""
+    from .. import warm
+    from ..run import interpreter_flags
+
+    flags = interpreter_flags()
+    for i in range(len(queue) - 1, -1, -1):
+        names = sets.get(queue[i])
+        if names is None or warm.ready(names, env_vars, flags):
+            return queue.pop(i)
+    return queue.pop()
 
 
 def _drain(pool: Any, futures: dict[Future[Any], str], token: str | None) -> None:
