@@ -591,7 +591,8 @@ def test_interrupt_leaves_previous_pages_intact(tmp_path: Path, signum: int, sta
         text=True,
     )
     deadline = time.monotonic() + 30
-    while not flag.exists() and time.monotonic() < deadline:
+    # quick.py's run ended before slow.py's began; its pages are made while slow.py runs
+    while not (flag.exists() and b'"repr": "2"' in (out / "quick.json").read_bytes()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert flag.exists(), proc.communicate()
     proc.send_signal(signum)

@@ -31,7 +31,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("teach")
     result = build([REPO / "examples" / "one_step_of_learning.py", REPO / "examples" / "training_loop.py"], output=out, jobs=1)
     # each page's tests need only that page: one failing example fails its own tests, not all
-    statuses = {o.path: o.status for o in result.outcomes}
+    statuses = {o.path: o.status + "".join(f"; {f.message}" for f in o.failures) for o in result.outcomes}
     (out / "statuses.json").write_text(json.dumps(statuses))
     return out
 

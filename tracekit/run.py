@@ -68,10 +68,12 @@ class RunResult:
     trace_path: Path | None
     seconds: float
     figures: dict[str, bytes] = field(default_factory=dict)
-    #: files the script wrote under ROOT, when ``trace_file`` was given a ROOT (paths relative to
-    #: it, POSIX; a folder it made and left empty ends in ``/``): through Python, or inside a
-    #: folder it made
+    #: files the script wrote under ROOT through Python, when ``trace_file`` was given a ROOT
+    #: (paths relative to it, POSIX; a folder it made and left empty ends in ``/``)
     written: list[str] = field(default_factory=list)
+    #: other files inside a folder it made (native code's, or another run's writing into a folder
+    #: this one made first): the script's unless another run wrote them through Python
+    written_inside: list[str] = field(default_factory=list)
     #: other files new or changed in the script's folder while it ran (written by native code,
     #: or by another process working there at the same time)
     written_found: list[str] = field(default_factory=list)
@@ -423,6 +425,7 @@ def trace_file(
         seconds=seconds,
         figures=figures,
         written=written.get("claimed", []),
+        written_inside=written.get("inside", []),
         written_found=written.get("found", []),
     )
 
@@ -444,7 +447,7 @@ def _read_written(path: Path) -> dict[str, list[str]]:
     if not isinstance(data, dict):
         return {}
     out: dict[str, list[str]] = {}
-    for key in ("claimed", "found"):
+    for key in ("claimed", "inside", "found"):
         paths = data.get(key)
         if isinstance(paths, list):
             out[key] = [
@@ -787,7 +790,7 @@ def _reconcile(trace: trace_mod.Trace, code: int) -> None:
 def interpreter_flags() -> list[str]:
     """This interpreter's own options (-O, -X dev, -W …), so the child runs as python was asked to."""
     try:
-        return list(subprocess._args_frominterpreter_flags())  # type: ignore[attr-defined]
+        return list(subprocess._args_from_interpreter_flags())  # type: ignore[attr-defined]
     except Exception:  # a private helper of the standard library: never let it stop a run
         return []
 

@@ -100,20 +100,27 @@ class Watch:
         return out
 
     def written(self) -> dict[str, list[str]]:
-        """Paths relative to the root (POSIX), sorted: ``claimed``, written through Python or inside a
-        folder the script made (an empty one ends in `/`); ``found``, new or changed in the script's
-        folder otherwise (native code, or another process running there at the same time)."""
+        """Paths relative to the root (POSIX), sorted: ``claimed``, written through Python (a folder the
+        script made and left empty ends in `/`); ``inside``, other files inside a folder it made (native
+        code's, or those of another run that wrote into a folder this one happened to make first, such as
+        the ``runs/`` of ``makedirs("runs/a")``); ``found``, new or changed in the script's folder otherwise."""
         claimed = set(self.paths)
+        inside: set[str] = set()
         for folder in self.made:
-            inside = self._listing(folder)
-            claimed.update(inside)
-            if not inside:
+            listed = self._listing(folder)
+            inside.update(listed)
+            if not listed:
                 claimed.add(folder)
         after = self._listing()
         found = {p for p, st in after.items() if self.before.get(p) != st}
         made = {os.path.realpath(m) for m in self.made}
         mine = self._relative(claimed, made)
-        return {"claimed": mine, "found": [p for p in self._relative(found, made) if p not in mine]}
+        within = [p for p in self._relative(inside, made) if p not in mine]
+        return {
+            "claimed": mine,
+            "inside": within,
+            "found": [p for p in self._relative(found, made) if p not in mine and p not in within],
+        }
 
     def _relative(self, paths: set[str], made: set[str]) -> list[str]:
         out: set[str] = set()

@@ -258,7 +258,8 @@ def _run_all(
     try:
         while queue or pending:
             while queue and len(pending) < workers + ahead and not cancel.is_set():
-                rel = _pick(queue, sets, env_vars)
+                # -j 1 keeps the examples' order (and so its messages'); with more slots the order is the runs' anyway
+                rel = _pick(queue, sets, env_vars) if workers > 1 else queue.pop()
                 turn = None if slots is None else (slots, slots.ticket())
                 fut = pool.submit(execute_example, plan, rel, env_vars, cancel, running, running_lock, turn)
                 futures[fut] = rel
@@ -297,18 +298,9 @@ def _run_all(
             with running_lock:
                 names = sorted(running)
             reporter.progress(names)
-    except BaseException as e:
-        ended = [f for f in futures if f.done() and futures[f] not in outcomes]
+    except BaseException:
         cancel.set()
         _drain(pool, futures, token)
-        if isinstance(e, BuildInterrupted):
-            # a run that ended before the interrupt gets its pages (the next may have started meanwhile),
-            # also when the interrupt came while they were being made
-            for fut in sorted(ended, key=lambda f: futures[f]):
-                ran = None if fut.exception() is not None else fut.result()
-                if ran is not None and ran.kind == "ran":
-                    rel = futures[fut]
-                    outcomes[rel] = pages.finish(rel, keyed[rel], ran, manifest, env)
         raise
     finally:
         if prewarm is not None:  # nothing is left for it to make, or the build is ending

@@ -191,6 +191,7 @@ class ExamplePages:
     # files found changed in an example's folder, not written through Python by it: named
     # at the end of the runs, when every example's own files are known
     found_written: dict[str, list[str]] = field(default_factory=dict)
+    inside_written: dict[str, list[str]] = field(default_factory=dict)  # inside a folder the example made
     claimed_written: set[str] = field(default_factory=set)
 
     def display(self, rel: str) -> str:
@@ -207,18 +208,25 @@ class ExamplePages:
         paths = kept(getattr(result, "written", None))
         self.claimed_written.update(paths)
         self._say_written(display, paths)
+        for p in kept(getattr(result, "written_inside", None)):
+            self.inside_written.setdefault(p, []).append(display)
         for p in kept(getattr(result, "written_found", None)):
             self.found_written.setdefault(p, []).append(display)
 
     def name_found_written(self) -> None:
-        """After the runs: name the files found changed in examples' folders that no example wrote through Python."""
+        """After the runs: name the files that no example wrote through Python, found inside a folder an
+        example made (its), or changed in examples' folders (whichever found them)."""
         by_writers: dict[str, list[str]] = {}
-        for p, displays in sorted(self.found_written.items()):
+        for p, displays in sorted(self.inside_written.items()):
             if p not in self.claimed_written:
+                by_writers.setdefault(" or ".join(sorted(set(displays))), []).append(p)
+        for p, displays in sorted(self.found_written.items()):
+            if p not in self.claimed_written and p not in self.inside_written:
                 by_writers.setdefault(" or ".join(sorted(set(displays))), []).append(p)
         for who, paths in sorted(by_writers.items()):
             self._say_written(who, paths)
         self.found_written = {}
+        self.inside_written = {}
 
     def _say_written(self, who: str, paths: list[str]) -> None:
         root = self.plan.root
