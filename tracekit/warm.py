@@ -194,7 +194,7 @@ class _Warm:
             raise
         finally:
             theirs.close()
-        return cls(key, names, ours, proc)._ready()
+        return cls(key, names, ours, proc).ready()
 
     def clone(self, names: tuple[str, ...]) -> _Warm:
         """A fork of this idle warm parent that also imports what NAMES adds to its own names, not
@@ -224,9 +224,6 @@ class _Warm:
 
     def ready(self) -> _Warm:
         """This warm parent once it has imported its modules; OSError if it could not."""
-        return self._ready()
-
-    def _ready(self) -> _Warm:
         reply = self._receive(_READY_WITHIN)
         if reply is None or "ready" not in reply[0]:
             self.close()
