@@ -12,7 +12,8 @@ standard-library fast path.
 --gallery: cold builds side by side, REPS times each (default 3), medians and ratios, targets
        reported, not asserted: `tracekit build --force -j 1` and `-j 2` (warm parents, and
        `-j 2 --no-warm`), each with a fresh TRACEKIT_CACHE_DIR, against sphinx-gallery building the
-       same .py files in a fresh Sphinx project (filename_pattern runs every file; an example's
+       same .py files (both read one copy of the folder, without its chapters and notebooks, with the
+       README.txt sphinx-gallery requires and a title docstring where a script has none) in a fresh Sphinx project (filename_pattern runs every file; an example's
        error only warns, as tracekit reports the intended one) and against plain python running
        each example one after another. Targets: tracekit -j 2 <= 0.8 x sphinx-gallery, -j 1 <= 1.2 x.
 
@@ -92,9 +93,10 @@ def gallery(examples: Path, reps: int, env: dict) -> int:
         (project / "conf.py").write_text(SPHINX_CONF.format(examples=str(copy)), encoding="utf-8")
         (project / "index.rst").write_text("Bench\n=====\n\n.. toctree::\n\n   auto_examples/index\n", encoding="utf-8")
         runs = {
-            "tracekit -j 1": lambda out: tk + ["build", str(examples), "-j", "1", "-o", str(out), "--force", "-q"],
-            "tracekit -j 2": lambda out: tk + ["build", str(examples), "-j", "2", "-o", str(out), "--force", "-q"],
-            "tracekit -j 2 --no-warm": lambda out: tk + ["build", str(examples), "-j", "2", "-o", str(out), "--force", "-q", "--no-warm"],
+            # both read the same folder: the scripts, without the chapters (.md) or notebooks sphinx-gallery does not build
+            "tracekit -j 1": lambda out: tk + ["build", str(copy), "-j", "1", "-o", str(out), "--force", "-q"],
+            "tracekit -j 2": lambda out: tk + ["build", str(copy), "-j", "2", "-o", str(out), "--force", "-q"],
+            "tracekit -j 2 --no-warm": lambda out: tk + ["build", str(copy), "-j", "2", "-o", str(out), "--force", "-q", "--no-warm"],
             "sphinx-gallery": lambda out: [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-E", str(project), str(out)],
         }
         for s in scripts:  # warm the OS file cache and the bytecode
