@@ -420,12 +420,12 @@ def test_a_free_slot_starts_the_first_example_whose_warm_parent_is_ready(monkeyp
     from tracekit.site.build_site import _pick
 
     ready = {("numpy",)}
-    monkeypatch.setattr(warm, "ready", lambda names, env, flags: names in ready)
+    monkeypatch.setattr(warm, "ready", lambda names, pool: names in ready)
     sets = {"a.py": ("torch",), "b.py": ("torch",), "c.py": ("numpy",), "d.md": None, "e.py": ("numpy",)}
     queue = list(reversed(sets))  # the first in order last
-    assert [_pick(queue, sets, {}) for _ in range(2)] == ["c.py", "d.md"]  # torch is still being imported
+    assert [_pick(queue, sets, ()) for _ in range(2)] == ["c.py", "d.md"]  # torch is still being imported
     ready.add(("torch",))
-    assert [_pick(queue, sets, {}) for _ in range(3)] == ["a.py", "b.py", "e.py"]  # in order again
+    assert [_pick(queue, sets, ()) for _ in range(3)] == ["a.py", "b.py", "e.py"]  # in order again
     ready.clear()
     queue = ["b.py", "a.py"]
-    assert _pick(queue, sets, {}) == "a.py"  # none ready: the first
+    assert _pick(queue, sets, ()) == "a.py"  # none ready: the first

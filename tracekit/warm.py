@@ -33,7 +33,18 @@ TYPE_CHECKING = False  # `typing` is not imported at run time: a warm parent imp
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["DEFAULT_PRELOAD", "Forked", "cancel_all", "parents", "preload_for", "shutdown", "start"]
+__all__ = [
+    "DEFAULT_PRELOAD",
+    "Forked",
+    "cancel_all",
+    "parents",
+    "pool_key",
+    "preload_for",
+    "prewarm",
+    "ready",
+    "shutdown",
+    "start",
+]
 
 #: what the examples import among these is imported once per warm parent (matplotlib with agg)
 DEFAULT_PRELOAD: tuple[str, ...] = OPTIONS["preload"].build_default
@@ -375,7 +386,7 @@ def start(
 ) -> Forked | None:
     """Fork REQUEST's supervisor from a warm parent that preloaded NAMES; None: run it cold."""
     env = _process_environ() if env is None else dict(env)
-    warm = _get(_key(env, flags), names, env, flags)
+    warm = _get(pool_key(env, flags), names, env, flags)
     if warm is None:
         return None
     request = dict(request, env=env)
@@ -446,7 +457,7 @@ def prewarm(
     made before serves (torch's serves torch-and-numpy) gets none; nor does one an example's
     own request is making (the lock per set) or made. The thread stops at CANCEL."""
     env = _process_environ() if env is None else dict(env)
-    key = _key(env, flags)
+    key = pool_key(env, flags)
 
     def make() -> None:
         for names in dict.fromkeys(sets):
@@ -466,14 +477,14 @@ def prewarm(
     return thread
 
 
-def ready(names: tuple[str, ...], env: dict[str, str], flags: list[str]) -> bool:
-    """Is an idle warm parent serving NAMES there now (an example of that set would start at once)?"""
-    key = _key(env, flags)
+def ready(names: tuple[str, ...], key: tuple[Any, ...]) -> bool:
+    """Is an idle warm parent for KEY (``pool_key(env, flags)``) serving NAMES there now (an example of that set
+    would start at once)?"""
     with _lock:
         return any(w.key == key and w.serves(names) for w in _idle)
 
 
-def _key(env: dict[str, str], flags: list[str]) -> tuple[Any, ...]:
+def pool_key(env: dict[str, str], flags: list[str]) -> tuple[Any, ...]:
     """What a warm parent shares with the runs it serves: interpreter, flags, tracekit's code, environment."""
     from .codecache import generator_source
 
@@ -497,7 +508,7 @@ def _grown(key: tuple[Any, ...], names: tuple[str, ...], env: dict[str, Any], fl
             # The lock of those first names: a parent of them being made, or the spare of one
             # taken, is idle once it is free; and none is made anew while this one forks.
             with _growing(key, names[:n]):
-                base = _take_exact(key, names[:n])
+                base = _take(key, names[:n], exact=True)
                 if base is None and n == 0:
                     base = _Warm.started(key, (), env, flags)
                 if base is None:
@@ -519,30 +530,14 @@ def _growing(key: tuple[Any, ...], names: tuple[str, ...]) -> threading.Lock:
         return _growth.setdefault((key, names), threading.Lock())
 
 
-def _take_exact(key: tuple[Any, ...], names: tuple[str, ...]) -> _Warm | None:
-    """An idle, live parent for KEY that imported exactly NAMES, taken; those that died are ended."""
+def _take(key: tuple[Any, ...], names: tuple[str, ...], exact: bool = False) -> _Warm | None:
+    """An idle warm parent for KEY that serves NAMES (EXACT: that imported exactly them), taken; those
+    that died on the way are ended."""
     dead: list[_Warm] = []
     found = None
     with _lock:
         for warm in reversed(list(_idle)):
-            if warm.key == key and warm.names == names:
-                _idle.remove(warm)
-                if warm.alive():
-                    found = warm
-                    break
-                dead.append(warm)
-    for warm in dead:
-        warm.close()
-    return found
-
-
-def _take(key: tuple[Any, ...], names: tuple[str, ...]) -> _Warm | None:
-    """An idle warm parent for KEY that serves NAMES, taken; those that died on the way are ended."""
-    dead: list[_Warm] = []
-    found = None
-    with _lock:
-        for warm in reversed(list(_idle)):
-            if warm.key == key and warm.serves(names):
+            if warm.key == key and (warm.names == names if exact else warm.serves(names)):
                 _idle.remove(warm)
                 if warm.alive():
                     found = warm

@@ -255,11 +255,12 @@ def _run_all(
     pending: set[Future[Any]] = set()
     sets = _preload_sets(plan, todo)
     prewarm = _prewarm(sets, env_vars)
+    pool_key = _pool_key(env_vars) if workers > 1 else ()
     try:
         while queue or pending:
             while queue and len(pending) < workers + ahead and not cancel.is_set():
                 # -j 1 keeps the examples' order (and so its messages'); with more slots the order is the runs' anyway
-                rel = _pick(queue, sets, env_vars) if workers > 1 else queue.pop()
+                rel = _pick(queue, sets, pool_key) if workers > 1 else queue.pop()
                 turn = None if slots is None else (slots, slots.ticket())
                 fut = pool.submit(execute_example, plan, rel, env_vars, cancel, running, running_lock, turn)
                 futures[fut] = rel
@@ -341,17 +342,23 @@ def _prewarm(
     return warm.prewarm(wanted, env_vars, interpreter_flags(), stop), stop
 
 
-def _pick(queue: list[str], sets: dict[str, tuple[str, ...] | None], env_vars: dict[str, str]) -> str:
-    """The next example to start, taken from QUEUE (the last is the first in order): the first whose warm
-    parent is ready or that needs none, so that a slot runs numpy's examples while torch is imported;
-    else the first."""
+def _pool_key(env_vars: dict[str, str]) -> tuple[Any, ...]:
+    """The key of the warm parents this build's runs ask for (tracekit.warm.pool_key)."""
     from .. import warm
     from ..run import interpreter_flags
 
-    flags = interpreter_flags()
+    return warm.pool_key(env_vars, interpreter_flags())
+
+
+def _pick(queue: list[str], sets: dict[str, tuple[str, ...] | None], pool: tuple[Any, ...]) -> str:
+    """The next example to start, taken from QUEUE (the last is the first in order): the first whose warm
+    parent in POOL (``warm.pool_key``) is ready or that needs none, so that a slot runs numpy's examples while
+    torch is imported; else the first."""
+    from .. import warm
+
     for i in range(len(queue) - 1, -1, -1):
         names = sets.get(queue[i])
-        if names is None or warm.ready(names, env_vars, flags):
+        if names is None or warm.ready(names, pool):
             return queue.pop(i)
     return queue.pop()
 
